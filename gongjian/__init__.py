@@ -1,0 +1,3 @@
+"""共建 gongjian — joint-building network and quarterly planner."""
+
+__version__ = "0.1.0"
