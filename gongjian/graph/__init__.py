@@ -1,0 +1,57 @@
+"""The joint-building graph: domain model and the two stores behind one contract."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from gongjian.graph.errors import (
+    ConflictError,
+    GongjianError,
+    InvalidInputError,
+    NotFoundError,
+    StoreUnavailableError,
+)
+from gongjian.graph.store import GraphStore
+from gongjian.settings import Settings, get_settings
+
+__all__ = [
+    "ConflictError",
+    "GongjianError",
+    "GraphStore",
+    "InvalidInputError",
+    "NotFoundError",
+    "StoreUnavailableError",
+    "open_store",
+]
+
+
+def open_store(
+    kind: Literal["embedded", "neo4j"] | None = None, settings: Settings | None = None
+) -> GraphStore:
+    """Open (and migrate) the store named by ``kind`` or by the settings.
+
+    ``neo4j`` needs ``GONGJIAN_NEO4J_URI``; a missing or unreachable server raises
+    :class:`StoreUnavailableError` with a clear message.
+    """
+    settings = settings or get_settings()
+    kind = kind or ("neo4j" if settings.store == "neo4j" else "embedded")
+    if kind == "neo4j":
+        from gongjian.graph.neo4j_store import Neo4jStore
+
+        if not settings.neo4j_uri:
+            raise StoreUnavailableError(
+                "未配置 Neo4j：请设置 GONGJIAN_NEO4J_URI (no Neo4j configured: set "
+                "GONGJIAN_NEO4J_URI, e.g. from `python scripts/neo4j_local.py start`)"
+            )
+        store: GraphStore = Neo4jStore(
+            settings.neo4j_uri,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            database=settings.neo4j_database,
+        )
+    else:
+        from gongjian.graph.embedded import EmbeddedStore
+
+        store = EmbeddedStore(settings.db)
+    store.migrate()
+    return store

@@ -1,0 +1,38 @@
+"""The ``gongjian`` command line (typer).
+
+Sub-commands are registered from modules beside this one so that each part of
+the project owns its own commands:
+
+* :mod:`gongjian.service.cli_graph` — ``seed``, ``stats``, ``demo``, ``bench load``
+* :mod:`gongjian.service.cli_plan` — ``plan …``, ``bench gap``, ``bench district``
+"""
+
+from __future__ import annotations
+
+import typer
+
+from gongjian.service import cli_graph, cli_plan
+
+app = typer.Typer(
+    help="共建 gongjian — 驻区单位共建网络与季度计划 (joint-building network and planner)",
+    no_args_is_help=True,
+    add_completion=False,
+)
+seed_app = typer.Typer(help="载入示例数据 Load seed networks.", no_args_is_help=True)
+plan_app = typer.Typer(help="季度计划 Quarterly planner.", no_args_is_help=True)
+bench_app = typer.Typer(help="性能基准 Benchmarks (print JSON lines).", no_args_is_help=True)
+app.add_typer(seed_app, name="seed")
+app.add_typer(plan_app, name="plan")
+app.add_typer(bench_app, name="bench")
+
+cli_graph.register(app, seed_app=seed_app, bench_app=bench_app)
+cli_plan.register(plan_app=plan_app, bench_app=bench_app)
+
+
+def main() -> None:
+    """Entry point of the ``gongjian`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
