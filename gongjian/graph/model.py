@@ -37,11 +37,11 @@ __all__ = [
     "Entity",
     "Grid",
     "JointType",
+    "Need",
+    "NeedStatus",
     "NetEdge",
     "NetNode",
     "Network",
-    "Need",
-    "NeedStatus",
     "Pairing",
     "PartyMember",
     "Ref",
@@ -51,10 +51,12 @@ __all__ = [
     "Subdistrict",
     "Unit",
     "UnitType",
+    "check_actor",
     "check_transition",
     "entity_type",
     "parse_entity",
     "quarter_dates",
+    "transition_update",
 ]
 
 # --------------------------------------------------------------------------- vocabularies
@@ -233,6 +235,31 @@ def check_transition(need_id: str, current: NeedStatus | str, target: NeedStatus
             current=cur.value,
             target=tgt.value,
             allowed=sorted(s.value for s in allowed),
+        )
+
+
+def transition_update(target: NeedStatus, satisfaction: int | None) -> dict[str, Any]:
+    """The fields a transition to ``target`` sets (shared by both stores)."""
+    update: dict[str, Any] = {"status": target}
+    if target == NeedStatus.followed_up:
+        if satisfaction is None or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+            raise InvalidInputError(
+                "回访需要满意度 1–5 (follow-up needs satisfaction 1–5)",
+                [{"field": "satisfaction", "message": "required, 1–5"}],
+            )
+        update["satisfaction"] = satisfaction
+    elif satisfaction is not None:
+        raise InvalidInputError("满意度只在回访时填写 (satisfaction only with followed_up)")
+    return update
+
+
+def check_actor(need: Need, unit_id: str | None) -> None:
+    """When a unit acts on a need, it must be the unit that claimed it."""
+    if unit_id is not None and need.claimed_by != unit_id:
+        raise ConflictError(
+            f"只有认领单位可以办理交办单 '{need.id}' (only the claiming unit"
+            f" {need.claimed_by or '—'} may act on it)",
+            claimed_by=need.claimed_by,
         )
 
 
@@ -526,7 +553,8 @@ def parse_entity(kind: type[E], data: Any) -> E:
             for e in exc.errors()
         ]
         text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        raise InvalidInputError(f"{kind.LABEL_ZH} 数据无效 (invalid {kind.LABEL}): {text}", errors)
+        msg = f"{kind.LABEL_ZH} 数据无效 (invalid {kind.LABEL}): {text}"
+        raise InvalidInputError(msg, errors) from None
 
 
 # --------------------------------------------------------------------------- relationships
