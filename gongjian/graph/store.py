@@ -101,6 +101,10 @@ class GraphStore(Protocol):
         """``(:Community)-[:ADJACENT_TO]-(:Community)``, undirected, idempotent."""
         ...
 
+    def set_adjacent_many(self, pairs: Sequence[tuple[str, str]]) -> int:
+        """Bulk :meth:`set_adjacent` (one transaction); every id must exist."""
+        ...
+
     def remove_adjacent(self, community_a: str, community_b: str) -> None: ...
 
     def adjacency(self) -> list[tuple[str, str]]:

@@ -116,7 +116,7 @@ def test_need_life_cycle_and_illegal_transitions(store: GraphStore) -> None:
     _load(store)
     claimed = store.claim_need("n2", "u2")
     assert claimed.status == NeedStatus.claimed
-    with pytest.raises(ConflictError, match="已认领|claimed"):
+    with pytest.raises(ConflictError, match=r"已认领|claimed"):
         store.claim_need("n2", "u1")
     with pytest.raises(ConflictError, match="只有认领单位"):
         store.transition_need("n2", NeedStatus.in_progress, unit_id="u1")
