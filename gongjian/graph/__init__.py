@@ -36,13 +36,13 @@ def open_store(
     settings = settings or get_settings()
     kind = kind or ("neo4j" if settings.store == "neo4j" else "embedded")
     if kind == "neo4j":
-        from gongjian.graph.neo4j_store import Neo4jStore
-
         if not settings.neo4j_uri:
             raise StoreUnavailableError(
                 "未配置 Neo4j：请设置 GONGJIAN_NEO4J_URI (no Neo4j configured: set "
                 "GONGJIAN_NEO4J_URI, e.g. from `python scripts/neo4j_local.py start`)"
             )
+        from gongjian.graph.neo4j_store import Neo4jStore
+
         store: GraphStore = Neo4jStore(
             settings.neo4j_uri,
             user=settings.neo4j_user,
