@@ -148,6 +148,8 @@ class EmbeddedStore:
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA foreign_keys=OFF")
+                # a larger page cache keeps index b-trees in memory during bulk loads
+                conn.execute("PRAGMA cache_size=-65536")
             except sqlite3.Error as exc:
                 raise StoreUnavailableError(f"无法打开数据库 {self.path}: {exc}") from exc
             self._local.conn = conn
@@ -240,7 +242,9 @@ class EmbeddedStore:
         if missing:
             head = "; ".join(f"{m['field']}: {m['message']}" for m in missing[:5])
             more = f" …（共 {len(missing)} 处）" if len(missing) > 5 else ""
-            raise InvalidInputError(f"引用了不存在的节点 (unknown references): {head}{more}", missing)
+            raise InvalidInputError(
+                f"引用了不存在的节点 (unknown references): {head}{more}", missing
+            )
 
     def _write_entities(self, conn: sqlite3.Connection, entities: Sequence[Entity]) -> None:
         by_label: dict[type[Entity], list[Entity]] = defaultdict(list)
@@ -251,6 +255,11 @@ class EmbeddedStore:
             if not group:
                 continue
             label = kind.LABEL
+            # only nodes that existed before can have owned relationships to re-point
+            existing = (
+                self._existing_ids(conn, label, [e.id for e in group]) if kind.REFS else set()
+            )
+            old = [e for e in group if e.id in existing]
             conn.executemany(
                 "INSERT INTO nodes(label, id, props) VALUES (?, ?, ?) "
                 "ON CONFLICT(label, id) DO UPDATE SET props = excluded.props",
@@ -261,7 +270,7 @@ class EmbeddedStore:
                     conn.executemany(
                         "DELETE FROM rels WHERE type = ? AND src_label = ? AND dst_label = ?"
                         " AND dst = ?",
-                        [(ref.rel, ref.target, label, e.id) for e in group],
+                        [(ref.rel, ref.target, label, e.id) for e in old],
                     )
                     rows = [
                         (ref.rel, ref.target, getattr(e, ref.field), label, e.id)
@@ -272,7 +281,7 @@ class EmbeddedStore:
                     conn.executemany(
                         "DELETE FROM rels WHERE type = ? AND src_label = ? AND src = ?"
                         " AND dst_label = ?",
-                        [(ref.rel, label, e.id, ref.target) for e in group],
+                        [(ref.rel, label, e.id, ref.target) for e in old],
                     )
                     rows = [
                         (ref.rel, label, e.id, ref.target, getattr(e, ref.field))
@@ -303,7 +312,9 @@ class EmbeddedStore:
         return len(items)
 
     def get(self, kind: type[E], node_id: str) -> E:
-        rows = self._read("SELECT props FROM nodes WHERE label = ? AND id = ?", (kind.LABEL, node_id))
+        rows = self._read(
+            "SELECT props FROM nodes WHERE label = ? AND id = ?", (kind.LABEL, node_id)
+        )
         if not rows:
             raise NotFoundError(kind.LABEL, node_id)
         return kind.model_validate_json(rows[0][0])
@@ -402,7 +413,9 @@ class EmbeddedStore:
         rows = []
         for a, b in pairs:
             if a == b:
-                raise InvalidInputError(f"社区不能与自身相邻 (a community is not adjacent to itself): {a}")
+                raise InvalidInputError(
+                    f"社区不能与自身相邻 (a community is not adjacent to itself): {a}"
+                )
             lo, hi = sorted((a, b))
             rows.append(("ADJACENT_TO", "Community", lo, "Community", hi))
         with self._write() as conn:
@@ -545,9 +558,7 @@ class EmbeddedStore:
         # one read transaction so the snapshot is consistent
         conn.execute("BEGIN")
         try:
-            resources = [
-                r for r in self.list(Resource, limit=None) if r.available_in(quarter)
-            ]
+            resources = [r for r in self.list(Resource, limit=None) if r.available_in(quarter)]
             history: dict[tuple[str, str], int] = defaultdict(int)
             for unit, community, n in conn.execute(
                 "SELECT json_extract(props, '$.claimed_by'), json_extract(props, '$.community_id'),"
@@ -614,7 +625,9 @@ class EmbeddedStore:
 
     def cooperation_network(self, label: str, node_id: str, hops: int = 1) -> Network:
         if label not in ("Unit", "Community"):
-            raise InvalidInputError(f"合作网络的中心须为单位或社区 (label must be Unit or Community): {label}")
+            raise InvalidInputError(
+                f"合作网络的中心须为单位或社区 (label must be Unit or Community): {label}"
+            )
         if not 0 <= hops <= 4:
             raise InvalidInputError("跳数应在 0–4 之间 (hops must be 0–4)")
         center = self.get(entity_type(label), node_id)
@@ -679,4 +692,3 @@ class EmbeddedStore:
         ):
             g.add_edge(_key(sl, s), _key(dl, d), type=rel, **json.loads(props))
         return g
-
