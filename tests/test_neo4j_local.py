@@ -21,6 +21,7 @@ from neo4j_local import (  # noqa: E402
     Neo4jServer,
     ensure_jars,
     pid_alive,
+    server_status,
     start_server,
     stop_server,
 )
@@ -32,10 +33,15 @@ pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 def local_server() -> Iterator[Neo4jServer]:
     ensure_jars()
     server = start_server(die_with_parent=True)
+    assert server.temporary
+    assert server.log_path.is_file()
     try:
         yield server
     finally:
         stop_server(server)
+    # stop_server must really stop the JVM and remove the temporary server home
+    assert not pid_alive(server.pid)
+    assert not server.data_dir.exists()
 
 
 def test_server_is_neo4j_526_community(local_server: Neo4jServer) -> None:
@@ -91,11 +97,5 @@ def test_wrong_password_is_rejected(local_server: Neo4jServer) -> None:
         drv.verify_connectivity()
 
 
-def test_stop_removes_process_and_temporary_dir() -> None:
-    server = start_server(die_with_parent=True)
-    assert server.temporary
-    assert server.data_dir.is_dir()
-    assert server.log_path.is_file()
-    stop_server(server)
-    assert not pid_alive(server.pid)
-    assert not server.data_dir.exists()
+def test_status_reports_running(local_server: Neo4jServer) -> None:
+    assert server_status(local_server) == "running"
