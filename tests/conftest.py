@@ -43,7 +43,7 @@ def neo4j_server() -> Iterator[Neo4jEndpoint]:
         return
     from neo4j_local import start_server, stop_server
 
-    server = start_server()
+    server = start_server(die_with_parent=True)
     try:
         yield Neo4jEndpoint(server.uri, server.user, server.password)
     finally:

@@ -1,9 +1,109 @@
-"""CLI commands of the planner: ``plan schema|solve|explain``, ``bench gap|district``."""
+"""CLI commands of the planner: ``plan schema|example|solve|explain``, ``bench gap|district``."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
     """Attach the planner commands to the sub-apps."""
+
+    @plan_app.command("schema")
+    def schema() -> None:
+        """打印问题的 JSON Schema (print the problem JSON schema)."""
+        from gongjian.matching.problem import Problem
+
+        typer.echo(json.dumps(Problem.model_json_schema(), ensure_ascii=False, indent=2))
+
+    @plan_app.command("example")
+    def example(
+        out: Annotated[Path, typer.Option("--out", help="where to write problem.json")] = Path(
+            "problem.json"
+        ),
+    ) -> None:
+        """写出一个小型示例问题 (write a small realistic example problem)."""
+        from gongjian.matching.synthetic import example_problem
+
+        out.write_text(example_problem().model_dump_json(indent=2), encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+    @plan_app.command("solve")
+    def solve_cmd(
+        problem: Annotated[Path, typer.Argument(help="problem.json")],
+        time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
+        workers: Annotated[int, typer.Option("--workers")] = 2,
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+        out: Annotated[Path | None, typer.Option("--out", help="plan.json (default: stdout)")] = None,
+    ) -> None:
+        """求解季度计划 (solve a problem, write the plan as JSON)."""
+        from pydantic import ValidationError
+
+        from gongjian.matching.problem import Problem
+        from gongjian.matching.solver import solve
+
+        try:
+            prob = Problem.model_validate_json(problem.read_text(encoding="utf-8"))
+        except (OSError, ValidationError) as exc:
+            typer.echo(f"无法读取问题 cannot read problem: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        plan = solve(prob, time_limit=time_limit, workers=workers, seed=seed)
+        text = plan.model_dump_json(indent=2)
+        if out is None:
+            typer.echo(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+            typer.echo(
+                f"{plan.status} objective={plan.objective} bound={plan.bound} "
+                f"seconds={plan.seconds} -> {out}",
+                err=True,
+            )
+
+    @plan_app.command("explain")
+    def explain_cmd(
+        plan: Annotated[Path, typer.Argument(help="plan.json")],
+        problem: Annotated[
+            Path | None, typer.Option("--problem", help="problem.json, adds unit names")
+        ] = None,
+    ) -> None:
+        """用中文说明计划 (print a readable Chinese account of a plan)."""
+        from gongjian.matching.explain import render_plan
+        from gongjian.matching.problem import Plan, Problem
+
+        p = Plan.model_validate_json(plan.read_text(encoding="utf-8"))
+        prob = (
+            Problem.model_validate_json(problem.read_text(encoding="utf-8")) if problem else None
+        )
+        typer.echo(render_plan(p, prob))
+
+    @bench_app.command("gap")
+    def bench_gap(
+        paths: Annotated[list[Path], typer.Argument(help="OR-Library GAP files")],
+        time_limit: Annotated[float, typer.Option("--time-limit")] = 10.0,
+        workers: Annotated[int, typer.Option("--workers")] = 2,
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+    ) -> None:
+        """OR-Library GAP 基准 (one JSON line per instance; costs, minimised)."""
+        from gongjian.matching.bench import bench_gap_file
+
+        for p in paths:
+            typer.echo(json.dumps(bench_gap_file(p, time_limit, workers, seed)))
+
+    @bench_app.command("district")
+    def bench_district_cmd(
+        units: Annotated[int, typer.Option("--units")] = 2000,
+        needs: Annotated[int, typer.Option("--needs")] = 20000,
+        activities: Annotated[int, typer.Option("--activities")] = 800,
+        seed: Annotated[int, typer.Option("--seed")] = 1,
+        time_limit: Annotated[float, typer.Option("--time-limit")] = 20.0,
+        workers: Annotated[int, typer.Option("--workers")] = 2,
+        baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
+    ) -> None:
+        """城区规模基准 (district-scale benchmark with greedy and plain CP-SAT baselines)."""
+        from gongjian.matching.bench import bench_district
+
+        res = bench_district(units, needs, activities, seed, time_limit, workers, baselines)
+        typer.echo(json.dumps(res, ensure_ascii=False))
