@@ -32,6 +32,10 @@ def test_demo_loads_xingcheng_and_prints_a_chinese_summary(tmp_path: Path) -> No
     assert out.returncode == 0, out.stderr
     assert "共建网络概况" in out.stdout
     assert "学校 (school)" in out.stdout and "待认领交办单" in out.stdout
+    assert "2026Q4 季度共建计划" in out.stdout and "未满足需求" in out.stdout
+    plan = json.loads((tmp_path / "gongjian-demo-plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] in ("optimal", "feasible") and plan["assignments"]
+    assert plan["bound"] >= plan["objective"]
     again = run(["demo", "--db", str(tmp_path / "demo.sqlite")], cwd=tmp_path)
     assert (
         again.returncode == 0

@@ -175,7 +175,7 @@ def register(app: typer.Typer, *, seed_app: typer.Typer, bench_app: typer.Typer)
             load_with_progress(graph, load_xingcheng())
             console.print(f"已载入星城街道示例网络 → {db}")
             print_summary(graph)
-            _demo_plan(graph)
+            _demo_plan(graph, db.with_name("gongjian-demo-plan.json"))
         finally:
             graph.close()
 
@@ -231,5 +231,18 @@ def register(app: typer.Typer, *, seed_app: typer.Typer, bench_app: typer.Typer)
         )
 
 
-def _demo_plan(graph: GraphStore) -> None:
-    """Plan the demo quarter when the planner is available (filled in with the compiler)."""
+DEMO_QUARTER = "2026Q4"
+
+
+def _demo_plan(graph: GraphStore, out: Path) -> None:
+    """Plan the demo's next quarter on the graph and print the plan in Chinese."""
+    from gongjian.matching.compile import compile_snapshot
+    from gongjian.matching.explain import render_plan
+    from gongjian.matching.solver import solve
+
+    problem = compile_snapshot(graph.snapshot(DEMO_QUARTER))
+    plan = solve(problem, time_limit=10.0, workers=2, seed=1)
+    console.rule(f"[bold]{DEMO_QUARTER} 季度共建计划 (quarterly plan)")
+    console.print(render_plan(plan, problem), highlight=False)
+    out.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
+    console.print(f"计划已写入 plan written to {out}")
