@@ -1,0 +1,448 @@
+"""Every Cypher statement of the Neo4j store, as constants or small builders.
+
+Values always travel as ``$parameters``. The only text pasted into a statement
+is a label, a relationship type or a property name, and each builder checks it
+against the model's whitelist (``Entity.LABEL``, ``Ref.rel`` / ``Ref.target``,
+:data:`~gongjian.graph.store.LIST_FILTERS`) before it does — so nothing a user
+typed can ever become part of a query.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from gongjian.graph.model import ENTITY_TYPES, Entity, Ref
+from gongjian.graph.store import LIST_FILTERS
+
+__all__ = [
+    "ADD_ASSIGNMENTS",
+    "ADD_PAIRINGS",
+    "ADJACENCY",
+    "AWAIT_INDEXES",
+    "CLEAR",
+    "COOPERATION_EDGES",
+    "COOPERATION_NEIGHBOURS",
+    "HISTORY",
+    "INDEXED_PROPERTIES",
+    "LABELS",
+    "REL_TYPES",
+    "REMOVE_ADJACENT",
+    "REMOVE_PAIRING",
+    "RESOURCES_IN_QUARTER",
+    "SET_ADJACENT",
+    "SHOW_CONSTRAINTS",
+    "TO_NETWORKX_NODES",
+    "TO_NETWORKX_RELS",
+    "all_nodes",
+    "assignments",
+    "constraint",
+    "count_nodes",
+    "create_entities",
+    "delete_node",
+    "dependents",
+    "entity_fields",
+    "existing_ids",
+    "get_node",
+    "index",
+    "list_nodes",
+    "lock_node",
+    "merge_entities",
+    "names",
+    "pairings",
+    "stats",
+]
+
+#: every node label (the whitelist for labels pasted into statements)
+LABELS: tuple[str, ...] = tuple(t.LABEL for t in ENTITY_TYPES)
+
+#: every relationship type the graph uses (stats report each, 0 included)
+REL_TYPES: tuple[str, ...] = (
+    "PART_OF",
+    "LOCATED_IN",
+    "OFFERS",
+    "RAISED_IN",
+    "HOSTED_IN",
+    "WORKS_AT",
+    "REGISTERED_IN",
+    "CLAIMED",
+    "ADJACENT_TO",
+    "PAIRED_WITH",
+    "ASSIGNED",
+)
+
+#: properties with a range index, per label: list filters and snapshot lookups
+INDEXED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    label: tuple(
+        sorted(
+            f
+            for f in LIST_FILTERS[label]
+            if f in {"quarter", "status", "community_id", "kind", "category"}
+        )
+    )
+    for label in LABELS
+}
+
+
+def _label(label: str) -> str:
+    if label not in LABELS:
+        raise ValueError(f"not a graph label: {label!r}")
+    return label
+
+
+def _rel(rel: str) -> str:
+    if rel not in REL_TYPES:
+        raise ValueError(f"not a relationship type: {rel!r}")
+    return rel
+
+
+def _field(label: str, field: str) -> str:
+    if field not in LIST_FILTERS[label] and field != "id":
+        raise ValueError(f"not a filterable property of {label}: {field!r}")
+    return field
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def constraint(label: str) -> str:
+    """Uniqueness of ``id`` per label (also the index every ``{id: $id}`` lookup uses)."""
+    label = _label(label)
+    return (
+        f"CREATE CONSTRAINT gongjian_{label.lower()}_id IF NOT EXISTS "
+        f"FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+    )
+
+
+def index(label: str, prop: str) -> str:
+    """A range index on one property (list filters, snapshot)."""
+    label, prop = _label(label), _field(label, prop)
+    return (
+        f"CREATE INDEX gongjian_{label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+    )
+
+
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+
+SHOW_CONSTRAINTS = (
+    "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
+    "RETURN name, type, labelsOrTypes, properties"
+)
+
+# ``CALL {…} IN TRANSACTIONS`` needs an auto-commit transaction (session.run).
+CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
+
+# --------------------------------------------------------------------------- entities
+
+
+@functools.cache
+def entity_fields(kind: type[Entity]) -> tuple[str, ...]:
+    """The property names of an entity class, ``id`` first: the column order of entity rows.
+
+    Rows are sent as lists (not maps) because the driver then packs half as many values.
+    """
+    if kind not in ENTITY_TYPES:
+        raise ValueError(f"not an entity class: {kind!r}")
+    fields = tuple(kind.model_fields)
+    if fields[0] != "id" or not all(f.isidentifier() for f in fields):
+        raise ValueError(f"unexpected fields of {kind.LABEL}: {fields!r}")
+    return fields
+
+
+def _props_map(kind: type[Entity]) -> str:
+    # backticks: field names such as ``type`` or ``date`` are also Cypher words
+    return "{" + ", ".join(f"`{f}`: row[{i}]" for i, f in enumerate(entity_fields(kind))) + "}"
+
+
+def _ref_parts(kind: type[Entity]) -> list[tuple[int, Ref, str, str, str]]:
+    """(index, ref, target label, relationship type, ``row[k]`` of the field) per owned ref."""
+    fields = entity_fields(kind)
+    return [
+        (i, ref, _label(ref.target), _rel(ref.rel), f"row[{fields.index(ref.field)}]")
+        for i, ref in enumerate(kind.REFS)
+    ]
+
+
+def _ref_returns(kind: type[Entity]) -> str:
+    """``RETURN`` of the entity writers: ``m<i>`` = relationships in place for ref ``i``."""
+    parts = [f"sum(m{i}) AS m{i}" for i, *_ in _ref_parts(kind)]
+    return "RETURN " + (", ".join(parts) if parts else "count(*) AS rows")
+
+
+@functools.cache
+def create_entities(kind: type[Entity]) -> str:
+    """Fast path of an upsert: create nodes known not to exist yet, with their relationships.
+
+    ``$rows``: one list per entity, its property values in :func:`entity_fields` order
+    (None: property absent). For each owned relationship ``i`` it returns ``m<i>``,
+    how many were created; a target that does not exist is not counted (the caller
+    compares with what it expected).
+    """
+    label = _label(kind.LABEL)
+    lines = ["UNWIND $rows AS row", f"CREATE (n:{label}) SET n = {_props_map(kind)}", "WITH n, row"]
+    for i, ref, target, rel, value in _ref_parts(kind):
+        new = f"(n)<-[:{rel}]-(t)" if ref.reverse else f"(n)-[:{rel}]->(t)"
+        lines.append(
+            f"CALL (n, row) {{ MATCH (t:{target} {{id: {value}}}) "
+            f"CREATE {new} RETURN count(*) AS m{i} }}"
+        )
+    lines.append(_ref_returns(kind))
+    return "\n".join(lines)
+
+
+@functools.cache
+def merge_entities(kind: type[Entity]) -> str:
+    """General upsert: create or replace nodes and re-point their owned relationships.
+
+    Rows as for :func:`create_entities`. ``SET n = {…}`` replaces every property.
+    Each owned relationship whose target differs from the row's value (or whose
+    value is now None) is deleted, then the new one is MERGEd. Returns ``m<i>``.
+    """
+    label = _label(kind.LABEL)
+    lines = [
+        "UNWIND $rows AS row",
+        f"MERGE (n:{label} {{id: row[0]}}) SET n = {_props_map(kind)}",
+        "WITH n, row",
+    ]
+    for i, ref, target, rel, value in _ref_parts(kind):
+        old = f"(n)<-[old:{rel}]-(o:{target})" if ref.reverse else f"(n)-[old:{rel}]->(o:{target})"
+        new = f"(n)<-[:{rel}]-(t)" if ref.reverse else f"(n)-[:{rel}]->(t)"
+        lines.append(
+            f"CALL (n, row) {{ OPTIONAL MATCH {old} WHERE {value} IS NULL OR o.id <> {value} "
+            f"DELETE old }}"
+        )
+        lines.append(
+            f"CALL (n, row) {{ MATCH (t:{target} {{id: {value}}}) MERGE {new} "
+            f"RETURN count(*) AS m{i} }}"
+        )
+    lines.append(_ref_returns(kind))
+    return "\n".join(lines)
+
+
+def existing_ids(label: str) -> str:
+    """Which of ``$ids`` exist as nodes of ``label``."""
+    return f"UNWIND $ids AS id MATCH (n:{_label(label)} {{id: id}}) RETURN collect(n.id) AS ids"
+
+
+def get_node(label: str) -> str:
+    return f"MATCH (n:{_label(label)} {{id: $id}}) RETURN properties(n) AS props"
+
+
+def _where(label: str, fields: Sequence[str]) -> str:
+    conds = [f"n.{_field(label, f)} = $f_{_field(label, f)}" for f in fields]
+    return f" WHERE {' AND '.join(conds)}" if conds else ""
+
+
+def list_nodes(label: str, fields: Sequence[str], *, limited: bool) -> str:
+    """Nodes of a label filtered by equality on ``fields`` (``$f_<field>``), ordered by id."""
+    label = _label(label)
+    tail = " SKIP $offset LIMIT $limit" if limited else " SKIP $offset"
+    return (
+        f"MATCH (n:{label}){_where(label, fields)} RETURN properties(n) AS props ORDER BY n.id"
+        + tail
+    )
+
+
+def count_nodes(label: str, fields: Sequence[str]) -> str:
+    label = _label(label)
+    return f"MATCH (n:{label}){_where(label, fields)} RETURN count(n) AS n"
+
+
+def all_nodes(label: str) -> str:
+    return f"MATCH (n:{_label(label)}) RETURN properties(n) AS props ORDER BY n.id"
+
+
+def lock_node(label: str) -> str:
+    """Take the node's write lock for the rest of the transaction.
+
+    Writing a property takes the exclusive lock; removing it again leaves no trace.
+    Read the node with a LATER statement of the same transaction: it then sees the
+    latest committed state, which no one else can change until we commit.
+    """
+    return (
+        f"MATCH (n:{_label(label)} {{id: $id}}) SET n._lock = true REMOVE n._lock RETURN n.id AS id"
+    )
+
+
+def dependents(label: str, refs: Sequence[tuple[str, Ref]]) -> str:
+    """For each ``(source label, ref)`` pointing at ``label``: how many sources reference the node."""
+    label = _label(label)
+    parts = []
+    for i, (source, ref) in enumerate(refs):
+        source, rel = _label(source), _rel(ref.rel)
+        if ref.target != label:
+            raise ValueError(f"{source}.{ref.field} does not point at {label}")
+        pattern = f"(n)-[:{rel}]->(:{source})" if ref.reverse else f"(n)<-[:{rel}]-(:{source})"
+        parts.append(f"COUNT {{ {pattern} }} AS c{i}")
+    if not parts:
+        return f"MATCH (n:{label} {{id: $id}}) RETURN []"
+    return f"MATCH (n:{label} {{id: $id}}) RETURN " + ", ".join(parts)
+
+
+def delete_node(label: str) -> str:
+    return f"MATCH (n:{_label(label)} {{id: $id}}) DETACH DELETE n"
+
+
+def names(label: str) -> str:
+    return (
+        f"UNWIND $ids AS id MATCH (n:{_label(label)} {{id: id}}) RETURN n.id AS id, n.name AS name"
+    )
+
+
+# --------------------------------------------------------------------------- relationships
+
+# pairs are (smaller id, larger id): each adjacent pair is stored once, small → large
+SET_ADJACENT = (
+    "UNWIND $pairs AS p "
+    "MATCH (a:Community {id: p[0]}) MATCH (b:Community {id: p[1]}) "
+    "MERGE (a)-[:ADJACENT_TO]->(b)"
+)
+REMOVE_ADJACENT = "MATCH (:Community {id: $a})-[r:ADJACENT_TO]-(:Community {id: $b}) DELETE r"
+ADJACENCY = (
+    "MATCH (a:Community)-[:ADJACENT_TO]->(b:Community) RETURN a.id AS a, b.id AS b ORDER BY a, b"
+)
+
+ADD_PAIRINGS = (
+    "UNWIND $rows AS row "
+    "MATCH (u:Unit {id: row.unit_id}) MATCH (c:Community {id: row.community_id}) "
+    "MERGE (u)-[:PAIRED_WITH]->(c)"
+)
+REMOVE_PAIRING = (
+    "MATCH (:Unit {id: $unit_id})-[r:PAIRED_WITH]->(:Community {id: $community_id}) DELETE r"
+)
+
+
+def pairings(*, by_unit: bool, by_community: bool) -> str:
+    """Pairings, optionally of one unit (``$unit_id``) and/or one community (``$community_id``)."""
+    u = "(u:Unit {id: $unit_id})" if by_unit else "(u:Unit)"
+    c = "(c:Community {id: $community_id})" if by_community else "(c:Community)"
+    return (
+        f"MATCH {u}-[:PAIRED_WITH]->{c} RETURN u.id AS unit_id, c.id AS community_id "
+        f"ORDER BY unit_id, community_id"
+    )
+
+
+ADD_ASSIGNMENTS = (
+    "UNWIND $rows AS row "
+    "MATCH (u:Unit {id: row.unit_id}) MATCH (a:Activity {id: row.activity_id}) "
+    "MERGE (u)-[r:ASSIGNED {plan: row.plan}]->(a) SET r.role = row.role"
+)
+
+
+def assignments(*, by_activity: bool, by_unit: bool) -> str:
+    """Assignments, optionally of one activity and/or one unit, ordered (activity, unit, plan)."""
+    u = "(u:Unit {id: $unit_id})" if by_unit else "(u:Unit)"
+    a = "(a:Activity {id: $activity_id})" if by_activity else "(a:Activity)"
+    return (
+        f"MATCH {u}-[r:ASSIGNED]->{a} "
+        f"RETURN a.id AS activity_id, u.id AS unit_id, r.plan AS plan, r.role AS role "
+        f"ORDER BY activity_id, unit_id, plan"
+    )
+
+
+# --------------------------------------------------------------------------- planner snapshot
+
+RESOURCES_IN_QUARTER = (
+    "MATCH (r:Resource) WHERE size(coalesce(r.quarters, [])) = 0 OR $quarter IN r.quarters "
+    "RETURN properties(r) AS props ORDER BY r.id"
+)
+
+# how often each unit served each community before $quarter: claimed needs raised
+# there + distinct activities hosted there it was assigned to
+HISTORY = """
+CALL () {
+  MATCH (n:Need) WHERE n.quarter < $quarter AND n.claimed_by IS NOT NULL
+  RETURN n.claimed_by AS unit, n.community_id AS community, count(n) AS n
+  UNION ALL
+  MATCH (u:Unit)-[:ASSIGNED]->(a:Activity) WHERE a.quarter < $quarter
+  RETURN u.id AS unit, a.community_id AS community, count(DISTINCT a) AS n
+}
+WITH unit, community, sum(n) AS n WHERE n > 0
+RETURN unit, community, n ORDER BY unit, community
+"""
+
+# --------------------------------------------------------------------------- cooperation network
+
+# Neighbours of a frontier ($units, $communities) over the derived cooperation
+# edges: LOCATED_IN, PAIRED_WITH, SERVED (claimed a need raised there / assigned
+# to an activity hosted there) and COOPERATED_WITH (assigned to the same activity).
+COOPERATION_NEIGHBOURS = """
+CALL () {
+  UNWIND $units AS uid
+  MATCH (u:Unit {id: uid})
+  CALL (u) {
+    MATCH (u)-[:LOCATED_IN|PAIRED_WITH]->(c:Community)
+    RETURN 'Community' AS label, c.id AS id
+    UNION
+    MATCH (u)-[:CLAIMED]->(:Need)-[:RAISED_IN]->(c:Community)
+    RETURN 'Community' AS label, c.id AS id
+    UNION
+    MATCH (u)-[:ASSIGNED]->(:Activity)-[:HOSTED_IN]->(c:Community)
+    RETURN 'Community' AS label, c.id AS id
+    UNION
+    MATCH (u)-[:ASSIGNED]->(:Activity)<-[:ASSIGNED]-(v:Unit) WHERE v <> u
+    RETURN 'Unit' AS label, v.id AS id
+  }
+  RETURN label, id
+  UNION
+  UNWIND $communities AS cid
+  MATCH (c:Community {id: cid})
+  CALL (c) {
+    MATCH (c)<-[:LOCATED_IN|PAIRED_WITH]-(u:Unit)
+    RETURN u.id AS id
+    UNION
+    MATCH (c)<-[:RAISED_IN]-(:Need)<-[:CLAIMED]-(u:Unit)
+    RETURN u.id AS id
+    UNION
+    MATCH (c)<-[:HOSTED_IN]-(:Activity)<-[:ASSIGNED]-(u:Unit)
+    RETURN u.id AS id
+  }
+  RETURN 'Unit' AS label, id
+}
+RETURN DISTINCT label, id
+"""
+
+# Every cooperation edge among the included nodes ($units, $communities), aggregated.
+COOPERATION_EDGES = """
+CALL () {
+  UNWIND $units AS uid
+  MATCH (u:Unit {id: uid})-[r:LOCATED_IN|PAIRED_WITH]->(c:Community)
+  WHERE c.id IN $communities
+  RETURN u.id AS unit, 'Community' AS label, c.id AS other, type(r) AS type, count(r) AS weight
+  UNION ALL
+  UNWIND $units AS uid
+  MATCH (u:Unit {id: uid})
+  CALL (u) {
+    MATCH (u)-[:CLAIMED]->(n:Need)-[:RAISED_IN]->(c:Community)
+    RETURN c.id AS cid, count(DISTINCT n) AS w
+    UNION ALL
+    MATCH (u)-[:ASSIGNED]->(a:Activity)-[:HOSTED_IN]->(c:Community)
+    RETURN c.id AS cid, count(DISTINCT a) AS w
+  }
+  WITH u, cid, sum(w) AS w WHERE w > 0 AND cid IN $communities
+  RETURN u.id AS unit, 'Community' AS label, cid AS other, 'SERVED' AS type, w AS weight
+  UNION ALL
+  UNWIND $units AS uid
+  MATCH (u:Unit {id: uid})-[:ASSIGNED]->(a:Activity)<-[:ASSIGNED]-(v:Unit)
+  WHERE u.id < v.id AND v.id IN $units
+  RETURN u.id AS unit, 'Unit' AS label, v.id AS other, 'COOPERATED_WITH' AS type,
+         count(DISTINCT a) AS weight
+}
+RETURN unit, label, other, type, weight
+"""
+
+# --------------------------------------------------------------------------- whole graph
+
+
+def stats() -> str:
+    """Node count per label and relationship count per type (count store), one row each."""
+    parts = [f"MATCH (n:{_label(lb)}) RETURN '{lb}' AS key, count(n) AS n" for lb in LABELS]
+    parts += [f"MATCH ()-[r:{_rel(t)}]->() RETURN '{t}' AS key, count(r) AS n" for t in REL_TYPES]
+    return "CALL () { " + " UNION ALL ".join(parts) + " } RETURN key, n"
+
+
+TO_NETWORKX_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+TO_NETWORKX_RELS = (
+    "MATCH (a)-[r]->(b) RETURN labels(a) AS src_labels, a.id AS src, type(r) AS type, "
+    "properties(r) AS props, labels(b) AS dst_labels, b.id AS dst"
+)
