@@ -46,6 +46,8 @@ from gongjian.graph.model import (
     check_actor,
     check_transition,
     entity_type,
+    parse_quarter,
+    parse_status,
     transition_update,
 )
 from gongjian.graph.store import LIST_FILTERS
@@ -304,6 +306,8 @@ class EmbeddedStore:
         for e in items:
             if not isinstance(e, Entity) or type(e) not in ENTITY_TYPES:
                 raise InvalidInputError(f"不是实体 (not an entity): {type(e).__name__}")
+        # the same node twice in one call: the last copy wins, as in Neo4j
+        items = list({(e.LABEL, e.id): e for e in items}.values())
         if not items:
             return 0
         with self._write() as conn:
@@ -312,6 +316,7 @@ class EmbeddedStore:
         return len(items)
 
     def get(self, kind: type[E], node_id: str) -> E:
+        _check_kind(kind)
         rows = self._read(
             "SELECT props FROM nodes WHERE label = ? AND id = ?", (kind.LABEL, node_id)
         )
@@ -320,6 +325,7 @@ class EmbeddedStore:
         return kind.model_validate_json(rows[0][0])
 
     def _where(self, kind: type[Entity], filters: dict[str, Any] | None) -> tuple[str, list[Any]]:
+        _check_kind(kind)
         allowed = LIST_FILTERS[kind.LABEL]
         sql, params = "label = ?", [kind.LABEL]
         for field, value in sorted((filters or {}).items()):
@@ -379,6 +385,7 @@ class EmbeddedStore:
         return out
 
     def delete(self, kind: type[Entity], node_id: str) -> None:
+        _check_kind(kind)
         label = kind.LABEL
         with self._write() as conn:
             if not conn.execute(
@@ -538,7 +545,7 @@ class EmbeddedStore:
         unit_id: str | None = None,
         satisfaction: int | None = None,
     ) -> Need:
-        target = NeedStatus(target)
+        target = parse_status(target)
         if target == NeedStatus.claimed:
             if unit_id is None:
                 raise InvalidInputError("认领需要单位 (claiming needs a unit_id)")
@@ -554,6 +561,7 @@ class EmbeddedStore:
 
     # ------------------------------------------------------------------ reads
     def snapshot(self, quarter: str) -> Snapshot:
+        quarter = parse_quarter(quarter)
         conn = self._conn()
         # one read transaction so the snapshot is consistent
         conn.execute("BEGIN")
@@ -628,7 +636,7 @@ class EmbeddedStore:
             raise InvalidInputError(
                 f"合作网络的中心须为单位或社区 (label must be Unit or Community): {label}"
             )
-        if not 0 <= hops <= 4:
+        if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 4:
             raise InvalidInputError("跳数应在 0–4 之间 (hops must be 0–4)")
         center = self.get(entity_type(label), node_id)
         edges = self._cooperation_edges()
@@ -692,3 +700,9 @@ class EmbeddedStore:
         ):
             g.add_edge(_key(sl, s), _key(dl, d), type=rel, **json.loads(props))
         return g
+
+
+def _check_kind(kind: object) -> None:
+    if kind not in ENTITY_TYPES:
+        name = getattr(kind, "__name__", repr(kind))
+        raise InvalidInputError(f"未知类型 (unknown entity type): {name}")

@@ -55,6 +55,8 @@ __all__ = [
     "check_transition",
     "entity_type",
     "parse_entity",
+    "parse_quarter",
+    "parse_status",
     "quarter_dates",
     "transition_update",
 ]
@@ -299,6 +301,26 @@ NodeId = Annotated[str, AfterValidator(_check_id)]
 Quarter = Annotated[str, AfterValidator(_check_quarter)]
 Name = Annotated[str, Field(max_length=200), AfterValidator(_check_text)]
 Note = Annotated[str, Field(max_length=2000)]
+
+
+def parse_quarter(value: object) -> str:
+    """A valid quarter string, else :class:`InvalidInputError` (for store and API arguments)."""
+    try:
+        return _check_quarter(value) if isinstance(value, str) else _check_quarter("")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), [{"field": "quarter", "message": str(exc)}]) from None
+
+
+def parse_status(value: object) -> NeedStatus:
+    """A :class:`NeedStatus` from its value, else :class:`InvalidInputError`."""
+    try:
+        return NeedStatus(value)
+    except ValueError:
+        allowed = "、".join(s.value for s in NeedStatus)
+        raise InvalidInputError(
+            f"未知状态 '{value}' (unknown status); 可选: {allowed}",
+            [{"field": "status", "message": "unknown status"}],
+        ) from None
 
 
 def quarter_dates(quarter: str) -> tuple[date, date]:

@@ -315,3 +315,42 @@ def test_migrate_is_idempotent(store: GraphStore) -> None:
     store.migrate()
     store.migrate()
     assert store.count(Unit) == 3
+
+
+def test_same_node_twice_in_one_call_last_copy_wins(store: GraphStore) -> None:
+    _load(store)
+    store.upsert_many([f.unit(8, community_id="c1"), f.unit(8, community_id="c2", name="后写的")])
+    assert store.get(Unit, "u8").community_id == "c2" and store.get(Unit, "u8").name == "后写的"
+    assert store.stats()["LOCATED_IN"] == 4
+    assert [u.id for u in store.list(Unit, filters={"community_id": "c1"})] == ["u1", "u3"]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.transition_need("n1", "done"),
+        lambda s: s.snapshot("2026-Q4"),
+        lambda s: s.snapshot("'; MATCH (n) DETACH DELETE n //"),
+        lambda s: s.cooperation_network("Unit", "u1", 1.5),
+        lambda s: s.cooperation_network("Unit", "u1", True),
+        lambda s: s.get(Pairing, "u1"),
+        lambda s: s.list(str),
+        lambda s: s.delete(dict, "c1"),
+    ],
+    ids=[
+        "status",
+        "quarter",
+        "quarter-cypher",
+        "hops-float",
+        "hops-bool",
+        "kind-get",
+        "kind-list",
+        "kind-delete",
+    ],
+)
+def test_bad_arguments_are_invalid_input(store: GraphStore, call) -> None:
+    _load(store)
+    before = store.stats()
+    with pytest.raises(InvalidInputError):
+        call(store)
+    assert store.stats() == before
