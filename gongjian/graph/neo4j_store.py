@@ -347,6 +347,8 @@ class Neo4jStore:
                     user_agent="gongjian",
                     connection_timeout=10.0,
                     max_transaction_retry_time=15.0,
+                    # "relationship type does not exist" on an empty graph is not news
+                    notifications_min_severity="OFF",
                 )
             except ValueError as exc:
                 raise StoreUnavailableError(
