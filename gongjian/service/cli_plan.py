@@ -37,7 +37,9 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
         workers: Annotated[int, typer.Option("--workers")] = 2,
         seed: Annotated[int, typer.Option("--seed")] = 0,
-        out: Annotated[Path | None, typer.Option("--out", help="plan.json (default: stdout)")] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="plan.json (default: stdout)")
+        ] = None,
     ) -> None:
         """求解季度计划 (solve a problem, write the plan as JSON)."""
         from pydantic import ValidationError
@@ -74,9 +76,7 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         from gongjian.matching.problem import Plan, Problem
 
         p = Plan.model_validate_json(plan.read_text(encoding="utf-8"))
-        prob = (
-            Problem.model_validate_json(problem.read_text(encoding="utf-8")) if problem else None
-        )
+        prob = Problem.model_validate_json(problem.read_text(encoding="utf-8")) if problem else None
         typer.echo(render_plan(p, prob))
 
     @bench_app.command("gap")

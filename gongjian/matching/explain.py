@@ -1,0 +1,404 @@
+"""Explanations: fit parts of decisions, reasons for unmet needs, conflicting rules.
+
+Unmet-need reason codes
+-----------------------
+``no_eligible_unit``
+    No candidate is eligible (none listed, all forbidden, or none fits at all).
+``beyond_distance_limit``
+    No eligible candidate, but some units offering the kind were excluded by the
+    distance limit (candidates marked ``beyond_distance_limit`` or
+    ``Need.excluded_by_distance > 0``).
+``eligible_units_full``
+    Every eligible unit lacks room for the need's effort.
+``lost_to_higher_priority``
+    Every eligible unit lacks room, and at least one of them took a need of
+    strictly higher priority.
+``net_benefit_negative``
+    Some eligible unit has room, but the fairness cost of the extra load exceeds
+    the need's gain (only with a fairness weight).
+
+Infeasibility
+-------------
+:func:`precheck` finds obvious conflicts cheaply (pins that cannot hold, roles
+with too few eligible units, pins over capacity or on two activities of one
+date, impossible min/max).  :func:`infeasible_core` guards each hard rule of the
+CP-SAT model with a named literal, solves under those assumptions and asks
+``SufficientAssumptionsForInfeasibility`` for a conflicting subset, which it then
+shrinks by deletion.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from gongjian.matching.compiled import Compiled
+from gongjian.matching.cpsat import CpBuilder
+from gongjian.matching.problem import Conflict, Plan, Problem, Unmet
+
+__all__ = ["infeasible_core", "precheck", "render_plan", "unmet_reasons"]
+
+_REASON_ZH = {
+    "no_eligible_unit": "没有符合条件的单位",
+    "beyond_distance_limit": "提供该资源的单位都超出距离限制",
+    "eligible_units_full": "符合条件的单位容量已满",
+    "lost_to_higher_priority": "容量让给了优先级更高的需求",
+    "net_benefit_negative": "再增加负荷的均衡代价大于收益",
+}
+
+
+def _c(code: str, zh: str, en: str, items: list[str], units: list[str]) -> Conflict:
+    return Conflict(code=code, message_zh=zh, message_en=en, items=items, units=units)
+
+
+def precheck(cp: Compiled) -> list[Conflict]:
+    """Cheap detection of obvious conflicts among hard rules.
+
+    Parameters
+    ----------
+    cp : Compiled
+        The compiled problem.
+
+    Returns
+    -------
+    list of Conflict
+        Empty when nothing obvious is wrong (the problem may still be infeasible).
+    """
+    out = list(cp.conflicts)
+    ids = cp.unit_ids
+    pinned_load: dict[int, int] = defaultdict(int)
+    pinned_items: dict[int, list[str]] = defaultdict(list)
+    for it in cp.needs:
+        if len(it.pinned) > 1:
+            us = [ids[u] for u in it.pinned]
+            out.append(
+                _c(
+                    "need_pinned_twice",
+                    f"需求 {it.key} 被固定给多个单位 {', '.join(us)}，但一个需求只能由一个单位认领",
+                    f"need {it.key} is pinned to several units ({', '.join(us)}) "
+                    "but one need goes to one unit",
+                    [it.key],
+                    us,
+                )
+            )
+        if it.required and it.units.size == 0:
+            out.append(
+                _c(
+                    "required_need_no_unit",
+                    f"必须满足的需求 {it.key} 没有符合条件的单位",
+                    f"required need {it.key} has no eligible unit",
+                    [it.key],
+                    [],
+                )
+            )
+        for u in it.pinned:
+            e = int(it.effort[it.units.tolist().index(u)])
+            pinned_load[u] += e
+            pinned_items[u].append(it.key)
+    per_date: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for a in cp.activities:
+        req = 0
+        most = 0
+        units_in = set()
+        pinned_here: dict[int, list[str]] = defaultdict(list)
+        for ri in a.roles:
+            r = cp.roles[ri]
+            units_in |= set(r.units.tolist())
+            most += min(r.count, r.units.size)
+            if r.required:
+                req += r.count
+                if r.units.size < r.count:
+                    out.append(
+                        _c(
+                            "role_too_few_units",
+                            f"角色 {r.key} 需要 {r.count} 个单位，但只有 {r.units.size} 个符合条件",
+                            f"role {r.key} needs {r.count} unit(s) but only {r.units.size} "
+                            "are eligible",
+                            [r.key],
+                            [],
+                        )
+                    )
+            if len(r.pinned) > r.count:
+                out.append(
+                    _c(
+                        "role_pins_exceed_count",
+                        f"角色 {r.key} 固定了 {len(r.pinned)} 个单位，超过人数 {r.count}",
+                        f"role {r.key} has {len(r.pinned)} pins but count {r.count}",
+                        [r.key],
+                        [ids[u] for u in r.pinned],
+                    )
+                )
+            for u in r.pinned:
+                pinned_here[u].append(r.key)
+                e = int(r.effort[r.units.tolist().index(u)])
+                pinned_load[u] += e
+                pinned_items[u].append(r.key)
+        for u, keys in pinned_here.items():
+            if len(keys) > 1:
+                out.append(
+                    _c(
+                        "pinned_twice_in_activity",
+                        f"单位 {ids[u]} 在活动 {a.id} 中被固定到多个角色 {', '.join(keys)}",
+                        f"unit {ids[u]} is pinned to several roles of activity {a.id}",
+                        keys,
+                        [ids[u]],
+                    )
+                )
+            per_date[(u, a.date)].append(a.id)
+        if a.max_units is not None and req > a.max_units:
+            out.append(
+                _c(
+                    "activity_max_below_roles",
+                    f"活动 {a.id} 必需角色共需 {req} 个单位，超过上限 {a.max_units}",
+                    f"activity {a.id}: required roles need {req} units, above max_units "
+                    f"{a.max_units}",
+                    [a.id],
+                    [],
+                )
+            )
+        if a.min_units > min(most, len(units_in)):
+            out.append(
+                _c(
+                    "activity_min_unreachable",
+                    f"活动 {a.id} 至少需要 {a.min_units} 个单位，但最多只能安排 "
+                    f"{min(most, len(units_in))} 个",
+                    f"activity {a.id} needs at least {a.min_units} units but at most "
+                    f"{min(most, len(units_in))} can take part",
+                    [a.id],
+                    [],
+                )
+            )
+    for (u, d), acts in sorted(per_date.items()):
+        if len(acts) > 1:
+            out.append(
+                _c(
+                    "pinned_two_activities_one_date",
+                    f"单位 {ids[u]} 被固定参加同一天（{cp.dates[d]}）的多个活动：{', '.join(acts)}",
+                    f"unit {ids[u]} is pinned to several activities on {cp.dates[d]}: "
+                    f"{', '.join(acts)}",
+                    acts,
+                    [ids[u]],
+                )
+            )
+    for u, load in sorted(pinned_load.items()):
+        if load > cp.cap[u]:
+            out.append(
+                _c(
+                    "pins_exceed_capacity",
+                    f"单位 {ids[u]} 的固定分配共需 {load}，超过容量 {int(cp.cap[u])}",
+                    f"pins on unit {ids[u]} need {load}, above its capacity {int(cp.cap[u])}",
+                    pinned_items[u],
+                    [ids[u]],
+                )
+            )
+    return out
+
+
+def infeasible_core(
+    cp: Compiled, time_limit: float = 10.0, seed: int = 0, max_cores: int = 3
+) -> list[Conflict]:
+    """Find a small set of hard rules that cannot hold together.
+
+    Each hard rule of the CP-SAT model is guarded by a literal; the model is solved
+    under the assumption that all hold, the sufficient assumptions for
+    infeasibility are read and the set is shrunk by deletion while time allows.
+    The rules of that set are then relaxed and the search repeats, so up to
+    ``max_cores`` independent conflicts are reported (``Conflict.group``).
+
+    Returns
+    -------
+    list of Conflict
+        The conflicting rules (empty if the model turned out feasible or the time
+        ran out before infeasibility was proven).
+    """
+    t0 = time.perf_counter()
+    b = CpBuilder(cp, named=True)
+    lits = b.rules.literals
+    pos = {lit.Index(): i for i, lit in enumerate(lits)}
+
+    def run(active: list[int], limit: float) -> tuple[int, list[int]]:
+        model = b.model.Clone()
+        model.ClearAssumptions()
+        model.AddAssumptions([lits[i] for i in active])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_time_in_seconds = max(0.05, limit)
+        st = solver.Solve(model)
+        core = []
+        if st == cp_model.INFEASIBLE:
+            core = sorted(
+                pos[i] for i in solver.SufficientAssumptionsForInfeasibility() if i in pos
+            )
+        return st, core
+
+    out: list[Conflict] = []
+    active = list(range(len(lits)))
+    for group in range(max_cores):
+        left = time_limit - (time.perf_counter() - t0)
+        if left <= 0.05:
+            break
+        st, core = run(active, left / 2 if group == 0 else min(left, 2.0))
+        if st != cp_model.INFEASIBLE:
+            break
+        if not core:
+            core = list(active)
+        i = 0
+        while i < len(core) and time.perf_counter() - t0 < time_limit:
+            trial = core[:i] + core[i + 1 :]
+            left = time_limit - (time.perf_counter() - t0)
+            st2, sub = run(trial, min(1.0, left))
+            if st2 == cp_model.INFEASIBLE:
+                core = sub if sub and len(sub) < len(trial) else trial
+            else:
+                i += 1
+        out.extend(b.rules.rules[k].model_copy(update={"group": group}) for k in core)
+        # relax this conflict and look for another, disjoint one
+        gone = set(core)
+        active = [k for k in active if k not in gone]
+    return out
+
+
+def unmet_reasons(
+    cp: Compiled, assigned: dict[int, int], loads: list[int], kind_loads: dict
+) -> list[Unmet]:
+    """Reason code for each need that is not assigned.
+
+    Parameters
+    ----------
+    cp : Compiled
+        The compiled problem.
+    assigned : dict
+        need index -> unit index of the plan.
+    loads : list of int
+        Effort load per unit in the plan.
+    kind_loads : dict
+        Effort load per (unit, kind) in the plan.
+    """
+    prob = cp.problem
+    holders: dict[int, int] = defaultdict(int)  # unit -> highest priority of its needs
+    for ni, u in assigned.items():
+        holders[u] = max(holders[u], cp.needs[ni].priority)
+    out: list[Unmet] = []
+    for ni, it in enumerate(cp.needs):
+        if ni in assigned:
+            continue
+        need = prob.needs[ni]
+        if it.units.size == 0:
+            far = need.excluded_by_distance + sum(c.beyond_distance_limit for c in need.candidates)
+            if far:
+                out.append(
+                    Unmet(
+                        item=it.key,
+                        reason="beyond_distance_limit",
+                        detail=f"{far} 个单位超出距离限制",
+                    )
+                )
+            else:
+                out.append(
+                    Unmet(
+                        item=it.key,
+                        reason="no_eligible_unit",
+                        detail="没有候选单位" if not need.candidates else "候选单位均被排除",
+                    )
+                )
+            continue
+        room = []
+        for u, e in zip(it.units.tolist(), it.effort.tolist(), strict=True):
+            ok = loads[u] + e <= cp.cap[u]
+            kk = (u, it.kind)
+            if ok and kk in cp.kind_cap:
+                ok = kind_loads.get(kk, 0) + e <= cp.kind_cap[kk]
+            if ok:
+                room.append(u)
+        if room:
+            out.append(
+                Unmet(
+                    item=it.key,
+                    reason="net_benefit_negative",
+                    detail=f"{cp.unit_ids[room[0]]} 等单位尚有容量",
+                )
+            )
+            continue
+        higher = [u for u in it.units.tolist() if holders.get(u, 0) > it.priority]
+        if higher:
+            out.append(
+                Unmet(
+                    item=it.key,
+                    reason="lost_to_higher_priority",
+                    detail=f"{cp.unit_ids[higher[0]]} 承担了优先级更高的需求",
+                )
+            )
+        else:
+            out.append(
+                Unmet(
+                    item=it.key,
+                    reason="eligible_units_full",
+                    detail=f"{it.units.size} 个候选单位均已满",
+                )
+            )
+    return out
+
+
+def render_plan(plan: Plan, problem: Problem | None = None) -> str:
+    """A readable Chinese account of a plan (with English codes).
+
+    Parameters
+    ----------
+    plan : Plan
+        The solver's plan (it embeds decisions, reasons and conflicts).
+    problem : Problem, optional
+        Adds unit names and need details when given.
+    """
+    names = {u.id: u.name for u in problem.units} if problem else {}
+    status_zh = {"optimal": "最优", "feasible": "可行", "infeasible": "不可行", "unknown": "未知"}
+    lines = [f"计划《{plan.problem}》：状态 {status_zh[plan.status]} ({plan.status})"]
+    if plan.objective is not None:
+        gap = f"{100 * plan.gap:.3f}%" if plan.gap is not None else "-"
+        lines.append(
+            f"目标值 objective {plan.objective}，上界 bound {plan.bound}，差距 gap {gap}，"
+            f"用时 {plan.seconds:.2f} 秒，引擎 {plan.engine}"
+        )
+    if plan.objective_parts:
+        p = plan.objective_parts
+        lines.append(
+            f"  匹配度 fit {p.fit}；覆盖 coverage {p.coverage}；均衡扣分 fairness -{p.fairness}；"
+            f"五联覆盖 joint {p.joint_coverage}；变动扣分 changes -{p.changes}"
+        )
+    if plan.conflicts:
+        lines.append("无法同时满足的规则 (conflicting rules):")
+        groups = sorted({c.group for c in plan.conflicts})
+        for g in groups:
+            if len(groups) > 1:
+                lines.append(f"  冲突 {g + 1} (conflict {g + 1}):")
+            for c in plan.conflicts:
+                if c.group == g:
+                    lines.append(f"  - [{c.code}] {c.message_zh} / {c.message_en}")
+    if plan.assignments:
+        lines.append(f"分配 {len(plan.assignments)} 项 (decisions):")
+        for a in plan.assignments:
+            name = a.unit_name or names.get(a.unit, "")
+            what = f"活动 {a.activity} 角色" if a.type == "role" else "需求"
+            parts = "，".join(f"{k} {v}" for k, v in a.parts.items())
+            pin = "（固定）" if a.pinned else ""
+            lines.append(
+                f"  - {what} {a.item} → {name or a.unit}{pin}：工作量 {a.effort}，"
+                f"匹配分 {a.score}（{parts}）"
+            )
+    if plan.unmet:
+        lines.append(f"未满足需求 {len(plan.unmet)} 项 (unmet needs):")
+        for u in plan.unmet:
+            lines.append(f"  - {u.item}：{_REASON_ZH[u.reason]} ({u.reason}) {u.detail}")
+    if plan.roles_short:
+        lines.append(
+            "人数不足的可选角色 (optional roles below count): " + ", ".join(plan.roles_short)
+        )
+    if plan.loads:
+        busy = sorted(plan.loads, key=lambda x: -x.load / max(1, x.capacity))[:10]
+        lines.append("负荷最高的单位 (highest load ratio):")
+        for ld in busy:
+            nm = names.get(ld.unit, "") or ld.unit
+            lines.append(f"  - {nm}: {ld.load}/{ld.capacity}")
+    return "\n".join(lines)

@@ -1,0 +1,605 @@
+"""Min-cost-flow engines (OR-Tools ``SimpleMinCostFlow``, arcs built with numpy).
+
+Network (flow is measured in *effort units*)::
+
+    commodity node (need class / role / pinned slot) --gain--> unit [--> unit-kind] node
+    unit node --segment arcs with rising fairness cost--> sink
+    optional commodity --0--> sink                      (item left unmet)
+
+A need class of ``count`` needs of effort ``e`` supplies ``count * e``; a role
+supplies ``(count - pins) * e`` with one arc of capacity ``e`` per candidate (at
+most one place per unit); a pinned pair is a commodity with a single arc.  Arc
+costs are ``-gain * L / e`` per effort unit with ``L`` the lcm of all efforts, so
+they are integers; the fairness segment of marginal ``m`` costs ``w * m * L``.
+
+Why the relaxation bound is valid
+---------------------------------
+Every feasible plan maps to a feasible flow of the same value: send ``e`` effort
+units along each assigned pair and route each unit's load through its cheapest
+segments, whose cost is exactly the convex penalty ``P`` because the marginals
+are non-decreasing.  The flow only *drops* constraints (activity min/max, one
+activity per date, one place per activity across roles, and integrality of
+``flow / e``), so the min-cost flow value is at least the plan optimum of the
+linear part.  The joint-coverage bonus is bounded by its maximum (every
+(community, joint type) pair that has a role with an eligible candidate).
+Flow values are integers, so ``floor(-cost / L)`` is still an upper bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from gongjian.matching.compiled import CItem, Compiled
+from gongjian.matching.objective import fairness_segments
+
+__all__ = [
+    "FlowResult",
+    "activity_flow",
+    "flow_relaxation",
+    "lagrangian_prices",
+    "needs_given_roles",
+    "repair_needs",
+]
+
+
+@dataclass
+class FlowResult:
+    """Result of a flow solve.
+
+    Attributes
+    ----------
+    value : int
+        Upper bound on the modelled part (``floor(-cost / L)``), without constants.
+    class_units : list of dict
+        For each need class, whole needs per unit (``flow // e``).
+    class_fraction : list of dict
+        Raw effort flow per class and unit (for hints and diagnostics).
+    role_flow : list of dict
+        Effort flow per role and unit.
+    """
+
+    value: int
+    class_units: list[dict[int, int]]
+    class_fraction: list[dict[int, int]]
+    role_flow: list[dict[int, int]]
+
+
+@dataclass
+class _Commodity:
+    kind: str  # "class" | "role"
+    index: int
+    supply: int
+    units: np.ndarray
+    arc_cap: np.ndarray
+    gain: np.ndarray
+    effort: int
+    droppable: bool
+    item_kind: str
+
+
+def _commodities(
+    cp: Compiled,
+    include_classes: bool,
+    include_roles: bool,
+    start: np.ndarray,
+    counts: list[int] | None = None,
+    all_droppable: bool = False,
+) -> list[_Commodity] | None:
+    out: list[_Commodity] = []
+    if include_classes:
+        for ci, cl in enumerate(cp.classes):
+            rep = cl.rep
+            count = cl.count if counts is None else counts[ci]
+            if count <= 0:
+                continue
+            if rep.units.size == 0:
+                if rep.required and not all_droppable:
+                    return None
+                continue
+            e = int(rep.effort[0])
+            drop = all_droppable or not rep.required
+            if rep.pinned:
+                u = rep.pinned[0]
+                pos = int(np.searchsorted(rep.units, u))
+                out.append(
+                    _Commodity(
+                        "class",
+                        ci,
+                        e,
+                        rep.units[pos : pos + 1],
+                        np.array([e]),
+                        rep.gain[pos : pos + 1],
+                        e,
+                        all_droppable,
+                        rep.kind,
+                    )
+                )
+                continue
+            full = np.full(rep.units.size, count * e, dtype=np.int64)
+            out.append(
+                _Commodity(
+                    "class",
+                    ci,
+                    count * e,
+                    rep.units,
+                    full,
+                    rep.gain,
+                    e,
+                    drop,
+                    rep.kind,
+                )
+            )
+    if include_roles:
+        for ri, r in enumerate(cp.roles):
+            out.extend(_role_commodities(ri, r))
+    return out
+
+
+def _role_commodities(ri: int, r: CItem) -> list[_Commodity]:
+    e = int(r.effort[0]) if r.effort.size else 1
+    out = []
+    pinned = sorted(set(r.pinned))
+    for u in pinned:
+        pos = int(np.searchsorted(r.units, u))
+        out.append(
+            _Commodity(
+                "role",
+                ri,
+                e,
+                r.units[pos : pos + 1],
+                np.array([e]),
+                r.gain[pos : pos + 1],
+                e,
+                False,
+                r.kind,
+            )
+        )
+    rest = r.count - len(pinned)
+    if rest > 0:
+        mask = ~np.isin(r.units, pinned)
+        out.append(
+            _Commodity(
+                "role",
+                ri,
+                rest * e,
+                r.units[mask],
+                np.full(int(mask.sum()), e, dtype=np.int64),
+                r.gain[mask],
+                e,
+                not r.required,
+                r.kind,
+            )
+        )
+    elif rest < 0:
+        out.append(
+            _Commodity("role", ri, rest * e, r.units[:0], r.units[:0], r.gain[:0], e, False, r.kind)
+        )
+    return out
+
+
+@dataclass
+class _Dual:
+    """A dual solution of a needs network (see :func:`lagrangian_prices`)."""
+
+    base: int  # dual objective L(pi; b0) (scaled by lcm) without injected loads
+    unit_price: np.ndarray  # pi_u - pi_sink per unit node (scaled)
+    kind_price: dict[tuple[int, str], int]
+    lcm: int
+
+
+def _solve(
+    cp: Compiled,
+    comms: list[_Commodity],
+    start: np.ndarray,
+    start_kind: dict[tuple[int, str], int],
+    *,
+    inject: np.ndarray | None = None,
+    inject_kind: dict[tuple[int, str], int] | None = None,
+    want_dual: bool = False,
+) -> tuple[int, list[np.ndarray]] | tuple[int, list[np.ndarray], _Dual] | None:
+    """Build and solve the network; returns (value, flows per commodity[, dual]) or None.
+
+    ``inject`` adds fixed load (activity efforts) as supply at the unit nodes
+    (``inject_kind`` at the unit-kind nodes); it then flows through the unit's
+    fairness segments like any need.
+    """
+    m = cp.m
+    if any(c.supply < 0 for c in comms):
+        return None
+    lcm = cp.effort_lcm()
+    wf = cp.problem.weights.fairness
+    k = len(comms)
+    unit0 = k
+    kind_nodes: dict[tuple[int, str], int] = {}
+    for key in sorted(cp.kind_cap):
+        kind_nodes[key] = unit0 + m + len(kind_nodes)
+    sink = unit0 + m + len(kind_nodes)
+    lens = np.array([c.units.size for c in comms], dtype=np.int64)
+    if k:
+        tails = np.repeat(np.arange(k, dtype=np.int64), lens)
+        units = np.concatenate([c.units for c in comms]).astype(np.int64)
+        caps = np.concatenate([c.arc_cap for c in comms]).astype(np.int64)
+        per = np.repeat(np.array([lcm // c.effort for c in comms], dtype=np.int64), lens)
+        costs = -np.concatenate([c.gain for c in comms]).astype(np.int64) * per
+    else:
+        tails = units = caps = costs = np.zeros(0, dtype=np.int64)
+    heads = units + unit0
+    if kind_nodes:
+        kinds = np.repeat(np.array([c.item_kind for c in comms], dtype=object), lens)
+        for i in range(heads.size):
+            node = kind_nodes.get((int(units[i]), kinds[i]))
+            if node is not None:
+                heads[i] = node
+    t_list = [tails]
+    h_list = [heads]
+    c_list = [caps]
+    w_list = [costs]
+    n_item_arcs = tails.size
+    # drop arcs
+    drop = np.array([i for i, c in enumerate(comms) if c.droppable], dtype=np.int64)
+    if drop.size:
+        t_list.append(drop)
+        h_list.append(np.full(drop.size, sink, dtype=np.int64))
+        c_list.append(np.array([comms[i].supply for i in drop], dtype=np.int64))
+        w_list.append(np.zeros(drop.size, dtype=np.int64))
+    # kind nodes -> units
+    if kind_nodes:
+        keys = sorted(kind_nodes)
+        t_list.append(np.array([kind_nodes[key] for key in keys], dtype=np.int64))
+        h_list.append(np.array([unit0 + key[0] for key in keys], dtype=np.int64))
+        c_list.append(
+            np.array(
+                [max(0, cp.kind_cap[key] - start_kind.get(key, 0)) for key in keys], dtype=np.int64
+            )
+        )
+        w_list.append(np.zeros(len(keys), dtype=np.int64))
+    # units -> sink: fairness segments
+    st, sh, sc, sw = [], [], [], []
+    for u in range(m):
+        room = int(cp.cap[u] - start[u])
+        if room <= 0:
+            continue
+        if wf == 0:
+            st.append(unit0 + u)
+            sh.append(sink)
+            sc.append(room)
+            sw.append(0)
+            continue
+        for length, marg in fairness_segments(int(cp.cap[u]), int(start[u])):
+            st.append(unit0 + u)
+            sh.append(sink)
+            sc.append(length)
+            sw.append(wf * marg * lcm)
+    t_list.append(np.array(st, dtype=np.int64))
+    h_list.append(np.array(sh, dtype=np.int64))
+    c_list.append(np.array(sc, dtype=np.int64))
+    w_list.append(np.array(sw, dtype=np.int64))
+    all_t = np.concatenate(t_list)
+    all_h = np.concatenate(h_list)
+    all_c = np.concatenate(c_list)
+    all_w = np.concatenate(w_list)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(all_t, all_h, all_c, all_w)
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:k] = [c.supply for c in comms]
+    base_supplies = supplies.copy()
+    base_supplies[sink] = -int(supplies[:k].sum())
+    if inject is not None:
+        supplies[unit0 : unit0 + m] += inject
+        for key, v in (inject_kind or {}).items():
+            if key in kind_nodes:
+                supplies[kind_nodes[key]] += v
+                supplies[unit0 + key[0]] -= v
+    supplies[sink] = -int(supplies[:sink].sum())
+    smcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    status = smcf.solve()
+    if status != smcf.OPTIMAL:
+        return None
+    value = (-int(smcf.optimal_cost())) // lcm
+    bounds = np.concatenate(([0], np.cumsum(lens)))
+    if not want_dual:
+        flows = smcf.flows(np.arange(n_item_arcs, dtype=np.int64))
+        return value, [flows[bounds[i] : bounds[i + 1]] for i in range(k)]
+    all_f = smcf.flows(np.arange(all_t.size, dtype=np.int64))
+    flows = all_f[:n_item_arcs]
+    pi = _potentials(sink + 1, all_t, all_h, all_c, all_w, all_f)
+    slack = np.maximum(0, pi[all_t] - pi[all_h] - all_w)
+    base = int((base_supplies * pi).sum()) - int((all_c * slack).sum())
+    dual = _Dual(
+        base=base,
+        unit_price=pi[unit0 : unit0 + m] - pi[sink],
+        kind_price={key: int(pi[node] - pi[sink]) for key, node in kind_nodes.items()},
+        lcm=lcm,
+    )
+    return value, [flows[bounds[i] : bounds[i + 1]] for i in range(k)], dual
+
+
+def _potentials(
+    n: int,
+    tails: np.ndarray,
+    heads: np.ndarray,
+    caps: np.ndarray,
+    costs: np.ndarray,
+    flows: np.ndarray,
+    max_iter: int = 5000,
+) -> np.ndarray:
+    """Node potentials ``pi = -d`` with ``d`` shortest distances in the residual graph.
+
+    Any ``pi`` gives a valid dual bound (the arc duals absorb violations); the
+    shortest-path potentials of an optimal flow give the optimal one.
+    """
+    fw = flows < caps
+    bw = flows > 0
+    rt = np.concatenate((tails[fw], heads[bw]))
+    rh = np.concatenate((heads[fw], tails[bw]))
+    rc = np.concatenate((costs[fw], -costs[bw]))
+    d = np.zeros(n, dtype=np.int64)
+    for _ in range(max_iter):
+        new = d.copy()
+        np.minimum.at(new, rh, d[rt] + rc)
+        if np.array_equal(new, d):
+            break
+        d = new
+    return -d
+
+
+def flow_relaxation(cp: Compiled) -> FlowResult | None:
+    """Solve the flow relaxation of the whole problem (needs and roles).
+
+    Returns
+    -------
+    FlowResult or None
+        ``None`` proves the problem infeasible (the relaxation already is).
+        ``value + cp.constant + max joint bonus`` is a valid upper bound.
+    """
+    start = np.zeros(cp.m, dtype=np.int64)
+    comms = _commodities(cp, True, True, start)
+    if comms is None:
+        return None
+    res = _solve(cp, comms, start, {})
+    if res is None:
+        return None
+    value, flows = res
+    return _collect(cp, comms, flows, value)
+
+
+def _collect(
+    cp: Compiled, comms: list[_Commodity], flows: list[np.ndarray], value: int
+) -> FlowResult:
+    class_units: list[dict[int, int]] = [{} for _ in cp.classes]
+    class_frac: list[dict[int, int]] = [{} for _ in cp.classes]
+    role_flow: list[dict[int, int]] = [{} for _ in cp.roles]
+    for c, f in zip(comms, flows, strict=True):
+        nz = np.flatnonzero(f)
+        for i in nz.tolist():
+            u = int(c.units[i])
+            if c.kind == "class":
+                class_frac[c.index][u] = class_frac[c.index].get(u, 0) + int(f[i])
+            else:
+                role_flow[c.index][u] = role_flow[c.index].get(u, 0) + int(f[i])
+    for ci, cl in enumerate(cp.classes):
+        if not class_frac[ci]:
+            continue
+        e = int(cl.rep.effort[0])
+        class_units[ci] = {u: v // e for u, v in class_frac[ci].items() if v // e}
+    return FlowResult(value, class_units, class_frac, role_flow)
+
+
+def needs_given_roles(
+    cp: Compiled,
+    role_load: np.ndarray,
+    role_kind_load: dict[tuple[int, str], int],
+) -> list[dict[int, int]] | None:
+    """Best need assignment when the activity loads are fixed.
+
+    The min-cost flow is exact when all need efforts are 1; with larger efforts
+    the whole needs (``flow // e``) are kept, the rest is re-flowed on the
+    capacity left (``REFLOW_ROUNDS``), and what still remains is placed greedily
+    (best net gain, required first).  ``None`` if a required need cannot be placed.
+    """
+    load = role_load.astype(np.int64).copy()
+    kload = dict(role_kind_load)
+    left = [cl.count for cl in cp.classes]
+    total: list[dict[int, int]] = [{} for _ in cp.classes]
+    for it in range(REFLOW_ROUNDS):
+        comms = _commodities(cp, True, False, load, counts=left, all_droppable=it > 0)
+        if comms is None:
+            return None
+        if not comms:
+            break
+        res = _solve(cp, comms, load, kload)
+        if res is None:
+            if it == 0:
+                return None
+            break
+        value, flows = res
+        fr = _collect(cp, comms, flows, value)
+        placed = 0
+        for ci, d in enumerate(fr.class_units):
+            rep = cp.classes[ci].rep
+            for u, k in d.items():
+                e = int(rep.effort[0]) * k
+                total[ci][u] = total[ci].get(u, 0) + k
+                left[ci] -= k
+                placed += k
+                load[u] += e
+                if (u, rep.kind) in cp.kind_cap:
+                    kload[(u, rep.kind)] = kload.get((u, rep.kind), 0) + e
+        if placed == 0:
+            break
+    return repair_needs(cp, total, role_load, role_kind_load)
+
+
+#: Rounds of "flow, keep whole needs, re-flow the rest on the capacity left".
+REFLOW_ROUNDS = 3
+
+
+def repair_needs(
+    cp: Compiled,
+    class_units: list[dict[int, int]],
+    role_load: np.ndarray,
+    role_kind_load: dict[tuple[int, str], int],
+) -> list[dict[int, int]] | None:
+    """Place the needs a class still has unplaced, greedily by net gain.
+
+    Returns the completed ``class_units`` or ``None`` if a required need fits nowhere.
+    """
+    load = role_load.astype(np.int64).copy()
+    kload = dict(role_kind_load)
+    out = [dict(d) for d in class_units]
+    for ci, d in enumerate(out):
+        rep = cp.classes[ci].rep
+        for u, k in d.items():
+            e = int(rep.effort[np.searchsorted(rep.units, u)])
+            load[u] += k * e
+            if (u, rep.kind) in cp.kind_cap:
+                kload[(u, rep.kind)] = kload.get((u, rep.kind), 0) + k * e
+    marg = {}
+    wf = cp.problem.weights.fairness
+    todo = []
+    for ci, cl in enumerate(cp.classes):
+        left = cl.count - sum(out[ci].values())
+        if left > 0 and cl.rep.units.size:
+            todo.append((0 if cl.rep.required else 1, -int(cl.rep.gain.max()), ci, left))
+        elif left > 0 and cl.rep.required:
+            return None
+    todo.sort()
+    for _, _, ci, left in todo:
+        rep = cp.classes[ci].rep
+        for _ in range(left):
+            best, best_u = None, -1
+            for u, e, g in zip(
+                rep.units.tolist(), rep.effort.tolist(), rep.gain.tolist(), strict=True
+            ):
+                if rep.pinned and u not in rep.pinned:
+                    continue
+                if load[u] + e > cp.cap[u]:
+                    continue
+                kk = (u, rep.kind)
+                if kk in cp.kind_cap and kload.get(kk, 0) + e > cp.kind_cap[kk]:
+                    continue
+                pen = 0
+                if wf:
+                    if u not in marg:
+                        marg[u] = cp.marginals(u)
+                    pen = int(marg[u][load[u] : load[u] + e].sum())
+                net = g - pen
+                if best is None or net > best:
+                    best, best_u = net, u
+            if best_u < 0 or (not rep.required and best <= 0):
+                if rep.required:
+                    return None
+                break
+            e = int(rep.effort[np.searchsorted(rep.units, best_u)])
+            out[ci][best_u] = out[ci].get(best_u, 0) + 1
+            load[best_u] += e
+            if (best_u, rep.kind) in cp.kind_cap:
+                kload[(best_u, rep.kind)] = kload.get((best_u, rep.kind), 0) + e
+    return out
+
+
+def lagrangian_prices(
+    cp: Compiled, act_load: np.ndarray, act_kind_load: dict[tuple[int, str], int]
+) -> _Dual | None:
+    """Dual prices of unit capacity for the need part, taken at activity loads ``act_load``.
+
+    Why the resulting bound is valid
+    --------------------------------
+    Let ``F(A)`` be the best value of the need part (gains minus the fairness
+    penalty of the *total* load, within capacity) when activities put load ``A`` on
+    the units, and ``F_LP(A) >= F(A)`` its flow relaxation, where ``A`` enters as
+    supply at the unit nodes.  For any node potentials ``pi``, weak LP duality gives
+    ``-L * F_LP(A) >= base + sum_u A_u * price_u`` (``base`` and ``price`` returned
+    here, scaled by ``L``), because the dual constraints do not depend on the
+    supplies.  Hence for every plan with roles ``R``::
+
+        total(R, needs) <= G(R) + F(A(R)) <= (-base + max_R [L G(R) - price . A(R)]) / L
+
+    where ``G`` is the activity part (role gains + joint coverage).  The max over
+    ``R`` is an activity-only problem with linear unit prices whose CP-SAT bound is
+    valid, so the whole expression is a proven upper bound for any ``pi``; ``pi``
+    from the optimal flow at ``act_load`` makes it tight near that point.
+    """
+    start = np.zeros(cp.m, dtype=np.int64)
+    comms = _commodities(cp, True, False, start)
+    if comms is None:
+        return None
+    res = _solve(cp, comms, start, {}, inject=act_load, inject_kind=act_kind_load, want_dual=True)
+    if res is None:
+        return None
+    return res[2]  # type: ignore[misc]
+
+
+def activity_flow(cp: Compiled, dual: _Dual) -> tuple[int, list[set[int]]] | None:
+    """Best role assignment under linear unit prices, as a b-matching (min-cost flow).
+
+    Roles send ``count`` units of flow to *slots* ``(unit, date)`` of capacity 1
+    (this keeps "one activity per unit and date" and "one place per unit and
+    activity"); the arc value is ``lcm * gain - price * effort``.  Capacity,
+    kind capacity, min/max units and pins are dropped, and the joint-coverage
+    bonus is counted for every pair that has an eligible role: the returned
+    value is therefore an upper bound on ``max_R [lcm * G(R) - price . A(R)]``
+    (see :func:`lagrangian_prices`).
+
+    Returns
+    -------
+    (value, roles) or None
+        Scaled value (upper bound) and the integral role assignment of the flow;
+        ``None`` if even this relaxation cannot fill the required roles.
+    """
+    lcm = dual.lcm
+    slot_of: dict[tuple[int, int], int] = {}
+    tails, heads, costs = [], [], []
+    n_roles = len(cp.roles)
+    for ri, r in enumerate(cp.roles):
+        date = cp.activities[r.activity].date
+        price = np.array(
+            [dual.kind_price.get((u, r.kind), int(dual.unit_price[u])) for u in r.units.tolist()],
+            dtype=np.int64,
+        )
+        coef = r.gain * lcm - price * r.effort
+        for u, c in zip(r.units.tolist(), coef.tolist(), strict=True):
+            s = slot_of.setdefault((u, date), len(slot_of))
+            tails.append(ri)
+            heads.append(s)
+            costs.append(-c)
+    n_slots = len(slot_of)
+    sink = n_roles + n_slots
+    t = np.array(tails, dtype=np.int64)
+    h = np.array(heads, dtype=np.int64) + n_roles
+    c = np.array(costs, dtype=np.int64)
+    caps = np.ones(t.size, dtype=np.int64)
+    opt = np.array([ri for ri, r in enumerate(cp.roles) if not r.required], dtype=np.int64)
+    all_t = np.concatenate((t, opt, np.arange(n_roles, sink, dtype=np.int64)))
+    all_h = np.concatenate((h, np.full(opt.size + n_slots, sink, dtype=np.int64)))
+    all_c = np.concatenate(
+        (
+            caps,
+            np.array([cp.roles[i].count for i in opt], dtype=np.int64),
+            np.ones(n_slots, dtype=np.int64),
+        )
+    )
+    all_w = np.concatenate((c, np.zeros(opt.size + n_slots, dtype=np.int64)))
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    if all_t.size:
+        smcf.add_arcs_with_capacity_and_unit_cost(all_t, all_h, all_c, all_w)
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:n_roles] = [r.count for r in cp.roles]
+    supplies[sink] = -int(supplies.sum())
+    smcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    if smcf.solve() != smcf.OPTIMAL:
+        return None
+    flows = smcf.flows(np.arange(t.size, dtype=np.int64))
+    inv = {s: key for key, s in slot_of.items()}
+    roles: list[set[int]] = [set() for _ in cp.roles]
+    for i in np.flatnonzero(flows).tolist():
+        roles[tails[i]].add(inv[heads[i]][0])
+    joint = set()
+    for a in cp.activities:
+        if any(cp.roles[ri].units.size for ri in a.roles):
+            joint.add((a.community, a.joint_type))
+    value = -int(smcf.optimal_cost()) + lcm * cp.problem.weights.joint_coverage * len(joint)
+    return value, roles
