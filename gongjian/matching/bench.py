@@ -84,13 +84,15 @@ def bench_district(
     time_limit: float,
     workers: int = 2,
     baselines: bool = True,
+    problem: Problem | None = None,
 ) -> dict[str, Any]:
     """Generate a district, solve it, run the baselines on the same problem.
 
     ``seconds`` and ``peak_rss_mb`` are measured for the planner alone (the
-    baselines run afterwards in the same process).
+    baselines run afterwards in the same process). ``problem``, when given, is
+    used instead of :func:`district_problem` (e.g. one compiled from a graph).
     """
-    prob = district_problem(units, needs, activities, seed)
+    prob = problem or district_problem(units, needs, activities, seed)
     plan = solve(prob, time_limit=time_limit, workers=workers, seed=seed)
     rss = peak_rss_mb()
     n_met = sum(1 for a in plan.assignments if a.type == "need")

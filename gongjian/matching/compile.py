@@ -75,6 +75,20 @@ class FitRules:
     cooperation_max = 5
 
 
+def _most_units(roles: list[Role]) -> int:
+    """Most distinct units an activity's roles can hold: a maximum matching of slots to units."""
+    g = nx.Graph()
+    slots = []
+    for role in roles:
+        for k in range(role.count):
+            slot = ("slot", role.id, k)
+            slots.append(slot)
+            g.add_node(slot)
+            g.add_edges_from((slot, ("unit", c.unit)) for c in role.candidates)
+    matching = nx.bipartite.hopcroft_karp_matching(g, top_nodes=slots)
+    return sum(1 for s in slots if s in matching)
+
+
 def compile_snapshot(
     snapshot: Snapshot,
     *,
@@ -200,7 +214,7 @@ def compile_snapshot(
                 roles=roles,
                 # a minimum no set of candidates can reach would only make the quarter
                 # infeasible; clip it to what eligibility allows
-                min_units=min(a.min_units, len({c.unit for r in roles for c in r.candidates})),
+                min_units=min(a.min_units, _most_units(roles)),
                 max_units=a.max_units,
             )
         )

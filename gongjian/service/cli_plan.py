@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from gongjian.matching.problem import Problem
 
 
 def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -101,9 +104,46 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         time_limit: Annotated[float, typer.Option("--time-limit")] = 20.0,
         workers: Annotated[int, typer.Option("--workers")] = 2,
         baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
+        source: Annotated[
+            str,
+            typer.Option(
+                "--source",
+                help="problem: 直接生成规划问题; graph: 合成共建网络 → 内嵌存储 → 快照 → 编译",
+            ),
+        ] = "problem",
     ) -> None:
         """城区规模基准 (district-scale benchmark with greedy and plain CP-SAT baselines)."""
         from gongjian.matching.bench import bench_district
 
-        res = bench_district(units, needs, activities, seed, time_limit, workers, baselines)
+        if source not in ("problem", "graph"):
+            raise typer.BadParameter("--source must be problem or graph")
+        problem = _graph_problem(units, needs, activities, seed) if source == "graph" else None
+        res = bench_district(
+            units, needs, activities, seed, time_limit, workers, baselines, problem=problem
+        )
+        res["source"] = source
         typer.echo(json.dumps(res, ensure_ascii=False))
+
+
+def _graph_problem(units: int, needs: int, activities: int, seed: int) -> Problem:
+    """The real pipeline: synthetic network → embedded store → snapshot → compiler."""
+    import tempfile
+
+    from gongjian.graph.embedded import EmbeddedStore
+    from gongjian.matching.compile import compile_snapshot
+    from gongjian.seeds.network import load_network
+    from gongjian.seeds.synthetic import generate
+
+    quarter = "2026Q4"
+    network = generate(units=units, needs=needs, activities=activities, seed=seed, quarter=quarter)
+    with tempfile.TemporaryDirectory(prefix="gongjian-district-") as tmp:
+        store = EmbeddedStore(Path(tmp) / "district.sqlite")
+        try:
+            store.migrate()
+            load_network(store, network)
+            snapshot = store.snapshot(quarter)
+        finally:
+            store.close()
+    return compile_snapshot(
+        snapshot, name=f"graph-district-{units}u-{needs}n-{activities}a-s{seed}"
+    )
