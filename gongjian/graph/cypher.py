@@ -13,7 +13,7 @@ import functools
 from collections.abc import Sequence
 
 from gongjian.graph.model import ENTITY_TYPES, Entity, Ref
-from gongjian.graph.store import LIST_FILTERS
+from gongjian.graph.store import LIST_FILTERS, REL_TYPES
 
 __all__ = [
     "ADD_ASSIGNMENTS",
@@ -56,20 +56,6 @@ __all__ = [
 #: every node label (the whitelist for labels pasted into statements)
 LABELS: tuple[str, ...] = tuple(t.LABEL for t in ENTITY_TYPES)
 
-#: every relationship type the graph uses (stats report each, 0 included)
-REL_TYPES: tuple[str, ...] = (
-    "PART_OF",
-    "LOCATED_IN",
-    "OFFERS",
-    "RAISED_IN",
-    "HOSTED_IN",
-    "WORKS_AT",
-    "REGISTERED_IN",
-    "CLAIMED",
-    "ADJACENT_TO",
-    "PAIRED_WITH",
-    "ASSIGNED",
-)
 
 #: properties with a range index, per label: list filters and snapshot lookups
 INDEXED_PROPERTIES: dict[str, tuple[str, ...]] = {

@@ -50,27 +50,13 @@ from gongjian.graph.model import (
     parse_status,
     transition_update,
 )
-from gongjian.graph.store import LIST_FILTERS
+from gongjian.graph.store import LIST_FILTERS, REL_TYPES
 
-__all__ = ["REL_TYPES", "EmbeddedStore"]
+__all__ = ["EmbeddedStore"]
 
 E = TypeVar("E", bound=Entity)
 T = TypeVar("T")
 
-#: every relationship type the graph uses (stats report each, 0 included)
-REL_TYPES = (
-    "PART_OF",
-    "LOCATED_IN",
-    "OFFERS",
-    "RAISED_IN",
-    "HOSTED_IN",
-    "WORKS_AT",
-    "REGISTERED_IN",
-    "CLAIMED",
-    "ADJACENT_TO",
-    "PAIRED_WITH",
-    "ASSIGNED",
-)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes(

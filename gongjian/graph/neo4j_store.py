@@ -53,6 +53,7 @@ from gongjian.graph.model import (
     check_actor,
     check_transition,
     entity_type,
+    parse_status,
     quarter_dates,
     transition_update,
 )
@@ -720,13 +721,7 @@ class Neo4jStore:
         unit_id: str | None = None,
         satisfaction: int | None = None,
     ) -> Need:
-        try:
-            target = NeedStatus(target)
-        except ValueError:
-            raise InvalidInputError(
-                f"未知状态 (unknown status) {target!r}; 可选: {', '.join(NeedStatus)}",
-                [{"field": "status", "message": "unknown status"}],
-            ) from None
+        target = parse_status(target)
         if target == NeedStatus.claimed:
             if unit_id is None:
                 raise InvalidInputError("认领需要单位 (claiming needs a unit_id)")

@@ -34,9 +34,24 @@ from gongjian.graph.model import (
     Snapshot,
 )
 
-__all__ = ["LIST_FILTERS", "GraphStore"]
+__all__ = ["LIST_FILTERS", "REL_TYPES", "GraphStore"]
 
 E = TypeVar("E", bound=Entity)
+
+#: every relationship type the graph uses (``stats`` reports each, 0 included)
+REL_TYPES: tuple[str, ...] = (
+    "PART_OF",
+    "LOCATED_IN",
+    "OFFERS",
+    "RAISED_IN",
+    "HOSTED_IN",
+    "WORKS_AT",
+    "REGISTERED_IN",
+    "CLAIMED",
+    "ADJACENT_TO",
+    "PAIRED_WITH",
+    "ASSIGNED",
+)
 
 #: filters accepted by ``GraphStore.list`` per label (field names of the entity)
 LIST_FILTERS: dict[str, frozenset[str]] = {

@@ -14,9 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gongjian.graph import GraphStore
-from gongjian.graph.embedded import REL_TYPES, EmbeddedStore
+from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.errors import InvalidInputError
 from gongjian.graph.model import ENTITY_TYPES, Need, NeedStatus, Resource, Unit
+from gongjian.graph.store import REL_TYPES
 from gongjian.seeds.network import SeedNetwork, load_network
 from gongjian.service.cli_common import (
     StoreChoice,
