@@ -125,3 +125,11 @@ def test_seed_load_into_neo4j(neo4j_server: Neo4jEndpoint) -> None:
     assert out.returncode == 0, out.stderr
     line = next(x for x in out.stdout.splitlines() if "│ Unit " in x)
     assert line.split("│")[3].strip() == "20"
+
+
+def test_bench_xingcheng_solves_the_demo_quarter_to_proven_optimum() -> None:
+    out = run(["bench", "xingcheng", "--time-limit", "10"])
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip())
+    assert data["status"] == "optimal" and data["objective"] == data["bound"]
+    assert data["needs"] >= 30 and data["activities"] >= 10
