@@ -21,5 +21,5 @@ fi
 if [ "${1:-}" = "--dev" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
 else
-  .venv/bin/python -m pip install --quiet -e .
+  .venv/bin/python -m pip install --quiet .
 fi
