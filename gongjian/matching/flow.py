@@ -23,6 +23,21 @@ activity per date, one place per activity across roles, and integrality of
 linear part.  The joint-coverage bonus is bounded by its maximum (every
 (community, joint type) pair that has a role with an eligible candidate).
 Flow values are integers, so ``floor(-cost / L)`` is still an upper bound.
+
+Activity hubs (``min_units`` / ``max_units`` kept as counts)
+------------------------------------------------------------
+The places of an activity's *optional* roles (not pinned) are fed by one hub
+node per activity instead of each role dropping freely: the hub supplies
+``P * e`` with ``P = min(places of those roles, max_units - F)``, sends at most
+``count * e`` to each role, and may drop at most ``(P - need) * e`` to the sink,
+where ``F`` are the forced places (required roles and pins) and
+``need = max(0, min_units - F)``.  In a feasible plan the units of an activity
+are distinct, so its number of places equals its number of units and lies in
+``[min_units, max_units]``; its optional places therefore lie in
+``[need, P]`` and the plan still maps to a feasible flow of the same value.  The
+relaxation stays a relaxation: the bound remains valid, and it now pays for
+the places that ``min_units`` forces on units whose marginal gain is negative.
+Hubs are built only when all optional roles of the activity share one effort.
 """
 
 from __future__ import annotations
@@ -181,6 +196,44 @@ def _role_commodities(ri: int, r: CItem) -> list[_Commodity]:
 
 
 @dataclass
+class _Hub:
+    """An activity hub (module docstring): supply, droppable part, fed commodities."""
+
+    supply: int
+    drop: int
+    members: list[int]
+
+
+def _activity_hubs(cp: Compiled, comms: list[_Commodity]) -> list[_Hub]:
+    """Hubs for the activities whose ``min_units`` or ``max_units`` constrain optional places."""
+    by_act: dict[int, list[int]] = {}
+    forced = [0] * len(cp.activities)
+    for i, c in enumerate(comms):
+        if c.kind != "role":
+            continue
+        ai = cp.roles[c.index].activity
+        if c.droppable and c.units.size:
+            by_act.setdefault(ai, []).append(i)
+        elif not c.droppable:
+            forced[ai] += c.supply // c.effort
+    hubs = []
+    for ai, members in sorted(by_act.items()):
+        efforts = {comms[i].effort for i in members}
+        if len(efforts) != 1:
+            continue
+        e = efforts.pop()
+        a = cp.activities[ai]
+        places = sum(comms[i].supply // e for i in members)
+        if a.max_units is not None:
+            places = min(places, max(0, a.max_units - forced[ai]))
+        need = min(places, max(0, a.min_units - forced[ai]))
+        if need == 0 and places == sum(comms[i].supply // e for i in members):
+            continue  # nothing to enforce: free drops are the same relaxation
+        hubs.append(_Hub(supply=places * e, drop=(places - need) * e, members=members))
+    return hubs
+
+
+@dataclass
 class _Dual:
     """A dual solution of a needs network (see :func:`lagrangian_prices`)."""
 
@@ -199,14 +252,18 @@ def _solve(
     inject: np.ndarray | None = None,
     inject_kind: dict[tuple[int, str], int] | None = None,
     want_dual: bool = False,
+    hubs: list[_Hub] | None = None,
 ) -> tuple[int, list[np.ndarray]] | tuple[int, list[np.ndarray], _Dual] | None:
     """Build and solve the network; returns (value, flows per commodity[, dual]) or None.
 
     ``inject`` adds fixed load (activity efforts) as supply at the unit nodes
     (``inject_kind`` at the unit-kind nodes); it then flows through the unit's
-    fairness segments like any need.
+    fairness segments like any need.  ``hubs`` feed optional role commodities
+    (see the module docstring); their nodes follow the sink.
     """
     m = cp.m
+    hubs = hubs or []
+    hubbed = {i for h in hubs for i in h.members}
     if any(c.supply < 0 for c in comms):
         return None
     lcm = cp.effort_lcm()
@@ -227,19 +284,30 @@ def _solve(
     else:
         tails = units = caps = costs = np.zeros(0, dtype=np.int64)
     heads = units + unit0
-    if kind_nodes:
-        kinds = np.repeat(np.array([c.item_kind for c in comms], dtype=object), lens)
-        for i in range(heads.size):
-            node = kind_nodes.get((int(units[i]), kinds[i]))
-            if node is not None:
-                heads[i] = node
+    if kind_nodes and k:
+        # arcs of an item of kind K into a unit that caps K go to its unit-kind node
+        kind_list = sorted({kind for _, kind in kind_nodes})
+        kidx = {kind: i for i, kind in enumerate(kind_list)}
+        node_of = np.full((len(kind_list), m), -1, dtype=np.int64)
+        for (u, kind), node in kind_nodes.items():
+            node_of[kidx[kind], u] = node
+        arc_kind = np.repeat(
+            np.array([kidx.get(c.item_kind, -1) for c in comms], dtype=np.int64), lens
+        )
+        has = arc_kind >= 0
+        mapped = np.full(heads.size, -1, dtype=np.int64)
+        mapped[has] = node_of[arc_kind[has], units[has]]
+        sel = mapped >= 0
+        heads[sel] = mapped[sel]
     t_list = [tails]
     h_list = [heads]
     c_list = [caps]
     w_list = [costs]
     n_item_arcs = tails.size
     # drop arcs
-    drop = np.array([i for i, c in enumerate(comms) if c.droppable], dtype=np.int64)
+    drop = np.array(
+        [i for i, c in enumerate(comms) if c.droppable and i not in hubbed], dtype=np.int64
+    )
     if drop.size:
         t_list.append(drop)
         h_list.append(np.full(drop.size, sink, dtype=np.int64))
@@ -277,24 +345,36 @@ def _solve(
     h_list.append(np.array(sh, dtype=np.int64))
     c_list.append(np.array(sc, dtype=np.int64))
     w_list.append(np.array(sw, dtype=np.int64))
+    # activity hubs: hub -> role commodity (its places), hub -> sink (droppable part)
+    for hi, hub in enumerate(hubs):
+        node = sink + 1 + hi
+        t_list.append(np.full(len(hub.members) + 1, node, dtype=np.int64))
+        h_list.append(np.array([*hub.members, sink], dtype=np.int64))
+        c_list.append(np.array([*(comms[i].supply for i in hub.members), hub.drop], dtype=np.int64))
+        w_list.append(np.zeros(len(hub.members) + 1, dtype=np.int64))
+    n_nodes = sink + 1 + len(hubs)
     all_t = np.concatenate(t_list)
     all_h = np.concatenate(h_list)
     all_c = np.concatenate(c_list)
     all_w = np.concatenate(w_list)
     smcf = min_cost_flow.SimpleMinCostFlow()
     smcf.add_arcs_with_capacity_and_unit_cost(all_t, all_h, all_c, all_w)
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:k] = [c.supply for c in comms]
+    supplies = np.zeros(n_nodes, dtype=np.int64)
+    supplies[:k] = [0 if i in hubbed else c.supply for i, c in enumerate(comms)]
+    for hi, hub in enumerate(hubs):
+        supplies[sink + 1 + hi] = hub.supply
     base_supplies = supplies.copy()
-    base_supplies[sink] = -int(supplies[:k].sum())
+    base_supplies[sink] = 0
+    base_supplies[sink] = -int(base_supplies.sum())
     if inject is not None:
         supplies[unit0 : unit0 + m] += inject
         for key, v in (inject_kind or {}).items():
             if key in kind_nodes:
                 supplies[kind_nodes[key]] += v
                 supplies[unit0 + key[0]] -= v
-    supplies[sink] = -int(supplies[:sink].sum())
-    smcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    supplies[sink] = 0
+    supplies[sink] = -int(supplies.sum())
+    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
     status = smcf.solve()
     if status != smcf.OPTIMAL:
         return None
@@ -305,7 +385,7 @@ def _solve(
         return value, [flows[bounds[i] : bounds[i + 1]] for i in range(k)]
     all_f = smcf.flows(np.arange(all_t.size, dtype=np.int64))
     flows = all_f[:n_item_arcs]
-    pi = _potentials(sink + 1, all_t, all_h, all_c, all_w, all_f)
+    pi = _potentials(n_nodes, all_t, all_h, all_c, all_w, all_f)
     slack = np.maximum(0, pi[all_t] - pi[all_h] - all_w)
     base = int((base_supplies * pi).sum()) - int((all_c * slack).sum())
     dual = _Dual(
@@ -359,7 +439,7 @@ def flow_relaxation(cp: Compiled) -> FlowResult | None:
     comms = _commodities(cp, True, True, start)
     if comms is None:
         return None
-    res = _solve(cp, comms, start, {})
+    res = _solve(cp, comms, start, {}, hubs=_activity_hubs(cp, comms))
     if res is None:
         return None
     value, flows = res
@@ -533,14 +613,39 @@ def lagrangian_prices(
     return res[2]  # type: ignore[misc]
 
 
+def _role_hubs(cp: Compiled) -> list[tuple[int, int, list[int]]]:
+    """Per activity with binding min/max units: (places, droppable places, optional roles).
+
+    Pins are dropped in :func:`activity_flow`, so the forced places are those of
+    the required roles only.
+    """
+    out = []
+    for a in cp.activities:
+        members = [ri for ri in a.roles if not cp.roles[ri].required and cp.roles[ri].units.size]
+        if not members:
+            continue
+        forced = sum(cp.roles[ri].count for ri in a.roles if cp.roles[ri].required)
+        total = sum(cp.roles[ri].count for ri in members)
+        places = total
+        if a.max_units is not None:
+            places = min(places, max(0, a.max_units - forced))
+        need = min(places, max(0, a.min_units - forced))
+        if need == 0 and places == total:
+            continue
+        out.append((places, places - need, members))
+    return out
+
+
 def activity_flow(cp: Compiled, dual: _Dual) -> tuple[int, list[set[int]]] | None:
     """Best role assignment under linear unit prices, as a b-matching (min-cost flow).
 
     Roles send ``count`` units of flow to *slots* ``(unit, date)`` of capacity 1
     (this keeps "one activity per unit and date" and "one place per unit and
-    activity"); the arc value is ``lcm * gain - price * effort``.  Capacity,
-    kind capacity, min/max units and pins are dropped, and the joint-coverage
-    bonus is counted for every pair that has an eligible role: the returned
+    activity"); the arc value is ``lcm * gain - price * effort``.  The optional
+    roles of an activity are fed by a hub that keeps ``min_units`` and
+    ``max_units`` as counts of places (valid because a unit takes at most one
+    place per activity).  Capacity, kind capacity and pins are dropped, and the
+    joint-coverage bonus is counted for every pair that has an eligible role: the returned
     value is therefore an upper bound on ``max_R [lcm * G(R) - price . A(R)]``
     (see :func:`lagrangian_prices`).
 
@@ -572,24 +677,50 @@ def activity_flow(cp: Compiled, dual: _Dual) -> tuple[int, list[set[int]]] | Non
     h = np.array(heads, dtype=np.int64) + n_roles
     c = np.array(costs, dtype=np.int64)
     caps = np.ones(t.size, dtype=np.int64)
-    opt = np.array([ri for ri, r in enumerate(cp.roles) if not r.required], dtype=np.int64)
-    all_t = np.concatenate((t, opt, np.arange(n_roles, sink, dtype=np.int64)))
-    all_h = np.concatenate((h, np.full(opt.size + n_slots, sink, dtype=np.int64)))
+    # optional roles of one activity share a hub that keeps min/max units as
+    # counts (same argument as the activity hubs of the flow relaxation)
+    hubs = _role_hubs(cp)
+    hubbed = {ri for _, _, members in hubs for ri in members}
+    opt = np.array(
+        [ri for ri, r in enumerate(cp.roles) if not r.required and ri not in hubbed],
+        dtype=np.int64,
+    )
+    hub_t, hub_h, hub_c = [], [], []
+    for hi, (_, drop, members) in enumerate(hubs):
+        node = sink + 1 + hi
+        for ri in members:
+            hub_t.append(node)
+            hub_h.append(ri)
+            hub_c.append(cp.roles[ri].count)
+        hub_t.append(node)
+        hub_h.append(sink)
+        hub_c.append(drop)
+    n_nodes = sink + 1 + len(hubs)
+    all_t = np.concatenate(
+        (t, opt, np.arange(n_roles, sink, dtype=np.int64), np.array(hub_t, dtype=np.int64))
+    )
+    all_h = np.concatenate(
+        (h, np.full(opt.size + n_slots, sink, dtype=np.int64), np.array(hub_h, dtype=np.int64))
+    )
     all_c = np.concatenate(
         (
             caps,
             np.array([cp.roles[i].count for i in opt], dtype=np.int64),
             np.ones(n_slots, dtype=np.int64),
+            np.array(hub_c, dtype=np.int64),
         )
     )
-    all_w = np.concatenate((c, np.zeros(opt.size + n_slots, dtype=np.int64)))
+    all_w = np.zeros(all_t.size, dtype=np.int64)
+    all_w[: c.size] = c
     smcf = min_cost_flow.SimpleMinCostFlow()
     if all_t.size:
         smcf.add_arcs_with_capacity_and_unit_cost(all_t, all_h, all_c, all_w)
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:n_roles] = [r.count for r in cp.roles]
+    supplies = np.zeros(n_nodes, dtype=np.int64)
+    supplies[:n_roles] = [0 if ri in hubbed else r.count for ri, r in enumerate(cp.roles)]
+    for hi, (supply, _, _) in enumerate(hubs):
+        supplies[sink + 1 + hi] = supply
     supplies[sink] = -int(supplies.sum())
-    smcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
     if smcf.solve() != smcf.OPTIMAL:
         return None
     flows = smcf.flows(np.arange(t.size, dtype=np.int64))

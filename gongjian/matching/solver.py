@@ -36,7 +36,9 @@ Engines (chosen by :func:`solve` with ``engine="auto"``)
     4. large-neighbourhood search on the needs (CP-SAT on windows of units that
        unmet needs could use, :mod:`gongjian.matching.needs_lns`).
 
-    The reported bound is the minimum of the bounds of steps 1 and 2.
+    The reported bound is the minimum of the bounds of steps 1 and 2.  Both
+    keep an activity's ``min_units`` / ``max_units`` as counts of places
+    (activity hubs, see :mod:`gongjian.matching.flow`).
 Objective: maximised, see :mod:`gongjian.matching.problem`.  Every reported
 objective is recomputed by :func:`gongjian.matching.objective.evaluate`.
 """
@@ -190,11 +192,13 @@ def _activities(
     deadline: float,
     dtime: float,
     seed: int,
+    polish: bool = True,
 ) -> tuple[list[set[int]] | None, float]:
     """Activity part with need loads fixed: greedy start, then window LNS.
 
-    Falls back to one CP-SAT model of all activities when greedy fails.
-    Returns the roles and the CP-SAT deterministic time used.
+    Falls back to one CP-SAT model of all activities when greedy fails.  Without
+    ``polish`` the window LNS is left to the caller.  Returns the roles and the
+    CP-SAT deterministic time used.
     """
     if not cp.roles:
         return [], 0.0
@@ -211,6 +215,8 @@ def _activities(
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, used
         roles = b.read(solver)[1]
+    if not polish:
+        return roles, used
     roles, more = improve_roles(
         cp, need_load, need_kload, roles, deadline, seed, dtime_budget=max(0.0, dtime - used)
     )
@@ -223,8 +229,10 @@ LNS_DTIME_PER_SECOND = 0.3
 LNS_WINDOWS_PER_SECOND = 1.0
 #: Need-LNS windows granted per second of time limit.
 NEEDS_WINDOWS_PER_SECOND = 0.5
-#: Rounds of the Lagrangian price / activity-flow loop.
-LAGRANGIAN_ROUNDS = 2
+#: Rounds of the Lagrangian price / activity-flow loop.  A second round (prices
+#: at the first round's role loads) improved neither the bound nor the plan on
+#: the district benchmarks (both sources) and cost 1–5 s of need re-flows.
+LAGRANGIAN_ROUNDS = 1
 
 
 def _decompose(
@@ -296,12 +304,19 @@ def _decompose(
         if time.perf_counter() > deadline - 0.3 * time_limit:
             break
     if best is None:
-        roles0, _ = _activities(
-            cp, need_load, need_kload, hint_roles, deadline, 0.2 * time_limit, seed
-        )
-        if roles0 is None:
+        # greedy could not staff the activities from the activity flow's roles:
+        # greedy from the relaxation's roles, else one CP-SAT model of all
+        # activities; the window LNS below polishes the result
+        zero = np.zeros(cp.m, dtype=np.int64)
+        loads = ((need_load, need_kload), (zero, {}))
+        roles0 = None
+        for load, kload in loads:  # cheap greedy first, with and without need loads
+            roles0 = roles0 or greedy_roles(cp, load, kload, hint_roles)
+        for load, kload in loads:
+            if roles0 is not None:
+                break
             roles0, _ = _activities(
-                cp, np.zeros(cp.m, dtype=np.int64), {}, hint_roles, deadline, 0.2 * time_limit, seed
+                cp, load, kload, hint_roles, deadline, 0.2 * time_limit, seed, polish=False
             )
         consider(roles0)
     if best is not None and cp.roles and (best_val is None or best_val < bound):
