@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from gongjian.matching.problem import Problem
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -37,24 +40,20 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
     @plan_app.command("solve")
     def solve_cmd(
         problem: Annotated[Path, typer.Argument(help="problem.json")],
-        time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 10.0,
-        workers: Annotated[int, typer.Option("--workers")] = 2,
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", help="seconds", min=0.1, max=86400)
+        ] = 10.0,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
         seed: Annotated[int, typer.Option("--seed")] = 0,
         out: Annotated[
             Path | None, typer.Option("--out", help="plan.json (default: stdout)")
         ] = None,
     ) -> None:
         """求解季度计划 (solve a problem, write the plan as JSON)."""
-        from pydantic import ValidationError
-
         from gongjian.matching.problem import Problem
         from gongjian.matching.solver import solve
 
-        try:
-            prob = Problem.model_validate_json(problem.read_text(encoding="utf-8"))
-        except (OSError, ValidationError) as exc:
-            typer.echo(f"无法读取问题 cannot read problem: {exc}", err=True)
-            raise typer.Exit(2) from exc
+        prob = _read_json_model(Problem, problem, "问题 problem")
         plan = solve(prob, time_limit=time_limit, workers=workers, seed=seed)
         text = plan.model_dump_json(indent=2)
         if out is None:
@@ -78,22 +77,27 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         from gongjian.matching.explain import render_plan
         from gongjian.matching.problem import Plan, Problem
 
-        p = Plan.model_validate_json(plan.read_text(encoding="utf-8"))
-        prob = Problem.model_validate_json(problem.read_text(encoding="utf-8")) if problem else None
+        p = _read_json_model(Plan, plan, "计划 plan")
+        prob = _read_json_model(Problem, problem, "问题 problem") if problem else None
         typer.echo(render_plan(p, prob))
 
     @bench_app.command("gap")
     def bench_gap(
         paths: Annotated[list[Path], typer.Argument(help="OR-Library GAP files")],
-        time_limit: Annotated[float, typer.Option("--time-limit")] = 10.0,
-        workers: Annotated[int, typer.Option("--workers")] = 2,
+        time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, max=86400)] = 10.0,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
         seed: Annotated[int, typer.Option("--seed")] = 0,
     ) -> None:
         """OR-Library GAP 基准 (one JSON line per instance; costs, minimised)."""
         from gongjian.matching.bench import bench_gap_file
 
         for p in paths:
-            typer.echo(json.dumps(bench_gap_file(p, time_limit, workers, seed)))
+            try:
+                line = bench_gap_file(p, time_limit, workers, seed)
+            except (OSError, UnicodeDecodeError, ValueError, IndexError) as exc:
+                typer.echo(f"无法读取 GAP 文件 cannot read GAP file {p}: {exc}", err=True)
+                raise typer.Exit(2) from None
+            typer.echo(json.dumps(line))
 
     @bench_app.command("district")
     def bench_district_cmd(
@@ -101,8 +105,8 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         needs: Annotated[int, typer.Option("--needs")] = 20000,
         activities: Annotated[int, typer.Option("--activities")] = 800,
         seed: Annotated[int, typer.Option("--seed")] = 1,
-        time_limit: Annotated[float, typer.Option("--time-limit")] = 20.0,
-        workers: Annotated[int, typer.Option("--workers")] = 2,
+        time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, max=86400)] = 20.0,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
         baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
         source: Annotated[
             str,
@@ -147,3 +151,21 @@ def _graph_problem(units: int, needs: int, activities: int, seed: int) -> Proble
     return compile_snapshot(
         snapshot, name=f"graph-district-{units}u-{needs}n-{activities}a-s{seed}"
     )
+
+
+def _read_json_model(model: type[M], path: Path, what: str) -> M:
+    """Read and validate a JSON file; any problem with it is a one-line message and exit 2."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate_json(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"无法读取{what} (cannot read {path}): {exc}", err=True)
+    except ValidationError as exc:
+        shown = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc']) or '(root)'}: {e['msg']}"
+            for e in exc.errors()[:5]
+        )
+        more = f" …（共 {exc.error_count()} 处）" if exc.error_count() > 5 else ""
+        typer.echo(f"{what}文件无效 (invalid {path}): {shown}{more}", err=True)
+    raise typer.Exit(2)
