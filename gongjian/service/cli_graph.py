@@ -182,7 +182,9 @@ def register(app: typer.Typer, *, seed_app: typer.Typer, bench_app: typer.Typer)
 
     @bench_app.command("xingcheng")
     @handle_errors
-    def bench_xingcheng(time_limit: float = 10.0, seed: int = 1) -> None:
+    def bench_xingcheng(
+        time_limit: Annotated[float, typer.Option(min=0.1, max=3600)] = 10.0, seed: int = 1
+    ) -> None:
         """星城示例季度规划基准 Plan the Xingcheng demo quarter; print one JSON line."""
         print_json_line(_bench_xingcheng(time_limit, seed))
 
