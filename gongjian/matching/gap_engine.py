@@ -18,12 +18,16 @@ Method
    constructions (Martello–Toth style, different desirabilities) each followed by
    a shift descent, and an LP rounding (items integral in the LP are kept, the few
    fractional ones are re-assigned by a small CP-SAT model).  The best is kept.
-4. Search (the whole time): a tabu search in the calling thread (shift and swap
-   moves, all evaluated with numpy at every iteration; capacity excess allowed but
-   penalised with per-agent weights that rise while an agent is overloaded and
-   fall while the solution is feasible — strategic oscillation; random tenure,
-   aspiration, restart from the best with a small random perturbation after a
-   stall) runs in parallel with a single-worker whole-model CP-SAT in a second
+4. Search (the whole time): a tabu search in the calling thread (shift moves,
+   swap moves and two-step ejection chains — item j moves to the agent of item k,
+   which is ejected to its best or second-best other agent — all evaluated with
+   numpy at every iteration; capacity excess allowed but penalised with per-agent
+   weights that rise while an agent is overloaded and fall while it is not, never
+   below a floor — strategic oscillation; random tenure, aspiration; after a stall
+   the best feasible solution of the epoch joins an elite pool and the search
+   restarts halfway between the best solution and a random elite one — path
+   relinking — or, with no elite yet, from the best with a small random
+   perturbation) runs in parallel with a single-worker whole-model CP-SAT in a second
    thread (one Boolean per pair, ``AddExactlyOne`` per item, a capacity row per
    agent, objective floored at the LP bound, the start solution as hint; CP-SAT
    releases the GIL).  CP-SAT proves optimality on the small and medium instances
@@ -71,15 +75,22 @@ _CPSAT_RATE = 0.2
 # aim at (the tabu search plateaus early on the hard instances, CP-SAT needs its time
 # for the optimality proofs)
 _CP_SHARE = 0.8
-_TS_SHARE = 0.6
-# tabu search: cost of one iteration in microseconds, k * n**2.25 * (1 + f*m)
-# (fitted on the reference machine, x2 for the CP-SAT thread and other load)
-_TS_US = (2.0 * 0.01135, 2.25, 0.017)
+_TS_SHARE = 0.8
+# tabu search: cost of one iteration in microseconds, (a + k * n**p) * (1 + f*m)
+# (fitted on the reference machine with the CP-SAT thread and other load running)
+_TS_US = (216.0, 0.0312, 2.2, 0.005)
 # tabu search: penalty factor, tenure range and restart rules (fractions of n)
 _TS_PENALTY_STEP = 1.1
+# penalties never fall below this multiple of their initial value (keeps the search
+# close to the feasible region without letting the weights ratchet up)
+_TS_PENALTY_FLOOR = 1.5
 _TS_TENURE = (0.05, 0.125)
 _TS_STALL = 10.0
 _TS_PERTURB = 0.05
+# elite pool size for the path-relinking restarts
+_TS_ELITE = 10
+# ... or than this multiple of the LP price (dual) of its capacity, when lower
+_TS_PRICE_FACTOR = 2.5
 _INF = np.iinfo(np.int64).max // 4
 # size guards for large planner instances (memory/time of the dense numpy parts)
 _LP_MAX_PAIRS = 20_000
@@ -188,8 +199,9 @@ def _lp_relaxation(
 ) -> tuple[str, float, np.ndarray | None, np.ndarray | None]:
     """Solve the LP relaxation with GLOP.
 
-    Returns ``(status, value, reduced_costs, x)``; status is ``"optimal"``,
-    ``"infeasible"`` or ``"unknown"``.
+    Returns ``(status, value, duals, x)``: ``duals[i] >= 0`` is the price of one
+    unit of capacity of agent ``i``; status is ``"optimal"``, ``"infeasible"`` or
+    ``"unknown"``.
     """
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
@@ -207,10 +219,12 @@ def _lp_relaxation(
         for k in by_item[j]:
             ct.SetCoefficient(xs[k], 1.0)
     w = weight[ii, jj].astype(float)
+    caps: list[tuple[int, pywraplp.Constraint]] = []
     for i in range(m):
         if not by_agent[i]:
             continue
         ct = solver.Constraint(-solver.infinity(), float(capacity[i]))
+        caps.append((i, ct))
         for k in by_agent[i]:
             ct.SetCoefficient(xs[k], w[k])
     obj = solver.Objective()
@@ -223,11 +237,12 @@ def _lp_relaxation(
         return "infeasible", math.inf, None, None
     if status != pywraplp.Solver.OPTIMAL:
         return "unknown", -math.inf, None, None
-    rc = np.full((m, n), np.inf)
-    rc[ii, jj] = [x.reduced_cost() for x in xs]
+    duals = np.zeros(m)
+    for i, ct in caps:
+        duals[i] = max(0.0, -ct.dual_value())
     xval = np.zeros((m, n))
     xval[ii, jj] = [x.solution_value() for x in xs]
-    return "optimal", float(obj.Value()), rc, xval
+    return "optimal", float(obj.Value()), duals, xval
 
 
 def _lp_int_bound(value: float, cost: np.ndarray) -> int:
@@ -330,6 +345,8 @@ def _tabu_search(
     seed: int,
     target: int,
     stop: threading.Event | None = None,
+    chains: bool = True,
+    prices: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int, int]:
     """Tabu search with shift and swap moves and strategic oscillation.
 
@@ -356,11 +373,19 @@ def _tabu_search(
     best_cost = cur_cost
     alpha0 = max(1.0, float(np.abs(c).mean()) / max(1.0, float(w.mean())))
     pen = np.full(m, alpha0)
+    pen_floor = np.full(m, _TS_PENALTY_FLOOR * alpha0)
+    if prices is not None and prices.shape == (m,):
+        # Lagrangian guidance: where the LP prices capacity low (loose agents,
+        # cost weakly tied to weight) the floor drops to a multiple of that price
+        pen_floor = np.maximum(np.minimum(pen_floor, _TS_PRICE_FACTOR * prices), 0.05 * alpha0)
     tabu = np.zeros((m, n), dtype=np.int64)
     t_min, t_max = max(3, int(n * _TS_TENURE[0])), max(6, int(n * _TS_TENURE[1]))
     not_allowed = ~allowed
     last_improve = 0
+    elite: list[tuple[float, np.ndarray]] = []
+    ep_cost, ep_best = cur_cost, assign.copy()
     stall = max(200, int(_TS_STALL * n))
+    all_allowed = bool(allowed.all())
     it = 0
     while it < max_iters and best_cost > target:
         it += 1
@@ -388,32 +413,86 @@ def _tabu_search(
         p_s[bad | ((tabu > it) & ~asp_s)] = inf
         ks = int(np.argmin(p_s))
         best_s = p_s.flat[ks]
-        # ---- swap j <-> k
-        wa = w[assign]  # wa[j, k] = weight of item k on the agent of j
-        ca = c[assign]
-        la_new = from_rest[:, None] + wa  # load of agent(j) after j leaves, k arrives
-        ex_new = np.maximum(la_new - capa[:, None], 0.0) - exa[:, None]
-        dex_w = ex_new + ex_new.T
-        dc_w = ca + ca.T - cself[:, None] - cself[None, :]
-        pex = pena[:, None] * ex_new
-        p_w = dc_w + pex + pex.T
-        ta = tabu[assign] > it
-        tab_w = ta | ta.T
-        feas_w = (ex_tot + dex_w) <= 0.0
+        # ---- swap j <-> k and ejection chains (row r is item rows[r])
+        rows = ar
+        aj = assign[rows]
+        wa = w[aj]  # wa[r, k] = weight of item k on the agent of rows[r]
+        ca = c[aj]
+        wb = w[assign[None, :], rows[:, None]]  # weight of rows[r] on the agent of k
+        cb = c[assign[None, :], rows[:, None]]
+        cs_r = cself[rows][:, None]
+        pa_r = pena[rows][:, None]
+        # excess change of agent(j) when j leaves and k arrives, of agent(k) when k
+        # leaves and j arrives
+        ex_a = (
+            np.maximum(from_rest[rows][:, None] + wa - capa[rows][:, None], 0.0)
+            - exa[rows][:, None]
+        )
+        ex_b = np.maximum(from_rest[None, :] + wb - capa[None, :], 0.0) - exa[None, :]
+        pb = pena[None, :] * ex_b
+        dc_j = cb - cs_r  # j moves to agent(k)
+        dc_w = dc_j + ca - cself[None, :]
+        p_w = dc_w + pa_r * ex_a + pb
+        ta_j = tabu[assign[None, :], rows[:, None]] > it  # j -> agent(k) is tabu
+        tab_w = ta_j | (tabu[aj] > it)
+        feas_w = (ex_tot + ex_a + ex_b) <= 0.0
         asp_w = feas_w & (cur_cost + dc_w < best_cost - 0.5)
-        al = allowed[assign]
-        bad_w = (assign[:, None] == assign[None, :]) | ~(al & al.T)
+        same = aj[:, None] == assign[None, :]
+        if all_allowed:
+            bad_j = same
+            bad_w = same
+        else:
+            bad_j = same | ~allowed[assign[None, :], rows[:, None]]
+            bad_w = bad_j | ~allowed[aj]
         p_w[bad_w | (tab_w & ~asp_w)] = inf
         kw = int(np.argmin(p_w))
         best_w = p_w.flat[kw]
-        if best_s == inf and best_w == inf:
+        # ejection chain j: a -> b, k: b -> c (c not in {a, b}); the exit of k is
+        # the best of its two best exits (by penalised delta) that is not a
+        best_e = inf
+        ke = -1
+        if chains:
+            pe = dc_s + pen[:, None] * dex_to  # k: assign[k] -> c, exit part only
+            pe[bad | (tabu > it)] = inf
+            c1 = np.argmin(pe, axis=0)
+            e1 = pe[c1, ar]
+            pe[c1, ar] = inf
+            c2 = np.argmin(pe, axis=0)
+            e2 = pe[c2, ar]
+            use2 = c1[None, :] == aj[:, None]
+            ee = np.where(use2, e2[None, :], e1[None, :])
+            xe = np.where(use2, dex_to[c2, ar][None, :], dex_to[c1, ar][None, :])
+            dce = np.where(use2, dc_s[c2, ar][None, :], dc_s[c1, ar][None, :])
+            p_e = dc_j + (pena * dex_from)[rows][:, None] + pb + ee
+            feas_e = (ex_tot + dex_from[rows][:, None] + ex_b + xe) <= 0.0
+            asp_e = feas_e & (cur_cost + dc_j + dce < best_cost - 0.5)
+            p_e[bad_j | (ta_j & ~asp_e)] = inf
+            ke = int(np.argmin(p_e))
+            best_e = p_e.flat[ke]
+        if best_e < min(best_s, best_w):
+            r, k = divmod(ke, n)
+            j = int(rows[r])
+            a, b = assign[j], assign[k]
+            cc = int(c2[k]) if c1[k] == a else int(c1[k])
+            ten = int(rng.integers(t_min, t_max + 1))
+            loads[a] -= w[a, j]
+            loads[b] += w[b, j] - w[b, k]
+            loads[cc] += w[cc, k]
+            cur_cost += c[b, j] - c[a, j] + c[cc, k] - c[b, k]
+            assign[j], assign[k] = b, cc
+            tabu[a, j] = it + ten
+            tabu[b, k] = it + ten
+            best_s = best_w = inf  # move done
+        elif best_s == inf and best_w == inf:
             if not (tabu > it).any():
                 break  # no move exists at all
             # everything tabu: clear tabu list
             tabu[:] = 0
             continue
-        ten = int(rng.integers(t_min, t_max + 1))
-        if best_s <= best_w:
+        if best_s == inf and best_w == inf:
+            pass
+        elif best_s <= best_w:
+            ten = int(rng.integers(t_min, t_max + 1))
             i, j = divmod(ks, n)
             a = assign[j]
             loads[a] -= w[a, j]
@@ -422,7 +501,9 @@ def _tabu_search(
             assign[j] = i
             tabu[a, j] = it + ten
         else:
-            j, k = divmod(kw, n)
+            ten = int(rng.integers(t_min, t_max + 1))
+            r, k = divmod(kw, n)
+            j = int(rows[r])
             a, b = assign[j], assign[k]
             loads[a] += w[a, k] - w[a, j]
             loads[b] += w[b, j] - w[b, k]
@@ -436,15 +517,35 @@ def _tabu_search(
                 best_cost = cur_cost
                 best = assign.copy()
                 last_improve = it
-            pen = np.maximum(pen / _TS_PENALTY_STEP, 1e-3)
+            if cur_cost < ep_cost - 0.5:
+                ep_cost = cur_cost
+                ep_best = assign.copy()
+            pen = np.maximum(pen / _TS_PENALTY_STEP, pen_floor)
         else:
-            pen[loads > cap + 1e-9] *= _TS_PENALTY_STEP
+            # raise the weights of the overloaded agents, lower the others
+            over = loads > cap + 1e-9
+            pen[over] *= _TS_PENALTY_STEP
+            pen[~over] = np.maximum(pen[~over] / _TS_PENALTY_STEP, pen_floor[~over])
         if it - last_improve > stall:
-            # restart from the best solution with a random perturbation
+            # elite pool: the best feasible solution of every epoch (distinct ones)
+            if ep_best is not None and not any(np.array_equal(ep_best, e) for _, e in elite):
+                elite.append((ep_cost, ep_best))
+                elite.sort(key=lambda t: t[0])
+                del elite[_TS_ELITE:]
+            ep_cost, ep_best = inf, None
             assign = best.copy()
-            for j in rng.choice(n, size=max(2, int(n * _TS_PERTURB)), replace=False).tolist():
-                cand = np.flatnonzero(allowed[:, j])
-                assign[j] = int(cand[rng.integers(cand.size)])
+            others = [e for _, e in elite if not np.array_equal(e, best)]
+            guide = others[int(rng.integers(len(others)))] if others and _TS_ELITE > 0 else best
+            diff = np.flatnonzero(guide != best)
+            if diff.size >= 4:
+                # path relinking: restart halfway between the best and an elite
+                pick = rng.choice(diff, size=diff.size // 2, replace=False)
+                assign[pick] = guide[pick]
+            else:
+                # restart from the best solution with a random perturbation
+                for j in rng.choice(n, size=max(2, int(n * _TS_PERTURB)), replace=False).tolist():
+                    cand = np.flatnonzero(allowed[:, j])
+                    assign[j] = int(cand[rng.integers(cand.size)])
             loads = np.bincount(assign, weights=w[assign, ar], minlength=m)
             cur_cost = float(c[assign, ar].sum())
             tabu[:] = 0
@@ -647,9 +748,9 @@ def solve_gap(
 
     # ---- LP bound ------------------------------------------------------------
     if int(allow.sum()) <= _LP_MAX_PAIRS:
-        lp_status, lp_value, _rc, lp_x = _lp_relaxation(cost, weight, capacity, allow)
+        lp_status, lp_value, lp_duals, lp_x = _lp_relaxation(cost, weight, capacity, allow)
     else:  # too large for the Python-built LP: bound from CP-SAT / cheapest costs only
-        lp_status, lp_value, _rc, lp_x = "unknown", -math.inf, None, None
+        lp_status, lp_value, lp_duals, lp_x = "unknown", -math.inf, None, None
     if lp_status == "infeasible":
         return result(None, 0, 0, "infeasible")
     bound = (
@@ -747,7 +848,7 @@ def solve_gap(
     use_ts = n <= _TS_MAX_ITEMS
     # with one worker CP-SAT and the tabu search run one after the other
     cp_share, ts_share = (0.4, 0.6) if workers == 1 and use_ts else (1.0, 1.0)
-    iter_us = _TS_US[0] * float(n) ** _TS_US[1] * (1.0 + _TS_US[2] * m)
+    iter_us = (_TS_US[0] + _TS_US[1] * float(n) ** _TS_US[2]) * (1.0 + _TS_US[3] * m)
     iters = int(ts_share * left * _TS_SHARE * 1e6 / iter_us)
     cp_workers = 1 if use_ts else workers
     cp_out: list[_SubResult] = []
@@ -794,6 +895,7 @@ def solve_gap(
             seed=seed,
             target=bound,
             stop=stop_ts,
+            prices=lp_duals,
         )
     if th is not None:
         while ts_obj <= bound and th.is_alive():
