@@ -133,3 +133,10 @@ def test_bench_xingcheng_solves_the_demo_quarter_to_proven_optimum() -> None:
     data = json.loads(out.stdout.strip())
     assert data["status"] == "optimal" and data["objective"] == data["bound"]
     assert data["needs"] >= 30 and data["activities"] >= 10
+
+
+def test_demo_plan_speaks_in_titles_not_only_ids(tmp_path: Path) -> None:
+    out = run(["demo", "--db", str(tmp_path / "demo.sqlite")], env={"COLUMNS": "300"}, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    decisions = [x for x in out.stdout.splitlines() if x.strip().startswith("- 需求 n")]
+    assert decisions and all("「" in x and "类别匹配" in x for x in decisions)

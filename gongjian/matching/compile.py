@@ -182,6 +182,7 @@ def compile_snapshot(
         needs.append(
             Need(
                 id=n.id,
+                name=n.title,
                 kind=n.category.value,
                 priority=5 if n.whistle else n.priority,
                 community=n.community_id,

@@ -342,6 +342,15 @@ def unmet_reasons(
     return out
 
 
+#: Chinese names of the fit parts the compiler produces
+_PART_ZH = {
+    "kind_match": "类别匹配",
+    "distance": "距离",
+    "pairing": "结对",
+    "cooperation": "以往合作",
+}
+
+
 def render_plan(plan: Plan, problem: Problem | None = None) -> str:
     """A readable Chinese account of a plan (with English codes).
 
@@ -353,6 +362,19 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
         Adds unit names and need details when given.
     """
     names = {u.id: u.name for u in problem.units} if problem else {}
+    titles: dict[str, str] = {}
+    if problem:
+        titles.update({n.id: n.name for n in problem.needs if n.name})
+        titles.update({a.id: a.name for a in problem.activities if a.name})
+    role_kind = (
+        {f"{a.id}/{r.id}": r.kind for a in problem.activities for r in a.roles if r.kind}
+        if problem
+        else {}
+    )
+
+    def titled(key: str | None) -> str:
+        return f"{key}「{titles[key]}」" if key in titles else str(key)
+
     status_zh = {"optimal": "最优", "feasible": "可行", "infeasible": "不可行", "unknown": "未知"}
     lines = [f"计划《{plan.problem}》：状态 {status_zh[plan.status]} ({plan.status})"]
     if plan.objective is not None:
@@ -380,17 +402,21 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
         lines.append(f"分配 {len(plan.assignments)} 项 (decisions):")
         for a in plan.assignments:
             name = a.unit_name or names.get(a.unit, "")
-            what = f"活动 {a.activity} 角色" if a.type == "role" else "需求"
-            parts = "，".join(f"{k} {v}" for k, v in a.parts.items())
+            if a.type == "role":
+                kind = f" ({role_kind[a.item]})" if a.item in role_kind else ""
+                what = f"活动 {titled(a.activity)} 角色 {a.item.split('/', 1)[-1]}{kind}"
+            else:
+                what = f"需求 {titled(a.item)}"
+            parts = "，".join(f"{_PART_ZH.get(k, k)} {v}" for k, v in a.parts.items())
             pin = "（固定）" if a.pinned else ""
             lines.append(
-                f"  - {what} {a.item} → {name or a.unit}{pin}：工作量 {a.effort}，"
+                f"  - {what} → {name or a.unit}{pin}：工作量 {a.effort}，"
                 f"匹配分 {a.score}（{parts}）"
             )
     if plan.unmet:
         lines.append(f"未满足需求 {len(plan.unmet)} 项 (unmet needs):")
         for u in plan.unmet:
-            lines.append(f"  - {u.item}：{_REASON_ZH[u.reason]} ({u.reason}) {u.detail}")
+            lines.append(f"  - {titled(u.item)}：{_REASON_ZH[u.reason]} ({u.reason}) {u.detail}")
     if plan.roles_short:
         lines.append(
             "人数不足的可选角色 (optional roles below count): " + ", ".join(plan.roles_short)

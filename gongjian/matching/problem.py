@@ -131,6 +131,7 @@ class Need(BaseModel):
 
     model_config = _STRICT
     id: str
+    name: str = Field(default="", description="title shown to people (e.g. 路灯不亮)")
     kind: str = ""
     priority: int = Field(default=3, ge=1, le=5, description="5 = most urgent")
     required: bool = False
