@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,24 @@ from gongjian.matching.cpsat import CpBuilder, cpsat_parameters
 from gongjian.matching.gap import gap_problem, read_gap_file
 from gongjian.matching.greedy import greedy_plan
 from gongjian.matching.objective import evaluate
-from gongjian.matching.problem import Problem
+from gongjian.matching.problem import Plan, Problem
 from gongjian.matching.solver import solve
 from gongjian.matching.synthetic import district_problem
+from gongjian.procstats import peak_rss_mb
 
-__all__ = ["bench_district", "bench_gap_file", "cpsat_plain", "peak_rss_mb"]
+__all__ = ["bench_district", "bench_gap_file", "cpsat_plain", "peak_rss_mb", "plan_figures"]
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+def plan_figures(plan: Plan) -> dict[str, Any]:
+    """The figures every planner benchmark line carries."""
+    return {
+        "status": plan.status,
+        "engine": plan.engine,
+        "objective": plan.objective,
+        "bound": plan.bound,
+        "gap": plan.gap,
+        "seconds": plan.seconds,
+    }
 
 
 def bench_gap_file(path: str | Path, time_limit: float, workers: int = 2, seed: int = 0) -> dict:
@@ -99,12 +106,7 @@ def bench_district(
     ratio = max((ld.load / ld.capacity for ld in plan.loads if ld.capacity), default=0.0)
     out: dict[str, Any] = {
         "problem": prob.name,
-        "status": plan.status,
-        "engine": plan.engine,
-        "objective": plan.objective,
-        "bound": plan.bound,
-        "gap": plan.gap,
-        "seconds": plan.seconds,
+        **plan_figures(plan),
         "peak_rss_mb": rss,
         "coverage": round(n_met / max(1, len(prob.needs)), 5),
         "max_load_ratio": round(ratio, 4),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import resource
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -15,6 +14,7 @@ from rich.console import Console
 
 from gongjian.graph import GraphStore, open_store
 from gongjian.graph.errors import GongjianError
+from gongjian.procstats import peak_rss_mb
 
 __all__ = [
     "StoreChoice",
@@ -58,12 +58,6 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 def open_selected_store(choice: StoreChoice | None) -> GraphStore:
     """The store named on the command line, else the one the settings name."""
     return open_store(choice.value if choice else None)
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB."""
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(kb / 1024, 1)
 
 
 def print_json_line(data: dict[str, Any]) -> None:

@@ -245,6 +245,7 @@ DEMO_QUARTER = "2026Q4"
 
 def _bench_xingcheng(time_limit: float, seed: int) -> dict[str, object]:
     """Solve the Xingcheng demo quarter from a fresh embedded store; the figures as a dict."""
+    from gongjian.matching.bench import plan_figures
     from gongjian.matching.compile import compile_snapshot
     from gongjian.matching.solver import solve
     from gongjian.seeds.xingcheng import load_xingcheng
@@ -264,12 +265,7 @@ def _bench_xingcheng(time_limit: float, seed: int) -> dict[str, object]:
         "units": len(problem.units),
         "needs": len(problem.needs),
         "activities": len(problem.activities),
-        "status": plan.status,
-        "engine": plan.engine,
-        "objective": plan.objective,
-        "bound": plan.bound,
-        "gap": plan.gap,
-        "seconds": plan.seconds,
+        **plan_figures(plan),
         "peak_rss_mb": peak_rss_mb(),
     }
 
