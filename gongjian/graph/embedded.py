@@ -44,6 +44,7 @@ from gongjian.graph.model import (
     Snapshot,
     Unit,
     check_actor,
+    check_claimable,
     check_transition,
     entity_type,
     parse_quarter,
@@ -511,14 +512,7 @@ class EmbeddedStore:
         with self._write() as conn:
             need = self._load_need(conn, need_id)
             self._require(conn, "Unit", [unit_id])
-            if need.status != NeedStatus.open:
-                who = f"，认领单位 {need.claimed_by}" if need.claimed_by else ""
-                raise ConflictError(
-                    f"交办单 '{need_id}' 已不是待认领状态（{need.status.label_zh}{who}）"
-                    f" (need is {need.status.value}, not open)",
-                    current=need.status.value,
-                    claimed_by=need.claimed_by,
-                )
+            check_claimable(need)
             claimed = need.model_copy(update={"status": NeedStatus.claimed, "claimed_by": unit_id})
             self._save_need(conn, claimed)
         return claimed

@@ -52,6 +52,7 @@ __all__ = [
     "Unit",
     "UnitType",
     "check_actor",
+    "check_claimable",
     "check_transition",
     "entity_type",
     "parse_entity",
@@ -253,6 +254,18 @@ def transition_update(target: NeedStatus, satisfaction: int | None) -> dict[str,
     elif satisfaction is not None:
         raise InvalidInputError("满意度只在回访时填写 (satisfaction only with followed_up)")
     return update
+
+
+def check_claimable(need: Need) -> None:
+    """Raise :class:`ConflictError` unless the need is open (someone else claimed it first)."""
+    if need.status != NeedStatus.open:
+        who = f"，认领单位 {need.claimed_by}" if need.claimed_by else ""
+        raise ConflictError(
+            f"交办单 '{need.id}' 已不是待认领状态（{need.status.label_zh}{who}）"
+            f" (need is {need.status.value}, not open)",
+            current=need.status.value,
+            claimed_by=need.claimed_by,
+        )
 
 
 def check_actor(need: Need, unit_id: str | None) -> None:

@@ -51,6 +51,7 @@ from gongjian.graph.model import (
     Snapshot,
     Unit,
     check_actor,
+    check_claimable,
     check_transition,
     entity_type,
     parse_status,
@@ -698,14 +699,7 @@ class Neo4jStore:
         def work(tx: ManagedTransaction) -> Need:
             need = _load_need(tx, need_id)
             _require(tx, "Unit", [unit_id])
-            if need.status != NeedStatus.open:
-                who = f"，认领单位 {need.claimed_by}" if need.claimed_by else ""
-                raise ConflictError(
-                    f"交办单 '{need_id}' 已不是待认领状态（{need.status.label_zh}{who}）"
-                    f" (need is {need.status.value}, not open)",
-                    current=need.status.value,
-                    claimed_by=need.claimed_by,
-                )
+            check_claimable(need)
             claimed = need.model_copy(update={"status": NeedStatus.claimed, "claimed_by": unit_id})
             _write_group(tx, Need, [claimed], fast=False)
             return claimed
