@@ -16,14 +16,27 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GONGJIAN_", env_file=".env", extra="ignore")
 
-    #: which store to use when none is named; ``neo4j`` needs ``neo4j_uri``
-    store: Literal["embedded", "neo4j"] = "embedded"
+    #: which store to use when none is named; unset: Neo4j if ``neo4j_uri`` is set, else
+    #: embedded; ``neo4j`` needs ``neo4j_uri``
+    store: Literal["embedded", "neo4j"] | None = None
     #: SQLite file of the embedded store
     db: Path = Field(default=Path("gongjian.sqlite"))
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    #: SQLite file of the service's own state: users (hashed tokens), audit log, plan jobs
+    state_db: Path = Field(default=Path("gongjian-service.sqlite"))
+    #: largest accepted upload (bytes) for Excel / CSV imports
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    #: seconds a client should wait before retrying when the store is unreachable (503)
+    retry_after_seconds: int = Field(default=5, ge=1)
+
+    def store_kind(self) -> Literal["embedded", "neo4j"]:
+        """The store these settings select."""
+        if self.store is not None:
+            return self.store
+        return "neo4j" if self.neo4j_uri else "embedded"
 
 
 def get_settings() -> Settings:

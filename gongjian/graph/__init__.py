@@ -9,6 +9,7 @@ from gongjian.graph.errors import (
     GongjianError,
     InvalidInputError,
     NotFoundError,
+    PreconditionFailedError,
     StoreUnavailableError,
 )
 from gongjian.graph.store import GraphStore
@@ -20,21 +21,27 @@ __all__ = [
     "GraphStore",
     "InvalidInputError",
     "NotFoundError",
+    "PreconditionFailedError",
     "StoreUnavailableError",
     "open_store",
 ]
 
 
 def open_store(
-    kind: Literal["embedded", "neo4j"] | None = None, settings: Settings | None = None
+    kind: Literal["embedded", "neo4j"] | None = None,
+    settings: Settings | None = None,
+    *,
+    migrate: bool = True,
 ) -> GraphStore:
     """Open (and migrate) the store named by ``kind`` or by the settings.
 
     ``neo4j`` needs ``GONGJIAN_NEO4J_URI``; a missing or unreachable server raises
-    :class:`StoreUnavailableError` with a clear message.
+    :class:`StoreUnavailableError` with a clear message. With ``migrate=False`` the
+    store is only constructed (the service migrates it itself, retrying while the
+    server is down).
     """
     settings = settings or get_settings()
-    kind = kind or ("neo4j" if settings.store == "neo4j" else "embedded")
+    kind = kind or settings.store_kind()
     if kind == "neo4j":
         if not settings.neo4j_uri:
             raise StoreUnavailableError(
@@ -53,5 +60,6 @@ def open_store(
         from gongjian.graph.embedded import EmbeddedStore
 
         store = EmbeddedStore(settings.db)
-    store.migrate()
+    if migrate:
+        store.migrate()
     return store

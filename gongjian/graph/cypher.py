@@ -40,9 +40,11 @@ __all__ = [
     "count_nodes",
     "create_entities",
     "delete_node",
+    "delete_unit_resources",
     "dependents",
     "entity_fields",
     "existing_ids",
+    "foreign_resources",
     "get_node",
     "index",
     "list_nodes",
@@ -50,6 +52,7 @@ __all__ = [
     "merge_entities",
     "names",
     "pairings",
+    "resources_of_unit",
     "stats",
 ]
 
@@ -267,6 +270,24 @@ def dependents(label: str, refs: Sequence[tuple[str, Ref]]) -> str:
 
 def delete_node(label: str) -> str:
     return f"MATCH (n:{_label(label)} {{id: $id}}) DETACH DELETE n"
+
+
+def resources_of_unit() -> str:
+    """A unit's declared resources (by the owning property, which is indexed)."""
+    return "MATCH (r:Resource) WHERE r.unit_id = $unit RETURN properties(r) AS props ORDER BY r.id"
+
+
+def foreign_resources() -> str:
+    """Which of ``$ids`` are resources of another unit than ``$unit``."""
+    return (
+        "UNWIND $ids AS id MATCH (r:Resource {id: id}) WHERE r.unit_id <> $unit"
+        " RETURN r.id AS id ORDER BY id"
+    )
+
+
+def delete_unit_resources() -> str:
+    """Delete the unit's resources whose ids are not in ``$keep``."""
+    return "MATCH (r:Resource) WHERE r.unit_id = $unit AND NOT r.id IN $keep DETACH DELETE r"
 
 
 def names(label: str) -> str:

@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,12 +43,17 @@ from gongjian.graph.model import (
     Resource,
     Snapshot,
     Unit,
+    apply_change,
     check_actor,
     check_claimable,
+    check_etag,
     check_transition,
+    declared_resources,
     entity_type,
+    now_utc,
     parse_quarter,
     parse_status,
+    resources_etag,
     transition_update,
 )
 from gongjian.graph.store import LIST_FILTERS, REL_TYPES
@@ -392,6 +397,55 @@ class EmbeddedStore:
             )
             conn.execute("DELETE FROM nodes WHERE label = ? AND id = ?", (label, node_id))
 
+    def modify(self, kind: type[E], node_id: str, change: Callable[[E], E]) -> E:
+        _check_kind(kind)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT props FROM nodes WHERE label = ? AND id = ?", (kind.LABEL, node_id)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(kind.LABEL, node_id)
+            new = apply_change(kind, node_id, kind.model_validate_json(row[0]), change)
+            self._check_refs(conn, [new])
+            self._write_entities(conn, [new])
+        return new
+
+    def replace_resources(
+        self, unit_id: str, resources: Sequence[Resource], *, if_match: str | None = None
+    ) -> str:
+        new = declared_resources(unit_id, resources)
+        new_ids = [r.id for r in new]
+        with self._write() as conn:
+            self._require(conn, "Unit", [unit_id])
+            rows = conn.execute(
+                "SELECT props FROM nodes WHERE label = 'Resource'"
+                " AND json_extract(props, '$.unit_id') = ? ORDER BY id",
+                (unit_id,),
+            ).fetchall()
+            current = [Resource.model_validate_json(r[0]) for r in rows]
+            check_etag(current, if_match)
+            mine = {r.id for r in current}
+            foreign = sorted(self._existing_ids(conn, "Resource", new_ids) - mine)
+            if foreign:
+                raise ConflictError(
+                    f"资源编号已属于其他单位 (resource ids owned by another unit): {', '.join(foreign)}",
+                    ids=foreign,
+                )
+            gone = sorted(mine - set(new_ids))
+            for part in _chunks(gone):
+                marks = ",".join("?" * len(part))
+                conn.execute(
+                    f"DELETE FROM rels WHERE (src_label = 'Resource' AND src IN ({marks}))"
+                    f" OR (dst_label = 'Resource' AND dst IN ({marks}))",
+                    (*part, *part),
+                )
+                conn.execute(
+                    f"DELETE FROM nodes WHERE label = 'Resource' AND id IN ({marks})", tuple(part)
+                )
+            if new:
+                self._write_entities(conn, new)
+        return resources_etag(new)
+
     # ------------------------------------------------------------------ relationships
     def _require(self, conn: sqlite3.Connection, label: str, ids: Iterable[str]) -> None:
         ids = set(ids)
@@ -513,7 +567,13 @@ class EmbeddedStore:
             need = self._load_need(conn, need_id)
             self._require(conn, "Unit", [unit_id])
             check_claimable(need)
-            claimed = need.model_copy(update={"status": NeedStatus.claimed, "claimed_by": unit_id})
+            claimed = need.model_copy(
+                update={
+                    "status": NeedStatus.claimed,
+                    "claimed_by": unit_id,
+                    "claimed_at": now_utc(),
+                }
+            )
             self._save_need(conn, claimed)
         return claimed
 

@@ -11,6 +11,7 @@ __all__ = [
     "GongjianError",
     "InvalidInputError",
     "NotFoundError",
+    "PreconditionFailedError",
     "StoreUnavailableError",
 ]
 
@@ -61,3 +62,9 @@ class StoreUnavailableError(GongjianError):
     """The graph database cannot be reached (图数据库不可用)."""
 
     code = "store_unavailable"
+
+
+class PreconditionFailedError(GongjianError):
+    """A conditional write whose precondition (an ETag) no longer holds (HTTP 412)."""
+
+    code = "precondition_failed"

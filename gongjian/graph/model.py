@@ -10,8 +10,11 @@ Relationships that are not owned by one entity — community adjacency, pairing
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
 
@@ -25,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from gongjian.graph.errors import ConflictError, InvalidInputError
+from gongjian.graph.errors import ConflictError, InvalidInputError, PreconditionFailedError
 
 __all__ = [
     "ENTITY_TYPES",
@@ -51,14 +54,19 @@ __all__ = [
     "Subdistrict",
     "Unit",
     "UnitType",
+    "apply_change",
     "check_actor",
     "check_claimable",
+    "check_etag",
     "check_transition",
+    "declared_resources",
     "entity_type",
+    "now_utc",
     "parse_entity",
     "parse_quarter",
     "parse_status",
     "quarter_dates",
+    "resources_etag",
     "transition_update",
 ]
 
@@ -241,9 +249,24 @@ def check_transition(need_id: str, current: NeedStatus | str, target: NeedStatus
         )
 
 
+#: the time-stamp field each status sets when a need enters it
+STATUS_TIME_FIELD: dict[NeedStatus, str] = {
+    NeedStatus.claimed: "claimed_at",
+    NeedStatus.in_progress: "started_at",
+    NeedStatus.resolved: "resolved_at",
+    NeedStatus.followed_up: "followed_up_at",
+    NeedStatus.cancelled: "cancelled_at",
+}
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware UTC, to the second (what the stores record)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def transition_update(target: NeedStatus, satisfaction: int | None) -> dict[str, Any]:
     """The fields a transition to ``target`` sets (shared by both stores)."""
-    update: dict[str, Any] = {"status": target}
+    update: dict[str, Any] = {"status": target, STATUS_TIME_FIELD[target]: now_utc()}
     if target == NeedStatus.followed_up:
         if satisfaction is None or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
             raise InvalidInputError(
@@ -491,6 +514,17 @@ class Need(Entity):
     satisfaction: int | None = Field(default=None, ge=1, le=5)
     whistle: bool = Field(default=False, description="街乡吹哨")
     description: Note | None = None
+    created_at: datetime | None = Field(default=None, description="登记时间")
+    claimed_at: datetime | None = Field(default=None, description="认领时间")
+    started_at: datetime | None = Field(default=None, description="开始办理时间")
+    resolved_at: datetime | None = Field(default=None, description="办结时间")
+    followed_up_at: datetime | None = Field(default=None, description="回访时间")
+    cancelled_at: datetime | None = Field(default=None, description="撤销时间")
+    whistle_deadline: datetime | None = Field(default=None, description="吹哨报到截止时间")
+    summoned: list[NodeId] = Field(default_factory=list, description="吹哨召集的单位")
+    reports: dict[str, datetime] = Field(
+        default_factory=dict, description="单位报到时间 (unit id → time reported)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Need:
@@ -590,6 +624,62 @@ def parse_entity(kind: type[E], data: Any) -> E:
         text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         msg = f"{kind.LABEL_ZH} 数据无效 (invalid {kind.LABEL}): {text}"
         raise InvalidInputError(msg, errors) from None
+
+
+def apply_change(kind: type[E], node_id: str, current: E, change: Callable[[E], E]) -> E:
+    """Run a store's ``modify`` callback and validate what it returns (same class, same id)."""
+    new = change(current)
+    if type(new) is not kind or new.id != node_id:
+        raise InvalidInputError(
+            f"修改不能改变{kind.LABEL_ZH}的类型或编号 (change kept neither class nor id)"
+        )
+    return parse_entity(kind, new.model_dump())
+
+
+def declared_resources(unit_id: str, resources: Sequence[Resource]) -> list[Resource]:
+    """Check a unit's whole declared set: every resource is the unit's, ids unique; sorted by id."""
+    errors = []
+    seen: set[str] = set()
+    for i, r in enumerate(resources):
+        if r.unit_id != unit_id:
+            errors.append(
+                {"field": f"{i}.unit_id", "message": f"资源属于单位 {r.unit_id}，不是 {unit_id}"}
+            )
+        if r.id in seen:
+            errors.append({"field": f"{i}.id", "message": f"资源编号 {r.id} 重复 (duplicate id)"})
+        seen.add(r.id)
+    if errors:
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise InvalidInputError(f"资源清单无效 (invalid resource list): {text}", errors)
+    return sorted(resources, key=lambda r: r.id)
+
+
+def resources_etag(resources: Sequence[Resource]) -> str:
+    """The ETag of a unit's declared resources: a hash of their content, order-free.
+
+    >>> resources_etag([]) == resources_etag([])
+    True
+    """
+    body = json.dumps(
+        [r.model_dump(mode="json") for r in sorted(resources, key=lambda r: r.id)],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def check_etag(current: Sequence[Resource], if_match: str | None) -> None:
+    """Raise :class:`PreconditionFailedError` when ``if_match`` is given and stale (``*`` matches)."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    etag = resources_etag(current)
+    offered = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    if etag not in offered:
+        raise PreconditionFailedError(
+            "资源清单已被他人修改，请刷新后重试 (the declared resources changed since you read"
+            " them; reload and try again)",
+            etag=etag,
+        )
 
 
 # --------------------------------------------------------------------------- relationships

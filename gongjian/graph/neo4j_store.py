@@ -50,12 +50,17 @@ from gongjian.graph.model import (
     Resource,
     Snapshot,
     Unit,
+    apply_change,
     check_actor,
     check_claimable,
+    check_etag,
     check_transition,
+    declared_resources,
     entity_type,
+    now_utc,
     parse_status,
     quarter_dates,
+    resources_etag,
     transition_update,
 )
 from gongjian.graph.store import LIST_FILTERS
@@ -590,6 +595,52 @@ class Neo4jStore:
 
         self._write(work)
 
+    @_translated
+    def modify(self, kind: type[E], node_id: str, change: Callable[[E], E]) -> E:
+        """Read-modify-write under the node's write lock (see :func:`cypher.lock_node`)."""
+        label = _label_of(kind)
+
+        def work(tx: ManagedTransaction) -> E:
+            if tx.run(_q(cypher.lock_node(label)), id=node_id).single() is None:
+                raise NotFoundError(label, node_id)
+            record = tx.run(_q(cypher.get_node(label)), id=node_id).single(strict=True)
+            new = apply_change(kind, node_id, entity_from_props(kind, record["props"]), change)
+            _write_group(tx, kind, [new], fast=False)
+            return new
+
+        return self._write(work)
+
+    @_translated
+    def replace_resources(
+        self, unit_id: str, resources: Sequence[Resource], *, if_match: str | None = None
+    ) -> str:
+        """Replace the declared set in one transaction, holding the unit's write lock."""
+        new = declared_resources(unit_id, resources)
+        ids = [r.id for r in new]
+
+        def work(tx: ManagedTransaction) -> None:
+            if tx.run(_q(cypher.lock_node("Unit")), id=unit_id).single() is None:
+                raise NotFoundError("Unit", unit_id)
+            current = [
+                entity_from_props(Resource, r["props"])
+                for r in tx.run(_q(cypher.resources_of_unit()), unit=unit_id)
+            ]
+            check_etag(current, if_match)
+            foreign = [
+                r["id"] for r in tx.run(_q(cypher.foreign_resources()), ids=ids, unit=unit_id)
+            ]
+            if foreign:
+                raise ConflictError(
+                    f"资源编号已属于其他单位 (resource ids owned by another unit): {', '.join(foreign)}",
+                    ids=foreign,
+                )
+            tx.run(_q(cypher.delete_unit_resources()), unit=unit_id, keep=ids).consume()
+            if new:
+                _write_group(tx, Resource, new, fast=False)
+
+        self._write(work)
+        return resources_etag(new)
+
     # ------------------------------------------------------------------ relationships
     def set_adjacent(self, community_a: str, community_b: str) -> None:
         self.set_adjacent_many([(community_a, community_b)])
@@ -700,7 +751,13 @@ class Neo4jStore:
             need = _load_need(tx, need_id)
             _require(tx, "Unit", [unit_id])
             check_claimable(need)
-            claimed = need.model_copy(update={"status": NeedStatus.claimed, "claimed_by": unit_id})
+            claimed = need.model_copy(
+                update={
+                    "status": NeedStatus.claimed,
+                    "claimed_by": unit_id,
+                    "claimed_at": now_utc(),
+                }
+            )
             _write_group(tx, Need, [claimed], fast=False)
             return claimed
 

@@ -19,7 +19,7 @@ Rules every implementation keeps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import networkx as nx
@@ -31,6 +31,7 @@ from gongjian.graph.model import (
     NeedStatus,
     Network,
     Pairing,
+    Resource,
     Snapshot,
 )
 
@@ -109,6 +110,27 @@ class GraphStore(Protocol):
 
     def delete(self, kind: type[Entity], node_id: str) -> None:
         """Delete a node; :class:`ConflictError` while others reference it."""
+        ...
+
+    def modify(self, kind: type[E], node_id: str, change: Callable[[E], E]) -> E:
+        """Atomic read-modify-write of one node.
+
+        ``change`` gets the stored entity, read under the node's write lock, and
+        returns the new version (same class and id); it may be called more than once
+        (a retried transaction), so it must not have side effects. The result is
+        validated again and written with its relationships; NotFound if absent.
+        """
+        ...
+
+    def replace_resources(
+        self, unit_id: str, resources: Sequence[Resource], *, if_match: str | None = None
+    ) -> str:
+        """Replace a unit's whole declared resource set atomically; returns the new ETag.
+
+        With ``if_match`` (an ETag from :func:`gongjian.graph.model.resources_etag`),
+        :class:`PreconditionFailedError` unless the stored set still has that ETag.
+        A resource id that belongs to another unit is a :class:`ConflictError`.
+        """
         ...
 
     # -- relationships not owned by one entity -------------------------------------

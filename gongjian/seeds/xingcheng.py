@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -71,7 +72,8 @@ PAIRING_COLUMNS = ("unit_id", "community_id")
 ASSIGNMENT_COLUMNS = ("activity_id", "unit_id", "role", "plan_id")
 
 #: cells holding a list, separated by ";" (a full-width "；" is accepted too)
-_LIST_FIELDS = frozenset({"quarters", "weekdays"})
+_LIST_FIELDS = frozenset({"quarters", "weekdays", "summoned"})
+_JSON_FIELDS = frozenset({"reports"})
 _ROLES_FIELD = "roles"
 
 
@@ -137,6 +139,11 @@ def _row_data(row: dict[str | None, Any]) -> dict[str, Any]:
             data[name] = _split(cell)
         elif name == _ROLES_FIELD:
             data[name] = _parse_roles(cell)
+        elif name in _JSON_FIELDS:
+            try:
+                data[name] = json.loads(cell)
+            except json.JSONDecodeError:
+                raise InvalidInputError(f"{name}: 不是 JSON 对象 (not a JSON object)") from None
         else:
             data[name] = cell
     return data
@@ -261,6 +268,8 @@ def _cell(value: Any) -> str:
         return ";".join(_cell(v) for v in value)
     if isinstance(value, dict) and "kind" in value:  # an activity role
         return f"{value['kind']}*{value['count']}"
+    if isinstance(value, dict):  # e.g. a need's whistle reports
+        return json.dumps(value, ensure_ascii=False) if value else ""
     return str(value)
 
 

@@ -5,13 +5,14 @@ the project owns its own commands:
 
 * :mod:`gongjian.service.cli_graph` — ``seed``, ``stats``, ``demo``, ``bench load``
 * :mod:`gongjian.service.cli_plan` — ``plan …``, ``bench gap``, ``bench district``
+* :mod:`gongjian.service.cli_service` — ``serve``, ``users add|list``
 """
 
 from __future__ import annotations
 
 import typer
 
-from gongjian.service import cli_graph, cli_plan
+from gongjian.service import cli_graph, cli_plan, cli_service
 
 app = typer.Typer(
     help="共建 gongjian — 驻区单位共建网络与季度计划 (joint-building network and planner)",
@@ -23,10 +24,13 @@ plan_app = typer.Typer(help="季度计划 Quarterly planner.", no_args_is_help=T
 bench_app = typer.Typer(help="性能基准 Benchmarks (print JSON lines).", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
 app.add_typer(plan_app, name="plan")
+users_app = typer.Typer(help="用户与令牌 Users and tokens.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(users_app, name="users")
 
 cli_graph.register(app, seed_app=seed_app, bench_app=bench_app)
 cli_plan.register(plan_app=plan_app, bench_app=bench_app)
+cli_service.register(app, users_app=users_app)
 
 
 def main() -> None:

@@ -1,0 +1,145 @@
+"""The FastAPI application: ``create_app()`` builds it, ``gongjian serve`` runs it with uvicorn.
+
+Start-up (the lifespan) opens the service state, creates the one store of the
+process (embedded by default, Neo4j when ``GONGJIAN_NEO4J_URI`` / ``GONGJIAN_STORE``
+say so), migrates it if it is reachable (else on the first request that finds it
+up), marks plan jobs a previous process left unfinished as interrupted, and starts
+the job runner. OpenAPI is at ``/docs`` and ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gongjian import __version__
+from gongjian.graph import open_store
+from gongjian.graph.errors import StoreUnavailableError
+from gongjian.graph.model import Community
+from gongjian.service import (
+    routes_admin,
+    routes_metrics,
+    routes_needs,
+    routes_network,
+    routes_plans,
+    routes_registry,
+)
+from gongjian.service.deps import ensure_migrated
+from gongjian.service.errors import install_error_handlers
+from gongjian.service.jobs import JobManager
+from gongjian.service.state import ServiceState
+from gongjian.settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("gongjian.service")
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AuditMiddleware:
+    """Records every write request made with a valid token: who, when, method, path, status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WRITES:
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            state: dict[str, Any] = scope.get("state", {})
+            user = state.get("user")
+            if user is not None:
+                service_state: ServiceState = scope["app"].state.service_state
+                try:
+                    await anyio.to_thread.run_sync(
+                        lambda: service_state.record(
+                            user=user,
+                            method=scope["method"],
+                            path=scope["path"],
+                            status=status,
+                            summary=state.get("audit"),
+                        )
+                    )
+                except Exception:  # the audit log must never turn a write into an error
+                    log.exception("could not record audit entry")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    app.state.service_state = ServiceState(settings.state_db)
+    app.state.store = open_store(settings=settings, migrate=False)
+    app.state.store_ready = False
+    try:
+        app.state.store.migrate()
+        app.state.store_ready = True
+    except StoreUnavailableError as exc:
+        log.warning("store not reachable at start-up, will retry: %s", exc.message)
+    interrupted = app.state.service_state.interrupt_unfinished()
+    if interrupted:
+        log.warning(
+            "%d plan job(s) left unfinished by a previous process: interrupted", interrupted
+        )
+    app.state.jobs = JobManager(app)
+    try:
+        yield
+    finally:
+        app.state.jobs.shutdown()
+        app.state.store.close()
+        app.state.service_state.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application (``uvicorn --factory gongjian.service.app:create_app``)."""
+    app = FastAPI(
+        title="共建 gongjian",
+        version=__version__,
+        description=(
+            "街道与驻区单位共建：资源清单、民情交办单、季度计划、共建网络与指标。\n\n"
+            "Joint building of a sub-district with its resident units: declared resources, "
+            "work orders, quarterly plans, the cooperation network and metrics. Every "
+            "request except `/health` needs `Authorization: Bearer <token>` "
+            "(`gongjian users add`)."
+        ),
+        lifespan=_lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings or get_settings()
+    install_error_handlers(app)
+    app.add_middleware(AuditMiddleware)
+
+    @app.get("/health", tags=["system"], summary="健康检查 Health")
+    def health() -> dict[str, Any]:
+        """200 when the store answers; 503 with Retry-After when it does not."""
+        ensure_migrated(app)
+        app.state.store.count(Community)
+        return {"status": "ok", "store": app.state.settings.store_kind()}
+
+    for module in (
+        routes_registry,
+        routes_needs,
+        routes_plans,
+        routes_network,
+        routes_metrics,
+        routes_admin,
+    ):
+        app.include_router(module.router)
+    return app
