@@ -6,13 +6,15 @@ the project owns its own commands:
 * :mod:`gongjian.service.cli_graph` — ``seed``, ``stats``, ``demo``, ``bench load``
 * :mod:`gongjian.service.cli_plan` — ``plan …``, ``bench gap``, ``bench district``
 * :mod:`gongjian.service.cli_service` — ``serve``, ``users add|list``
+* :mod:`gongjian.service.cli_import` — ``import needs``
+* :mod:`gongjian.service.cli_bench_api` — ``bench api``
 """
 
 from __future__ import annotations
 
 import typer
 
-from gongjian.service import cli_graph, cli_plan, cli_service
+from gongjian.service import cli_bench_api, cli_graph, cli_import, cli_plan, cli_service
 
 app = typer.Typer(
     help="共建 gongjian — 驻区单位共建网络与季度计划 (joint-building network and planner)",
@@ -27,10 +29,14 @@ app.add_typer(plan_app, name="plan")
 users_app = typer.Typer(help="用户与令牌 Users and tokens.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
+import_app = typer.Typer(help="导入 Import work orders from Excel / CSV.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 cli_graph.register(app, seed_app=seed_app, bench_app=bench_app)
 cli_plan.register(plan_app=plan_app, bench_app=bench_app)
 cli_service.register(app, users_app=users_app)
+cli_import.register(import_app)
+cli_bench_api.register(bench_app)
 
 
 def main() -> None:
