@@ -1,0 +1,170 @@
+"""Authorisation matrix: every role × every write endpoint, in and out of scope.
+
+Each case prepares a fresh target with the committee token, then sends the same
+write as each user of ``tests.api.server.USERS``. Users in ``allowed`` must get a
+2xx; everyone else a 403 — and a refused write must leave the data unchanged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.server import USERS, ApiServer
+
+ALL = frozenset(USERS)
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Req:
+    method: str
+    path: str
+    json: Any = None
+    headers: dict[str, str] | None = None
+    check: str | None = None  # a GET path whose body must not change when refused
+
+
+@dataclass
+class Case:
+    name: str
+    allowed: frozenset[str]
+    prepare: Callable[[httpx.Client], Req]
+
+
+def _community(c: httpx.Client) -> str:
+    cid = _id("c")
+    assert c.post("/communities", json={"id": cid, "name": "测试社区"}).status_code == 201
+    return cid
+
+
+def _grid(c: httpx.Client, community: str = "c01") -> str:
+    gid = _id("g")
+    r = c.post("/grids", json={"id": gid, "name": "测试网格", "community_id": community})
+    assert r.status_code == 201, r.text
+    return gid
+
+
+def _unit(c: httpx.Client) -> str:
+    uid = _id("u")
+    body = {"id": uid, "name": "测试单位", "type": "bank", "community_id": "c01"}
+    assert c.post("/units", json=body).status_code == 201
+    return uid
+
+
+def _resource(c: httpx.Client, unit: str) -> str:
+    rid = _id("r")
+    body = {"id": rid, "unit_id": unit, "kind": "volunteer", "name": "志愿服务", "capacity": 3}
+    assert c.post("/resources", json=body).status_code == 201
+    return rid
+
+
+def _need_body(community: str, nid: str | None = None) -> dict[str, Any]:
+    return {
+        "id": nid or _id("n"),
+        "title": "楼道灯不亮",
+        "category": "repair",
+        "community_id": community,
+        "quarter": "2026Q4",
+    }
+
+
+def _need(c: httpx.Client, community: str = "c01") -> str:
+    body = _need_body(community)
+    assert c.post("/needs", json=body).status_code == 201
+    return body["id"]
+
+
+def _member_body(unit: str, community: str) -> dict[str, Any]:
+    return {"id": _id("m"), "name": "张三", "unit_id": unit, "community_id": community}
+
+
+def _activity_body() -> dict[str, Any]:
+    return {
+        "id": _id("a"),
+        "title": "联学：党课进社区",
+        "joint_type": "joint_activities",
+        "quarter": "2026Q4",
+        "date": "2026-11-20",
+        "community_id": "c01",
+        "roles": [{"kind": "venue_learning", "count": 1}],
+    }
+
+
+COMMITTEE = frozenset({"committee"})
+C01 = frozenset({"committee", "community:c01"})
+U01 = frozenset({"committee", "unit:u01"})
+
+
+def _put_community(c: httpx.Client, cid: str) -> Req:
+    return Req(
+        "PUT", f"/communities/{cid}", {"id": cid, "name": "改名社区"}, check=f"/communities/{cid}"
+    )
+
+
+CASES = [
+    Case("create community", COMMITTEE, lambda c: Req("POST", "/communities", {"id": _id("c"), "name": "新社区"})),
+    Case("replace own community", C01, lambda c: _put_community(c, "c01")),
+    Case("replace community c02", frozenset({"committee", "community:c02"}), lambda c: _put_community(c, "c02")),
+    Case("delete community", COMMITTEE, lambda c: (lambda cid: Req("DELETE", f"/communities/{cid}", check=f"/communities/{cid}"))(_community(c))),
+    Case("create grid in c01", C01, lambda c: Req("POST", "/grids", {"id": _id("g"), "name": "新网格", "community_id": "c01"})),
+    Case("create grid in c02", frozenset({"committee", "community:c02"}), lambda c: Req("POST", "/grids", {"id": _id("g"), "name": "新网格", "community_id": "c02"})),
+    Case("replace grid of c01", C01, lambda c: (lambda g: Req("PUT", f"/grids/{g}", {"id": g, "name": "改名网格", "community_id": "c01"}, check=f"/grids/{g}"))(_grid(c))),
+    Case("move grid c01 → c02", COMMITTEE, lambda c: (lambda g: Req("PUT", f"/grids/{g}", {"id": g, "name": "移走", "community_id": "c02"}, check=f"/grids/{g}"))(_grid(c))),
+    Case("delete grid of c01", C01, lambda c: (lambda g: Req("DELETE", f"/grids/{g}", check=f"/grids/{g}"))(_grid(c))),
+    Case("create unit", COMMITTEE, lambda c: Req("POST", "/units", {"id": _id("u"), "name": "新单位", "type": "bank", "community_id": "c01"})),
+    Case("replace own unit u01", U01, lambda c: Req("PUT", "/units/u01", c.get("/units/u01").json(), check="/units/u01")),
+    Case("replace unit u02", frozenset({"committee", "unit:u02"}), lambda c: Req("PUT", "/units/u02", c.get("/units/u02").json(), check="/units/u02")),
+    Case("delete unit", COMMITTEE, lambda c: (lambda u: Req("DELETE", f"/units/{u}", check=f"/units/{u}"))(_unit(c))),
+    Case("create resource of u01", U01, lambda c: Req("POST", "/resources", {"id": _id("r"), "unit_id": "u01", "kind": "volunteer", "name": "志愿", "capacity": 2})),
+    Case("replace resource of u02", frozenset({"committee", "unit:u02"}), lambda c: (lambda r: Req("PUT", f"/resources/{r}", {"id": r, "unit_id": "u02", "kind": "volunteer", "name": "改", "capacity": 9}, check=f"/resources/{r}"))(_resource(c, "u02"))),
+    Case("delete resource of u01", U01, lambda c: (lambda r: Req("DELETE", f"/resources/{r}", check=f"/resources/{r}"))(_resource(c, "u01"))),
+    Case("declare resources of u01", U01, lambda c: Req("PUT", "/units/u01/resources", c.get("/units/u01/resources").json()["items"], {"If-Match": "*"}, check="/units/u01/resources")),
+    Case("declare resources of u09", frozenset({"committee", "unit:u09"}), lambda c: Req("PUT", "/units/u09/resources", c.get("/units/u09/resources").json()["items"], {"If-Match": "*"}, check="/units/u09/resources")),
+    Case("create activity", COMMITTEE, lambda c: Req("POST", "/activities", _activity_body())),
+    Case("create member of u01 in c01", frozenset({"committee", "unit:u01", "community:c01"}), lambda c: Req("POST", "/party-members", _member_body("u01", "c01"))),
+    Case("create member of u02 in c02", frozenset({"committee", "unit:u02", "community:c02"}), lambda c: Req("POST", "/party-members", _member_body("u02", "c02"))),
+    Case("create need in c01", C01, lambda c: Req("POST", "/needs", _need_body("c01"))),
+    Case("replace need of c02", frozenset({"committee", "community:c02"}), lambda c: (lambda n: Req("PUT", f"/needs/{n}", {**_need_body("c02", n), "priority": 5}, check=f"/needs/{n}"))(_need(c, "c02"))),
+    Case("delete need of c01", C01, lambda c: (lambda n: Req("DELETE", f"/needs/{n}", check=f"/needs/{n}"))(_need(c))),
+    Case("pair", COMMITTEE, lambda c: Req("POST", "/pairings", {"unit_id": _unit(c), "community_id": "c02"})),
+    Case("unpair", COMMITTEE, lambda c: (lambda u: (c.post("/pairings", json={"unit_id": u, "community_id": "c02"}), Req("DELETE", f"/pairings/{u}/c02", check=f"/pairings?unit_id={u}"))[1])(_unit(c))),
+    Case("adjacency", COMMITTEE, lambda c: Req("POST", "/adjacency", {"a": _community(c), "b": "c01"})),
+    Case("add user", COMMITTEE, lambda c: Req("POST", "/users", {"name": "新用户", "role": "viewer"})),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_matrix(api: ApiServer, case: Case) -> None:
+    outcomes: dict[str, int] = {}
+    with api.client("committee") as admin:
+        for who in sorted(ALL):
+            req = case.prepare(admin)
+            before = admin.get(req.check).json() if req.check else None
+            with api.client(who) as c:
+                r = c.request(req.method, req.path, json=req.json, headers=req.headers)
+            outcomes[who] = r.status_code
+            if who in case.allowed:
+                assert 200 <= r.status_code < 300, (who, r.status_code, r.text)
+            else:
+                assert r.status_code == 403, (who, r.status_code, r.text)
+                assert r.json()["error"]["code"] == "forbidden"
+                if req.check:
+                    assert admin.get(req.check).json() == before, who
+    assert any(200 <= s < 300 for s in outcomes.values())
+
+
+def test_refused_writes_are_not_audited_as_done_and_denials_are_recorded(api: ApiServer) -> None:
+    with api.client("viewer") as c:
+        assert c.post("/communities", json={"id": _id("c"), "name": "x"}).status_code == 403
+    with api.client("committee") as c:
+        log = c.get("/audit", params={"limit": 5}).json()["items"]
+    assert log[0]["status"] == 403 and log[0]["role"] == "viewer"
