@@ -31,10 +31,14 @@ __all__ = [
 bearer = HTTPBearer(auto_error=False, description="令牌 token from `gongjian users add`")
 
 
-def current_user(
+async def current_user(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> User:
-    """The user of the request's bearer token (401 otherwise); kept on ``request.state.user``."""
+    """The user of the request's bearer token (401 otherwise); kept on ``request.state.user``.
+
+    ``async``: a known token is a dictionary look-up, an unknown one a single indexed
+    SQLite read, both cheaper than a hop to a worker thread.
+    """
     token = credentials.credentials.strip() if credentials else ""
     if not token:
         raise UnauthorizedError("需要登录令牌 (a bearer token is required)")

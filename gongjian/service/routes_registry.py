@@ -44,7 +44,15 @@ from gongjian.service.auth import (
     require_unit,
     require_writer,
 )
-from gongjian.service.deps import CurrentUser, Page, Paging, Store, audit_note, paging
+from gongjian.service.deps import (
+    CurrentUser,
+    Page,
+    Paging,
+    Store,
+    audit_note,
+    paging,
+    read_inline,
+)
 from gongjian.service.errors import PreconditionRequiredError
 
 __all__ = ["ScopeCheck", "register_crud", "router"]
@@ -100,7 +108,7 @@ def _filters_dependency(kind: type[Entity]) -> Callable[..., dict[str, Any]]:
     """A dependency whose query parameters are the list filters of ``kind``."""
     fields = sorted(LIST_FILTERS[kind.LABEL])
 
-    def dependency(**kwargs: Any) -> dict[str, Any]:
+    async def dependency(**kwargs: Any) -> dict[str, Any]:
         return {k: getattr(v, "value", v) for k, v in kwargs.items() if v is not None}
 
     dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -136,18 +144,21 @@ def register_crud(
     label_zh = kind.LABEL_ZH
     filters_dep = _filters_dependency(kind)
 
-    def list_items(
+    async def list_items(
         user: CurrentUser,
         store: Store,
         page: Annotated[Paging, Depends(paging)],
         filters: Annotated[dict[str, Any], Depends(filters_dep)],
     ) -> Page[kind]:  # type: ignore[valid-type]
-        items = store.list(kind, filters=filters, offset=page.offset, limit=page.limit)
-        total = store.count(kind, filters=filters)
+        def read() -> tuple[list[Any], int]:
+            items = store.list(kind, filters=filters, offset=page.offset, limit=page.limit)
+            return items, store.count(kind, filters=filters)
+
+        items, total = await read_inline(store, read)
         return Page[kind](items=items, total=total, offset=page.offset, limit=page.limit)  # type: ignore[valid-type]
 
-    def get_item(item_id: str, user: CurrentUser, store: Store) -> kind:  # type: ignore[valid-type]
-        return store.get(kind, item_id)
+    async def get_item(item_id: str, user: CurrentUser, store: Store) -> kind:  # type: ignore[valid-type]
+        return await read_inline(store, store.get, kind, item_id)
 
     def create_item(
         body: Annotated[kind, Body()],  # type: ignore[valid-type]
