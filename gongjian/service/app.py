@@ -9,6 +9,8 @@ the job runner. OpenAPI is at ``/docs`` and ``/openapi.json``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,7 +33,7 @@ from gongjian.service import (
     routes_registry,
 )
 from gongjian.service.deps import ensure_migrated
-from gongjian.service.errors import install_error_handlers
+from gongjian.service.errors import error_body, install_error_handlers
 from gongjian.service.jobs import JobManager
 from gongjian.service.state import ServiceState
 from gongjian.settings import Settings, get_settings
@@ -93,6 +95,84 @@ class AuditMiddleware:
             await record(500)
 
 
+class BodyLimitMiddleware:
+    """413 in the project's error shape for a request body over ``max_bytes``.
+
+    A declared ``Content-Length`` over the limit is refused before anything is read;
+    a chunked body is counted as it arrives and refused once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            error_body(
+                "payload_too_large",
+                f"请求数据过大，上限 {self.max_bytes // 1024} KiB"
+                f" (request body too large; limit {self.max_bytes} bytes)",
+                limit=self.max_bytes,
+            ),
+            ensure_ascii=False,
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_bytes:
+                    await self._refuse(send)
+                    return
+        received = 0
+        started = refused = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes and not refused:
+                    refused = True
+                    if not started:
+                        await self._refuse(send)
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 went out; whatever the app answers after that is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, counting_receive, tracking_send)
+
+
+class _TooLarge(Exception):
+    """A streamed request body passed the limit."""
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -109,7 +189,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning(
             "%d plan job(s) left unfinished by a previous process: interrupted", interrupted
         )
-    app.state.jobs = JobManager(app)
+    app.state.jobs = JobManager(app.state.service_state)
     try:
         yield
     finally:
@@ -120,6 +200,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application (``uvicorn --factory gongjian.service.app:create_app``)."""
+    settings = settings or get_settings()
     app = FastAPI(
         title="共建 gongjian",
         version=__version__,
@@ -133,9 +214,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
         redirect_slashes=False,
     )
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware)
+    # every request body: an upload's own limit plus room for the multipart framing
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)
 
     @app.get("/health", tags=["system"], summary="健康检查 Health")
     def health() -> dict[str, Any]:

@@ -128,6 +128,16 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for e in exc.errors():
+        if e.get("type") == "json_invalid":
+            at = e.get("loc", ("body", 0))[-1]
+            errors.append(
+                {
+                    "field": "(body)",
+                    "in": "body",
+                    "message": f"JSON 格式错误，约第 {at} 个字符处 (malformed JSON near character {at})",
+                }
+            )
+            continue
         loc = [str(p) for p in e.get("loc", ())]
         if loc and loc[0] in {"body", "query", "path", "header"}:
             where, loc = loc[0], loc[1:]
@@ -144,13 +154,18 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     messages = {
-        400: f"请求格式错误 (malformed request): {exc.detail}",
+        400: "请求数据无法解析，请发送 UTF-8 编码的 JSON (the request body could not be parsed;"
+        " send UTF-8 JSON)"
+        if exc.detail == "There was an error parsing the body"
+        else f"请求格式错误 (malformed request): {exc.detail}",
         404: "没有这个地址 (no such path)",
         405: "不支持这个请求方法 (method not allowed)",
+        413: "请求数据过大 (request body too large)",
     }
     message = messages.get(exc.status_code, str(exc.detail))
+    code = "payload_too_large" if exc.status_code == 413 else "http_error"
     return JSONResponse(
-        error_body("http_error", message),
+        error_body(code, message),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
     )
