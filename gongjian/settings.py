@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    #: seconds to wait for a Bolt connection
+    neo4j_connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    #: seconds a transaction is retried (transient errors, lost connections) before giving
+    #: up; the service then answers 503, so keep it short
+    neo4j_retry_seconds: float = Field(default=5.0, ge=0, le=300)
     #: SQLite file of the service's own state: users (hashed tokens), audit log, plan jobs
     state_db: Path = Field(default=Path("gongjian-service.sqlite"))
     #: largest accepted upload (bytes) for Excel / CSV imports

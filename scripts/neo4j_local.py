@@ -249,6 +249,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def _port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # as Neo4j's own listener does: connections of a stopped server lingering in
+        # TIME_WAIT do not keep a restarted one off its port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -55,6 +55,8 @@ def open_store(
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             database=settings.neo4j_database,
+            connection_timeout=settings.neo4j_connect_timeout,
+            max_retry_time=settings.neo4j_retry_seconds,
         )
     else:
         from gongjian.graph.embedded import EmbeddedStore

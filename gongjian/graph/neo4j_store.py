@@ -334,6 +334,8 @@ class Neo4jStore:
         user: str = "neo4j",
         password: str = "",
         database: str | None = "neo4j",
+        connection_timeout: float = 10.0,
+        max_retry_time: float = 15.0,
     ) -> None:
         self.uri = uri
         self.database = database or None
@@ -352,8 +354,10 @@ class Neo4jStore:
                     uri,
                     auth=auth,
                     user_agent="gongjian",
-                    connection_timeout=10.0,
-                    max_transaction_retry_time=15.0,
+                    connection_timeout=connection_timeout,
+                    # how long a transaction is retried on transient errors and lost
+                    # connections before StoreUnavailableError (the service's 503)
+                    max_transaction_retry_time=max_retry_time,
                     # "relationship type does not exist" on an empty graph is not news
                     notifications_min_severity="OFF",
                 )
