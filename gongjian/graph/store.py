@@ -61,7 +61,9 @@ LIST_FILTERS: dict[str, frozenset[str]] = {
     "Grid": frozenset({"community_id"}),
     "Unit": frozenset({"community_id", "type"}),
     "Resource": frozenset({"unit_id", "kind"}),
-    "Need": frozenset({"community_id", "grid_id", "category", "status", "quarter", "claimed_by"}),
+    "Need": frozenset(
+        {"community_id", "grid_id", "category", "status", "quarter", "claimed_by", "whistle"}
+    ),
     "Activity": frozenset({"community_id", "joint_type", "quarter"}),
     "PartyMember": frozenset({"unit_id", "community_id"}),
 }

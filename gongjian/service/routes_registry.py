@@ -98,6 +98,8 @@ def _unit_scope(user: User, unit: Unit) -> None:
 
 def _filter_annotation(kind: type[Entity], field: str) -> Any:
     annotation = kind.model_fields[field].annotation
+    if annotation is bool:
+        return bool | None
     for arg in (annotation, *get_args(annotation)):
         if isinstance(arg, type) and issubclass(arg, Enum):
             return arg | None

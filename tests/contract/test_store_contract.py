@@ -228,6 +228,9 @@ def test_list_filters_and_paging(store: GraphStore) -> None:
     assert store.count(Need, filters={"status": NeedStatus.open, "category": "repair"}) == 31
     assert [u.id for u in store.list(Unit, filters={"type": "hospital"})] == ["u2"]
     assert [g.id for g in store.list(Grid, filters={"community_id": "c1"})] == ["g1"]
+    store.upsert(extra[3].model_copy(update={"whistle": True}))
+    assert [n.id for n in store.list(Need, filters={"whistle": True})] == [extra[3].id]
+    assert store.count(Need, filters={"whistle": False}) == store.count(Need) - 1
 
 
 def test_relationship_methods(store: GraphStore) -> None:
