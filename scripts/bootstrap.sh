@@ -18,6 +18,8 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
+# the web console's front-end libraries (npm registry) go into the package first
+bash scripts/build_web.sh
 if [ "${1:-}" = "--dev" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
 else

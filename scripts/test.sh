@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# The whole test suite: install, lint, fetch Neo4j 5.26 (Maven Central), run pytest.
+# The whole test suite: install, lint, fetch Neo4j 5.26 (Maven Central), run pytest
+# (unit, contract on both stores, API over HTTP, browser tests in headless Chromium).
 # pytest starts and stops a real Neo4j server itself (tests/conftest.py), unless
 # GONGJIAN_NEO4J_URI points at a running one. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Java 17 + Maven fetch and run Neo4j; install them if this machine lacks them.
-if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
-  echo "== installing OpenJDK 17 and Maven (apt)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless maven
+# Java 17 + Maven fetch and run Neo4j; Debian's Chromium and CJK fonts run the browser
+# tests; Node.js + npm fetch the console's front-end libraries. Install what is missing.
+packages=()
+command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || packages+=(maven)
+[ -x "${GONGJIAN_CHROMIUM:-/usr/bin/chromium}" ] || packages+=(chromium)
+{ command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || packages+=(fonts-noto-cjk fontconfig)
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "== installing ${packages[*]} (apt)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"
 fi
 
 echo "== installing gongjian into .venv"

@@ -37,6 +37,7 @@ from gongjian.service.errors import error_body, install_error_handlers
 from gongjian.service.jobs import JobManager
 from gongjian.service.state import ServiceState
 from gongjian.settings import Settings, get_settings
+from gongjian.web import mount_console
 
 __all__ = ["create_app"]
 
@@ -226,6 +227,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ensure_migrated(app)
         app.state.store.count(Community)
         return {"status": "ok", "store": app.state.settings.store_kind()}
+
+    mount_console(app)
 
     for module in (
         routes_registry,

@@ -465,3 +465,20 @@ def add_adjacency(body: Adjacent, user: CurrentUser, store: Store, request: Requ
     store.set_adjacent(body.a, body.b)
     audit_note(request, f"adjacent {body.a} {body.b}")
     return body
+
+
+@router.delete(
+    "/adjacency/{a}/{b}",
+    status_code=204,
+    tags=["registry 登记"],
+    summary="取消相邻 Remove adjacency (committee)",
+    response_class=Response,
+)
+def remove_adjacency(a: str, b: str, user: CurrentUser, store: Store, request: Request) -> Response:
+    require_committee(user, "管理社区相邻关系")
+    pair = (a, b) if a <= b else (b, a)
+    if pair not in store.adjacency():
+        raise NotFoundError("Adjacency", f"{a}/{b}")
+    store.remove_adjacent(a, b)
+    audit_note(request, f"not adjacent {a} {b}")
+    return Response(status_code=204)

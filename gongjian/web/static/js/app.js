@@ -1,0 +1,126 @@
+// The console shell: sign-in, role-aware navigation, hash routing to the pages.
+//
+// A page module (js/pages/*.js) exports default
+//   {id, hash: "#/x", title: {zh, en}, roles: ["committee", …], render(el, ctx)}
+// where `render` fills `el` (it may be async) and ctx = {user, go(hash), params}.
+
+import { api, setToken, token, ApiError } from "./api.js";
+import { addStrings, applyStatic, lang, setLang, t } from "./i18n.js";
+import { errorText, h, notice } from "./ui.js";
+import dashboard from "./pages/dashboard.js";
+import units from "./pages/units.js";
+import needs from "./pages/needs.js";
+import plans from "./pages/plans.js";
+import network from "./pages/network.js";
+import activities from "./pages/activities.js";
+
+const PAGES = [dashboard, units, needs, plans, network, activities];
+let user = null;
+
+function pageTitle(page) {
+  return lang() === "en" ? page.title.en : page.title.zh;
+}
+
+function visiblePages() {
+  return PAGES.filter((p) => user && p.roles.includes(user.role));
+}
+
+function renderNav(current) {
+  const nav = document.getElementById("nav");
+  nav.replaceChildren(
+    ...visiblePages().map((p) =>
+      h("a", { href: p.hash, "aria-current": p === current ? "page" : null, dataset: { page: p.id } }, pageTitle(p)),
+    ),
+  );
+  const who = document.getElementById("who");
+  const scope = user ? user.unit_id || user.community_id || "" : "";
+  who.textContent = user ? `${user.name} · ${t(`role.${user.role}`)}${scope ? ` · ${scope}` : ""}` : "";
+  document.getElementById("signout").hidden = !user;
+}
+
+function signinView(el, message) {
+  const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false", required: true });
+  const form = h(
+    "form",
+    { class: "card signin", "aria-labelledby": "signin-title" },
+    h("h1", { id: "signin-title" }, t("signin.title")),
+    h("p", { class: "muted" }, t("signin.help")),
+    message ? notice(message, "error") : null,
+    h("label", { for: "token" }, t("signin.token"), input),
+    h("p", {}, h("button", { class: "primary", type: "submit", id: "signin-submit" }, t("signin.submit"))),
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    setToken(input.value);
+    await start();
+  });
+  el.replaceChildren(form);
+  input.focus();
+}
+
+async function route() {
+  const view = document.getElementById("view");
+  if (!user) return;
+  const [path, query = ""] = (location.hash || "#/dashboard").split("?");
+  const pages = visiblePages();
+  const page = pages.find((p) => p.hash === path) || (path === "#/" || path === "" ? pages[0] : null);
+  renderNav(page);
+  document.getElementById("nav").classList.remove("open");
+  if (!page) {
+    view.replaceChildren(notice(t("notfound"), "error"));
+    return;
+  }
+  document.title = `${pageTitle(page)} · ${t("app.title")}`;
+  const el = h("section", { "aria-labelledby": `h-${page.id}`, dataset: { page: page.id } });
+  view.replaceChildren(el);
+  const ctx = { user, go: (hash) => (location.hash = hash), params: new URLSearchParams(query) };
+  try {
+    await page.render(el, ctx);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return start();
+    console.error(err);
+    el.append(notice(errorText(err), "error"));
+  }
+}
+
+async function start() {
+  const view = document.getElementById("view");
+  applyStatic();
+  document.getElementById("lang").textContent = lang() === "en" ? "中文" : "EN";
+  if (!token()) {
+    user = null;
+    renderNav(null);
+    return signinView(view);
+  }
+  try {
+    user = await api("/me");
+  } catch (err) {
+    user = null;
+    renderNav(null);
+    if (err instanceof ApiError && err.status === 401) {
+      setToken("");
+      return signinView(view, t("signin.bad"));
+    }
+    return signinView(view, errorText(err));
+  }
+  await route();
+}
+
+document.getElementById("lang").addEventListener("click", () => {
+  setLang(lang() === "en" ? "zh" : "en");
+  start();
+});
+document.getElementById("signout").addEventListener("click", () => {
+  setToken("");
+  location.hash = "#/dashboard";
+  start();
+});
+document.getElementById("menu-toggle").addEventListener("click", (ev) => {
+  const nav = document.getElementById("nav");
+  nav.classList.toggle("open");
+  ev.currentTarget.setAttribute("aria-expanded", nav.classList.contains("open") ? "true" : "false");
+});
+window.addEventListener("hashchange", route);
+setLang(lang());
+addStrings({});
+start();

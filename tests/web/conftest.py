@@ -1,0 +1,116 @@
+"""Browser tests: Debian's Chromium (headless) driven by Playwright against a real server.
+
+The server is the real service (uvicorn) on a loopback port, seeded with the 星城
+network (:func:`tests.api.server.start_api`). Chromium is ``/usr/bin/chromium``
+(``GONGJIAN_CHROMIUM`` to override), installed by ``scripts/test.sh`` with the
+CJK fonts; if it is missing the tests fail, they never skip. Every page a test
+visits can be saved with :func:`shot` under ``out/screenshots/`` (test artefacts).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.api.server import ApiServer, start_api
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "out" / "screenshots"
+CHROMIUM = os.environ.get("GONGJIAN_CHROMIUM", "/usr/bin/chromium")
+# as the machine's notes advise: no background traffic to hosts this machine cannot reach
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-noto-cjk")
+    fc = shutil.which("fc-list")
+    fonts = subprocess.run([fc, ":lang=zh"], capture_output=True, text=True).stdout if fc else ""
+    if not fonts.strip():
+        pytest.fail(
+            "no CJK font installed (Chinese would render as tofu): apt-get install fonts-noto-cjk"
+        )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """A seeded server of the module's own (tests change data)."""
+    srv = start_api(tmp_path_factory.mktemp("web"), "embedded")
+    yield srv
+    srv.stop()
+
+
+class Console:
+    """A signed-in browser page on the console, with the JS errors it raised."""
+
+    def __init__(self, page: Page, server: ApiServer) -> None:
+        self.page = page
+        self.server = server
+        self.errors: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+    def sign_in(self, who: str) -> Console:
+        self.page.goto(self.server.base_url + "/")
+        self.page.fill("#token", self.server.tokens[who])
+        self.page.click("#signin-submit")
+        expect(self.page.locator("#signout")).to_be_visible()
+        expect(self.page.locator("#view section")).to_be_visible()
+        return self
+
+    def open(self, page_id: str) -> None:
+        """Go to a page by its id (``#/<id>``) through the navigation."""
+        self.page.click(f'#nav a[data-page="{page_id}"]')
+        expect(self.page.locator(f'section[data-page="{page_id}"]')).to_be_visible()
+
+    def nav_ids(self) -> list[str]:
+        return self.page.eval_on_selector_all("#nav a", "els => els.map(e => e.dataset.page)")
+
+
+@pytest.fixture
+def console(browser: Browser, server: ApiServer) -> Iterator[Console]:
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    c = Console(page, server)
+    yield c
+    context.close()
+    assert not [e for e in c.errors if not _benign(e)], c.errors
+
+
+def _benign(message: str) -> bool:
+    # a refused API call logs "Failed to load resource" for the 4xx it expected
+    return bool(
+        re.search(r"Failed to load resource: the server responded with a status of 4\d\d", message)
+    )
+
+
+def shot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as a test artefact; returns its path."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,93 @@
+"""The console shell: served at /, sign-in per role, role-aware navigation, language switch."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.api.server import ApiServer
+from tests.web.conftest import Console, shot
+
+ALL_PAGES = ["dashboard", "units", "needs", "plans", "network", "activities"]
+
+
+def test_console_is_served_without_internet(server: ApiServer) -> None:
+    r = httpx.get(server.base_url + "/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    html = r.text
+    assert "http://" not in html and "https://" not in html  # no CDN
+    for asset in ("/static/app.css", "/static/js/app.js", "/static/vendor/echarts.min.js"):
+        assert asset in html
+        assert httpx.get(server.base_url + asset).status_code == 200, asset
+    assert "/" not in httpx.get(server.base_url + "/openapi.json").json()["paths"]
+
+
+def test_bad_token_is_refused_with_a_message(console: Console) -> None:
+    page = console.page
+    page.goto(console.server.base_url + "/")
+    page.fill("#token", "gj_not-a-real-token")
+    page.click("#signin-submit")
+    expect(page.get_by_role("alert")).to_contain_text("令牌无效")
+    expect(page.locator("#nav a")).to_have_count(0)
+
+
+def test_each_role_sees_only_its_pages(console: Console) -> None:
+    expected = {
+        "committee": ALL_PAGES,
+        "viewer": ALL_PAGES,
+        "unit:u01": [p for p in ALL_PAGES if p != "plans"],
+        "community:c01": [p for p in ALL_PAGES if p != "plans"],
+    }
+    for who, pages in expected.items():
+        console.sign_in(who)
+        assert console.nav_ids() == pages, who
+        role = who.split(":")[0]
+        label = {
+            "committee": "共建委员会",
+            "viewer": "只读",
+            "unit": "驻区单位",
+            "community": "社区",
+        }
+        expect(console.page.locator("#who")).to_contain_text(label[role])
+        console.page.click("#signout")
+        expect(console.page.locator("#token")).to_be_visible()
+
+
+def test_chinese_renders_with_a_real_font_and_english_switch(console: Console) -> None:
+    console.sign_in("committee")
+    page = console.page
+    # tofu boxes look alike; real glyphs differ from each other and from an unassigned
+    # private-use character (which can only be drawn as a box)
+    distinct = page.evaluate(
+        """() => {
+          const font = getComputedStyle(document.body).fontFamily;
+          const draw = (ch) => {
+            const c = document.createElement("canvas"); c.width = 40; c.height = 40;
+            const g = c.getContext("2d"); g.font = `32px ${font}`; g.fillText(ch, 2, 32);
+            return c.toDataURL();
+          };
+          const box = draw("\\uE000");
+          const glyphs = ["共", "建", "网", "联"].map(draw);
+          return glyphs.every(g => g !== box) && new Set(glyphs).size === glyphs.length;
+        }"""
+    )
+    assert distinct, "Chinese characters render as tofu boxes"
+    shot(page, "shell-committee-zh")
+    expect(page.locator("#nav")).to_contain_text("民情交办单")
+    page.click("#lang")
+    expect(page.locator("#nav")).to_contain_text("Work orders")
+    expect(page.locator("#signout")).to_have_text("Sign out")
+    page.click("#lang")
+    expect(page.locator("#nav")).to_contain_text("民情交办单")
+
+
+def test_phone_width_has_a_menu(console: Console) -> None:
+    page = console.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    console.sign_in("committee")
+    expect(page.locator("#menu-toggle")).to_be_visible()
+    page.click("#menu-toggle")
+    expect(page.locator('#nav a[data-page="needs"]')).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1, width  # no sideways scrolling of the page itself
+    shot(page, "shell-phone-menu")
