@@ -271,7 +271,7 @@ def _bench_xingcheng(time_limit: float, seed: int) -> dict[str, object]:
 
 
 def _demo_plan(graph: GraphStore, out: Path) -> None:
-    """Plan the demo's next quarter on the graph and print the plan in Chinese."""
+    """Plan the demo's next quarter on the graph, print it in Chinese, write JSON and xlsx."""
     from gongjian.matching.compile import compile_snapshot
     from gongjian.matching.explain import render_plan
     from gongjian.matching.solver import solve
@@ -282,3 +282,16 @@ def _demo_plan(graph: GraphStore, out: Path) -> None:
     console.print(render_plan(plan, problem), highlight=False)
     out.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
     console.print(f"计划已写入 plan written to {out}")
+    from gongjian.graph.model import Community
+    from gongjian.service.exports import PlanDocument, plan_xlsx
+
+    xlsx = out.with_name("gongjian-demo-plan.xlsx")
+    doc = PlanDocument(
+        plan=plan,
+        problem=problem,
+        job_id="demo",
+        quarter=DEMO_QUARTER,
+        community_names={c.id: c.name for c in graph.list(Community, limit=None)},
+    )
+    xlsx.write_bytes(plan_xlsx(doc))
+    console.print(f"计划表已写入 plan workbook written to {xlsx}")

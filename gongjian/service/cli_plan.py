@@ -1,18 +1,38 @@
-"""CLI commands of the planner: ``plan schema|example|solve|explain``, ``bench gap|district``."""
+"""CLI commands of the planner: ``plan schema|example|solve|explain|run|export``, ``bench gap|district``.
+
+``plan run`` and ``plan export`` are the CLI side of ``POST /plans`` and
+``GET /plans/{id}/export``: the same problem building, staged solve, publishing
+and exports (:mod:`gongjian.service.planning`, :mod:`gongjian.service.exports`),
+with the job recorded in the service state file (``GONGJIAN_STATE_DB``).
+"""
 
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel
 
+from gongjian.service.cli_common import StoreChoice, console, handle_errors, open_selected_store
+
 if TYPE_CHECKING:
     from gongjian.matching.problem import Problem
 
 M = TypeVar("M", bound=BaseModel)
+
+StoreOpt = Annotated[
+    StoreChoice | None,
+    typer.Option("--store", help="embedded (默认, SQLite) 或 neo4j (需 GONGJIAN_NEO4J_URI)"),
+]
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+    ics = "ics"
 
 
 def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -80,6 +100,63 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         p = _read_json_model(Plan, plan, "计划 plan")
         prob = _read_json_model(Problem, problem, "问题 problem") if problem else None
         typer.echo(render_plan(p, prob))
+
+    @plan_app.command("run")
+    @handle_errors
+    def run_cmd(
+        quarter: Annotated[str, typer.Option("--quarter", help="季度，如 2026Q2")],
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", help="求解时限（秒）seconds, ≤ 600")
+        ] = 10.0,
+        seed: Annotated[int, typer.Option("--seed", help="随机种子 (same seed, same plan)")] = 1,
+        max_distance: Annotated[
+            int, typer.Option("--max-distance", help="单位与社区的最大相邻步数")
+        ] = 2,
+        pin: Annotated[
+            list[str] | None,
+            typer.Option("--pin", help="固定分配 ITEM=UNIT (可重复; 活动角色写 a15/r1=u04)"),
+        ] = None,
+        forbid: Annotated[
+            list[str] | None, typer.Option("--forbid", help="禁止分配 ITEM=UNIT (可重复)")
+        ] = None,
+        previous: Annotated[
+            str | None, typer.Option("--previous", help="上一计划编号 (re-plan against it)")
+        ] = None,
+        publish: Annotated[
+            bool, typer.Option("--publish", help="求解后发布：生成活动安排与接单")
+        ] = False,
+        store: StoreOpt = None,
+    ) -> None:
+        """从图中制定季度计划并记录为计划任务 (plan a quarter from the store; record the job)."""
+        _plan_run(
+            quarter=quarter,
+            time_limit=time_limit,
+            seed=seed,
+            max_distance=max_distance,
+            pins=pin or [],
+            forbids=forbid or [],
+            previous=previous,
+            publish=publish,
+            store=store,
+        )
+
+    @plan_app.command("export")
+    @handle_errors
+    def export_cmd(
+        plan_id: Annotated[
+            str, typer.Argument(help="计划编号 plan id (from plan run / POST /plans)")
+        ],
+        fmt: Annotated[
+            ExportFormat, typer.Option("--format", help="xlsx (Excel), csv 或 ics (日历)")
+        ] = ExportFormat.xlsx,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="输出文件 (默认 gongjian-plan-<季度>-<编号>.<格式>)"),
+        ] = None,
+        store: StoreOpt = None,
+    ) -> None:
+        """导出已记录的计划 (export a recorded plan as xlsx, csv or ics)."""
+        _plan_export(plan_id, fmt.value, out, store)
 
     @bench_app.command("gap")
     def bench_gap(
@@ -151,6 +228,174 @@ def _graph_problem(units: int, needs: int, activities: int, seed: int) -> Proble
     return compile_snapshot(
         snapshot, name=f"graph-district-{units}u-{needs}n-{activities}a-s{seed}"
     )
+
+
+def _parse_pairs(values: list[str], option: str) -> list[dict[str, str]]:
+    from gongjian.graph.errors import InvalidInputError
+
+    pairs = []
+    for v in values:
+        item, sep, unit = v.rpartition("=")
+        if not sep or not item.strip() or not unit.strip():
+            raise InvalidInputError(f"{option} 应写成 ITEM=UNIT，例如 n101=u03 (got '{v}')")
+        pairs.append({"item": item.strip(), "unit": unit.strip()})
+    return pairs
+
+
+def _plan_run(
+    *,
+    quarter: str,
+    time_limit: float,
+    seed: int,
+    max_distance: int,
+    pins: list[str],
+    forbids: list[str],
+    previous: str | None,
+    publish: bool,
+    store: StoreChoice | None,
+) -> None:
+    """``gongjian plan run``: build, solve in a child process with a spinner, record, print."""
+    import time
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from gongjian.matching.explain import render_plan
+    from gongjian.service.jobs import CompiledMessage, SolverError, SolverProcess
+    from gongjian.service.planning import (
+        pack_input,
+        parse_request,
+        prepare,
+        publish_job,
+        record_finished_job,
+        unpack_problem,
+    )
+    from gongjian.service.state import ServiceState
+    from gongjian.settings import get_settings
+
+    request = parse_request(
+        {
+            "quarter": quarter,
+            "time_limit": time_limit,
+            "seed": seed,
+            "max_distance": max_distance,
+            "pins": _parse_pairs(pins, "--pin"),
+            "forbids": _parse_pairs(forbids, "--forbid"),
+            "previous_plan_id": previous,
+        }
+    )
+    state = ServiceState(get_settings().state_db)
+    graph = open_selected_store(store)
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"读取 {request.quarter} 快照 (reading the snapshot)…")
+            plan_input = pack_input(prepare(graph, state, request))
+            bar.update(task, description="编译 compiling…")
+            started = time.monotonic()
+            problem: bytes | None = None
+            last = None
+            with SolverProcess(
+                plan_input, time_limit=request.time_limit, seed=request.seed
+            ) as proc:
+                for msg in proc.messages():
+                    if isinstance(msg, CompiledMessage):
+                        problem = msg.problem
+                        bar.update(
+                            task,
+                            description=f"求解 solving：{msg.units} 家单位，{msg.needs} 件需求，"
+                            f"{msg.activities} 场活动，时限 {request.time_limit:g} 秒…",
+                        )
+                        continue
+                    last = msg
+                    gap = f"{100 * msg.plan.gap:.3f}%" if msg.plan.gap is not None else "-"
+                    bar.update(
+                        task,
+                        description=f"求解 solving（{msg.stage} 阶段完成：目标 {msg.plan.objective}"
+                        f"，上界 {msg.plan.bound}，差距 {gap}）…",
+                    )
+            if last is None or problem is None:
+                raise SolverError("求解进程没有给出结果 (the solver gave no result)")
+        job = record_finished_job(
+            state,
+            request,
+            problem,
+            last.plan,
+            stage=last.stage,
+            elapsed=time.monotonic() - started,
+            created_by="cli",
+        )
+        console.print(render_plan(last.plan, unpack_problem(problem)), highlight=False)
+        console.print(f"计划编号 plan id: [bold]{job.id}[/]", highlight=False)
+        if publish:
+            report = publish_job(graph, state, job.id)
+            console.print(
+                f"已发布 published：活动安排 {report['assignments']} 项，接单 {report['claims']} 件，"
+                f"跳过 {len(report['skipped'])} 项",
+                highlight=False,
+            )
+            for s in report["skipped"]:
+                console.print(
+                    f"  - 跳过 skipped {s['item']} → {s['unit']}：{s['reason']}", highlight=False
+                )
+    finally:
+        graph.close()
+        state.close()
+
+
+def _community_names(store: StoreChoice | None) -> dict[str, str]:
+    """Community names for an export, when the store is there to ask (else ids only)."""
+    from gongjian.graph.errors import GongjianError
+    from gongjian.graph.model import Community
+    from gongjian.settings import get_settings
+
+    settings = get_settings()
+    kind = store.value if store else settings.store_kind()
+    if kind == "embedded" and not Path(settings.db).exists():
+        return {}  # do not create an empty database just to look up names
+    try:
+        graph = open_selected_store(store)
+    except GongjianError:
+        return {}
+    try:
+        return {c.id: c.name for c in graph.list(Community, limit=None)}
+    except GongjianError:
+        return {}
+    finally:
+        graph.close()
+
+
+def _plan_export(plan_id: str, fmt: str, out: Path | None, store: StoreChoice | None) -> None:
+    """``gongjian plan export``: a recorded job's plan as a file."""
+    from datetime import datetime
+
+    from gongjian.service.exports import PlanDocument, export_plan
+    from gongjian.service.planning import job_plan, job_problem
+    from gongjian.service.state import ServiceState
+    from gongjian.settings import get_settings
+
+    state = ServiceState(get_settings().state_db)
+    try:
+        job = state.get_job(plan_id)
+        doc = PlanDocument(
+            plan=job_plan(job),
+            problem=job_problem(state, plan_id),
+            job_id=job.id,
+            quarter=job.quarter,
+            community_names=_community_names(store),
+            job_status=f"{job.status.label_zh} ({job.status.value})",
+            stamp=datetime.fromisoformat(job.finished_at or job.created_at),
+        )
+    finally:
+        state.close()
+    export = export_plan(doc, fmt)
+    target = out or Path(export.ascii_filename)
+    target.write_bytes(export.content)
+    console.print(f"已导出 exported {plan_id} ({fmt}) → {target}", highlight=False)
 
 
 def _read_json_model(model: type[M], path: Path, what: str) -> M:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -23,7 +24,17 @@ from pydantic import BaseModel
 
 from gongjian.graph.errors import InvalidInputError, NotFoundError, StoreUnavailableError
 
-__all__ = ["AuditEntry", "Job", "JobStatus", "Role", "ServiceState", "User", "hash_token"]
+__all__ = [
+    "AuditEntry",
+    "Job",
+    "JobStatus",
+    "Role",
+    "ServiceState",
+    "User",
+    "hash_token",
+    "process_alive",
+    "process_tag",
+]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -60,7 +71,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     plan TEXT,
     error TEXT,
     published_at TEXT,
-    publish_report TEXT
+    publish_report TEXT,
+    problem BLOB,
+    owner TEXT,
+    plan_input BLOB
 );
 CREATE INDEX IF NOT EXISTS jobs_quarter ON jobs(quarter, created_at);
 """
@@ -118,12 +132,29 @@ class AuditEntry(BaseModel):
 
 
 class JobStatus(StrEnum):
+    """Life of a planning job: queued → running → done | failed | cancelled | interrupted."""
+
     queued = "queued"
     running = "running"
     done = "done"
     failed = "failed"
     cancelled = "cancelled"
     interrupted = "interrupted"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "queued": "排队中",
+            "running": "求解中",
+            "done": "已完成",
+            "failed": "失败",
+            "cancelled": "已取消",
+            "interrupted": "已中断",
+        }[self.value]
+
+    @property
+    def finished(self) -> bool:
+        return self not in (JobStatus.queued, JobStatus.running)
 
 
 class Job(BaseModel):
@@ -145,6 +176,44 @@ class Job(BaseModel):
 
 
 _JOB_JSON = ("request", "progress", "plan", "publish_report")
+_JOB_FIELDS = frozenset(
+    {
+        "status",
+        "started_at",
+        "finished_at",
+        "progress",
+        "plan",
+        "error",
+        "published_at",
+        "publish_report",
+        "plan_input",
+    }
+)
+
+
+def _set_job(
+    conn: sqlite3.Connection,
+    job_id: str,
+    only_if: tuple[JobStatus, ...] | None,
+    fields: dict[str, Any],
+) -> bool:
+    bad = set(fields) - _JOB_FIELDS
+    if bad:
+        raise ValueError(f"unknown job fields {bad}")
+    cols, values = [], []
+    for k, v in fields.items():
+        if k in _JOB_JSON and v is not None:
+            v = json.dumps(v, ensure_ascii=False)
+        elif isinstance(v, StrEnum):
+            v = v.value
+        cols.append(f"{k} = ?")
+        values.append(v)
+    where, params = "id = ?", [job_id]
+    if only_if is not None:
+        where += f" AND status IN ({', '.join('?' for _ in only_if)})"
+        params += [JobStatus(s).value for s in only_if]
+    sql = f"UPDATE jobs SET {', '.join(cols)} WHERE {where}"
+    return conn.execute(sql, (*values, *params)).rowcount > 0
 
 
 class ServiceState:
@@ -162,10 +231,19 @@ class ServiceState:
         self._token_cache: dict[str, User | None] = {}
         try:
             self._conn().executescript(_SCHEMA)
+            self._migrate_jobs()
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailableError(f"服务数据库无法使用 {self.path}: {exc}") from exc
 
     # ------------------------------------------------------------------ plumbing
+    def _migrate_jobs(self) -> None:
+        """Add the columns later versions gave the jobs table (idempotent)."""
+        conn = self._conn()
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+        for column, kind in (("problem", "BLOB"), ("owner", "TEXT"), ("plan_input", "BLOB")):
+            if column not in columns:
+                conn.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
@@ -368,20 +446,37 @@ class ServiceState:
 
     # ------------------------------------------------------------------ jobs
     def create_job(
-        self, job_id: str, quarter: str, request: dict[str, Any], created_by: str | None
+        self,
+        job_id: str,
+        quarter: str,
+        request: dict[str, Any],
+        created_by: str | None,
+        *,
+        problem: bytes | None = None,
+        plan_input: bytes | None = None,
+        status: JobStatus = JobStatus.queued,
+        owner: str | None = None,
+        **fields: Any,
     ) -> Job:
+        """Record a new job; ``problem`` is the compiled problem (gzip JSON) it solves.
+
+        ``plan_input`` is what the problem is compiled from while the job waits
+        (dropped once the problem is stored, :meth:`set_job_problem`). ``owner`` names the process that will run it (:func:`process_tag`), so that
+        another process starting up does not take it for a leftover. ``fields`` (as
+        for :meth:`update_job`) are set in the same transaction.
+        """
         job = Job(
             id=job_id,
             quarter=quarter,
-            status=JobStatus.queued,
+            status=status,
             created_at=_now(),
             created_by=created_by,
             request=request,
         )
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO jobs(id, quarter, status, created_at, created_by, request)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO jobs(id, quarter, status, created_at, created_by, request, problem,"
+                " owner, plan_input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.id,
                     quarter,
@@ -389,35 +484,25 @@ class ServiceState:
                     job.created_at,
                     created_by,
                     json.dumps(request, ensure_ascii=False),
+                    problem,
+                    owner,
+                    plan_input,
                 ),
             )
+            if fields:
+                _set_job(conn, job_id, None, fields)
         return job
 
-    def update_job(self, job_id: str, **fields: Any) -> None:
-        """Set job columns; dict values are stored as JSON, ``status`` may be a JobStatus."""
-        allowed = {
-            "status",
-            "started_at",
-            "finished_at",
-            "progress",
-            "plan",
-            "error",
-            "published_at",
-            "publish_report",
-        }
-        bad = set(fields) - allowed
-        if bad:
-            raise ValueError(f"unknown job fields {bad}")
-        cols, values = [], []
-        for k, v in fields.items():
-            if k in _JOB_JSON and v is not None:
-                v = json.dumps(v, ensure_ascii=False)
-            elif isinstance(v, StrEnum):
-                v = v.value
-            cols.append(f"{k} = ?")
-            values.append(v)
+    def update_job(
+        self, job_id: str, *, only_if: tuple[JobStatus, ...] | None = None, **fields: Any
+    ) -> bool:
+        """Set job columns; dict values are stored as JSON, ``status`` may be a JobStatus.
+
+        With ``only_if`` the row changes only while its status is one of those
+        (a compare-and-set). Returns whether a row changed.
+        """
         with self._write() as conn:
-            conn.execute(f"UPDATE jobs SET {', '.join(cols)} WHERE id = ?", (*values, job_id))
+            return _set_job(conn, job_id, only_if, fields)
 
     def get_job(self, job_id: str) -> Job:
         rows = self._jobs("WHERE id = ?", [job_id])
@@ -425,15 +510,60 @@ class ServiceState:
             raise NotFoundError("Plan", job_id)
         return rows[0]
 
+    def job_problem(self, job_id: str) -> bytes | None:
+        """The compiled problem a job solves (gzip JSON), None if none was stored."""
+        row = self._conn().execute("SELECT problem FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("Plan", job_id)
+        return bytes(row[0]) if row[0] is not None else None
+
+    def job_input(self, job_id: str) -> bytes | None:
+        """What a waiting job's problem is compiled from (None once compiled)."""
+        row = self._conn().execute("SELECT plan_input FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("Plan", job_id)
+        return bytes(row[0]) if row[0] is not None else None
+
+    def set_job_problem(self, job_id: str, problem: bytes) -> None:
+        """Store the compiled problem of a job and drop its input."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE jobs SET problem = ?, plan_input = NULL WHERE id = ?", (problem, job_id)
+            )
+
     def list_jobs(
         self, *, quarter: str | None = None, offset: int = 0, limit: int = 50
     ) -> list[Job]:
+        """Jobs newest first (by insertion order), without their plans."""
         where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", [])
         return self._jobs(
-            f"{where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"{where} ORDER BY rowid DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
             with_plan=False,
         )
+
+    def count_jobs(self, *, quarter: str | None = None) -> int:
+        where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", [])
+        return int(self._conn().execute(f"SELECT count(*) FROM jobs {where}", params).fetchone()[0])
+
+    def claim_publish(self, job_id: str) -> bool:
+        """Atomically mark a job as being published; False if it already was (or is)."""
+        with self._write() as conn:
+            return (
+                conn.execute(
+                    "UPDATE jobs SET published_at = ? WHERE id = ? AND published_at IS NULL",
+                    (_now(), job_id),
+                ).rowcount
+                > 0
+            )
+
+    def release_publish(self, job_id: str) -> None:
+        """Undo :meth:`claim_publish` after a publication that failed half-way."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE jobs SET published_at = NULL WHERE id = ? AND publish_report IS NULL",
+                (job_id,),
+            )
 
     def _jobs(self, tail: str, params: list[Any], *, with_plan: bool = True) -> list[Job]:
         plan_col = "plan" if with_plan else "NULL"
@@ -467,12 +597,51 @@ class ServiceState:
             )
         return out
 
+    def job_status(self, job_id: str) -> JobStatus:
+        """Just the status of a job (cheap: no plan is read)."""
+        row = self._conn().execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("Plan", job_id)
+        return JobStatus(row[0])
+
     def interrupt_unfinished(self) -> int:
-        """At start-up: jobs left queued or running by a previous process become ``interrupted``."""
+        """At start-up: jobs left queued or running by a previous process become ``interrupted``.
+
+        A job whose owner process is still alive (another worker of the same
+        service) is left alone; jobs without an owner count as left over.
+        """
         with self._write() as conn:
-            return conn.execute(
-                "UPDATE jobs SET status = 'interrupted', finished_at = ?,"
-                " error = coalesce(error, '服务重启，计划未完成 (the service restarted before the job finished)')"
-                " WHERE status IN ('queued', 'running')",
-                (_now(),),
-            ).rowcount
+            rows = conn.execute(
+                "SELECT id, owner FROM jobs WHERE status IN ('queued', 'running')"
+            ).fetchall()
+            stale = [job_id for job_id, owner in rows if not process_alive(owner)]
+            for job_id in stale:
+                conn.execute(
+                    "UPDATE jobs SET status = 'interrupted', finished_at = ?, plan_input = NULL,"
+                    " error = coalesce(error, '服务重启，计划未完成 (the service restarted before"
+                    " the job finished)') WHERE id = ? AND status IN ('queued', 'running')",
+                    (_now(), job_id),
+                )
+            return len(stale)
+
+
+def process_tag(pid: int | None = None) -> str:
+    """``"<pid>:<start time>"`` of a process: unlike a pid alone, never reused."""
+    import psutil
+
+    pid = os.getpid() if pid is None else pid
+    return f"{pid}:{psutil.Process(pid).create_time():.2f}"
+
+
+def process_alive(tag: str | None) -> bool:
+    """Whether the process a :func:`process_tag` names is still running."""
+    import psutil
+
+    if not tag:
+        return False
+    try:
+        pid_text, started = tag.split(":", 1)
+        proc = psutil.Process(int(pid_text))
+        return f"{proc.create_time():.2f}" == started and proc.status() != psutil.STATUS_ZOMBIE
+    except (ValueError, psutil.Error):
+        return False
