@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from gongjian.graph.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.graph.model import (
     Activity,
+    Assignment,
     Community,
     Entity,
     Grid,
@@ -482,3 +483,22 @@ def remove_adjacency(a: str, b: str, user: CurrentUser, store: Store, request: R
     store.remove_adjacent(a, b)
     audit_note(request, f"not adjacent {a} {b}")
     return Response(status_code=204)
+
+
+@router.get(
+    "/assignments",
+    tags=["activities 活动"],
+    summary="活动分工 Units assigned to activities (published plans and manual)",
+)
+def list_assignments(
+    user: CurrentUser,
+    store: Store,
+    activity_id: Annotated[str | None, Query(max_length=64)] = None,
+    unit_id: Annotated[str | None, Query(max_length=64)] = None,
+    plan_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[Assignment]:
+    """Assignments ordered by activity then unit; filter by activity, unit or plan."""
+    items = store.assignments(activity_id=activity_id, unit_id=unit_id)
+    if plan_id is not None:
+        items = [a for a in items if a.plan_id == plan_id]
+    return items

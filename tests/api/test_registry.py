@@ -189,3 +189,23 @@ def test_audit_log_records_writes(api: ApiServer) -> None:
         assert mine[0]["role"] == "committee" and mine[0]["at"]
     with api.client("viewer") as c:
         assert c.get("/audit").status_code == 403
+
+
+def test_assignments_list_matches_the_seed(api: ApiServer) -> None:
+    import csv
+    from pathlib import Path
+
+    seed = Path(__file__).resolve().parents[2] / "gongjian/seeds/xingcheng/assignments.csv"
+    with seed.open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    first = rows[0]["activity_id"]
+    expected = sorted(r["unit_id"] for r in rows if r["activity_id"] == first)
+    with api.client("viewer") as c:
+        got = c.get("/assignments", params={"activity_id": first}).json()
+        assert sorted(a["unit_id"] for a in got) == expected
+        assert all(a["activity_id"] == first for a in got)
+        assert len(c.get("/assignments").json()) == len(rows)
+        assert c.get("/assignments", params={"plan_id": "no-such-plan"}).json() == []
+        unit = rows[0]["unit_id"]
+        mine = c.get("/assignments", params={"unit_id": unit}).json()
+        assert {a["unit_id"] for a in mine} == {unit}
