@@ -27,7 +27,8 @@ def register(app: typer.Typer, *, users_app: typer.Typer) -> None:
 
         settings = get_settings()
         console.print(
-            f"共建 gongjian 服务 http://{host}:{port}/docs  ·  存储 store: {settings.store_kind()}",
+            f"共建 gongjian 控制台 console http://{host}:{port}/  ·  接口文档 API http://{host}:{port}/docs"
+            f"  ·  存储 store: {settings.store_kind()}",
             highlight=False,
         )
         uvicorn.run(

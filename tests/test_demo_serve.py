@@ -1,0 +1,69 @@
+"""``gongjian demo --serve``: the README's first command ends with the console running."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.api.server import free_port
+
+
+def test_demo_serve_prints_url_and_working_tokens(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_")}
+    env["COLUMNS"] = "200"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gongjian.service.cli", "demo", "--serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        text = "".join(lines)
+        assert f"http://127.0.0.1:{port}/" in text, text
+        assert (tmp_path / "gongjian-demo-plan.xlsx").is_file()
+        tokens = re.findall(r"\bgj_[A-Za-z0-9_\-]{20,}", text)
+        assert len(tokens) == 5, text
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        roles = []
+        for token in tokens:
+            me = httpx.get(base + "/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200, me.text
+            roles.append(me.json()["role"])
+        assert sorted(roles) == ["committee", "community", "unit", "unit", "viewer"]
+        page = httpx.get(base + "/")
+        assert page.status_code == 200 and "共建" in page.text
+        auth = {"Authorization": f"Bearer {tokens[0]}"}
+        assert httpx.get(base + "/units", headers=auth).json()["total"] == 20
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
