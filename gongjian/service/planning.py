@@ -456,7 +456,8 @@ def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str
     """Turn a plan's decisions into activity assignments and claims (发布计划).
 
     Only a ``done`` job, or a ``cancelled`` one that kept a plan, can be published,
-    and only once (:class:`ConflictError` otherwise). Activity role decisions become
+    only once, and only one plan per quarter (:class:`ConflictError` otherwise: the
+    decisions of two plans would otherwise pile up on the same activities). Activity role decisions become
     ``Assignment(activity, unit, role=kind, plan_id=job id)``; need decisions are
     claimed for their unit with :meth:`GraphStore.claim_need`. Needs that are no
     longer open, and activities or units that are gone, are skipped and listed.
@@ -477,9 +478,18 @@ def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str
     plan = Plan.model_validate(job.plan)
     if plan.status == "infeasible":
         raise ConflictError("不可行的计划不能发布 (an infeasible plan cannot be published)")
-    if job.published_at is not None or not state.claim_publish(job_id):
+    published = job_id if job.published_at is not None else state.claim_publish(job_id)
+    if published == job_id:
         raise ConflictError(
-            f"计划 {job_id} 已发布 (already published)", published_at=job.published_at
+            f"计划 {job_id} 已发布 (already published)",
+            published_at=state.get_job(job_id).published_at,
+        )
+    if published is not None:
+        raise ConflictError(
+            f"{job.quarter} 季度已发布计划 {published}，每个季度只发布一个计划；新的安排请直接"
+            f"在交办单与活动中调整 (plan {published} of {job.quarter} is already published: one"
+            " published plan per quarter)",
+            published_plan=published,
         )
     try:
         report = _publish(store, plan, job_problem(state, job_id), job_id)

@@ -389,9 +389,17 @@ def put_unit_resources(
             "请带上 If-Match（先 GET 资源清单取得 ETag；首次申报可用 *）(If-Match is required:"
             " GET the list for its ETag, or send * for a first declaration)"
         )
-    resources = [
-        parse_entity(Resource, {**r.model_dump(), "unit_id": r.unit_id or unit_id}) for r in body
-    ]
+    resources, errors = [], []
+    for i, r in enumerate(body):
+        try:
+            resources.append(
+                parse_entity(Resource, {**r.model_dump(), "unit_id": r.unit_id or unit_id})
+            )
+        except InvalidInputError as exc:  # name the row, as the request validation does
+            errors += [{**e, "field": f"{i}.{e['field']}"} for e in exc.errors]
+    if errors:
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        raise InvalidInputError(f"资源清单无效 (invalid resource list): {text}", errors)
     etag = store.replace_resources(unit_id, resources, if_match=if_match)
     audit_note(request, f"declare {len(resources)} resources of unit {unit_id}")
     response.headers["ETag"] = etag

@@ -546,16 +546,23 @@ class ServiceState:
         where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", [])
         return int(self._conn().execute(f"SELECT count(*) FROM jobs {where}", params).fetchone()[0])
 
-    def claim_publish(self, job_id: str) -> bool:
-        """Atomically mark a job as being published; False if it already was (or is)."""
+    def claim_publish(self, job_id: str) -> str | None:
+        """Atomically mark a job as being published: one published plan per quarter.
+
+        Returns None when the mark was taken, else the id of the job of that quarter
+        that is already published (this one or another).
+        """
         with self._write() as conn:
-            return (
-                conn.execute(
-                    "UPDATE jobs SET published_at = ? WHERE id = ? AND published_at IS NULL",
-                    (_now(), job_id),
-                ).rowcount
-                > 0
-            )
+            row = conn.execute(
+                "SELECT other.id FROM jobs AS me JOIN jobs AS other ON other.quarter = me.quarter"
+                " WHERE me.id = ? AND other.published_at IS NOT NULL"
+                " ORDER BY other.id = me.id DESC LIMIT 1",
+                (job_id,),
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+            conn.execute("UPDATE jobs SET published_at = ? WHERE id = ?", (_now(), job_id))
+            return None
 
     def release_publish(self, job_id: str) -> None:
         """Undo :meth:`claim_publish` after a publication that failed half-way."""

@@ -399,6 +399,12 @@ def test_publish_creates_assignments_and_claims_once(api: ApiServer) -> None:
 
         again = c.post(f"/plans/{job['id']}/publish")
         assert again.status_code == 409, again.text
+        # one published plan per quarter: a second plan of 2027Q1 is refused, naming the first
+        second = wait(c, post_plan(c, quarter=quarter)["id"])
+        refused = c.post(f"/plans/{second['id']}/publish")
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["published_plan"] == job["id"]
+        assert c.get(f"/plans/{second['id']}").json()["published_at"] is None
         assert c.post("/plans/plan-nope/publish").status_code == 404
         shown = c.get(f"/plans/{job['id']}").json()
         assert shown["published_at"] == report["published_at"]

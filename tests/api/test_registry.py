@@ -209,3 +209,18 @@ def test_assignments_list_matches_the_seed(api: ApiServer) -> None:
         unit = rows[0]["unit_id"]
         mine = c.get("/assignments", params={"unit_id": unit}).json()
         assert {a["unit_id"] for a in mine} == {unit}
+
+
+def test_declared_resources_errors_name_the_row(api: ApiServer) -> None:
+    rows = [
+        {"id": "u03-ok", "kind": "library", "name": "图书角", "capacity": 2},
+        {"id": "u03-bad", "kind": "library", "name": "   ", "capacity": 2},
+        {"id": "u03-bad2", "kind": "library", "name": "场地", "capacity": 2, "weekdays": [9]},
+    ]
+    with api.client("committee") as c:
+        before = c.get("/units/u03/resources").json()
+        r = c.put("/units/u03/resources", json=rows, headers={"If-Match": "*"})
+        assert r.status_code == 422, r.text
+        fields = {e["field"] for e in r.json()["error"]["errors"]}
+        assert fields == {"1.name", "2.weekdays"}, fields
+        assert c.get("/units/u03/resources").json() == before
