@@ -1,12 +1,755 @@
-// 共建网络 Cooperation network (placeholder until the page is written)
-import { h } from "../ui.js";
+// 共建网络 Cooperation network.
+//
+// An interactive ECharts graph (force layout) of communities and units and their
+// cooperation, starting from a community or unit (GET /network/communities/{id} or
+// /network/units/{id}?hops=…). Clicking a node (in the chart or in the node list)
+// expands its neighbours: that node's network is fetched and merged. Filters by joint
+// type (communities hosting activities of that type, units assigned to them in the
+// published plan) and by resource kind (units offering it: GET /resources?kind=…);
+// coverage gaps (GET /network/gaps) are shown in red with a list beside the graph;
+// the most central units (GET /network/central); export as GraphML / JSON.
+
+import { api, download } from "../api.js";
+import { addStrings, chart, errorText, field, h, label, lang, notice, select, t, toast, JOINTS, KINDS } from "../ui.js";
+
+const DEFAULT_QUARTER = "2026Q4"; // the seed's open quarter
+const CAT = { Community: 0, Unit: 1, Gap: 2 };
+const CAT_COLORS = ["#2e86c1", "#e08e0b", "#d62728"];
+const EDGE_TYPES = {
+  LOCATED_IN: ["驻在", "Located in", "#a0a9b4"],
+  PAIRED_WITH: ["结对", "Paired with", "#8e44ad"],
+  SERVED: ["服务", "Served", "#2e86c1"],
+  COOPERATED_WITH: ["合作", "Cooperated", "#16a085"],
+};
+const GAP_REASONS = {
+  no_eligible_unit: ["本季度没有单位提供该类资源", "No unit offers this kind this quarter"],
+  beyond_distance_limit: ["提供该资源的单位都超出距离限制", "Every unit offering it is beyond the distance limit"],
+};
+
+addStrings({
+  zh: {
+    "network.title": "共建网络",
+    "network.intro": "社区与驻区单位之间的共建关系：驻在、结对、服务与活动合作。点击节点可展开其相邻节点；红色为存在覆盖缺口的社区。",
+    "network.start": "起点",
+    "network.hops": "跳数",
+    "network.hops.n": "{n} 跳",
+    "network.quarter": "季度",
+    "network.joint": "五联类型",
+    "network.kind": "资源类别",
+    "network.all": "全部",
+    "network.only": "只显示匹配的节点",
+    "network.reset": "重新开始",
+    "network.export.graphml": "导出 GraphML",
+    "network.export.json": "导出 JSON",
+    "network.downloaded": "已下载 {name}",
+    "network.cat.community": "社区",
+    "network.cat.unit": "单位",
+    "network.cat.gap": "有覆盖缺口的社区",
+    "network.communities": "社区",
+    "network.units": "单位",
+    "network.summary": "节点 {n} 个 · 连线 {e} 条 · 已展开 {x} 个",
+    "network.matching": "符合筛选：{m} 个节点",
+    "network.expanded": "已展开 {name}：新增 {n} 个节点",
+    "network.nothing_new": "{name} 的相邻节点都已在图中",
+    "network.expand": "展开",
+    "network.is_expanded": "已展开",
+    "network.nodes": "节点列表 ({n})",
+    "network.edges.legend": "连线",
+    "network.width": "线越粗，合作越多",
+    "network.gaps": "覆盖缺口",
+    "network.gaps.help": "本季度待认领、但在距离限制内没有单位能承接的需求。",
+    "network.gaps.count": "{q}：{n} 项缺口，涉及 {c} 个社区（待认领需求共 {open} 项）",
+    "network.gaps.none": "本季度没有覆盖缺口。",
+    "network.show": "在图中显示",
+    "network.priority": "优先级 {p}",
+    "network.central": "核心单位",
+    "network.central.by": "排序",
+    "network.by.degree": "加权度",
+    "network.by.betweenness": "介数",
+    "network.col.rank": "名次",
+    "network.col.unit": "单位",
+    "network.col.degree": "加权度",
+    "network.col.neighbours": "相邻",
+    "network.col.betweenness": "介数",
+    "network.col.rank.full": "按所选指标的名次",
+    "network.col.unit.full": "单位",
+    "network.col.degree.full": "加权度：相连各边权重之和",
+    "network.col.neighbours.full": "相邻节点数",
+    "network.col.betweenness.full": "介数中心性（按跳数，已归一化）",
+    "network.tip.hops": "距起点 {n} 跳",
+    "network.tip.click": "点击展开相邻节点",
+    "network.tip.nofilter": "不符合当前筛选",
+    "network.selected": "选中：{name}（{type}）· 相邻 {n} 个",
+    "network.chart": "共建网络图",
+  },
+  en: {
+    "network.title": "Cooperation network",
+    "network.intro": "How communities and resident units work together: located in, pairing, services and joint activities. Click a node to expand its neighbours; communities with coverage gaps are red.",
+    "network.start": "Start from",
+    "network.hops": "Hops",
+    "network.hops.n": "{n} hop(s)",
+    "network.quarter": "Quarter",
+    "network.joint": "Joint type",
+    "network.kind": "Resource kind",
+    "network.all": "All",
+    "network.only": "Show matching nodes only",
+    "network.reset": "Start over",
+    "network.export.graphml": "Export GraphML",
+    "network.export.json": "Export JSON",
+    "network.downloaded": "Downloaded {name}",
+    "network.cat.community": "Community",
+    "network.cat.unit": "Unit",
+    "network.cat.gap": "Community with a coverage gap",
+    "network.communities": "Communities",
+    "network.units": "Units",
+    "network.summary": "{n} nodes · {e} edges · {x} expanded",
+    "network.matching": "Matching the filters: {m} nodes",
+    "network.expanded": "Expanded {name}: {n} new nodes",
+    "network.nothing_new": "All neighbours of {name} are already shown",
+    "network.expand": "Expand",
+    "network.is_expanded": "Expanded",
+    "network.nodes": "Node list ({n})",
+    "network.edges.legend": "Edges",
+    "network.width": "thicker = more cooperation",
+    "network.gaps": "Coverage gaps",
+    "network.gaps.help": "Open needs of the quarter that no unit within the distance limit can take.",
+    "network.gaps.count": "{q}: {n} gaps in {c} communities ({open} open needs in all)",
+    "network.gaps.none": "No coverage gaps this quarter.",
+    "network.show": "Show in graph",
+    "network.priority": "priority {p}",
+    "network.central": "Most central units",
+    "network.central.by": "Rank by",
+    "network.by.degree": "Weighted degree",
+    "network.by.betweenness": "Betweenness",
+    "network.col.rank": "#",
+    "network.col.unit": "Unit",
+    "network.col.degree": "Degree",
+    "network.col.neighbours": "Nbrs",
+    "network.col.betweenness": "Betw.",
+    "network.col.rank.full": "Rank by the chosen measure",
+    "network.col.unit.full": "Unit",
+    "network.col.degree.full": "Weighted degree: sum of its edge weights",
+    "network.col.neighbours.full": "Number of neighbours",
+    "network.col.betweenness.full": "Betweenness centrality (hop counts, normalised)",
+    "network.tip.hops": "{n} hop(s) from the start",
+    "network.tip.click": "Click to expand its neighbours",
+    "network.tip.nofilter": "Does not match the filters",
+    "network.selected": "Selected: {name} ({type}) · {n} neighbours",
+    "network.chart": "Cooperation network graph",
+  },
+});
+
+const en = () => lang() === "en";
+const pair = (vocab, v) => (vocab[v] ? (en() ? vocab[v][1] : vocab[v][0]) : v ?? "—");
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const fill = (node, ...kids) => node.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false && k !== ""));
+
+function quarterLabel(q) {
+  const m = /^(\d{4})Q([1-4])$/.exec(q);
+  if (!m) return q;
+  return en() ? `${m[1]} Q${m[2]}` : `${m[1]}年第${"一二三四"[m[2] - 1]}季度`;
+}
+
+function quarterOptions(current) {
+  const y = new Date().getFullYear();
+  const out = [];
+  for (let yy = Math.min(2025, y - 1); yy <= Math.max(2027, y + 1); yy += 1) {
+    for (let q = 1; q <= 4; q += 1) out.push(`${yy}Q${q}`);
+  }
+  if (current && !out.includes(current)) out.push(current);
+  return out.map((q) => [q, quarterLabel(q)]);
+}
+
+async function listAll(path) {
+  const out = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api(`${path}${path.includes("?") ? "&" : "?"}limit=1000&offset=${offset}`);
+    out.push(...page.items);
+    if (out.length >= page.total || !page.items.length) return out;
+  }
+}
+
+/** Resolves with the ECharts instance of a ui.chart() holder once it is drawn. */
+function ready(holder) {
+  return new Promise((resolve) => {
+    const check = () => (holder.chart ? resolve(holder.chart) : requestAnimationFrame(check));
+    check();
+  });
+}
+
+const netPath = (nodeKey, hops) => {
+  const [labelName, id] = nodeKey.split(":");
+  const base = labelName === "Community" ? "communities" : "units";
+  return `/network/${base}/${encodeURIComponent(id)}?hops=${hops}`;
+};
 
 export default {
   id: "network",
   hash: "#/network",
   title: { zh: "共建网络", en: "Cooperation network" },
   roles: ["committee", "unit", "community", "viewer"],
-  render(el) {
-    el.append(h("h1", { id: "h-network" }, "共建网络 Cooperation network"));
+  async render(el, ctx) {
+    const user = ctx.user;
+    const [communities, units] = await Promise.all([listAll("/communities"), listAll("/units")]);
+    const names = {};
+    for (const c of communities) names[`Community:${c.id}`] = c.name;
+    for (const u of units) names[`Unit:${u.id}`] = u.name;
+
+    const fallbackStart = user.unit_id ? `Unit:${user.unit_id}` : user.community_id ? `Community:${user.community_id}` : communities[0] ? `Community:${communities[0].id}` : "";
+    const s = {
+      start: ctx.params.get("start") || fallbackStart,
+      hops: Number(ctx.params.get("hops")) || (user.unit_id ? 1 : 2),
+      quarter: ctx.params.get("quarter") || DEFAULT_QUARTER,
+      joint: ctx.params.get("joint") || "",
+      kind: ctx.params.get("kind") || "",
+      only: false,
+      nodes: new Map(), // key → node
+      edges: new Map(), // "a|b" → {source, target, types: {type: weight}, weight}
+      gaps: null,
+      gapByCommunity: new Map(),
+      jointMatch: null, // Set of node keys, or null (no filter)
+      kindMatch: null,
+      selected: null,
+      planCache: new Map(),
+    };
+    if (!names[s.start] && fallbackStart) s.start = fallbackStart;
+
+    const setUrl = () => {
+      const q = new URLSearchParams({ start: s.start, hops: String(s.hops), quarter: s.quarter });
+      if (s.joint) q.set("joint", s.joint);
+      if (s.kind) q.set("kind", s.kind);
+      history.replaceState(null, "", `#/network?${q}`);
+    };
+
+    // ---------------------------------------------------------------- controls
+    const startSel = h(
+      "select",
+      { id: "network-start", name: "start" },
+      h("optgroup", { label: t("network.communities") }, communities.map((c) => h("option", { value: `Community:${c.id}`, selected: s.start === `Community:${c.id}` }, `${c.name} (${c.id})`))),
+      h("optgroup", { label: t("network.units") }, units.map((u) => h("option", { value: `Unit:${u.id}`, selected: s.start === `Unit:${u.id}` }, `${u.name} (${u.id})`))),
+    );
+    const hopsSel = select([1, 2, 3].map((n) => [n, t("network.hops.n", { n })]), s.hops, { id: "network-hops", name: "hops" });
+    const quarterSel = select(quarterOptions(s.quarter), s.quarter, { id: "network-quarter", name: "quarter" });
+    const jointSel = select([["", t("network.all")], ...Object.keys(JOINTS).map((k) => [k, label(JOINTS, k)])], s.joint, { id: "network-joint", name: "joint" });
+    const kindSel = select([["", t("network.all")], ...Object.keys(KINDS).map((k) => [k, label(KINDS, k)])], s.kind, { id: "network-kind", name: "kind" });
+    const onlyBox = h("input", { type: "checkbox", id: "network-only", name: "only" });
+    const exportBtn = (fmt) =>
+      h(
+        "button",
+        {
+          type: "button",
+          id: `network-export-${fmt}`,
+          onclick: async () => {
+            try {
+              const name = await download(`/network/export?format=${fmt}`, `gongjian-network.${fmt}`);
+              toast(t("network.downloaded", { name }), "ok");
+            } catch (err) {
+              toast(errorText(err), "error");
+            }
+          },
+        },
+        t(`network.export.${fmt}`),
+      );
+
+    const controls = h(
+      "div",
+      { class: "card net-controls" },
+      h(
+        "div",
+        { class: "toolbar" },
+        field(t("network.start"), startSel).wrap,
+        field(t("network.hops"), hopsSel).wrap,
+        field(t("network.quarter"), quarterSel).wrap,
+        field(t("network.joint"), jointSel).wrap,
+        field(t("network.kind"), kindSel).wrap,
+        h("label", { class: "net-check", for: "network-only" }, onlyBox, t("network.only")),
+        h("span", { class: "net-spacer" }),
+        h("button", { type: "button", id: "network-reset", onclick: () => loadStart() }, t("network.reset")),
+        exportBtn("graphml"),
+        exportBtn("json"),
+      ),
+    );
+
+    // ---------------------------------------------------------------- chart
+    const holder = chart({ series: [] }, "chart tall net-chart");
+    holder.el.id = "network-chart";
+    holder.el.setAttribute("aria-label", t("network.chart"));
+    const summary = h("p", { class: "muted small net-summary", id: "network-summary", "aria-live": "polite" });
+    const selectedLine = h("p", { class: "small net-selected", id: "network-selected", "aria-live": "polite" });
+    const edgeLegend = h(
+      "div",
+      { class: "net-edge-legend small muted", id: "network-legend" },
+      h("span", { class: "net-swatch" }, h("span", { class: "net-dot community" }), t("network.cat.community")),
+      h("span", { class: "net-swatch" }, h("span", { class: "net-dot unit" }), t("network.cat.unit")),
+      h("span", { class: "net-swatch" }, h("span", { class: "net-dot gap" }), t("network.cat.gap")),
+      h("span", { class: "net-legend-sep" }, `${t("network.edges.legend")}${en() ? ":" : "："}`),
+      Object.entries(EDGE_TYPES).map(([k, v]) => h("span", { class: "net-swatch" }, h("i", { style: `background:${v[2]}` }), pair(EDGE_TYPES, k))),
+      h("span", {}, `（${t("network.width")}）`),
+    );
+    const nodeList = h("ul", { class: "net-node-list", id: "network-node-list" });
+    const nodeSummary = h("summary", {});
+    const nodeDetails = h("details", { class: "net-nodes", open: true }, nodeSummary, nodeList);
+    const chartCard = h("div", { class: "card net-chart-card" }, summary, holder.el, edgeLegend, selectedLine, nodeDetails);
+
+    // ---------------------------------------------------------------- gaps & central
+    const gapBox = h("div", { id: "network-gaps" });
+    const gapCard = h("div", { class: "card net-gaps" }, h("h2", {}, t("network.gaps")), h("p", { class: "muted small" }, t("network.gaps.help")), gapBox);
+    const bySel = select(
+      [
+        ["degree", t("network.by.degree")],
+        ["betweenness", t("network.by.betweenness")],
+      ],
+      "degree",
+      { id: "network-central-by", name: "by" },
+    );
+    const centralBox = h("div", { id: "network-central" });
+    const centralCard = h(
+      "div",
+      { class: "card net-central" },
+      h("div", { class: "net-card-head" }, h("h2", {}, t("network.central")), field(t("network.central.by"), bySel).wrap),
+      centralBox,
+    );
+
+    el.append(
+      h("h1", { id: "h-network" }, t("network.title")),
+      h("p", { class: "muted net-intro" }, t("network.intro")),
+      controls,
+      h("div", { class: "net-layout" }, chartCard, h("div", { class: "net-side" }, gapCard, centralCard)),
+    );
+
+    const inst = await ready(holder);
+
+    // ---------------------------------------------------------------- graph data
+    function merge(net, expandedKey) {
+      let added = 0;
+      for (const n of net.nodes) {
+        const old = s.nodes.get(n.key);
+        if (!old) {
+          s.nodes.set(n.key, { ...n, expanded: false });
+          added += 1;
+        } else if (n.hops < old.hops && !expandedKey) old.hops = n.hops;
+        if (!names[n.key]) names[n.key] = n.name;
+      }
+      for (const e of net.edges) {
+        const [a, b] = e.source < e.target ? [e.source, e.target] : [e.target, e.source];
+        const k = `${a}|${b}`;
+        const cur = s.edges.get(k) || { source: a, target: b, types: {}, weight: 0 };
+        if (cur.types[e.type] === undefined) {
+          cur.types[e.type] = e.weight;
+          cur.weight += e.weight;
+        }
+        s.edges.set(k, cur);
+      }
+      if (expandedKey && s.nodes.has(expandedKey)) s.nodes.get(expandedKey).expanded = true;
+      return added;
+    }
+
+    const matches = (n) => {
+      if (s.kindMatch && n.label === "Unit" && !s.kindMatch.has(n.key)) return false;
+      if (s.jointMatch && !s.jointMatch.has(n.key)) return false;
+      return true;
+    };
+    const filtering = () => Boolean(s.kindMatch || s.jointMatch);
+
+    function degreeMap(edges) {
+      const d = new Map();
+      for (const e of edges) {
+        d.set(e.source, (d.get(e.source) || 0) + e.weight);
+        d.set(e.target, (d.get(e.target) || 0) + e.weight);
+      }
+      return d;
+    }
+
+    function draw() {
+      let nodes = [...s.nodes.values()];
+      if (s.only && filtering()) nodes = nodes.filter(matches);
+      const shown = new Set(nodes.map((n) => n.key));
+      const edges = [...s.edges.values()].filter((e) => shown.has(e.source) && shown.has(e.target));
+      const deg = degreeMap(edges);
+      // smaller screens: smaller nodes, shorter edges, less repulsion (the graph stays in view)
+      const scale = Math.max(0.4, Math.min(1, (inst.getWidth() || 900) / 900));
+      const data = nodes.map((n) => {
+        const gap = n.label === "Community" && s.gapByCommunity.has(n.id);
+        const ok = matches(n);
+        const d = deg.get(n.key) || 0;
+        const isCommunity = n.label === "Community";
+        const size = isCommunity ? 30 + Math.min(16, Math.sqrt(d) * 2) : 14 + Math.min(18, Math.sqrt(d) * 3);
+        return {
+          name: n.key,
+          title: names[n.key] || n.name,
+          nodeId: n.id,
+          kind: n.label,
+          hops: n.hops,
+          expanded: n.expanded,
+          match: ok,
+          category: gap ? CAT.Gap : CAT[n.label] ?? CAT.Unit,
+          symbol: isCommunity ? "roundRect" : "circle",
+          symbolSize: Math.round(size * (0.6 + 0.4 * scale)),
+          value: d,
+          itemStyle: {
+            opacity: ok ? 1 : 0.18,
+            borderColor: n.key === s.start ? "#1f2933" : n.expanded ? "#ffffff" : "rgba(255,255,255,.8)",
+            borderWidth: n.key === s.start ? 3 : n.expanded ? 2.5 : 1,
+            shadowBlur: gap ? 12 : 0,
+            shadowColor: gap ? "rgba(214,39,40,.55)" : "transparent",
+          },
+          label: {
+            // on a phone only the communities are labelled (a tap shows a unit's name)
+            show: isCommunity || scale >= 0.7,
+            position: isCommunity ? "bottom" : "right",
+            fontSize: isCommunity ? 12 : 11,
+            fontWeight: isCommunity ? 600 : 400,
+            color: gap ? "#b21f1f" : "#1f2933",
+            opacity: ok ? 1 : 0.35,
+          },
+        };
+      });
+      const maxW = Math.max(1, ...edges.map((e) => e.weight));
+      const links = edges.map((e) => {
+        const top = Object.entries(e.types).sort((a, b) => b[1] - a[1])[0][0];
+        const dim = !(matches(s.nodes.get(e.source)) && matches(s.nodes.get(e.target)));
+        return {
+          source: e.source,
+          target: e.target,
+          value: e.weight,
+          types: e.types,
+          lineStyle: {
+            width: 1 + (5 * Math.sqrt(e.weight)) / Math.sqrt(maxW),
+            color: EDGE_TYPES[top]?.[2] || "#a0a9b4",
+            opacity: dim ? 0.06 : 0.45,
+            curveness: 0.08,
+          },
+        };
+      });
+      inst.setOption(
+        {
+          color: CAT_COLORS,
+          tooltip: {
+            confine: true,
+            formatter: (p) => {
+              if (p.dataType === "edge") {
+                const a = names[p.data.source] || p.data.source;
+                const b = names[p.data.target] || p.data.target;
+                const parts = Object.entries(p.data.types)
+                  .map(([k, w]) => `${esc(pair(EDGE_TYPES, k))} ${w}`)
+                  .join("，");
+                return `${esc(a)} — ${esc(b)}<br>${parts}`;
+              }
+              const d = p.data;
+              const lines = [`<b>${esc(d.title)}</b> <span style="color:#627083">${esc(d.nodeId)}</span>`];
+              lines.push(esc(d.kind === "Community" ? t("network.cat.community") : t("network.cat.unit")) + " · " + esc(t("network.tip.hops", { n: d.hops })));
+              const gaps = d.kind === "Community" ? s.gapByCommunity.get(d.nodeId) : null;
+              if (gaps) lines.push(`<span style="color:#d62728">${esc(t("network.gaps"))}: ${gaps.map((g) => esc(g.title)).join("、")}</span>`);
+              if (!d.match) lines.push(esc(t("network.tip.nofilter")));
+              if (!d.expanded) lines.push(`<i>${esc(t("network.tip.click"))}</i>`);
+              return lines.join("<br>");
+            },
+          },
+          series: [
+            {
+              id: "network",
+              type: "graph",
+              layout: "force",
+              roam: true,
+              draggable: true,
+              top: 24,
+              bottom: 24,
+              left: 10,
+              right: 10,
+              categories: [{ name: t("network.cat.community") }, { name: t("network.cat.unit") }, { name: t("network.cat.gap") }],
+              data,
+              links,
+              force: { initLayout: "circular", repulsion: (nodes.length > 80 ? 260 : 700) * scale, edgeLength: [90 * scale, 220 * scale], gravity: 0.05, friction: 0.2, layoutAnimation: true },
+              label: { formatter: (p) => p.data.title },
+              labelLayout: (p) => ({ hideOverlap: data[p.dataIndex]?.kind !== "Community" }),
+              emphasis: { focus: "adjacency", lineStyle: { opacity: 0.9 }, label: { show: true } },
+              lineStyle: { opacity: 0.55 },
+              scaleLimit: { min: 0.3, max: 4 },
+            },
+          ],
+        },
+        { replaceMerge: ["series"] },
+      );
+      holder.el.dataset.nodes = String(data.length);
+      holder.el.dataset.edges = String(links.length);
+      const expanded = nodes.filter((n) => n.expanded).length;
+      fill(
+        summary,
+        t("network.summary", { n: data.length, e: links.length, x: expanded }),
+        filtering() ? ` · ${t("network.matching", { m: nodes.filter(matches).length })}` : "",
+      );
+      drawList(nodes);
+    }
+
+    function drawList(nodes) {
+      nodeSummary.textContent = t("network.nodes", { n: nodes.length });
+      const sorted = [...nodes].sort((a, b) => (a.label === b.label ? (names[a.key] || a.name).localeCompare(names[b.key] || b.name, "zh-CN") : a.label === "Community" ? -1 : 1));
+      nodeList.replaceChildren(
+        ...sorted.map((n) => {
+          const gap = n.label === "Community" && s.gapByCommunity.has(n.id);
+          return h(
+            "li",
+            { dataset: { key: n.key }, class: [matches(n) ? null : "dim", gap ? "gap" : null].filter(Boolean).join(" ") || null },
+            h("span", { class: `net-dot ${gap ? "gap" : n.label.toLowerCase()}`, "aria-hidden": "true" }),
+            h("button", { type: "button", class: "linkish", onclick: () => focus(n.key) }, names[n.key] || n.name),
+            h("small", { class: "muted" }, n.id),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "small net-expand",
+                dataset: { expand: n.key },
+                disabled: n.expanded,
+                "aria-label": `${t("network.expand")} ${names[n.key] || n.name}`,
+                onclick: () => expand(n.key),
+              },
+              n.expanded ? t("network.is_expanded") : t("network.expand"),
+            ),
+          );
+        }),
+      );
+    }
+
+    function focus(nodeKey) {
+      const n = s.nodes.get(nodeKey);
+      if (!n) return;
+      s.selected = nodeKey;
+      const neighbours = [...s.edges.values()].filter((e) => e.source === nodeKey || e.target === nodeKey).length;
+      selectedLine.textContent = t("network.selected", {
+        name: names[nodeKey] || n.name,
+        type: n.label === "Community" ? t("network.cat.community") : t("network.cat.unit"),
+        n: neighbours,
+      });
+      inst.dispatchAction({ type: "downplay", seriesIndex: 0 });
+      inst.dispatchAction({ type: "highlight", seriesIndex: 0, name: nodeKey });
+      inst.dispatchAction({ type: "showTip", seriesIndex: 0, name: nodeKey });
+    }
+
+    async function expand(nodeKey) {
+      const n = s.nodes.get(nodeKey);
+      if (n && n.expanded) {
+        focus(nodeKey);
+        return;
+      }
+      try {
+        const seq = s.seq;
+        const net = await api(netPath(nodeKey, 1));
+        if (seq !== s.seq) return; // the graph was restarted meanwhile
+        const wasThere = s.nodes.has(nodeKey);
+        if (!wasThere) {
+          // a node from outside the graph (gap list, central units): add it first
+          const self = net.nodes.find((x) => x.key === nodeKey);
+          if (self) s.nodes.set(nodeKey, { ...self, hops: s.hops + 1, expanded: false });
+        }
+        const added = merge(
+          { nodes: net.nodes.map((x) => ({ ...x, hops: (s.nodes.get(nodeKey)?.hops ?? 0) + x.hops })), edges: net.edges },
+          nodeKey,
+        );
+        draw();
+        focus(nodeKey);
+        const name = names[nodeKey] || nodeKey;
+        toast(added ? t("network.expanded", { name, n: added }) : t("network.nothing_new", { name }), "ok");
+      } catch (err) {
+        toast(errorText(err), "error");
+      }
+    }
+
+    async function loadStart() {
+      const seq = (s.seq = (s.seq || 0) + 1);
+      setUrl();
+      try {
+        const net = await api(netPath(s.start, s.hops));
+        if (seq !== s.seq) return; // a newer start was chosen meanwhile
+        s.nodes.clear();
+        s.edges.clear();
+        s.selected = null;
+        selectedLine.textContent = "";
+        merge(net);
+        const center = s.nodes.get(s.start);
+        if (center) center.expanded = true;
+        // every node within hops-1 has had all its neighbours fetched
+        for (const n of s.nodes.values()) if (n.hops < s.hops) n.expanded = true;
+        draw();
+      } catch (err) {
+        fill(summary, notice(errorText(err), "error"));
+      }
+    }
+
+    // ---------------------------------------------------------------- filters
+    async function publishedAssignments(quarter) {
+      if (s.planCache.has(quarter)) return s.planCache.get(quarter);
+      let result = [];
+      try {
+        // the most recently published plan of the quarter
+        let pub = null;
+        for (let offset = 0; ; offset += 100) {
+          const page = await api(`/plans?quarter=${encodeURIComponent(quarter)}&limit=100&offset=${offset}`);
+          for (const j of page.items) if (j.published_at && (!pub || j.published_at > pub.published_at)) pub = j;
+          if (offset + page.items.length >= page.total || !page.items.length) break;
+        }
+        if (pub) {
+          const job = await api(`/plans/${encodeURIComponent(pub.id)}`);
+          result = (job.plan?.assignments || []).filter((a) => a.type === "role");
+        }
+      } catch {
+        result = [];
+      }
+      s.planCache.set(quarter, result);
+      return result;
+    }
+
+    async function loadFilters() {
+      try {
+        if (s.kind) {
+          const res = await listAll(`/resources?kind=${encodeURIComponent(s.kind)}`);
+          s.kindMatch = new Set(res.filter((r) => !r.quarters?.length || r.quarters.includes(s.quarter)).map((r) => `Unit:${r.unit_id}`));
+        } else s.kindMatch = null;
+        if (s.joint) {
+          const acts = await listAll(`/activities?quarter=${encodeURIComponent(s.quarter)}&joint_type=${encodeURIComponent(s.joint)}`);
+          const set = new Set(acts.map((a) => `Community:${a.community_id}`));
+          const ids = new Set(acts.map((a) => a.id));
+          for (const a of await publishedAssignments(s.quarter)) {
+            if (ids.has(a.activity || a.item.split("/")[0])) set.add(`Unit:${a.unit}`);
+          }
+          s.jointMatch = set;
+        } else s.jointMatch = null;
+      } catch (err) {
+        toast(errorText(err), "error");
+      }
+    }
+
+    async function loadGaps() {
+      try {
+        s.gaps = await api(`/network/gaps?quarter=${encodeURIComponent(s.quarter)}`);
+      } catch (err) {
+        s.gaps = null;
+        gapBox.replaceChildren(notice(errorText(err), "error"));
+        s.gapByCommunity = new Map();
+        return;
+      }
+      s.gapByCommunity = new Map();
+      for (const g of s.gaps.gaps) {
+        if (!s.gapByCommunity.has(g.community_id)) s.gapByCommunity.set(g.community_id, []);
+        s.gapByCommunity.get(g.community_id).push(g);
+      }
+      const groups = [...s.gapByCommunity.entries()].sort(([a], [b]) => a.localeCompare(b));
+      fill(
+        gapBox,
+        h("p", { class: "small", id: "network-gap-count" }, t("network.gaps.count", { q: quarterLabel(s.gaps.quarter), n: s.gaps.count, c: groups.length, open: s.gaps.open_needs })),
+        groups.length
+          ? h(
+              "ul",
+              { class: "net-gap-list" },
+              groups.map(([cid, gaps]) =>
+                h(
+                  "li",
+                  { dataset: { community: cid } },
+                  h(
+                    "div",
+                    { class: "net-gap-head" },
+                    h("span", { class: "net-dot gap", "aria-hidden": "true" }),
+                    h("strong", {}, names[`Community:${cid}`] || cid),
+                    h("small", { class: "muted" }, cid),
+                    h("button", { type: "button", class: "small", onclick: () => (s.nodes.has(`Community:${cid}`) ? focus(`Community:${cid}`) : expand(`Community:${cid}`)) }, t("network.show")),
+                  ),
+                  h(
+                    "ul",
+                    {},
+                    gaps.map((g) =>
+                      h(
+                        "li",
+                        { dataset: { need: g.need_id } },
+                        h("span", { class: "net-gap-title" }, g.title),
+                        " ",
+                        h("span", { class: "tag" }, label(KINDS, g.category)),
+                        " ",
+                        h("small", { class: "muted" }, `${t("network.priority", { p: g.priority })} · ${en() ? pair(GAP_REASONS, g.reason) : g.reason_zh}`),
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            )
+          : notice(t("network.gaps.none"), "ok"),
+      );
+    }
+
+    async function loadCentral() {
+      try {
+        const data = await api(`/network/central?limit=10&by=${encodeURIComponent(bySel.value)}`);
+        const body = data.units.map((c) =>
+          h(
+            "tr",
+            { dataset: { unit: c.id } },
+            h("td", {}, c.rank),
+            h("td", {}, h("button", { type: "button", class: "linkish", onclick: () => (s.nodes.has(`Unit:${c.id}`) ? focus(`Unit:${c.id}`) : expand(`Unit:${c.id}`)) }, c.name)),
+            h("td", { class: "num" }, c.degree),
+            h("td", { class: "num" }, c.neighbours),
+            h("td", { class: "num" }, c.betweenness.toFixed(3)),
+          ),
+        );
+        centralBox.replaceChildren(
+          h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              { id: "network-central-table" },
+              h(
+                "thead",
+                {},
+                h(
+                  "tr",
+                  {},
+                  ["rank", "unit", "degree", "neighbours", "betweenness"].map((k) => h("th", { scope: "col", title: t(`network.col.${k}.full`) }, t(`network.col.${k}`))),
+                ),
+              ),
+              h("tbody", {}, body.length ? body : h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("none")))),
+            ),
+          ),
+        );
+      } catch (err) {
+        centralBox.replaceChildren(notice(errorText(err), "error"));
+      }
+    }
+
+    // ---------------------------------------------------------------- events
+    inst.on("click", (p) => {
+      if (p.dataType === "node") expand(p.data.name);
+    });
+    startSel.addEventListener("change", () => {
+      s.start = startSel.value;
+      loadStart();
+    });
+    hopsSel.addEventListener("change", () => {
+      s.hops = Number(hopsSel.value);
+      loadStart();
+    });
+    quarterSel.addEventListener("change", async () => {
+      s.quarter = quarterSel.value;
+      setUrl();
+      await Promise.all([loadGaps(), loadFilters()]);
+      draw();
+    });
+    jointSel.addEventListener("change", async () => {
+      s.joint = jointSel.value;
+      setUrl();
+      await loadFilters();
+      draw();
+    });
+    kindSel.addEventListener("change", async () => {
+      s.kind = kindSel.value;
+      setUrl();
+      await loadFilters();
+      draw();
+    });
+    onlyBox.addEventListener("change", () => {
+      s.only = onlyBox.checked;
+      draw();
+    });
+    bySel.addEventListener("change", loadCentral);
+
+    await Promise.all([loadGaps(), loadFilters(), loadCentral()]);
+    await loadStart();
   },
 };
