@@ -101,12 +101,17 @@ def test_details_show_the_units_of_the_published_plan(console: Console, server: 
     console.sign_in("unit:u01")
     console.open("activities")
     page = console.page
-    expect(page.locator("#activities-summary")).to_contain_text(plan_id)
+    planned = {a["activity"] for a in roles}
+    expect(page.locator("#activities-summary")).to_contain_text(f"{len(planned)} 项活动已安排单位")
     page.click(f'#activities-calendar [data-activity="{activity}"]')
     dialog = page.locator("#activities-detail")
     expect(dialog).to_be_visible()
     for name in units:
         expect(dialog.locator(".act-unit", has_text=name)).to_have_count(1)
+    # what the dialog lists is what GET /assignments says for the activity
+    listed = api.get("/assignments", params={"activity_id": activity}).json()
+    assert {a["plan_id"] for a in listed} == {plan_id}
+    expect(dialog.locator(".act-unit")).to_have_count(len(listed))
     shot(page, "activities-detail-assigned")
     page.click("#activities-detail-close")
     mine = {a["activity"] for a in roles if a["unit"] == "u01"}

@@ -4,9 +4,8 @@
 // activity (GET /activities?quarter=…) as a chip in its joint type's colour
 // (`tag joint <joint_type>`), a legend that filters, and a list view (the default on
 // small screens). A click opens the activity's details (GET /activities/{id}): its
-// community, roles, and the units the published plan of the quarter assigned to it.
-// There is no endpoint listing an activity's assignments, so those come from the
-// newest published plan (GET /plans?quarter=… → GET /plans/{id}: plan.assignments).
+// community, roles, and the units assigned to it (GET /assignments: published plans,
+// earlier quarters' history and manual assignments).
 
 import { api } from "../api.js";
 import { addStrings, errorText, field, h, label, lang, notice, select, t, JOINTS, KINDS } from "../ui.js";
@@ -28,8 +27,8 @@ addStrings({
     "activities.shown": "，显示 {n} 项",
     "activities.legend": "图例（点击筛选）",
     "activities.legend.label": "图例（点击筛选）：",
-    "activities.plan": "已安排单位来自已发布的计划 {id}。",
-    "activities.noplan": "本季度的计划尚未发布，活动暂无安排单位。",
+    "activities.plan": "{n} 项活动已安排单位（来自已发布的计划与登记的分工）。",
+    "activities.noplan": "本季度的活动尚未安排单位（发布计划后显示）。",
     "activities.none": "本季度没有活动。",
     "activities.date": "日期",
     "activities.roles": "角色",
@@ -60,8 +59,8 @@ addStrings({
     "activities.shown": ", {n} shown",
     "activities.legend": "Legend (click to filter)",
     "activities.legend.label": "Legend (click to filter):",
-    "activities.plan": "Assigned units come from the published plan {id}.",
-    "activities.noplan": "The quarter's plan is not published yet; no units are assigned.",
+    "activities.plan": "{n} activities have assigned units (published plans and recorded assignments).",
+    "activities.noplan": "No units are assigned to this quarter's activities yet (publish a plan).",
     "activities.none": "No activities this quarter.",
     "activities.date": "Date",
     "activities.roles": "Roles",
@@ -198,27 +197,19 @@ export default {
 
     // ---------------------------------------------------------------- data
     async function loadPlan() {
+      // every assignment (published plans, history, manual): GET /assignments
       s.plan = null;
       try {
-        // the most recently published plan of the quarter
-        let pub = null;
-        for (let offset = 0; ; offset += 100) {
-          const page = await api(`/plans?quarter=${encodeURIComponent(s.quarter)}&limit=100&offset=${offset}`);
-          for (const j of page.items) if (j.published_at && (!pub || j.published_at > pub.published_at)) pub = j;
-          if (offset + page.items.length >= page.total || !page.items.length) break;
-        }
-        if (!pub) return;
-        const job = await api(`/plans/${encodeURIComponent(pub.id)}`);
+        const [rows, units] = await Promise.all([api("/assignments"), listAll("/units")]);
+        const names = new Map(units.map((u) => [u.id, u.name]));
         const byActivity = new Map();
-        for (const a of job.plan?.assignments || []) {
-          if (a.type !== "role") continue;
-          const aid = a.activity || a.item.split("/")[0];
-          if (!byActivity.has(aid)) byActivity.set(aid, []);
-          byActivity.get(aid).push(a);
+        for (const a of rows) {
+          if (!byActivity.has(a.activity_id)) byActivity.set(a.activity_id, []);
+          byActivity.get(a.activity_id).push({ unit: a.unit_id, unit_name: names.get(a.unit_id) || a.unit_id, kind: a.role, plan: a.plan_id });
         }
-        s.plan = { id: pub.id, byActivity };
+        s.plan = { byActivity };
       } catch {
-        s.plan = null; // plans unreadable: the details say nothing is assigned
+        s.plan = null; // assignments unreadable: the details say nothing is assigned
       }
     }
 
@@ -237,6 +228,10 @@ export default {
 
     const visible = () => s.items.filter((a) => (!s.joint || a.joint_type === s.joint) && (!s.community || a.community_id === s.community));
     const assignedOf = (a) => s.plan?.byActivity.get(a.id) || [];
+    const planNote = () => {
+      const n = s.items.filter((a) => assignedOf(a).length).length;
+      return n ? t("activities.plan", { n }) : t("activities.noplan");
+    };
     const mine = (a) => Boolean(user.unit_id) && assignedOf(a).some((x) => x.unit === user.unit_id);
 
     function chip(a) {
@@ -291,7 +286,7 @@ export default {
         t("activities.count", { q: quarterLabel(s.quarter), n: s.items.length }),
         items.length !== s.items.length ? t("activities.shown", { n: items.length }) : "",
         " · ",
-        s.plan ? t("activities.plan", { id: s.plan.id }) : t("activities.noplan"),
+        planNote(),
       );
       if (!s.items.length) {
         fill(body, notice(t("activities.none")));
@@ -413,8 +408,8 @@ export default {
         return;
       }
       const assigned = assignedOf(a);
-      const roleRows = a.roles.map((r, i) => {
-        const units = assigned.filter((x) => x.item === `${a.id}/r${i + 1}`);
+      const roleRows = a.roles.map((r) => {
+        const units = assigned.filter((x) => x.kind === r.kind);
         return h(
           "li",
           {},
@@ -447,7 +442,7 @@ export default {
           h("dt", {}, `${t("activities.roles")} / ${t("activities.assigned")}`),
           h("dd", {}, h("ul", { class: "act-roles", dataset: { field: "roles" } }, roleRows)),
         ),
-        h("p", { class: "muted small" }, s.plan ? t("activities.plan", { id: s.plan.id }) : t("activities.noplan")),
+        h("p", { class: "muted small" }, planNote()),
         h("div", { class: "row gj-dialog-actions" }, h("button", { type: "button", class: "primary", id: "activities-detail-close", onclick: () => dlg.close() }, t("activities.close"))),
         ),
       );

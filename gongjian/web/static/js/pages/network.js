@@ -186,7 +186,7 @@ const netPath = (nodeKey, hops) => {
 export default {
   id: "network",
   hash: "#/network",
-  title: { zh: "共建网络", en: "Cooperation network" },
+  title: { zh: "共建网络", en: "Network" },
   roles: ["committee", "unit", "community", "viewer"],
   async render(el, ctx) {
     const user = ctx.user;

@@ -439,7 +439,7 @@ function groupedTable(columns, groups, rowAttrs, tableId) {
 export default {
   id: "plans",
   hash: "#/plans",
-  title: { zh: "季度计划", en: "Quarterly plan" },
+  title: { zh: "季度计划", en: "Plans" },
   roles: ["committee", "viewer"],
   async render(el, ctx) {
     const committee = ctx.user.role === "committee";

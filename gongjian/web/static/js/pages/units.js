@@ -340,7 +340,7 @@ export function serverField(path) {
 export default {
   id: "units",
   hash: "#/units",
-  title: { zh: "单位与资源", en: "Units and resources" },
+  title: { zh: "单位与资源", en: "Units" },
   roles: ["committee", "unit", "community", "viewer"],
   async render(el, ctx) {
     const user = ctx.user;
