@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
+from gongjian.durable_sqlite import connect_durable, immediate
 from gongjian.graph.errors import (
     ConflictError,
     InvalidInputError,
@@ -134,18 +135,8 @@ class EmbeddedStore:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(
-                    self.path, isolation_level=None, timeout=30.0, check_same_thread=False
-                )
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA busy_timeout=30000")
-                conn.execute("PRAGMA foreign_keys=OFF")
-                # a larger page cache keeps index b-trees in memory during bulk loads
-                conn.execute("PRAGMA cache_size=-65536")
-            except sqlite3.Error as exc:
-                raise StoreUnavailableError(f"无法打开数据库 {self.path}: {exc}") from exc
+            # a larger page cache keeps index b-trees in memory during bulk loads
+            conn = connect_durable(self.path, pragmas=("foreign_keys=OFF", "cache_size=-65536"))
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
@@ -154,19 +145,8 @@ class EmbeddedStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate write transaction; rolled back on any error."""
-        conn = self._conn()
-        with self._write_lock:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StoreUnavailableError(f"数据库繁忙 (database busy): {exc}") from exc
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
+        with immediate(self._conn(), self._write_lock) as conn:
+            yield conn
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:

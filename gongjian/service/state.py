@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gongjian.durable_sqlite import connect_durable, immediate
 from gongjian.graph.errors import InvalidInputError, NotFoundError, StoreUnavailableError
 
 __all__ = [
@@ -247,15 +248,7 @@ class ServiceState:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(
-                    self.path, isolation_level=None, timeout=30.0, check_same_thread=False
-                )
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA busy_timeout=30000")
-            except sqlite3.Error as exc:
-                raise StoreUnavailableError(f"无法打开服务数据库 {self.path}: {exc}") from exc
+            conn = connect_durable(self.path, what="服务数据库")
             self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
@@ -263,16 +256,8 @@ class ServiceState:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with self._lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
+        with immediate(self._conn(), self._lock) as conn:
+            yield conn
 
     def close(self) -> None:
         with self._lock:
