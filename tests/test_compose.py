@@ -7,6 +7,7 @@ invocation, and its health check asks a path the app serves.
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from gongjian.service.cli import app as cli_app
 from gongjian.settings import Settings
 
 COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
+DOCKERFILE = COMPOSE.parent / "Dockerfile"
+VENDOR = "gongjian/web/static/vendor"
 
 
 def _services() -> dict:
@@ -41,16 +44,42 @@ def test_api_waits_for_healthy_neo4j_and_uses_real_settings() -> None:
 
 
 def test_api_command_is_gongjian_serve_with_valid_options() -> None:
-    script = _services()["api"]["command"][-1]
-    serve = script.split("exec ", 1)[1]
-    argv = shlex.split(serve)
+    argv = _services()["api"]["command"]
     assert argv[:2] == ["gongjian", "serve"]
+    assert argv == _dockerfile_cmd()
     # the options parse (``--help`` after them stops before uvicorn starts)
     result = CliRunner().invoke(cli_app, [*argv[1:], "--help"])
     assert result.exit_code == 0, result.output
     assert "--host" in result.output and "--port" in result.output
     port = argv[argv.index("--port") + 1]
     assert any(p.endswith(f":{port}") for p in _services()["api"]["ports"])
+
+
+def _dockerfile_cmd() -> list[str]:
+    line = next(x for x in DOCKERFILE.read_text().splitlines() if x.startswith("CMD "))
+    return list(json.loads(line.removeprefix("CMD ")))
+
+
+def test_dockerfile_puts_the_same_vendor_files_in_the_package_as_build_web() -> None:
+    """The image gets the console's npm libraries exactly where scripts/build_web.sh puts them."""
+    build = (COMPOSE.parent / "scripts" / "build_web.sh").read_text()
+    copied = {
+        (shlex.split(x)[1].removeprefix("web/"), shlex.split(x)[2].replace("$vendor", VENDOR))
+        for x in build.splitlines()
+        if x.startswith("cp ")
+    }
+    docker = {
+        (
+            shlex.split(x)[2].removeprefix("/src/web/"),
+            shlex.split(x)[3],
+        )
+        for x in DOCKERFILE.read_text().splitlines()
+        if x.startswith("COPY --from=web")
+    }
+    assert copied and copied == docker
+    assert _services()["api"]["build"] == "."
+    ignore = (COMPOSE.parent / ".dockerignore").read_text().split()
+    assert {".venv", ".neo4j", "web/node_modules"} <= set(ignore)
 
 
 def test_api_health_check_asks_a_served_path() -> None:

@@ -1,0 +1,22 @@
+# The gongjian API + web console (docker-compose.yml builds this).
+# Stage 1: the console's front-end libraries from the npm registry (web/package-lock.json).
+FROM node:20-slim AS web
+WORKDIR /src
+COPY web/package.json web/package-lock.json web/
+RUN npm ci --prefix web --no-audit --no-fund --loglevel=error
+
+# Stage 2: the Python service, with those libraries inside the package (as scripts/build_web.sh does).
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY gongjian gongjian
+COPY --from=web /src/web/node_modules/echarts/dist/echarts.min.js gongjian/web/static/vendor/echarts.min.js
+COPY --from=web /src/web/node_modules/echarts/LICENSE gongjian/web/static/vendor/echarts.LICENSE.txt
+RUN pip install --no-cache-dir --root-user-action=ignore . \
+    && useradd --system --home-dir /data gongjian \
+    && mkdir -p /data && chown gongjian /data
+USER gongjian
+WORKDIR /data
+ENV GONGJIAN_STATE_DB=/data/gongjian-service.sqlite GONGJIAN_DB=/data/gongjian.sqlite
+EXPOSE 8000
+CMD ["gongjian", "serve", "--host", "0.0.0.0", "--port", "8000"]
