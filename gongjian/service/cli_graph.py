@@ -352,6 +352,13 @@ def _demo_serve(db: Path, host: str, port: int) -> None:
             f"  {Role(user.role).label_zh:<6} {scope:<4} {token}", highlight=False, soft_wrap=True
         )
     console.print("按 Ctrl-C 结束 (press Ctrl-C to stop)", highlight=False)
+    from gongjian.service.cli_service import UVICORN_LOOP
+
     uvicorn.run(
-        "gongjian.service.app:create_app", factory=True, host=host, port=port, log_level="warning"
+        "gongjian.service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="warning",
+        loop=UVICORN_LOOP,
     )

@@ -25,6 +25,7 @@ from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.store import GraphStore
 from gongjian.seeds.network import load_network
 from gongjian.seeds.xingcheng import load_xingcheng
+from gongjian.service.cli_service import UVICORN_LOOP
 from gongjian.service.state import ServiceState
 
 __all__ = ["USERS", "ApiServer", "free_port", "seeded_store", "start_api"]
@@ -77,7 +78,7 @@ class ApiServer:
             [
                 sys.executable, "-m", "uvicorn", "--factory", "gongjian.service.app:create_app",
                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-                "--workers", str(self.workers),
+                "--workers", str(self.workers), "--loop", UVICORN_LOOP,
             ],
             env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
