@@ -336,6 +336,11 @@ ADD_ASSIGNMENTS = (
 )
 
 
+REMOVE_ASSIGNMENTS = (
+    "MATCH (:Unit)-[r:ASSIGNED {plan: $plan}]->(:Activity) DELETE r RETURN count(*) AS removed"
+)
+
+
 def assignments(*, by_activity: bool, by_unit: bool) -> str:
     """Assignments, optionally of one activity and/or one unit, ordered (activity, unit, plan)."""
     u = "(u:Unit {id: $unit_id})" if by_unit else "(u:Unit)"

@@ -514,6 +514,12 @@ class EmbeddedStore:
             )
         return len(assignments)
 
+    def remove_assignments(self, plan_id: str) -> int:
+        with self._write() as conn:
+            return conn.execute(
+                "DELETE FROM rels WHERE type = 'ASSIGNED' AND key = ?", (plan_id,)
+            ).rowcount
+
     def assignments(
         self, *, activity_id: str | None = None, unit_id: str | None = None
     ) -> list[Assignment]:

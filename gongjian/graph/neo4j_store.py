@@ -726,6 +726,13 @@ class Neo4jStore:
         return len(assignments)
 
     @_translated
+    def remove_assignments(self, plan_id: str) -> int:
+        def work(tx: ManagedTransaction) -> int:
+            return int(tx.run(_q(cypher.REMOVE_ASSIGNMENTS), plan=plan_id).single()["removed"])
+
+        return self._write(work)
+
+    @_translated
     def assignments(
         self, *, activity_id: str | None = None, unit_id: str | None = None
     ) -> list[Assignment]:

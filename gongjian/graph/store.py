@@ -164,6 +164,10 @@ class GraphStore(Protocol):
         """``(:Unit)-[:ASSIGNED {plan, role}]->(:Activity)``, idempotent per (unit, activity, plan)."""
         ...
 
+    def remove_assignments(self, plan_id: str) -> int:
+        """Delete every assignment of one plan (a superseded plan); returns how many."""
+        ...
+
     def assignments(
         self, *, activity_id: str | None = None, unit_id: str | None = None
     ) -> list[Assignment]: ...

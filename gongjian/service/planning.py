@@ -456,8 +456,11 @@ def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str
     """Turn a plan's decisions into activity assignments and claims (发布计划).
 
     Only a ``done`` job, or a ``cancelled`` one that kept a plan, can be published,
-    only once, and only one plan per quarter (:class:`ConflictError` otherwise: the
-    decisions of two plans would otherwise pile up on the same activities). Activity role decisions become
+    and only once (:class:`ConflictError` otherwise). A quarter has one current plan:
+    publishing a re-plan supersedes the quarter's published plan — its activity
+    assignments are removed (its claims are real work orders by now and stay; the
+    new plan's decisions on needs no longer open are skipped) and it is marked
+    ``superseded_by`` in its publish report. Activity role decisions become
     ``Assignment(activity, unit, role=kind, plan_id=job id)``; need decisions are
     claimed for their unit with :meth:`GraphStore.claim_need`. Needs that are no
     longer open, and activities or units that are gone, are skipped and listed.
@@ -465,7 +468,8 @@ def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str
     Returns
     -------
     dict
-        ``{"assignments": n, "claims": n, "skipped": [{"item", "unit", "reason"}]}``,
+        ``{"assignments": n, "claims": n, "skipped": [{"item", "unit", "reason"}],
+        "superseded": id or None, "removed_assignments": n}``,
         also stored on the job with ``published_at``.
     """
     job = state.get_job(job_id)
@@ -478,24 +482,30 @@ def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str
     plan = Plan.model_validate(job.plan)
     if plan.status == "infeasible":
         raise ConflictError("不可行的计划不能发布 (an infeasible plan cannot be published)")
-    published = job_id if job.published_at is not None else state.claim_publish(job_id)
-    if published == job_id:
+    taken, other = (False, None) if job.published_at is not None else state.claim_publish(job_id)
+    if not taken and other is None:
         raise ConflictError(
             f"计划 {job_id} 已发布 (already published)",
             published_at=state.get_job(job_id).published_at,
         )
-    if published is not None:
+    if not taken:
         raise ConflictError(
-            f"{job.quarter} 季度已发布计划 {published}，每个季度只发布一个计划；新的安排请直接"
-            f"在交办单与活动中调整 (plan {published} of {job.quarter} is already published: one"
-            " published plan per quarter)",
-            published_plan=published,
+            f"{job.quarter} 季度的计划 {other} 正在发布，请稍后再试 (plan {other} of the quarter"
+            " is being published; try again shortly)",
+            published_plan=other,
         )
     try:
+        removed = 0
+        if other is not None:  # the quarter's earlier plan: its activity assignments go
+            removed = store.remove_assignments(other)
+            earlier = state.get_job(other).publish_report or {}
+            state.update_job(other, publish_report={**earlier, "superseded_by": job_id})
         report = _publish(store, plan, job_problem(state, job_id), job_id)
     except BaseException:
         state.release_publish(job_id)
         raise
+    report["superseded"] = other
+    report["removed_assignments"] = removed
     state.update_job(job_id, publish_report=report)
     return report
 

@@ -115,6 +115,12 @@ class PublishReport(BaseModel):
     assignments: int = Field(description="活动安排数 activity assignments written")
     claims: int = Field(description="接单数 needs claimed")
     skipped: list[dict[str, str]] = Field(description="跳过的决定及原因 skipped, with reasons")
+    superseded: str | None = Field(
+        default=None, description="被取代的本季度原计划 the quarter's plan this one replaces"
+    )
+    removed_assignments: int = Field(
+        default=0, description="原计划被撤下的活动安排数 assignments of that plan removed"
+    )
 
 
 def _jobs(request: Request) -> JobManager:

@@ -531,23 +531,31 @@ class ServiceState:
         where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", [])
         return int(self._conn().execute(f"SELECT count(*) FROM jobs {where}", params).fetchone()[0])
 
-    def claim_publish(self, job_id: str) -> str | None:
-        """Atomically mark a job as being published: one published plan per quarter.
+    def claim_publish(self, job_id: str) -> tuple[bool, str | None]:
+        """Atomically mark a job as being published (one current plan per quarter).
 
-        Returns None when the mark was taken, else the id of the job of that quarter
-        that is already published (this one or another).
+        Returns ``(False, None)`` when this job is already published, ``(False, other)``
+        while another plan of the quarter is still being published, else ``(True,
+        previous)`` where ``previous`` is the quarter's current published plan that this
+        one supersedes (None if there is none).
         """
         with self._write() as conn:
             row = conn.execute(
-                "SELECT other.id FROM jobs AS me JOIN jobs AS other ON other.quarter = me.quarter"
-                " WHERE me.id = ? AND other.published_at IS NOT NULL"
-                " ORDER BY other.id = me.id DESC LIMIT 1",
-                (job_id,),
+                "SELECT quarter, published_at FROM jobs WHERE id = ?", (job_id,)
             ).fetchone()
-            if row is not None:
-                return str(row[0])
+            if row is None or row[1] is not None:
+                return False, None
+            current = conn.execute(
+                "SELECT id, publish_report FROM jobs WHERE quarter = ? AND id <> ?"
+                " AND published_at IS NOT NULL AND (publish_report IS NULL"
+                " OR json_extract(publish_report, '$.superseded_by') IS NULL)"
+                " ORDER BY published_at DESC, rowid DESC LIMIT 1",
+                (row[0], job_id),
+            ).fetchone()
+            if current is not None and current[1] is None:
+                return False, str(current[0])  # its publication has not finished yet
             conn.execute("UPDATE jobs SET published_at = ? WHERE id = ?", (_now(), job_id))
-            return None
+            return True, (str(current[0]) if current is not None else None)
 
     def release_publish(self, job_id: str) -> None:
         """Undo :meth:`claim_publish` after a publication that failed half-way."""

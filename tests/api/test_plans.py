@@ -399,12 +399,6 @@ def test_publish_creates_assignments_and_claims_once(api: ApiServer) -> None:
 
         again = c.post(f"/plans/{job['id']}/publish")
         assert again.status_code == 409, again.text
-        # one published plan per quarter: a second plan of 2027Q1 is refused, naming the first
-        second = wait(c, post_plan(c, quarter=quarter)["id"])
-        refused = c.post(f"/plans/{second['id']}/publish")
-        assert refused.status_code == 409, refused.text
-        assert refused.json()["error"]["published_plan"] == job["id"]
-        assert c.get(f"/plans/{second['id']}").json()["published_at"] is None
         assert c.post("/plans/plan-nope/publish").status_code == 404
         shown = c.get(f"/plans/{job['id']}").json()
         assert shown["published_at"] == report["published_at"]
@@ -425,6 +419,25 @@ def test_publish_creates_assignments_and_claims_once(api: ApiServer) -> None:
         store.close()
     assert {a.unit_id for a in written} == role_units
     assert all(a.plan_id == job["id"] and a.role.value == "medical" for a in written)
+
+    # a re-plan of the quarter, published, supersedes the first: the activity's units are
+    # the new plan's only (no pile-up), the first plan's claims stay, and it says so
+    with api.client() as c:
+        second = wait(c, post_plan(c, quarter=quarter, previous_plan_id=job["id"])["id"])
+        r = c.post(f"/plans/{second['id']}/publish")
+        assert r.status_code == 200, r.text
+        report = r.json()
+        assert report["superseded"] == job["id"]
+        assert report["removed_assignments"] == len(written)
+        first = c.get(f"/plans/{job['id']}").json()
+        assert first["publish_report"]["superseded_by"] == second["id"]
+        listed = c.get("/assignments", params={"activity_id": activity_id}).json()
+        assert listed and {a["plan_id"] for a in listed} == {second["id"]}
+        assert all(a["plan_id"] != job["id"] for a in c.get("/assignments").json())
+        for need_id in mine:
+            assert c.get(f"/needs/{need_id}").json()["status"] == "claimed"
+        again = c.post(f"/plans/{second['id']}/publish")
+        assert again.status_code == 409
 
 
 # --------------------------------------------------------------------------- export

@@ -233,6 +233,22 @@ def test_list_filters_and_paging(store: GraphStore) -> None:
     assert store.count(Need, filters={"whistle": False}) == store.count(Need) - 1
 
 
+def test_remove_assignments_of_one_plan(store: GraphStore) -> None:
+    _load(store)
+    store.add_assignments(
+        [
+            Assignment(activity_id="a1", unit_id="u1", role="volunteer", plan_id="p1"),
+            Assignment(activity_id="a1", unit_id="u2", role="medical", plan_id="p1"),
+            Assignment(activity_id="a1", unit_id="u2", role="medical", plan_id="p2"),
+        ]
+    )
+    assert store.remove_assignments("p1") == 2
+    assert [(a.unit_id, a.plan_id) for a in store.assignments()] == [("u2", "p2")]
+    assert store.remove_assignments("p1") == 0
+    assert store.remove_assignments("x') DETACH DELETE r //") == 0
+    assert store.stats()["ASSIGNED"] == 1
+
+
 def test_relationship_methods(store: GraphStore) -> None:
     _load(store)
     store.set_adjacent("c2", "c1")  # same pair, other order: still one

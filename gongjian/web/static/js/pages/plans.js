@@ -105,10 +105,12 @@ addStrings({
     "plans.published": "已发布",
     "plans.published_at": "已于 {at} 发布",
     "plans.publish": "发布",
-    "plans.publish.confirm": "发布后，计划中的活动安排将写入活动，需求将由对应单位认领（接单）。发布只能进行一次。确定发布计划 {id} 吗？",
+    "plans.publish.confirm": "发布后，计划中的活动安排将写入活动，需求将由对应单位认领（接单）；本季度原先发布的计划（如有）的活动安排将被取代。每个计划只能发布一次。确定发布计划 {id} 吗？",
     "plans.publish.ok": "确认发布",
     "plans.publish.done": "计划已发布",
     "plans.report": "发布结果：写入活动安排 {a} 项，认领需求 {c} 项，跳过 {s} 项。",
+    "plans.report.superseded": "本计划取代了本季度原先发布的计划 {id}：其 {n} 项活动安排已撤下，已认领的交办单保持不变。",
+    "plans.report.superseded_by": "本计划已被计划 {id} 取代，其活动安排已撤下。",
     "plans.skipped": "跳过的决定",
     "plans.export": "导出",
     "plans.export.label": "导出：",
@@ -212,10 +214,12 @@ addStrings({
     "plans.published": "Published",
     "plans.published_at": "Published {at}",
     "plans.publish": "Publish",
-    "plans.publish.confirm": "Publishing writes the plan's activity assignments and has the units claim their needs. A plan is published only once. Publish plan {id}?",
+    "plans.publish.confirm": "Publishing writes the plan's activity assignments and has the units claim their needs; it replaces the activity assignments of the quarter's earlier published plan, if any. A plan is published only once. Publish plan {id}?",
     "plans.publish.ok": "Publish",
     "plans.publish.done": "The plan is published",
     "plans.report": "Published: {a} activity assignments written, {c} needs claimed, {s} skipped.",
+    "plans.report.superseded": "This plan replaces {id}, the quarter's earlier published plan: its {n} activity assignments were withdrawn; needs already claimed stay claimed.",
+    "plans.report.superseded_by": "This plan was replaced by plan {id}; its activity assignments were withdrawn.",
     "plans.skipped": "Skipped decisions",
     "plans.export": "Export",
     "plans.export.label": "Export:",
@@ -854,6 +858,12 @@ export default {
               t("plans.report", { a: job.publish_report.assignments, c: job.publish_report.claims, s: (job.publish_report.skipped || []).length }),
               "ok",
             ),
+            job.publish_report.superseded
+              ? notice(t("plans.report.superseded", { id: job.publish_report.superseded, n: job.publish_report.removed_assignments || 0 }))
+              : null,
+            job.publish_report.superseded_by
+              ? notice(t("plans.report.superseded_by", { id: job.publish_report.superseded_by }), "error")
+              : null,
             (job.publish_report.skipped || []).length
               ? h(
                   "details",
