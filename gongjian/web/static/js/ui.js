@@ -1,6 +1,7 @@
 // Small DOM helpers shared by the pages: element builder, tables with paging,
 // form fields with messages, toasts, charts, vocabulary labels.
 
+import { api } from "./api.js";
 import { t, lang, addStrings } from "./i18n.js";
 
 /** h("button", {class: "primary", onclick: fn}, "text", child…) → element. */
@@ -213,6 +214,38 @@ export function vocabOptions(vocab) {
 export function currentQuarter() {
   const now = new Date(Date.now() + 8 * 3600 * 1000);
   return `${now.getUTCFullYear()}Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+}
+
+/** replaceChildren without the null / false / "" children that h() would have skipped. */
+export const fill = (node, ...kids) =>
+  node.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false && k !== ""));
+
+/** "2026Q4" → 2026年第四季度 / 2026 Q4. */
+export function quarterLabel(q) {
+  const m = /^(\d{4})Q([1-4])$/.exec(q);
+  if (!m) return q;
+  return lang() === "en" ? `${m[1]} Q${m[2]}` : `${m[1]}年第${"一二三四"[m[2] - 1]}季度`;
+}
+
+/** Options for a quarter <select>: the years around now, plus `current` if outside them. */
+export function quarterOptions(current) {
+  const y = new Date().getFullYear();
+  const out = [];
+  for (let yy = Math.min(2025, y - 1); yy <= Math.max(2027, y + 1); yy += 1) {
+    for (let q = 1; q <= 4; q += 1) out.push(`${yy}Q${q}`);
+  }
+  if (current && !out.includes(current)) out.push(current);
+  return out.map((q) => [q, quarterLabel(q)]);
+}
+
+/** Every item of a paged list endpoint (pages of 1000). */
+export async function listAll(path) {
+  const out = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api(`${path}${path.includes("?") ? "&" : "?"}limit=1000&offset=${offset}`);
+    out.push(...page.items);
+    if (out.length >= page.total || !page.items.length) return out;
+  }
 }
 
 export { t, lang, addStrings };

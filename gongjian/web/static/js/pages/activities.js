@@ -8,6 +8,7 @@
 // earlier quarters' history and manual assignments).
 
 import { api } from "../api.js";
+import { fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
 import { addStrings, errorText, field, h, label, lang, notice, select, t, JOINTS, KINDS } from "../ui.js";
 
 const DEFAULT_QUARTER = "2026Q4"; // the seed's open quarter
@@ -81,32 +82,9 @@ addStrings({
 
 const en = () => lang() === "en";
 const pad = (n) => String(n).padStart(2, "0");
-const fill = (node, ...kids) => node.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false && k !== ""));
 
-function quarterLabel(q) {
-  const m = /^(\d{4})Q([1-4])$/.exec(q);
-  if (!m) return q;
-  return en() ? `${m[1]} Q${m[2]}` : `${m[1]}年第${"一二三四"[m[2] - 1]}季度`;
-}
 
-function quarterOptions(current) {
-  const y = new Date().getFullYear();
-  const out = [];
-  for (let yy = Math.min(2025, y - 1); yy <= Math.max(2027, y + 1); yy += 1) {
-    for (let q = 1; q <= 4; q += 1) out.push(`${yy}Q${q}`);
-  }
-  if (current && !out.includes(current)) out.push(current);
-  return out.map((q) => [q, quarterLabel(q)]);
-}
 
-async function listAll(path) {
-  const out = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = await api(`${path}${path.includes("?") ? "&" : "?"}limit=1000&offset=${offset}`);
-    out.push(...page.items);
-    if (out.length >= page.total || !page.items.length) return out;
-  }
-}
 
 /** Today as YYYY-MM-DD in Asia/Shanghai. */
 function today() {

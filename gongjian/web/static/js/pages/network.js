@@ -10,6 +10,7 @@
 // the most central units (GET /network/central); export as GraphML / JSON.
 
 import { api, download } from "../api.js";
+import { fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
 import { addStrings, chart, errorText, field, h, label, lang, notice, select, t, toast, JOINTS, KINDS } from "../ui.js";
 
 const DEFAULT_QUARTER = "2026Q4"; // the seed's open quarter
@@ -142,32 +143,9 @@ addStrings({
 const en = () => lang() === "en";
 const pair = (vocab, v) => (vocab[v] ? (en() ? vocab[v][1] : vocab[v][0]) : v ?? "—");
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-const fill = (node, ...kids) => node.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false && k !== ""));
 
-function quarterLabel(q) {
-  const m = /^(\d{4})Q([1-4])$/.exec(q);
-  if (!m) return q;
-  return en() ? `${m[1]} Q${m[2]}` : `${m[1]}年第${"一二三四"[m[2] - 1]}季度`;
-}
 
-function quarterOptions(current) {
-  const y = new Date().getFullYear();
-  const out = [];
-  for (let yy = Math.min(2025, y - 1); yy <= Math.max(2027, y + 1); yy += 1) {
-    for (let q = 1; q <= 4; q += 1) out.push(`${yy}Q${q}`);
-  }
-  if (current && !out.includes(current)) out.push(current);
-  return out.map((q) => [q, quarterLabel(q)]);
-}
 
-async function listAll(path) {
-  const out = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = await api(`${path}${path.includes("?") ? "&" : "?"}limit=1000&offset=${offset}`);
-    out.push(...page.items);
-    if (out.length >= page.total || !page.items.length) return out;
-  }
-}
 
 /** Resolves with the ECharts instance of a ui.chart() holder once it is drawn. */
 function ready(holder) {

@@ -9,6 +9,7 @@
 // (confirm first), export xlsx / csv / ics. The viewer sees the same read-only.
 
 import { api, download, ApiError } from "../api.js";
+import { fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
 import { addStrings, chart, errorText, field, h, label, lang, notice, select, t, toast, when, JOINTS, KINDS } from "../ui.js";
 
 const DEFAULT_QUARTER = "2026Q4"; // the seed's open quarter
@@ -281,25 +282,9 @@ addStrings({
 const en = () => lang() === "en";
 const pair = (vocab, v) => (vocab[v] ? (en() ? vocab[v][1] : vocab[v][0]) : v ?? "—");
 const num = (x) => (x === null || x === undefined ? "—" : Number(x).toLocaleString(en() ? "en-GB" : "zh-CN"));
-/** replaceChildren without the null / false children that h() would have skipped. */
-const fill = (node, ...kids) => node.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false && k !== ""));
 const key = (item, unit) => `${item}\u0000${unit}`;
 
-function quarterLabel(q) {
-  const m = /^(\d{4})Q([1-4])$/.exec(q);
-  if (!m) return q;
-  return en() ? `${m[1]} Q${m[2]}` : `${m[1]}年第${"一二三四"[m[2] - 1]}季度`;
-}
 
-function quarterOptions(current) {
-  const y = new Date().getFullYear();
-  const out = [];
-  for (let yy = Math.min(2025, y - 1); yy <= Math.max(2027, y + 1); yy += 1) {
-    for (let q = 1; q <= 4; q += 1) out.push(`${yy}Q${q}`);
-  }
-  if (current && !out.includes(current)) out.push(current);
-  return out.map((q) => [q, quarterLabel(q)]);
-}
 
 function statusTag(job) {
   const [zh, eng, cls] = JOB_STATUS[job.status] || [job.status, job.status, ""];
@@ -333,14 +318,6 @@ function gapText(f) {
 
 const finished = (job) => !["queued", "running"].includes(job.status);
 
-async function listAll(path) {
-  const out = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = await api(`${path}${path.includes("?") ? "&" : "?"}limit=1000&offset=${offset}`);
-    out.push(...page.items);
-    if (out.length >= page.total || !page.items.length) return out;
-  }
-}
 
 /** A modal confirmation (a <dialog>); resolves true when confirmed. */
 function confirmDialog(host, message, okText) {
