@@ -284,6 +284,24 @@ def claim_need(
     return need
 
 
+def _claimer_step(
+    store: GraphStore,
+    user: User,
+    request: Request,
+    need_id: str,
+    target: NeedStatus,
+    *,
+    what: str,
+    verb: str,
+) -> Need:
+    """A step only the claiming unit (or the committee) takes: start, resolve."""
+    need = store.get(Need, need_id)
+    unit_id = _claimer_acts(user, need, target, what)
+    need = _transition(store, need_id, target, unit_id=unit_id)
+    audit_note(request, f"{verb} need {need_id}")
+    return need
+
+
 @router.post(
     "/needs/{need_id}/start",
     tags=[TAG],
@@ -291,11 +309,9 @@ def claim_need(
     responses=_CONFLICT,
 )
 def start_need(need_id: str, user: CurrentUser, store: Store, request: Request) -> Need:
-    need = store.get(Need, need_id)
-    unit_id = _claimer_acts(user, need, NeedStatus.in_progress, "办理")
-    need = _transition(store, need_id, NeedStatus.in_progress, unit_id=unit_id)
-    audit_note(request, f"start need {need_id}")
-    return need
+    return _claimer_step(
+        store, user, request, need_id, NeedStatus.in_progress, what="办理", verb="start"
+    )
 
 
 @router.post(
@@ -305,11 +321,9 @@ def start_need(need_id: str, user: CurrentUser, store: Store, request: Request) 
     responses=_CONFLICT,
 )
 def resolve_need(need_id: str, user: CurrentUser, store: Store, request: Request) -> Need:
-    need = store.get(Need, need_id)
-    unit_id = _claimer_acts(user, need, NeedStatus.resolved, "办结")
-    need = _transition(store, need_id, NeedStatus.resolved, unit_id=unit_id)
-    audit_note(request, f"resolve need {need_id}")
-    return need
+    return _claimer_step(
+        store, user, request, need_id, NeedStatus.resolved, what="办结", verb="resolve"
+    )
 
 
 @router.post(

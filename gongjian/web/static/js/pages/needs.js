@@ -302,6 +302,18 @@ addStrings({
 });
 
 const PAGE = 20;
+
+/** The table pager of a filtered list view: a page move updates the hash and reloads. */
+const pagerOf = (f, page, sync, load) => ({
+  offset: f.offset,
+  limit: PAGE,
+  total: page.total,
+  go: (off) => {
+    f.offset = off;
+    sync();
+    load();
+  },
+});
 /** A message for the next list view (after a new need is entered). */
 let flash = null;
 const QUARTER_RE = /^(\d{4})Q([1-4])$/;
@@ -578,16 +590,7 @@ export default {
             { label: t("needs.c.actions"), value: (n) => actions(n) },
           ],
           rows,
-          {
-            offset: f.offset,
-            limit: PAGE,
-            total: page.total,
-            go: (off) => {
-              f.offset = off;
-              sync();
-              load();
-            },
-          },
+          pagerOf(f, page, sync, load),
         );
         labelCells(tbl);
         const trs = [...tbl.querySelectorAll("tbody tr")];
@@ -885,16 +888,7 @@ export default {
             },
           ].filter(Boolean),
           rows,
-          {
-            offset: f.offset,
-            limit: PAGE,
-            total: page.total,
-            go: (off) => {
-              f.offset = off;
-              sync();
-              load();
-            },
-          },
+          pagerOf(f, page, sync, load),
         );
         labelCells(tbl);
         tbl.querySelector("table").classList.add("needs-wtable");
