@@ -9,9 +9,14 @@ RUN npm ci --prefix web --no-audit --no-fund --loglevel=error
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY gongjian gongjian
-COPY --from=web /src/web/node_modules/echarts/dist/echarts.min.js gongjian/web/static/vendor/echarts.min.js
-COPY --from=web /src/web/node_modules/echarts/LICENSE gongjian/web/static/vendor/echarts.LICENSE.txt
+COPY core core
+COPY graph graph
+COPY matching matching
+COPY seeds seeds
+COPY service service
+COPY cli cli
+COPY --from=web /src/web/node_modules/echarts/dist/echarts.min.js service/console/static/vendor/echarts.min.js
+COPY --from=web /src/web/node_modules/echarts/LICENSE service/console/static/vendor/echarts.LICENSE.txt
 RUN pip install --no-cache-dir --root-user-action=ignore . \
     && useradd --system --home-dir /data gongjian \
     && mkdir -p /data && chown gongjian /data

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fetch the web console's front-end libraries from the npm registry (web/package-lock.json)
-# and copy them into the package (gongjian/web/static/vendor/, not committed).
+# and copy them into the package (service/console/static/vendor/, not committed).
 # Idempotent; called by scripts/bootstrap.sh before the Python install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-vendor=gongjian/web/static/vendor
+vendor=service/console/static/vendor
 if ! command -v npm >/dev/null 2>&1; then
   if [ -f "$vendor/echarts.min.js" ]; then
     exit 0  # already built, e.g. by an earlier bootstrap

@@ -30,4 +30,4 @@ echo "== fetching Neo4j 5.26 jars (cached in .neo4j/)"
 .venv/bin/python scripts/neo4j_local.py fetch
 
 echo "== pytest"
-.venv/bin/python -m pytest --doctest-modules gongjian tests "$@"
+.venv/bin/python -m pytest tests --durations=20 "$@"

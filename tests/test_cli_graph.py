@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import Neo4jEndpoint
 
-GONGJIAN = [sys.executable, "-m", "gongjian.service.cli"]
+GONGJIAN = [sys.executable, "-m", "gongjian.cli.main"]
 
 
 def run(

@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from gongjian.cli.main import app
 from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import Need
 from gongjian.seeds.network import load_network
 from gongjian.seeds.xingcheng import load_xingcheng
-from gongjian.service.cli import app
 
 runner = CliRunner()
 HEADER = [
@@ -169,7 +169,7 @@ def test_subprocess_no_traceback(db: Path, tmp_path: Path) -> None:
     env = {**os.environ, "GONGJIAN_DB": str(db), "GONGJIAN_STORE": "embedded", "COLUMNS": "200"}
     env.pop("GONGJIAN_NEO4J_URI", None)
     out = subprocess.run(
-        [sys.executable, "-m", "gongjian.service.cli", "import", "needs", str(file)],
+        [sys.executable, "-m", "gongjian.cli.main", "import", "needs", str(file)],
         capture_output=True,
         text=True,
         env=env,

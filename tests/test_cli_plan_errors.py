@@ -31,7 +31,7 @@ def test_bad_planner_input_is_a_message(tmp_path: Path, args: list[str], message
     for name, data in FILES.items():
         (tmp_path / name).write_bytes(data)
     out = subprocess.run(
-        [sys.executable, "-m", "gongjian.service.cli", *args],
+        [sys.executable, "-m", "gongjian.cli.main", *args],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from gongjian.graph.model import Need
 from gongjian.service.state import ServiceState
 
-GONGJIAN = [sys.executable, "-m", "gongjian.service.cli"]
+GONGJIAN = [sys.executable, "-m", "gongjian.cli.main"]
 SHEETS = {"概况", "按单位", "按活动", "未满足需求"}
 
 
@@ -55,8 +55,8 @@ def plan_id(stdout: str) -> str:
 
 
 def open_graph(env: dict[str, str]):
+    from gongjian.core.settings import Settings
     from gongjian.graph import open_store
-    from gongjian.settings import Settings
 
     settings = Settings(
         store=env["GONGJIAN_STORE"],

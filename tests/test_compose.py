@@ -14,13 +14,13 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
+from gongjian.cli.main import app as cli_app
+from gongjian.core.settings import Settings
 from gongjian.service.app import create_app
-from gongjian.service.cli import app as cli_app
-from gongjian.settings import Settings
 
 COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
 DOCKERFILE = COMPOSE.parent / "Dockerfile"
-VENDOR = "gongjian/web/static/vendor"
+VENDOR = "service/console/static/vendor"
 
 
 def _services() -> dict:

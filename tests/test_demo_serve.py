@@ -20,7 +20,7 @@ def test_demo_serve_prints_url_and_working_tokens(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_")}
     env["COLUMNS"] = "200"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gongjian.service.cli", "demo", "--serve", "--port", str(port)],
+        [sys.executable, "-m", "gongjian.cli.main", "demo", "--serve", "--port", str(port)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

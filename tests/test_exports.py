@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from gongjian.graph.errors import InvalidInputError
+from gongjian.core.errors import InvalidInputError
 from gongjian.matching import example_problem, solve
 from gongjian.matching.problem import Plan, Problem
-from gongjian.service.exports import (
+from gongjian.service.plans.exports import (
     PlanDocument,
     content_disposition,
     export_plan,

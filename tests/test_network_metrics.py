@@ -26,8 +26,8 @@ from gongjian.graph.model import (
 from gongjian.matching.compile import compile_snapshot
 from gongjian.seeds.network import load_network
 from gongjian.seeds.xingcheng import load_xingcheng
-from gongjian.service import metrics, network
-from gongjian.service.metrics import (
+from gongjian.service.metrics import service as metrics
+from gongjian.service.metrics.service import (
     ROLE_EFFORT,
     RankBy,
     community_rates,
@@ -42,7 +42,8 @@ from gongjian.service.metrics import (
     unit_loads,
     unit_rates,
 )
-from gongjian.service.network import (
+from gongjian.service.network import service as network
+from gongjian.service.network.service import (
     CentralBy,
     centrality,
     cooperation_edges,

@@ -13,8 +13,8 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from gongjian.core.errors import InvalidInputError
 from gongjian.graph.embedded import EmbeddedStore
-from gongjian.graph.errors import InvalidInputError
 from gongjian.graph.model import (
     ENTITY_TYPES,
     Activity,

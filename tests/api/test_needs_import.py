@@ -13,9 +13,9 @@ import httpx
 import openpyxl
 import pytest
 
+from gongjian.core.settings import Settings
 from gongjian.graph.model import ResourceKind
-from gongjian.service.needs_import import MAX_ROWS, TEMPLATE_FILENAME, XLSX_MEDIA_TYPE
-from gongjian.settings import Settings
+from gongjian.service.needs.importing import MAX_ROWS, TEMPLATE_FILENAME, XLSX_MEDIA_TYPE
 from tests.api.server import ApiServer
 
 #: the test servers run with the default upload limit

@@ -535,7 +535,7 @@ def solver_children(api: ApiServer) -> list[psutil.Process]:
     return [
         p
         for p in psutil.Process(api.proc.pid).children(recursive=True)
-        if "gongjian.service.jobs" in " ".join(p.cmdline())
+        if "gongjian.service.plans.jobs" in " ".join(p.cmdline())
     ]
 
 
@@ -643,7 +643,7 @@ def test_a_clean_stop_during_a_job_marks_it_interrupted(big_api: ApiServer) -> N
 
 def test_request_checks_name_the_items_the_compiler_makes(api: ApiServer) -> None:
     """Pins are checked against the snapshot; its item keys are exactly the problem's."""
-    from gongjian.service.planning import snapshot_items
+    from gongjian.service.plans.service import snapshot_items
 
     store = open_store(api)
     try:
@@ -670,7 +670,7 @@ def test_the_full_stage_keeps_the_better_plan_and_the_lower_bound(
     first: tuple, second: tuple, kept: int, bound: int, status: str
 ) -> None:
     from gongjian.matching.problem import Plan
-    from gongjian.service.planning import merge_stages
+    from gongjian.service.plans.service import merge_stages
 
     def plan(objective: int | None, bnd: int | None, st: str) -> Plan:
         gap = (bnd - objective) / objective if objective is not None and bnd is not None else None

@@ -195,7 +195,7 @@ def test_assignments_list_matches_the_seed(api: ApiServer) -> None:
     import csv
     from pathlib import Path
 
-    seed = Path(__file__).resolve().parents[2] / "gongjian/seeds/xingcheng/assignments.csv"
+    seed = Path(__file__).resolve().parents[2] / "seeds/xingcheng/assignments.csv"
     with seed.open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     first = rows[0]["activity_id"]

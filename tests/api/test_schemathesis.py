@@ -101,8 +101,8 @@ def fuzzed(
 
 def _spec() -> dict[str, Any]:
     """The OpenAPI document, built from the app itself (no server needed to collect tests)."""
+    from gongjian.core.settings import Settings
     from gongjian.service.app import create_app
-    from gongjian.settings import Settings
 
     return create_app(Settings(_env_file=None)).openapi()  # type: ignore[call-arg]
 

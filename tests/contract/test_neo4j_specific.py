@@ -14,14 +14,15 @@ import networkx as nx
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from gongjian.graph import open_store
-from gongjian.graph.cypher import INDEXED_PROPERTIES, LABELS, SHOW_CONSTRAINTS
-from gongjian.graph.errors import (
+from gongjian.core.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
     StoreUnavailableError,
 )
+from gongjian.core.settings import Settings
+from gongjian.graph import open_store
+from gongjian.graph.cypher import INDEXED_PROPERTIES, LABELS, SHOW_CONSTRAINTS
 from gongjian.graph.model import (
     ENTITY_TYPES,
     Activity,
@@ -35,7 +36,6 @@ from gongjian.graph.neo4j_store import Neo4jStore, translate_errors
 from gongjian.graph.store import GraphStore
 from gongjian.seeds.network import load_network
 from gongjian.seeds.synthetic import generate
-from gongjian.settings import Settings
 from tests import factories as f
 
 pytestmark = pytest.mark.neo4j

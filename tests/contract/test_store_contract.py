@@ -8,7 +8,7 @@ from datetime import date
 import networkx as nx
 import pytest
 
-from gongjian.graph.errors import ConflictError, InvalidInputError, NotFoundError
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.graph.model import (
     ENTITY_TYPES,
     Activity,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gongjian.graph.errors import (
+from gongjian.core.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gongjian.service.cli import app
+from gongjian.cli.main import app
 
 GAP1 = (
     Path(__file__).resolve().parents[2].parent

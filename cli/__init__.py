@@ -1,0 +1,1 @@
+"""The ``gongjian`` command line (typer): one module per command group."""

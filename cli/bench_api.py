@@ -1,0 +1,198 @@
+"""``gongjian bench api``: requests/s and latency of the HTTP service under load.
+
+A fresh embedded store is seeded with the 星城 network, the real service runs in
+uvicorn on a loopback port, and `wrk <https://github.com/wg/wrk>`_ (Debian package
+``wrk``) drives it with ``--connections`` keep-alive connections for ``--duration``
+seconds per endpoint, after a short warm-up:
+
+* ``GET /units/{id}`` — one unit's record (round robin over the 20 units);
+* ``PUT /units/{id}/resources`` — a unit's whole declared set (``If-Match: *``),
+  each one a durable SQLite transaction (``synchronous=FULL``).
+
+One JSON line per endpoint: requests/s, p50/p90/p99/max latency in ms, errors and
+non-2xx answers. wrk's own Lua ``done`` hook reports the figures (it keeps every
+latency, not a sample).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gongjian.cli.common import err_console, print_json_line
+
+__all__ = ["register"]
+
+UNITS = [f"u{i:02d}" for i in range(1, 21)]
+
+_LUA = r"""
+local token = "__TOKEN__"
+local method = "__METHOD__"
+local units = {__UNITS__}
+local counter = 0
+
+function setup(thread)
+  thread:set("offset", counter)
+  counter = counter + 1
+end
+
+function init(args)
+  n = offset or 0
+end
+
+function request()
+  n = n + 1
+  local unit = units[(n % #units) + 1]
+  local headers = {["Authorization"] = "Bearer " .. token}
+  if method == "GET" then
+    return wrk.format("GET", "/units/" .. unit, headers)
+  end
+  headers["Content-Type"] = "application/json"
+  headers["If-Match"] = "*"
+  local body = string.format(
+    '[{"id":"%s-bench-1","kind":"volunteer","name":"压测志愿服务","capacity":%d},' ..
+    '{"id":"%s-bench-2","kind":"library","name":"压测图书室","capacity":3}]',
+    unit, n % 50, unit)
+  return wrk.format("PUT", "/units/" .. unit .. "/resources", headers, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "GONGJIAN_JSON {\"requests\": %d, \"duration_us\": %d, \"errors\": %d, \"non2xx\": %d, " ..
+    "\"p50_us\": %d, \"p90_us\": %d, \"p99_us\": %d, \"max_us\": %d, \"mean_us\": %.1f}\n",
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, latency.mean))
+end
+"""
+
+
+def _lua(tmp: Path, method: str, token: str) -> Path:
+    script = (
+        _LUA.replace("__TOKEN__", token)
+        .replace("__METHOD__", method)
+        .replace("__UNITS__", ", ".join(f'"{u}"' for u in UNITS))
+    )
+    path = tmp / f"{method.lower()}.lua"
+    path.write_text(script, encoding="utf-8")
+    return path
+
+
+def _wrk(
+    wrk: str, url: str, script: Path, *, connections: int, threads: int, seconds: float
+) -> dict[str, Any]:
+    cmd = [
+        wrk,
+        f"--threads={threads}",
+        f"--connections={connections}",
+        f"--duration={max(1, round(seconds))}s",
+        "--timeout=10s",
+        f"--script={script}",
+        url,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120, check=False)
+    for line in out.stdout.splitlines():
+        if line.startswith("GONGJIAN_JSON "):
+            return dict(json.loads(line.removeprefix("GONGJIAN_JSON ")))
+    raise RuntimeError(f"wrk gave no figures (exit {out.returncode}): {out.stderr or out.stdout}")
+
+
+def _figures(endpoint: str, raw: dict[str, Any], connections: int, workers: int) -> dict[str, Any]:
+    seconds = raw["duration_us"] / 1e6
+    return {
+        "bench": "api",
+        "endpoint": endpoint,
+        "store": "embedded",
+        "connections": connections,
+        "server_workers": workers,
+        "seconds": round(seconds, 2),
+        "requests": raw["requests"],
+        "requests_per_second": round(raw["requests"] / seconds, 1) if seconds else None,
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p90_ms": round(raw["p90_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "max_ms": round(raw["max_us"] / 1000, 2),
+        "errors": raw["errors"],
+        "non_2xx": raw["non2xx"],
+    }
+
+
+def _server_rss_mb(pid: int) -> float | None:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+        return round(sum(p.memory_info().rss for p in procs) / 2**20, 1)
+    except psutil.Error:
+        return None
+
+
+def register(bench_app: typer.Typer) -> None:
+    """Add ``bench api`` to ``bench_app``."""
+
+    @bench_app.command("api")
+    def bench_api(
+        duration: Annotated[
+            float, typer.Option(help="每个接口压测秒数 seconds per endpoint", min=1, max=600)
+        ] = 10.0,
+        connections: Annotated[int, typer.Option(help="并发连接 connections", min=1)] = 64,
+        threads: Annotated[int, typer.Option(help="wrk 线程 load threads", min=1)] = 1,
+        workers: Annotated[
+            int, typer.Option(help="uvicorn 进程数 server workers", min=1, max=16)
+        ] = 1,
+        warmup: Annotated[float, typer.Option(help="预热秒数 warm-up seconds", min=0)] = 2.0,
+    ) -> None:
+        """接口压测 Load-test GET /units/{id} and PUT /units/{id}/resources (JSON lines)."""
+        from gongjian.service.devserver import start_api
+
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            err_console.print(
+                "[bold red]错误 (error):[/] 需要 wrk 压测工具 (wrk is required): "
+                "apt-get install wrk",
+                highlight=False,
+            )
+            raise typer.Exit(2)
+        with tempfile.TemporaryDirectory(prefix="gongjian-bench-api-") as tmp_name:
+            tmp = Path(tmp_name)
+            server = start_api(tmp / "server", "embedded", workers=workers)
+            try:
+                token = server.tokens["committee"]
+                for method, endpoint in (
+                    ("GET", "GET /units/{id}"),
+                    ("PUT", "PUT /units/{id}/resources"),
+                ):
+                    script = _lua(tmp, method, token)
+                    if warmup:
+                        _wrk(
+                            wrk,
+                            server.base_url,
+                            script,
+                            connections=connections,
+                            threads=threads,
+                            seconds=warmup,
+                        )
+                    time.sleep(0.2)
+                    raw = _wrk(
+                        wrk,
+                        server.base_url,
+                        script,
+                        connections=connections,
+                        threads=threads,
+                        seconds=duration,
+                    )
+                    line = _figures(endpoint, raw, connections, workers)
+                    assert server.proc is not None
+                    line["server_rss_mb"] = _server_rss_mb(server.proc.pid)
+                    print_json_line(line)
+            finally:
+                server.stop()

@@ -1,0 +1,416 @@
+"""CLI commands of the planner: ``plan schema|example|solve|explain|run|export``, ``bench gap|district``.
+
+``plan run`` and ``plan export`` are the CLI side of ``POST /plans`` and
+``GET /plans/{id}/export``: the same problem building, staged solve, publishing
+and exports (:mod:`gongjian.service.plans.service`, :mod:`gongjian.service.plans.exports`),
+with the job recorded in the service state file (``GONGJIAN_STATE_DB``).
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+from pydantic import BaseModel
+
+from gongjian.cli.common import StoreChoice, console, handle_errors, open_selected_store
+
+if TYPE_CHECKING:
+    from gongjian.matching.problem import Problem
+
+M = TypeVar("M", bound=BaseModel)
+
+StoreOpt = Annotated[
+    StoreChoice | None,
+    typer.Option("--store", help="embedded (默认, SQLite) 或 neo4j (需 GONGJIAN_NEO4J_URI)"),
+]
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+    ics = "ics"
+
+
+def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
+    """Attach the planner commands to the sub-apps."""
+
+    @plan_app.command("schema")
+    def schema() -> None:
+        """打印问题的 JSON Schema (print the problem JSON schema)."""
+        from gongjian.matching.problem import Problem
+
+        typer.echo(json.dumps(Problem.model_json_schema(), ensure_ascii=False, indent=2))
+
+    @plan_app.command("example")
+    def example(
+        out: Annotated[Path, typer.Option("--out", help="where to write problem.json")] = Path(
+            "problem.json"
+        ),
+    ) -> None:
+        """写出一个小型示例问题 (write a small realistic example problem)."""
+        from gongjian.matching.synthetic import example_problem
+
+        out.write_text(example_problem().model_dump_json(indent=2), encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+    @plan_app.command("solve")
+    def solve_cmd(
+        problem: Annotated[Path, typer.Argument(help="problem.json")],
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", help="seconds", min=0.1, max=86400)
+        ] = 10.0,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="plan.json (default: stdout)")
+        ] = None,
+    ) -> None:
+        """求解季度计划 (solve a problem, write the plan as JSON)."""
+        from gongjian.matching.problem import Problem
+        from gongjian.matching.solver import solve
+
+        prob = _read_json_model(Problem, problem, "问题 problem")
+        plan = solve(prob, time_limit=time_limit, workers=workers, seed=seed)
+        text = plan.model_dump_json(indent=2)
+        if out is None:
+            typer.echo(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+            typer.echo(
+                f"{plan.status} objective={plan.objective} bound={plan.bound} "
+                f"seconds={plan.seconds} -> {out}",
+                err=True,
+            )
+
+    @plan_app.command("explain")
+    def explain_cmd(
+        plan: Annotated[Path, typer.Argument(help="plan.json")],
+        problem: Annotated[
+            Path | None, typer.Option("--problem", help="problem.json, adds unit names")
+        ] = None,
+    ) -> None:
+        """用中文说明计划 (print a readable Chinese account of a plan)."""
+        from gongjian.matching.explain import render_plan
+        from gongjian.matching.problem import Plan, Problem
+
+        p = _read_json_model(Plan, plan, "计划 plan")
+        prob = _read_json_model(Problem, problem, "问题 problem") if problem else None
+        typer.echo(render_plan(p, prob))
+
+    @plan_app.command("run")
+    @handle_errors
+    def run_cmd(
+        quarter: Annotated[str, typer.Option("--quarter", help="季度，如 2026Q2")],
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", help="求解时限（秒）seconds, ≤ 600")
+        ] = 10.0,
+        seed: Annotated[int, typer.Option("--seed", help="随机种子 (same seed, same plan)")] = 1,
+        max_distance: Annotated[
+            int, typer.Option("--max-distance", help="单位与社区的最大相邻步数")
+        ] = 2,
+        pin: Annotated[
+            list[str] | None,
+            typer.Option("--pin", help="固定分配 ITEM=UNIT (可重复; 活动角色写 a15/r1=u04)"),
+        ] = None,
+        forbid: Annotated[
+            list[str] | None, typer.Option("--forbid", help="禁止分配 ITEM=UNIT (可重复)")
+        ] = None,
+        previous: Annotated[
+            str | None, typer.Option("--previous", help="上一计划编号 (re-plan against it)")
+        ] = None,
+        publish: Annotated[
+            bool, typer.Option("--publish", help="求解后发布：生成活动安排与接单")
+        ] = False,
+        store: StoreOpt = None,
+    ) -> None:
+        """从图中制定季度计划并记录为计划任务 (plan a quarter from the store; record the job)."""
+        _plan_run(
+            quarter=quarter,
+            time_limit=time_limit,
+            seed=seed,
+            max_distance=max_distance,
+            pins=pin or [],
+            forbids=forbid or [],
+            previous=previous,
+            publish=publish,
+            store=store,
+        )
+
+    @plan_app.command("export")
+    @handle_errors
+    def export_cmd(
+        plan_id: Annotated[
+            str, typer.Argument(help="计划编号 plan id (from plan run / POST /plans)")
+        ],
+        fmt: Annotated[
+            ExportFormat, typer.Option("--format", help="xlsx (Excel), csv 或 ics (日历)")
+        ] = ExportFormat.xlsx,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="输出文件 (默认 gongjian-plan-<季度>-<编号>.<格式>)"),
+        ] = None,
+        store: StoreOpt = None,
+    ) -> None:
+        """导出已记录的计划 (export a recorded plan as xlsx, csv or ics)."""
+        _plan_export(plan_id, fmt.value, out, store)
+
+    @bench_app.command("gap")
+    def bench_gap(
+        paths: Annotated[list[Path], typer.Argument(help="OR-Library GAP files")],
+        time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, max=86400)] = 10.0,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+    ) -> None:
+        """OR-Library GAP 基准 (one JSON line per instance; costs, minimised)."""
+        from gongjian.matching.bench import bench_gap_file
+
+        for p in paths:
+            try:
+                line = bench_gap_file(p, time_limit, workers, seed)
+            except (OSError, UnicodeDecodeError, ValueError, IndexError) as exc:
+                typer.echo(f"无法读取 GAP 文件 cannot read GAP file {p}: {exc}", err=True)
+                raise typer.Exit(2) from None
+            typer.echo(json.dumps(line))
+
+    @bench_app.command("district")
+    def bench_district_cmd(
+        units: Annotated[int, typer.Option("--units")] = 2000,
+        needs: Annotated[int, typer.Option("--needs")] = 20000,
+        activities: Annotated[int, typer.Option("--activities")] = 800,
+        seed: Annotated[int, typer.Option("--seed")] = 1,
+        time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, max=86400)] = 20.0,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
+        baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
+        source: Annotated[
+            str,
+            typer.Option(
+                "--source",
+                help="problem: 直接生成规划问题; graph: 合成共建网络 → 内嵌存储 → 快照 → 编译",
+            ),
+        ] = "problem",
+    ) -> None:
+        """城区规模基准 (district-scale benchmark with greedy and plain CP-SAT baselines)."""
+        from gongjian.matching.bench import bench_district
+
+        if source not in ("problem", "graph"):
+            raise typer.BadParameter("--source must be problem or graph")
+        problem = _graph_problem(units, needs, activities, seed) if source == "graph" else None
+        res = bench_district(
+            units, needs, activities, seed, time_limit, workers, baselines, problem=problem
+        )
+        res["source"] = source
+        typer.echo(json.dumps(res, ensure_ascii=False))
+
+
+def _graph_problem(units: int, needs: int, activities: int, seed: int) -> Problem:
+    """The real pipeline: synthetic network → embedded store → snapshot → compiler."""
+    import tempfile
+
+    from gongjian.graph.embedded import EmbeddedStore
+    from gongjian.matching.compile import compile_snapshot
+    from gongjian.seeds.network import load_network
+    from gongjian.seeds.synthetic import generate
+
+    quarter = "2026Q4"
+    network = generate(units=units, needs=needs, activities=activities, seed=seed, quarter=quarter)
+    with tempfile.TemporaryDirectory(prefix="gongjian-district-") as tmp:
+        store = EmbeddedStore(Path(tmp) / "district.sqlite")
+        try:
+            store.migrate()
+            load_network(store, network)
+            snapshot = store.snapshot(quarter)
+        finally:
+            store.close()
+    return compile_snapshot(
+        snapshot, name=f"graph-district-{units}u-{needs}n-{activities}a-s{seed}"
+    )
+
+
+def _parse_pairs(values: list[str], option: str) -> list[dict[str, str]]:
+    from gongjian.core.errors import InvalidInputError
+
+    pairs = []
+    for v in values:
+        item, sep, unit = v.rpartition("=")
+        if not sep or not item.strip() or not unit.strip():
+            raise InvalidInputError(f"{option} 应写成 ITEM=UNIT，例如 n101=u03 (got '{v}')")
+        pairs.append({"item": item.strip(), "unit": unit.strip()})
+    return pairs
+
+
+def _plan_run(
+    *,
+    quarter: str,
+    time_limit: float,
+    seed: int,
+    max_distance: int,
+    pins: list[str],
+    forbids: list[str],
+    previous: str | None,
+    publish: bool,
+    store: StoreChoice | None,
+) -> None:
+    """``gongjian plan run``: build, solve in a child process with a spinner, record, print."""
+    import time
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from gongjian.core.settings import get_settings
+    from gongjian.matching.explain import render_plan
+    from gongjian.service.plans.jobs import CompiledMessage, SolverError, SolverProcess
+    from gongjian.service.plans.service import (
+        pack_input,
+        parse_request,
+        prepare,
+        publish_job,
+        record_finished_job,
+        unpack_problem,
+    )
+    from gongjian.service.state import ServiceState
+
+    request = parse_request(
+        {
+            "quarter": quarter,
+            "time_limit": time_limit,
+            "seed": seed,
+            "max_distance": max_distance,
+            "pins": _parse_pairs(pins, "--pin"),
+            "forbids": _parse_pairs(forbids, "--forbid"),
+            "previous_plan_id": previous,
+        }
+    )
+    state = ServiceState(get_settings().state_db)
+    graph = open_selected_store(store)
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"读取 {request.quarter} 快照 (reading the snapshot)…")
+            plan_input = pack_input(prepare(graph, state, request))
+            bar.update(task, description="编译 compiling…")
+            started = time.monotonic()
+            problem: bytes | None = None
+            last = None
+            with SolverProcess(
+                plan_input, time_limit=request.time_limit, seed=request.seed
+            ) as proc:
+                for msg in proc.messages():
+                    if isinstance(msg, CompiledMessage):
+                        problem = msg.problem
+                        bar.update(
+                            task,
+                            description=f"求解 solving：{msg.units} 家单位，{msg.needs} 件需求，"
+                            f"{msg.activities} 场活动，时限 {request.time_limit:g} 秒…",
+                        )
+                        continue
+                    last = msg
+                    gap = f"{100 * msg.plan.gap:.3f}%" if msg.plan.gap is not None else "-"
+                    bar.update(
+                        task,
+                        description=f"求解 solving（{msg.stage} 阶段完成：目标 {msg.plan.objective}"
+                        f"，上界 {msg.plan.bound}，差距 {gap}）…",
+                    )
+            if last is None or problem is None:
+                raise SolverError("求解进程没有给出结果 (the solver gave no result)")
+        job = record_finished_job(
+            state,
+            request,
+            problem,
+            last.plan,
+            stage=last.stage,
+            elapsed=time.monotonic() - started,
+            created_by="cli",
+        )
+        console.print(render_plan(last.plan, unpack_problem(problem)), highlight=False)
+        console.print(f"计划编号 plan id: [bold]{job.id}[/]", highlight=False)
+        if publish:
+            report = publish_job(graph, state, job.id)
+            console.print(
+                f"已发布 published：活动安排 {report['assignments']} 项，接单 {report['claims']} 件，"
+                f"跳过 {len(report['skipped'])} 项",
+                highlight=False,
+            )
+            for s in report["skipped"]:
+                console.print(
+                    f"  - 跳过 skipped {s['item']} → {s['unit']}：{s['reason']}", highlight=False
+                )
+    finally:
+        graph.close()
+        state.close()
+
+
+def _community_names(store: StoreChoice | None) -> dict[str, str]:
+    """Community names for an export, when the store is there to ask (else ids only)."""
+    from gongjian.core.errors import GongjianError
+    from gongjian.core.settings import get_settings
+    from gongjian.graph.model import Community
+
+    settings = get_settings()
+    kind = store.value if store else settings.store_kind()
+    if kind == "embedded" and not Path(settings.db).exists():
+        return {}  # do not create an empty database just to look up names
+    try:
+        graph = open_selected_store(store)
+    except GongjianError:
+        return {}
+    try:
+        return {c.id: c.name for c in graph.list(Community, limit=None)}
+    except GongjianError:
+        return {}
+    finally:
+        graph.close()
+
+
+def _plan_export(plan_id: str, fmt: str, out: Path | None, store: StoreChoice | None) -> None:
+    """``gongjian plan export``: a recorded job's plan as a file."""
+    from datetime import datetime
+
+    from gongjian.core.settings import get_settings
+    from gongjian.service.plans.exports import PlanDocument, export_plan
+    from gongjian.service.plans.service import job_plan, job_problem
+    from gongjian.service.state import ServiceState
+
+    state = ServiceState(get_settings().state_db)
+    try:
+        job = state.get_job(plan_id)
+        doc = PlanDocument(
+            plan=job_plan(job),
+            problem=job_problem(state, plan_id),
+            job_id=job.id,
+            quarter=job.quarter,
+            community_names=_community_names(store),
+            job_status=f"{job.status.label_zh} ({job.status.value})",
+            stamp=datetime.fromisoformat(job.finished_at or job.created_at),
+        )
+    finally:
+        state.close()
+    export = export_plan(doc, fmt)
+    target = out or Path(export.ascii_filename)
+    target.write_bytes(export.content)
+    console.print(f"已导出 exported {plan_id} ({fmt}) → {target}", highlight=False)
+
+
+def _read_json_model(model: type[M], path: Path, what: str) -> M:
+    """Read and validate a JSON file; any problem with it is a one-line message and exit 2."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate_json(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"无法读取{what} (cannot read {path}): {exc}", err=True)
+    except ValidationError as exc:
+        shown = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc']) or '(root)'}: {e['msg']}"
+            for e in exc.errors()[:5]
+        )
+        more = f" …（共 {exc.error_count()} 处）" if exc.error_count() > 5 else ""
+        typer.echo(f"{what}文件无效 (invalid {path}): {shown}{more}", err=True)
+    raise typer.Exit(2)

@@ -1,0 +1,774 @@
+"""Domain model of the joint-building (共建) graph, as pydantic v2 models.
+
+Every entity is a node with a stable string ``id``. Foreign-key fields (for
+example ``Unit.community_id``) are how an entity names its relationships; each
+entity class lists them in ``REFS`` so that both stores derive the same
+relationships (``(:Unit)-[:LOCATED_IN]->(:Community)`` and so on) from them.
+Relationships that are not owned by one entity — community adjacency, pairing
+(结对) and activity assignments — have their own store methods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from gongjian.core.errors import ConflictError, InvalidInputError, PreconditionFailedError
+
+__all__ = [
+    "ENTITY_TYPES",
+    "NEED_TRANSITIONS",
+    "Activity",
+    "ActivityRole",
+    "Assignment",
+    "Community",
+    "Entity",
+    "Grid",
+    "JointType",
+    "Need",
+    "NeedStatus",
+    "NetEdge",
+    "NetNode",
+    "Network",
+    "Pairing",
+    "PartyMember",
+    "Ref",
+    "Resource",
+    "ResourceKind",
+    "Snapshot",
+    "Subdistrict",
+    "Unit",
+    "UnitType",
+    "apply_change",
+    "check_actor",
+    "check_claimable",
+    "check_etag",
+    "check_transition",
+    "declared_resources",
+    "entity_type",
+    "now_utc",
+    "parse_entity",
+    "parse_quarter",
+    "parse_status",
+    "quarter_dates",
+    "resources_etag",
+    "transition_update",
+]
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+class UnitType(StrEnum):
+    """Type of a resident unit (驻区单位类型)."""
+
+    school = "school"
+    kindergarten = "kindergarten"
+    hospital = "hospital"
+    bank = "bank"
+    property_company = "property_company"
+    police = "police"
+    government = "government"
+    retirees_centre = "retirees_centre"
+    enterprise = "enterprise"
+    social_org = "social_org"
+    other = "other"
+
+    @property
+    def label_zh(self) -> str:
+        return _UNIT_TYPE_ZH[self]
+
+
+_UNIT_TYPE_ZH = {
+    UnitType.school: "学校",
+    UnitType.kindergarten: "幼儿园",
+    UnitType.hospital: "医院",
+    UnitType.bank: "银行",
+    UnitType.property_company: "物业公司",
+    UnitType.police: "派出所",
+    UnitType.government: "政府部门",
+    UnitType.retirees_centre: "离退休活动站",
+    UnitType.enterprise: "企业",
+    UnitType.social_org: "社会组织",
+    UnitType.other: "其他",
+}
+
+
+class ResourceKind(StrEnum):
+    """What a unit can offer and what a need asks for (资源/需求类别).
+
+    One vocabulary serves both sides: a need of category ``medical`` can be
+    met by a unit offering a ``medical`` resource.
+    """
+
+    venue_learning = "venue_learning"
+    venue_culture = "venue_culture"
+    venue_sports = "venue_sports"
+    library = "library"
+    medical = "medical"
+    education = "education"
+    finance = "finance"
+    anti_fraud = "anti_fraud"
+    legal_aid = "legal_aid"
+    mediation = "mediation"
+    security_patrol = "security_patrol"
+    fire_safety = "fire_safety"
+    traffic_safety = "traffic_safety"
+    repair = "repair"
+    environment = "environment"
+    culture_arts = "culture_arts"
+    elderly_care = "elderly_care"
+    children = "children"
+    employment = "employment"
+    poverty_relief = "poverty_relief"
+    party_building = "party_building"
+    volunteer = "volunteer"
+
+    @property
+    def label_zh(self) -> str:
+        return _KIND_ZH[self]
+
+
+_KIND_ZH = {
+    ResourceKind.venue_learning: "学习场地",
+    ResourceKind.venue_culture: "文化场地",
+    ResourceKind.venue_sports: "体育场地",
+    ResourceKind.library: "图书阅览",
+    ResourceKind.medical: "医疗义诊",
+    ResourceKind.education: "教育讲座",
+    ResourceKind.finance: "金融服务",
+    ResourceKind.anti_fraud: "反诈宣传",
+    ResourceKind.legal_aid: "法律援助",
+    ResourceKind.mediation: "矛盾调解",
+    ResourceKind.security_patrol: "治安巡逻",
+    ResourceKind.fire_safety: "消防安全",
+    ResourceKind.traffic_safety: "交通安全",
+    ResourceKind.repair: "设施维修",
+    ResourceKind.environment: "环境整治",
+    ResourceKind.culture_arts: "文化文艺",
+    ResourceKind.elderly_care: "助老服务",
+    ResourceKind.children: "少儿活动",
+    ResourceKind.employment: "就业帮扶",
+    ResourceKind.poverty_relief: "帮困救助",
+    ResourceKind.party_building: "党建共建",
+    ResourceKind.volunteer: "志愿服务",
+}
+
+
+class JointType(StrEnum):
+    """The five joints (五联)."""
+
+    joint_activities = "joint_activities"
+    joint_organization = "joint_organization"
+    shared_resources = "shared_resources"
+    joint_member_management = "joint_member_management"
+    joint_services = "joint_services"
+
+    @property
+    def label_zh(self) -> str:
+        return _JOINT_ZH[self]
+
+
+_JOINT_ZH = {
+    JointType.joint_activities: "活动联搞",
+    JointType.joint_organization: "组织联建",
+    JointType.shared_resources: "资源联用",
+    JointType.joint_member_management: "党员联管",
+    JointType.joint_services: "服务联做",
+}
+
+
+class NeedStatus(StrEnum):
+    """Life cycle of a work order (民情交办单)."""
+
+    open = "open"
+    claimed = "claimed"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    followed_up = "followed_up"
+    cancelled = "cancelled"
+
+    @property
+    def label_zh(self) -> str:
+        return _STATUS_ZH[self]
+
+
+_STATUS_ZH = {
+    NeedStatus.open: "待认领",
+    NeedStatus.claimed: "已认领",
+    NeedStatus.in_progress: "办理中",
+    NeedStatus.resolved: "已办结",
+    NeedStatus.followed_up: "已回访",
+    NeedStatus.cancelled: "已撤销",
+}
+
+#: allowed status changes; anything else is a conflict
+NEED_TRANSITIONS: dict[NeedStatus, frozenset[NeedStatus]] = {
+    NeedStatus.open: frozenset({NeedStatus.claimed, NeedStatus.cancelled}),
+    NeedStatus.claimed: frozenset({NeedStatus.in_progress, NeedStatus.cancelled}),
+    NeedStatus.in_progress: frozenset({NeedStatus.resolved, NeedStatus.cancelled}),
+    NeedStatus.resolved: frozenset({NeedStatus.followed_up}),
+    NeedStatus.followed_up: frozenset(),
+    NeedStatus.cancelled: frozenset(),
+}
+
+
+def check_transition(need_id: str, current: NeedStatus | str, target: NeedStatus | str) -> None:
+    """Raise :class:`ConflictError` unless ``current → target`` is allowed.
+
+    >>> check_transition("n1", "open", "claimed")
+    >>> check_transition("n1", "resolved", "open")
+    Traceback (most recent call last):
+    ...
+    gongjian.core.errors.ConflictError: 交办单 'n1' 状态为 已办结 (resolved)，不能改为 待认领 (open)；允许：已回访 (followed_up)
+    """
+    cur, tgt = NeedStatus(current), NeedStatus(target)
+    allowed = NEED_TRANSITIONS[cur]
+    if tgt not in allowed:
+        names = "、".join(f"{s.label_zh} ({s.value})" for s in sorted(allowed)) or "无 (none)"
+        raise ConflictError(
+            f"交办单 '{need_id}' 状态为 {cur.label_zh} ({cur.value})，"
+            f"不能改为 {tgt.label_zh} ({tgt.value})；允许：{names}",
+            current=cur.value,
+            target=tgt.value,
+            allowed=sorted(s.value for s in allowed),
+        )
+
+
+#: the time-stamp field each status sets when a need enters it
+STATUS_TIME_FIELD: dict[NeedStatus, str] = {
+    NeedStatus.claimed: "claimed_at",
+    NeedStatus.in_progress: "started_at",
+    NeedStatus.resolved: "resolved_at",
+    NeedStatus.followed_up: "followed_up_at",
+    NeedStatus.cancelled: "cancelled_at",
+}
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware UTC, to the second (what the stores record)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def transition_update(target: NeedStatus, satisfaction: int | None) -> dict[str, Any]:
+    """The fields a transition to ``target`` sets (shared by both stores)."""
+    update: dict[str, Any] = {"status": target, STATUS_TIME_FIELD[target]: now_utc()}
+    if target == NeedStatus.followed_up:
+        if satisfaction is None or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+            raise InvalidInputError(
+                "回访需要满意度 1–5 (follow-up needs satisfaction 1–5)",
+                [{"field": "satisfaction", "message": "required, 1–5"}],
+            )
+        update["satisfaction"] = satisfaction
+    elif satisfaction is not None:
+        raise InvalidInputError("满意度只在回访时填写 (satisfaction only with followed_up)")
+    return update
+
+
+def check_claimable(need: Need) -> None:
+    """Raise :class:`ConflictError` unless the need is open (someone else claimed it first)."""
+    if need.status != NeedStatus.open:
+        who = f"，认领单位 {need.claimed_by}" if need.claimed_by else ""
+        raise ConflictError(
+            f"交办单 '{need.id}' 已不是待认领状态（{need.status.label_zh}{who}）"
+            f" (need is {need.status.value}, not open)",
+            current=need.status.value,
+            claimed_by=need.claimed_by,
+        )
+
+
+def check_actor(need: Need, unit_id: str | None) -> None:
+    """When a unit acts on a need, it must be the unit that claimed it."""
+    if unit_id is not None and need.claimed_by != unit_id:
+        raise ConflictError(
+            f"只有认领单位可以办理交办单 '{need.id}' (only the claiming unit"
+            f" {need.claimed_by or '—'} may act on it)",
+            claimed_by=need.claimed_by,
+        )
+
+
+# --------------------------------------------------------------------------- field types
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
+_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check_id(value: str) -> str:
+    if not _ID_RE.match(value):
+        raise ValueError(
+            "编号只能用字母、数字和 _ . : -，以字母或数字开头，最长 64 个字符 "
+            "(id: letters, digits, _ . : -, starting with a letter or digit, at most 64)"
+        )
+    return value
+
+
+def _check_quarter(value: str) -> str:
+    m = _QUARTER_RE.match(value)
+    if not m or not 2000 <= int(m.group(1)) <= 2100:
+        raise ValueError("季度格式应为 2026Q1 (quarter must look like 2026Q1, year 2000–2100)")
+    return value
+
+
+def _check_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("不能为空 (must not be empty)")
+    if _CONTROL_RE.search(value):
+        raise ValueError("含有控制字符 (contains control characters)")
+    return value
+
+
+NodeId = Annotated[str, AfterValidator(_check_id)]
+Quarter = Annotated[str, AfterValidator(_check_quarter)]
+Name = Annotated[str, Field(max_length=200), AfterValidator(_check_text)]
+Note = Annotated[str, Field(max_length=2000)]
+
+
+def parse_quarter(value: object) -> str:
+    """A valid quarter string, else :class:`InvalidInputError` (for store and API arguments)."""
+    try:
+        return _check_quarter(value) if isinstance(value, str) else _check_quarter("")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), [{"field": "quarter", "message": str(exc)}]) from None
+
+
+def parse_status(value: object) -> NeedStatus:
+    """A :class:`NeedStatus` from its value, else :class:`InvalidInputError`."""
+    try:
+        return NeedStatus(value)
+    except ValueError:
+        allowed = "、".join(s.value for s in NeedStatus)
+        raise InvalidInputError(
+            f"未知状态 '{value}' (unknown status); 可选: {allowed}",
+            [{"field": "status", "message": "unknown status"}],
+        ) from None
+
+
+def quarter_dates(quarter: str) -> tuple[date, date]:
+    """First and last day of a quarter such as ``2026Q2``.
+
+    >>> quarter_dates("2026Q2")
+    (datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+    """
+    m = _QUARTER_RE.match(_check_quarter(quarter))
+    assert m is not None
+    year, q = int(m.group(1)), int(m.group(2))
+    start = date(year, 3 * q - 2, 1)
+    end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    return start, date.fromordinal(end.toordinal() - 1)
+
+
+def _quarter_of(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+# --------------------------------------------------------------------------- entities
+
+
+class Ref(NamedTuple):
+    """A relationship an entity owns through one of its fields.
+
+    ``(self)-[:rel]->(target)`` where ``target.id == self.<field>``, or
+    ``(target)-[:rel]->(self)`` when ``reverse``; ``optional`` when the field may be None.
+    """
+
+    field: str
+    rel: str
+    target: str
+    optional: bool = False
+    reverse: bool = False
+
+
+class Entity(BaseModel):
+    """Base of every node. ``LABEL`` is the graph label; ``REFS`` its owned relationships."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False)
+
+    LABEL: ClassVar[str] = ""
+    LABEL_ZH: ClassVar[str] = ""
+    REFS: ClassVar[tuple[Ref, ...]] = ()
+
+    id: NodeId
+
+    def ref_targets(self) -> list[tuple[Ref, str]]:
+        """The (ref, target id) pairs this entity points at (None fields skipped)."""
+        out = []
+        for ref in self.REFS:
+            target = getattr(self, ref.field)
+            if target is not None:
+                out.append((ref, target))
+        return out
+
+
+class Subdistrict(Entity):
+    """街道 — the sub-district."""
+
+    LABEL: ClassVar[str] = "Subdistrict"
+    LABEL_ZH: ClassVar[str] = "街道"
+    name: Name
+
+
+class Community(Entity):
+    """社区 — a residents' community inside the sub-district."""
+
+    LABEL: ClassVar[str] = "Community"
+    LABEL_ZH: ClassVar[str] = "社区"
+    REFS: ClassVar[tuple[Ref, ...]] = (Ref("subdistrict_id", "PART_OF", "Subdistrict", True),)
+    name: Name
+    subdistrict_id: NodeId | None = None
+    brand: Name | None = Field(default=None, description="一域一品牌 signature programme")
+    stars: int | None = Field(default=None, ge=0, le=5, description="星级 (five-star branch = 5)")
+
+
+class Grid(Entity):
+    """网格 — a grid of a community with its keeper (定格、定人、定责)."""
+
+    LABEL: ClassVar[str] = "Grid"
+    LABEL_ZH: ClassVar[str] = "网格"
+    REFS: ClassVar[tuple[Ref, ...]] = (Ref("community_id", "PART_OF", "Community"),)
+    name: Name
+    community_id: NodeId
+    keeper: Name | None = Field(default=None, description="网格员")
+
+
+class Unit(Entity):
+    """驻区单位 — a resident unit (school, hospital branch, bank…)."""
+
+    LABEL: ClassVar[str] = "Unit"
+    LABEL_ZH: ClassVar[str] = "单位"
+    REFS: ClassVar[tuple[Ref, ...]] = (Ref("community_id", "LOCATED_IN", "Community"),)
+    name: Name
+    type: UnitType
+    community_id: NodeId
+    capacity: int = Field(
+        default=40, ge=0, le=100_000, description="每季度可投入的工作量 effort per quarter"
+    )
+    brand: Name | None = None
+    contact: Name | None = None
+
+
+class Resource(Entity):
+    """A resource a unit declares (资源清单): kind, capacity per quarter, when available."""
+
+    LABEL: ClassVar[str] = "Resource"
+    LABEL_ZH: ClassVar[str] = "资源"
+    REFS: ClassVar[tuple[Ref, ...]] = (Ref("unit_id", "OFFERS", "Unit", reverse=True),)
+    unit_id: NodeId
+    kind: ResourceKind
+    name: Name
+    capacity: int = Field(ge=0, le=100_000, description="每季度可提供的次数/工作量")
+    quarters: list[Quarter] = Field(default_factory=list, description="可用季度；空表示每个季度")
+    weekdays: list[int] = Field(default_factory=list, description="可用星期 1–7；空表示每天")
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, v: list[int]) -> list[int]:
+        if any(not 1 <= d <= 7 for d in v):
+            raise ValueError("星期应在 1–7 之间 (weekdays must be 1–7)")
+        return sorted(set(v))
+
+    @field_validator("quarters")
+    @classmethod
+    def _quarters(cls, v: list[str]) -> list[str]:
+        return sorted(set(v))
+
+    def available_in(self, quarter: str) -> bool:
+        return not self.quarters or quarter in self.quarters
+
+
+class Need(Entity):
+    """民情交办单 — a residents' demand turned into a work order."""
+
+    LABEL: ClassVar[str] = "Need"
+    LABEL_ZH: ClassVar[str] = "交办单"
+    REFS: ClassVar[tuple[Ref, ...]] = (
+        Ref("community_id", "RAISED_IN", "Community"),
+        Ref("grid_id", "RAISED_IN", "Grid", True),
+        Ref("claimed_by", "CLAIMED", "Unit", True, reverse=True),
+    )
+    title: Name
+    category: ResourceKind
+    community_id: NodeId
+    grid_id: NodeId | None = None
+    quarter: Quarter
+    effort: int = Field(default=1, ge=1, le=1000, description="工作量")
+    priority: int = Field(default=3, ge=1, le=5, description="优先级 1 (低) – 5 (紧急)")
+    due: date | None = None
+    status: NeedStatus = NeedStatus.open
+    claimed_by: NodeId | None = None
+    satisfaction: int | None = Field(default=None, ge=1, le=5)
+    whistle: bool = Field(default=False, description="街乡吹哨")
+    description: Note | None = None
+    created_at: datetime | None = Field(default=None, description="登记时间")
+    claimed_at: datetime | None = Field(default=None, description="认领时间")
+    started_at: datetime | None = Field(default=None, description="开始办理时间")
+    resolved_at: datetime | None = Field(default=None, description="办结时间")
+    followed_up_at: datetime | None = Field(default=None, description="回访时间")
+    cancelled_at: datetime | None = Field(default=None, description="撤销时间")
+    whistle_deadline: datetime | None = Field(default=None, description="吹哨报到截止时间")
+    summoned: list[NodeId] = Field(default_factory=list, description="吹哨召集的单位")
+    reports: dict[str, datetime] = Field(
+        default_factory=dict, description="单位报到时间 (unit id → time reported)"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Need:
+        unclaimed = {NeedStatus.open, NeedStatus.cancelled}
+        if self.status not in unclaimed and self.claimed_by is None:
+            raise ValueError(f"状态 {self.status.value} 需要认领单位 (claimed_by is required)")
+        if self.status == NeedStatus.open and self.claimed_by is not None:
+            raise ValueError("待认领的交办单不能有认领单位 (an open need has no claimed_by)")
+        if self.satisfaction is not None and self.status != NeedStatus.followed_up:
+            raise ValueError("满意度只在回访后记录 (satisfaction only when followed_up)")
+        return self
+
+
+class ActivityRole(BaseModel):
+    """A role of an activity: ``count`` units offering ``kind``."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ResourceKind
+    count: int = Field(default=1, ge=1, le=50)
+
+
+class Activity(Entity):
+    """A five-joint activity (五联活动) planned for a date in a quarter."""
+
+    LABEL: ClassVar[str] = "Activity"
+    LABEL_ZH: ClassVar[str] = "活动"
+    REFS: ClassVar[tuple[Ref, ...]] = (Ref("community_id", "HOSTED_IN", "Community"),)
+    title: Name
+    joint_type: JointType
+    quarter: Quarter
+    date: date
+    community_id: NodeId
+    roles: list[ActivityRole] = Field(min_length=1, max_length=20)
+    min_units: int = Field(default=1, ge=0, le=100)
+    max_units: int = Field(default=10, ge=1, le=100)
+    brand: Name | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Activity:
+        if _quarter_of(self.date) != self.quarter:
+            raise ValueError(f"日期 {self.date} 不在季度 {self.quarter} 内 (date outside quarter)")
+        if self.min_units > self.max_units:
+            raise ValueError("最少单位数不能大于最多单位数 (min_units > max_units)")
+        return self
+
+
+class PartyMember(Entity):
+    """在职党员 — an in-service party member, registered at home community (双报到)."""
+
+    LABEL: ClassVar[str] = "PartyMember"
+    LABEL_ZH: ClassVar[str] = "在职党员"
+    REFS: ClassVar[tuple[Ref, ...]] = (
+        Ref("unit_id", "WORKS_AT", "Unit"),
+        Ref("community_id", "REGISTERED_IN", "Community"),
+    )
+    name: Name
+    unit_id: NodeId
+    community_id: NodeId
+    points: int = Field(default=0, ge=0, le=1_000_000, description="积分")
+
+
+E = TypeVar("E", bound=Entity)
+
+#: every entity class, in dependency order (targets before sources)
+ENTITY_TYPES: tuple[type[Entity], ...] = (
+    Subdistrict,
+    Community,
+    Grid,
+    Unit,
+    Resource,
+    Need,
+    Activity,
+    PartyMember,
+)
+_BY_LABEL = {t.LABEL: t for t in ENTITY_TYPES}
+
+
+def entity_type(label: str) -> type[Entity]:
+    """The entity class of a graph label (``"Unit"`` → :class:`Unit`)."""
+    try:
+        return _BY_LABEL[label]
+    except KeyError:
+        raise InvalidInputError(
+            f"未知类型 '{label}' (unknown label); 可选: {', '.join(_BY_LABEL)}"
+        ) from None
+
+
+def parse_entity(kind: type[E], data: Any) -> E:
+    """Validate ``data`` as ``kind``, turning pydantic errors into :class:`InvalidInputError`."""
+    try:
+        return kind.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "(root)", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        msg = f"{kind.LABEL_ZH} 数据无效 (invalid {kind.LABEL}): {text}"
+        raise InvalidInputError(msg, errors) from None
+
+
+def apply_change(kind: type[E], node_id: str, current: E, change: Callable[[E], E]) -> E:
+    """Run a store's ``modify`` callback and validate what it returns (same class, same id)."""
+    new = change(current)
+    if type(new) is not kind or new.id != node_id:
+        raise InvalidInputError(
+            f"修改不能改变{kind.LABEL_ZH}的类型或编号 (change kept neither class nor id)"
+        )
+    return parse_entity(kind, new.model_dump())
+
+
+def declared_resources(unit_id: str, resources: Sequence[Resource]) -> list[Resource]:
+    """Check a unit's whole declared set: every resource is the unit's, ids unique; sorted by id."""
+    errors = []
+    seen: set[str] = set()
+    for i, r in enumerate(resources):
+        if r.unit_id != unit_id:
+            errors.append(
+                {"field": f"{i}.unit_id", "message": f"资源属于单位 {r.unit_id}，不是 {unit_id}"}
+            )
+        if r.id in seen:
+            errors.append({"field": f"{i}.id", "message": f"资源编号 {r.id} 重复 (duplicate id)"})
+        seen.add(r.id)
+    if errors:
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise InvalidInputError(f"资源清单无效 (invalid resource list): {text}", errors)
+    return sorted(resources, key=lambda r: r.id)
+
+
+def resources_etag(resources: Sequence[Resource]) -> str:
+    """The ETag of a unit's declared resources: a hash of their content, order-free.
+
+    >>> resources_etag([]) == resources_etag([])
+    True
+    """
+    body = json.dumps(
+        [r.model_dump(mode="json") for r in sorted(resources, key=lambda r: r.id)],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def check_etag(current: Sequence[Resource], if_match: str | None) -> None:
+    """Raise :class:`PreconditionFailedError` when ``if_match`` is given and stale (``*`` matches)."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    etag = resources_etag(current)
+    offered = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    if etag not in offered:
+        raise PreconditionFailedError(
+            "资源清单已被他人修改，请刷新后重试 (the declared resources changed since you read"
+            " them; reload and try again)",
+            etag=etag,
+        )
+
+
+# --------------------------------------------------------------------------- relationships
+
+
+class Pairing(BaseModel):
+    """结对 — a unit paired with a community."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: NodeId
+    community_id: NodeId
+
+
+class Assignment(BaseModel):
+    """A unit assigned to an activity in a plan, for a role kind."""
+
+    model_config = ConfigDict(extra="forbid")
+    activity_id: NodeId
+    unit_id: NodeId
+    role: ResourceKind
+    plan_id: NodeId = "manual"
+
+
+# --------------------------------------------------------------------------- read models
+
+
+class Snapshot(BaseModel):
+    """What the planner needs for one quarter, read from the graph in one go.
+
+    * ``resources``: resources available in that quarter.
+    * ``needs``: the quarter's needs with status ``open``.
+    * ``activities``: the quarter's activities.
+    * ``history``: ``(unit_id, community_id, count)`` — how often the unit served
+      that community before this quarter (claimed needs + activity assignments).
+    """
+
+    quarter: Quarter
+    communities: list[Community]
+    adjacency: list[tuple[str, str]]
+    units: list[Unit]
+    resources: list[Resource]
+    needs: list[Need]
+    activities: list[Activity]
+    pairings: list[Pairing]
+    history: list[tuple[str, str, int]]
+
+    def normalised(self) -> Snapshot:
+        """The same snapshot with every list sorted, for comparisons across stores."""
+        return Snapshot(
+            quarter=self.quarter,
+            communities=sorted(self.communities, key=lambda c: c.id),
+            adjacency=sorted(tuple(sorted(p)) for p in self.adjacency),  # type: ignore[misc]
+            units=sorted(self.units, key=lambda u: u.id),
+            resources=sorted(self.resources, key=lambda r: r.id),
+            needs=sorted(self.needs, key=lambda n: n.id),
+            activities=sorted(self.activities, key=lambda a: a.id),
+            pairings=sorted(self.pairings, key=lambda p: (p.unit_id, p.community_id)),
+            history=sorted(self.history),
+        )
+
+
+class NetNode(BaseModel):
+    """A node of a cooperation network; ``key`` is ``"<label>:<id>"``."""
+
+    key: str
+    id: str
+    label: str
+    name: str
+    hops: int
+
+
+class NetEdge(BaseModel):
+    """An undirected, aggregated edge between two node keys (``source < target``).
+
+    Types: ``LOCATED_IN`` and ``PAIRED_WITH`` (unit–community, weight 1), ``SERVED``
+    (unit–community: needs the unit claimed there + activities there it was assigned to),
+    ``COOPERATED_WITH`` (unit–unit: activities both were assigned to).
+    """
+
+    source: str
+    target: str
+    type: str
+    weight: int
+
+
+class Network(BaseModel):
+    """A cooperation network around a unit or community (nodes within ``hops``)."""
+
+    center: str
+    hops: int
+    nodes: list[NetNode]
+    edges: list[NetEdge]

@@ -1,0 +1,108 @@
+"""FastAPI dependencies shared by the routers: the store, the service state, the user, paging."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
+
+import anyio
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel
+
+from gongjian.core.errors import StoreUnavailableError
+from gongjian.graph.embedded import EmbeddedStore
+from gongjian.graph.store import GraphStore
+from gongjian.service.auth.service import current_user
+from gongjian.service.state import ServiceState, User
+
+__all__ = [
+    "CurrentUser",
+    "Page",
+    "Paging",
+    "State",
+    "Store",
+    "audit_note",
+    "get_state",
+    "get_store",
+    "paging",
+    "read_inline",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+_migrate_lock = threading.Lock()
+
+
+def ensure_migrated(app: Any) -> None:
+    """Migrate the store once it is reachable (start-up may have found it down)."""
+    if app.state.store_ready:
+        return
+    with _migrate_lock:
+        if not app.state.store_ready:
+            try:
+                app.state.store.migrate()
+            except StoreUnavailableError:
+                raise
+            app.state.store_ready = True
+
+
+async def get_store(request: Request) -> GraphStore:
+    """The process's one store (created in the lifespan).
+
+    ``async`` so that FastAPI calls it on the event loop instead of a worker thread
+    (one thread hop less per request); migrating a store that was down at start-up
+    blocks, so that runs in a thread.
+    """
+    app = request.app
+    if not app.state.store_ready:
+        await anyio.to_thread.run_sync(ensure_migrated, app)
+    return app.state.store
+
+
+async def read_inline(store: GraphStore, read: Callable[..., R], *args: Any) -> R:
+    """Run a short store read: on the event loop for the embedded store, else in a thread.
+
+    An embedded read is one local SQLite query (WAL: readers never wait for
+    writers), cheaper than the two worker-thread hops a sync route costs; a Neo4j
+    read waits on the network, so it goes to a thread. Writes always go to a thread
+    (they wait for fsync).
+    """
+    if isinstance(store, EmbeddedStore):
+        return read(*args)
+    return await anyio.to_thread.run_sync(read, *args)
+
+
+async def get_state(request: Request) -> ServiceState:
+    return request.app.state.service_state
+
+
+Store = Annotated[GraphStore, Depends(get_store)]
+State = Annotated[ServiceState, Depends(get_state)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+class Paging(BaseModel):
+    offset: int
+    limit: int
+
+
+async def paging(
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="跳过的条数 offset")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="每页条数 page size")] = 50,
+) -> Paging:
+    return Paging(offset=offset, limit=limit)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``items`` plus the ``total`` matching the filters."""
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+def audit_note(request: Request, summary: str) -> None:
+    """What a write did, in a few words, for the audit log (the middleware records it)."""
+    request.state.audit = summary

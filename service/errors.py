@@ -1,0 +1,186 @@
+"""One place that maps errors to HTTP responses.
+
+Error bodies always look like ``{"error": {"code", "message", ...details}}``;
+``message`` is Chinese with English in brackets, for the people using the console.
+
+============================  ======
+:class:`NotFoundError`         404
+:class:`ConflictError`         409
+:class:`PreconditionFailedError` 412
+:class:`PayloadTooLargeError`  413
+:class:`PreconditionRequiredError` 428
+:class:`InvalidInputError`     422 (``errors``: field-level messages)
+:class:`StoreUnavailableError` 503 with ``Retry-After``
+:class:`UnauthorizedError`     401 with ``WWW-Authenticate: Bearer``
+:class:`ForbiddenError`        403
+============================  ======
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gongjian.core.errors import (
+    ConflictError,
+    GongjianError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionFailedError,
+    StoreUnavailableError,
+)
+
+__all__ = [
+    "ForbiddenError",
+    "PayloadTooLargeError",
+    "PreconditionRequiredError",
+    "UnauthorizedError",
+    "error_body",
+    "install_error_handlers",
+    "status_of",
+]
+
+log = logging.getLogger("gongjian.service")
+
+
+class UnauthorizedError(GongjianError):
+    """No token, or a token nobody holds."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(GongjianError):
+    """A valid token acting outside its role or scope."""
+
+    code = "forbidden"
+
+
+class PreconditionRequiredError(GongjianError):
+    """A conditional write sent without ``If-Match`` (HTTP 428)."""
+
+    code = "precondition_required"
+
+
+class PayloadTooLargeError(GongjianError):
+    """An upload larger than ``GONGJIAN_MAX_UPLOAD_BYTES``."""
+
+    code = "payload_too_large"
+
+
+_STATUS: list[tuple[type[GongjianError], int]] = [
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (PreconditionFailedError, 412),
+    (PayloadTooLargeError, 413),
+    (PreconditionRequiredError, 428),
+    (InvalidInputError, 422),
+    (StoreUnavailableError, 503),
+    (UnauthorizedError, 401),
+    (ForbiddenError, 403),
+]
+
+
+def status_of(exc: GongjianError) -> int:
+    """The HTTP status of a project error (400 for any other kind)."""
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **_jsonable(details)}}
+
+
+def _project_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GongjianError)
+    status = status_of(exc)
+    headers: dict[str, str] = {}
+    if status == 503:
+        settings = getattr(request.app.state, "settings", None)
+        headers["Retry-After"] = str(getattr(settings, "retry_after_seconds", 5))
+        log.warning("store unavailable: %s", exc.message)
+    elif status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="gongjian"'
+    elif status == 412 and "etag" in exc.details:
+        headers["ETag"] = str(exc.details["etag"])
+    return JSONResponse(
+        error_body(exc.code, exc.message, **exc.details), status_code=status, headers=headers
+    )
+
+
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for e in exc.errors():
+        if e.get("type") == "json_invalid":
+            at = e.get("loc", ("body", 0))[-1]
+            errors.append(
+                {
+                    "field": "(body)",
+                    "in": "body",
+                    "message": f"JSON 格式错误，约第 {at} 个字符处 (malformed JSON near character {at})",
+                }
+            )
+            continue
+        loc = [str(p) for p in e.get("loc", ())]
+        if loc and loc[0] in {"body", "query", "path", "header"}:
+            where, loc = loc[0], loc[1:]
+        else:
+            where = "body"
+        errors.append({"field": ".".join(loc) or where, "in": where, "message": e.get("msg", "")})
+    text = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return JSONResponse(
+        error_body("invalid_input", f"请求数据无效 (invalid request): {text}", errors=errors),
+        status_code=422,
+    )
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    messages = {
+        400: "请求数据无法解析，请发送 UTF-8 编码的 JSON (the request body could not be parsed;"
+        " send UTF-8 JSON)"
+        if exc.detail == "There was an error parsing the body"
+        else f"请求格式错误 (malformed request): {exc.detail}",
+        404: "没有这个地址 (no such path)",
+        405: "不支持这个请求方法 (method not allowed)",
+        413: "请求数据过大 (request body too large)",
+    }
+    message = messages.get(exc.status_code, str(exc.detail))
+    code = "payload_too_large" if exc.status_code == 413 else "http_error"
+    return JSONResponse(
+        error_body(code, message),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        error_body("internal", "服务内部错误，已记录 (internal error, logged)"), status_code=500
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(GongjianError, _project_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,187 @@
+"""Metrics (指标): rates per unit / community / quarter, load fairness, members' points, summary.
+
+Every route is a GET that any signed-in role may call. The definitions of the
+rates (响应率, 办结率, 按期办结率, 满意率) and of load fairness are in
+:mod:`gongjian.service.metrics.service`, whose pure functions do the computing; this
+module reads the store and checks parameters (422 for bad ones, 404 for unknown
+ids). Every rate is ``{numerator, denominator, value}`` with ``value`` null for 0/0.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from gongjian.graph.model import (
+    Activity,
+    Community,
+    Need,
+    PartyMember,
+    Unit,
+    now_utc,
+    parse_quarter,
+)
+from gongjian.graph.store import GraphStore
+from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.metrics.service import (
+    Fairness,
+    GroupRates,
+    MemberPoints,
+    RankBy,
+    Summary,
+    community_rates,
+    fairness,
+    member_points,
+    quarter_rates,
+    rank_groups,
+    summary,
+    unit_loads,
+    unit_rates,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/metrics", tags=["metrics 指标"])
+
+OptionalQuarter = Annotated[
+    str | None, Query(max_length=16, description="季度 e.g. 2026Q4 (默认全部 all)")
+]
+MinCases = Annotated[
+    int, Query(ge=0, le=1_000_000, description="参与排名的最少件数 min cases to be ranked")
+]
+By = Annotated[RankBy, Query(description="排名依据 rate to rank by")]
+
+
+def _quarter(value: str | None) -> str | None:
+    return None if value is None else parse_quarter(value)
+
+
+def _needs(store: GraphStore, quarter: str | None) -> list[Need]:
+    filters: dict[str, Any] = {"quarter": quarter} if quarter is not None else {}
+    return store.list(Need, filters=filters, limit=None)
+
+
+class RankedRates(BaseModel):
+    """Rates of every group; ``rank`` only for groups with ``cases ≥ min_cases``."""
+
+    quarter: str | None
+    min_cases: int
+    by: RankBy
+    ranked: int
+    items: list[GroupRates]
+
+
+def _ranked(
+    quarter: str | None, min_cases: int, by: RankBy, groups: list[GroupRates]
+) -> RankedRates:
+    items = rank_groups(groups, min_cases=min_cases, by=by)
+    return RankedRates(
+        quarter=quarter,
+        min_cases=min_cases,
+        by=by,
+        ranked=sum(1 for g in items if g.ranked),
+        items=items,
+    )
+
+
+@router.get("/units", summary="单位指标与排名 Rates and ranking per unit")
+def metrics_units(
+    user: CurrentUser,
+    store: Store,
+    quarter: OptionalQuarter = None,
+    min_cases: MinCases = 5,
+    by: By = RankBy.resolution_rate,
+) -> RankedRates:
+    """Per unit: cases (needs it claimed or was summoned to), response, resolution, on-time
+    and satisfaction rates; ranked by ``by`` over units with at least ``min_cases`` cases."""
+    q = _quarter(quarter)
+    groups = unit_rates(store.list(Unit, limit=None), _needs(store, q))
+    return _ranked(q, min_cases, by, groups)
+
+
+@router.get("/communities", summary="社区指标与排名 Rates and ranking per community")
+def metrics_communities(
+    user: CurrentUser,
+    store: Store,
+    quarter: OptionalQuarter = None,
+    min_cases: MinCases = 5,
+    by: By = RankBy.resolution_rate,
+) -> RankedRates:
+    """Per community: cases (needs raised in it) and the rates; ranked as for units."""
+    q = _quarter(quarter)
+    groups = community_rates(store.list(Community, limit=None), _needs(store, q))
+    return _ranked(q, min_cases, by, groups)
+
+
+class QuarterRates(BaseModel):
+    """Rates of every quarter that has needs, in time order (not ranked)."""
+
+    items: list[GroupRates]
+
+
+@router.get("/quarters", summary="各季度指标 Rates per quarter")
+def metrics_quarters(user: CurrentUser, store: Store) -> QuarterRates:
+    """Per quarter with needs: cases and the rates, in time order."""
+    return QuarterRates(items=quarter_rates(_needs(store, None)))
+
+
+@router.get("/fairness", summary="负荷均衡 Load fairness of a quarter")
+def metrics_fairness(
+    user: CurrentUser,
+    store: Store,
+    quarter: Annotated[str, Query(max_length=16, description="季度 e.g. 2026Q4")],
+) -> Fairness:
+    """Per unit load (needs' effort + role effort per activity) against capacity; max load
+    ratio, Gini coefficient of load ratios, idle and overloaded units."""
+    q = parse_quarter(quarter)
+    loads = unit_loads(
+        store.list(Unit, limit=None),
+        _needs(store, q),
+        store.list(Activity, filters={"quarter": q}, limit=None),
+        store.assignments(),
+        quarter=q,
+    )
+    return fairness(q, loads)
+
+
+@router.get("/members", summary="在职党员积分 In-service party members' points")
+def metrics_members(
+    user: CurrentUser,
+    store: Store,
+    community_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    unit_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> MemberPoints:
+    """Members (of a community of registration and/or a unit of work) ranked by points, with
+    totals per community and per unit."""
+    filters: dict[str, Any] = {}
+    if community_id is not None:
+        store.get(Community, community_id)
+        filters["community_id"] = community_id
+    if unit_id is not None:
+        store.get(Unit, unit_id)
+        filters["unit_id"] = unit_id
+    return member_points(
+        store.list(PartyMember, filters=filters, limit=None),
+        store.list(Unit, limit=None),
+        store.list(Community, limit=None),
+        limit=limit,
+    )
+
+
+@router.get("/summary", summary="看板总览 Dashboard headline figures")
+def metrics_summary(user: CurrentUser, store: Store, quarter: OptionalQuarter = None) -> Summary:
+    """Overall rates, need coverage, load fairness (with a quarter), overdue whistles."""
+    q = _quarter(quarter)
+    return summary(
+        quarter=q,
+        units=store.list(Unit, limit=None),
+        communities=store.list(Community, limit=None),
+        needs=_needs(store, q),
+        activities=store.list(Activity, filters={"quarter": q} if q else None, limit=None),
+        assignments=store.assignments(),
+        members=store.list(PartyMember, limit=None),
+        now=now_utc(),
+    )

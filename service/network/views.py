@@ -1,0 +1,203 @@
+"""Network queries (共建网络): cooperation networks, coverage, gaps, central units, export.
+
+Every route is a GET that any signed-in role may call. The computations are the
+pure functions of :mod:`gongjian.service.network.service`; this module only reads the
+store and checks parameters (422 for bad ones, 404 for unknown ids).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from gongjian.graph.model import (
+    Activity,
+    Community,
+    Need,
+    Resource,
+    Unit,
+    parse_quarter,
+)
+from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.network.service import (
+    EXACT_BETWEENNESS_NODES,
+    CentralBy,
+    CentralUnit,
+    Coverage,
+    Gaps,
+    LabelledNetwork,
+    centrality,
+    cooperation_edges,
+    cooperation_graph,
+    coverage,
+    find_gaps,
+    graphml_bytes,
+    label_network,
+    node_link_json,
+    rank_central,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/network", tags=["network 共建网络"])
+
+Hops = Annotated[int, Query(ge=1, le=3, description="跳数 hops (1–3)")]
+MaxDistance = Annotated[
+    int, Query(ge=0, le=10, description="最大相邻社区步数 max community adjacency steps")
+]
+_ID = Annotated[str, Query(min_length=1, max_length=64)]
+
+
+def _quarter(value: str | None) -> str | None:
+    return None if value is None else parse_quarter(value)
+
+
+@router.get("/units/{unit_id}", summary="单位的共建网络 A unit's cooperation network")
+def unit_network(unit_id: str, user: CurrentUser, store: Store, hops: Hops = 1) -> LabelledNetwork:
+    """Nodes within ``hops`` of the unit and the cooperation edges among them (type, weight)."""
+    return label_network(store.cooperation_network("Unit", unit_id, hops))
+
+
+@router.get(
+    "/communities/{community_id}", summary="社区的共建网络 A community's cooperation network"
+)
+def community_network(
+    community_id: str, user: CurrentUser, store: Store, hops: Hops = 1
+) -> LabelledNetwork:
+    """Nodes within ``hops`` of the community and the cooperation edges among them."""
+    return label_network(store.cooperation_network("Community", community_id, hops))
+
+
+@router.get("/coverage", summary="社区资源覆盖 Coverage of a community by resource kind")
+def community_coverage(
+    user: CurrentUser,
+    store: Store,
+    community_id: _ID,
+    max_distance: MaxDistance = 2,
+    quarter: Annotated[str | None, Query(max_length=16, description="季度 e.g. 2026Q4")] = None,
+) -> Coverage:
+    """Per resource kind, the units offering it within ``max_distance`` steps (in ``quarter``)."""
+    q = _quarter(quarter)
+    store.get(Community, community_id)
+    return coverage(
+        community_id,
+        store.list(Community, limit=None),
+        store.adjacency(),
+        store.list(Unit, limit=None),
+        store.list(Resource, limit=None),
+        max_distance=max_distance,
+        quarter=q,
+    )
+
+
+@router.get("/gaps", summary="覆盖缺口 Open needs no eligible unit can take")
+def coverage_gaps(
+    user: CurrentUser,
+    store: Store,
+    quarter: Annotated[str, Query(max_length=16, description="季度 e.g. 2026Q4")],
+    max_distance: MaxDistance = 2,
+) -> Gaps:
+    """Open needs of the quarter with no eligible unit within ``max_distance`` (planner's rule).
+
+    ``reason``: ``no_eligible_unit`` (nobody offers the kind that quarter) or
+    ``beyond_distance_limit`` (only units farther away do).
+    """
+    return find_gaps(store.snapshot(parse_quarter(quarter)), max_distance=max_distance)
+
+
+class CentralUnits(BaseModel):
+    by: CentralBy
+    graph: str = Field(description="所用的图 which graph the figures are computed on")
+    nodes: int
+    edges: int
+    betweenness_exact: bool = Field(
+        description="介数是否精确计算 (false: estimated from a fixed sample of source nodes)"
+    )
+    units: list[CentralUnit]
+
+
+_CENTRAL_GRAPH = (
+    "单位–单位、单位–社区合作图（驻在、结对、服务、合作边合并，权重相加）；"
+    "介数按跳数计算 (undirected unit–unit / unit–community cooperation graph: LOCATED_IN,"
+    " PAIRED_WITH, SERVED and COOPERATED_WITH edges merged with summed weights; betweenness"
+    " over hop counts, communities included as intermediaries)"
+)
+
+
+@router.get("/central", summary="核心单位 Most central units (degree, betweenness)")
+def central_units(
+    user: CurrentUser,
+    store: Store,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+    by: CentralBy = CentralBy.degree,
+) -> CentralUnits:
+    """Units ranked by weighted degree or betweenness centrality of the cooperation graph.
+
+    The graph is undirected; its nodes are every unit and community, its edges
+    the derived cooperation edges (``LOCATED_IN``, ``PAIRED_WITH``, ``SERVED``,
+    ``COOPERATED_WITH``; see :mod:`gongjian.service.network.service`) merged per pair of
+    nodes with their weights summed. Weighted degree is the sum of a unit's edge
+    weights; betweenness is networkx's normalised betweenness over hop counts
+    (estimated from a fixed sample of source nodes on graphs of more than
+    1,000 nodes: ``betweenness_exact`` says which).
+    """
+    units = store.list(Unit, limit=None)
+    edges = cooperation_edges(
+        units,
+        store.pairings(),
+        store.list(Need, limit=None),
+        store.list(Activity, limit=None),
+        store.assignments(),
+    )
+    g = cooperation_graph(units, store.list(Community, limit=None), edges)
+    ranked = rank_central(centrality(g), by=by, limit=limit)
+    return CentralUnits(
+        by=by,
+        graph=_CENTRAL_GRAPH,
+        nodes=g.number_of_nodes(),
+        edges=g.number_of_edges(),
+        betweenness_exact=g.number_of_nodes() <= EXACT_BETWEENNESS_NODES,
+        units=ranked,
+    )
+
+
+class ExportFormat(StrEnum):
+    graphml = "graphml"
+    json = "json"
+
+
+@router.get(
+    "/export",
+    summary="导出整个图 Export the whole graph (GraphML or node-link JSON)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/graphml+xml": {}, "application/json": {}},
+            "description": "整个图 the whole graph",
+        }
+    },
+)
+def export_graph(
+    user: CurrentUser, store: Store, format: ExportFormat = ExportFormat.graphml
+) -> Response:
+    """The whole graph (``store.to_networkx()``) as a download.
+
+    GraphML (networkx; lists and other non-scalar attributes as JSON text,
+    ``None`` left out) or networkx node-link JSON (``nodes`` with the node key
+    under ``key``, ``edges``; read back with ``nx.node_link_graph(data,
+    name="key", key="edge_key")``). Node keys are ``"<label>:<id>"``; UTF-8,
+    Chinese kept.
+    """
+    g = store.to_networkx()
+    if format == ExportFormat.graphml:
+        body, media, ext = graphml_bytes(g), "application/graphml+xml; charset=utf-8", "graphml"
+    else:
+        body, media, ext = node_link_json(g), "application/json; charset=utf-8", "json"
+    return Response(
+        content=body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="gongjian-network.{ext}"'},
+    )

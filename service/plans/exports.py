@@ -1,0 +1,493 @@
+"""A plan as the committee takes it away: Excel, CSV and an iCalendar file.
+
+* **xlsx** (openpyxl): sheets 概况 (summary: status, objective, bound, gap, the
+  objective's parts, conflicts), 按单位 (decisions by unit, with each unit's load),
+  按活动 (each activity role and the units placed in it), 未满足需求 (unmet needs
+  with their reasons in Chinese).
+* **csv**: one row per item — decisions and unmet needs — UTF-8 with a BOM so
+  that Excel shows the Chinese.
+* **ics** (RFC 5545): one all-day ``VEVENT`` per activity that got units
+  (``DTSTART;VALUE=DATE``), ``UID`` per activity so a re-plan updates the same
+  calendar entry; CRLF line ends, escaped text, lines folded at 75 octets.
+
+The functions are pure (plan + problem in, bytes out) and shared by
+``GET /plans/{id}/export``, ``gongjian plan export`` and ``gongjian demo``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import quote
+
+from gongjian.core.errors import InvalidInputError
+from gongjian.matching.explain import _PART_ZH, _REASON_ZH
+from gongjian.matching.problem import JOINT_TYPES, Activity, Need, Plan, Problem, Role, item_key
+from gongjian.service.plans.service import kind_zh
+
+__all__ = [
+    "FORMATS",
+    "Export",
+    "PlanDocument",
+    "content_disposition",
+    "export_plan",
+    "ics_escape",
+    "ics_fold",
+    "plan_csv",
+    "plan_ics",
+    "plan_xlsx",
+]
+
+ExportFormat = Literal["xlsx", "csv", "ics"]
+FORMATS: dict[str, str] = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "ics": "text/calendar; charset=utf-8",
+}
+_STATUS_ZH = {"optimal": "最优", "feasible": "可行", "infeasible": "不可行", "unknown": "未知"}
+
+
+@dataclass
+class PlanDocument:
+    """A plan with what an export needs around it."""
+
+    plan: Plan
+    problem: Problem | None
+    job_id: str
+    quarter: str
+    community_names: dict[str, str] = field(default_factory=dict)
+    job_status: str = "done"
+    stamp: datetime | None = None  # when the plan was made (DTSTAMP); default now
+
+    # -- lookups ------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        prob = self.problem
+        self.units = {u.id: u for u in prob.units} if prob else {}
+        self.needs: dict[str, Need] = {n.id: n for n in prob.needs} if prob else {}
+        self.activities: dict[str, Activity] = {a.id: a for a in prob.activities} if prob else {}
+        self.roles: dict[str, tuple[Activity, Role]] = (
+            {item_key(a.id, r.id): (a, r) for a in prob.activities for r in a.roles} if prob else {}
+        )
+
+    def unit_name(self, unit_id: str, fallback: str = "") -> str:
+        u = self.units.get(unit_id)
+        return (u.name if u else "") or fallback or unit_id
+
+    def community(self, community_id: str) -> str:
+        name = self.community_names.get(community_id)
+        return f"{name} ({community_id})" if name else community_id
+
+    @property
+    def base_name(self) -> str:
+        return f"{self.quarter}-{self.job_id}"
+
+
+@dataclass
+class Export:
+    content: bytes
+    media_type: str
+    filename: str  # Chinese
+    ascii_filename: str
+
+
+def content_disposition(filename: str, ascii_filename: str) -> str:
+    """``attachment`` with an ASCII ``filename`` and the real one as ``filename*`` (RFC 6266)."""
+    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def export_plan(doc: PlanDocument, fmt: str) -> Export:
+    """The plan in ``fmt`` (xlsx, csv or ics); :class:`InvalidInputError` for another format."""
+    makers = {"xlsx": plan_xlsx, "csv": plan_csv, "ics": plan_ics}
+    if fmt not in makers:
+        raise InvalidInputError(
+            f"未知导出格式 '{fmt}' (unknown format); 可选: xlsx, csv, ics",
+            [{"field": "format", "message": "must be xlsx, csv or ics"}],
+        )
+    return Export(
+        content=makers[fmt](doc),
+        media_type=FORMATS[fmt],
+        filename=f"共建计划-{doc.base_name}.{fmt}",
+        ascii_filename=f"gongjian-plan-{doc.base_name}.{fmt}",
+    )
+
+
+# --------------------------------------------------------------------------- rows
+def _parts_text(parts: dict[str, int]) -> str:
+    return "，".join(f"{_PART_ZH.get(k, k)} {v:+d}" for k, v in parts.items())
+
+
+def _item_row(doc: PlanDocument, item: str) -> dict[str, Any]:
+    """Title, kind, community and date of an item, as far as the problem knows them."""
+    if item in doc.needs:
+        n = doc.needs[item]
+        return {
+            "type": "需求",
+            "title": n.name or n.id,
+            "kind": kind_zh(n.kind),
+            "community": doc.community(n.community) if n.community else "",
+            "date": "",
+            "priority": n.priority,
+        }
+    if item in doc.roles:
+        a, r = doc.roles[item]
+        return {
+            "type": "活动角色",
+            "title": f"{a.name or a.id} · {r.id}",
+            "kind": kind_zh(r.kind),
+            "community": doc.community(a.community),
+            "date": a.date.isoformat(),
+            "priority": "",
+        }
+    kind = "活动角色" if "/" in item else "需求"
+    return {"type": kind, "title": item, "kind": "", "community": "", "date": "", "priority": ""}
+
+
+DECISION_HEADER = [
+    "单位编号",
+    "单位名称",
+    "类型",
+    "条目编号",
+    "名称",
+    "类别",
+    "社区",
+    "日期",
+    "工作量",
+    "匹配分",
+    "匹配明细",
+    "固定",
+    "单位负荷",
+    "单位容量",
+]
+
+
+def _decision_rows(doc: PlanDocument) -> list[list[Any]]:
+    loads = {ld.unit: ld for ld in doc.plan.loads}
+    rows = []
+    for a in sorted(doc.plan.assignments, key=lambda a: (a.unit, a.type, a.item)):
+        info = _item_row(doc, a.item)
+        ld = loads.get(a.unit)
+        rows.append(
+            [
+                a.unit,
+                doc.unit_name(a.unit, a.unit_name),
+                info["type"],
+                a.item,
+                info["title"],
+                info["kind"],
+                info["community"],
+                info["date"],
+                a.effort,
+                a.score,
+                _parts_text(a.parts),
+                "是" if a.pinned else "",
+                ld.load if ld else "",
+                ld.capacity if ld else "",
+            ]
+        )
+    return rows
+
+
+ACTIVITY_HEADER = [
+    "活动编号",
+    "活动名称",
+    "五联类型",
+    "社区",
+    "日期",
+    "角色",
+    "角色类别",
+    "需要单位数",
+    "已安排数",
+    "安排单位",
+    "缺口",
+]
+
+
+def _activity_rows(doc: PlanDocument) -> list[list[Any]]:
+    placed: dict[str, list[str]] = defaultdict(list)
+    for a in doc.plan.assignments:
+        if a.type == "role":
+            placed[a.item].append(f"{doc.unit_name(a.unit, a.unit_name)} ({a.unit})")
+    rows = []
+    for act in sorted(doc.activities.values(), key=lambda a: (a.date, a.id)):
+        for r in act.roles:
+            units = sorted(placed.get(item_key(act.id, r.id), []))
+            rows.append(
+                [
+                    act.id,
+                    act.name,
+                    JOINT_TYPES.get(act.joint_type, act.joint_type),
+                    doc.community(act.community),
+                    act.date.isoformat(),
+                    r.id,
+                    kind_zh(r.kind),
+                    r.count,
+                    len(units),
+                    "、".join(units),
+                    max(0, r.count - len(units)),
+                ]
+            )
+    return rows
+
+
+UNMET_HEADER = ["需求编号", "名称", "类别", "社区", "优先级", "原因代码", "原因", "说明"]
+
+
+def _unmet_rows(doc: PlanDocument) -> list[list[Any]]:
+    rows = []
+    for u in doc.plan.unmet:
+        info = _item_row(doc, u.item)
+        rows.append(
+            [
+                u.item,
+                info["title"],
+                info["kind"],
+                info["community"],
+                info["priority"],
+                u.reason,
+                _REASON_ZH.get(u.reason, u.reason),
+                u.detail,
+            ]
+        )
+    return rows
+
+
+def _summary_rows(doc: PlanDocument) -> list[list[Any]]:
+    p = doc.plan
+    gap = f"{100 * p.gap:.3f}%" if p.gap is not None else ""
+    rows: list[list[Any]] = [
+        ["计划编号 plan id", doc.job_id],
+        ["季度 quarter", doc.quarter],
+        ["任务状态 job status", doc.job_status],
+        ["求解状态 status", f"{_STATUS_ZH.get(p.status, p.status)} ({p.status})"],
+        ["目标值 objective", p.objective],
+        ["上界 bound", p.bound],
+        ["差距 gap", gap],
+        ["用时（秒）seconds", p.seconds],
+        ["引擎 engine", p.engine],
+        ["随机种子 seed", p.seed],
+    ]
+    if p.objective_parts is not None:
+        op = p.objective_parts
+        rows += [
+            ["匹配度 fit", op.fit],
+            ["需求覆盖 coverage", op.coverage],
+            ["均衡扣分 fairness", -op.fairness],
+            ["五联覆盖 joint coverage", op.joint_coverage],
+            ["变动扣分 changes", -op.changes],
+        ]
+    n_roles = sum(1 for a in p.assignments if a.type == "role")
+    rows += [
+        ["分配项数 decisions", len(p.assignments)],
+        ["活动角色分配 role decisions", n_roles],
+        ["需求分配（接单）need decisions", len(p.assignments) - n_roles],
+        ["未满足需求 unmet needs", len(p.unmet)],
+    ]
+    if p.roles_short:
+        rows.append(["人数不足的角色 roles below count", "、".join(p.roles_short)])
+    for c in p.conflicts:
+        rows.append([f"冲突 conflict [{c.code}]", f"{c.message_zh} / {c.message_en}"])
+    return rows
+
+
+# --------------------------------------------------------------------------- xlsx
+def plan_xlsx(doc: PlanDocument) -> bytes:
+    """The plan as an Excel workbook (sheets 概况, 按单位, 按活动, 未满足需求)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    head_font = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+
+    def sheet(title: str, header: list[str] | None, rows: list[list[Any]], first: bool = False):
+        ws = wb.active if first else wb.create_sheet()
+        assert ws is not None
+        ws.title = title
+        if header:
+            ws.append(header)
+            for cell in ws[1]:
+                cell.font = head_font
+                cell.fill = head_fill
+            ws.freeze_panes = "A2"
+        for row in rows:
+            ws.append(row)
+        widths: dict[int, int] = defaultdict(int)
+        for row in ([header] if header else []) + rows:
+            for i, v in enumerate(row, start=1):
+                text = "" if v is None else str(v)
+                # CJK characters are about two columns wide
+                w = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+                widths[i] = max(widths[i], min(60, w))
+        for i, w in widths.items():
+            ws.column_dimensions[get_column_letter(i)].width = max(8, w + 2)
+        return ws
+
+    ws = sheet("概况", None, _summary_rows(doc), first=True)
+    for cell in ws["A"]:
+        cell.font = head_font
+        cell.alignment = Alignment(vertical="top")
+    sheet("按单位", DECISION_HEADER, _decision_rows(doc))
+    sheet("按活动", ACTIVITY_HEADER, _activity_rows(doc))
+    sheet("未满足需求", UNMET_HEADER, _unmet_rows(doc))
+    wb.properties.title = f"共建计划 {doc.base_name}"
+    wb.properties.creator = "gongjian"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- csv
+CSV_HEADER = [
+    "类型",
+    "条目编号",
+    "名称",
+    "类别",
+    "社区",
+    "日期",
+    "单位编号",
+    "单位名称",
+    "工作量",
+    "匹配分",
+    "匹配明细",
+    "固定",
+    "未满足原因",
+]
+
+
+def plan_csv(doc: PlanDocument) -> bytes:
+    """Every item of the plan, decisions then unmet needs; UTF-8 with BOM, CRLF rows."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CSV_HEADER)
+    for a in sorted(doc.plan.assignments, key=lambda a: (a.type, a.item, a.unit)):
+        info = _item_row(doc, a.item)
+        w.writerow(
+            [
+                info["type"],
+                a.item,
+                info["title"],
+                info["kind"],
+                info["community"],
+                info["date"],
+                a.unit,
+                doc.unit_name(a.unit, a.unit_name),
+                a.effort,
+                a.score,
+                _parts_text(a.parts),
+                "是" if a.pinned else "",
+                "",
+            ]
+        )
+    for u in doc.plan.unmet:
+        info = _item_row(doc, u.item)
+        reason = f"{_REASON_ZH.get(u.reason, u.reason)} ({u.reason}) {u.detail}".strip()
+        w.writerow(
+            [
+                info["type"],
+                u.item,
+                info["title"],
+                info["kind"],
+                info["community"],
+                info["date"],
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                reason,
+            ]
+        )
+    return buf.getvalue().encode("utf-8-sig")
+
+
+# --------------------------------------------------------------------------- ics
+def ics_escape(text: str) -> str:
+    r"""Escape a TEXT value (RFC 5545 3.3.11): ``\ ; ,`` and newlines.
+
+    >>> ics_escape("a,b;c\\d\ne")
+    'a\\,b\\;c\\\\d\\ne'
+    """
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def ics_fold(line: str) -> bytes:
+    """One content line, folded so no physical line exceeds 75 octets (never inside a
+    UTF-8 character), each ending in CRLF.
+
+    >>> [len(x) for x in ics_fold("X:" + "a" * 200).split(b"\\r\\n")]
+    [75, 75, 54, 0]
+    """
+    out: list[bytes] = []
+    cur = bytearray()
+    for ch in line:
+        b = ch.encode("utf-8")
+        if len(cur) + len(b) > 75:
+            out.append(bytes(cur))
+            cur = bytearray(b" ")
+        cur += b
+    out.append(bytes(cur))
+    return b"".join(x + b"\r\n" for x in out)
+
+
+def _stamp(moment: datetime | None) -> str:
+    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _ics_date(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def plan_ics(doc: PlanDocument) -> bytes:
+    """The activities that got units as an iCalendar (one all-day VEVENT each)."""
+    units_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for a in doc.plan.assignments:
+        if a.type == "role" and a.item in doc.roles:
+            act, role = doc.roles[a.item]
+            units_of[act.id].append((doc.unit_name(a.unit, a.unit_name), f"{kind_zh(role.kind)}"))
+    stamp = _stamp(doc.stamp)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//gongjian//共建计划//ZH",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{ics_escape(f'共建计划 {doc.quarter}')}",
+    ]
+    for act in sorted(doc.activities.values(), key=lambda a: (a.date, a.id)):
+        if act.id not in units_of:
+            continue
+        joint = JOINT_TYPES.get(act.joint_type, act.joint_type)
+        who = "、".join(f"{name}（{kind}）" for name, kind in sorted(units_of[act.id]))
+        description = (
+            f"五联类型：{joint}\n社区：{doc.community(act.community)}\n参加单位：{who}\n"
+            f"计划：{doc.job_id}（{doc.quarter}）"
+        )
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:activity-{act.id}@gongjian",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{_ics_date(act.date)}",
+            f"DTEND;VALUE=DATE:{_ics_date(act.date + timedelta(days=1))}",
+            f"SUMMARY:{ics_escape(act.name or act.id)}",
+            f"LOCATION:{ics_escape(doc.community(act.community))}",
+            f"CATEGORIES:{ics_escape(joint)}",
+            f"DESCRIPTION:{ics_escape(description)}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return b"".join(ics_fold(line) for line in lines)

@@ -1,0 +1,578 @@
+"""Plan jobs: one at a time, each solve in a child process.
+
+The solver is CPU-bound, holds the GIL in its Python parts and cannot be
+interrupted, and the machine has two cores. So the service runs **one job at a
+time** (the rest wait in a queue) and each solve runs in a **child process**
+(``python -m gongjian.service.plans.jobs``): the API stays responsive, and ``DELETE
+/plans/{id}`` stops a solve by terminating the child.
+
+Protocol with the child (:class:`SolverProcess`)
+    stdin: one JSON header line ``{"time_limit", "seed", "workers", "length"}``
+    followed by ``length`` bytes of the packed input (the quarter's snapshot and
+    the request's options, :class:`~gongjian.service.plans.service.PlanInput`); the
+    parent then keeps stdin open. stdout: ``{"type": "problem", "length", …}``
+    followed by the packed compiled problem (compiling is slow for a district, so
+    it happens here, not in the request), then one JSON line per finished stage
+    ``{"type": "stage", "stage", "final", "plan"}``
+    (:func:`gongjian.service.plans.service.solve_in_stages`).
+
+The child dies with the server
+    * it asks the kernel for ``SIGKILL`` when its parent dies
+      (``prctl(PR_SET_PDEATHSIG)``, Linux), and checks it still has the parent it
+      was started by;
+    * a thread blocks on stdin: EOF (the parent closed it, or died) ends the child;
+    * it also polls its parent pid, for systems without ``prctl``.
+
+Several worker processes
+    ``docker-compose.yml`` runs one. With ``gongjian serve --workers N`` each
+    worker has its own queue, but a file lock beside the state file
+    (``<state db>.solver.lock``) still lets only one solve run at a time, a
+    cancel reaching another worker is seen by the owner within half a second
+    (it watches the job's status in the state file and kills its child), and a
+    worker starting up leaves the jobs of live workers alone (each job records
+    its owner process, :func:`~gongjian.service.state.process_tag`).
+
+Job states (see :class:`~gongjian.service.state.JobStatus`)
+    queued → running → done | failed | cancelled; a job still queued or running
+    when the service stops becomes ``interrupted`` (here on a clean shutdown; by
+    :meth:`ServiceState.interrupt_unfinished` at the next start after a crash), so
+    a job killed with the server is never shown as done. ``cancel`` on a queued
+    job drops it; on a running one it kills the child and keeps the best plan of a
+    finished stage. A finished job cannot be cancelled (409).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from gongjian.core.errors import ConflictError, GongjianError
+from gongjian.matching.problem import Plan
+from gongjian.service.state import Job, JobStatus, ServiceState, process_tag
+
+try:  # one solve at a time across worker processes (POSIX)
+    import fcntl
+except ImportError:  # pragma: no cover - not on Linux
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["CompiledMessage", "JobManager", "SolverError", "SolverProcess", "StageMessage"]
+
+log = logging.getLogger("gongjian.service.plans.jobs")
+
+#: solver threads of one job (the machine has two cores; the API gets the GIL-free rest)
+WORKERS = 2
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class SolverError(GongjianError):
+    """The solver's child process failed; the message ends with the tail of its stderr."""
+
+    code = "solver_failed"
+
+
+@dataclass
+class CompiledMessage:
+    """The child compiled the problem: here it is, packed, with its size."""
+
+    problem: bytes
+    units: int
+    needs: int
+    activities: int
+    elapsed: float
+
+
+@dataclass
+class StageMessage:
+    """A stage the child finished: its name, whether it is the last, its (best) plan."""
+
+    stage: str
+    final: bool
+    plan: Plan
+    elapsed: float
+
+
+class SolverProcess:
+    """Compile and solve in a child process; iterate :meth:`messages` for the results.
+
+    Parameters
+    ----------
+    plan_input : bytes
+        What to solve, as :func:`gongjian.service.plans.service.pack_input` made it.
+    time_limit, seed, workers
+        Passed to :func:`gongjian.service.plans.service.solve_in_stages`.
+    """
+
+    def __init__(
+        self, plan_input: bytes, *, time_limit: float, seed: int, workers: int = WORKERS
+    ) -> None:
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gongjian.service.plans.jobs", "--parent", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            close_fds=True,
+        )
+        assert self.proc.stdin is not None
+        header = {
+            "time_limit": time_limit,
+            "seed": seed,
+            "workers": workers,
+            "length": len(plan_input),
+        }
+        try:
+            self.proc.stdin.write(json.dumps(header).encode() + b"\n" + plan_input)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the child died at once: stages() reports it
+        # stdin stays open: its EOF tells the child that we are gone
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def messages(self) -> Iterator[CompiledMessage | StageMessage]:
+        """The compiled problem, then each stage's plan, as they arrive.
+
+        Raises :class:`SolverError` when the child ends without a final stage
+        (it failed, or was killed).
+        """
+        out = self.proc.stdout
+        assert out is not None
+        final = False
+        for line in out:
+            msg = json.loads(line)
+            elapsed = time.monotonic() - self.started
+            if msg["type"] == "problem":
+                blob = out.read(int(msg["length"]))
+                yield CompiledMessage(
+                    problem=blob,
+                    units=msg["units"],
+                    needs=msg["needs"],
+                    activities=msg["activities"],
+                    elapsed=elapsed,
+                )
+            else:
+                final = bool(msg["final"])
+                yield StageMessage(
+                    stage=msg["stage"],
+                    final=final,
+                    plan=Plan.model_validate(msg["plan"]),
+                    elapsed=elapsed,
+                )
+        code = self.wait()
+        if not final and code is not None:
+            raise SolverError(self.error_text(code))
+
+    def wait(self) -> int | None:
+        """Close our end of stdin and wait for the child; its exit code."""
+        self._close_stdin()
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.proc.returncode
+
+    def error_text(self, code: int) -> str:
+        self._stderr.seek(0)
+        tail = self._stderr.read()[-2000:].decode("utf-8", "replace").strip()
+        if code < 0:
+            what = f"求解进程被信号 {-code} 终止 (solver process killed by signal {-code})"
+        else:
+            what = f"求解进程异常退出 {code} (solver process exited with {code})"
+        return f"{what}: {tail.splitlines()[-1]}" if tail else what
+
+    def kill(self) -> None:
+        """Stop the child now (it cannot be interrupted any other way)."""
+        self._close_stdin()
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(10)
+
+    def close(self) -> None:
+        self.kill()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._stderr.close()
+
+    def _close_stdin(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+
+    def __enter__(self) -> SolverProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class _Run:
+    """The job this process is running (or waiting to run: the solver lock is taken)."""
+
+    job_id: str
+    proc: SolverProcess | None = None
+    cancelled: bool = False
+
+
+class JobManager:
+    """Runs plan jobs of the service one at a time in a background thread.
+
+    ``enqueue`` records a job in ``state`` (with its packed input) and queues it;
+    ``cancel`` stops it; ``shutdown`` kills a running solve and marks what was
+    left queued or running as interrupted.
+    """
+
+    def __init__(self, state: ServiceState, *, workers: int = WORKERS) -> None:
+        self.state = state
+        self.workers = workers
+        #: recorded on the jobs this process runs
+        self.owner = process_tag()
+        self._lock_fd = os.open(f"{state.path}.solver.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._cv = threading.Condition()
+        self._queue: deque[str] = deque()
+        self._running: _Run | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="gongjian-plan-jobs", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------ API
+    def enqueue(
+        self,
+        job_id: str,
+        quarter: str,
+        request: dict[str, Any],
+        created_by: str | None,
+        plan_input: bytes,
+    ) -> Job:
+        """Record a job owned by this process for ``plan_input`` (packed) and queue it."""
+        job = self.state.create_job(
+            job_id, quarter, request, created_by, plan_input=plan_input, owner=self.owner
+        )
+        self.submit(job_id)
+        return job
+
+    def submit(self, job_id: str) -> None:
+        """Queue a recorded job."""
+        with self._cv:
+            if self._stopping:
+                raise RuntimeError("job manager is shut down")
+            self._queue.append(job_id)
+            self._cv.notify_all()
+
+    def queued_count(self) -> int:
+        with self._cv:
+            return len(self._queue)
+
+    def queue_position(self, job_id: str) -> int | None:
+        """0 for the running job, 1… for queued ones, None otherwise."""
+        with self._cv:
+            if self._running is not None and self._running.job_id == job_id:
+                return 0
+            try:
+                return self._queue.index(job_id) + 1
+            except ValueError:
+                return None
+
+    def cancel(self, job_id: str) -> Job:
+        """Stop a queued or running job (status ``cancelled``); 409 when it has finished."""
+        proc: SolverProcess | None = None
+        with self._cv:
+            job = self.state.get_job(job_id)
+            if job.status == JobStatus.queued and job_id in self._queue:
+                self._queue.remove(job_id)
+                self._finish(job_id, JobStatus.cancelled, None, (JobStatus.queued,))
+            elif (
+                job.status == JobStatus.running
+                and self._running is not None
+                and self._running.job_id == job_id
+            ):
+                run = self._running
+                run.cancelled = True
+                proc = run.proc
+                self._finish(job_id, JobStatus.cancelled, None, (JobStatus.running,))
+            elif job.status.finished:
+                raise ConflictError(
+                    f"计划 {job_id} 已结束（{job.status.label_zh}），无法取消 (the job has"
+                    " finished and cannot be cancelled)",
+                    status=job.status.value,
+                )
+            else:  # queued or running in the state file, but not here: an orphan
+                self._finish(
+                    job_id,
+                    JobStatus.cancelled,
+                    None,
+                    (JobStatus.queued, JobStatus.running),
+                )
+        if proc is not None:
+            proc.kill()
+        return self.state.get_job(job_id)
+
+    def shutdown(self, timeout: float = 15.0) -> None:
+        """Kill the running solve; queued and running jobs become interrupted."""
+        with self._cv:
+            self._stopping = True
+            run = self._running
+            queued = list(self._queue)
+            self._queue.clear()
+            self._cv.notify_all()
+        if run is not None and run.proc is not None:
+            run.proc.kill()
+        self._thread.join(timeout)
+        reason = "服务停止，计划未完成 (the service stopped before the job finished)"
+        for job_id in queued:
+            self._finish(job_id, JobStatus.interrupted, reason, (JobStatus.queued,))
+        if run is not None:  # running, or queued while waiting for the solver lock
+            self._finish(
+                run.job_id, JobStatus.interrupted, reason, (JobStatus.queued, JobStatus.running)
+            )
+        with contextlib.suppress(OSError):
+            os.close(self._lock_fd)
+
+    # ------------------------------------------------------------------ worker
+    def _finish(
+        self,
+        job_id: str,
+        status: JobStatus,
+        error: str | None,
+        only_if: tuple[JobStatus, ...],
+    ) -> bool:
+        return self.state.update_job(
+            job_id,
+            only_if=only_if,
+            status=status,
+            finished_at=_now(),
+            error=error,
+            plan_input=None,
+        )
+
+    def _solver_slot(self, job_id: str) -> bool:
+        """Wait for the machine-wide solver lock; False if the job stopped waiting meanwhile."""
+        if fcntl is None:
+            return True
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                pass
+            if self._stopping or self.state.job_status(job_id) != JobStatus.queued:
+                return False
+            time.sleep(0.2)
+
+    def _release_slot(self) -> None:
+        if fcntl is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cv:
+                while not self._queue and not self._stopping:
+                    self._cv.wait()
+                if self._stopping:
+                    return
+                run = _Run(self._queue.popleft())
+                self._running = run
+            try:
+                if self._solver_slot(run.job_id):
+                    try:
+                        self._run(run)
+                    finally:
+                        self._release_slot()
+            except Exception:
+                log.exception("plan job %s: bookkeeping failed", run.job_id)
+            finally:
+                with self._cv:
+                    self._running = None
+                if run.proc is not None:
+                    run.proc.close()
+
+    def _run(self, run: _Run) -> None:
+        with self._cv:
+            started = self.state.update_job(
+                run.job_id,
+                only_if=(JobStatus.queued,),
+                status=JobStatus.running,
+                started_at=_now(),
+                progress={"stage": "starting", "elapsed": 0.0},
+            )
+        if not started:  # cancelled while waiting
+            return
+        try:
+            self._execute(run)
+        except Exception as exc:
+            with self._cv:
+                stopped = run.cancelled or self._stopping
+                if not stopped:
+                    self._finish(
+                        run.job_id,
+                        JobStatus.failed,
+                        f"求解失败 (solve failed): {exc}"[:2000],
+                        (JobStatus.running,),
+                    )
+            if not stopped:
+                log.exception("plan job %s failed", run.job_id)
+
+    def _watch(self, run: _Run, proc: SolverProcess, finished: threading.Event) -> None:
+        """Kill the child when the job stops running in the state file (cancelled elsewhere)."""
+        while not finished.wait(0.5):
+            try:
+                status = self.state.job_status(run.job_id)
+            except Exception:
+                continue
+            if status != JobStatus.running:
+                with self._cv:
+                    run.cancelled = True
+                proc.kill()
+                return
+
+    def _execute(self, run: _Run) -> None:
+        job = self.state.get_job(run.job_id)
+        plan_input = self.state.job_input(run.job_id)
+        if plan_input is None:
+            raise SolverError("任务没有保存求解输入 (no input stored with the job)")
+        proc = SolverProcess(
+            plan_input,
+            time_limit=float(job.request.get("time_limit", 10.0)),
+            seed=int(job.request.get("seed", 1)),
+            workers=self.workers,
+        )
+        with self._cv:
+            run.proc = proc
+            if run.cancelled or self._stopping:
+                proc.kill()
+                return
+        from gongjian.service.plans.service import stage_progress
+
+        finished = threading.Event()
+        threading.Thread(
+            target=self._watch, args=(run, proc, finished), name="gongjian-plan-watch", daemon=True
+        ).start()
+        try:
+            final = False
+            for msg in proc.messages():
+                if isinstance(msg, CompiledMessage):
+                    self.state.set_job_problem(run.job_id, msg.problem)
+                    self.state.update_job(
+                        run.job_id,
+                        only_if=(JobStatus.running,),
+                        progress=stage_progress("compiled", None, msg.elapsed),
+                    )
+                    continue
+                with self._cv:
+                    if run.cancelled or self._stopping:
+                        return
+                    # a stage's plan and its progress, in one write
+                    self.state.update_job(
+                        run.job_id,
+                        only_if=(JobStatus.running,),
+                        plan=msg.plan.model_dump(mode="json"),
+                        progress=stage_progress(msg.stage, msg.plan, msg.elapsed),
+                    )
+                    final = msg.final
+            with self._cv:
+                if run.cancelled or self._stopping:
+                    return
+                if not final:
+                    raise SolverError("求解进程没有给出结果 (the solver gave no result)")
+                self._finish(run.job_id, JobStatus.done, None, (JobStatus.running,))
+        finally:
+            finished.set()
+
+
+# --------------------------------------------------------------------------- the child
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL when the parent dies (Linux), and leave if it already has."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(3)
+
+    def watch_parent() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+
+
+def _watch_stdin(stdin: IO[bytes]) -> None:
+    """EOF on stdin: the parent closed it or died; stop at once."""
+    with contextlib.suppress(Exception):
+        while stdin.read(65536):
+            pass
+    os._exit(4)
+
+
+def _child_main(argv: list[str]) -> None:
+    parent = int(argv[argv.index("--parent") + 1]) if "--parent" in argv else os.getppid()
+    _die_with_parent(parent)
+    # stdout carries the protocol only: whatever a library prints goes to stderr
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    stdin = sys.stdin.buffer
+    header: dict[str, Any] = json.loads(stdin.readline())
+    blob = stdin.read(int(header["length"]))
+    threading.Thread(target=_watch_stdin, args=(stdin,), daemon=True).start()
+
+    from gongjian.service.plans.service import pack_problem, solve_in_stages, unpack_input
+
+    problem = unpack_input(blob).compile()
+    packed = pack_problem(problem)
+    head = {
+        "type": "problem",
+        "length": len(packed),
+        "units": len(problem.units),
+        "needs": len(problem.needs),
+        "activities": len(problem.activities),
+    }
+    out.write(json.dumps(head).encode() + b"\n" + packed)
+    out.flush()
+    for stage in solve_in_stages(
+        problem,
+        time_limit=float(header["time_limit"]),
+        seed=int(header["seed"]),
+        workers=int(header.get("workers", WORKERS)),
+    ):
+        line = json.dumps(
+            {
+                "type": "stage",
+                "stage": stage.name,
+                "final": stage.final,
+                "plan": stage.plan.model_dump(mode="json"),
+            },
+            ensure_ascii=False,
+        )
+        out.write(line.encode("utf-8") + b"\n")
+        out.flush()
+    out.close()
+    os._exit(0)  # skip interpreter finalisation: nothing is left to clean up
+
+
+if __name__ == "__main__":
+    _child_main(sys.argv[1:])

@@ -1,0 +1,565 @@
+"""Planning as a service: build a quarter's problem, solve it in stages, explain, publish.
+
+The functions here are shared by the API (:mod:`gongjian.service.plans.views`,
+:mod:`gongjian.service.plans.jobs`) and the CLI (``gongjian plan run|export``), so both
+give the same plan for the same request.
+
+* :func:`prepare` — the store's snapshot of the quarter with the request's
+  weights, distance limit, pins and forbids (checked item by item: 422 with
+  field-level messages) and the decisions of a previous plan (re-planning: the
+  stability weight keeps changes few); :meth:`PlanInput.compile` turns it into a
+  :class:`~gongjian.matching.Problem` (in the solver's child process).
+* :func:`solve_in_stages` — a quick first solve (``min(1 s, 10 % of the limit)``)
+  whose plan is shown while the full solve runs; the full solve gets the rest of
+  the limit and the better of the two plans is kept (with the lower of the two
+  proven bounds). Both stages are deterministic: same problem, limit and seed give
+  the same plan.
+* :func:`explain` — the Chinese account and per-decision fit parts.
+* :func:`publish_job` — activity role decisions become ``ASSIGNED`` relationships,
+  need decisions become claims (接单).
+"""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
+from gongjian.graph.model import Assignment as GraphAssignment
+from gongjian.graph.model import Quarter, ResourceKind, Snapshot
+from gongjian.graph.store import GraphStore
+from gongjian.matching.compile import compile_snapshot
+from gongjian.matching.explain import _PART_ZH, _REASON_ZH, render_plan
+from gongjian.matching.problem import Pair, Plan, Problem, Weights, item_key
+from gongjian.service.state import Job, JobStatus, ServiceState
+
+__all__ = [
+    "PairIn",
+    "PlanInput",
+    "PlanRequest",
+    "Stage",
+    "WeightsIn",
+    "build_problem",
+    "explain",
+    "item_titles",
+    "job_plan",
+    "job_problem",
+    "kind_zh",
+    "merge_stages",
+    "new_job_id",
+    "pack_input",
+    "pack_problem",
+    "parse_request",
+    "prepare",
+    "publish_job",
+    "quick_limit",
+    "record_finished_job",
+    "snapshot_items",
+    "solve_in_stages",
+    "stage_progress",
+    "unpack_input",
+    "unpack_problem",
+]
+
+#: weights above this are refused: the objective must stay far inside 64-bit integers
+MAX_WEIGHT = 100_000
+
+
+class WeightsIn(BaseModel):
+    """The committee's weights of the soft goals (非负整数; see gongjian.matching.problem)."""
+
+    model_config = ConfigDict(extra="forbid")
+    fit: int = Field(default=1, ge=0, le=MAX_WEIGHT, description="匹配度 total fit")
+    coverage: int = Field(
+        default=20, ge=0, le=MAX_WEIGHT, description="覆盖 needs covered, by priority"
+    )
+    fairness: int = Field(default=2, ge=0, le=MAX_WEIGHT, description="均衡 fair load")
+    joint_coverage: int = Field(
+        default=50, ge=0, le=MAX_WEIGHT, description="五联覆盖 each community gets each joint"
+    )
+    stability: int = Field(
+        default=10, ge=0, le=MAX_WEIGHT, description="稳定 few changes against the previous plan"
+    )
+
+
+class PairIn(BaseModel):
+    """An (item, unit) pair: ``item`` is a need id or ``"<activity id>/<role id>"`` (r1, r2…)."""
+
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(min_length=1, max_length=200)
+    unit: str = Field(min_length=1, max_length=64)
+
+
+class PlanRequest(BaseModel):
+    """What the committee asks the planner for (``POST /plans``, ``gongjian plan run``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    quarter: Quarter = Field(description="季度，如 2026Q4")
+    weights: WeightsIn = Field(default_factory=WeightsIn)
+    time_limit: float = Field(default=10.0, gt=0, le=600, description="求解时限（秒）")
+    seed: int = Field(default=1, ge=0, le=2**31 - 1, description="随机种子 (same seed, same plan)")
+    max_distance: int = Field(default=2, ge=0, le=50, description="单位与社区的最大相邻步数")
+    pins: list[PairIn] = Field(default_factory=list, max_length=10_000, description="固定分配")
+    forbids: list[PairIn] = Field(default_factory=list, max_length=10_000, description="禁止分配")
+    previous_plan_id: str | None = Field(
+        default=None, max_length=64, description="上一计划编号 (re-plan against it)"
+    )
+
+
+def parse_request(data: dict[str, Any]) -> PlanRequest:
+    """A :class:`PlanRequest` from plain data, else :class:`InvalidInputError` (for the CLI)."""
+    try:
+        return PlanRequest.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "(root)", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        raise InvalidInputError(f"计划请求无效 (invalid plan request): {text}", errors) from None
+
+
+def new_job_id() -> str:
+    return f"plan-{uuid.uuid4().hex[:12]}"
+
+
+# --------------------------------------------------------------------------- the problem
+class PlanInput(BaseModel):
+    """What a solve starts from: the quarter's snapshot and the request's options.
+
+    Reading the snapshot is quick; compiling it is the slow, CPU-bound part (a
+    district: ~0.6 s against ~6 s), so the service reads and checks in the request
+    and compiles in the solver's child process (:meth:`compile`).
+    """
+
+    snapshot: Snapshot
+    max_distance: int
+    weights: WeightsIn
+    pins: list[PairIn] = Field(default_factory=list)
+    forbids: list[PairIn] = Field(default_factory=list)
+    previous: list[PairIn] | None = None
+    name: str
+
+    def compile(self) -> Problem:
+        """The planning problem (see :func:`gongjian.matching.compile.compile_snapshot`)."""
+
+        def pairs(ps: list[PairIn]) -> list[Pair]:
+            return [Pair(item=p.item, unit=p.unit) for p in ps]
+
+        return compile_snapshot(
+            self.snapshot,
+            max_distance=self.max_distance,
+            weights=Weights(**self.weights.model_dump()),
+            pinned=pairs(self.pins),
+            forbidden=pairs(self.forbids),
+            previous=pairs(self.previous) if self.previous is not None else None,
+            name=self.name,
+        )
+
+
+def snapshot_items(snapshot: Snapshot) -> set[str]:
+    """The item keys the compiled problem of ``snapshot`` will have.
+
+    Every open need of the snapshot is an item (its id); role ``i`` (from 1) of an
+    activity is ``"<activity id>/r<i>"`` — as :func:`compile_snapshot` names them.
+    """
+    items = {n.id for n in snapshot.needs}
+    for a in snapshot.activities:
+        items.update(item_key(a.id, f"r{i}") for i in range(1, len(a.roles) + 1))
+    return items
+
+
+def pack_input(plan_input: PlanInput) -> bytes:
+    return gzip.compress(plan_input.model_dump_json().encode("utf-8"), compresslevel=6)
+
+
+def unpack_input(blob: bytes) -> PlanInput:
+    return PlanInput.model_validate_json(gzip.decompress(blob))
+
+
+def pack_problem(problem: Problem) -> bytes:
+    """The stored form of a problem: gzip-compressed JSON (a district problem shrinks ~15x)."""
+    return gzip.compress(problem.model_dump_json().encode("utf-8"), compresslevel=6)
+
+
+def unpack_problem(blob: bytes) -> Problem:
+    return Problem.model_validate_json(gzip.decompress(blob))
+
+
+def prepare(store: GraphStore, state: ServiceState, request: PlanRequest) -> PlanInput:
+    """Read the quarter's snapshot and check the request against it.
+
+    Raises
+    ------
+    NotFoundError
+        ``previous_plan_id`` names no job.
+    InvalidInputError
+        A pin or forbid names an unknown item or unit, or the previous plan is of
+        another quarter or has no plan (``errors`` hold one message per field).
+    """
+    previous: list[PairIn] | None = None
+    errors: list[dict[str, str]] = []
+    if request.previous_plan_id:
+        prev = state.get_job(request.previous_plan_id)
+        if prev.quarter != request.quarter:
+            errors.append(
+                {
+                    "field": "previous_plan_id",
+                    "message": f"上一计划属于季度 {prev.quarter}，不是 {request.quarter}"
+                    " (the previous plan is of another quarter)",
+                }
+            )
+        elif prev.plan is None:
+            errors.append(
+                {
+                    "field": "previous_plan_id",
+                    "message": f"上一计划尚无结果（{prev.status.label_zh}）(the previous job has"
+                    " no plan)",
+                }
+            )
+        else:
+            previous = [
+                PairIn(item=a["item"], unit=a["unit"]) for a in prev.plan.get("assignments", [])
+            ]
+    snapshot = store.snapshot(request.quarter)
+    items = snapshot_items(snapshot)
+    units = {u.id for u in snapshot.units}
+    for field, pairs in (("pins", request.pins), ("forbids", request.forbids)):
+        for i, p in enumerate(pairs):
+            if p.item not in items:
+                errors.append(
+                    {
+                        "field": f"{field}.{i}.item",
+                        "message": f"{request.quarter} 没有待分配的条目 '{p.item}'（待认领"
+                        "需求的编号，或 活动编号/角色编号 如 a15/r1）(unknown item: an open"
+                        " need id or activity/role)",
+                    }
+                )
+            if p.unit not in units:
+                errors.append(
+                    {
+                        "field": f"{field}.{i}.unit",
+                        "message": f"没有单位 '{p.unit}' (unknown unit)",
+                    }
+                )
+    if errors:
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        raise InvalidInputError(f"计划请求无效 (invalid plan request): {text}", errors)
+    if previous is not None:
+        # decisions on needs that are no longer open (or units gone) cannot be kept
+        previous = [p for p in previous if p.item in items and p.unit in units]
+    return PlanInput(
+        snapshot=snapshot,
+        max_distance=request.max_distance,
+        weights=request.weights,
+        pins=request.pins,
+        forbids=request.forbids,
+        previous=previous,
+        name=f"{request.quarter} 季度共建计划",
+    )
+
+
+def build_problem(store: GraphStore, state: ServiceState, request: PlanRequest) -> Problem:
+    """:func:`prepare` and compile in this process (errors as for :func:`prepare`)."""
+    return prepare(store, state, request).compile()
+
+
+# --------------------------------------------------------------------------- solving
+@dataclass
+class Stage:
+    """One finished solver stage: ``quick`` or ``full``; ``plan`` is the best so far."""
+
+    name: str
+    plan: Plan
+    final: bool
+
+
+def quick_limit(time_limit: float) -> float:
+    """Seconds of the quick first stage."""
+    return min(1.0, 0.1 * time_limit)
+
+
+def merge_stages(first: Plan, second: Plan) -> Plan:
+    """The better plan of two solves of one problem, with the lower (valid) bound of both."""
+    if second.objective is None:
+        return first if first.objective is not None else second
+    if first.objective is None:
+        return second
+    best = second if second.objective >= first.objective else first
+    bounds = [b for b in (first.bound, second.bound) if b is not None]
+    update: dict[str, Any] = {"seconds": round(first.seconds + second.seconds, 3)}
+    if bounds:
+        bound = max(min(bounds), best.objective)
+        update["bound"] = bound
+        update["gap"] = (bound - best.objective) / max(1, abs(best.objective))
+        if bound == best.objective:
+            update["status"] = "optimal"
+    return best.model_copy(update=update)
+
+
+def solve_in_stages(
+    problem: Problem, *, time_limit: float, seed: int, workers: int = 2
+) -> Iterator[Stage]:
+    """Solve ``problem`` quickly, then fully; yield the best plan after each stage.
+
+    The quick stage ends the job when it proves optimality or infeasibility.
+    """
+    from gongjian.matching.solver import solve
+
+    quick = quick_limit(time_limit)
+    first = solve(problem, time_limit=quick, workers=workers, seed=seed)
+    if first.status in ("optimal", "infeasible"):
+        yield Stage("quick", first, final=True)
+        return
+    yield Stage("quick", first, final=False)
+    second = solve(problem, time_limit=max(0.1, time_limit - quick), workers=workers, seed=seed)
+    yield Stage("full", merge_stages(first, second), final=True)
+
+
+def stage_progress(stage: str, plan: Plan | None, elapsed: float) -> dict[str, Any]:
+    """The ``progress`` of a job: stage, objective, bound, gap, elapsed seconds."""
+    return {
+        "stage": stage,
+        "status": plan.status if plan else None,
+        "objective": plan.objective if plan else None,
+        "bound": plan.bound if plan else None,
+        "gap": plan.gap if plan else None,
+        "elapsed": round(elapsed, 3),
+    }
+
+
+def record_finished_job(
+    state: ServiceState,
+    request: PlanRequest,
+    problem: bytes,
+    plan: Plan,
+    *,
+    stage: str,
+    elapsed: float,
+    created_by: str | None,
+) -> Job:
+    """Record a plan solved outside the job manager (the CLI) as a finished job.
+
+    ``problem`` is the packed problem (:func:`pack_problem`) the plan was solved on.
+    """
+    job_id = new_job_id()
+    now = _now()
+    state.create_job(
+        job_id,
+        request.quarter,
+        request.model_dump(mode="json"),
+        created_by,
+        problem=problem,
+        status=JobStatus.done,
+        started_at=now,
+        finished_at=now,
+        plan=plan.model_dump(mode="json"),
+        progress=stage_progress(stage, plan, elapsed),
+    )
+    return state.get_job(job_id)
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+# --------------------------------------------------------------------------- reading a job
+def job_plan(job: Job) -> Plan:
+    """The job's (best so far) plan; :class:`ConflictError` (409) while it has none."""
+    if job.plan is None:
+        raise ConflictError(
+            f"计划 {job.id} 尚无结果（{job.status.label_zh}）(the job has no plan yet)",
+            status=job.status.value,
+        )
+    return Plan.model_validate(job.plan)
+
+
+def job_problem(state: ServiceState, job_id: str) -> Problem | None:
+    """The problem a job solved (None for a job recorded without one)."""
+    blob = state.job_problem(job_id)
+    return unpack_problem(blob) if blob else None
+
+
+def kind_zh(kind: str) -> str:
+    """Chinese name of a resource kind (the code itself when it is not one of ours)."""
+    try:
+        return ResourceKind(kind).label_zh
+    except ValueError:
+        return kind
+
+
+def item_titles(problem: Problem | None) -> dict[str, str]:
+    """A readable title per item: need titles, ``活动名 · 角色类别`` for activity roles."""
+    if problem is None:
+        return {}
+    titles = {n.id: n.name or n.id for n in problem.needs}
+    for a in problem.activities:
+        for r in a.roles:
+            titles[item_key(a.id, r.id)] = f"{a.name or a.id} · {kind_zh(r.kind) or r.id}"
+    return titles
+
+
+def explain(plan: Plan, problem: Problem | None) -> dict[str, Any]:
+    """The explanation of a plan: Chinese text, decisions with fit parts, unmet reasons."""
+    titles = item_titles(problem)
+    names = {u.id: u.name for u in problem.units} if problem else {}
+    decisions = []
+    for a in plan.assignments:
+        decisions.append(
+            {
+                "item": a.item,
+                "item_title": titles.get(a.item, a.item),
+                "type": a.type,
+                "activity": a.activity,
+                "unit": a.unit,
+                "unit_name": a.unit_name or names.get(a.unit, ""),
+                "effort": a.effort,
+                "score": a.score,
+                "pinned": a.pinned,
+                "parts": dict(a.parts),
+                "parts_zh": [
+                    {"part": k, "name_zh": _PART_ZH.get(k, k), "value": v}
+                    for k, v in a.parts.items()
+                ],
+            }
+        )
+    unmet = [
+        {
+            "item": u.item,
+            "title": titles.get(u.item, u.item),
+            "reason": u.reason,
+            "reason_zh": _REASON_ZH.get(u.reason, u.reason),
+            "detail": u.detail,
+        }
+        for u in plan.unmet
+    ]
+    return {
+        "text_zh": render_plan(plan, problem),
+        "decisions": decisions,
+        "unmet": unmet,
+        "conflicts": [c.model_dump() for c in plan.conflicts],
+    }
+
+
+# --------------------------------------------------------------------------- publishing
+_PUBLISHABLE = (JobStatus.done, JobStatus.cancelled)
+
+
+def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str, Any]:
+    """Turn a plan's decisions into activity assignments and claims (发布计划).
+
+    Only a ``done`` job, or a ``cancelled`` one that kept a plan, can be published,
+    and only once (:class:`ConflictError` otherwise). A quarter has one current plan:
+    publishing a re-plan supersedes the quarter's published plan — its activity
+    assignments are removed (its claims are real work orders by now and stay; the
+    new plan's decisions on needs no longer open are skipped) and it is marked
+    ``superseded_by`` in its publish report. Activity role decisions become
+    ``Assignment(activity, unit, role=kind, plan_id=job id)``; need decisions are
+    claimed for their unit with :meth:`GraphStore.claim_need`. Needs that are no
+    longer open, and activities or units that are gone, are skipped and listed.
+
+    Returns
+    -------
+    dict
+        ``{"assignments": n, "claims": n, "skipped": [{"item", "unit", "reason"}],
+        "superseded": id or None, "removed_assignments": n}``,
+        also stored on the job with ``published_at``.
+    """
+    job = state.get_job(job_id)
+    if job.status not in _PUBLISHABLE or job.plan is None:
+        raise ConflictError(
+            f"只能发布已完成的计划（当前：{job.status.label_zh}）(only a finished plan can be"
+            " published)",
+            status=job.status.value,
+        )
+    plan = Plan.model_validate(job.plan)
+    if plan.status == "infeasible":
+        raise ConflictError("不可行的计划不能发布 (an infeasible plan cannot be published)")
+    taken, other = (False, None) if job.published_at is not None else state.claim_publish(job_id)
+    if not taken and other is None:
+        raise ConflictError(
+            f"计划 {job_id} 已发布 (already published)",
+            published_at=state.get_job(job_id).published_at,
+        )
+    if not taken:
+        raise ConflictError(
+            f"{job.quarter} 季度的计划 {other} 正在发布，请稍后再试 (plan {other} of the quarter"
+            " is being published; try again shortly)",
+            published_plan=other,
+        )
+    try:
+        removed = 0
+        if other is not None:  # the quarter's earlier plan: its activity assignments go
+            removed = store.remove_assignments(other)
+            earlier = state.get_job(other).publish_report or {}
+            state.update_job(other, publish_report={**earlier, "superseded_by": job_id})
+        report = _publish(store, plan, job_problem(state, job_id), job_id)
+    except BaseException:
+        state.release_publish(job_id)
+        raise
+    report["superseded"] = other
+    report["removed_assignments"] = removed
+    state.update_job(job_id, publish_report=report)
+    return report
+
+
+def _publish(store: GraphStore, plan: Plan, problem: Problem | None, job_id: str) -> dict[str, Any]:
+    kinds: dict[str, str] = {}
+    if problem is not None:
+        kinds = {item_key(a.id, r.id): r.kind for a in problem.activities for r in a.roles}
+    skipped: list[dict[str, str]] = []
+    assignments: list[tuple[str, GraphAssignment]] = []
+    for a in plan.assignments:
+        if a.type != "role":
+            continue
+        activity_id = a.item.partition("/")[0]
+        kind = kinds.get(a.item)
+        try:
+            role = ResourceKind(kind) if kind else None
+        except ValueError:
+            role = None
+        if role is None:
+            skipped.append(
+                {"item": a.item, "unit": a.unit, "reason": "角色类别未知 (unknown role kind)"}
+            )
+            continue
+        assignments.append(
+            (
+                a.item,
+                GraphAssignment(
+                    activity_id=a.activity or activity_id,
+                    unit_id=a.unit,
+                    role=role,
+                    plan_id=job_id,
+                ),
+            )
+        )
+    n_assigned = 0
+    if assignments:
+        try:
+            n_assigned = store.add_assignments([g for _, g in assignments])
+        except NotFoundError:
+            # something was deleted since the plan was made: write what still exists
+            for item, g in assignments:
+                try:
+                    n_assigned += store.add_assignments([g])
+                except NotFoundError as exc:
+                    skipped.append({"item": item, "unit": g.unit_id, "reason": exc.message})
+    n_claims = 0
+    for a in plan.assignments:
+        if a.type != "need":
+            continue
+        try:
+            store.claim_need(a.item, a.unit)
+        except (ConflictError, NotFoundError) as exc:
+            skipped.append({"item": a.item, "unit": a.unit, "reason": exc.message})
+        else:
+            n_claims += 1
+    return {"assignments": n_assigned, "claims": n_claims, "skipped": skipped}

@@ -1,0 +1,295 @@
+"""Quarterly plans (季度计划) as background jobs: create → poll → explain → publish → export.
+
+* ``POST /plans`` (committee) reads the quarter's snapshot from the store and
+  checks the request against it at once — unknown pins, forbids and previous
+  plans are a 422 / 404 right away — stores it with the job and answers **202**
+  with the queued job and its ``Location``. Compiling (slow for a district) and
+  solving happen in the job's child process; the compiled problem is kept with
+  the job for explanations and exports. Jobs run one at a time in a child process
+  (:mod:`gongjian.service.plans.jobs`) and survive the client going away.
+* ``GET /plans/{id}``: status, ``progress`` (stage, objective, bound, gap,
+  elapsed) and the best plan so far.
+* ``DELETE /plans/{id}`` (committee): a queued job is dropped, a running one is
+  stopped (its child process killed) and keeps the plan of its last finished
+  stage; both become ``cancelled``. A finished job is never deleted: **409**.
+* ``POST /plans/{id}/publish`` (committee, once): decisions → activity
+  assignments and claims (接单).
+* ``GET /plans/{id}/export?format=xlsx|csv|ics``.
+
+Any signed-in role may read plans.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from gongjian.core.errors import ConflictError, GongjianError
+from gongjian.graph.model import Community, parse_quarter
+from gongjian.matching.problem import Conflict, Plan
+from gongjian.service.auth.service import require_committee
+from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, audit_note, paging
+from gongjian.service.plans.exports import PlanDocument, content_disposition, export_plan
+from gongjian.service.plans.jobs import JobManager
+from gongjian.service.plans.service import (
+    PlanRequest,
+    explain,
+    job_plan,
+    job_problem,
+    new_job_id,
+    pack_input,
+    prepare,
+    publish_job,
+)
+from gongjian.service.state import Job, JobStatus, ServiceState
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["plans 季度计划"])
+
+#: jobs allowed to wait at once; more are refused (409) until the queue drains
+MAX_QUEUED = 20
+
+
+class PlanJobBrief(BaseModel):
+    """A planning job without its plan (for lists)."""
+
+    id: str
+    quarter: str
+    status: JobStatus
+    status_zh: str
+    progress: dict[str, Any] | None = None
+    created_at: str
+    created_by: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    error: str | None = None
+    published_at: str | None = None
+    request: dict[str, Any]
+
+
+class PlanJob(PlanJobBrief):
+    """A planning job with its (best so far) plan and, once published, the report."""
+
+    queue_position: int | None = Field(default=None, description="0 running, 1… waiting")
+    publish_report: dict[str, Any] | None = None
+    plan: Plan | None = None
+
+
+class Decision(BaseModel):
+    item: str
+    item_title: str
+    type: str
+    activity: str | None = None
+    unit: str
+    unit_name: str
+    effort: int
+    score: int
+    pinned: bool
+    parts: dict[str, int]
+    parts_zh: list[dict[str, Any]]
+
+
+class UnmetNeed(BaseModel):
+    item: str
+    title: str
+    reason: str
+    reason_zh: str
+    detail: str = ""
+
+
+class Explanation(BaseModel):
+    """Why the plan is what it is: the Chinese account, fit parts, unmet reasons, conflicts."""
+
+    plan_id: str
+    text_zh: str
+    decisions: list[Decision]
+    unmet: list[UnmetNeed]
+    conflicts: list[Conflict]
+
+
+class PublishReport(BaseModel):
+    plan_id: str
+    published_at: str | None
+    assignments: int = Field(description="活动安排数 activity assignments written")
+    claims: int = Field(description="接单数 needs claimed")
+    skipped: list[dict[str, str]] = Field(description="跳过的决定及原因 skipped, with reasons")
+    superseded: str | None = Field(
+        default=None, description="被取代的本季度原计划 the quarter's plan this one replaces"
+    )
+    removed_assignments: int = Field(
+        default=0, description="原计划被撤下的活动安排数 assignments of that plan removed"
+    )
+
+
+def _jobs(request: Request) -> JobManager:
+    return request.app.state.jobs
+
+
+def _brief(job: Job) -> PlanJobBrief:
+    return PlanJobBrief(
+        status_zh=job.status.label_zh,
+        **job.model_dump(exclude={"plan", "publish_report"}),
+    )
+
+
+def _full(job: Job, jobs: JobManager) -> PlanJob:
+    return PlanJob(
+        status_zh=job.status.label_zh,
+        queue_position=jobs.queue_position(job.id) if not job.status.finished else None,
+        **job.model_dump(exclude={"plan"}),
+        plan=Plan.model_validate(job.plan) if job.plan is not None else None,
+    )
+
+
+@router.post(
+    "/plans",
+    status_code=202,
+    summary="制定季度计划 Start a planning job (committee)",
+    responses={
+        202: {"description": "已排队 queued; poll the Location"},
+        404: {"description": "上一计划不存在 unknown previous_plan_id"},
+        422: {"description": "请求无效 invalid request, unknown pin/forbid item or unit"},
+    },
+)
+def create_plan(
+    body: PlanRequest,
+    user: CurrentUser,
+    store: Store,
+    state: State,
+    request: Request,
+    response: Response,
+) -> PlanJob:
+    require_committee(user, "制定计划")
+    jobs = _jobs(request)
+    if jobs.queued_count() >= MAX_QUEUED:
+        raise ConflictError(
+            f"已有 {MAX_QUEUED} 个计划在排队，请稍后再试 (too many queued jobs; try later)"
+        )
+    plan_input = pack_input(prepare(store, state, body))
+    job_id = new_job_id()
+    jobs.enqueue(job_id, body.quarter, body.model_dump(mode="json"), user.id, plan_input)
+    audit_note(request, f"plan job {job_id} for {body.quarter}")
+    response.headers["Location"] = f"/plans/{job_id}"
+    return _full(state.get_job(job_id), jobs)
+
+
+@router.get("/plans", summary="计划列表 Planning jobs, newest first")
+def list_plans(
+    user: CurrentUser,
+    state: State,
+    page: Annotated[Paging, Depends(paging)],
+    quarter: Annotated[str | None, Query(max_length=10, description="季度，如 2026Q4")] = None,
+) -> Page[PlanJobBrief]:
+    if quarter is not None:
+        quarter = parse_quarter(quarter)
+    items = state.list_jobs(quarter=quarter, offset=page.offset, limit=page.limit)
+    return Page[PlanJobBrief](
+        items=[_brief(j) for j in items],
+        total=state.count_jobs(quarter=quarter),
+        offset=page.offset,
+        limit=page.limit,
+    )
+
+
+@router.get("/plans/{plan_id}", summary="查看计划 A job: status, progress, best plan so far")
+def get_plan(plan_id: str, user: CurrentUser, state: State, request: Request) -> PlanJob:
+    return _full(state.get_job(plan_id), _jobs(request))
+
+
+@router.delete(
+    "/plans/{plan_id}",
+    summary="停止计划 Stop a queued or running job (committee)",
+    responses={409: {"description": "已结束的任务不能取消 the job has finished"}},
+)
+def cancel_plan(plan_id: str, user: CurrentUser, request: Request) -> PlanJob:
+    require_committee(user, "停止计划")
+    jobs = _jobs(request)
+    job = jobs.cancel(plan_id)
+    audit_note(request, f"cancel plan job {plan_id}")
+    return _full(job, jobs)
+
+
+@router.get("/plans/{plan_id}/explain", summary="计划说明 Explain the plan")
+def explain_plan(plan_id: str, user: CurrentUser, state: State) -> Explanation:
+    job = state.get_job(plan_id)
+    data = explain(job_plan(job), job_problem(state, plan_id))
+    return Explanation(plan_id=plan_id, **data)
+
+
+@router.post(
+    "/plans/{plan_id}/publish",
+    summary="发布计划 Publish: decisions become assignments and claims (committee, once)",
+    responses={409: {"description": "未完成或已发布 not finished, or already published"}},
+)
+def publish_plan(
+    plan_id: str, user: CurrentUser, store: Store, state: State, request: Request
+) -> PublishReport:
+    require_committee(user, "发布计划")
+    report = publish_job(store, state, plan_id)
+    audit_note(
+        request,
+        f"publish plan {plan_id}: {report['assignments']} assignments, {report['claims']} claims",
+    )
+    return PublishReport(
+        plan_id=plan_id, published_at=state.get_job(plan_id).published_at, **report
+    )
+
+
+def _community_names(request: Request) -> dict[str, str]:
+    """Community names for exports; the ids alone when the store cannot answer."""
+    try:
+        return {c.id: c.name for c in request.app.state.store.list(Community, limit=None)}
+    except GongjianError:
+        return {}
+
+
+def _stamp(job: Job) -> datetime | None:
+    try:
+        return datetime.fromisoformat(job.finished_at or job.created_at)
+    except ValueError:
+        return None
+
+
+@router.get(
+    "/plans/{plan_id}/export",
+    summary="导出计划 Export the plan as xlsx, csv or ics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                "text/csv": {},
+                "text/calendar": {},
+            }
+        },
+        409: {"description": "尚无计划 no plan yet"},
+    },
+)
+def export_plan_file(
+    plan_id: str,
+    user: CurrentUser,
+    request: Request,
+    format: Annotated[
+        Literal["xlsx", "csv", "ics"], Query(description="xlsx (Excel), csv 或 ics (日历)")
+    ] = "xlsx",
+) -> Response:
+    state: ServiceState = request.app.state.service_state
+    job = state.get_job(plan_id)
+    plan = job_plan(job)
+    doc = PlanDocument(
+        plan=plan,
+        problem=job_problem(state, plan_id),
+        job_id=job.id,
+        quarter=job.quarter,
+        community_names=_community_names(request),
+        job_status=f"{job.status.label_zh} ({job.status.value})",
+        stamp=_stamp(job),
+    )
+    out = export_plan(doc, format)
+    return Response(
+        content=out.content,
+        media_type=out.media_type,
+        headers={"Content-Disposition": content_disposition(out.filename, out.ascii_filename)},
+    )
