@@ -19,7 +19,6 @@ from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.store import GraphStore
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(REPO / "scripts"))
 
 

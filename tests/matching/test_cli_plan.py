@@ -10,13 +10,7 @@ from typer.testing import CliRunner
 from gongjian.cli.main import app
 
 GAP1 = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "benchmarks"
-    / "gap"
-    / "instances"
-    / "cattrysse1994"
-    / "gap1-0"
+    Path(__file__).resolve().parents[1] / "data" / "gap" / "instances" / "cattrysse1994" / "gap1-0"
 )
 runner = CliRunner()
 

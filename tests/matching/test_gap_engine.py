@@ -11,12 +11,7 @@ import pytest
 
 from gongjian.matching.gap_engine import GapResult, read_orlibrary, solve_gap
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-GAP_ROOT = SHARED / "benchmarks" / "gap"
-
-needs_benchmark = pytest.mark.skipif(
-    not (GAP_ROOT / "best_known.csv").exists(), reason="shared GAP benchmark not available"
-)
+GAP_ROOT = Path(__file__).resolve().parents[1] / "data" / "gap"
 
 
 def _best_known() -> dict[str, int]:
@@ -62,7 +57,6 @@ def _brute_force(
     return best
 
 
-@needs_benchmark
 @pytest.mark.parametrize("name", [f"gap1-{k}" for k in range(5)])
 def test_cattrysse_gap1_reaches_optimum(name: str) -> None:
     key = f"cattrysse1994/{name}"
@@ -75,7 +69,6 @@ def test_cattrysse_gap1_reaches_optimum(name: str) -> None:
     assert res.bound == res.objective
 
 
-@needs_benchmark
 def test_single_worker_and_wall_clock_mode() -> None:
     key = "cattrysse1994/gap1-0"
     cost, weight, capacity = read_orlibrary(GAP_ROOT / "instances" / key)

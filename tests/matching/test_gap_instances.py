@@ -12,8 +12,7 @@ from gongjian.matching.compiled import compile_problem
 from gongjian.matching.gap import gap_problem, read_gap_file
 from gongjian.matching.solver import is_gap_shaped, solve
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-GAP = SHARED / "benchmarks" / "gap"
+GAP = Path(__file__).resolve().parents[1] / "data" / "gap"
 
 
 def _optima() -> dict[str, int]:
