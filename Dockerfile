@@ -3,7 +3,7 @@
 FROM node:20-slim AS web
 WORKDIR /src
 COPY web/package.json web/package-lock.json web/
-RUN npm ci --prefix web --no-audit --no-fund --loglevel=error
+RUN npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
 
 # Stage 2: the Python service, with those libraries inside the package (as scripts/build_web.sh does).
 FROM python:3.11-slim
@@ -17,6 +17,9 @@ COPY service service
 COPY cli cli
 COPY --from=web /src/web/node_modules/echarts/dist/echarts.min.js service/console/static/vendor/echarts.min.js
 COPY --from=web /src/web/node_modules/echarts/LICENSE service/console/static/vendor/echarts.LICENSE.txt
+COPY --from=web /src/web/node_modules/swagger-ui-dist/swagger-ui-bundle.js service/apidocs/static/vendor/swagger-ui-bundle.js
+COPY --from=web /src/web/node_modules/swagger-ui-dist/swagger-ui.css service/apidocs/static/vendor/swagger-ui.css
+COPY --from=web /src/web/node_modules/swagger-ui-dist/LICENSE service/apidocs/static/vendor/swagger-ui.LICENSE.txt
 RUN pip install --no-cache-dir --root-user-action=ignore . \
     && useradd --system --home-dir /data gongjian \
     && mkdir -p /data && chown gongjian /data

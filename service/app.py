@@ -26,6 +26,7 @@ from gongjian.core.errors import StoreUnavailableError
 from gongjian.core.settings import Settings, get_settings
 from gongjian.graph import open_store
 from gongjian.graph.model import Community
+from gongjian.service.apidocs import mount_api_docs
 from gongjian.service.auth import views as auth_views
 from gongjian.service.auth.service import BEARER_SCHEME
 from gongjian.service.console import mount_console
@@ -37,6 +38,7 @@ from gongjian.service.network import views as network_views
 from gongjian.service.plans import views as plans_views
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.registry import views as registry_views
+from gongjian.service.security import SecurityHeadersMiddleware
 from gongjian.service.state import ServiceState
 
 __all__ = ["create_app"]
@@ -238,10 +240,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=_lifespan,
         redirect_slashes=False,
+        # served from local files by mount_api_docs (FastAPI's own pages use a CDN)
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     # every request body: an upload's own limit plus room for the multipart framing
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + 64 * 1024)
 
@@ -253,6 +259,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "store": app.state.settings.store_kind()}
 
     mount_console(app)
+    mount_api_docs(app, title=app.title)
     _document_bearer(app)
 
     for module in (

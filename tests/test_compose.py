@@ -21,6 +21,7 @@ from gongjian.service.app import create_app
 COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
 DOCKERFILE = COMPOSE.parent / "Dockerfile"
 VENDOR = "service/console/static/vendor"
+DOCS_VENDOR = "service/apidocs/static/vendor"
 
 
 def _services() -> dict:
@@ -64,7 +65,10 @@ def test_dockerfile_puts_the_same_vendor_files_in_the_package_as_build_web() -> 
     """The image gets the console's npm libraries exactly where scripts/build_web.sh puts them."""
     build = (COMPOSE.parent / "scripts" / "build_web.sh").read_text()
     copied = {
-        (shlex.split(x)[1].removeprefix("web/"), shlex.split(x)[2].replace("$vendor", VENDOR))
+        (
+            shlex.split(x)[1].removeprefix("web/"),
+            shlex.split(x)[2].replace("$vendor", VENDOR).replace("$docs", DOCS_VENDOR),
+        )
         for x in build.splitlines()
         if x.startswith("cp ")
     }
