@@ -211,7 +211,7 @@ def _graph_problem(units: int, needs: int, activities: int, seed: int) -> Proble
     import tempfile
 
     from gongjian.graph.embedded import EmbeddedStore
-    from gongjian.matching.compile import compile_snapshot
+    from gongjian.matching.from_graph import compile_snapshot
     from gongjian.seeds.network import load_network
     from gongjian.seeds.synthetic import generate
 

@@ -10,10 +10,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from gongjian.core.procstats import peak_rss_mb
-from gongjian.matching.compiled import NeedClass, compile_problem
 from gongjian.matching.cpsat import CpBuilder, cpsat_parameters
 from gongjian.matching.gap import gap_problem, read_gap_file
 from gongjian.matching.greedy import greedy_plan
+from gongjian.matching.grouped import NeedClass, compile_problem
 from gongjian.matching.objective import evaluate
 from gongjian.matching.problem import Plan, Problem
 from gongjian.matching.solver import solve

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from gongjian.matching.compiled import Compiled
+from gongjian.matching.grouped import Compiled
 from gongjian.matching.objective import fairness_segments
 from gongjian.matching.problem import Conflict
 

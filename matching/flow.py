@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from gongjian.matching.compiled import CItem, Compiled
+from gongjian.matching.grouped import CItem, Compiled
 from gongjian.matching.objective import fairness_segments
 
 __all__ = [

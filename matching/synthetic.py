@@ -26,7 +26,7 @@ from gongjian.matching.problem import (
     Candidate,
     Need,
     Problem,
-    Role,
+    RoleSlot,
     Unit,
     Weights,
 )
@@ -214,7 +214,7 @@ def district_problem(units: int, needs: int, activities: int, seed: int = 1) -> 
             if not cands:
                 continue
             roles.append(
-                Role.model_construct(
+                RoleSlot.model_construct(
                     id=f"r{r}",
                     kind=KINDS[k],
                     count=count,
@@ -368,7 +368,7 @@ def example_problem() -> Problem:
                 community=_EXAMPLE_COMMUNITIES[comm],
                 date=date,
                 roles=[
-                    Role(
+                    RoleSlot(
                         id=f"{kind}",
                         kind=kind,
                         count=cnt,

@@ -33,8 +33,9 @@ from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.graph.model import Assignment as GraphAssignment
 from gongjian.graph.model import Quarter, ResourceKind, Snapshot
 from gongjian.graph.store import GraphStore
-from gongjian.matching.compile import compile_snapshot
-from gongjian.matching.explain import _PART_ZH, _REASON_ZH, render_plan
+from gongjian.matching.explain import render_plan
+from gongjian.matching.from_graph import compile_snapshot
+from gongjian.matching.labels import part_label, reason_label
 from gongjian.matching.problem import Pair, Plan, Problem, Weights, item_key
 from gongjian.service.state import Job, JobStatus, ServiceState
 
@@ -44,7 +45,6 @@ __all__ = [
     "PlanRequest",
     "Stage",
     "WeightsIn",
-    "build_problem",
     "explain",
     "item_titles",
     "job_plan",
@@ -146,7 +146,7 @@ class PlanInput(BaseModel):
     name: str
 
     def compile(self) -> Problem:
-        """The planning problem (see :func:`gongjian.matching.compile.compile_snapshot`)."""
+        """The planning problem (see :func:`gongjian.matching.from_graph.compile_snapshot`)."""
 
         def pairs(ps: list[PairIn]) -> list[Pair]:
             return [Pair(item=p.item, unit=p.unit) for p in ps]
@@ -262,11 +262,6 @@ def prepare(store: GraphStore, state: ServiceState, request: PlanRequest) -> Pla
         previous=previous,
         name=f"{request.quarter} 季度共建计划",
     )
-
-
-def build_problem(store: GraphStore, state: ServiceState, request: PlanRequest) -> Problem:
-    """:func:`prepare` and compile in this process (errors as for :func:`prepare`)."""
-    return prepare(store, state, request).compile()
 
 
 # --------------------------------------------------------------------------- solving
@@ -425,8 +420,7 @@ def explain(plan: Plan, problem: Problem | None) -> dict[str, Any]:
                 "pinned": a.pinned,
                 "parts": dict(a.parts),
                 "parts_zh": [
-                    {"part": k, "name_zh": _PART_ZH.get(k, k), "value": v}
-                    for k, v in a.parts.items()
+                    {"part": k, "name_zh": part_label(k), "value": v} for k, v in a.parts.items()
                 ],
             }
         )
@@ -435,7 +429,7 @@ def explain(plan: Plan, problem: Problem | None) -> dict[str, Any]:
             "item": u.item,
             "title": titles.get(u.item, u.item),
             "reason": u.reason,
-            "reason_zh": _REASON_ZH.get(u.reason, u.reason),
+            "reason_zh": reason_label(u.reason),
             "detail": u.detail,
         }
         for u in plan.unmet

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from pydantic import ValidationError
 
-from gongjian.matching.compiled import compile_problem
+from gongjian.matching.grouped import compile_problem
 from gongjian.matching.objective import evaluate, fairness_penalty, fairness_segments
 from gongjian.matching.problem import Problem
 from gongjian.matching.synthetic import district_problem, example_problem

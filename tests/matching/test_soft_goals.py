@@ -78,7 +78,7 @@ def test_same_seed_same_plan() -> None:
 
 
 def test_fast_value_equals_evaluate() -> None:
-    from gongjian.matching.compiled import compile_problem
+    from gongjian.matching.grouped import compile_problem
     from gongjian.matching.solver import Solution, _pairs, solution_value
 
     for p in (example_problem(), district_problem(60, 500, 20, seed=9)):
