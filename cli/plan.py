@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from gongjian.cli.common import StoreChoice, console, handle_errors, open_selected_store
 
 if TYPE_CHECKING:
-    from gongjian.matching.problem import Problem
+    from gongjian.graph.model import Snapshot
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,7 +52,7 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         ),
     ) -> None:
         """写出一个小型示例问题 (write a small realistic example problem)."""
-        from gongjian.matching.synthetic import example_problem
+        from gongjian.matching.examples import example_problem
 
         out.write_text(example_problem().model_dump_json(indent=2), encoding="utf-8")
         typer.echo(f"wrote {out}")
@@ -189,45 +189,48 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--source",
-                help="problem: 直接生成规划问题; graph: 合成共建网络 → 内嵌存储 → 快照 → 编译",
+                help="seeds: 合成网络 → 快照 → 编译 (默认); graph: 合成网络 → 内嵌存储 → 快照 → 编译",
             ),
-        ] = "problem",
+        ] = "seeds",
     ) -> None:
-        """城区规模基准 (district-scale benchmark with greedy and plain CP-SAT baselines)."""
+        """城区规模基准 (district-scale benchmark with greedy and plain CP-SAT baselines).
+
+        Always the production path: the seeds generator's network, its snapshot, the
+        production compiler, the solver; ``--source graph`` reads the snapshot back
+        from an embedded store first.
+        """
         from gongjian.matching.bench import bench_district
 
-        if source not in ("problem", "graph"):
-            raise typer.BadParameter("--source must be problem or graph")
-        problem = _graph_problem(units, needs, activities, seed) if source == "graph" else None
+        if source not in ("seeds", "graph"):
+            raise typer.BadParameter("--source must be seeds or graph")
+        snapshot = _store_snapshot(units, needs, activities, seed) if source == "graph" else None
         res = bench_district(
-            units, needs, activities, seed, time_limit, workers, baselines, problem=problem
+            units, needs, activities, seed, time_limit, workers, baselines, snapshot=snapshot
         )
         res["source"] = source
         typer.echo(json.dumps(res, ensure_ascii=False))
 
 
-def _graph_problem(units: int, needs: int, activities: int, seed: int) -> Problem:
-    """The real pipeline: synthetic network → embedded store → snapshot → compiler."""
+def _store_snapshot(units: int, needs: int, activities: int, seed: int) -> Snapshot:
+    """Synthetic network → embedded store → snapshot (what ``POST /plans`` reads)."""
     import tempfile
 
     from gongjian.graph.embedded import EmbeddedStore
-    from gongjian.matching.from_graph import compile_snapshot
+    from gongjian.matching.examples import EXAMPLE_QUARTER
     from gongjian.seeds.network import load_network
     from gongjian.seeds.synthetic import generate
 
-    quarter = "2026Q4"
-    network = generate(units=units, needs=needs, activities=activities, seed=seed, quarter=quarter)
+    network = generate(
+        units=units, needs=needs, activities=activities, seed=seed, quarter=EXAMPLE_QUARTER
+    )
     with tempfile.TemporaryDirectory(prefix="gongjian-district-") as tmp:
         store = EmbeddedStore(Path(tmp) / "district.sqlite")
         try:
             store.migrate()
             load_network(store, network)
-            snapshot = store.snapshot(quarter)
+            return store.snapshot(EXAMPLE_QUARTER)
         finally:
             store.close()
-    return compile_snapshot(
-        snapshot, name=f"graph-district-{units}u-{needs}n-{activities}a-s{seed}"
-    )
 
 
 def _parse_pairs(values: list[str], option: str) -> list[dict[str, str]]:

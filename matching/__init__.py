@@ -7,6 +7,7 @@ Typical use::
     print(render_plan(plan))
 """
 
+from gongjian.matching.examples import district_problem, example_problem
 from gongjian.matching.explain import render_plan
 from gongjian.matching.objective import evaluate
 from gongjian.matching.problem import (
@@ -27,7 +28,6 @@ from gongjian.matching.problem import (
     Weights,
 )
 from gongjian.matching.solver import check_plan, solve
-from gongjian.matching.synthetic import district_problem, example_problem
 
 __all__ = [
     "JOINT_TYPES",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from gongjian.matching.examples import district_problem, example_problem
 from gongjian.matching.objective import evaluate, fairness_penalty
 from gongjian.matching.solver import solve
-from gongjian.matching.synthetic import district_problem, example_problem
 
 from .planner_helpers import act, need, problem, role, run, units, weights
 
