@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -257,23 +257,28 @@ def _plan_run(
     publish: bool,
     store: StoreChoice | None,
 ) -> None:
-    """``gongjian plan run``: build, solve in a child process with a spinner, record, print."""
-    import time
+    """``gongjian plan run``: a plan job like ``POST /plans``, waited for with a spinner.
 
+    The job goes through the service's job runner (:class:`JobManager`): the same
+    machine-wide solver lock (a solve of the API or of another ``plan run`` is
+    waited for), the same child process and the same job records and states.
+    """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from gongjian.core.errors import GongjianError
     from gongjian.core.settings import get_settings
     from gongjian.matching.explain import render_plan
-    from gongjian.service.plans.jobs import CompiledMessage, SolverError, SolverProcess
+    from gongjian.service.plans.jobs import JobManager, SolverError
     from gongjian.service.plans.service import (
+        job_plan,
+        job_problem,
+        new_job_id,
         pack_input,
         parse_request,
         prepare,
         publish_job,
-        record_finished_job,
-        unpack_problem,
     )
-    from gongjian.service.state import ServiceState
+    from gongjian.service.state import Job, JobStatus, ServiceState
 
     request = parse_request(
         {
@@ -288,6 +293,7 @@ def _plan_run(
     )
     state = ServiceState(get_settings().state_db)
     graph = open_selected_store(store)
+    jobs: JobManager | None = None
     try:
         with Progress(
             SpinnerColumn(),
@@ -298,56 +304,60 @@ def _plan_run(
         ) as bar:
             task = bar.add_task(f"读取 {request.quarter} 快照 (reading the snapshot)…")
             plan_input = pack_input(prepare(graph, state, request))
-            bar.update(task, description="编译 compiling…")
-            started = time.monotonic()
-            problem: bytes | None = None
-            last = None
-            with SolverProcess(
-                plan_input, time_limit=request.time_limit, seed=request.seed
-            ) as proc:
-                for msg in proc.messages():
-                    if isinstance(msg, CompiledMessage):
-                        problem = msg.problem
-                        bar.update(
-                            task,
-                            description=f"求解 solving：{msg.units} 家单位，{msg.needs} 件需求，"
-                            f"{msg.activities} 场活动，时限 {request.time_limit:g} 秒…",
-                        )
-                        continue
-                    last = msg
-                    gap = f"{100 * msg.plan.gap:.3f}%" if msg.plan.gap is not None else "-"
-                    bar.update(
-                        task,
-                        description=f"求解 solving（{msg.stage} 阶段完成：目标 {msg.plan.objective}"
-                        f"，上界 {msg.plan.bound}，差距 {gap}）…",
-                    )
-            if last is None or problem is None:
-                raise SolverError("求解进程没有给出结果 (the solver gave no result)")
-        job = record_finished_job(
-            state,
-            request,
-            problem,
-            last.plan,
-            stage=last.stage,
-            elapsed=time.monotonic() - started,
-            created_by="cli",
-        )
-        console.print(render_plan(last.plan, unpack_problem(problem)), highlight=False)
+
+            def show(job: Job) -> None:
+                bar.update(task, description=_progress_text(job, request.time_limit))
+
+            jobs = JobManager(state)
+            job_id = new_job_id()
+            jobs.enqueue(
+                job_id, request.quarter, request.model_dump(mode="json"), "cli", plan_input
+            )
+            try:
+                job = jobs.wait(job_id, on_update=show)
+            except KeyboardInterrupt:
+                jobs.cancel(job_id)
+                raise
+        if job.status == JobStatus.failed:
+            raise SolverError(job.error or "求解失败 (solve failed)")
+        if job.status != JobStatus.done:
+            raise GongjianError(
+                f"计划 {job.id} 未完成（{job.status.label_zh}）(the job did not finish): "
+                f"{job.error or ''}".strip()
+            )
+        console.print(render_plan(job_plan(job), job_problem(state, job.id)), highlight=False)
         console.print(f"计划编号 plan id: [bold]{job.id}[/]", highlight=False)
         if publish:
             report = publish_job(graph, state, job.id)
             console.print(
-                f"已发布 published：活动安排 {report['assignments']} 项，接单 {report['claims']} 件，"
-                f"跳过 {len(report['skipped'])} 项",
+                f"已发布 published：活动安排 {report.assignments} 项，接单 {report.claims} 件，"
+                f"跳过 {len(report.skipped)} 项",
                 highlight=False,
             )
-            for s in report["skipped"]:
-                console.print(
-                    f"  - 跳过 skipped {s['item']} → {s['unit']}：{s['reason']}", highlight=False
-                )
+            for s in report.skipped:
+                console.print(f"  - 跳过 skipped {s.item} → {s.unit}：{s.reason}", highlight=False)
     finally:
+        if jobs is not None:
+            jobs.shutdown()
         graph.close()
         state.close()
+
+
+def _progress_text(job: Any, time_limit: float) -> str:
+    """The spinner's line for a job's status and progress."""
+    progress = job.progress or {}
+    stage = progress.get("stage")
+    if job.status.value == "queued":
+        return "排队等待求解 (queued: another plan is being solved)…"
+    if stage in (None, "starting"):
+        return "编译 compiling…"
+    if stage == "compiled":
+        return f"求解 solving（时限 {time_limit:g} 秒）…"
+    gap = f"{100 * progress['gap']:.3f}%" if progress.get("gap") is not None else "-"
+    return (
+        f"求解 solving（{stage} 阶段完成：目标 {progress.get('objective')}"
+        f"，上界 {progress.get('bound')}，差距 {gap}）…"
+    )
 
 
 def _community_names(store: StoreChoice | None) -> dict[str, str]:
