@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from gongjian.cli.common import StoreChoice, console, handle_errors, open_selected_store
 
 if TYPE_CHECKING:
-    from gongjian.matching.problem import Problem
+    from gongjian.graph.model import Snapshot
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,7 +52,7 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         ),
     ) -> None:
         """写出一个小型示例问题 (write a small realistic example problem)."""
-        from gongjian.matching.synthetic import example_problem
+        from gongjian.matching.examples import example_problem
 
         out.write_text(example_problem().model_dump_json(indent=2), encoding="utf-8")
         typer.echo(f"wrote {out}")
@@ -189,45 +189,48 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--source",
-                help="problem: 直接生成规划问题; graph: 合成共建网络 → 内嵌存储 → 快照 → 编译",
+                help="seeds: 合成网络 → 快照 → 编译 (默认); graph: 合成网络 → 内嵌存储 → 快照 → 编译",
             ),
-        ] = "problem",
+        ] = "seeds",
     ) -> None:
-        """城区规模基准 (district-scale benchmark with greedy and plain CP-SAT baselines)."""
+        """城区规模基准 (district-scale benchmark with greedy and plain CP-SAT baselines).
+
+        Always the production path: the seeds generator's network, its snapshot, the
+        production compiler, the solver; ``--source graph`` reads the snapshot back
+        from an embedded store first.
+        """
         from gongjian.matching.bench import bench_district
 
-        if source not in ("problem", "graph"):
-            raise typer.BadParameter("--source must be problem or graph")
-        problem = _graph_problem(units, needs, activities, seed) if source == "graph" else None
+        if source not in ("seeds", "graph"):
+            raise typer.BadParameter("--source must be seeds or graph")
+        snapshot = _store_snapshot(units, needs, activities, seed) if source == "graph" else None
         res = bench_district(
-            units, needs, activities, seed, time_limit, workers, baselines, problem=problem
+            units, needs, activities, seed, time_limit, workers, baselines, snapshot=snapshot
         )
         res["source"] = source
         typer.echo(json.dumps(res, ensure_ascii=False))
 
 
-def _graph_problem(units: int, needs: int, activities: int, seed: int) -> Problem:
-    """The real pipeline: synthetic network → embedded store → snapshot → compiler."""
+def _store_snapshot(units: int, needs: int, activities: int, seed: int) -> Snapshot:
+    """Synthetic network → embedded store → snapshot (what ``POST /plans`` reads)."""
     import tempfile
 
     from gongjian.graph.embedded import EmbeddedStore
-    from gongjian.matching.compile import compile_snapshot
+    from gongjian.matching.examples import EXAMPLE_QUARTER
     from gongjian.seeds.network import load_network
     from gongjian.seeds.synthetic import generate
 
-    quarter = "2026Q4"
-    network = generate(units=units, needs=needs, activities=activities, seed=seed, quarter=quarter)
+    network = generate(
+        units=units, needs=needs, activities=activities, seed=seed, quarter=EXAMPLE_QUARTER
+    )
     with tempfile.TemporaryDirectory(prefix="gongjian-district-") as tmp:
         store = EmbeddedStore(Path(tmp) / "district.sqlite")
         try:
             store.migrate()
             load_network(store, network)
-            snapshot = store.snapshot(quarter)
+            return store.snapshot(EXAMPLE_QUARTER)
         finally:
             store.close()
-    return compile_snapshot(
-        snapshot, name=f"graph-district-{units}u-{needs}n-{activities}a-s{seed}"
-    )
 
 
 def _parse_pairs(values: list[str], option: str) -> list[dict[str, str]]:
@@ -254,23 +257,28 @@ def _plan_run(
     publish: bool,
     store: StoreChoice | None,
 ) -> None:
-    """``gongjian plan run``: build, solve in a child process with a spinner, record, print."""
-    import time
+    """``gongjian plan run``: a plan job like ``POST /plans``, waited for with a spinner.
 
+    The job goes through the service's job runner (:class:`JobManager`): the same
+    machine-wide solver lock (a solve of the API or of another ``plan run`` is
+    waited for), the same child process and the same job records and states.
+    """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from gongjian.core.errors import GongjianError
     from gongjian.core.settings import get_settings
     from gongjian.matching.explain import render_plan
-    from gongjian.service.plans.jobs import CompiledMessage, SolverError, SolverProcess
+    from gongjian.service.plans.jobs import JobManager, SolverError
     from gongjian.service.plans.service import (
+        job_plan,
+        job_problem,
+        new_job_id,
         pack_input,
         parse_request,
         prepare,
         publish_job,
-        record_finished_job,
-        unpack_problem,
     )
-    from gongjian.service.state import ServiceState
+    from gongjian.service.state import Job, JobStatus, ServiceState
 
     request = parse_request(
         {
@@ -285,6 +293,7 @@ def _plan_run(
     )
     state = ServiceState(get_settings().state_db)
     graph = open_selected_store(store)
+    jobs: JobManager | None = None
     try:
         with Progress(
             SpinnerColumn(),
@@ -295,56 +304,60 @@ def _plan_run(
         ) as bar:
             task = bar.add_task(f"读取 {request.quarter} 快照 (reading the snapshot)…")
             plan_input = pack_input(prepare(graph, state, request))
-            bar.update(task, description="编译 compiling…")
-            started = time.monotonic()
-            problem: bytes | None = None
-            last = None
-            with SolverProcess(
-                plan_input, time_limit=request.time_limit, seed=request.seed
-            ) as proc:
-                for msg in proc.messages():
-                    if isinstance(msg, CompiledMessage):
-                        problem = msg.problem
-                        bar.update(
-                            task,
-                            description=f"求解 solving：{msg.units} 家单位，{msg.needs} 件需求，"
-                            f"{msg.activities} 场活动，时限 {request.time_limit:g} 秒…",
-                        )
-                        continue
-                    last = msg
-                    gap = f"{100 * msg.plan.gap:.3f}%" if msg.plan.gap is not None else "-"
-                    bar.update(
-                        task,
-                        description=f"求解 solving（{msg.stage} 阶段完成：目标 {msg.plan.objective}"
-                        f"，上界 {msg.plan.bound}，差距 {gap}）…",
-                    )
-            if last is None or problem is None:
-                raise SolverError("求解进程没有给出结果 (the solver gave no result)")
-        job = record_finished_job(
-            state,
-            request,
-            problem,
-            last.plan,
-            stage=last.stage,
-            elapsed=time.monotonic() - started,
-            created_by="cli",
-        )
-        console.print(render_plan(last.plan, unpack_problem(problem)), highlight=False)
+
+            def show(job: Job) -> None:
+                bar.update(task, description=_progress_text(job, request.time_limit))
+
+            jobs = JobManager(state)
+            job_id = new_job_id()
+            jobs.enqueue(
+                job_id, request.quarter, request.model_dump(mode="json"), "cli", plan_input
+            )
+            try:
+                job = jobs.wait(job_id, on_update=show)
+            except KeyboardInterrupt:
+                jobs.cancel(job_id)
+                raise
+        if job.status == JobStatus.failed:
+            raise SolverError(job.error or "求解失败 (solve failed)")
+        if job.status != JobStatus.done:
+            raise GongjianError(
+                f"计划 {job.id} 未完成（{job.status.label_zh}）(the job did not finish): "
+                f"{job.error or ''}".strip()
+            )
+        console.print(render_plan(job_plan(job), job_problem(state, job.id)), highlight=False)
         console.print(f"计划编号 plan id: [bold]{job.id}[/]", highlight=False)
         if publish:
             report = publish_job(graph, state, job.id)
             console.print(
-                f"已发布 published：活动安排 {report['assignments']} 项，接单 {report['claims']} 件，"
-                f"跳过 {len(report['skipped'])} 项",
+                f"已发布 published：活动安排 {report.assignments} 项，接单 {report.claims} 件，"
+                f"跳过 {len(report.skipped)} 项",
                 highlight=False,
             )
-            for s in report["skipped"]:
-                console.print(
-                    f"  - 跳过 skipped {s['item']} → {s['unit']}：{s['reason']}", highlight=False
-                )
+            for s in report.skipped:
+                console.print(f"  - 跳过 skipped {s.item} → {s.unit}：{s.reason}", highlight=False)
     finally:
+        if jobs is not None:
+            jobs.shutdown()
         graph.close()
         state.close()
+
+
+def _progress_text(job: Any, time_limit: float) -> str:
+    """The spinner's line for a job's status and progress."""
+    progress = job.progress or {}
+    stage = progress.get("stage")
+    if job.status.value == "queued":
+        return "排队等待求解 (queued: another plan is being solved)…"
+    if stage in (None, "starting"):
+        return "编译 compiling…"
+    if stage == "compiled":
+        return f"求解 solving（时限 {time_limit:g} 秒）…"
+    gap = f"{100 * progress['gap']:.3f}%" if progress.get("gap") is not None else "-"
+    return (
+        f"求解 solving（{stage} 阶段完成：目标 {progress.get('objective')}"
+        f"，上界 {progress.get('bound')}，差距 {gap}）…"
+    )
 
 
 def _community_names(store: StoreChoice | None) -> dict[str, str]:

@@ -7,40 +7,40 @@ Typical use::
     print(render_plan(plan))
 """
 
+from gongjian.matching.examples import district_problem, example_problem
 from gongjian.matching.explain import render_plan
 from gongjian.matching.objective import evaluate
 from gongjian.matching.problem import (
     JOINT_TYPES,
     Activity,
-    Assignment,
     Candidate,
     Conflict,
+    Decision,
     Need,
     ObjectiveParts,
     Pair,
     Plan,
     Problem,
-    Role,
+    RoleSlot,
     Unit,
     UnitLoad,
     Unmet,
     Weights,
 )
 from gongjian.matching.solver import check_plan, solve
-from gongjian.matching.synthetic import district_problem, example_problem
 
 __all__ = [
     "JOINT_TYPES",
     "Activity",
-    "Assignment",
     "Candidate",
     "Conflict",
+    "Decision",
     "Need",
     "ObjectiveParts",
     "Pair",
     "Plan",
     "Problem",
-    "Role",
+    "RoleSlot",
     "Unit",
     "UnitLoad",
     "Unmet",

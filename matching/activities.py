@@ -19,36 +19,18 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from gongjian.matching.compiled import Compiled
 from gongjian.matching.cpsat import CpBuilder, cpsat_parameters
+from gongjian.matching.grouped import Compiled
 
 __all__ = ["greedy_roles", "improve_roles", "roles_feasible"]
 
 
-def _table(cp: Compiled) -> list[dict[int, tuple[int, int]]]:
-    """Per role: unit -> (effort, gain), cached on the compiled problem."""
-    tab = getattr(cp, "_role_table", None)
-    if tab is None:
-        tab = [
-            dict(
-                zip(
-                    r.units.tolist(),
-                    zip(r.effort.tolist(), r.gain.tolist(), strict=True),
-                    strict=True,
-                )
-            )
-            for r in cp.roles
-        ]
-        cp._role_table = tab  # type: ignore[attr-defined]
-    return tab
-
-
 def _effort(cp: Compiled, ri: int, u: int) -> int:
-    return _table(cp)[ri][u][0]
+    return cp.role_table[ri][u][0]
 
 
 def _gain(cp: Compiled, ri: int, u: int) -> int:
-    return _table(cp)[ri][u][1]
+    return cp.role_table[ri][u][1]
 
 
 def greedy_roles(

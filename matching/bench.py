@@ -10,14 +10,16 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from gongjian.core.procstats import peak_rss_mb
-from gongjian.matching.compiled import NeedClass, compile_problem
+from gongjian.graph.model import Snapshot
 from gongjian.matching.cpsat import CpBuilder, cpsat_parameters
+from gongjian.matching.examples import district_snapshot
+from gongjian.matching.from_graph import compile_snapshot
 from gongjian.matching.gap import gap_problem, read_gap_file
 from gongjian.matching.greedy import greedy_plan
+from gongjian.matching.grouped import NeedClass, compile_problem
 from gongjian.matching.objective import evaluate
 from gongjian.matching.problem import Plan, Problem
 from gongjian.matching.solver import solve
-from gongjian.matching.synthetic import district_problem
 
 __all__ = ["bench_district", "bench_gap_file", "cpsat_plain", "peak_rss_mb", "plan_figures"]
 
@@ -91,22 +93,37 @@ def bench_district(
     time_limit: float,
     workers: int = 2,
     baselines: bool = True,
-    problem: Problem | None = None,
+    snapshot: Snapshot | None = None,
 ) -> dict[str, Any]:
-    """Generate a district, solve it, run the baselines on the same problem.
+    """Generate a district, compile it as production does, solve it, run the baselines.
 
-    ``seconds`` and ``peak_rss_mb`` are measured for the planner alone (the
-    baselines run afterwards in the same process). ``problem``, when given, is
-    used instead of :func:`district_problem` (e.g. one compiled from a graph).
+    The district is the seeds generator's network (:func:`gongjian.seeds.synthetic.generate`)
+    as a store would snapshot it, or ``snapshot`` when given (e.g. read back from a
+    store). ``compile_seconds`` is :func:`compile_snapshot`, ``solve_seconds`` the
+    solver's time and ``seconds`` both together; ``generate_seconds`` (building the
+    snapshot) is not included. ``peak_rss_mb`` is taken after the solve, before the
+    baselines run in the same process.
     """
-    prob = problem or district_problem(units, needs, activities, seed)
+    t0 = time.perf_counter()
+    snap = snapshot or district_snapshot(units, needs, activities, seed)
+    generated = time.perf_counter()
+    prob = compile_snapshot(snap, name=f"district-{units}u-{needs}n-{activities}a-s{seed}")
+    compiled = time.perf_counter()
     plan = solve(prob, time_limit=time_limit, workers=workers, seed=seed)
+    solved = time.perf_counter()
     rss = peak_rss_mb()
     n_met = sum(1 for a in plan.assignments if a.type == "need")
     ratio = max((ld.load / ld.capacity for ld in plan.loads if ld.capacity), default=0.0)
     out: dict[str, Any] = {
         "problem": prob.name,
         **plan_figures(plan),
+        "generate_seconds": round(generated - t0, 3),
+        "compile_seconds": round(compiled - generated, 3),
+        "solve_seconds": round(solved - compiled, 3),
+        "seconds": round(solved - generated, 3),
+        "units": len(prob.units),
+        "needs": len(prob.needs),
+        "activities": len(prob.activities),
         "peak_rss_mb": rss,
         "coverage": round(n_met / max(1, len(prob.needs)), 5),
         "max_load_ratio": round(ratio, 4),

@@ -34,19 +34,12 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from gongjian.matching.compiled import Compiled
 from gongjian.matching.cpsat import CpBuilder
+from gongjian.matching.grouped import Compiled
+from gongjian.matching.labels import STATUS_LABELS_ZH, parts_text, reason_label
 from gongjian.matching.problem import Conflict, Plan, Problem, Unmet
 
 __all__ = ["infeasible_core", "precheck", "render_plan", "unmet_reasons"]
-
-_REASON_ZH = {
-    "no_eligible_unit": "没有符合条件的单位",
-    "beyond_distance_limit": "提供该资源的单位都超出距离限制",
-    "eligible_units_full": "符合条件的单位容量已满",
-    "lost_to_higher_priority": "容量让给了优先级更高的需求",
-    "net_benefit_negative": "再增加负荷的均衡代价大于收益",
-}
 
 
 def _c(code: str, zh: str, en: str, items: list[str], units: list[str]) -> Conflict:
@@ -342,15 +335,6 @@ def unmet_reasons(
     return out
 
 
-#: Chinese names of the fit parts the compiler produces
-_PART_ZH = {
-    "kind_match": "类别匹配",
-    "distance": "距离",
-    "pairing": "结对",
-    "cooperation": "以往合作",
-}
-
-
 def render_plan(plan: Plan, problem: Problem | None = None) -> str:
     """A readable Chinese account of a plan (with English codes).
 
@@ -375,8 +359,7 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
     def titled(key: str | None) -> str:
         return f"{key}「{titles[key]}」" if key in titles else str(key)
 
-    status_zh = {"optimal": "最优", "feasible": "可行", "infeasible": "不可行", "unknown": "未知"}
-    lines = [f"计划《{plan.problem}》：状态 {status_zh[plan.status]} ({plan.status})"]
+    lines = [f"计划《{plan.problem}》：状态 {STATUS_LABELS_ZH[plan.status]} ({plan.status})"]
     if plan.objective is not None:
         gap = f"{100 * plan.gap:.3f}%" if plan.gap is not None else "-"
         lines.append(
@@ -407,7 +390,7 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
                 what = f"活动 {titled(a.activity)} 角色 {a.item.split('/', 1)[-1]}{kind}"
             else:
                 what = f"需求 {titled(a.item)}"
-            parts = "，".join(f"{_PART_ZH.get(k, k)} {v}" for k, v in a.parts.items())
+            parts = parts_text(a.parts)
             pin = "（固定）" if a.pinned else ""
             lines.append(
                 f"  - {what} → {name or a.unit}{pin}：工作量 {a.effort}，"
@@ -416,7 +399,7 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
     if plan.unmet:
         lines.append(f"未满足需求 {len(plan.unmet)} 项 (unmet needs):")
         for u in plan.unmet:
-            lines.append(f"  - {titled(u.item)}：{_REASON_ZH[u.reason]} ({u.reason}) {u.detail}")
+            lines.append(f"  - {titled(u.item)}：{reason_label(u.reason)} ({u.reason}) {u.detail}")
     if plan.roles_short:
         lines.append(
             "人数不足的可选角色 (optional roles below count): " + ", ".join(plan.roles_short)

@@ -38,6 +38,10 @@ are distinct, so its number of places equals its number of units and lies in
 relaxation stays a relaxation: the bound remains valid, and it now pays for
 the places that ``min_units`` forces on units whose marginal gain is negative.
 Hubs are built only when all optional roles of the activity share one effort.
+
+Length: one module on purpose (~740 lines) — the commodity network, its solver and
+its three users (relaxation, repair, Lagrangian activity flow) share the private
+arc-building helpers; split them only together with the GAP engine rewrite.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from gongjian.matching.compiled import CItem, Compiled
+from gongjian.matching.grouped import CItem, Compiled
 from gongjian.matching.objective import fairness_segments
 
 __all__ = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongjian.matching.compiled import compile_problem
+from gongjian.matching.grouped import compile_problem
 from gongjian.matching.problem import Problem
 
 __all__ = ["greedy_plan"]

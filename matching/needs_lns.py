@@ -18,8 +18,8 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from gongjian.matching.compiled import Compiled
 from gongjian.matching.cpsat import cpsat_parameters
+from gongjian.matching.grouped import Compiled
 from gongjian.matching.objective import fairness_segments
 
 __all__ = ["improve_needs"]

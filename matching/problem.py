@@ -49,15 +49,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 __all__ = [
     "JOINT_TYPES",
     "Activity",
-    "Assignment",
     "Candidate",
     "Conflict",
+    "Decision",
     "Need",
     "ObjectiveParts",
     "Pair",
     "Plan",
     "Problem",
-    "Role",
+    "RoleSlot",
     "Unit",
     "UnitLoad",
     "Unmet",
@@ -143,8 +143,8 @@ class Need(BaseModel):
     )
 
 
-class Role(BaseModel):
-    """A role of an activity: ``count`` distinct units doing ``kind``."""
+class RoleSlot(BaseModel):
+    """A slot of an activity (its role in the JSON): ``count`` distinct units doing ``kind``."""
 
     model_config = _STRICT
     id: str
@@ -163,7 +163,7 @@ class Activity(BaseModel):
     joint_type: JointType
     community: str
     date: dt.date
-    roles: list[Role] = Field(min_length=1)
+    roles: list[RoleSlot] = Field(min_length=1)
     min_units: int = Field(default=0, ge=0)
     max_units: int | None = Field(default=None, ge=0)
 
@@ -241,8 +241,9 @@ class Problem(BaseModel):
         return self
 
 
-class Assignment(BaseModel):
-    """One decision of the plan: ``unit`` takes ``item``."""
+class Decision(BaseModel):
+    """One decision of the plan: ``unit`` takes ``item`` (the graph records role decisions as
+    :class:`gongjian.graph.model.Assignment` when the plan is published)."""
 
     item: str
     unit: str
@@ -305,7 +306,7 @@ class Plan(BaseModel):
     seed: int = 0
     seconds: float = 0.0
     objective_parts: ObjectiveParts | None = None
-    assignments: list[Assignment] = Field(default_factory=list)
+    assignments: list[Decision] = Field(default_factory=list)
     unmet: list[Unmet] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
     loads: list[UnitLoad] = Field(default_factory=list)

@@ -41,6 +41,10 @@ Engines (chosen by :func:`solve` with ``engine="auto"``)
     (activity hubs, see :mod:`gongjian.matching.flow`).
 Objective: maximised, see :mod:`gongjian.matching.problem`.  Every reported
 objective is recomputed by :func:`gongjian.matching.objective.evaluate`.
+
+Length: ~740 lines on purpose — engine choice, the decomposition loop and plan
+assembly share private fast-value helpers; :mod:`gongjian.matching.staged` already
+holds the staged solve. A split into engines/ and plan assembly is left for later.
 """
 
 from __future__ import annotations
@@ -55,7 +59,6 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from gongjian.matching.activities import greedy_roles, improve_roles, roles_feasible
-from gongjian.matching.compiled import CItem, Compiled, NeedClass, compile_problem
 from gongjian.matching.cpsat import CpBuilder, cpsat_parameters, solve_cpsat
 from gongjian.matching.explain import infeasible_core, precheck, unmet_reasons
 from gongjian.matching.flow import (
@@ -64,9 +67,10 @@ from gongjian.matching.flow import (
     lagrangian_prices,
     needs_given_roles,
 )
+from gongjian.matching.grouped import CItem, Compiled, NeedClass, compile_problem
 from gongjian.matching.needs_lns import improve_needs
 from gongjian.matching.objective import evaluate, fairness_marginals
-from gongjian.matching.problem import Assignment, Candidate, Plan, Problem, UnitLoad
+from gongjian.matching.problem import Candidate, Decision, Plan, Problem, UnitLoad
 
 __all__ = ["Solution", "check_plan", "is_gap_shaped", "solution_value", "solve"]
 
@@ -558,7 +562,7 @@ def _plan(
         need = prob.needs[ni]
         c = _cand(cache, need.candidates, ids[u])
         plan.assignments.append(
-            Assignment(
+            Decision(
                 item=need.id,
                 unit=c.unit,
                 unit_name=names[c.unit],
@@ -575,7 +579,7 @@ def _plan(
         role = next(x for x in a.roles if f"{a.id}/{x.id}" == r.key)
         c = _cand(cache, role.candidates, ids[u])
         plan.assignments.append(
-            Assignment(
+            Decision(
                 item=r.key,
                 unit=c.unit,
                 unit_name=names[c.unit],

@@ -9,11 +9,25 @@ it through the public :class:`~gongjian.graph.store.GraphStore` API only.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gongjian.graph.model import ENTITY_TYPES, Assignment, Entity, Pairing
+from gongjian.graph.model import (
+    ENTITY_TYPES,
+    Activity,
+    Assignment,
+    Community,
+    Entity,
+    Need,
+    NeedStatus,
+    Pairing,
+    Resource,
+    Snapshot,
+    Unit,
+    parse_quarter,
+)
 
 __all__ = ["HISTORY_PLAN_ID", "SeedNetwork", "load_network"]
 
@@ -53,6 +67,35 @@ class SeedNetwork:
     def by_id(self) -> dict[tuple[str, str], Entity]:
         """Entities keyed by ``(label, id)``."""
         return {(e.LABEL, e.id): e for e in self.entities}
+
+    def snapshot(self, quarter: str) -> Snapshot:
+        """What :meth:`GraphStore.snapshot` would read for ``quarter`` after :func:`load_network`.
+
+        Without a store, so benchmarks and examples compile exactly what production
+        compiles (a test checks it against the embedded store's snapshot).
+        """
+        quarter = parse_quarter(quarter)
+        needs: list[Need] = self.of_type(Need)
+        activities: list[Activity] = self.of_type(Activity)
+        history: dict[tuple[str, str], int] = defaultdict(int)
+        for n in needs:
+            if n.quarter < quarter and n.claimed_by is not None:
+                history[(n.claimed_by, n.community_id)] += 1
+        earlier = {a.id: a.community_id for a in activities if a.quarter < quarter}
+        served = {(s.unit_id, s.activity_id) for s in self.assignments if s.activity_id in earlier}
+        for unit_id, activity_id in served:
+            history[(unit_id, earlier[activity_id])] += 1
+        return Snapshot(
+            quarter=quarter,
+            communities=self.of_type(Community),
+            adjacency=list(self.adjacency),
+            units=self.of_type(Unit),
+            resources=[r for r in self.of_type(Resource) if r.available_in(quarter)],
+            needs=[n for n in needs if n.quarter == quarter and n.status == NeedStatus.open],
+            activities=[a for a in activities if a.quarter == quarter],
+            pairings=list(self.pairings),
+            history=sorted((u, c, n) for (u, c), n in history.items() if n > 0),
+        )
 
     def dangling_references(self) -> list[str]:
         """Descriptions of every reference that does not resolve (empty when consistent).

@@ -215,3 +215,54 @@ def test_demo_writes_the_plan_workbook(tmp_path: Path) -> None:
     assert wb["按单位"].max_row > 1
     summary = {r[0].value: r[1].value for r in wb["概况"].iter_rows()}
     assert summary["季度 quarter"] == "2026Q4"
+
+
+def test_plan_run_waits_for_the_solver_lock_of_a_running_job(tmp_path: Path) -> None:
+    """The CLI goes through the API's job runner: while another solve holds the lock, it queues."""
+    import fcntl
+    import time
+
+    env = {
+        "GONGJIAN_DB": str(tmp_path / "g.sqlite"),
+        "GONGJIAN_STATE_DB": str(tmp_path / "s.sqlite"),
+    }
+    assert run(["seed", "load", "xingcheng"], env, tmp_path).returncode == 0
+    ServiceState(env["GONGJIAN_STATE_DB"]).close()  # the state file exists before the lock
+    # what a JobManager of the API holds while its job runs
+    lock = os.open(f"{env['GONGJIAN_STATE_DB']}.solver.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    full = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_")}
+    full.update(COLUMNS="200", **env)
+    proc = subprocess.Popen(
+        [*GONGJIAN, "plan", "run", "--quarter", "2026Q4", "--time-limit", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=full,
+        cwd=tmp_path,
+    )
+    try:
+        state = ServiceState(env["GONGJIAN_STATE_DB"])
+        try:
+            deadline = time.monotonic() + 60
+            jobs: list = []
+            while not jobs and time.monotonic() < deadline:
+                jobs = state.list_jobs(quarter="2026Q4", offset=0, limit=10)
+                time.sleep(0.2)
+            assert len(jobs) == 1 and jobs[0].created_by == "cli"
+            time.sleep(2.0)  # longer than the solve would take: it must still be waiting
+            assert state.get_job(jobs[0].id).status == "queued"
+            assert proc.poll() is None
+        finally:
+            state.close()
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        os.close(lock)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    state = ServiceState(env["GONGJIAN_STATE_DB"])
+    try:
+        job = state.get_job(plan_id(stdout))
+    finally:
+        state.close()
+    assert job.status == "done" and job.created_by == "cli" and job.started_at

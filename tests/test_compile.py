@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from gongjian.graph import model as m
-from gongjian.matching.compile import FitRules, compile_snapshot
+from gongjian.matching.from_graph import FitRules, compile_snapshot
 from gongjian.seeds.xingcheng import load_xingcheng
 
 

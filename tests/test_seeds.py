@@ -440,3 +440,22 @@ def test_load_network_sorts_entities_into_dependency_order(tmp_path: Path) -> No
     store = _embedded(tmp_path)
     load_network(store, shuffled, batch_size=7)  # small batches: order matters across them
     assert store.stats()["Unit"] == 12 and store.stats()["Need"] == net.counts()["Need"]
+
+
+@pytest.mark.parametrize("which", ["xingcheng", "synthetic"])
+def test_network_snapshot_is_what_the_store_reads(which: str, tmp_path: Path) -> None:
+    # benchmarks and examples compile SeedNetwork.snapshot: it must be the store's snapshot
+    net, quarter = (
+        (load_xingcheng(), "2026Q4")
+        if which == "xingcheng"
+        else (
+            generate(40, 300, 12, seed=3, quarter="2026Q1"),
+            "2026Q1",
+        )
+    )
+    store = _embedded(tmp_path)
+    load_network(store, net)
+    ours = net.snapshot(quarter).normalised()
+    theirs = store.snapshot(quarter).normalised()
+    assert ours.history and ours.needs and ours.activities
+    assert ours.model_dump(mode="json") == theirs.model_dump(mode="json")

@@ -25,8 +25,8 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from gongjian.core.errors import InvalidInputError
-from gongjian.matching.explain import _PART_ZH, _REASON_ZH
-from gongjian.matching.problem import JOINT_TYPES, Activity, Need, Plan, Problem, Role, item_key
+from gongjian.matching.labels import STATUS_LABELS_ZH, parts_text, reason_label
+from gongjian.matching.problem import JOINT_TYPES, Activity, Need, Plan, Problem, RoleSlot, item_key
 from gongjian.service.plans.service import kind_zh
 
 __all__ = [
@@ -48,7 +48,6 @@ FORMATS: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "ics": "text/calendar; charset=utf-8",
 }
-_STATUS_ZH = {"optimal": "最优", "feasible": "可行", "infeasible": "不可行", "unknown": "未知"}
 
 
 @dataclass
@@ -69,7 +68,7 @@ class PlanDocument:
         self.units = {u.id: u for u in prob.units} if prob else {}
         self.needs: dict[str, Need] = {n.id: n for n in prob.needs} if prob else {}
         self.activities: dict[str, Activity] = {a.id: a for a in prob.activities} if prob else {}
-        self.roles: dict[str, tuple[Activity, Role]] = (
+        self.roles: dict[str, tuple[Activity, RoleSlot]] = (
             {item_key(a.id, r.id): (a, r) for a in prob.activities for r in a.roles} if prob else {}
         )
 
@@ -116,10 +115,6 @@ def export_plan(doc: PlanDocument, fmt: str) -> Export:
 
 
 # --------------------------------------------------------------------------- rows
-def _parts_text(parts: dict[str, int]) -> str:
-    return "，".join(f"{_PART_ZH.get(k, k)} {v:+d}" for k, v in parts.items())
-
-
 def _item_row(doc: PlanDocument, item: str) -> dict[str, Any]:
     """Title, kind, community and date of an item, as far as the problem knows them."""
     if item in doc.needs:
@@ -182,7 +177,7 @@ def _decision_rows(doc: PlanDocument) -> list[list[Any]]:
                 info["date"],
                 a.effort,
                 a.score,
-                _parts_text(a.parts),
+                parts_text(a.parts, signed=True),
                 "是" if a.pinned else "",
                 ld.load if ld else "",
                 ld.capacity if ld else "",
@@ -248,7 +243,7 @@ def _unmet_rows(doc: PlanDocument) -> list[list[Any]]:
                 info["community"],
                 info["priority"],
                 u.reason,
-                _REASON_ZH.get(u.reason, u.reason),
+                reason_label(u.reason),
                 u.detail,
             ]
         )
@@ -262,7 +257,7 @@ def _summary_rows(doc: PlanDocument) -> list[list[Any]]:
         ["计划编号 plan id", doc.job_id],
         ["季度 quarter", doc.quarter],
         ["任务状态 job status", doc.job_status],
-        ["求解状态 status", f"{_STATUS_ZH.get(p.status, p.status)} ({p.status})"],
+        ["求解状态 status", f"{STATUS_LABELS_ZH.get(p.status, p.status)} ({p.status})"],
         ["目标值 objective", p.objective],
         ["上界 bound", p.bound],
         ["差距 gap", gap],
@@ -378,14 +373,14 @@ def plan_csv(doc: PlanDocument) -> bytes:
                 doc.unit_name(a.unit, a.unit_name),
                 a.effort,
                 a.score,
-                _parts_text(a.parts),
+                parts_text(a.parts, signed=True),
                 "是" if a.pinned else "",
                 "",
             ]
         )
     for u in doc.plan.unmet:
         info = _item_row(doc, u.item)
-        reason = f"{_REASON_ZH.get(u.reason, u.reason)} ({u.reason}) {u.detail}".strip()
+        reason = f"{reason_label(u.reason)} ({u.reason}) {u.detail}".strip()
         w.writerow(
             [
                 info["type"],

@@ -1,4 +1,8 @@
-"""Plan jobs: one at a time, each solve in a child process.
+r"""Plan jobs: one at a time, each solve in a child process — for the API and the CLI.
+
+``POST /plans`` and ``gongjian plan run`` both record a job and hand it to a
+:class:`JobManager` (the CLI then :meth:`~JobManager.wait`\ s for it), so both
+take the same machine-wide solver lock and leave the same job records.
 
 The solver is CPU-bound, holds the GIL in its Python parts and cannot be
 interrupted, and the machine has two cores. So the service runs **one job at a
@@ -14,7 +18,7 @@ Protocol with the child (:class:`SolverProcess`)
     followed by the packed compiled problem (compiling is slow for a district, so
     it happens here, not in the request), then one JSON line per finished stage
     ``{"type": "stage", "stage", "final", "plan"}``
-    (:func:`gongjian.service.plans.service.solve_in_stages`).
+    (:func:`gongjian.matching.staged.solve_in_stages`).
 
 The child dies with the server
     * it asks the kernel for ``SIGKILL`` when its parent dies
@@ -39,6 +43,9 @@ Job states (see :class:`~gongjian.service.state.JobStatus`)
     a job killed with the server is never shown as done. ``cancel`` on a queued
     job drops it; on a running one it kills the child and keeps the best plan of a
     finished stage. A finished job cannot be cancelled (409).
+
+Length: ~600 lines: the job manager, the child process and its protocol are one
+unit (each side of the protocol next to the other).
 """
 
 from __future__ import annotations
@@ -55,7 +62,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -116,7 +123,7 @@ class SolverProcess:
     plan_input : bytes
         What to solve, as :func:`gongjian.service.plans.service.pack_input` made it.
     time_limit, seed, workers
-        Passed to :func:`gongjian.service.plans.service.solve_in_stages`.
+        Passed to :func:`gongjian.matching.staged.solve_in_stages`.
     """
 
     def __init__(
@@ -329,6 +336,25 @@ class JobManager:
             proc.kill()
         return self.state.get_job(job_id)
 
+    def wait(
+        self, job_id: str, *, on_update: Callable[[Job], None] | None = None, poll: float = 0.2
+    ) -> Job:
+        """Block until the job has finished (the CLI's ``plan run``); the finished job.
+
+        ``on_update(job)`` is called whenever its status or progress changes (queued
+        while another process holds the solver lock, then running with each stage).
+        """
+        last: tuple[str, str] | None = None
+        while True:
+            job = self.state.get_job(job_id)
+            key = (job.status.value, json.dumps(job.progress, sort_keys=True))
+            if on_update is not None and key != last:
+                on_update(job)
+            last = key
+            if job.status.finished:
+                return job
+            time.sleep(poll)
+
     def shutdown(self, timeout: float = 15.0) -> None:
         """Kill the running solve; queued and running jobs become interrupted."""
         with self._cv:
@@ -540,7 +566,8 @@ def _child_main(argv: list[str]) -> None:
     blob = stdin.read(int(header["length"]))
     threading.Thread(target=_watch_stdin, args=(stdin,), daemon=True).start()
 
-    from gongjian.service.plans.service import pack_problem, solve_in_stages, unpack_input
+    from gongjian.matching.staged import solve_in_stages
+    from gongjian.service.plans.service import pack_problem, unpack_input
 
     problem = unpack_input(blob).compile()
     packed = pack_problem(problem)

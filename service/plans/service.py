@@ -9,22 +9,22 @@ give the same plan for the same request.
   field-level messages) and the decisions of a previous plan (re-planning: the
   stability weight keeps changes few); :meth:`PlanInput.compile` turns it into a
   :class:`~gongjian.matching.Problem` (in the solver's child process).
-* :func:`solve_in_stages` — a quick first solve (``min(1 s, 10 % of the limit)``)
-  whose plan is shown while the full solve runs; the full solve gets the rest of
-  the limit and the better of the two plans is kept (with the lower of the two
-  proven bounds). Both stages are deterministic: same problem, limit and seed give
-  the same plan.
-* :func:`explain` — the Chinese account and per-decision fit parts.
+* The staged solve (quick plan first, then the full solve) is the planner's:
+  :mod:`gongjian.matching.staged`; jobs run it in a child process
+  (:mod:`gongjian.service.plans.jobs`), for the API and the CLI alike.
+* :func:`explain` — the Chinese account and per-decision fit parts
+  (:class:`Explanation`).
 * :func:`publish_job` — activity role decisions become ``ASSIGNED`` relationships,
-  need decisions become claims (接单).
+  need decisions become claims (接单) (:class:`PublishReport`).
+
+Length: ~540 lines: request models, preparation, the typed explanation and the
+publish report; a publish module of its own is the next split.
 """
 
 from __future__ import annotations
 
 import gzip
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -33,18 +33,25 @@ from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.graph.model import Assignment as GraphAssignment
 from gongjian.graph.model import Quarter, ResourceKind, Snapshot
 from gongjian.graph.store import GraphStore
-from gongjian.matching.compile import compile_snapshot
-from gongjian.matching.explain import _PART_ZH, _REASON_ZH, render_plan
-from gongjian.matching.problem import Pair, Plan, Problem, Weights, item_key
+from gongjian.matching.explain import render_plan
+from gongjian.matching.from_graph import compile_snapshot
+from gongjian.matching.labels import part_label, reason_label
+from gongjian.matching.problem import Conflict, Pair, Plan, Problem, Weights, item_key
+from gongjian.matching.staged import StageProgress
+from gongjian.matching.staged import merge_stages as merge_stages  # re-exported (API tests)
 from gongjian.service.state import Job, JobStatus, ServiceState
 
 __all__ = [
+    "ExplainedDecision",
+    "ExplainedPart",
+    "Explanation",
     "PairIn",
     "PlanInput",
     "PlanRequest",
-    "Stage",
+    "PublishReport",
+    "SkippedDecision",
+    "UnmetNeed",
     "WeightsIn",
-    "build_problem",
     "explain",
     "item_titles",
     "job_plan",
@@ -57,10 +64,7 @@ __all__ = [
     "parse_request",
     "prepare",
     "publish_job",
-    "quick_limit",
-    "record_finished_job",
     "snapshot_items",
-    "solve_in_stages",
     "stage_progress",
     "unpack_input",
     "unpack_problem",
@@ -146,7 +150,7 @@ class PlanInput(BaseModel):
     name: str
 
     def compile(self) -> Problem:
-        """The planning problem (see :func:`gongjian.matching.compile.compile_snapshot`)."""
+        """The planning problem (see :func:`gongjian.matching.from_graph.compile_snapshot`)."""
 
         def pairs(ps: list[PairIn]) -> list[Pair]:
             return [Pair(item=p.item, unit=p.unit) for p in ps]
@@ -264,110 +268,10 @@ def prepare(store: GraphStore, state: ServiceState, request: PlanRequest) -> Pla
     )
 
 
-def build_problem(store: GraphStore, state: ServiceState, request: PlanRequest) -> Problem:
-    """:func:`prepare` and compile in this process (errors as for :func:`prepare`)."""
-    return prepare(store, state, request).compile()
-
-
 # --------------------------------------------------------------------------- solving
-@dataclass
-class Stage:
-    """One finished solver stage: ``quick`` or ``full``; ``plan`` is the best so far."""
-
-    name: str
-    plan: Plan
-    final: bool
-
-
-def quick_limit(time_limit: float) -> float:
-    """Seconds of the quick first stage."""
-    return min(1.0, 0.1 * time_limit)
-
-
-def merge_stages(first: Plan, second: Plan) -> Plan:
-    """The better plan of two solves of one problem, with the lower (valid) bound of both."""
-    if second.objective is None:
-        return first if first.objective is not None else second
-    if first.objective is None:
-        return second
-    best = second if second.objective >= first.objective else first
-    bounds = [b for b in (first.bound, second.bound) if b is not None]
-    update: dict[str, Any] = {"seconds": round(first.seconds + second.seconds, 3)}
-    if bounds:
-        bound = max(min(bounds), best.objective)
-        update["bound"] = bound
-        update["gap"] = (bound - best.objective) / max(1, abs(best.objective))
-        if bound == best.objective:
-            update["status"] = "optimal"
-    return best.model_copy(update=update)
-
-
-def solve_in_stages(
-    problem: Problem, *, time_limit: float, seed: int, workers: int = 2
-) -> Iterator[Stage]:
-    """Solve ``problem`` quickly, then fully; yield the best plan after each stage.
-
-    The quick stage ends the job when it proves optimality or infeasibility.
-    """
-    from gongjian.matching.solver import solve
-
-    quick = quick_limit(time_limit)
-    first = solve(problem, time_limit=quick, workers=workers, seed=seed)
-    if first.status in ("optimal", "infeasible"):
-        yield Stage("quick", first, final=True)
-        return
-    yield Stage("quick", first, final=False)
-    second = solve(problem, time_limit=max(0.1, time_limit - quick), workers=workers, seed=seed)
-    yield Stage("full", merge_stages(first, second), final=True)
-
-
 def stage_progress(stage: str, plan: Plan | None, elapsed: float) -> dict[str, Any]:
-    """The ``progress`` of a job: stage, objective, bound, gap, elapsed seconds."""
-    return {
-        "stage": stage,
-        "status": plan.status if plan else None,
-        "objective": plan.objective if plan else None,
-        "bound": plan.bound if plan else None,
-        "gap": plan.gap if plan else None,
-        "elapsed": round(elapsed, 3),
-    }
-
-
-def record_finished_job(
-    state: ServiceState,
-    request: PlanRequest,
-    problem: bytes,
-    plan: Plan,
-    *,
-    stage: str,
-    elapsed: float,
-    created_by: str | None,
-) -> Job:
-    """Record a plan solved outside the job manager (the CLI) as a finished job.
-
-    ``problem`` is the packed problem (:func:`pack_problem`) the plan was solved on.
-    """
-    job_id = new_job_id()
-    now = _now()
-    state.create_job(
-        job_id,
-        request.quarter,
-        request.model_dump(mode="json"),
-        created_by,
-        problem=problem,
-        status=JobStatus.done,
-        started_at=now,
-        finished_at=now,
-        plan=plan.model_dump(mode="json"),
-        progress=stage_progress(stage, plan, elapsed),
-    )
-    return state.get_job(job_id)
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    """The ``progress`` of a job as stored: stage, status, objective, bound, gap, elapsed."""
+    return StageProgress.of(stage, plan, elapsed).model_dump()
 
 
 # --------------------------------------------------------------------------- reading a job
@@ -406,53 +310,120 @@ def item_titles(problem: Problem | None) -> dict[str, str]:
     return titles
 
 
-def explain(plan: Plan, problem: Problem | None) -> dict[str, Any]:
+class ExplainedPart(BaseModel):
+    """One part of a decision's fit score, with its Chinese name."""
+
+    part: str
+    name_zh: str
+    value: int
+
+
+class ExplainedDecision(BaseModel):
+    """A decision of the plan as the explanation shows it."""
+
+    item: str
+    item_title: str
+    type: str
+    activity: str | None = None
+    unit: str
+    unit_name: str
+    effort: int
+    score: int
+    pinned: bool
+    parts: dict[str, int]
+    parts_zh: list[ExplainedPart]
+
+
+class UnmetNeed(BaseModel):
+    """A need the plan leaves unmet, with its reason in Chinese."""
+
+    item: str
+    title: str
+    reason: str
+    reason_zh: str
+    detail: str = ""
+
+
+class Explanation(BaseModel):
+    """Why the plan is what it is: the Chinese account, fit parts, unmet reasons, conflicts."""
+
+    plan_id: str
+    text_zh: str
+    decisions: list[ExplainedDecision]
+    unmet: list[UnmetNeed]
+    conflicts: list[Conflict]
+
+
+def explain(plan: Plan, problem: Problem | None, *, plan_id: str) -> Explanation:
     """The explanation of a plan: Chinese text, decisions with fit parts, unmet reasons."""
     titles = item_titles(problem)
     names = {u.id: u.name for u in problem.units} if problem else {}
-    decisions = []
-    for a in plan.assignments:
-        decisions.append(
-            {
-                "item": a.item,
-                "item_title": titles.get(a.item, a.item),
-                "type": a.type,
-                "activity": a.activity,
-                "unit": a.unit,
-                "unit_name": a.unit_name or names.get(a.unit, ""),
-                "effort": a.effort,
-                "score": a.score,
-                "pinned": a.pinned,
-                "parts": dict(a.parts),
-                "parts_zh": [
-                    {"part": k, "name_zh": _PART_ZH.get(k, k), "value": v}
-                    for k, v in a.parts.items()
-                ],
-            }
+    decisions = [
+        ExplainedDecision(
+            item=a.item,
+            item_title=titles.get(a.item, a.item),
+            type=a.type,
+            activity=a.activity,
+            unit=a.unit,
+            unit_name=a.unit_name or names.get(a.unit, ""),
+            effort=a.effort,
+            score=a.score,
+            pinned=a.pinned,
+            parts=dict(a.parts),
+            parts_zh=[
+                ExplainedPart(part=k, name_zh=part_label(k), value=v) for k, v in a.parts.items()
+            ],
         )
+        for a in plan.assignments
+    ]
     unmet = [
-        {
-            "item": u.item,
-            "title": titles.get(u.item, u.item),
-            "reason": u.reason,
-            "reason_zh": _REASON_ZH.get(u.reason, u.reason),
-            "detail": u.detail,
-        }
+        UnmetNeed(
+            item=u.item,
+            title=titles.get(u.item, u.item),
+            reason=u.reason,
+            reason_zh=reason_label(u.reason),
+            detail=u.detail,
+        )
         for u in plan.unmet
     ]
-    return {
-        "text_zh": render_plan(plan, problem),
-        "decisions": decisions,
-        "unmet": unmet,
-        "conflicts": [c.model_dump() for c in plan.conflicts],
-    }
+    return Explanation(
+        plan_id=plan_id,
+        text_zh=render_plan(plan, problem),
+        decisions=decisions,
+        unmet=unmet,
+        conflicts=plan.conflicts,
+    )
 
 
 # --------------------------------------------------------------------------- publishing
 _PUBLISHABLE = (JobStatus.done, JobStatus.cancelled)
 
 
-def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str, Any]:
+class SkippedDecision(BaseModel):
+    """A decision publishing could not write, and why."""
+
+    item: str
+    unit: str
+    reason: str
+
+
+class PublishReport(BaseModel):
+    """What publishing a plan wrote (also stored on the job, without ``plan_id``/``published_at``)."""
+
+    plan_id: str
+    published_at: str | None
+    assignments: int = Field(description="活动安排数 activity assignments written")
+    claims: int = Field(description="接单数 needs claimed")
+    skipped: list[SkippedDecision] = Field(description="跳过的决定及原因 skipped, with reasons")
+    superseded: str | None = Field(
+        default=None, description="被取代的本季度原计划 the quarter's plan this one replaces"
+    )
+    removed_assignments: int = Field(
+        default=0, description="原计划被撤下的活动安排数 assignments of that plan removed"
+    )
+
+
+def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> PublishReport:
     """Turn a plan's decisions into activity assignments and claims (发布计划).
 
     Only a ``done`` job, or a ``cancelled`` one that kept a plan, can be published,
@@ -467,10 +438,9 @@ def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str
 
     Returns
     -------
-    dict
-        ``{"assignments": n, "claims": n, "skipped": [{"item", "unit", "reason"}],
-        "superseded": id or None, "removed_assignments": n}``,
-        also stored on the job with ``published_at``.
+    PublishReport
+        Also stored on the job (without ``plan_id`` and ``published_at``, which the
+        job has itself).
     """
     job = state.get_job(job_id)
     if job.status not in _PUBLISHABLE or job.plan is None:
@@ -500,21 +470,29 @@ def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> dict[str
             removed = store.remove_assignments(other)
             earlier = state.get_job(other).publish_report or {}
             state.update_job(other, publish_report={**earlier, "superseded_by": job_id})
-        report = _publish(store, plan, job_problem(state, job_id), job_id)
+        n_assigned, n_claims, skipped = _publish(store, plan, job_problem(state, job_id), job_id)
     except BaseException:
         state.release_publish(job_id)
         raise
-    report["superseded"] = other
-    report["removed_assignments"] = removed
-    state.update_job(job_id, publish_report=report)
-    return report
+    stored = {
+        "assignments": n_assigned,
+        "claims": n_claims,
+        "skipped": [s.model_dump() for s in skipped],
+        "superseded": other,
+        "removed_assignments": removed,
+    }
+    state.update_job(job_id, publish_report=stored)
+    return PublishReport(plan_id=job_id, published_at=state.get_job(job_id).published_at, **stored)
 
 
-def _publish(store: GraphStore, plan: Plan, problem: Problem | None, job_id: str) -> dict[str, Any]:
+def _publish(
+    store: GraphStore, plan: Plan, problem: Problem | None, job_id: str
+) -> tuple[int, int, list[SkippedDecision]]:
+    """Write the plan's decisions: (assignments written, needs claimed, skipped)."""
     kinds: dict[str, str] = {}
     if problem is not None:
         kinds = {item_key(a.id, r.id): r.kind for a in problem.activities for r in a.roles}
-    skipped: list[dict[str, str]] = []
+    skipped: list[SkippedDecision] = []
     assignments: list[tuple[str, GraphAssignment]] = []
     for a in plan.assignments:
         if a.type != "role":
@@ -527,7 +505,7 @@ def _publish(store: GraphStore, plan: Plan, problem: Problem | None, job_id: str
             role = None
         if role is None:
             skipped.append(
-                {"item": a.item, "unit": a.unit, "reason": "角色类别未知 (unknown role kind)"}
+                SkippedDecision(item=a.item, unit=a.unit, reason="角色类别未知 (unknown role kind)")
             )
             continue
         assignments.append(
@@ -551,7 +529,7 @@ def _publish(store: GraphStore, plan: Plan, problem: Problem | None, job_id: str
                 try:
                     n_assigned += store.add_assignments([g])
                 except NotFoundError as exc:
-                    skipped.append({"item": item, "unit": g.unit_id, "reason": exc.message})
+                    skipped.append(SkippedDecision(item=item, unit=g.unit_id, reason=exc.message))
     n_claims = 0
     for a in plan.assignments:
         if a.type != "need":
@@ -559,7 +537,7 @@ def _publish(store: GraphStore, plan: Plan, problem: Problem | None, job_id: str
         try:
             store.claim_need(a.item, a.unit)
         except (ConflictError, NotFoundError) as exc:
-            skipped.append({"item": a.item, "unit": a.unit, "reason": exc.message})
+            skipped.append(SkippedDecision(item=a.item, unit=a.unit, reason=exc.message))
         else:
             n_claims += 1
-    return {"assignments": n_assigned, "claims": n_claims, "skipped": skipped}
+    return n_assigned, n_claims, skipped

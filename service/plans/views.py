@@ -27,13 +27,15 @@ from pydantic import BaseModel, Field
 
 from gongjian.core.errors import ConflictError, GongjianError
 from gongjian.graph.model import Community, parse_quarter
-from gongjian.matching.problem import Conflict, Plan
+from gongjian.matching.problem import Plan
 from gongjian.service.auth.service import require_committee
 from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, audit_note, paging
 from gongjian.service.plans.exports import PlanDocument, content_disposition, export_plan
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.plans.service import (
+    Explanation,
     PlanRequest,
+    PublishReport,
     explain,
     job_plan,
     job_problem,
@@ -75,52 +77,6 @@ class PlanJob(PlanJobBrief):
     queue_position: int | None = Field(default=None, description="0 running, 1… waiting")
     publish_report: dict[str, Any] | None = None
     plan: Plan | None = None
-
-
-class Decision(BaseModel):
-    item: str
-    item_title: str
-    type: str
-    activity: str | None = None
-    unit: str
-    unit_name: str
-    effort: int
-    score: int
-    pinned: bool
-    parts: dict[str, int]
-    parts_zh: list[dict[str, Any]]
-
-
-class UnmetNeed(BaseModel):
-    item: str
-    title: str
-    reason: str
-    reason_zh: str
-    detail: str = ""
-
-
-class Explanation(BaseModel):
-    """Why the plan is what it is: the Chinese account, fit parts, unmet reasons, conflicts."""
-
-    plan_id: str
-    text_zh: str
-    decisions: list[Decision]
-    unmet: list[UnmetNeed]
-    conflicts: list[Conflict]
-
-
-class PublishReport(BaseModel):
-    plan_id: str
-    published_at: str | None
-    assignments: int = Field(description="活动安排数 activity assignments written")
-    claims: int = Field(description="接单数 needs claimed")
-    skipped: list[dict[str, str]] = Field(description="跳过的决定及原因 skipped, with reasons")
-    superseded: str | None = Field(
-        default=None, description="被取代的本季度原计划 the quarter's plan this one replaces"
-    )
-    removed_assignments: int = Field(
-        default=0, description="原计划被撤下的活动安排数 assignments of that plan removed"
-    )
 
 
 def _jobs(request: Request) -> JobManager:
@@ -214,8 +170,7 @@ def cancel_plan(plan_id: str, user: CurrentUser, request: Request) -> PlanJob:
 @router.get("/plans/{plan_id}/explain", summary="计划说明 Explain the plan")
 def explain_plan(plan_id: str, user: CurrentUser, state: State) -> Explanation:
     job = state.get_job(plan_id)
-    data = explain(job_plan(job), job_problem(state, plan_id))
-    return Explanation(plan_id=plan_id, **data)
+    return explain(job_plan(job), job_problem(state, plan_id), plan_id=plan_id)
 
 
 @router.post(
@@ -230,11 +185,9 @@ def publish_plan(
     report = publish_job(store, state, plan_id)
     audit_note(
         request,
-        f"publish plan {plan_id}: {report['assignments']} assignments, {report['claims']} claims",
+        f"publish plan {plan_id}: {report.assignments} assignments, {report.claims} claims",
     )
-    return PublishReport(
-        plan_id=plan_id, published_at=state.get_job(plan_id).published_at, **report
-    )
+    return report
 
 
 def _community_names(request: Request) -> dict[str, str]:

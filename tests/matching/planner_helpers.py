@@ -11,7 +11,7 @@ from gongjian.matching.problem import (
     Need,
     Pair,
     Problem,
-    Role,
+    RoleSlot,
     Unit,
     Weights,
 )
@@ -35,12 +35,12 @@ def need(nid: str, spec: dict, **kw: Any) -> Need:
     return Need(id=nid, candidates=cands(spec), **kw)
 
 
-def role(rid: str, spec: dict, count: int = 1, required: bool = True, **kw: Any) -> Role:
+def role(rid: str, spec: dict, count: int = 1, required: bool = True, **kw: Any) -> RoleSlot:
     """A role with candidates from ``spec``."""
-    return Role(id=rid, candidates=cands(spec), count=count, required=required, **kw)
+    return RoleSlot(id=rid, candidates=cands(spec), count=count, required=required, **kw)
 
 
-def act(aid: str, roles: list[Role], date: dt.date = D1, **kw: Any) -> Activity:
+def act(aid: str, roles: list[RoleSlot], date: dt.date = D1, **kw: Any) -> Activity:
     """An activity."""
     kw.setdefault("joint_type", "joint_services")
     kw.setdefault("community", "c1")

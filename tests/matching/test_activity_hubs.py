@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongjian.matching.compiled import compile_problem
 from gongjian.matching.flow import activity_flow, flow_relaxation, lagrangian_prices
+from gongjian.matching.grouped import compile_problem
 from gongjian.matching.problem import Problem
 from gongjian.matching.solver import _joint_bonus_max, solve
 

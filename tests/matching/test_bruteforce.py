@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from gongjian.matching.objective import evaluate
 from gongjian.matching.problem import (
     Activity,
-    Assignment,
     Candidate,
+    Decision,
     Need,
     Pair,
     Plan,
     Problem,
-    Role,
+    RoleSlot,
     Unit,
     Weights,
 )
@@ -71,7 +71,7 @@ def random_problem(seed: int) -> Problem:
                 break
             n_roles_total += 1
             roles.append(
-                Role(
+                RoleSlot(
                     id=f"r{r}",
                     kind="k0",
                     count=int(rng.integers(1, 3)),
@@ -144,7 +144,7 @@ def brute_force(p: Problem) -> int | None:
             problem="b",
             status="feasible",
             assignments=[
-                Assignment(item=k, unit=u, type="need", effort=0, score=0) for k, u in pairs
+                Decision(item=k, unit=u, type="need", effort=0, score=0) for k, u in pairs
             ],
         )
         if check_plan(p, plan):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from gongjian.matching.examples import example_problem
 from gongjian.matching.explain import render_plan
 from gongjian.matching.problem import Candidate, Need
 from gongjian.matching.solver import solve
-from gongjian.matching.synthetic import example_problem
 
 from .planner_helpers import act, need, problem, role, run, units, weights
 

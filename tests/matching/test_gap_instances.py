@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gongjian.matching.compiled import compile_problem
 from gongjian.matching.gap import gap_problem, read_gap_file
+from gongjian.matching.grouped import compile_problem
 from gongjian.matching.solver import is_gap_shaped, solve
 
 GAP = Path(__file__).resolve().parents[1] / "data" / "gap"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from gongjian.matching.examples import district_problem
 from gongjian.matching.problem import Unit
 from gongjian.matching.solver import check_plan, solve
-from gongjian.matching.synthetic import district_problem
 
 from .planner_helpers import D1, D2, act, need, problem, role, run, units
 

@@ -7,10 +7,10 @@ import itertools
 import pytest
 from pydantic import ValidationError
 
-from gongjian.matching.compiled import compile_problem
+from gongjian.matching.examples import district_problem, example_problem
+from gongjian.matching.grouped import compile_problem
 from gongjian.matching.objective import evaluate, fairness_penalty, fairness_segments
 from gongjian.matching.problem import Problem
-from gongjian.matching.synthetic import district_problem, example_problem
 
 from .planner_helpers import act, need, problem, role, units, weights
 
@@ -65,7 +65,8 @@ def test_evaluate_terms() -> None:
 
 
 def test_grouping_detects_interchangeable_needs() -> None:
-    p = district_problem(100, 2000, 10, seed=1)
+    # three communities: many needs of one kind, effort and community are interchangeable
+    p = district_problem(30, 2000, 10, seed=1)
     cp = compile_problem(p)
     assert len(cp.classes) < len(p.needs) / 3
     # needs passed one by one with identical data collapse into one class
@@ -77,8 +78,13 @@ def test_grouping_detects_interchangeable_needs() -> None:
     assert len(compile_problem(pinned).classes) == 2
 
 
-def test_district_generator_is_deterministic() -> None:
+def test_district_problem_is_deterministic_and_in_the_domain_vocabulary() -> None:
+    from gongjian.graph.model import ResourceKind
+
     a = district_problem(50, 300, 10, seed=4)
     b = district_problem(50, 300, 10, seed=4)
     assert a.model_dump_json() == b.model_dump_json()
-    assert all(20 <= u.capacity <= 60 for u in a.units)
+    kinds = {n.kind for n in a.needs} | {r.kind for x in a.activities for r in x.roles}
+    assert kinds <= {k.value for k in ResourceKind}
+    # the production compiler's fit scale (FitRules), not a synthetic one
+    assert {c.parts["kind_match"] for n in a.needs for c in n.candidates} == {10}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from gongjian.matching.examples import district_problem, example_problem
 from gongjian.matching.objective import evaluate, fairness_penalty
 from gongjian.matching.solver import solve
-from gongjian.matching.synthetic import district_problem, example_problem
 
 from .planner_helpers import act, need, problem, role, run, units, weights
 
@@ -78,7 +78,7 @@ def test_same_seed_same_plan() -> None:
 
 
 def test_fast_value_equals_evaluate() -> None:
-    from gongjian.matching.compiled import compile_problem
+    from gongjian.matching.grouped import compile_problem
     from gongjian.matching.solver import Solution, _pairs, solution_value
 
     for p in (example_problem(), district_problem(60, 500, 20, seed=9)):
