@@ -47,12 +47,12 @@ from __future__ import annotations
 import inspect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
 
+from gongjian.core.clock import SHANGHAI, day_end, stored_utc
 from gongjian.graph.model import (
     Activity,
     Assignment,
@@ -62,6 +62,7 @@ from gongjian.graph.model import (
     PartyMember,
     Unit,
 )
+from gongjian.graph.whistle import whistle_state
 from gongjian.matching.compile import compile_snapshot
 
 __all__ = [
@@ -95,16 +96,6 @@ __all__ = [
     "was_claimed",
 ]
 
-
-def _shanghai() -> tzinfo:
-    try:
-        return ZoneInfo("Asia/Shanghai")
-    except ZoneInfoNotFoundError:  # no tz database: China has kept UTC+8 without DST since 1991
-        return timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-#: the time zone due dates are read in
-SHANGHAI: tzinfo = _shanghai()
 
 #: effort of one activity role assignment: the planner's default
 ROLE_EFFORT: int = inspect.signature(compile_snapshot).parameters["role_effort"].default
@@ -140,21 +131,8 @@ def rate(numerator: int, denominator: int) -> Rate:
     return Rate(numerator=numerator, denominator=denominator, value=value)
 
 
-def _aware(moment: datetime) -> datetime:
-    """Naive times are UTC (what the stores record)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def due_deadline(due: date) -> datetime:
-    """The end of the due day in Asia/Shanghai, as the (exclusive) instant it ends.
-
-    Complexity: O(1).
-
-    >>> due_deadline(date(2026, 3, 31)).isoformat()
-    '2026-04-01T00:00:00+08:00'
-    """
-    nxt = due + timedelta(days=1)
-    return datetime(nxt.year, nxt.month, nxt.day, tzinfo=SHANGHAI)
+#: the end of the due day in Asia/Shanghai (the one clock's ``day_end``)
+due_deadline = day_end
 
 
 def is_on_time(resolved_at: datetime, due: date) -> bool:
@@ -162,12 +140,13 @@ def is_on_time(resolved_at: datetime, due: date) -> bool:
 
     Complexity: O(1).
 
+    >>> from datetime import UTC
     >>> is_on_time(datetime(2026, 3, 31, 15, 59, 59, tzinfo=UTC), date(2026, 3, 31))
     True
     >>> is_on_time(datetime(2026, 3, 31, 16, 0, 0, tzinfo=UTC), date(2026, 3, 31))
     False
     """
-    return _aware(resolved_at) < due_deadline(due)
+    return stored_utc(resolved_at) < day_end(due)
 
 
 def was_claimed(need: Need) -> bool:
@@ -656,13 +635,16 @@ class OverdueWhistle(BaseModel):
 def overdue_whistles(needs: Iterable[Need], now: datetime) -> list[OverdueWhistle]:
     """Whistled needs with a summoned unit that has not reported by the deadline.
 
-    A summoned unit is late when it reported after ``whistle_deadline``, or has
-    not reported and the deadline has passed (``now > deadline``). Cancelled
-    needs and needs without a deadline are left out. Naive times are UTC.
+    The rule is :func:`gongjian.graph.whistle.whistle_state`'s, the whistle list's
+    own: a summoned unit is late when it reported after ``whistle_deadline``, or
+    has not reported and the deadline has passed (``now > deadline``). Cancelled
+    needs and needs without a deadline are left out. A naive stored deadline or
+    report time is Beijing time, a naive ``now`` UTC; deadlines are given in UTC.
     Sorted by deadline, then need id.
 
     Complexity: O(N·s) for s summoned units per need.
 
+    >>> from datetime import UTC
     >>> n = Need(id="n1", title="消防隐患", category="fire_safety", community_id="c1",
     ...          quarter="2026Q4", whistle=True, summoned=["u1", "u2", "u3"],
     ...          whistle_deadline=datetime(2026, 11, 1, tzinfo=UTC),
@@ -673,27 +655,20 @@ def overdue_whistles(needs: Iterable[Need], now: datetime) -> list[OverdueWhistl
     >>> [w.late_units for w in overdue_whistles([n], datetime(2026, 10, 31, tzinfo=UTC))]
     [['u2']]
     """
-    now = _aware(now)
     out = []
     for n in needs:
-        if not n.whistle or n.whistle_deadline is None or n.status == NeedStatus.cancelled:
+        if not n.whistle:
             continue
-        deadline = _aware(n.whistle_deadline)
-        late = []
-        for u in n.summoned:
-            reported = n.reports.get(u)
-            if (reported is None and now > deadline) or (
-                reported is not None and _aware(reported) > deadline
-            ):
-                late.append(u)
-        if late:
+        state = whistle_state(n, now)
+        late = state.late_units
+        if late and state.deadline is not None:
             out.append(
                 OverdueWhistle(
                     need_id=n.id,
                     title=n.title,
                     community_id=n.community_id,
-                    deadline=deadline,
-                    late_units=sorted(set(late)),
+                    deadline=state.deadline,
+                    late_units=late,
                 )
             )
     return sorted(out, key=lambda w: (w.deadline, w.need_id))
@@ -739,6 +714,7 @@ def summary(
 
     Complexity: O(U + C + N + A + S + M + U log U).
 
+    >>> from datetime import UTC
     >>> n = Need(id="n1", title="修路", category="repair", community_id="c1", quarter="2026Q1")
     >>> s = summary(quarter="2026Q1", units=[], communities=[], needs=[n], activities=[],
     ...             assignments=[], members=[], now=datetime(2026, 1, 1, tzinfo=UTC))
