@@ -10,6 +10,11 @@ project's own exceptions in one place, :func:`translate_errors`.
 Nodes carry their entity's ``model_dump(mode="json")`` as flat properties
 (``None`` left out; nested values such as ``Activity.roles`` as a JSON string).
 Owned relationships (``Entity.REFS``) are re-pointed on every upsert.
+
+Why one module of ~590 lines: it is one class implementing every method of the store
+contract over the statements of :mod:`gongjian.graph.cypher`; the driver plumbing is
+in :mod:`gongjian.graph.neo4j_io` and the rules shared with SQLite in
+:mod:`gongjian.graph.base`.
 """
 
 from __future__ import annotations
