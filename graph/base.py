@@ -234,10 +234,29 @@ class StoreBase(ABC, Generic[Tx]):
         """Node key → name for Unit and Community keys."""
 
     @abstractmethod
+    def _list(
+        self, kind: type[E], filters: dict[str, Any] | None, offset: int, limit: int | None
+    ) -> list[E]:
+        """One page of entities ordered by id; ``kind``, ``filters`` and page checked already."""
+
+    @abstractmethod
     def get(self, kind: type[E], node_id: str) -> E:
         """The entity, or :class:`NotFoundError`."""
 
     # -- rules --------------------------------------------------------------------
+    def list(
+        self,
+        kind: type[E],
+        *,
+        filters: dict[str, Any] | None = None,
+        offset: int = 0,
+        limit: int | None = 100,
+    ) -> list[E]:
+        """Entities of a label ordered by id; ``filters`` keys from ``LIST_FILTERS``."""
+        check_page(offset, limit)
+        check_filters(check_kind(kind), filters)
+        return self._list(kind, filters, offset, limit)
+
     def modify(self, kind: type[E], node_id: str, change: Callable[[E], E]) -> E:
         """Atomic read-modify-write of one node under its write lock."""
         check_kind(kind)

@@ -29,12 +29,12 @@ import networkx as nx
 
 from gongjian.core.errors import InvalidInputError, NotFoundError, StoreUnavailableError
 from gongjian.core.sqlite import connect_durable, immediate
+from gongjian.graph import model
 from gongjian.graph.base import (
     StoreBase,
     check_entities,
     check_filters,
     check_kind,
-    check_page,
     chunks,
     missing_refs_error,
     node_key,
@@ -42,19 +42,7 @@ from gongjian.graph.base import (
     wanted_refs,
 )
 from gongjian.graph.cooperation import CooperationFacts
-from gongjian.graph.model import (
-    ENTITY_TYPES,
-    Activity,
-    Assignment,
-    Community,
-    Entity,
-    Need,
-    Pairing,
-    Resource,
-    Snapshot,
-    Unit,
-    parse_quarter,
-)
+from gongjian.graph.model import ENTITY_TYPES, Assignment, Entity, Pairing, Resource, parse_quarter
 from gongjian.graph.store import REL_TYPES
 
 __all__ = ["EmbeddedStore"]
@@ -265,15 +253,9 @@ class EmbeddedStore(StoreBase[Conn]):
             params.append(value)
         return sql, params
 
-    def list(
-        self,
-        kind: type[E],
-        *,
-        filters: dict[str, Any] | None = None,
-        offset: int = 0,
-        limit: int | None = 100,
+    def _list(
+        self, kind: type[E], filters: dict[str, Any] | None, offset: int, limit: int | None
     ) -> list[E]:
-        check_page(offset, limit)
         where, params = self._where(kind, filters)
         sql = f"SELECT props FROM nodes WHERE {where} ORDER BY id LIMIT ? OFFSET ?"
         rows = self._read(sql, (*params, -1 if limit is None else limit, offset))
@@ -455,7 +437,7 @@ class EmbeddedStore(StoreBase[Conn]):
         return out
 
     # ------------------------------------------------------------------ reads
-    def snapshot(self, quarter: str) -> Snapshot:
+    def snapshot(self, quarter: str) -> model.Snapshot:
         quarter = parse_quarter(quarter)
         conn = self._conn()
         # one read transaction so the snapshot is consistent
@@ -478,14 +460,16 @@ class EmbeddedStore(StoreBase[Conn]):
                 (quarter,),
             ):
                 history[(unit, community)] += n
-            snap = Snapshot(
+            snap = model.Snapshot(
                 quarter=quarter,
-                communities=self.list(Community, limit=None),
+                communities=self.list(model.Community, limit=None),
                 adjacency=self.adjacency(),
-                units=self.list(Unit, limit=None),
+                units=self.list(model.Unit, limit=None),
                 resources=resources,
-                needs=self.list(Need, filters={"quarter": quarter, "status": "open"}, limit=None),
-                activities=self.list(Activity, filters={"quarter": quarter}, limit=None),
+                needs=self.list(
+                    model.Need, filters={"quarter": quarter, "status": "open"}, limit=None
+                ),
+                activities=self.list(model.Activity, filters={"quarter": quarter}, limit=None),
                 pairings=self.pairings(),
                 history=sorted((u, c, n) for (u, c), n in history.items() if n > 0),
             )

@@ -282,17 +282,10 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
             raise NotFoundError(label, node_id)
         return entity_from_props(kind, records[0]["props"])
 
-    @_translated
-    def list(
-        self,
-        kind: type[E],
-        *,
-        filters: dict[str, Any] | None = None,
-        offset: int = 0,
-        limit: int | None = 100,
+    def _list(
+        self, kind: type[E], filters: dict[str, Any] | None, offset: int, limit: int | None
     ) -> list[E]:
-        label = base.check_kind(kind)
-        base.check_page(offset, limit)
+        label = kind.LABEL
         where = base.check_filters(label, filters)
         params = {f"f_{k}": v for k, v in where.items()}
         text = cypher.list_nodes(label, list(where), limited=limit is not None)
@@ -367,6 +360,7 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     claim_need = _translated(base.StoreBase.claim_need)
     transition_need = _translated(base.StoreBase.transition_need)
     cooperation_network = _translated(base.StoreBase.cooperation_network)
+    list = _translated(base.StoreBase.list)
 
     # ------------------------------------------------------------------ relationships
     def set_adjacent(self, community_a: str, community_b: str) -> None:

@@ -1,6 +1,10 @@
 """Load fairness (负荷均衡): every unit's load against its capacity, and the Gini of the ratios.
 
-Definitions in :mod:`gongjian.service.metrics.service`, which re-exports every name.
+load = effort of the needs of the quarter the unit holds + ``role_effort`` per
+activity of the quarter it is assigned to; load ratio = load / capacity (the full
+definition is in :mod:`gongjian.service.metrics.service`, which re-exports every
+name). The planner's default ``role_effort`` is read from its compiler, so the
+two cannot drift.
 """
 
 from __future__ import annotations
