@@ -21,8 +21,9 @@ __all__ = [
     "ADJACENCY",
     "AWAIT_INDEXES",
     "CLEAR",
-    "COOPERATION_EDGES",
-    "COOPERATION_NEIGHBOURS",
+    "COOPERATION_ASSIGNED",
+    "COOPERATION_CLAIMS",
+    "COOPERATION_LOCATED",
     "HISTORY",
     "INDEXED_PROPERTIES",
     "LABELS",
@@ -375,72 +376,21 @@ RETURN unit, community, n ORDER BY unit, community
 
 # --------------------------------------------------------------------------- cooperation network
 
-# Neighbours of a frontier ($units, $communities) over the derived cooperation
-# edges: LOCATED_IN, PAIRED_WITH, SERVED (claimed a need raised there / assigned
-# to an activity hosted there) and COOPERATED_WITH (assigned to the same activity).
-COOPERATION_NEIGHBOURS = """
-CALL () {
-  UNWIND $units AS uid
-  MATCH (u:Unit {id: uid})
-  CALL (u) {
-    MATCH (u)-[:LOCATED_IN|PAIRED_WITH]->(c:Community)
-    RETURN 'Community' AS label, c.id AS id
-    UNION
-    MATCH (u)-[:CLAIMED]->(:Need)-[:RAISED_IN]->(c:Community)
-    RETURN 'Community' AS label, c.id AS id
-    UNION
-    MATCH (u)-[:ASSIGNED]->(:Activity)-[:HOSTED_IN]->(c:Community)
-    RETURN 'Community' AS label, c.id AS id
-    UNION
-    MATCH (u)-[:ASSIGNED]->(:Activity)<-[:ASSIGNED]-(v:Unit) WHERE v <> u
-    RETURN 'Unit' AS label, v.id AS id
-  }
-  RETURN label, id
-  UNION
-  UNWIND $communities AS cid
-  MATCH (c:Community {id: cid})
-  CALL (c) {
-    MATCH (c)<-[:LOCATED_IN|PAIRED_WITH]-(u:Unit)
-    RETURN u.id AS id
-    UNION
-    MATCH (c)<-[:RAISED_IN]-(:Need)<-[:CLAIMED]-(u:Unit)
-    RETURN u.id AS id
-    UNION
-    MATCH (c)<-[:HOSTED_IN]-(:Activity)<-[:ASSIGNED]-(u:Unit)
-    RETURN u.id AS id
-  }
-  RETURN 'Unit' AS label, id
-}
-RETURN DISTINCT label, id
+# The facts cooperation edges are derived from (graph.cooperation computes the edges).
+COOPERATION_LOCATED = """
+MATCH (u:Unit)-[r:LOCATED_IN|PAIRED_WITH]->(c:Community)
+RETURN type(r) AS type, u.id AS unit, c.id AS community
 """
 
-# Every cooperation edge among the included nodes ($units, $communities), aggregated.
-COOPERATION_EDGES = """
-CALL () {
-  UNWIND $units AS uid
-  MATCH (u:Unit {id: uid})-[r:LOCATED_IN|PAIRED_WITH]->(c:Community)
-  WHERE c.id IN $communities
-  RETURN u.id AS unit, 'Community' AS label, c.id AS other, type(r) AS type, count(r) AS weight
-  UNION ALL
-  UNWIND $units AS uid
-  MATCH (u:Unit {id: uid})
-  CALL (u) {
-    MATCH (u)-[:CLAIMED]->(n:Need)-[:RAISED_IN]->(c:Community)
-    RETURN c.id AS cid, count(DISTINCT n) AS w
-    UNION ALL
-    MATCH (u)-[:ASSIGNED]->(a:Activity)-[:HOSTED_IN]->(c:Community)
-    RETURN c.id AS cid, count(DISTINCT a) AS w
-  }
-  WITH u, cid, sum(w) AS w WHERE w > 0 AND cid IN $communities
-  RETURN u.id AS unit, 'Community' AS label, cid AS other, 'SERVED' AS type, w AS weight
-  UNION ALL
-  UNWIND $units AS uid
-  MATCH (u:Unit {id: uid})-[:ASSIGNED]->(a:Activity)<-[:ASSIGNED]-(v:Unit)
-  WHERE u.id < v.id AND v.id IN $units
-  RETURN u.id AS unit, 'Unit' AS label, v.id AS other, 'COOPERATED_WITH' AS type,
-         count(DISTINCT a) AS weight
-}
-RETURN unit, label, other, type, weight
+COOPERATION_CLAIMS = """
+MATCH (u:Unit)-[:CLAIMED]->(n:Need)-[:RAISED_IN]->(c:Community)
+RETURN u.id AS unit, c.id AS community, count(DISTINCT n) AS n
+"""
+
+COOPERATION_ASSIGNED = """
+MATCH (u:Unit)-[:ASSIGNED]->(a:Activity)
+OPTIONAL MATCH (a)-[:HOSTED_IN]->(c:Community)
+RETURN DISTINCT u.id AS unit, a.id AS activity, c.id AS community
 """
 
 # --------------------------------------------------------------------------- whole graph

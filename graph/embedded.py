@@ -7,6 +7,11 @@ fsynced and survives ``kill -9`` (and power loss). Every write is one
 ``BEGIN IMMEDIATE`` transaction, so concurrent writers — threads or
 processes — are serialised by SQLite itself; that is what makes
 :meth:`EmbeddedStore.claim_need` atomic.
+
+Why one module of ~550 lines: it is one class with the SQL of every method of the
+store contract, and splitting the statements from the methods that run them would
+scatter each query from its only caller. The rules shared with Neo4j live in
+:mod:`gongjian.graph.base`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,47 +27,29 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from gongjian.core.errors import (
-    ConflictError,
-    InvalidInputError,
-    NotFoundError,
-    StoreUnavailableError,
-)
+from gongjian.core.errors import InvalidInputError, NotFoundError, StoreUnavailableError
 from gongjian.core.sqlite import connect_durable, immediate
-from gongjian.graph.model import (
-    ENTITY_TYPES,
-    Activity,
-    Assignment,
-    Community,
-    Entity,
-    Need,
-    NeedStatus,
-    NetEdge,
-    NetNode,
-    Network,
-    Pairing,
-    Resource,
-    Snapshot,
-    Unit,
-    apply_change,
-    check_actor,
-    check_claimable,
-    check_etag,
-    check_transition,
-    declared_resources,
-    entity_type,
-    now_utc,
-    parse_quarter,
-    parse_status,
-    resources_etag,
-    transition_update,
+from gongjian.graph import model
+from gongjian.graph.base import (
+    StoreBase,
+    check_entities,
+    check_filters,
+    check_kind,
+    chunks,
+    missing_refs_error,
+    node_key,
+    sorted_pairs,
+    wanted_refs,
 )
-from gongjian.graph.store import LIST_FILTERS, REL_TYPES
+from gongjian.graph.cooperation import CooperationFacts
+from gongjian.graph.model import ENTITY_TYPES, Assignment, Entity, Pairing, Resource, parse_quarter
+from gongjian.graph.store import REL_TYPES
 
 __all__ = ["EmbeddedStore"]
 
 E = TypeVar("E", bound=Entity)
 T = TypeVar("T")
+Conn = sqlite3.Connection
 
 
 _SCHEMA = """
@@ -95,20 +82,7 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 _CHUNK = 900
 
 
-def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _key(label: str, node_id: str) -> str:
-    return f"{label}:{node_id}"
-
-
-def _filter_value(value: Any) -> Any:
-    return getattr(value, "value", value)
-
-
-class EmbeddedStore:
+class EmbeddedStore(StoreBase[Conn]):
     """:class:`~gongjian.graph.store.GraphStore` on a single SQLite file.
 
     Parameters
@@ -181,7 +155,7 @@ class EmbeddedStore:
     def _existing_ids(self, conn: sqlite3.Connection, label: str, ids: Iterable[str]) -> set[str]:
         wanted = sorted(set(ids))
         found: set[str] = set()
-        for part in _chunks(wanted):
+        for part in chunks(wanted, _CHUNK):
             marks = ",".join("?" * len(part))
             rows = conn.execute(
                 f"SELECT id FROM nodes WHERE label = ? AND id IN ({marks})", (label, *part)
@@ -189,38 +163,17 @@ class EmbeddedStore:
             found.update(r[0] for r in rows)
         return found
 
-    def _check_refs(self, conn: sqlite3.Connection, entities: Sequence[Entity]) -> None:
+    def _check_refs(self, conn: Conn, entities: Sequence[Entity]) -> None:
         """Every reference must name a node that exists or is written in this call."""
-        in_call: dict[str, set[str]] = defaultdict(set)
-        for e in entities:
-            in_call[e.LABEL].add(e.id)
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for e in entities:
-            for ref, target in e.ref_targets():
-                if target not in in_call[ref.target]:
-                    wanted[ref.target].add(target)
-        missing: list[dict[str, str]] = []
-        for label, ids in wanted.items():
-            absent = ids - self._existing_ids(conn, label, ids)
-            if absent:
-                for e in entities:
-                    for ref, target in e.ref_targets():
-                        if ref.target == label and target in absent:
-                            missing.append(
-                                {
-                                    "field": f"{e.LABEL}[{e.id}].{ref.field}",
-                                    "message": f"未知的{entity_type(label).LABEL_ZH} '{target}'"
-                                    f" (unknown {label} id)",
-                                }
-                            )
-        if missing:
-            head = "; ".join(f"{m['field']}: {m['message']}" for m in missing[:5])
-            more = f" …（共 {len(missing)} 处）" if len(missing) > 5 else ""
-            raise InvalidInputError(
-                f"引用了不存在的节点 (unknown references): {head}{more}", missing
-            )
+        absent = {
+            label: ids - self._existing_ids(conn, label, ids)
+            for label, ids in wanted_refs(entities).items()
+        }
+        error = missing_refs_error(entities, absent)
+        if error is not None:
+            raise error
 
-    def _write_entities(self, conn: sqlite3.Connection, entities: Sequence[Entity]) -> None:
+    def _store_entities(self, conn: Conn, entities: Sequence[Entity]) -> None:
         by_label: dict[type[Entity], list[Entity]] = defaultdict(list)
         for e in entities:
             by_label[type(e)].append(e)
@@ -274,21 +227,16 @@ class EmbeddedStore:
 
     def upsert_many(self, entities: Iterable[Entity], *, batch_size: int = 2000) -> int:
         """Write all entities in ONE transaction (atomic); ``batch_size`` is unused here."""
-        items = list(entities)
-        for e in items:
-            if not isinstance(e, Entity) or type(e) not in ENTITY_TYPES:
-                raise InvalidInputError(f"不是实体 (not an entity): {type(e).__name__}")
-        # the same node twice in one call: the last copy wins, as in Neo4j
-        items = list({(e.LABEL, e.id): e for e in items}.values())
+        _, items = check_entities(entities)
         if not items:
             return 0
         with self._write() as conn:
             self._check_refs(conn, items)
-            self._write_entities(conn, items)
+            self._store_entities(conn, items)
         return len(items)
 
     def get(self, kind: type[E], node_id: str) -> E:
-        _check_kind(kind)
+        check_kind(kind)
         rows = self._read(
             "SELECT props FROM nodes WHERE label = ? AND id = ?", (kind.LABEL, node_id)
         )
@@ -297,32 +245,17 @@ class EmbeddedStore:
         return kind.model_validate_json(rows[0][0])
 
     def _where(self, kind: type[Entity], filters: dict[str, Any] | None) -> tuple[str, list[Any]]:
-        _check_kind(kind)
-        allowed = LIST_FILTERS[kind.LABEL]
-        sql, params = "label = ?", [kind.LABEL]
-        for field, value in sorted((filters or {}).items()):
-            if field not in allowed:
-                raise InvalidInputError(
-                    f"不支持按 '{field}' 筛选 (unknown filter); 可选: {', '.join(sorted(allowed))}",
-                    [{"field": field, "message": "unknown filter"}],
-                )
-            if value is None:
-                continue
-            # the field name comes from the whitelist above, never from the caller
+        label = check_kind(kind)
+        sql, params = "label = ?", [label]
+        for field, value in check_filters(label, filters).items():
+            # the field name comes from the whitelist of check_filters, never from the caller
             sql += f" AND json_extract(props, '$.{field}') = ?"
-            params.append(_filter_value(value))
+            params.append(value)
         return sql, params
 
-    def list(
-        self,
-        kind: type[E],
-        *,
-        filters: dict[str, Any] | None = None,
-        offset: int = 0,
-        limit: int | None = 100,
+    def _list(
+        self, kind: type[E], filters: dict[str, Any] | None, offset: int, limit: int | None
     ) -> list[E]:
-        if offset < 0 or (limit is not None and limit < 0):
-            raise InvalidInputError("offset 和 limit 不能为负 (offset/limit must be ≥ 0)")
         where, params = self._where(kind, filters)
         sql = f"SELECT props FROM nodes WHERE {where} ORDER BY id LIMIT ? OFFSET ?"
         rows = self._read(sql, (*params, -1 if limit is None else limit, offset))
@@ -332,99 +265,73 @@ class EmbeddedStore:
         where, params = self._where(kind, filters)
         return int(self._read(f"SELECT count(*) FROM nodes WHERE {where}", params)[0][0])
 
-    def _dependents(self, conn: sqlite3.Connection, label: str, node_id: str) -> dict[str, int]:
-        """How many nodes reference this one through their owned relationships."""
+    # -- primitives of the shared rules (graph.base), inside one _write transaction
+    def _write_tx(self, work: Callable[[Conn], T]) -> T:
+        with self._write() as conn:
+            return work(conn)
+
+    def _read_for_update(self, tx: Conn, kind: type[E], node_id: str) -> E:
+        # the immediate transaction already holds SQLite's write lock
+        row = tx.execute(
+            "SELECT props FROM nodes WHERE label = ? AND id = ?", (kind.LABEL, node_id)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(kind.LABEL, node_id)
+        return kind.model_validate_json(row[0])
+
+    def _write_entities(self, tx: Conn, kind: type[Entity], entities: Sequence[Entity]) -> None:
+        self._check_refs(tx, entities)
+        self._store_entities(tx, entities)
+
+    def _dependents(self, tx: Conn, label: str, node_id: str) -> dict[str, int]:
         out: dict[str, int] = {}
         for kind in ENTITY_TYPES:
             for ref in kind.REFS:
                 if ref.target != label:
                     continue
-                if ref.reverse:
-                    sql = (
-                        "SELECT count(*) FROM rels WHERE type = ? AND src_label = ? AND src = ?"
-                        " AND dst_label = ?"
-                    )
-                    params = (ref.rel, label, node_id, kind.LABEL)
-                else:
-                    sql = (
-                        "SELECT count(*) FROM rels WHERE type = ? AND dst_label = ? AND dst = ?"
-                        " AND src_label = ?"
-                    )
-                    params = (ref.rel, label, node_id, kind.LABEL)
-                n = conn.execute(sql, params).fetchone()[0]
+                # the referencing side is the source, or the target when the ref is reversed
+                near, far = ("src", "dst") if ref.reverse else ("dst", "src")
+                sql = (
+                    f"SELECT count(*) FROM rels WHERE type = ? AND {near}_label = ?"
+                    f" AND {near} = ? AND {far}_label = ?"
+                )
+                n = tx.execute(sql, (ref.rel, label, node_id, kind.LABEL)).fetchone()[0]
                 if n:
                     out[kind.LABEL_ZH] = out.get(kind.LABEL_ZH, 0) + n
         return out
 
-    def delete(self, kind: type[Entity], node_id: str) -> None:
-        _check_kind(kind)
-        label = kind.LABEL
-        with self._write() as conn:
-            if not conn.execute(
-                "SELECT 1 FROM nodes WHERE label = ? AND id = ?", (label, node_id)
-            ).fetchone():
-                raise NotFoundError(label, node_id)
-            deps = self._dependents(conn, label, node_id)
-            if deps:
-                what = "、".join(f"{k} {v} 个" for k, v in deps.items())
-                raise ConflictError(
-                    f"{kind.LABEL_ZH} '{node_id}' 仍被引用，不能删除：{what} (still referenced)",
-                    dependents=deps,
-                )
-            conn.execute(
-                "DELETE FROM rels WHERE (src_label = ? AND src = ?) OR (dst_label = ? AND dst = ?)",
-                (label, node_id, label, node_id),
+    def _delete_node(self, tx: Conn, label: str, node_id: str) -> None:
+        tx.execute(
+            "DELETE FROM rels WHERE (src_label = ? AND src = ?) OR (dst_label = ? AND dst = ?)",
+            (label, node_id, label, node_id),
+        )
+        tx.execute("DELETE FROM nodes WHERE label = ? AND id = ?", (label, node_id))
+
+    def _unit_resources(self, tx: Conn, unit_id: str) -> list[Resource]:
+        rows = tx.execute(
+            "SELECT props FROM nodes WHERE label = 'Resource'"
+            " AND json_extract(props, '$.unit_id') = ? ORDER BY id",
+            (unit_id,),
+        ).fetchall()
+        return [Resource.model_validate_json(r[0]) for r in rows]
+
+    def _foreign_resources(self, tx: Conn, unit_id: str, ids: Sequence[str]) -> set[str]:
+        mine = {r.id for r in self._unit_resources(tx, unit_id)}
+        return self._existing_ids(tx, "Resource", ids) - mine
+
+    def _delete_resources(self, tx: Conn, unit_id: str, keep: Sequence[str]) -> None:
+        mine = {r.id for r in self._unit_resources(tx, unit_id)}
+        gone = sorted(mine - set(keep))
+        for part in chunks(gone, _CHUNK):
+            marks = ",".join("?" * len(part))
+            tx.execute(
+                f"DELETE FROM rels WHERE (src_label = 'Resource' AND src IN ({marks}))"
+                f" OR (dst_label = 'Resource' AND dst IN ({marks}))",
+                (*part, *part),
             )
-            conn.execute("DELETE FROM nodes WHERE label = ? AND id = ?", (label, node_id))
-
-    def modify(self, kind: type[E], node_id: str, change: Callable[[E], E]) -> E:
-        _check_kind(kind)
-        with self._write() as conn:
-            row = conn.execute(
-                "SELECT props FROM nodes WHERE label = ? AND id = ?", (kind.LABEL, node_id)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(kind.LABEL, node_id)
-            new = apply_change(kind, node_id, kind.model_validate_json(row[0]), change)
-            self._check_refs(conn, [new])
-            self._write_entities(conn, [new])
-        return new
-
-    def replace_resources(
-        self, unit_id: str, resources: Sequence[Resource], *, if_match: str | None = None
-    ) -> str:
-        new = declared_resources(unit_id, resources)
-        new_ids = [r.id for r in new]
-        with self._write() as conn:
-            self._require(conn, "Unit", [unit_id])
-            rows = conn.execute(
-                "SELECT props FROM nodes WHERE label = 'Resource'"
-                " AND json_extract(props, '$.unit_id') = ? ORDER BY id",
-                (unit_id,),
-            ).fetchall()
-            current = [Resource.model_validate_json(r[0]) for r in rows]
-            check_etag(current, if_match)
-            mine = {r.id for r in current}
-            foreign = sorted(self._existing_ids(conn, "Resource", new_ids) - mine)
-            if foreign:
-                raise ConflictError(
-                    f"资源编号已属于其他单位 (resource ids owned by another unit): {', '.join(foreign)}",
-                    ids=foreign,
-                )
-            gone = sorted(mine - set(new_ids))
-            for part in _chunks(gone):
-                marks = ",".join("?" * len(part))
-                conn.execute(
-                    f"DELETE FROM rels WHERE (src_label = 'Resource' AND src IN ({marks}))"
-                    f" OR (dst_label = 'Resource' AND dst IN ({marks}))",
-                    (*part, *part),
-                )
-                conn.execute(
-                    f"DELETE FROM nodes WHERE label = 'Resource' AND id IN ({marks})", tuple(part)
-                )
-            if new:
-                self._write_entities(conn, new)
-        return resources_etag(new)
+            tx.execute(
+                f"DELETE FROM nodes WHERE label = 'Resource' AND id IN ({marks})", tuple(part)
+            )
 
     # ------------------------------------------------------------------ relationships
     def _require(self, conn: sqlite3.Connection, label: str, ids: Iterable[str]) -> None:
@@ -438,14 +345,7 @@ class EmbeddedStore:
 
     def set_adjacent_many(self, pairs: Sequence[tuple[str, str]]) -> int:
         """Bulk :meth:`set_adjacent` in one transaction."""
-        rows = []
-        for a, b in pairs:
-            if a == b:
-                raise InvalidInputError(
-                    f"社区不能与自身相邻 (a community is not adjacent to itself): {a}"
-                )
-            lo, hi = sorted((a, b))
-            rows.append(("ADJACENT_TO", "Community", lo, "Community", hi))
+        rows = [("ADJACENT_TO", "Community", lo, "Community", hi) for lo, hi in sorted_pairs(pairs)]
         with self._write() as conn:
             self._require(conn, "Community", {x for p in pairs for x in p})
             conn.executemany(
@@ -536,57 +436,8 @@ class EmbeddedStore:
             )
         return out
 
-    # ------------------------------------------------------------------ work orders
-    def _load_need(self, conn: sqlite3.Connection, need_id: str) -> Need:
-        row = conn.execute(
-            "SELECT props FROM nodes WHERE label = 'Need' AND id = ?", (need_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFoundError("Need", need_id)
-        return Need.model_validate_json(row[0])
-
-    def _save_need(self, conn: sqlite3.Connection, need: Need) -> None:
-        self._write_entities(conn, [need])
-
-    def claim_need(self, need_id: str, unit_id: str) -> Need:
-        with self._write() as conn:
-            need = self._load_need(conn, need_id)
-            self._require(conn, "Unit", [unit_id])
-            check_claimable(need)
-            claimed = need.model_copy(
-                update={
-                    "status": NeedStatus.claimed,
-                    "claimed_by": unit_id,
-                    "claimed_at": now_utc(),
-                }
-            )
-            self._save_need(conn, claimed)
-        return claimed
-
-    def transition_need(
-        self,
-        need_id: str,
-        target: NeedStatus,
-        *,
-        unit_id: str | None = None,
-        satisfaction: int | None = None,
-    ) -> Need:
-        target = parse_status(target)
-        if target == NeedStatus.claimed:
-            if unit_id is None:
-                raise InvalidInputError("认领需要单位 (claiming needs a unit_id)")
-            return self.claim_need(need_id, unit_id)
-        update = transition_update(target, satisfaction)
-        with self._write() as conn:
-            need = self._load_need(conn, need_id)
-            check_actor(need, unit_id)
-            check_transition(need_id, need.status, target)
-            changed = need.model_copy(update=update)
-            self._save_need(conn, changed)
-        return changed
-
     # ------------------------------------------------------------------ reads
-    def snapshot(self, quarter: str) -> Snapshot:
+    def snapshot(self, quarter: str) -> model.Snapshot:
         quarter = parse_quarter(quarter)
         conn = self._conn()
         # one read transaction so the snapshot is consistent
@@ -609,14 +460,16 @@ class EmbeddedStore:
                 (quarter,),
             ):
                 history[(unit, community)] += n
-            snap = Snapshot(
+            snap = model.Snapshot(
                 quarter=quarter,
-                communities=self.list(Community, limit=None),
+                communities=self.list(model.Community, limit=None),
                 adjacency=self.adjacency(),
-                units=self.list(Unit, limit=None),
+                units=self.list(model.Unit, limit=None),
                 resources=resources,
-                needs=self.list(Need, filters={"quarter": quarter, "status": "open"}, limit=None),
-                activities=self.list(Activity, filters={"quarter": quarter}, limit=None),
+                needs=self.list(
+                    model.Need, filters={"quarter": quarter, "status": "open"}, limit=None
+                ),
+                activities=self.list(model.Activity, filters={"quarter": quarter}, limit=None),
                 pairings=self.pairings(),
                 history=sorted((u, c, n) for (u, c), n in history.items() if n > 0),
             )
@@ -624,72 +477,33 @@ class EmbeddedStore:
             conn.execute("COMMIT")
         return snap
 
-    def _cooperation_edges(self) -> list[NetEdge]:
-        """The whole base graph of cooperation networks (see :class:`NetEdge`)."""
-        weights: dict[tuple[str, str, str], int] = defaultdict(int)
-
-        def add(a: str, b: str, rel: str, w: int) -> None:
-            lo, hi = sorted((a, b))
-            weights[(lo, hi, rel)] += w
-
-        for rel in ("LOCATED_IN", "PAIRED_WITH"):
-            for u, c in self._read(
-                "SELECT src, dst FROM rels WHERE type = ? AND src_label = 'Unit'", (rel,)
-            ):
-                add(_key("Unit", u), _key("Community", c), rel, 1)
-        for u, c, n in self._read(
-            "SELECT json_extract(props, '$.claimed_by'), json_extract(props, '$.community_id'),"
-            " count(*) FROM nodes WHERE label = 'Need'"
-            " AND json_extract(props, '$.claimed_by') IS NOT NULL GROUP BY 1, 2"
-        ):
-            add(_key("Unit", u), _key("Community", c), "SERVED", n)
-        for u, c, n in self._read(
-            "SELECT r.src, json_extract(a.props, '$.community_id'), count(DISTINCT r.dst)"
-            " FROM rels r JOIN nodes a ON a.label = 'Activity' AND a.id = r.dst"
-            " WHERE r.type = 'ASSIGNED' GROUP BY 1, 2"
-        ):
-            add(_key("Unit", u), _key("Community", c), "SERVED", n)
-        for u1, u2, n in self._read(
-            "SELECT a.src, b.src, count(DISTINCT a.dst) FROM rels a JOIN rels b"
-            " ON b.type = 'ASSIGNED' AND b.dst = a.dst AND b.src > a.src"
-            " WHERE a.type = 'ASSIGNED' GROUP BY 1, 2"
-        ):
-            add(_key("Unit", u1), _key("Unit", u2), "COOPERATED_WITH", n)
-        return [NetEdge(source=s, target=t, type=r, weight=w) for (s, t, r), w in weights.items()]
-
-    def cooperation_network(self, label: str, node_id: str, hops: int = 1) -> Network:
-        if label not in ("Unit", "Community"):
-            raise InvalidInputError(
-                f"合作网络的中心须为单位或社区 (label must be Unit or Community): {label}"
-            )
-        if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 4:
-            raise InvalidInputError("跳数应在 0–4 之间 (hops must be 0–4)")
-        center = self.get(entity_type(label), node_id)
-        edges = self._cooperation_edges()
-        neighbours: dict[str, set[str]] = defaultdict(set)
-        for e in edges:
-            neighbours[e.source].add(e.target)
-            neighbours[e.target].add(e.source)
-        start = _key(label, center.id)
-        dist = {start: 0}
-        queue = deque([start])
-        while queue:
-            k = queue.popleft()
-            if dist[k] == hops:
-                continue
-            for n in neighbours[k]:
-                if n not in dist:
-                    dist[n] = dist[k] + 1
-                    queue.append(n)
-        names = self._names(dist)
-        nodes = [
-            NetNode(key=k, id=k.split(":", 1)[1], label=k.split(":", 1)[0], name=names[k], hops=d)
-            for k, d in dist.items()
-        ]
-        nodes.sort(key=lambda n: (n.hops, n.key))
-        kept = [e for e in edges if e.source in dist and e.target in dist]
-        kept.sort(key=lambda e: (e.source, e.target, e.type))
-        return Network(center=start, hops=hops, nodes=nodes, edges=kept)
+    def _cooperation_facts(self) -> CooperationFacts:
+        conn = self._conn()
+        # one read transaction so the facts are consistent
+        conn.execute("BEGIN")
+        try:
+            located = conn.execute(
+                "SELECT type, src, dst FROM rels WHERE type IN ('LOCATED_IN', 'PAIRED_WITH')"
+                " AND src_label = 'Unit' AND dst_label = 'Community'"
+            ).fetchall()
+            claims = conn.execute(
+                "SELECT json_extract(props, '$.claimed_by'), json_extract(props, '$.community_id'),"
+                " count(*) FROM nodes WHERE label = 'Need'"
+                " AND json_extract(props, '$.claimed_by') IS NOT NULL GROUP BY 1, 2"
+            ).fetchall()
+            assigned = conn.execute(
+                "SELECT r.src, r.dst, json_extract(a.props, '$.community_id') FROM rels r"
+                " LEFT JOIN nodes a ON a.label = 'Activity' AND a.id = r.dst"
+                " WHERE r.type = 'ASSIGNED'"
+            ).fetchall()
+        finally:
+            conn.execute("COMMIT")
+        return CooperationFacts(
+            located=[(u, c) for rel, u, c in located if rel == "LOCATED_IN"],
+            paired=[(u, c) for rel, u, c in located if rel == "PAIRED_WITH"],
+            claims=[(u, c, n) for u, c, n in claims],
+            assigned=[(u, a, c) for u, a, c in assigned],
+        )
 
     def _names(self, keys: Iterable[str]) -> dict[str, str]:
         by_label: dict[str, list[str]] = defaultdict(list)
@@ -698,14 +512,14 @@ class EmbeddedStore:
             by_label[label].append(node_id)
         out: dict[str, str] = {}
         for label, ids in by_label.items():
-            for part in _chunks(ids):
+            for part in chunks(ids, _CHUNK):
                 marks = ",".join("?" * len(part))
                 for node_id, name in self._read(
                     f"SELECT id, json_extract(props, '$.name') FROM nodes"
                     f" WHERE label = ? AND id IN ({marks})",
                     (label, *part),
                 ):
-                    out[_key(label, node_id)] = name
+                    out[node_key(label, node_id)] = name
         return out
 
     def stats(self) -> dict[str, int]:
@@ -720,15 +534,9 @@ class EmbeddedStore:
     def to_networkx(self) -> nx.MultiDiGraph:
         g = nx.MultiDiGraph()
         for label, node_id, props in self._read("SELECT label, id, props FROM nodes"):
-            g.add_node(_key(label, node_id), label=label, **json.loads(props))
+            g.add_node(node_key(label, node_id), label=label, **json.loads(props))
         for rel, sl, s, dl, d, props in self._read(
             "SELECT type, src_label, src, dst_label, dst, props FROM rels"
         ):
-            g.add_edge(_key(sl, s), _key(dl, d), type=rel, **json.loads(props))
+            g.add_edge(node_key(sl, s), node_key(dl, d), type=rel, **json.loads(props))
         return g
-
-
-def _check_kind(kind: object) -> None:
-    if kind not in ENTITY_TYPES:
-        name = getattr(kind, "__name__", repr(kind))
-        raise InvalidInputError(f"未知类型 (unknown entity type): {name}")

@@ -6,6 +6,9 @@ entity class lists them in ``REFS`` so that both stores derive the same
 relationships (``(:Unit)-[:LOCATED_IN]->(:Community)`` and so on) from them.
 Relationships that are not owned by one entity — community adjacency, pairing
 (结对) and activity assignments — have their own store methods.
+
+The vocabularies live in :mod:`gongjian.graph.vocab` and the need life cycle in
+:mod:`gongjian.graph.lifecycle`; both are re-exported here, where callers import them.
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from enum import StrEnum
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import (
@@ -28,11 +30,22 @@ from pydantic import (
     model_validator,
 )
 
-from gongjian.core.errors import ConflictError, InvalidInputError, PreconditionFailedError
+from gongjian.core.clock import now_utc, quarter_of
+from gongjian.core.errors import InvalidInputError, PreconditionFailedError
+from gongjian.graph.lifecycle import (
+    NEED_TRANSITIONS,
+    STATUS_TIME_FIELD,
+    check_actor,
+    check_claimable,
+    check_transition,
+    transition_update,
+)
+from gongjian.graph.vocab import JointType, NeedStatus, ResourceKind, UnitType
 
 __all__ = [
     "ENTITY_TYPES",
     "NEED_TRANSITIONS",
+    "STATUS_TIME_FIELD",
     "Activity",
     "ActivityRole",
     "Assignment",
@@ -69,237 +82,6 @@ __all__ = [
     "resources_etag",
     "transition_update",
 ]
-
-# --------------------------------------------------------------------------- vocabularies
-
-
-class UnitType(StrEnum):
-    """Type of a resident unit (驻区单位类型)."""
-
-    school = "school"
-    kindergarten = "kindergarten"
-    hospital = "hospital"
-    bank = "bank"
-    property_company = "property_company"
-    police = "police"
-    government = "government"
-    retirees_centre = "retirees_centre"
-    enterprise = "enterprise"
-    social_org = "social_org"
-    other = "other"
-
-    @property
-    def label_zh(self) -> str:
-        return _UNIT_TYPE_ZH[self]
-
-
-_UNIT_TYPE_ZH = {
-    UnitType.school: "学校",
-    UnitType.kindergarten: "幼儿园",
-    UnitType.hospital: "医院",
-    UnitType.bank: "银行",
-    UnitType.property_company: "物业公司",
-    UnitType.police: "派出所",
-    UnitType.government: "政府部门",
-    UnitType.retirees_centre: "离退休活动站",
-    UnitType.enterprise: "企业",
-    UnitType.social_org: "社会组织",
-    UnitType.other: "其他",
-}
-
-
-class ResourceKind(StrEnum):
-    """What a unit can offer and what a need asks for (资源/需求类别).
-
-    One vocabulary serves both sides: a need of category ``medical`` can be
-    met by a unit offering a ``medical`` resource.
-    """
-
-    venue_learning = "venue_learning"
-    venue_culture = "venue_culture"
-    venue_sports = "venue_sports"
-    library = "library"
-    medical = "medical"
-    education = "education"
-    finance = "finance"
-    anti_fraud = "anti_fraud"
-    legal_aid = "legal_aid"
-    mediation = "mediation"
-    security_patrol = "security_patrol"
-    fire_safety = "fire_safety"
-    traffic_safety = "traffic_safety"
-    repair = "repair"
-    environment = "environment"
-    culture_arts = "culture_arts"
-    elderly_care = "elderly_care"
-    children = "children"
-    employment = "employment"
-    poverty_relief = "poverty_relief"
-    party_building = "party_building"
-    volunteer = "volunteer"
-
-    @property
-    def label_zh(self) -> str:
-        return _KIND_ZH[self]
-
-
-_KIND_ZH = {
-    ResourceKind.venue_learning: "学习场地",
-    ResourceKind.venue_culture: "文化场地",
-    ResourceKind.venue_sports: "体育场地",
-    ResourceKind.library: "图书阅览",
-    ResourceKind.medical: "医疗义诊",
-    ResourceKind.education: "教育讲座",
-    ResourceKind.finance: "金融服务",
-    ResourceKind.anti_fraud: "反诈宣传",
-    ResourceKind.legal_aid: "法律援助",
-    ResourceKind.mediation: "矛盾调解",
-    ResourceKind.security_patrol: "治安巡逻",
-    ResourceKind.fire_safety: "消防安全",
-    ResourceKind.traffic_safety: "交通安全",
-    ResourceKind.repair: "设施维修",
-    ResourceKind.environment: "环境整治",
-    ResourceKind.culture_arts: "文化文艺",
-    ResourceKind.elderly_care: "助老服务",
-    ResourceKind.children: "少儿活动",
-    ResourceKind.employment: "就业帮扶",
-    ResourceKind.poverty_relief: "帮困救助",
-    ResourceKind.party_building: "党建共建",
-    ResourceKind.volunteer: "志愿服务",
-}
-
-
-class JointType(StrEnum):
-    """The five joints (五联)."""
-
-    joint_activities = "joint_activities"
-    joint_organization = "joint_organization"
-    shared_resources = "shared_resources"
-    joint_member_management = "joint_member_management"
-    joint_services = "joint_services"
-
-    @property
-    def label_zh(self) -> str:
-        return _JOINT_ZH[self]
-
-
-_JOINT_ZH = {
-    JointType.joint_activities: "活动联搞",
-    JointType.joint_organization: "组织联建",
-    JointType.shared_resources: "资源联用",
-    JointType.joint_member_management: "党员联管",
-    JointType.joint_services: "服务联做",
-}
-
-
-class NeedStatus(StrEnum):
-    """Life cycle of a work order (民情交办单)."""
-
-    open = "open"
-    claimed = "claimed"
-    in_progress = "in_progress"
-    resolved = "resolved"
-    followed_up = "followed_up"
-    cancelled = "cancelled"
-
-    @property
-    def label_zh(self) -> str:
-        return _STATUS_ZH[self]
-
-
-_STATUS_ZH = {
-    NeedStatus.open: "待认领",
-    NeedStatus.claimed: "已认领",
-    NeedStatus.in_progress: "办理中",
-    NeedStatus.resolved: "已办结",
-    NeedStatus.followed_up: "已回访",
-    NeedStatus.cancelled: "已撤销",
-}
-
-#: allowed status changes; anything else is a conflict
-NEED_TRANSITIONS: dict[NeedStatus, frozenset[NeedStatus]] = {
-    NeedStatus.open: frozenset({NeedStatus.claimed, NeedStatus.cancelled}),
-    NeedStatus.claimed: frozenset({NeedStatus.in_progress, NeedStatus.cancelled}),
-    NeedStatus.in_progress: frozenset({NeedStatus.resolved, NeedStatus.cancelled}),
-    NeedStatus.resolved: frozenset({NeedStatus.followed_up}),
-    NeedStatus.followed_up: frozenset(),
-    NeedStatus.cancelled: frozenset(),
-}
-
-
-def check_transition(need_id: str, current: NeedStatus | str, target: NeedStatus | str) -> None:
-    """Raise :class:`ConflictError` unless ``current → target`` is allowed.
-
-    >>> check_transition("n1", "open", "claimed")
-    >>> check_transition("n1", "resolved", "open")
-    Traceback (most recent call last):
-    ...
-    gongjian.core.errors.ConflictError: 交办单 'n1' 状态为 已办结 (resolved)，不能改为 待认领 (open)；允许：已回访 (followed_up)
-    """
-    cur, tgt = NeedStatus(current), NeedStatus(target)
-    allowed = NEED_TRANSITIONS[cur]
-    if tgt not in allowed:
-        names = "、".join(f"{s.label_zh} ({s.value})" for s in sorted(allowed)) or "无 (none)"
-        raise ConflictError(
-            f"交办单 '{need_id}' 状态为 {cur.label_zh} ({cur.value})，"
-            f"不能改为 {tgt.label_zh} ({tgt.value})；允许：{names}",
-            current=cur.value,
-            target=tgt.value,
-            allowed=sorted(s.value for s in allowed),
-        )
-
-
-#: the time-stamp field each status sets when a need enters it
-STATUS_TIME_FIELD: dict[NeedStatus, str] = {
-    NeedStatus.claimed: "claimed_at",
-    NeedStatus.in_progress: "started_at",
-    NeedStatus.resolved: "resolved_at",
-    NeedStatus.followed_up: "followed_up_at",
-    NeedStatus.cancelled: "cancelled_at",
-}
-
-
-def now_utc() -> datetime:
-    """The current time, timezone-aware UTC, to the second (what the stores record)."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def transition_update(target: NeedStatus, satisfaction: int | None) -> dict[str, Any]:
-    """The fields a transition to ``target`` sets (shared by both stores)."""
-    update: dict[str, Any] = {"status": target, STATUS_TIME_FIELD[target]: now_utc()}
-    if target == NeedStatus.followed_up:
-        if satisfaction is None or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
-            raise InvalidInputError(
-                "回访需要满意度 1–5 (follow-up needs satisfaction 1–5)",
-                [{"field": "satisfaction", "message": "required, 1–5"}],
-            )
-        update["satisfaction"] = satisfaction
-    elif satisfaction is not None:
-        raise InvalidInputError("满意度只在回访时填写 (satisfaction only with followed_up)")
-    return update
-
-
-def check_claimable(need: Need) -> None:
-    """Raise :class:`ConflictError` unless the need is open (someone else claimed it first)."""
-    if need.status != NeedStatus.open:
-        who = f"，认领单位 {need.claimed_by}" if need.claimed_by else ""
-        raise ConflictError(
-            f"交办单 '{need.id}' 已不是待认领状态（{need.status.label_zh}{who}）"
-            f" (need is {need.status.value}, not open)",
-            current=need.status.value,
-            claimed_by=need.claimed_by,
-        )
-
-
-def check_actor(need: Need, unit_id: str | None) -> None:
-    """When a unit acts on a need, it must be the unit that claimed it."""
-    if unit_id is not None and need.claimed_by != unit_id:
-        raise ConflictError(
-            f"只有认领单位可以办理交办单 '{need.id}' (only the claiming unit"
-            f" {need.claimed_by or '—'} may act on it)",
-            claimed_by=need.claimed_by,
-        )
-
 
 # --------------------------------------------------------------------------- field types
 
@@ -371,10 +153,6 @@ def quarter_dates(quarter: str) -> tuple[date, date]:
     start = date(year, 3 * q - 2, 1)
     end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
     return start, date.fromordinal(end.toordinal() - 1)
-
-
-def _quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
 # --------------------------------------------------------------------------- entities
@@ -564,7 +342,7 @@ class Activity(Entity):
 
     @model_validator(mode="after")
     def _consistent(self) -> Activity:
-        if _quarter_of(self.date) != self.quarter:
+        if quarter_of(self.date) != self.quarter:
             raise ValueError(f"日期 {self.date} 不在季度 {self.quarter} 内 (date outside quarter)")
         if self.min_units > self.max_units:
             raise ValueError("最少单位数不能大于最多单位数 (min_units > max_units)")
@@ -703,72 +481,5 @@ class Assignment(BaseModel):
     plan_id: NodeId = "manual"
 
 
-# --------------------------------------------------------------------------- read models
-
-
-class Snapshot(BaseModel):
-    """What the planner needs for one quarter, read from the graph in one go.
-
-    * ``resources``: resources available in that quarter.
-    * ``needs``: the quarter's needs with status ``open``.
-    * ``activities``: the quarter's activities.
-    * ``history``: ``(unit_id, community_id, count)`` — how often the unit served
-      that community before this quarter (claimed needs + activity assignments).
-    """
-
-    quarter: Quarter
-    communities: list[Community]
-    adjacency: list[tuple[str, str]]
-    units: list[Unit]
-    resources: list[Resource]
-    needs: list[Need]
-    activities: list[Activity]
-    pairings: list[Pairing]
-    history: list[tuple[str, str, int]]
-
-    def normalised(self) -> Snapshot:
-        """The same snapshot with every list sorted, for comparisons across stores."""
-        return Snapshot(
-            quarter=self.quarter,
-            communities=sorted(self.communities, key=lambda c: c.id),
-            adjacency=sorted(tuple(sorted(p)) for p in self.adjacency),  # type: ignore[misc]
-            units=sorted(self.units, key=lambda u: u.id),
-            resources=sorted(self.resources, key=lambda r: r.id),
-            needs=sorted(self.needs, key=lambda n: n.id),
-            activities=sorted(self.activities, key=lambda a: a.id),
-            pairings=sorted(self.pairings, key=lambda p: (p.unit_id, p.community_id)),
-            history=sorted(self.history),
-        )
-
-
-class NetNode(BaseModel):
-    """A node of a cooperation network; ``key`` is ``"<label>:<id>"``."""
-
-    key: str
-    id: str
-    label: str
-    name: str
-    hops: int
-
-
-class NetEdge(BaseModel):
-    """An undirected, aggregated edge between two node keys (``source < target``).
-
-    Types: ``LOCATED_IN`` and ``PAIRED_WITH`` (unit–community, weight 1), ``SERVED``
-    (unit–community: needs the unit claimed there + activities there it was assigned to),
-    ``COOPERATED_WITH`` (unit–unit: activities both were assigned to).
-    """
-
-    source: str
-    target: str
-    type: str
-    weight: int
-
-
-class Network(BaseModel):
-    """A cooperation network around a unit or community (nodes within ``hops``)."""
-
-    center: str
-    hops: int
-    nodes: list[NetNode]
-    edges: list[NetEdge]
+# the read models (Snapshot, the cooperation network) are re-exported from graph.reads
+from gongjian.graph.reads import NetEdge, NetNode, Network, Snapshot  # noqa: E402

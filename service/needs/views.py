@@ -62,6 +62,7 @@ from gongjian.graph.model import (
     now_utc,
 )
 from gongjian.graph.store import GraphStore
+from gongjian.graph.whistle import whistle_state
 from gongjian.service.auth.service import (
     Role,
     User,
@@ -467,32 +468,14 @@ def report_need(
     return need
 
 
-def _stored_time(value: datetime | None) -> datetime | None:
-    """A stored time as aware UTC (a naive one, written by an old client, is Beijing time)."""
-    if value is None:
-        return None
-    try:
-        return as_utc(value)
-    except InvalidInputError:
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def whistle_view(need: Need, now: datetime) -> WhistleView:
-    """A whistled need as the whistle list shows it, at time ``now``."""
-    deadline = _stored_time(need.whistle_deadline)
-    passed = deadline is not None and now > deadline
-    units = []
-    for unit_id in need.summoned:
-        at = _stored_time(need.reports.get(unit_id))
-        state: UnitState
-        if at is not None:
-            state = "late" if deadline is not None and at > deadline else "reported"
-        elif need.status == NeedStatus.cancelled:
-            state = "cancelled"
-        else:
-            state = "overdue" if passed else "pending"
-        units.append(WhistleUnit(unit_id=unit_id, reported_at=at, state=state))
-    overdue = [u.unit_id for u in units if u.state == "overdue"]
+    """A whistled need as the whistle list shows it, at time ``now`` (rule: ``whistle_state``)."""
+    state = whistle_state(need, now)
+    units = [
+        WhistleUnit(unit_id=u.unit_id, reported_at=u.reported_at, state=u.state)
+        for u in state.units
+    ]
+    deadline, overdue = state.deadline, state.overdue_units
     return WhistleView(
         need_id=need.id,
         title=need.title,

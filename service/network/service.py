@@ -6,8 +6,8 @@ Nothing here touches a store or FastAPI: the routes in
 The cooperation graph
     An undirected graph whose nodes are units (``"Unit:<id>"``) and
     communities (``"Community:<id>"``) and whose edges are the derived
-    cooperation edges of :class:`~gongjian.graph.model.NetEdge`, the same ones
-    ``GraphStore.cooperation_network`` returns: ``LOCATED_IN`` and
+    cooperation edges of :mod:`gongjian.graph.cooperation` (computed there once for
+    the stores' ``GraphStore.cooperation_network`` and for this module): ``LOCATED_IN`` and
     ``PAIRED_WITH`` (unit–community, weight 1), ``SERVED`` (unit–community: needs
     the unit claimed there, whatever their status now, plus activities hosted
     there it was assigned to) and ``COOPERATED_WITH`` (unit–unit: activities both
@@ -25,25 +25,19 @@ drift.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from io import BytesIO
-from typing import Any
 
 import networkx as nx
 from pydantic import BaseModel, Field
 
+from gongjian.graph.cooperation import cooperation_edges, node_key
 from gongjian.graph.model import (
-    Activity,
-    Assignment,
     Community,
-    Need,
     NetEdge,
     NetNode,
     Network,
-    Pairing,
     Resource,
     ResourceKind,
     Snapshot,
@@ -51,6 +45,7 @@ from gongjian.graph.model import (
     entity_type,
 )
 from gongjian.matching.compile import compile_snapshot
+from gongjian.service.network.exports import graphml_bytes, node_link_json
 
 __all__ = [
     "BETWEENNESS_PIVOTS",
@@ -92,15 +87,6 @@ GAP_REASON_ZH: dict[str, str] = {
     "no_eligible_unit": "本季度没有单位提供该类资源",
     "beyond_distance_limit": "提供该资源的单位都超出距离限制",
 }
-
-
-def node_key(label: str, node_id: str) -> str:
-    """The key of a node in the cooperation graph and in ``to_networkx``.
-
-    >>> node_key("Unit", "u01")
-    'Unit:u01'
-    """
-    return f"{label}:{node_id}"
 
 
 # --------------------------------------------------------------------------- labelled networks
@@ -371,63 +357,6 @@ def find_gaps(snapshot: Snapshot, *, max_distance: int = 2) -> Gaps:
 # --------------------------------------------------------------------------- cooperation graph
 
 
-def cooperation_edges(
-    units: Sequence[Unit],
-    pairings: Sequence[Pairing],
-    needs: Sequence[Need],
-    activities: Sequence[Activity],
-    assignments: Sequence[Assignment],
-) -> list[NetEdge]:
-    """The derived cooperation edges of the whole graph (see the module docstring).
-
-    The same edges as the stores' ``cooperation_network`` (which restricts them
-    to the nodes within its hops). An assignment counts once per (unit,
-    activity) whatever the number of plans that made it. Edges are sorted by
-    ``(source, target, type)`` with ``source < target``.
-
-    Complexity: O(U + P + N + Σₐ kₐ²) where kₐ is the number of units assigned
-    to activity a.
-
-    >>> us = [Unit(id="u1", name="甲", type="bank", community_id="c1"),
-    ...       Unit(id="u2", name="乙", type="bank", community_id="c1")]
-    >>> acts = [Activity(id="a1", title="义诊", joint_type="joint_services",
-    ...     quarter="2026Q1", date="2026-01-05", community_id="c2",
-    ...     roles=[{"kind": "medical", "count": 2}])]
-    >>> asg = [Assignment(activity_id="a1", unit_id=u, role="medical") for u in ("u1", "u2")]
-    >>> [(e.source, e.target, e.type, e.weight)
-    ...  for e in cooperation_edges(us, [], [], acts, asg)][:3]
-    [('Community:c1', 'Unit:u1', 'LOCATED_IN', 1), ('Community:c1', 'Unit:u2', 'LOCATED_IN', 1), ('Community:c2', 'Unit:u1', 'SERVED', 1)]
-    """
-    weights: Counter[tuple[str, str, str]] = Counter()
-
-    def add(a: str, b: str, rel: str) -> None:
-        lo, hi = sorted((a, b))
-        weights[(lo, hi, rel)] += 1
-
-    for u in units:
-        add(node_key("Unit", u.id), node_key("Community", u.community_id), "LOCATED_IN")
-    for p in {(p.unit_id, p.community_id) for p in pairings}:
-        add(node_key("Unit", p[0]), node_key("Community", p[1]), "PAIRED_WITH")
-    for n in needs:
-        if n.claimed_by is not None:
-            add(node_key("Unit", n.claimed_by), node_key("Community", n.community_id), "SERVED")
-    hosted = {a.id: a.community_id for a in activities}
-    members: dict[str, set[str]] = defaultdict(set)
-    for a in assignments:
-        members[a.activity_id].add(a.unit_id)
-    for activity_id, unit_ids in members.items():
-        community = hosted.get(activity_id)
-        ordered = sorted(unit_ids)
-        for i, u in enumerate(ordered):
-            if community is not None:
-                add(node_key("Unit", u), node_key("Community", community), "SERVED")
-            for v in ordered[i + 1 :]:
-                add(node_key("Unit", u), node_key("Unit", v), "COOPERATED_WITH")
-    return [
-        NetEdge(source=s, target=t, type=r, weight=w) for (s, t, r), w in sorted(weights.items())
-    ]
-
-
 def cooperation_graph(
     units: Sequence[Unit], communities: Sequence[Community], edges: Iterable[NetEdge]
 ) -> nx.Graph:
@@ -556,67 +485,3 @@ def rank_central(
     else:
         ordered = sorted(units, key=lambda c: (-c.betweenness, -c.degree, c.id))
     return [c.model_copy(update={"rank": i}) for i, c in enumerate(ordered[:limit], start=1)]
-
-
-# --------------------------------------------------------------------------- export
-
-
-def _scalar(value: Any) -> Any:
-    """A GraphML-writable value: str/int/float/bool as they are, anything else as JSON text."""
-    if isinstance(value, str | bool | int | float):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def graphml_bytes(graph: nx.Graph) -> bytes:
-    """The graph as UTF-8 GraphML.
-
-    ``None`` attributes are left out; lists, dicts, dates and other non-scalar
-    values are written as JSON text (Chinese kept as is). Node keys and edge
-    keys of multigraphs are kept.
-
-    Complexity: O(V + E) (times attribute count).
-
-    >>> g = nx.MultiDiGraph()
-    >>> g.add_node("Unit:u1", name="星城中学", quarters=["2026Q1"], brand=None)
-    >>> back = nx.parse_graphml(graphml_bytes(g).decode())
-    >>> back.nodes["Unit:u1"]["name"], back.nodes["Unit:u1"]["quarters"]
-    ('星城中学', '["2026Q1"]')
-    """
-    out = graph.__class__()
-    out.graph.update({k: _scalar(v) for k, v in graph.graph.items() if v is not None})
-    for n, data in graph.nodes(data=True):
-        out.add_node(n, **{k: _scalar(v) for k, v in data.items() if v is not None})
-    if graph.is_multigraph():
-        for u, v, k, data in graph.edges(keys=True, data=True):
-            out.add_edge(u, v, key=k, **{a: _scalar(x) for a, x in data.items() if x is not None})
-    else:
-        for u, v, data in graph.edges(data=True):
-            out.add_edge(u, v, **{a: _scalar(x) for a, x in data.items() if x is not None})
-    buffer = BytesIO()
-    nx.write_graphml(out, buffer, encoding="utf-8")
-    return buffer.getvalue()
-
-
-def node_link_json(graph: nx.Graph) -> bytes:
-    """The graph as UTF-8 node-link JSON (networkx's format: ``nodes``, ``edges``).
-
-    A node's key (``"<label>:<id>"``) is under ``key`` so that the entity's own
-    ``id`` attribute is kept; a multigraph edge's key is under ``edge_key``.
-    Read it back with ``nx.node_link_graph(data, name="key", key="edge_key")``.
-    Values JSON cannot hold (dates) are written as text.
-
-    Complexity: O(V + E).
-
-    >>> g = nx.MultiDiGraph()
-    >>> g.add_node("Unit:u1", id="u1", name="星城中学")
-    >>> g.add_edge("Unit:u1", "Community:c1", type="LOCATED_IN")
-    0
-    >>> data = json.loads(node_link_json(g))
-    >>> data["nodes"][0], data["edges"][0]["type"]
-    ({'id': 'u1', 'name': '星城中学', 'key': 'Unit:u1'}, 'LOCATED_IN')
-    >>> nx.node_link_graph(data, name="key", key="edge_key").number_of_edges()
-    1
-    """
-    data = nx.node_link_data(graph, edges="edges", name="key", key="edge_key")
-    return json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
