@@ -3,14 +3,15 @@
 // A page module (js/pages/*.js) exports default
 //   {id, hash: "#/x", title: {zh, en}, roles: ["committee", …], render(el, ctx)}
 // where `render` fills `el` (it may be async) and ctx = {user, go(hash), params}.
+// The vocabularies (ui.js KINDS, STATUSES, … DEFAULTS) are loaded before any page renders.
 
 import { api, setToken, token, ApiError } from "./api.js";
 import { addStrings, applyStatic, lang, setLang, t } from "./i18n.js";
-import { errorText, h, notice } from "./ui.js";
+import { ROLES, errorText, h, label, loadVocab, notice } from "./ui.js";
 import dashboard from "./pages/dashboard.js";
 import units from "./pages/units.js";
-import needs from "./pages/needs.js";
-import plans from "./pages/plans.js";
+import needs from "./pages/needs/index.js";
+import plans from "./pages/plans/index.js";
 import network from "./pages/network.js";
 import activities from "./pages/activities.js";
 
@@ -34,7 +35,7 @@ function renderNav(current) {
   );
   const who = document.getElementById("who");
   const scope = user ? user.unit_id || user.community_id || "" : "";
-  who.textContent = user ? `${user.name} · ${t(`role.${user.role}`)}${scope ? ` · ${scope}` : ""}` : "";
+  who.textContent = user ? `${user.name} · ${label(ROLES, user.role)}${scope ? ` · ${scope}` : ""}` : "";
   document.getElementById("signout").hidden = !user;
 }
 
@@ -93,7 +94,8 @@ async function start() {
     return signinView(view);
   }
   try {
-    user = await api("/me");
+    // who is signed in, and the vocabularies every page labels its values with
+    [user] = await Promise.all([api("/me"), loadVocab()]);
   } catch (err) {
     user = null;
     renderNav(null);

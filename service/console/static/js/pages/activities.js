@@ -8,10 +8,9 @@
 // earlier quarters' history and manual assignments).
 
 import { api } from "../api.js";
-import { fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
+import { currentQuarter, fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
 import { addStrings, errorText, field, h, label, lang, notice, select, t, JOINTS, KINDS } from "../ui.js";
 
-const DEFAULT_QUARTER = "2026Q4"; // the seed's open quarter
 
 addStrings({
   zh: {
@@ -116,7 +115,7 @@ export default {
   async render(el, ctx) {
     const user = ctx.user;
     const s = {
-      quarter: ctx.params.get("quarter") || DEFAULT_QUARTER,
+      quarter: ctx.params.get("quarter") || currentQuarter(),
       joint: ctx.params.get("joint") || "",
       community: ctx.params.get("community") || "",
       view: ctx.params.get("view") || (window.matchMedia("(max-width: 760px)").matches ? "list" : "calendar"),

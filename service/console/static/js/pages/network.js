@@ -10,10 +10,9 @@
 // the most central units (GET /network/central); export as GraphML / JSON.
 
 import { api, download } from "../api.js";
-import { fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
+import { currentQuarter, fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
 import { addStrings, chart, errorText, field, h, label, lang, notice, select, t, toast, JOINTS, KINDS } from "../ui.js";
 
-const DEFAULT_QUARTER = "2026Q4"; // the seed's open quarter
 const CAT = { Community: 0, Unit: 1, Gap: 2 };
 const CAT_COLORS = ["#2e86c1", "#e08e0b", "#d62728"];
 const EDGE_TYPES = {
@@ -177,7 +176,7 @@ export default {
     const s = {
       start: ctx.params.get("start") || fallbackStart,
       hops: Number(ctx.params.get("hops")) || (user.unit_id ? 1 : 2),
-      quarter: ctx.params.get("quarter") || DEFAULT_QUARTER,
+      quarter: ctx.params.get("quarter") || currentQuarter(),
       joint: ctx.params.get("joint") || "",
       kind: ctx.params.get("kind") || "",
       only: false,
