@@ -9,6 +9,7 @@ import {
   JOINT_COLORS,
   addStrings,
   chart,
+  esc,
   h,
   label,
   lang,
@@ -328,7 +329,8 @@ function loadOption(loads) {
       axisPointer: { type: "shadow" },
       formatter: (ps) => {
         const r = rows[ps[0].dataIndex];
-        return `${r.name} (${r.unit_id})<br>${t("dash.load")} ${r.load} / ${t("dash.capacity")} ${r.capacity} · ${pct(r.ratio)}`;
+        // tooltip HTML: unit names are user data
+        return `${esc(r.name)} (${esc(r.unit_id)})<br>${esc(t("dash.load"))} ${esc(r.load)} / ${esc(t("dash.capacity"))} ${esc(r.capacity)} · ${esc(pct(r.ratio))}`;
       },
     },
     legend: { top: 0, textStyle: AXIS_TEXT },

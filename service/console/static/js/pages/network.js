@@ -11,7 +11,7 @@
 
 import { api, download } from "../api.js";
 import { currentQuarter, fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
-import { addStrings, chart, errorText, field, h, label, lang, notice, select, t, toast, JOINTS, KINDS } from "../ui.js";
+import { addStrings, chart, errorText, esc, field, h, label, lang, notice, select, t, toast, JOINTS, KINDS } from "../ui.js";
 
 const CAT = { Community: 0, Unit: 1, Gap: 2 };
 const CAT_COLORS = ["#2e86c1", "#e08e0b", "#d62728"];
@@ -141,7 +141,6 @@ addStrings({
 
 const en = () => lang() === "en";
 const pair = (vocab, v) => (vocab[v] ? (en() ? vocab[v][1] : vocab[v][0]) : v ?? "—");
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 
 
@@ -408,7 +407,7 @@ export default {
                 const a = names[p.data.source] || p.data.source;
                 const b = names[p.data.target] || p.data.target;
                 const parts = Object.entries(p.data.types)
-                  .map(([k, w]) => `${esc(pair(EDGE_TYPES, k))} ${w}`)
+                  .map(([k, w]) => `${esc(pair(EDGE_TYPES, k))} ${esc(w)}`)
                   .join("，");
                 return `${esc(a)} — ${esc(b)}<br>${parts}`;
               }
