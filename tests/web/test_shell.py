@@ -91,3 +91,28 @@ def test_phone_width_has_a_menu(console: Console) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1, width  # no sideways scrolling of the page itself
     shot(page, "shell-phone-menu")
+
+
+def test_vocabulary_labels_from_the_server_in_both_languages(console: Console) -> None:
+    """Labels and defaults come from GET /vocab (once per sign-in), in 中文 and English."""
+    vocab = console.server.client("viewer").get("/vocab").json()
+    requests: list[str] = []
+    console.page.on("request", lambda r: requests.append(r.url) if "/vocab" in r.url else None)
+    console.sign_in("committee")
+    page = console.page
+    medical = next(t for t in vocab["need_categories"] if t["value"] == "medical")
+    console.open("needs")
+    expect(page.locator('#needs-f-category option[value="medical"]')).to_have_text(medical["zh"])
+    console.open("plans")
+    expect(page.locator("#plans-quarter")).to_have_value(vocab["current_quarter"])
+    expect(page.locator("#plans-w-coverage")).to_have_value(str(vocab["weights"]["coverage"]))
+    page.click("#lang")
+    expect(page.locator("#who")).to_contain_text("Committee")
+    console.open("needs")
+    expect(page.locator('#needs-f-category option[value="medical"]')).to_have_text(medical["en"])
+    expect(page.locator('#needs-f-status option[value="open"]')).to_have_text("Open")
+    console.open("plans")
+    shot(page, "plans-en")
+    page.click("#lang")
+    expect(page.locator("#who")).to_contain_text("共建委员会")
+    assert len(requests) == 1, requests
