@@ -1,6 +1,7 @@
 // The console shell: sign-in, role-aware navigation, hash routing to the pages.
 //
-// A page module (js/pages/*.js) exports default
+// A page module (js/pages/<page>/index.js, with one module per view beside it, or
+// js/pages/<page>.js) exports default
 //   {id, hash: "#/x", title: {zh, en}, roles: ["committee", …], render(el, ctx)}
 // where `render` fills `el` (it may be async) and ctx = {user, go(hash), params}.
 // The vocabularies (ui.js KINDS, STATUSES, … DEFAULTS) are loaded before any page renders.
@@ -8,11 +9,11 @@
 import { api, setToken, token, ApiError } from "./api.js";
 import { addStrings, applyStatic, lang, setLang, t } from "./i18n.js";
 import { ROLES, errorText, h, label, loadVocab, notice } from "./ui.js";
-import dashboard from "./pages/dashboard.js";
-import units from "./pages/units.js";
+import dashboard from "./pages/dashboard/index.js";
+import units from "./pages/units/index.js";
 import needs from "./pages/needs/index.js";
 import plans from "./pages/plans/index.js";
-import network from "./pages/network.js";
+import network from "./pages/network/index.js";
 import activities from "./pages/activities.js";
 
 const PAGES = [dashboard, units, needs, plans, network, activities];

@@ -8,156 +8,17 @@
 // published plan) and by resource kind (units offering it: GET /resources?kind=…);
 // coverage gaps (GET /network/gaps) are shown in red with a list beside the graph;
 // the most central units (GET /network/central); export as GraphML / JSON.
+//
+// The page (controls, the graph, expanding nodes) is here; side.js has the gaps and
+// central units, filters.js the joint / kind filters.
 
-import { api, download } from "../api.js";
-import { currentQuarter, fill, listAll, quarterLabel, quarterOptions } from "../ui.js";
-import { addStrings, chart, errorText, esc, field, h, label, lang, notice, select, t, toast, JOINTS, KINDS } from "../ui.js";
-
-const CAT = { Community: 0, Unit: 1, Gap: 2 };
-const CAT_COLORS = ["#2e86c1", "#e08e0b", "#d62728"];
-const EDGE_TYPES = {
-  LOCATED_IN: ["驻在", "Located in", "#a0a9b4"],
-  PAIRED_WITH: ["结对", "Paired with", "#8e44ad"],
-  SERVED: ["服务", "Served", "#2e86c1"],
-  COOPERATED_WITH: ["合作", "Cooperated", "#16a085"],
-};
-const GAP_REASONS = {
-  no_eligible_unit: ["本季度没有单位提供该类资源", "No unit offers this kind this quarter"],
-  beyond_distance_limit: ["提供该资源的单位都超出距离限制", "Every unit offering it is beyond the distance limit"],
-};
-
-addStrings({
-  zh: {
-    "network.title": "共建网络",
-    "network.intro": "社区与驻区单位之间的共建关系：驻在、结对、服务与活动合作。点击节点可展开其相邻节点；红色为存在覆盖缺口的社区。",
-    "network.start": "起点",
-    "network.hops": "跳数",
-    "network.hops.n": "{n} 跳",
-    "network.quarter": "季度",
-    "network.joint": "五联类型",
-    "network.kind": "资源类别",
-    "network.all": "全部",
-    "network.only": "只显示匹配的节点",
-    "network.reset": "重新开始",
-    "network.export.graphml": "导出 GraphML",
-    "network.export.json": "导出 JSON",
-    "network.downloaded": "已下载 {name}",
-    "network.cat.community": "社区",
-    "network.cat.unit": "单位",
-    "network.cat.gap": "有覆盖缺口的社区",
-    "network.communities": "社区",
-    "network.units": "单位",
-    "network.summary": "节点 {n} 个 · 连线 {e} 条 · 已展开 {x} 个",
-    "network.matching": "符合筛选：{m} 个节点",
-    "network.expanded": "已展开 {name}：新增 {n} 个节点",
-    "network.nothing_new": "{name} 的相邻节点都已在图中",
-    "network.expand": "展开",
-    "network.is_expanded": "已展开",
-    "network.nodes": "节点列表 ({n})",
-    "network.edges.legend": "连线",
-    "network.width": "线越粗，合作越多",
-    "network.gaps": "覆盖缺口",
-    "network.gaps.help": "本季度待认领、但在距离限制内没有单位能承接的需求。",
-    "network.gaps.count": "{q}：{n} 项缺口，涉及 {c} 个社区（待认领需求共 {open} 项）",
-    "network.gaps.none": "本季度没有覆盖缺口。",
-    "network.show": "在图中显示",
-    "network.priority": "优先级 {p}",
-    "network.central": "核心单位",
-    "network.central.by": "排序",
-    "network.by.degree": "加权度",
-    "network.by.betweenness": "介数",
-    "network.col.rank": "名次",
-    "network.col.unit": "单位",
-    "network.col.degree": "加权度",
-    "network.col.neighbours": "相邻",
-    "network.col.betweenness": "介数",
-    "network.col.rank.full": "按所选指标的名次",
-    "network.col.unit.full": "单位",
-    "network.col.degree.full": "加权度：相连各边权重之和",
-    "network.col.neighbours.full": "相邻节点数",
-    "network.col.betweenness.full": "介数中心性（按跳数，已归一化）",
-    "network.tip.hops": "距起点 {n} 跳",
-    "network.tip.click": "点击展开相邻节点",
-    "network.tip.nofilter": "不符合当前筛选",
-    "network.selected": "选中：{name}（{type}）· 相邻 {n} 个",
-    "network.chart": "共建网络图",
-  },
-  en: {
-    "network.title": "Cooperation network",
-    "network.intro": "How communities and resident units work together: located in, pairing, services and joint activities. Click a node to expand its neighbours; communities with coverage gaps are red.",
-    "network.start": "Start from",
-    "network.hops": "Hops",
-    "network.hops.n": "{n} hop(s)",
-    "network.quarter": "Quarter",
-    "network.joint": "Joint type",
-    "network.kind": "Resource kind",
-    "network.all": "All",
-    "network.only": "Show matching nodes only",
-    "network.reset": "Start over",
-    "network.export.graphml": "Export GraphML",
-    "network.export.json": "Export JSON",
-    "network.downloaded": "Downloaded {name}",
-    "network.cat.community": "Community",
-    "network.cat.unit": "Unit",
-    "network.cat.gap": "Community with a coverage gap",
-    "network.communities": "Communities",
-    "network.units": "Units",
-    "network.summary": "{n} nodes · {e} edges · {x} expanded",
-    "network.matching": "Matching the filters: {m} nodes",
-    "network.expanded": "Expanded {name}: {n} new nodes",
-    "network.nothing_new": "All neighbours of {name} are already shown",
-    "network.expand": "Expand",
-    "network.is_expanded": "Expanded",
-    "network.nodes": "Node list ({n})",
-    "network.edges.legend": "Edges",
-    "network.width": "thicker = more cooperation",
-    "network.gaps": "Coverage gaps",
-    "network.gaps.help": "Open needs of the quarter that no unit within the distance limit can take.",
-    "network.gaps.count": "{q}: {n} gaps in {c} communities ({open} open needs in all)",
-    "network.gaps.none": "No coverage gaps this quarter.",
-    "network.show": "Show in graph",
-    "network.priority": "priority {p}",
-    "network.central": "Most central units",
-    "network.central.by": "Rank by",
-    "network.by.degree": "Weighted degree",
-    "network.by.betweenness": "Betweenness",
-    "network.col.rank": "#",
-    "network.col.unit": "Unit",
-    "network.col.degree": "Degree",
-    "network.col.neighbours": "Nbrs",
-    "network.col.betweenness": "Betw.",
-    "network.col.rank.full": "Rank by the chosen measure",
-    "network.col.unit.full": "Unit",
-    "network.col.degree.full": "Weighted degree: sum of its edge weights",
-    "network.col.neighbours.full": "Number of neighbours",
-    "network.col.betweenness.full": "Betweenness centrality (hop counts, normalised)",
-    "network.tip.hops": "{n} hop(s) from the start",
-    "network.tip.click": "Click to expand its neighbours",
-    "network.tip.nofilter": "Does not match the filters",
-    "network.selected": "Selected: {name} ({type}) · {n} neighbours",
-    "network.chart": "Cooperation network graph",
-  },
-});
-
-const en = () => lang() === "en";
-const pair = (vocab, v) => (vocab[v] ? (en() ? vocab[v][1] : vocab[v][0]) : v ?? "—");
-
-
-
-
-/** Resolves with the ECharts instance of a ui.chart() holder once it is drawn. */
-function ready(holder) {
-  return new Promise((resolve) => {
-    const check = () => (holder.chart ? resolve(holder.chart) : requestAnimationFrame(check));
-    check();
-  });
-}
-
-const netPath = (nodeKey, hops) => {
-  const [labelName, id] = nodeKey.split(":");
-  const base = labelName === "Community" ? "communities" : "units";
-  return `/network/${base}/${encodeURIComponent(id)}?hops=${hops}`;
-};
+import { api, download } from "../../api.js";
+import { currentQuarter, fill, listAll, quarterOptions } from "../../ui.js";
+import { chart, errorText, esc, field, h, label, notice, select, t, toast, JOINTS, KINDS } from "../../ui.js";
+import { CAT, CAT_COLORS, EDGE_TYPES, en, netPath, pair, ready } from "./common.js";
+import { loadFilters } from "./filters.js";
+import { sidePanels } from "./side.js";
+import "./strings.js";
 
 export default {
   id: "network",
@@ -267,24 +128,7 @@ export default {
     const nodeDetails = h("details", { class: "net-nodes", open: true }, nodeSummary, nodeList);
     const chartCard = h("div", { class: "card net-chart-card" }, summary, holder.el, edgeLegend, selectedLine, nodeDetails);
 
-    // ---------------------------------------------------------------- gaps & central
-    const gapBox = h("div", { id: "network-gaps" });
-    const gapCard = h("div", { class: "card net-gaps" }, h("h2", {}, t("network.gaps")), h("p", { class: "muted small" }, t("network.gaps.help")), gapBox);
-    const bySel = select(
-      [
-        ["degree", t("network.by.degree")],
-        ["betweenness", t("network.by.betweenness")],
-      ],
-      "degree",
-      { id: "network-central-by", name: "by" },
-    );
-    const centralBox = h("div", { id: "network-central" });
-    const centralCard = h(
-      "div",
-      { class: "card net-central" },
-      h("div", { class: "net-card-head" }, h("h2", {}, t("network.central")), field(t("network.central.by"), bySel).wrap),
-      centralBox,
-    );
+    const { gapCard, centralCard, bySel, loadGaps, loadCentral } = sidePanels({ s, names, focus, expand });
 
     el.append(
       h("h1", { id: "h-network" }, t("network.title")),
@@ -551,144 +395,6 @@ export default {
       }
     }
 
-    // ---------------------------------------------------------------- filters
-    async function publishedAssignments(quarter) {
-      if (s.planCache.has(quarter)) return s.planCache.get(quarter);
-      let result = [];
-      try {
-        // the most recently published plan of the quarter
-        let pub = null;
-        for (let offset = 0; ; offset += 100) {
-          const page = await api(`/plans?quarter=${encodeURIComponent(quarter)}&limit=100&offset=${offset}`);
-          for (const j of page.items) if (j.published_at && (!pub || j.published_at > pub.published_at)) pub = j;
-          if (offset + page.items.length >= page.total || !page.items.length) break;
-        }
-        if (pub) {
-          const job = await api(`/plans/${encodeURIComponent(pub.id)}`);
-          result = (job.plan?.assignments || []).filter((a) => a.type === "role");
-        }
-      } catch {
-        result = [];
-      }
-      s.planCache.set(quarter, result);
-      return result;
-    }
-
-    async function loadFilters() {
-      try {
-        if (s.kind) {
-          const res = await listAll(`/resources?kind=${encodeURIComponent(s.kind)}`);
-          s.kindMatch = new Set(res.filter((r) => !r.quarters?.length || r.quarters.includes(s.quarter)).map((r) => `Unit:${r.unit_id}`));
-        } else s.kindMatch = null;
-        if (s.joint) {
-          const acts = await listAll(`/activities?quarter=${encodeURIComponent(s.quarter)}&joint_type=${encodeURIComponent(s.joint)}`);
-          const set = new Set(acts.map((a) => `Community:${a.community_id}`));
-          const ids = new Set(acts.map((a) => a.id));
-          for (const a of await publishedAssignments(s.quarter)) {
-            if (ids.has(a.activity || a.item.split("/")[0])) set.add(`Unit:${a.unit}`);
-          }
-          s.jointMatch = set;
-        } else s.jointMatch = null;
-      } catch (err) {
-        toast(errorText(err), "error");
-      }
-    }
-
-    async function loadGaps() {
-      try {
-        s.gaps = await api(`/network/gaps?quarter=${encodeURIComponent(s.quarter)}`);
-      } catch (err) {
-        s.gaps = null;
-        gapBox.replaceChildren(notice(errorText(err), "error"));
-        s.gapByCommunity = new Map();
-        return;
-      }
-      s.gapByCommunity = new Map();
-      for (const g of s.gaps.gaps) {
-        if (!s.gapByCommunity.has(g.community_id)) s.gapByCommunity.set(g.community_id, []);
-        s.gapByCommunity.get(g.community_id).push(g);
-      }
-      const groups = [...s.gapByCommunity.entries()].sort(([a], [b]) => a.localeCompare(b));
-      fill(
-        gapBox,
-        h("p", { class: "small", id: "network-gap-count" }, t("network.gaps.count", { q: quarterLabel(s.gaps.quarter), n: s.gaps.count, c: groups.length, open: s.gaps.open_needs })),
-        groups.length
-          ? h(
-              "ul",
-              { class: "net-gap-list" },
-              groups.map(([cid, gaps]) =>
-                h(
-                  "li",
-                  { dataset: { community: cid } },
-                  h(
-                    "div",
-                    { class: "net-gap-head" },
-                    h("span", { class: "net-dot gap", "aria-hidden": "true" }),
-                    h("strong", {}, names[`Community:${cid}`] || cid),
-                    h("small", { class: "muted" }, cid),
-                    h("button", { type: "button", class: "small", onclick: () => (s.nodes.has(`Community:${cid}`) ? focus(`Community:${cid}`) : expand(`Community:${cid}`)) }, t("network.show")),
-                  ),
-                  h(
-                    "ul",
-                    {},
-                    gaps.map((g) =>
-                      h(
-                        "li",
-                        { dataset: { need: g.need_id } },
-                        h("span", { class: "net-gap-title" }, g.title),
-                        " ",
-                        h("span", { class: "tag" }, label(KINDS, g.category)),
-                        " ",
-                        h("small", { class: "muted" }, `${t("network.priority", { p: g.priority })} · ${en() ? pair(GAP_REASONS, g.reason) : g.reason_zh}`),
-                      ),
-                    ),
-                  ),
-                ),
-              ),
-            )
-          : notice(t("network.gaps.none"), "ok"),
-      );
-    }
-
-    async function loadCentral() {
-      try {
-        const data = await api(`/network/central?limit=10&by=${encodeURIComponent(bySel.value)}`);
-        const body = data.units.map((c) =>
-          h(
-            "tr",
-            { dataset: { unit: c.id } },
-            h("td", {}, c.rank),
-            h("td", {}, h("button", { type: "button", class: "linkish", onclick: () => (s.nodes.has(`Unit:${c.id}`) ? focus(`Unit:${c.id}`) : expand(`Unit:${c.id}`)) }, c.name)),
-            h("td", { class: "num" }, c.degree),
-            h("td", { class: "num" }, c.neighbours),
-            h("td", { class: "num" }, c.betweenness.toFixed(3)),
-          ),
-        );
-        centralBox.replaceChildren(
-          h(
-            "div",
-            { class: "table-wrap" },
-            h(
-              "table",
-              { id: "network-central-table" },
-              h(
-                "thead",
-                {},
-                h(
-                  "tr",
-                  {},
-                  ["rank", "unit", "degree", "neighbours", "betweenness"].map((k) => h("th", { scope: "col", title: t(`network.col.${k}.full`) }, t(`network.col.${k}`))),
-                ),
-              ),
-              h("tbody", {}, body.length ? body : h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("none")))),
-            ),
-          ),
-        );
-      } catch (err) {
-        centralBox.replaceChildren(notice(errorText(err), "error"));
-      }
-    }
-
     // ---------------------------------------------------------------- events
     inst.on("click", (p) => {
       if (p.dataType === "node") expand(p.data.name);
@@ -704,19 +410,19 @@ export default {
     quarterSel.addEventListener("change", async () => {
       s.quarter = quarterSel.value;
       setUrl();
-      await Promise.all([loadGaps(), loadFilters()]);
+      await Promise.all([loadGaps(), loadFilters(s)]);
       draw();
     });
     jointSel.addEventListener("change", async () => {
       s.joint = jointSel.value;
       setUrl();
-      await loadFilters();
+      await loadFilters(s);
       draw();
     });
     kindSel.addEventListener("change", async () => {
       s.kind = kindSel.value;
       setUrl();
-      await loadFilters();
+      await loadFilters(s);
       draw();
     });
     onlyBox.addEventListener("change", () => {
@@ -725,7 +431,7 @@ export default {
     });
     bySel.addEventListener("change", loadCentral);
 
-    await Promise.all([loadGaps(), loadFilters(), loadCentral()]);
+    await Promise.all([loadGaps(), loadFilters(s), loadCentral()]);
     await loadStart();
   },
 };
