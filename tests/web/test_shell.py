@@ -6,7 +6,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.api.server import ApiServer
-from tests.web.conftest import Console, shot
+from tests.web.conftest import Console, assert_no_sideways_scroll, at_phone_width, shot
 
 ALL_PAGES = ["dashboard", "units", "needs", "plans", "network", "activities"]
 
@@ -82,14 +82,11 @@ def test_chinese_renders_with_a_real_font_and_english_switch(console: Console) -
 
 
 def test_phone_width_has_a_menu(console: Console) -> None:
-    page = console.page
-    page.set_viewport_size({"width": 390, "height": 844})
-    console.sign_in("committee")
+    page = at_phone_width(console, "committee")
     expect(page.locator("#menu-toggle")).to_be_visible()
     page.click("#menu-toggle")
     expect(page.locator('#nav a[data-page="needs"]')).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390 + 1, width  # no sideways scrolling of the page itself
+    assert_no_sideways_scroll(page)
     shot(page, "shell-phone-menu")
 
 

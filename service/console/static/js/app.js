@@ -1,8 +1,8 @@
 // The console shell: sign-in, role-aware navigation, hash routing to the pages.
 //
 // A page module (js/pages/<page>/index.js, with one module per view beside it, or
-// js/pages/<page>.js) exports default
-//   {id, hash: "#/x", title: {zh, en}, roles: ["committee", …], render(el, ctx)}
+// js/pages/<page>.js) exports default ui.page(id, {zh, en}, render, roles?), i.e.
+//   {id, hash: "#/<id>", title: {zh, en}, roles: ["committee", …] or null (all), render(el, ctx)}
 // where `render` fills `el` (it may be async) and ctx = {user, go(hash), params}.
 // The vocabularies (ui.js KINDS, STATUSES, … DEFAULTS) are loaded before any page renders.
 
@@ -24,7 +24,7 @@ function pageTitle(page) {
 }
 
 function visiblePages() {
-  return PAGES.filter((p) => user && p.roles.includes(user.role));
+  return PAGES.filter((p) => user && (!p.roles || p.roles.includes(user.role)));
 }
 
 function renderNav(current) {

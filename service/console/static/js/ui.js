@@ -217,6 +217,14 @@ export function currentQuarter() {
   return DEFAULTS.quarter;
 }
 
+/**
+ * A console page: shown at `#/<id>` in the navigation of `roles` (every signed-in role
+ * when omitted); `render(el, ctx)` fills its section (see app.js).
+ */
+export function page(id, title, render, roles = null) {
+  return { id, hash: `#/${id}`, title, roles, render };
+}
+
 /** replaceChildren without the null / false / "" children that h() would have skipped. */
 export const fill = (node, ...kids) =>
   node.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false && k !== ""));

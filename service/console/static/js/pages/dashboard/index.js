@@ -7,7 +7,7 @@
 // The page (quarter choice, layout, the unit ranking) is here; cards.js has the headline
 // cards, charts.js the charts.
 import { api } from "../../api.js";
-import { errorText, h, lang, notice, pct, select, t, table } from "../../ui.js";
+import { errorText, h, lang, notice, pct, select, t, table, page } from "../../ui.js";
 import { RATES, fairnessCard, needsCard, rateCard, whistleCard } from "./cards.js";
 import { activitiesOption, chartCard, loadOption, quartersOption } from "./charts.js";
 import "./strings.js";
@@ -90,69 +90,65 @@ async function rankingSection(quarter, state) {
   return wrap;
 }
 
-export default {
-  id: "dashboard",
-  hash: "#/dashboard",
-  title: { zh: "总览", en: "Dashboard" },
-  roles: ["committee", "unit", "community", "viewer"],
-  async render(el, ctx) {
-    el.append(h("h1", { id: "h-dashboard" }, t("dash.title")), h("p", { class: "muted dash-lead" }, t("dash.lead")));
-    const [quarters, units] = await Promise.all([api("/metrics/quarters"), api("/units?limit=1000")]);
-    const names = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
-    const unitName = (id) => names[id] || id;
-    const ids = quarters.items.map((i) => i.id);
-    const asked = ctx.params.get("quarter");
-    const quarter = asked === "all" ? null : asked && ids.includes(asked) ? asked : ids[ids.length - 1] || null;
+export default page("dashboard", { zh: "总览", en: "Dashboard" }, render);
 
-    const qSel = select([...ids.map((q) => [q, q]).reverse(), ["all", t("dash.all")]], quarter || "all", { id: "dash-quarter" });
-    qSel.addEventListener("change", () => ctx.go(`#/dashboard?quarter=${qSel.value}`));
-    el.append(h("div", { class: "toolbar" }, h("label", { for: "dash-quarter" }, t("dash.quarter"), qSel)));
-    if (!ids.length) el.append(notice(t("dash.nodata")));
+async function render(el, ctx) {
+  el.append(h("h1", { id: "h-dashboard" }, t("dash.title")), h("p", { class: "muted dash-lead" }, t("dash.lead")));
+  const [quarters, units] = await Promise.all([api("/metrics/quarters"), api("/units?limit=1000")]);
+  const names = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
+  const unitName = (id) => names[id] || id;
+  const ids = quarters.items.map((i) => i.id);
+  const asked = ctx.params.get("quarter");
+  const quarter = asked === "all" ? null : asked && ids.includes(asked) ? asked : ids[ids.length - 1] || null;
 
-    const qs = quarter ? `?quarter=${quarter}` : "";
-    const actQ = quarter ? `?quarter=${quarter}&limit=1000` : "?limit=1000";
-    const [summary, activities, fair] = await Promise.all([
-      api(`/metrics/summary${qs}`),
-      api(`/activities${actQ}`),
-      quarter ? api(`/metrics/fairness?quarter=${quarter}`) : Promise.resolve(null),
-    ]);
-    const r = summary.rates;
-    el.append(
-      h(
-        "div",
-        { class: "dash-cards", id: "dash-cards" },
-        rateCard("dash.response", r.response_rate, "dash.response.hint"),
-        rateCard("dash.resolution", r.resolution_rate, "dash.resolution.hint"),
-        rateCard("dash.ontime", r.on_time_rate, "dash.ontime.hint"),
-        rateCard("dash.satisfaction", r.satisfaction_rate, "dash.satisfaction.hint"),
-        rateCard("dash.coverage", summary.need_coverage, "dash.coverage.hint"),
-        fairnessCard(summary.fairness, unitName),
-        whistleCard(summary.overdue_whistles),
-        needsCard(summary),
-      ),
+  const qSel = select([...ids.map((q) => [q, q]).reverse(), ["all", t("dash.all")]], quarter || "all", { id: "dash-quarter" });
+  qSel.addEventListener("change", () => ctx.go(`#/dashboard?quarter=${qSel.value}`));
+  el.append(h("div", { class: "toolbar" }, h("label", { for: "dash-quarter" }, t("dash.quarter"), qSel)));
+  if (!ids.length) el.append(notice(t("dash.nodata")));
+
+  const qs = quarter ? `?quarter=${quarter}` : "";
+  const actQ = quarter ? `?quarter=${quarter}&limit=1000` : "?limit=1000";
+  const [summary, activities, fair] = await Promise.all([
+    api(`/metrics/summary${qs}`),
+    api(`/activities${actQ}`),
+    quarter ? api(`/metrics/fairness?quarter=${quarter}`) : Promise.resolve(null),
+  ]);
+  const r = summary.rates;
+  el.append(
+    h(
+      "div",
+      { class: "dash-cards", id: "dash-cards" },
+      rateCard("dash.response", r.response_rate, "dash.response.hint"),
+      rateCard("dash.resolution", r.resolution_rate, "dash.resolution.hint"),
+      rateCard("dash.ontime", r.on_time_rate, "dash.ontime.hint"),
+      rateCard("dash.satisfaction", r.satisfaction_rate, "dash.satisfaction.hint"),
+      rateCard("dash.coverage", summary.need_coverage, "dash.coverage.hint"),
+      fairnessCard(summary.fairness, unitName),
+      whistleCard(summary.overdue_whistles),
+      needsCard(summary),
+    ),
+  );
+
+  const charts = h("div", { class: "dash-charts" });
+  el.append(charts);
+  charts.append(chartCard("dash.chart.quarters", quartersOption(quarters.items, quarter), { id: "quarters" }));
+  const actCard = chartCard(quarter ? "dash.chart.activities" : "dash.chart.activities.all", activitiesOption(activities.items), {
+    id: "activities",
+    sub: `${quarter || t("dash.all")} · ${t("dash.count")} ${activities.total}`,
+  });
+  charts.append(actCard);
+  if (fair) {
+    charts.append(
+      chartCard("dash.chart.load", loadOption(fair.loads), {
+        id: "load",
+        tall: true,
+        wide: true,
+        sub: `${quarter} · ${t("dash.chart.load.sub")}`,
+      }),
     );
-
-    const charts = h("div", { class: "dash-charts" });
-    el.append(charts);
-    charts.append(chartCard("dash.chart.quarters", quartersOption(quarters.items, quarter), { id: "quarters" }));
-    const actCard = chartCard(quarter ? "dash.chart.activities" : "dash.chart.activities.all", activitiesOption(activities.items), {
-      id: "activities",
-      sub: `${quarter || t("dash.all")} · ${t("dash.count")} ${activities.total}`,
-    });
-    charts.append(actCard);
-    if (fair) {
-      charts.append(
-        chartCard("dash.chart.load", loadOption(fair.loads), {
-          id: "load",
-          tall: true,
-          wide: true,
-          sub: `${quarter} · ${t("dash.chart.load.sub")}`,
-        }),
-      );
-    }
-    const state = { minCases: 3, by: "resolution_rate" };
-    el.append(await rankingSection(quarter, state));
-    el.dataset.quarter = quarter || "all";
-    el.dataset.lang = lang();
-  },
-};
+  }
+  const state = { minCases: 3, by: "resolution_rate" };
+  el.append(await rankingSection(quarter, state));
+  el.dataset.quarter = quarter || "all";
+  el.dataset.lang = lang();
+}

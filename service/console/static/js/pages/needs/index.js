@@ -11,59 +11,55 @@
 // names) is here; one module per view: list.js (with filters.js, actions.js,
 // dialogs.js), whistles.js, new.js, import.js.
 import { api } from "../../api.js";
-import { currentQuarter, h, t } from "../../ui.js";
+import { currentQuarter, h, t, page } from "../../ui.js";
 import "./strings.js";
 import { importView } from "./import.js";
 import { listView } from "./list.js";
 import { newView } from "./new.js";
 import { whistlesView } from "./whistles.js";
 
-export default {
-  id: "needs",
-  hash: "#/needs",
-  title: { zh: "民情交办单", en: "Work orders" },
-  roles: ["committee", "unit", "community", "viewer"],
-  async render(el, ctx) {
-    const user = ctx.user;
-    const p = ctx.params;
-    const canEnter = user.role === "committee" || user.role === "community";
-    let view = p.get("view") || "list";
-    if ((view === "new" || view === "import") && !canEnter) view = "list";
-    if (!["list", "whistles", "new", "import"].includes(view)) view = "list";
+export default page("needs", { zh: "民情交办单", en: "Work orders" }, render);
 
-    const [units, communities, quarters] = await Promise.all([
-      api("/units?limit=1000"),
-      api("/communities?limit=1000"),
-      api("/metrics/quarters").catch(() => ({ items: [] })),
-    ]);
-    const unitName = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
-    const commName = Object.fromEntries(communities.items.map((c) => [c.id, c.name]));
-    const uname = (id) => (id ? `${unitName[id] || id} (${id})` : "—");
-    const quarterIds = [...new Set([...quarters.items.map((q) => q.id), currentQuarter()])].sort().reverse();
-    // what every view names: units, communities, quarters
-    const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds };
+async function render(el, ctx) {
+  const user = ctx.user;
+  const p = ctx.params;
+  const canEnter = user.role === "committee" || user.role === "community";
+  let view = p.get("view") || "list";
+  if ((view === "new" || view === "import") && !canEnter) view = "list";
+  if (!["list", "whistles", "new", "import"].includes(view)) view = "list";
 
-    const tabs = [
-      ["list", t("needs.tab.list")],
-      ["whistles", t("needs.tab.whistles")],
-      ...(canEnter ? [["new", t("needs.tab.new")], ["import", t("needs.tab.import")]] : []),
-    ];
-    el.append(
-      h("h1", { id: "h-needs" }, t("needs.title")),
-      h("p", { class: "muted needs-lead" }, t("needs.lead")),
-      h(
-        "nav",
-        { class: "needs-tabs", "aria-label": t("needs.title") },
-        tabs.map(([id, text]) =>
-          h("a", { href: `#/needs?view=${id}`, "aria-current": id === view ? "page" : null, dataset: { view: id } }, text),
-        ),
+  const [units, communities, quarters] = await Promise.all([
+    api("/units?limit=1000"),
+    api("/communities?limit=1000"),
+    api("/metrics/quarters").catch(() => ({ items: [] })),
+  ]);
+  const unitName = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
+  const commName = Object.fromEntries(communities.items.map((c) => [c.id, c.name]));
+  const uname = (id) => (id ? `${unitName[id] || id} (${id})` : "—");
+  const quarterIds = [...new Set([...quarters.items.map((q) => q.id), currentQuarter()])].sort().reverse();
+  // what every view names: units, communities, quarters
+  const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds };
+
+  const tabs = [
+    ["list", t("needs.tab.list")],
+    ["whistles", t("needs.tab.whistles")],
+    ...(canEnter ? [["new", t("needs.tab.new")], ["import", t("needs.tab.import")]] : []),
+  ];
+  el.append(
+    h("h1", { id: "h-needs" }, t("needs.title")),
+    h("p", { class: "muted needs-lead" }, t("needs.lead")),
+    h(
+      "nav",
+      { class: "needs-tabs", "aria-label": t("needs.title") },
+      tabs.map(([id, text]) =>
+        h("a", { href: `#/needs?view=${id}`, "aria-current": id === view ? "page" : null, dataset: { view: id } }, text),
       ),
-    );
-    const body = h("div", { class: "needs-body", dataset: { view } });
-    el.append(body);
-    if (view === "whistles") return whistlesView(P, body);
-    if (view === "new") return newView(P, body);
-    if (view === "import") return importView(P, body);
-    return listView(P, body);
-  },
-};
+    ),
+  );
+  const body = h("div", { class: "needs-body", dataset: { view } });
+  el.append(body);
+  if (view === "whistles") return whistlesView(P, body);
+  if (view === "new") return newView(P, body);
+  if (view === "import") return importView(P, body);
+  return listView(P, body);
+}

@@ -17,7 +17,7 @@
 //   (by unit / by activity, pin and forbid), unmet.js (unmet needs, conflicts).
 
 import { api } from "../../api.js";
-import { currentQuarter, errorText, fill, h, listAll, notice, quarterLabel, t, toast } from "../../ui.js";
+import { currentQuarter, errorText, fill, h, listAll, notice, quarterLabel, t, toast, page } from "../../ui.js";
 import "./strings.js";
 import { finished, key } from "./common.js";
 import { loadChart, partsChart } from "./charts.js";
@@ -27,103 +27,99 @@ import { planToolbar, publishReport } from "./publish.js";
 import { settings } from "./run.js";
 import { statusCard } from "./status.js";
 
-export default {
-  id: "plans",
-  hash: "#/plans",
-  title: { zh: "季度计划", en: "Plans" },
-  roles: ["committee", "viewer"],
-  async render(el, ctx) {
-    const committee = ctx.user.role === "committee";
-    const s = {
-      quarter: ctx.params.get("quarter") || currentQuarter(),
-      job: null,
-      explain: null,
-      pins: new Map(),
-      forbids: new Map(),
-      listOffset: 0,
-      timer: null,
-      pollStart: 0,
-    };
-    const [units, communities] = await Promise.all([listAll("/units"), listAll("/communities")]);
-    const P = {
-      el,
-      ctx,
-      committee,
-      s,
-      unitNames: Object.fromEntries(units.map((u) => [u.id, u.name])),
-      communityNames: Object.fromEntries(communities.map((c) => [c.id, c.name])),
-      activities: {},
-      msgBox: h("div", { id: "plans-msg", "aria-live": "assertive" }),
-      detail: h("div", { id: "plans-detail" }),
-    };
-    const { msgBox, detail } = P;
+export default page("plans", { zh: "季度计划", en: "Plans" }, render, ["committee", "viewer"]);
 
-    P.setUrl = () => {
-      const q = new URLSearchParams({ quarter: s.quarter });
-      if (s.job) q.set("id", s.job.id);
-      history.replaceState(null, "", `#/plans?${q}`);
-    };
+async function render(el, ctx) {
+  const committee = ctx.user.role === "committee";
+  const s = {
+    quarter: ctx.params.get("quarter") || currentQuarter(),
+    job: null,
+    explain: null,
+    pins: new Map(),
+    forbids: new Map(),
+    listOffset: 0,
+    timer: null,
+    pollStart: 0,
+  };
+  const [units, communities] = await Promise.all([listAll("/units"), listAll("/communities")]);
+  const P = {
+    el,
+    ctx,
+    committee,
+    s,
+    unitNames: Object.fromEntries(units.map((u) => [u.id, u.name])),
+    communityNames: Object.fromEntries(communities.map((c) => [c.id, c.name])),
+    activities: {},
+    msgBox: h("div", { id: "plans-msg", "aria-live": "assertive" }),
+    detail: h("div", { id: "plans-detail" }),
+  };
+  const { msgBox, detail } = P;
 
-    P.loadActivities = async () => {
-      try {
-        const list = await listAll(`/activities?quarter=${encodeURIComponent(s.quarter)}`);
-        P.activities = Object.fromEntries(list.map((a) => [a.id, a]));
-      } catch {
-        P.activities = {};
+  P.setUrl = () => {
+    const q = new URLSearchParams({ quarter: s.quarter });
+    if (s.job) q.set("id", s.job.id);
+    history.replaceState(null, "", `#/plans?${q}`);
+  };
+
+  P.loadActivities = async () => {
+    try {
+      const list = await listAll(`/activities?quarter=${encodeURIComponent(s.quarter)}`);
+      P.activities = Object.fromEntries(list.map((a) => [a.id, a]));
+    } catch {
+      P.activities = {};
+    }
+  };
+
+  P.openPlan = async (id) => {
+    clearTimeout(s.timer);
+    try {
+      const job = await api(`/plans/${encodeURIComponent(id)}`);
+      s.explain = null;
+      s.pins = new Map((job.request?.pins || []).map((p) => [key(p.item, p.unit), p]));
+      s.forbids = new Map((job.request?.forbids || []).map((p) => [key(p.item, p.unit), p]));
+      if (committee) P.fillForm(job.request);
+      if (job.quarter !== s.quarter) {
+        s.quarter = job.quarter;
+        P.quarterSel.value = job.quarter;
+        await P.loadActivities();
       }
-    };
+      P.showJob(job);
+      P.refreshList();
+      if (!finished(job)) P.startPolling();
+    } catch (err) {
+      toast(errorText(err), "error");
+      msgBox.replaceChildren(notice(errorText(err), "error"));
+    }
+  };
 
-    P.openPlan = async (id) => {
-      clearTimeout(s.timer);
-      try {
-        const job = await api(`/plans/${encodeURIComponent(id)}`);
-        s.explain = null;
-        s.pins = new Map((job.request?.pins || []).map((p) => [key(p.item, p.unit), p]));
-        s.forbids = new Map((job.request?.forbids || []).map((p) => [key(p.item, p.unit), p]));
-        if (committee) P.fillForm(job.request);
-        if (job.quarter !== s.quarter) {
-          s.quarter = job.quarter;
-          P.quarterSel.value = job.quarter;
-          await P.loadActivities();
-        }
-        P.showJob(job);
-        P.refreshList();
-        if (!finished(job)) P.startPolling();
-      } catch (err) {
-        toast(errorText(err), "error");
-        msgBox.replaceChildren(notice(errorText(err), "error"));
-      }
-    };
+  P.showJob = (job) => {
+    const before = s.job;
+    s.job = job;
+    P.setUrl();
+    P.renderStatus();
+    const changed = !before || before.id !== job.id || before.status !== job.status || before.published_at !== job.published_at;
+    if (!changed && detail.childElementCount) return;
+    if (before && before.id !== job.id) msgBox.replaceChildren();
+    if (finished(job) && job.plan) renderDetail(P);
+    else if (finished(job)) detail.replaceChildren(h("div", { class: "card" }, notice(job.error ? t("plans.failed", { error: job.error }) : t("plans.noplan"), "error")));
+    else detail.replaceChildren();
+  };
 
-    P.showJob = (job) => {
-      const before = s.job;
-      s.job = job;
-      P.setUrl();
-      P.renderStatus();
-      const changed = !before || before.id !== job.id || before.status !== job.status || before.published_at !== job.published_at;
-      if (!changed && detail.childElementCount) return;
-      if (before && before.id !== job.id) msgBox.replaceChildren();
-      if (finished(job) && job.plan) renderDetail(P);
-      else if (finished(job)) detail.replaceChildren(h("div", { class: "card" }, notice(job.error ? t("plans.failed", { error: job.error }) : t("plans.noplan"), "error")));
-      else detail.replaceChildren();
-    };
-
-    const { form, viewerBox } = settings(P);
-    const status = statusCard(P);
-    const list = historyCard(P);
-    el.append(
-      h("h1", { id: "h-plans" }, t("plans.title")),
-      h("p", { class: "muted plans-intro" }, t("plans.intro")),
-      h("div", { class: "plans-top" }, committee ? form : viewerBox(), h("div", { class: "plans-side" }, status, list)),
-      msgBox,
-      detail,
-    );
-    await P.loadActivities();
-    P.refreshList();
-    const wanted = ctx.params.get("id");
-    if (wanted) await P.openPlan(wanted);
-  },
-};
+  const { form, viewerBox } = settings(P);
+  const status = statusCard(P);
+  const list = historyCard(P);
+  el.append(
+    h("h1", { id: "h-plans" }, t("plans.title")),
+    h("p", { class: "muted plans-intro" }, t("plans.intro")),
+    h("div", { class: "plans-top" }, committee ? form : viewerBox(), h("div", { class: "plans-side" }, status, list)),
+    msgBox,
+    detail,
+  );
+  await P.loadActivities();
+  P.refreshList();
+  const wanted = ctx.params.get("id");
+  if (wanted) await P.openPlan(wanted);
+}
 
 /** The finished plan of P.s.job: head and toolbar, publish report, charts, decisions. */
 async function renderDetail(P) {
