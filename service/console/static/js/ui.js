@@ -247,6 +247,41 @@ export function quarterOptions(current) {
   return out.map((q) => [q, quarterLabel(q)]);
 }
 
+/**
+ * A loader of pages of a filtered list that keeps only the newest answer:
+ * `const get = newest(); const page = await get(path, box);` is the page, or null when
+ * a newer call has begun meanwhile or this one failed (its message is then in `box`).
+ */
+export function newest() {
+  let seq = 0;
+  return async (path, box) => {
+    const mine = ++seq;
+    try {
+      const page = await api(path);
+      return mine === seq ? page : null;
+    } catch (err) {
+      if (mine === seq) fill(box, notice(errorText(err), "error"));
+      return null;
+    }
+  };
+}
+
+/**
+ * The pager of a list view whose filter `state` holds `offset`: moving a page sets it,
+ * then `moved()` (update the hash, reload).
+ */
+export function pagerFor(state, limit, total, moved) {
+  return {
+    offset: state.offset,
+    limit,
+    total,
+    go: (off) => {
+      state.offset = off;
+      moved();
+    },
+  };
+}
+
 /** Every item of a paged list endpoint (pages of 1000). */
 export async function listAll(path) {
   const out = [];

@@ -5,17 +5,6 @@ import { h, label, lang, t, STATUSES } from "../../ui.js";
 
 export const PAGE = 20;
 
-/** The table pager of a filtered list view: a page move updates the hash and reloads. */
-export const pagerOf = (f, page, sync, load) => ({
-  offset: f.offset,
-  limit: PAGE,
-  total: page.total,
-  go: (off) => {
-    f.offset = off;
-    sync();
-    load();
-  },
-});
 /** A message for the next list view (after a new need is entered): {text}. */
 export const flash = { text: null };
 export const QUARTER_RE = /^(\d{4})Q([1-4])$/;

@@ -1,10 +1,9 @@
 // 民情交办单 · 交办单列表: the filterable, paged list of work orders; each row has the
 // actions the signed-in role may take (actions.js) and the message of the last one.
 
-import { api } from "../../api.js";
-import { errorText, fill, h, label, notice, t, table, CATEGORIES } from "../../ui.js";
+import { fill, h, label, newest, notice, pagerFor, t, table, CATEGORIES } from "../../ui.js";
 import { actions } from "./actions.js";
-import { PAGE, beijingLocal, flash, labelCells, pagerOf, statusTag } from "./common.js";
+import { PAGE, beijingLocal, flash, labelCells, statusTag } from "./common.js";
 import { filterBars } from "./filters.js";
 
 /** The list view of page `P` in `box`; filters from the hash (status, quarter, …). */
@@ -45,23 +44,16 @@ export async function listView(P, box) {
     listBox,
   );
 
-  let seq = 0;
+  const get = newest();
   async function load() {
-    const mine = ++seq;
     const q = new URLSearchParams({ offset: String(f.offset), limit: String(PAGE) });
     if (f.quarter) q.set("quarter", f.quarter);
     if (f.community) q.set("community_id", f.community);
     if (f.status) q.set("status", f.status);
     if (f.category) q.set("category", f.category);
     if (f.claimed_by) q.set("claimed_by", f.claimed_by);
-    let page;
-    try {
-      page = await api(`/needs?${q}`);
-    } catch (err) {
-      if (mine === seq) fill(listBox, notice(errorText(err), "error"));
-      return;
-    }
-    if (mine !== seq) return; // a newer filter's answer is coming
+    const page = await get(`/needs?${q}`, listBox);
+    if (!page) return; // failed (said in the list), or a newer filter's answer is coming
     if (!page.items.length && page.total && f.offset) {
       f.offset = 0;
       sync();
@@ -101,7 +93,10 @@ export async function listView(P, box) {
         { label: t("needs.c.actions"), value: (n) => actions(V, n) },
       ],
       rows,
-      pagerOf(f, page, sync, load),
+      pagerFor(f, PAGE, page.total, () => {
+        sync();
+        load();
+      }),
     );
     labelCells(tbl);
     const trs = [...tbl.querySelectorAll("tbody tr")];

@@ -2,8 +2,8 @@
 // (filter: with / without overdue units); a summoned unit reports (报到) from here.
 
 import { api } from "../../api.js";
-import { errorText, fill, h, notice, select, t, table, toast, when } from "../../ui.js";
-import { PAGE, WSTATE_CLASS, labelCells, pagerOf, statusTag } from "./common.js";
+import { errorText, fill, h, newest, notice, pagerFor, select, t, table, toast, when } from "../../ui.js";
+import { PAGE, WSTATE_CLASS, labelCells, statusTag } from "./common.js";
 
 export async function whistlesView(P, box) {
   const { user, p, unitName, commName, uname } = P;
@@ -44,19 +44,12 @@ export async function whistlesView(P, box) {
     await load();
   }
 
-  let seq = 0;
+  const get = newest();
   async function load() {
-    const mine = ++seq;
     const q = new URLSearchParams({ offset: String(f.offset), limit: String(PAGE) });
     if (f.overdue) q.set("overdue", f.overdue);
-    let page;
-    try {
-      page = await api(`/whistles?${q}`);
-    } catch (err) {
-      if (mine === seq) fill(listBox, notice(errorText(err), "error"));
-      return;
-    }
-    if (mine !== seq) return; // a newer filter's answer is coming
+    const page = await get(`/whistles?${q}`, listBox);
+    if (!page) return; // failed (said in the list), or a newer filter's answer is coming
     const rows = page.items;
     const tbl = table(
       [
@@ -101,7 +94,10 @@ export async function whistlesView(P, box) {
         },
       ].filter(Boolean),
       rows,
-      pagerOf(f, page, sync, load),
+      pagerFor(f, PAGE, page.total, () => {
+        sync();
+        load();
+      }),
     );
     labelCells(tbl);
     tbl.querySelector("table").classList.add("needs-wtable");

@@ -15,8 +15,10 @@ import {
   fill,
   h,
   label,
+  newest,
   notice,
   page,
+  pagerFor,
   pct,
   select,
   t,
@@ -76,20 +78,13 @@ async function render(el, ctx) {
   );
 
   let listRows = [];
-  let listSeq = 0;
+  const getList = newest();
   async function loadList() {
-    const mine = ++listSeq;
     const q = new URLSearchParams({ offset: String(state.offset), limit: String(PAGE) });
     if (state.community) q.set("community_id", state.community);
     if (state.type) q.set("type", state.type);
-    let page;
-    try {
-      page = await api(`/units?${q}`);
-    } catch (err) {
-      if (mine === listSeq) listBox.replaceChildren(notice(errorText(err), "error"));
-      return;
-    }
-    if (mine !== listSeq) return; // a newer filter's answer is coming
+    const page = await getList(`/units?${q}`, listBox);
+    if (!page) return; // failed (said in the list), or a newer filter's answer is coming
     if (page.items.length === 0 && page.total > 0 && state.offset > 0) {
       state.offset = 0;
       return loadList();
@@ -120,16 +115,10 @@ async function render(el, ctx) {
         { label: t("units.capacity"), value: (u) => String(u.capacity) },
       ],
       page.items,
-      {
-        offset: state.offset,
-        limit: PAGE,
-        total: page.total,
-        go: (off) => {
-          state.offset = off;
-          syncHash();
-          loadList();
-        },
-      },
+      pagerFor(state, PAGE, page.total, () => {
+        syncHash();
+        loadList();
+      }),
     );
     tbl.querySelectorAll("tbody tr").forEach((tr, i) => {
       const u = listRows[i];
