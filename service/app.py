@@ -40,6 +40,7 @@ from gongjian.service.plans.jobs import JobManager
 from gongjian.service.registry import views as registry_views
 from gongjian.service.security import SecurityHeadersMiddleware
 from gongjian.service.state import ServiceState
+from gongjian.service.vocab import views as vocab_views
 
 __all__ = ["create_app"]
 
@@ -269,6 +270,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         network_views,
         metrics_views,
         auth_views,
+        vocab_views,
     ):
         # The routes go straight onto the app's router: FastAPI's included-router
         # layer costs about a third of a simple GET's CPU time in matching alone.

@@ -14,7 +14,9 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -88,10 +90,11 @@ class Console:
         return self.page.eval_on_selector_all("#nav a", "els => els.map(e => e.dataset.page)")
 
 
-@pytest.fixture
-def console(browser: Browser, server: ApiServer) -> Iterator[Console]:
+@contextmanager
+def console_in(browser: Browser, server: ApiServer, **options: Any) -> Iterator[Console]:
+    """A console in a browser context of its own; on leaving, no JS errors but benign ones."""
     context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", **options
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -99,6 +102,24 @@ def console(browser: Browser, server: ApiServer) -> Iterator[Console]:
     yield c
     context.close()
     assert not [e for e in c.errors if not _benign(e)], c.errors
+
+
+@pytest.fixture
+def console(browser: Browser, server: ApiServer) -> Iterator[Console]:
+    with console_in(browser, server, accept_downloads=True) as c:
+        yield c
+
+
+def at_phone_width(console: Console, who: str) -> Page:
+    """Sign ``who`` in on a 390 px wide screen; the page."""
+    console.page.set_viewport_size({"width": 390, "height": 844})
+    console.sign_in(who)
+    return console.page
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1, width  # no sideways scrolling of the page itself
 
 
 def _benign(message: str) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.api.server import ApiServer
-from tests.web.conftest import Console, shot
+from tests.web.conftest import Console, assert_no_sideways_scroll, at_phone_width, shot
 
 RATE_CARDS = {
     "dash.response": "response_rate",
@@ -135,11 +135,8 @@ def test_dashboard_switches_quarter_ranks_and_links_to_whistles(console: Console
 
 
 def test_dashboard_at_phone_width(console: Console) -> None:
-    page = console.page
-    page.set_viewport_size({"width": 390, "height": 844})
-    console.sign_in("community:c01")
+    page = at_phone_width(console, "community:c01")
     expect(page.locator("section[data-page=dashboard]")).to_be_visible()
     _check_charts(page, 3)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 391, width
+    assert_no_sideways_scroll(page)
     shot(page, "dashboard-phone")

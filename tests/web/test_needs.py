@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Locator, Page, Request, expect
 from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import Need
 from tests.api.server import ApiServer
-from tests.web.conftest import Console, _benign, shot
+from tests.web.conftest import Console, console_in, shot
 
 
 def _need(server: ApiServer, need_id: str) -> dict[str, Any]:
@@ -55,13 +55,8 @@ def _row(page: Page, need_id: str) -> Locator:
 @pytest.fixture
 def second(browser: Browser, server: ApiServer) -> Iterator[Console]:
     """A second signed-in-able browser (another person at another desk)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    c = Console(page, server)
-    yield c
-    context.close()
-    assert not [e for e in c.errors if not _benign(e)], c.errors
+    with console_in(browser, server) as c:
+        yield c
 
 
 def _enter_need(page: Page, tag: str) -> str:

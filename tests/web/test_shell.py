@@ -6,7 +6,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.api.server import ApiServer
-from tests.web.conftest import Console, shot
+from tests.web.conftest import Console, assert_no_sideways_scroll, at_phone_width, shot
 
 ALL_PAGES = ["dashboard", "units", "needs", "plans", "network", "activities"]
 
@@ -82,12 +82,34 @@ def test_chinese_renders_with_a_real_font_and_english_switch(console: Console) -
 
 
 def test_phone_width_has_a_menu(console: Console) -> None:
-    page = console.page
-    page.set_viewport_size({"width": 390, "height": 844})
-    console.sign_in("committee")
+    page = at_phone_width(console, "committee")
     expect(page.locator("#menu-toggle")).to_be_visible()
     page.click("#menu-toggle")
     expect(page.locator('#nav a[data-page="needs"]')).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390 + 1, width  # no sideways scrolling of the page itself
+    assert_no_sideways_scroll(page)
     shot(page, "shell-phone-menu")
+
+
+def test_vocabulary_labels_from_the_server_in_both_languages(console: Console) -> None:
+    """Labels and defaults come from GET /vocab (once per sign-in), in 中文 and English."""
+    vocab = console.server.client("viewer").get("/vocab").json()
+    requests: list[str] = []
+    console.page.on("request", lambda r: requests.append(r.url) if "/vocab" in r.url else None)
+    console.sign_in("committee")
+    page = console.page
+    medical = next(t for t in vocab["need_categories"] if t["value"] == "medical")
+    console.open("needs")
+    expect(page.locator('#needs-f-category option[value="medical"]')).to_have_text(medical["zh"])
+    console.open("plans")
+    expect(page.locator("#plans-quarter")).to_have_value(vocab["current_quarter"])
+    expect(page.locator("#plans-w-coverage")).to_have_value(str(vocab["weights"]["coverage"]))
+    page.click("#lang")
+    expect(page.locator("#who")).to_contain_text("Committee")
+    console.open("needs")
+    expect(page.locator('#needs-f-category option[value="medical"]')).to_have_text(medical["en"])
+    expect(page.locator('#needs-f-status option[value="open"]')).to_have_text("Open")
+    console.open("plans")
+    shot(page, "plans-en")
+    page.click("#lang")
+    expect(page.locator("#who")).to_contain_text("共建委员会")
+    assert len(requests) == 1, requests

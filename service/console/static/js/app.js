@@ -1,17 +1,19 @@
 // The console shell: sign-in, role-aware navigation, hash routing to the pages.
 //
-// A page module (js/pages/*.js) exports default
-//   {id, hash: "#/x", title: {zh, en}, roles: ["committee", …], render(el, ctx)}
+// A page module (js/pages/<page>/index.js, with one module per view beside it, or
+// js/pages/<page>.js) exports default ui.page(id, {zh, en}, render, roles?), i.e.
+//   {id, hash: "#/<id>", title: {zh, en}, roles: ["committee", …] or null (all), render(el, ctx)}
 // where `render` fills `el` (it may be async) and ctx = {user, go(hash), params}.
+// The vocabularies (ui.js KINDS, STATUSES, … DEFAULTS) are loaded before any page renders.
 
 import { api, setToken, token, ApiError } from "./api.js";
 import { addStrings, applyStatic, lang, setLang, t } from "./i18n.js";
-import { errorText, h, notice } from "./ui.js";
-import dashboard from "./pages/dashboard.js";
-import units from "./pages/units.js";
-import needs from "./pages/needs.js";
-import plans from "./pages/plans.js";
-import network from "./pages/network.js";
+import { ROLES, errorText, h, label, loadVocab, notice } from "./ui.js";
+import dashboard from "./pages/dashboard/index.js";
+import units from "./pages/units/index.js";
+import needs from "./pages/needs/index.js";
+import plans from "./pages/plans/index.js";
+import network from "./pages/network/index.js";
 import activities from "./pages/activities.js";
 
 const PAGES = [dashboard, units, needs, plans, network, activities];
@@ -22,7 +24,7 @@ function pageTitle(page) {
 }
 
 function visiblePages() {
-  return PAGES.filter((p) => user && p.roles.includes(user.role));
+  return PAGES.filter((p) => user && (!p.roles || p.roles.includes(user.role)));
 }
 
 function renderNav(current) {
@@ -34,7 +36,7 @@ function renderNav(current) {
   );
   const who = document.getElementById("who");
   const scope = user ? user.unit_id || user.community_id || "" : "";
-  who.textContent = user ? `${user.name} · ${t(`role.${user.role}`)}${scope ? ` · ${scope}` : ""}` : "";
+  who.textContent = user ? `${user.name} · ${label(ROLES, user.role)}${scope ? ` · ${scope}` : ""}` : "";
   document.getElementById("signout").hidden = !user;
 }
 
@@ -93,7 +95,8 @@ async function start() {
     return signinView(view);
   }
   try {
-    user = await api("/me");
+    // who is signed in, and the vocabularies every page labels its values with
+    [user] = await Promise.all([api("/me"), loadVocab()]);
   } catch (err) {
     user = null;
     renderNav(null);

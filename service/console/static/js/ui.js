@@ -1,5 +1,5 @@
 // Small DOM helpers shared by the pages: element builder, tables with paging,
-// form fields with messages, toasts, charts, vocabulary labels.
+// form fields with messages, toasts, charts, vocabulary labels, HTML escaping.
 
 import { api } from "./api.js";
 import { t, lang, addStrings } from "./i18n.js";
@@ -21,6 +21,16 @@ export function h(tag, attrs = {}, ...children) {
   }
   return el;
 }
+
+/**
+ * Text made safe for HTML: the few places that must build markup (ECharts tooltip and
+ * label formatters) put every value through esc(). Everything else builds DOM with h(),
+ * whose children are text nodes, never markup.
+ */
+export function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 let toastTimer;
 /** A short message at the bottom right (role=status, read out by screen readers). */
@@ -138,64 +148,56 @@ export function when(iso) {
 }
 
 // -------------------------------------------------------------------- vocabularies
-export const JOINTS = {
-  joint_activities: ["活动联搞", "Joint activities"],
-  joint_organization: ["组织联建", "Joint organisation"],
-  shared_resources: ["资源联用", "Shared resources"],
-  joint_member_management: ["党员联管", "Joint member management"],
-  joint_services: ["服务联做", "Joint services"],
+// The labels and defaults come from GET /vocab (the domain's own vocabularies), read
+// once after sign-in by loadVocab(); each table maps a value to [中文, English] and is
+// filled in place, so a page may import it before it is loaded.
+export const KINDS = {};
+export const UNIT_TYPES = {};
+export const JOINTS = {};
+export const CATEGORIES = {};
+export const STATUSES = {};
+export const ROLES = {};
+/** The planner's default weights {fit: 1, …} and the current quarter (Asia/Shanghai). */
+export const DEFAULTS = { weights: {}, quarter: "" };
+const TABLES = {
+  resource_kinds: KINDS,
+  unit_types: UNIT_TYPES,
+  joint_types: JOINTS,
+  need_categories: CATEGORIES,
+  need_statuses: STATUSES,
+  user_roles: ROLES,
 };
+let vocabLoad = null;
+
+/** Read /vocab once (again only after a failure) and fill the tables above. */
+export function loadVocab() {
+  if (!vocabLoad) {
+    vocabLoad = api("/vocab").then(
+      (v) => {
+        for (const [name, table] of Object.entries(TABLES)) {
+          for (const k of Object.keys(table)) delete table[k];
+          for (const term of v[name]) table[term.value] = [term.zh, term.en];
+        }
+        DEFAULTS.weights = { ...v.weights };
+        DEFAULTS.quarter = v.current_quarter;
+        return v;
+      },
+      (err) => {
+        vocabLoad = null;
+        throw err;
+      },
+    );
+  }
+  return vocabLoad;
+}
+
+/** Colours of the five joints (presentation only; the labels are in JOINTS). */
 export const JOINT_COLORS = {
   joint_activities: "#e74c3c",
   joint_organization: "#8e44ad",
   shared_resources: "#2980b9",
   joint_member_management: "#d35400",
   joint_services: "#16a085",
-};
-export const STATUSES = {
-  open: ["待认领", "Open"],
-  claimed: ["已认领", "Claimed"],
-  in_progress: ["办理中", "In progress"],
-  resolved: ["已办结", "Resolved"],
-  followed_up: ["已回访", "Followed up"],
-  cancelled: ["已撤销", "Cancelled"],
-};
-export const KINDS = {
-  venue_learning: ["学习场地", "Learning venue"],
-  venue_culture: ["文化场地", "Culture venue"],
-  venue_sports: ["体育场地", "Sports venue"],
-  library: ["图书阅览", "Library"],
-  medical: ["医疗义诊", "Medical"],
-  education: ["教育讲座", "Education"],
-  finance: ["金融服务", "Finance"],
-  anti_fraud: ["反诈宣传", "Anti-fraud"],
-  legal_aid: ["法律援助", "Legal aid"],
-  mediation: ["矛盾调解", "Mediation"],
-  security_patrol: ["治安巡逻", "Security patrol"],
-  fire_safety: ["消防安全", "Fire safety"],
-  traffic_safety: ["交通安全", "Traffic safety"],
-  repair: ["设施维修", "Repairs"],
-  environment: ["环境整治", "Environment"],
-  culture_arts: ["文化文艺", "Culture and arts"],
-  elderly_care: ["助老服务", "Elderly care"],
-  children: ["少儿活动", "Children"],
-  employment: ["就业帮扶", "Employment"],
-  poverty_relief: ["帮困救助", "Poverty relief"],
-  party_building: ["党建共建", "Party building"],
-  volunteer: ["志愿服务", "Volunteers"],
-};
-export const UNIT_TYPES = {
-  school: ["学校", "School"],
-  kindergarten: ["幼儿园", "Kindergarten"],
-  hospital: ["医院", "Hospital"],
-  bank: ["银行", "Bank"],
-  property_company: ["物业公司", "Property company"],
-  police: ["派出所", "Police"],
-  government: ["政府部门", "Government"],
-  retirees_centre: ["离退休活动站", "Retirees' centre"],
-  enterprise: ["企业", "Enterprise"],
-  social_org: ["社会组织", "Social organisation"],
-  other: ["其他", "Other"],
 };
 
 /** The label of a vocabulary value in the current language (the value itself if unknown). */
@@ -210,10 +212,17 @@ export function vocabOptions(vocab) {
   return Object.keys(vocab).map((k) => [k, label(vocab, k)]);
 }
 
-/** Current quarter as 2026Q4 (Asia/Shanghai). */
+/** The current quarter as 2026Q4 (Asia/Shanghai), as /vocab said at sign-in. */
 export function currentQuarter() {
-  const now = new Date(Date.now() + 8 * 3600 * 1000);
-  return `${now.getUTCFullYear()}Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+  return DEFAULTS.quarter;
+}
+
+/**
+ * A console page: shown at `#/<id>` in the navigation of `roles` (every signed-in role
+ * when omitted); `render(el, ctx)` fills its section (see app.js).
+ */
+export function page(id, title, render, roles = null) {
+  return { id, hash: `#/${id}`, title, roles, render };
 }
 
 /** replaceChildren without the null / false / "" children that h() would have skipped. */
@@ -236,6 +245,41 @@ export function quarterOptions(current) {
   }
   if (current && !out.includes(current)) out.push(current);
   return out.map((q) => [q, quarterLabel(q)]);
+}
+
+/**
+ * A loader of pages of a filtered list that keeps only the newest answer:
+ * `const get = newest(); const page = await get(path, box);` is the page, or null when
+ * a newer call has begun meanwhile or this one failed (its message is then in `box`).
+ */
+export function newest() {
+  let seq = 0;
+  return async (path, box) => {
+    const mine = ++seq;
+    try {
+      const page = await api(path);
+      return mine === seq ? page : null;
+    } catch (err) {
+      if (mine === seq) fill(box, notice(errorText(err), "error"));
+      return null;
+    }
+  };
+}
+
+/**
+ * The pager of a list view whose filter `state` holds `offset`: moving a page sets it,
+ * then `moved()` (update the hash, reload).
+ */
+export function pagerFor(state, limit, total, moved) {
+  return {
+    offset: state.offset,
+    limit,
+    total,
+    go: (off) => {
+      state.offset = off;
+      moved();
+    },
+  };
 }
 
 /** Every item of a paged list endpoint (pages of 1000). */

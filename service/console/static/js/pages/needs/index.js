@@ -1,0 +1,65 @@
+// 民情交办单 Work orders: the filterable, paged list with the actions each role may take
+// (接单 claim, 开始办理 start, 办结 resolve, 回访 follow-up, 撤销 cancel, 吹哨 whistle, 报到
+// report), entering a new need, the whistle list, and the xlsx / csv import with its
+// row-by-row report.
+//
+// `#/needs?view=list|whistles|new|import` picks the view; list filters come from the hash
+// too (`status`, `quarter`, `community`, `category`, `claimed_by`, `offset`), e.g.
+// `#/needs?status=open`; the whistle list takes `overdue=true|false`.
+//
+// The page shell (tabs, the view routing, the units / communities / quarters every view
+// names) is here; one module per view: list.js (with filters.js, actions.js,
+// dialogs.js), whistles.js, new.js, import.js.
+import { api } from "../../api.js";
+import { currentQuarter, h, t, page } from "../../ui.js";
+import "./strings.js";
+import { importView } from "./import.js";
+import { listView } from "./list.js";
+import { newView } from "./new.js";
+import { whistlesView } from "./whistles.js";
+
+export default page("needs", { zh: "民情交办单", en: "Work orders" }, render);
+
+async function render(el, ctx) {
+  const user = ctx.user;
+  const p = ctx.params;
+  const canEnter = user.role === "committee" || user.role === "community";
+  let view = p.get("view") || "list";
+  if ((view === "new" || view === "import") && !canEnter) view = "list";
+  if (!["list", "whistles", "new", "import"].includes(view)) view = "list";
+
+  const [units, communities, quarters] = await Promise.all([
+    api("/units?limit=1000"),
+    api("/communities?limit=1000"),
+    api("/metrics/quarters").catch(() => ({ items: [] })),
+  ]);
+  const unitName = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
+  const commName = Object.fromEntries(communities.items.map((c) => [c.id, c.name]));
+  const uname = (id) => (id ? `${unitName[id] || id} (${id})` : "—");
+  const quarterIds = [...new Set([...quarters.items.map((q) => q.id), currentQuarter()])].sort().reverse();
+  // what every view names: units, communities, quarters
+  const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds };
+
+  const tabs = [
+    ["list", t("needs.tab.list")],
+    ["whistles", t("needs.tab.whistles")],
+    ...(canEnter ? [["new", t("needs.tab.new")], ["import", t("needs.tab.import")]] : []),
+  ];
+  el.append(
+    h("h1", { id: "h-needs" }, t("needs.title")),
+    h("p", { class: "muted needs-lead" }, t("needs.lead")),
+    h(
+      "nav",
+      { class: "needs-tabs", "aria-label": t("needs.title") },
+      tabs.map(([id, text]) =>
+        h("a", { href: `#/needs?view=${id}`, "aria-current": id === view ? "page" : null, dataset: { view: id } }, text),
+      ),
+    ),
+  );
+  const body = h("div", { class: "needs-body", dataset: { view } });
+  el.append(body);
+  if (view === "whistles") return whistlesView(P, body);
+  if (view === "new") return newView(P, body);
+  if (view === "import") return importView(P, body);
+  return listView(P, body);
+}

@@ -1,0 +1,134 @@
+// 季度计划 · 求解状态: the status card of the current job (status, objective, bound,
+// gap, elapsed, a progress bar), polled with setTimeout while it runs; 停止 stops it.
+
+import { api } from "../../api.js";
+import { errorText, fill, h, notice, quarterLabel, t, toast } from "../../ui.js";
+import { STAGES, figures, finished, gapText, num, pair, planTag, statusTag } from "./common.js";
+
+/** The status card of page `P`; sets P.renderStatus(), P.startPolling(), P.refreshJob(). */
+export function statusCard(P) {
+  const { s } = P;
+  const statusBody = h("div", { id: "plans-status-body" }, h("p", { class: "muted" }, t("plans.none")));
+  const statusCard = h(
+    "div",
+    { class: "card plans-status", id: "plans-status", "aria-live": "polite", "aria-labelledby": "plans-status-h" },
+    h("h2", { id: "plans-status-h" }, t("plans.status")),
+    statusBody,
+  );
+
+  const kpi = (name, labelText, value, raw) =>
+    h("div", { class: "plans-kpi" }, h("span", { class: "muted" }, labelText), h("strong", { dataset: { field: name, value: raw ?? "" } }, value));
+
+  function renderStatus() {
+    const job = s.job;
+    if (!job) {
+      statusBody.replaceChildren(h("p", { class: "muted" }, t("plans.none")));
+      return;
+    }
+    const f = figures(job);
+    const limit = Number(job.request?.time_limit) || 10;
+    let progress;
+    if (finished(job)) progress = 1;
+    else if (job.status === "queued") progress = 0.03;
+    else {
+      // while solving: the time since the job started (the server's stage times lag)
+      const since = job.started_at ? (Date.now() - Date.parse(job.started_at)) / 1000 : (Date.now() - s.pollStart) / 1000;
+      f.elapsed = Math.max(f.elapsed || 0, Number.isFinite(since) ? since : 0);
+      progress = Math.min(0.95, 0.05 + f.elapsed / limit);
+    }
+    const stopped = ["cancelled", "failed", "interrupted"].includes(job.status);
+    const bar = h("span", { style: `width:${Math.round(progress * 100)}%` });
+    const running = !finished(job);
+    fill(
+      statusBody,
+      h(
+        "div",
+        { class: "row plans-status-head" },
+        h("code", { id: "plans-current-id", dataset: { planId: job.id } }, job.id),
+        statusTag(job),
+        f.status ? planTag(f.status) : null,
+        job.published_at ? h("span", { class: "tag ok", id: "plans-published-tag" }, t("plans.published")) : null,
+      ),
+      h(
+        "div",
+        { class: "plans-kpis" },
+        kpi("objective", t("plans.objective"), num(f.objective), f.objective),
+        kpi("bound", t("plans.bound"), num(f.bound), f.bound),
+        kpi("gap", t("plans.gap"), gapText(f), f.gap),
+        kpi("elapsed", t("plans.elapsed"), f.elapsed === null ? "—" : t("plans.seconds", { s: Number(f.elapsed).toFixed(1) }), f.elapsed),
+      ),
+      h(
+        "div",
+        {
+          class: `progress plans-progress${running ? " busy" : ""}${stopped ? " stopped" : ""}`,
+          role: "progressbar",
+          "aria-valuemin": 0,
+          "aria-valuemax": 100,
+          "aria-valuenow": Math.round(progress * 100),
+          "aria-label": t("plans.status"),
+        },
+        bar,
+      ),
+      h(
+        "p",
+        { class: "muted small plans-stage" },
+        f.stage ? t("plans.stage", { stage: pair(STAGES, f.stage) }) : "",
+        job.queue_position ? ` · ${t("plans.queue", { n: job.queue_position })}` : "",
+        ` · ${quarterLabel(job.quarter)}`,
+      ),
+      job.error ? notice(t("plans.failed", { error: job.error }), "error") : null,
+      running && P.committee ? h("button", { type: "button", class: "danger", id: "plans-stop", onclick: stop }, t("plans.stop")) : null,
+    );
+  }
+
+  async function stop() {
+    if (!s.job) return;
+    try {
+      const job = await api(`/plans/${encodeURIComponent(s.job.id)}`, { method: "DELETE" });
+      toast(t("plans.stopped", { id: job.id }));
+      P.showJob(job);
+      P.refreshList();
+    } catch (err) {
+      toast(errorText(err), "error");
+      if (s.job) refreshJob();
+    }
+  }
+
+  // ---------------------------------------------------------------- polling
+  function startPolling() {
+    clearTimeout(s.timer);
+    s.pollStart = Date.now();
+    let n = 0;
+    const tick = async () => {
+      if (!P.el.isConnected || !s.job) return;
+      n += 1;
+      const id = s.job.id;
+      try {
+        const job = await api(`/plans/${encodeURIComponent(id)}`);
+        if (!P.el.isConnected || !s.job || s.job.id !== id) return;
+        P.showJob(job);
+        if (finished(job)) {
+          toast(t("plans.finished", { id }), "ok");
+          P.refreshList();
+          return;
+        }
+      } catch (err) {
+        if (!P.el.isConnected) return;
+        toast(errorText(err), "error");
+      }
+      s.timer = setTimeout(tick, n < 10 ? 400 : 1200);
+    };
+    s.timer = setTimeout(tick, 300);
+  }
+
+  async function refreshJob() {
+    const job = await api(`/plans/${encodeURIComponent(s.job.id)}`);
+    P.showJob(job);
+    return job;
+  }
+
+  P.renderStatus = renderStatus;
+  P.startPolling = startPolling;
+  P.refreshJob = refreshJob;
+  return statusCard;
+}
