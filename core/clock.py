@@ -5,10 +5,15 @@ Asia/Shanghai (UTC+8, no daylight saving): a due day ends at 24:00 Beijing time,
 naive time typed into a form is Beijing time, and "this quarter" is the quarter of
 today's Beijing date. The tz database comes from the ``tzdata`` package, so this
 holds on machines without a system one.
+
+``GONGJIAN_TODAY=YYYY-MM-DD`` fixes the date the service takes as today (days and
+quarters only; instants stay real): a demo or a test seeded with one quarter's data
+keeps opening on that quarter whatever the calendar says.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -67,11 +72,15 @@ def day_end(day: date) -> datetime:
 
 
 def today(now: datetime | None = None) -> date:
-    """Today's date in Beijing.
+    """Today's date in Beijing (or ``GONGJIAN_TODAY`` when set and no ``now`` is given).
 
     >>> today(datetime(2026, 12, 31, 16, 30, tzinfo=UTC))
     datetime.date(2027, 1, 1)
     """
+    if now is None:
+        fixed = os.environ.get("GONGJIAN_TODAY", "").strip()
+        if fixed:
+            return date.fromisoformat(fixed)
     return (now or now_utc()).astimezone(SHANGHAI).date()
 
 
