@@ -324,7 +324,7 @@ def _demo_serve(db: Path, host: str, port: int) -> None:
 
     import uvicorn
 
-    from gongjian.service.state import Role, ServiceState
+    from gongjian.service.state import ServiceState, UserRole
 
     state_db = db.with_name("gongjian-demo-service.sqlite")
     for suffix in ("", "-wal", "-shm"):
@@ -349,7 +349,9 @@ def _demo_serve(db: Path, host: str, port: int) -> None:
     for user, token in tokens:
         scope = user.unit_id or user.community_id or ""
         console.print(
-            f"  {Role(user.role).label_zh:<6} {scope:<4} {token}", highlight=False, soft_wrap=True
+            f"  {UserRole(user.role).label_zh:<6} {scope:<4} {token}",
+            highlight=False,
+            soft_wrap=True,
         )
     console.print("按 Ctrl-C 结束 (press Ctrl-C to stop)", highlight=False)
     from gongjian.cli.service import UVICORN_LOOP

@@ -62,13 +62,12 @@ from gongjian.graph.model import (
     now_utc,
 )
 from gongjian.graph.store import GraphStore
-from gongjian.service.auth.service import (
-    Role,
-    User,
+from gongjian.service.auth.permissions import (
     require_committee,
     require_community,
     require_writer,
 )
+from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.deps import CurrentUser, Page, Paging, Store, audit_note, paging
 from gongjian.service.errors import ForbiddenError, PayloadTooLargeError
 from gongjian.service.needs.importing import (
@@ -193,14 +192,14 @@ class ImportReportOut(BaseModel):
 # --------------------------------------------------------------------------- helpers
 def _acting_unit(user: User, requested: str | None, what: str) -> str:
     """The unit a claim / report is for: the unit role's own, or the one the committee names."""
-    if user.role == Role.unit:
+    if user.role == UserRole.unit:
         if requested is not None and requested != user.unit_id:
             raise ForbiddenError(
                 f"单位只能为本单位{what} (a unit may only {what} for itself)", role=user.role.value
             )
         assert user.unit_id is not None
         return user.unit_id
-    if user.role == Role.committee:
+    if user.role == UserRole.committee:
         if not requested:
             raise InvalidInputError(
                 f"委员会代{what}需要 unit_id (the committee must name the unit_id)",
@@ -224,10 +223,10 @@ def _with_allowed(exc: ConflictError) -> ConflictError:
 def _claimer_acts(user: User, need: Need, target: NeedStatus, what: str) -> str | None:
     """Check the claiming unit (or committee) may move ``need`` to ``target``; its unit id."""
     require_writer(user)
-    if user.role == Role.committee:
+    if user.role == UserRole.committee:
         check_transition(need.id, need.status, target)
         return None
-    if user.role != Role.unit:
+    if user.role != UserRole.unit:
         raise ForbiddenError(
             f"{user.role.label_zh}角色不能{what}交办单 (only the claiming unit or the committee)",
             role=user.role.value,
@@ -652,12 +651,12 @@ async def import_needs_route(
     """Import every row or none: any bad row (and ``skip_errors`` false) → 422 with the full
     report, nothing written. Format is detected from the content; CSV must be UTF-8."""
     require_writer(user)
-    if user.role == Role.unit:
+    if user.role == UserRole.unit:
         raise ForbiddenError(
             "单位角色不能导入交办单 (units may not import needs)", role=user.role.value
         )
     scope = None
-    if user.role == Role.community:
+    if user.role == UserRole.community:
         require_community(user, user.community_id, "导入交办单")
         scope = user.community_id
     limit = int(request.app.state.settings.max_upload_bytes)

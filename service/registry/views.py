@@ -37,14 +37,13 @@ from gongjian.graph.model import (
     resources_etag,
 )
 from gongjian.graph.store import LIST_FILTERS
-from gongjian.service.auth.service import (
-    Role,
-    User,
+from gongjian.service.auth.permissions import (
     require_committee,
     require_community,
     require_unit,
     require_writer,
 )
+from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.deps import (
     CurrentUser,
     Page,
@@ -85,9 +84,9 @@ def _unit_of(field: str = "unit_id") -> ScopeCheck:
 
 
 def _member_scope(user: User, member: PartyMember) -> None:
-    if user.role == Role.unit:
+    if user.role == UserRole.unit:
         require_unit(user, member.unit_id)
-    elif user.role == Role.community:
+    elif user.role == UserRole.community:
         require_community(user, member.community_id)
     else:
         require_committee(user, "修改在职党员")
@@ -283,7 +282,7 @@ _LIFECYCLE_FIELDS = (
 
 
 def _prepare_need_create(user: User, need: Need) -> Need:
-    if user.role != Role.committee and (need.status != NeedStatus.open or need.whistle):
+    if user.role != UserRole.committee and (need.status != NeedStatus.open or need.whistle):
         raise InvalidInputError(
             "新交办单应为待认领状态，吹哨由共建委员会发起 (a new need starts open; only the"
             " committee whistles)",
