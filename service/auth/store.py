@@ -11,6 +11,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import Any
 
 from gongjian.core.clock import utc_iso
 from gongjian.core.errors import InvalidInputError, NotFoundError
@@ -35,6 +36,21 @@ CREATE TABLE IF NOT EXISTS users (
 def hash_token(token: str) -> str:
     """The stored form of a bearer token."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_USER_COLUMNS = "id, name, role, unit_id, community_id, created_at"
+
+
+def _user(row: tuple[Any, ...]) -> User:
+    """A :class:`User` from a row of :data:`_USER_COLUMNS`."""
+    return User(
+        id=row[0],
+        name=row[1],
+        role=UserRole(row[2]),
+        unit_id=row[3],
+        community_id=row[4],
+        created_at=row[5],
+    )
 
 
 class UserStore:
@@ -105,22 +121,14 @@ class UserStore:
         row = (
             self._conn()
             .execute(
-                "SELECT id, name, role, unit_id, community_id, created_at FROM users"
-                " WHERE token_hash = ? AND disabled = 0",
+                f"SELECT {_USER_COLUMNS} FROM users WHERE token_hash = ? AND disabled = 0",
                 (digest,),
             )
             .fetchone()
         )
         user = None
         if row is not None:
-            user = User(
-                id=row[0],
-                name=row[1],
-                role=UserRole(row[2]),
-                unit_id=row[3],
-                community_id=row[4],
-                created_at=row[5],
-            )
+            user = _user(row)
             if len(self._token_cache) > 10_000:
                 self._token_cache.clear()
             self._token_cache[digest] = user
@@ -130,22 +138,11 @@ class UserStore:
         rows = (
             self._conn()
             .execute(
-                "SELECT id, name, role, unit_id, community_id, created_at FROM users"
-                " WHERE disabled = 0 ORDER BY created_at, id"
+                f"SELECT {_USER_COLUMNS} FROM users WHERE disabled = 0 ORDER BY created_at, id"
             )
             .fetchall()
         )
-        return [
-            User(
-                id=r[0],
-                name=r[1],
-                role=UserRole(r[2]),
-                unit_id=r[3],
-                community_id=r[4],
-                created_at=r[5],
-            )
-            for r in rows
-        ]
+        return [_user(r) for r in rows]
 
     def disable_user(self, user_id: str) -> None:
         with self._write() as conn:
