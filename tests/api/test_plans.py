@@ -5,6 +5,11 @@ quarter solves in well under a second). The cancel and restart tests need a job
 that really runs for a while: they use their own embedded server loaded with a
 synthetic network (200 units, 2,000 needs, 80 activities), whose solve keeps
 improving until its time limit.
+
+Longer than most test modules (~700 lines): each step of a job's life needs the
+jobs the steps before it created, so the life cycle is kept in one module (one
+server per store) rather than spread over several that would each start and seed
+their own.
 """
 
 from __future__ import annotations
