@@ -6,10 +6,9 @@ that really runs for a while: they use their own embedded server loaded with a
 synthetic network (200 units, 2,000 needs, 80 activities), whose solve keeps
 improving until its time limit.
 
-Longer than most test modules (~700 lines): each step of a job's life needs the
-jobs the steps before it created, so the life cycle is kept in one module (one
-server per store) rather than spread over several that would each start and seed
-their own.
+Longer than most test modules (~700 lines) so that all of a job's life shares one
+seeded server per store and the one synthetic server: split, each part would
+seed and start its own.
 """
 
 from __future__ import annotations
