@@ -1,7 +1,8 @@
 """``gongjian bench api``: requests/s and latency of the HTTP service under load.
 
-A fresh embedded store is seeded with the 星城 network, the real service runs in
-uvicorn on a loopback port, and `wrk <https://github.com/wg/wrk>`_ (Debian package
+A fresh embedded store in a temporary folder is seeded with the 星城 network, a
+committee user is added to a fresh state file, and ``gongjian serve`` itself (the
+production command, in a child process) serves them on a free loopback port; `wrk <https://github.com/wg/wrk>`_ (Debian package
 ``wrk``) drives it with ``--connections`` keep-alive connections for ``--duration``
 seconds per endpoint, after a short warm-up:
 
@@ -17,13 +18,18 @@ latency, not a sample).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 
 from gongjian.cli.common import err_console, print_json_line
@@ -136,6 +142,79 @@ def _server_rss_mb(pid: int) -> float | None:
         return None
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _prepare(workdir: Path) -> tuple[dict[str, str], str]:
+    """Seed a fresh embedded store and state file in ``workdir``: the server's env and a token."""
+    from gongjian.graph.embedded import EmbeddedStore
+    from gongjian.seeds.network import load_network
+    from gongjian.seeds.xingcheng import load_xingcheng
+    from gongjian.service.state import ServiceState, UserRole
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_")}
+    env.update(
+        GONGJIAN_STORE="embedded",
+        GONGJIAN_DB=str(workdir / "graph.sqlite"),
+        GONGJIAN_STATE_DB=str(workdir / "service.sqlite"),
+        PYTHONUNBUFFERED="1",
+    )
+    store = EmbeddedStore(workdir / "graph.sqlite")
+    try:
+        store.migrate()
+        load_network(store, load_xingcheng())
+    finally:
+        store.close()
+    state = ServiceState(workdir / "service.sqlite")
+    try:
+        _user, token = state.add_user("压测 bench", UserRole.committee)
+    finally:
+        state.close()
+    return env, token
+
+
+def _serve(
+    workdir: Path, env: dict[str, str], port: int, workers: int, timeout: float = 90.0
+) -> subprocess.Popen[bytes]:
+    """``gongjian serve`` on ``port``, once ``/health`` answers."""
+    log_path = workdir / "serve.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "gongjian.cli.main", "serve", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+            ],
+            env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2.0).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    _stop(proc)
+    raise RuntimeError(
+        f"gongjian serve did not start: {log_path.read_text(errors='replace')[-3000:]}"
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
 def register(bench_app: typer.Typer) -> None:
     """Add ``bench api`` to ``bench_app``."""
 
@@ -152,8 +231,6 @@ def register(bench_app: typer.Typer) -> None:
         warmup: Annotated[float, typer.Option(help="预热秒数 warm-up seconds", min=0)] = 2.0,
     ) -> None:
         """接口压测 Load-test GET /units/{id} and PUT /units/{id}/resources (JSON lines)."""
-        from gongjian.service.devserver import start_api
-
         wrk = shutil.which("wrk")
         if wrk is None:
             err_console.print(
@@ -164,9 +241,13 @@ def register(bench_app: typer.Typer) -> None:
             raise typer.Exit(2)
         with tempfile.TemporaryDirectory(prefix="gongjian-bench-api-") as tmp_name:
             tmp = Path(tmp_name)
-            server = start_api(tmp / "server", "embedded", workers=workers)
+            workdir = tmp / "server"
+            workdir.mkdir()
+            env, token = _prepare(workdir)
+            port = _free_port()
+            base_url = f"http://127.0.0.1:{port}"
+            server = _serve(workdir, env, port, workers)
             try:
-                token = server.tokens["committee"]
                 for method, endpoint in (
                     ("GET", "GET /units/{id}"),
                     ("PUT", "PUT /units/{id}/resources"),
@@ -175,7 +256,7 @@ def register(bench_app: typer.Typer) -> None:
                     if warmup:
                         _wrk(
                             wrk,
-                            server.base_url,
+                            base_url,
                             script,
                             connections=connections,
                             threads=threads,
@@ -184,15 +265,14 @@ def register(bench_app: typer.Typer) -> None:
                     time.sleep(0.2)
                     raw = _wrk(
                         wrk,
-                        server.base_url,
+                        base_url,
                         script,
                         connections=connections,
                         threads=threads,
                         seconds=duration,
                     )
                     line = _figures(endpoint, raw, connections, workers)
-                    assert server.proc is not None
-                    line["server_rss_mb"] = _server_rss_mb(server.proc.pid)
+                    line["server_rss_mb"] = _server_rss_mb(server.pid)
                     print_json_line(line)
             finally:
-                server.stop()
+                _stop(server)

@@ -7,10 +7,11 @@ import json
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gongjian.core.errors import GongjianError
 from gongjian.core.procstats import peak_rss_mb
@@ -18,12 +19,14 @@ from gongjian.graph import GraphStore, open_store
 
 __all__ = [
     "StoreChoice",
+    "StoreOpt",
     "console",
     "err_console",
     "handle_errors",
     "open_selected_store",
     "peak_rss_mb",
     "print_json_line",
+    "progress_bar",
 ]
 
 console = Console()
@@ -36,6 +39,13 @@ R = TypeVar("R")
 class StoreChoice(StrEnum):
     embedded = "embedded"
     neo4j = "neo4j"
+
+
+#: the ``--store`` option of the commands that read or write the graph
+StoreOpt = Annotated[
+    StoreChoice | None,
+    typer.Option("--store", help="embedded (默认, SQLite) 或 neo4j (需 GONGJIAN_NEO4J_URI)"),
+]
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -64,3 +74,16 @@ def print_json_line(data: dict[str, Any]) -> None:
     """One JSON object on one line of stdout (for benchmarks and scripts)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=False) + "\n")
     sys.stdout.flush()
+
+
+def progress_bar(label: str, *, out: Console = console, show: bool = True) -> Progress:
+    """A transient progress bar (``label``, bar, done / total, elapsed) on ``out``."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+        transient=True,
+        disable=not show,
+    )

@@ -1,4 +1,4 @@
-"""CLI commands of the graph: ``seed load``, ``stats``, ``demo``, ``bench load``."""
+"""CLI commands of the graph: ``seed load``, ``stats``, ``bench load``, ``bench xingcheng``."""
 
 from __future__ import annotations
 
@@ -7,33 +7,29 @@ import time
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gongjian.cli.common import (
     StoreChoice,
+    StoreOpt,
     console,
     handle_errors,
     open_selected_store,
     peak_rss_mb,
     print_json_line,
+    progress_bar,
 )
 from gongjian.core.errors import InvalidInputError
 from gongjian.graph import GraphStore
 from gongjian.graph.embedded import EmbeddedStore
-from gongjian.graph.model import ENTITY_TYPES, Need, NeedStatus, Resource, Unit
+from gongjian.graph.model import ENTITY_TYPES, Need, NeedStatus, Resource, ResourceKind, Unit
 from gongjian.graph.store import REL_TYPES
 from gongjian.seeds.network import SeedNetwork, load_network
 
-__all__ = ["load_with_progress", "print_summary", "register"]
-
-StoreOpt = Annotated[
-    StoreChoice | None,
-    typer.Option("--store", help="embedded (默认, SQLite) 或 neo4j (需 GONGJIAN_NEO4J_URI)"),
-]
+__all__ = ["DEMO_QUARTER", "load_with_progress", "print_summary", "register"]
 
 
 class SeedName(StrEnum):
@@ -60,15 +56,7 @@ def load_with_progress(
 ) -> dict[str, int]:
     """Write a seed network into a store with a progress bar on stderr."""
     total = len(network.entities)
-    with Progress(
-        TextColumn("[bold]载入 loading"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not show,
-    ) as bar:
+    with progress_bar("[bold]载入 loading", show=show) as bar:
         task = bar.add_task("load", total=total)
         return load_network(store, network, progress=lambda n: bar.update(task, completed=n))
 
@@ -85,6 +73,17 @@ def _label_table(stats: dict[str, int]) -> Table:
     return table
 
 
+def _count_table(title: str, columns: list[str], rows: list[tuple[Any, list[int]]]) -> Table:
+    """A table of counts: first column a vocabulary value (Chinese label and code)."""
+    table = Table(title=title)
+    table.add_column(columns[0])
+    for column in columns[1:]:
+        table.add_column(column, justify="right")
+    for kind, counts in rows:
+        table.add_row(f"{kind.label_zh} ({kind.value})", *(str(n) for n in counts))
+    return table
+
+
 def print_summary(store: GraphStore, quarter: str | None = None) -> None:
     """A Chinese summary: communities, units by type, resources by kind, open needs by category."""
     stats = store.stats()
@@ -98,27 +97,26 @@ def print_summary(store: GraphStore, quarter: str | None = None) -> None:
         f"结对 {stats['PAIRED_WITH']} 对。"
     )
     by_type = Counter(u.type for u in units)
-    t1 = Table(title="驻区单位（按类型）Units by type")
-    t1.add_column("类型")
-    t1.add_column("数量", justify="right")
-    for kind, n in by_type.most_common():
-        t1.add_row(f"{kind.label_zh} ({kind.value})", str(n))
     by_kind = Counter(r.kind for r in resources)
-    cap = Counter()
+    cap: Counter[ResourceKind] = Counter()
     for r in resources:
         cap[r.kind] += r.capacity
-    t2 = Table(title="资源（按类别）Resources by kind")
-    t2.add_column("类别")
-    t2.add_column("项数", justify="right")
-    t2.add_column("季度容量", justify="right")
-    for kind, n in by_kind.most_common():
-        t2.add_row(f"{kind.label_zh} ({kind.value})", str(n), str(cap[kind]))
     by_cat = Counter(n.category for n in open_needs)
-    t3 = Table(title="待认领交办单（按类别）Open needs by category")
-    t3.add_column("类别")
-    t3.add_column("件数", justify="right")
-    for kind, n in by_cat.most_common():
-        t3.add_row(f"{kind.label_zh} ({kind.value})", str(n))
+    t1 = _count_table(
+        "驻区单位（按类型）Units by type",
+        ["类型", "数量"],
+        [(k, [n]) for k, n in by_type.most_common()],
+    )
+    t2 = _count_table(
+        "资源（按类别）Resources by kind",
+        ["类别", "项数", "季度容量"],
+        [(k, [n, cap[k]]) for k, n in by_kind.most_common()],
+    )
+    t3 = _count_table(
+        "待认领交办单（按类别）Open needs by category",
+        ["类别", "件数"],
+        [(k, [n]) for k, n in by_cat.most_common()],
+    )
     console.print(t1, t2, t3)
 
 
@@ -158,38 +156,6 @@ def register(app: typer.Typer, *, seed_app: typer.Typer, bench_app: typer.Typer)
             console.print(_label_table(graph.stats()))
         finally:
             graph.close()
-
-    @app.command("demo")
-    @handle_errors
-    def demo(
-        db: Annotated[
-            Path, typer.Option(help="演示用 SQLite 文件（每次重建）demo database, rebuilt each run")
-        ] = Path("gongjian-demo.sqlite"),
-        serve: Annotated[
-            bool,
-            typer.Option(
-                "--serve/--no-serve",
-                help="之后启动网页控制台（Ctrl-C 结束）then serve the web console on the demo data",
-            ),
-        ] = False,
-        host: Annotated[str, typer.Option(help="控制台监听地址 console host")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="控制台端口 console port", min=1, max=65535)] = 8000,
-    ) -> None:
-        """演示：载入星城示例、打印概况、规划下一季度并写出计划表 (no server needed)."""
-        from gongjian.seeds.xingcheng import load_xingcheng
-
-        graph = EmbeddedStore(db)
-        try:
-            graph.migrate()
-            graph.clear()
-            load_with_progress(graph, load_xingcheng())
-            console.print(f"已载入星城街道示例网络 → {db}")
-            print_summary(graph)
-            _demo_plan(graph, db.with_name("gongjian-demo-plan.json"))
-        finally:
-            graph.close()
-        if serve:
-            _demo_serve(db, host, port)
 
     @bench_app.command("xingcheng")
     @handle_errors
@@ -257,7 +223,7 @@ DEMO_QUARTER = "2026Q4"
 def _bench_xingcheng(time_limit: float, seed: int) -> dict[str, object]:
     """Solve the Xingcheng demo quarter from a fresh embedded store; the figures as a dict."""
     from gongjian.matching.bench import plan_figures
-    from gongjian.matching.compile import compile_snapshot
+    from gongjian.matching.from_graph import compile_snapshot
     from gongjian.matching.solver import solve
     from gongjian.seeds.xingcheng import load_xingcheng
 
@@ -279,86 +245,3 @@ def _bench_xingcheng(time_limit: float, seed: int) -> dict[str, object]:
         **plan_figures(plan),
         "peak_rss_mb": peak_rss_mb(),
     }
-
-
-def _demo_plan(graph: GraphStore, out: Path) -> None:
-    """Plan the demo's next quarter on the graph, print it in Chinese, write JSON and xlsx."""
-    from gongjian.matching.compile import compile_snapshot
-    from gongjian.matching.explain import render_plan
-    from gongjian.matching.solver import solve
-
-    problem = compile_snapshot(graph.snapshot(DEMO_QUARTER))
-    plan = solve(problem, time_limit=10.0, workers=2, seed=1)
-    console.rule(f"[bold]{DEMO_QUARTER} 季度共建计划 (quarterly plan)")
-    console.print(render_plan(plan, problem), highlight=False)
-    out.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
-    console.print(f"计划已写入 plan written to {out}")
-    from gongjian.graph.model import Community
-    from gongjian.service.plans.exports import PlanDocument, plan_xlsx
-
-    xlsx = out.with_name("gongjian-demo-plan.xlsx")
-    doc = PlanDocument(
-        plan=plan,
-        problem=problem,
-        job_id="demo",
-        quarter=DEMO_QUARTER,
-        community_names={c.id: c.name for c in graph.list(Community, limit=None)},
-    )
-    xlsx.write_bytes(plan_xlsx(doc))
-    console.print(f"计划表已写入 plan workbook written to {xlsx}")
-
-
-#: who signs in to the demo console: (role, name, unit, community)
-DEMO_USERS = [
-    ("committee", "街道共建办（演示）", None, None),
-    ("unit", "星城中学联络员（演示）", "u01", None),
-    ("unit", "星城小学联络员（演示）", "u02", None),
-    ("community", "第一社区工作人员（演示）", None, "c01"),
-    ("viewer", "街道领导（只读演示）", None, None),
-]
-
-
-def _demo_serve(db: Path, host: str, port: int) -> None:
-    """Serve the console on the demo store with a fresh set of demo tokens (one per role)."""
-    import os
-
-    import uvicorn
-
-    from gongjian.service.state import Role, ServiceState
-
-    state_db = db.with_name("gongjian-demo-service.sqlite")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{state_db}{suffix}").unlink(missing_ok=True)
-    state = ServiceState(state_db)
-    try:
-        tokens = []
-        for role, name, unit, community in DEMO_USERS:
-            user, token = state.add_user(name, role, unit_id=unit, community_id=community)
-            tokens.append((user, token))
-    finally:
-        state.close()
-    os.environ.update(
-        GONGJIAN_STORE="embedded", GONGJIAN_DB=str(db), GONGJIAN_STATE_DB=str(state_db)
-    )
-    url = f"http://{host}:{port}/"
-    console.rule("[bold]网页控制台 Web console")
-    console.print(f"打开 open  {url}  （接口文档 API docs: {url}docs）", highlight=False)
-    console.print(
-        "用下面任一令牌登录 sign in with one of these tokens (demo only):", highlight=False
-    )
-    for user, token in tokens:
-        scope = user.unit_id or user.community_id or ""
-        console.print(
-            f"  {Role(user.role).label_zh:<6} {scope:<4} {token}", highlight=False, soft_wrap=True
-        )
-    console.print("按 Ctrl-C 结束 (press Ctrl-C to stop)", highlight=False)
-    from gongjian.cli.service import UVICORN_LOOP
-
-    uvicorn.run(
-        "gongjian.service.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        log_level="warning",
-        loop=UVICORN_LOOP,
-    )

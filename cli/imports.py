@@ -13,21 +13,17 @@ from typing import Annotated
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 from rich.table import Table
 
 from gongjian.cli.common import (
-    StoreChoice,
+    StoreOpt,
     console,
     err_console,
     handle_errors,
     open_selected_store,
+    progress_bar,
 )
 from gongjian.core.errors import InvalidInputError
 from gongjian.service.needs.importing import (
@@ -38,11 +34,6 @@ from gongjian.service.needs.importing import (
 )
 
 __all__ = ["register"]
-
-StoreOpt = Annotated[
-    StoreChoice | None,
-    typer.Option("--store", help="embedded (默认, SQLite) 或 neo4j (需 GONGJIAN_NEO4J_URI)"),
-]
 
 #: largest file the command reads (the service's default upload limit is 5 MB)
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -112,14 +103,7 @@ def register(import_app: typer.Typer) -> None:
         data = file.read_bytes()
         graph = open_selected_store(store)
         try:
-            with Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-            ) as bar:
+            with progress_bar("[bold]{task.description}", out=err_console) as bar:
                 tasks: dict[str, TaskID] = {}
 
                 def progress(stage: str, done: int, total: int) -> None:

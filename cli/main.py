@@ -3,7 +3,8 @@
 Sub-commands are registered from modules beside this one so that each part of
 the project owns its own commands:
 
-* :mod:`gongjian.cli.graph` — ``seed``, ``stats``, ``demo``, ``bench load``
+* :mod:`gongjian.cli.graph` — ``seed``, ``stats``, ``bench load``, ``bench xingcheng``
+* :mod:`gongjian.cli.demo` — ``demo``
 * :mod:`gongjian.cli.plan` — ``plan …``, ``bench gap``, ``bench district``
 * :mod:`gongjian.cli.service` — ``serve``, ``users add|list``
 * :mod:`gongjian.cli.imports` — ``import needs``
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from gongjian.cli import bench_api, graph, imports, plan, service
+from gongjian.cli import bench_api, demo, graph, imports, plan, service
 
 app = typer.Typer(
     help="共建 gongjian — 驻区单位共建网络与季度计划 (joint-building network and planner)",
@@ -33,6 +34,7 @@ import_app = typer.Typer(help="导入 Import work orders from Excel / CSV.", no_
 app.add_typer(import_app, name="import")
 
 graph.register(app, seed_app=seed_app, bench_app=bench_app)
+demo.register(app)
 plan.register(plan_app=plan_app, bench_app=bench_app)
 service.register(app, users_app=users_app)
 imports.register(import_app)

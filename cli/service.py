@@ -8,7 +8,7 @@ import typer
 
 from gongjian.cli.common import console, handle_errors, print_json_line
 from gongjian.core.settings import get_settings
-from gongjian.service.state import Role, ServiceState
+from gongjian.service.state import ServiceState, UserRole
 
 __all__ = ["UVICORN_LOOP", "register"]
 
@@ -51,7 +51,7 @@ def register(app: typer.Typer, *, users_app: typer.Typer) -> None:
     @users_app.command("add")
     @handle_errors
     def users_add(
-        role: Annotated[Role, typer.Option(help="角色 committee|unit|community|viewer")],
+        role: Annotated[UserRole, typer.Option(help="角色 committee|unit|community|viewer")],
         name: Annotated[str, typer.Option(help="姓名或岗位 Name")] = "",
         unit: Annotated[str | None, typer.Option(help="单位编号 (role unit)")] = None,
         community: Annotated[str | None, typer.Option(help="社区编号 (role community)")] = None,

@@ -22,6 +22,8 @@ Python API (pytest fixtures put ``scripts/`` on ``sys.path``)::
     stop_server(server)
 
 Only the standard library and the official ``neo4j`` Python driver are used.
+One file of ~800 lines on purpose: it runs as a plain script (``python
+scripts/neo4j_local.py …``, no package to import from) before anything is installed.
 """
 
 from __future__ import annotations

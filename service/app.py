@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,8 +26,10 @@ from gongjian.core.settings import Settings, get_settings
 from gongjian.graph import open_store
 from gongjian.graph.model import Community
 from gongjian.service.apidocs import mount_api_docs
+from gongjian.service.audit import views as audit_views
+from gongjian.service.audit.middleware import AuditMiddleware
 from gongjian.service.auth import views as auth_views
-from gongjian.service.auth.service import BEARER_SCHEME
+from gongjian.service.auth.permissions import BEARER_SCHEME
 from gongjian.service.console import mount_console
 from gongjian.service.deps import ensure_migrated
 from gongjian.service.errors import error_body, install_error_handlers
@@ -45,58 +46,6 @@ from gongjian.service.vocab import views as vocab_views
 __all__ = ["create_app"]
 
 log = logging.getLogger("gongjian.service")
-
-_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class AuditMiddleware:
-    """Records every write request made with a valid token: who, when, method, path, status.
-
-    The entry is written when the response starts, before its first byte goes out:
-    a client that saw its write answered finds it in the audit log.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _WRITES:
-            await self.app(scope, receive, send)
-            return
-        recorded = False
-
-        async def record(status: int) -> None:
-            nonlocal recorded
-            if recorded:
-                return
-            recorded = True
-            state: dict[str, Any] = scope.get("state", {})
-            user = state.get("user")
-            if user is None:
-                return
-            service_state: ServiceState = scope["app"].state.service_state
-            try:
-                await anyio.to_thread.run_sync(
-                    lambda: service_state.record(
-                        user=user,
-                        method=scope["method"],
-                        path=scope["path"],
-                        status=status,
-                        summary=state.get("audit"),
-                    )
-                )
-            except Exception:  # the audit log must never turn a write into an error
-                log.exception("could not record audit entry")
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                await record(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            await record(500)
 
 
 class BodyLimitMiddleware:
@@ -271,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics_views,
         auth_views,
         vocab_views,
+        audit_views,
     ):
         # The routes go straight onto the app's router: FastAPI's included-router
         # layer costs about a third of a simple GET's CPU time in matching alone.

@@ -13,8 +13,9 @@ from pydantic import BaseModel
 from gongjian.core.errors import StoreUnavailableError
 from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.store import GraphStore
-from gongjian.service.auth.service import current_user
-from gongjian.service.state import ServiceState, User
+from gongjian.service.auth.permissions import current_user
+from gongjian.service.auth.schemas import User
+from gongjian.service.state import ServiceState
 
 __all__ = [
     "CurrentUser",

@@ -19,6 +19,7 @@ Error bodies always look like ``{"error": {"code", "message", ...details}}``;
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -41,11 +42,31 @@ __all__ = [
     "PreconditionRequiredError",
     "UnauthorizedError",
     "error_body",
+    "first_errors",
     "install_error_handlers",
     "status_of",
 ]
 
 log = logging.getLogger("gongjian.service")
+
+
+def first_errors(
+    errors: Sequence[Mapping[str, Any]], *, limit: int = 5, count: bool = False
+) -> str:
+    """The first ``limit`` field errors as ``field: message; …`` for an error's message.
+
+    With ``count`` a longer list ends in ``…（共 N 处）`` so the reader knows there is
+    more (the full list travels in the error's ``errors``).
+
+    >>> first_errors([{"field": "name", "message": "必填 (required)"}])
+    'name: 必填 (required)'
+    >>> first_errors([{"field": f"{i}", "message": "x"} for i in range(4)], limit=2, count=True)
+    '0: x; 1: x …（共 4 处）'
+    """
+    head = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:limit])
+    if count and len(errors) > limit:
+        head += f" …（共 {len(errors)} 处）"
+    return head
 
 
 class UnauthorizedError(GongjianError):
@@ -144,9 +165,12 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         else:
             where = "body"
         errors.append({"field": ".".join(loc) or where, "in": where, "message": e.get("msg", "")})
-    text = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return JSONResponse(
-        error_body("invalid_input", f"请求数据无效 (invalid request): {text}", errors=errors),
+        error_body(
+            "invalid_input",
+            f"请求数据无效 (invalid request): {first_errors(errors)}",
+            errors=errors,
+        ),
         status_code=422,
     )
 

@@ -19,16 +19,9 @@ from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import Need
 from gongjian.seeds.network import load_network
 from gongjian.seeds.xingcheng import load_xingcheng
+from tests.api.test_needs_import import HEADER
 
 runner = CliRunner()
-HEADER = [
-    "编号 id",
-    "标题 title",
-    "类别 category",
-    "社区 community_id",
-    "网格 grid_id",
-    "季度 quarter",
-]
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from gongjian.graph.model import (
     Snapshot,
     Unit,
 )
-from gongjian.matching.compile import compile_snapshot
+from gongjian.matching.from_graph import compile_snapshot
 from gongjian.seeds.network import load_network
 from gongjian.seeds.xingcheng import load_xingcheng
 from gongjian.service.metrics import service as metrics

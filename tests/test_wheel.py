@@ -8,6 +8,7 @@ there; checks that nothing but ``gongjian`` lands in site-packages.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -28,21 +29,35 @@ def _packages_on_disk() -> list[str]:
     return names
 
 
+def _source_copy(dest: Path) -> Path:
+    """The files git would ship (tracked and new, not ignored) plus the npm-built vendor
+    folders, copied into ``dest``: a build in the repo itself would reuse a stale
+    ``build/`` folder, where removed modules linger."""
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    vendor = [p.relative_to(REPO).as_posix() for p in REPO.glob("service/*/static/vendor/*")]
+    for rel in [*filter(None, listed), *vendor]:
+        src = REPO / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    src = _source_copy(tmp_path_factory.mktemp("src"))
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "-q",
-            "-w",
-            str(out),
-            str(REPO),
-        ],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
         check=True,
         cwd=out,
     )
@@ -62,6 +77,8 @@ def test_wheel_holds_only_the_gongjian_namespace(wheel: Path) -> None:
     assert "gongjian/__init__.py" not in names  # a namespace package
     assert "gongjian/service/console/static/index.html" in names
     assert "gongjian/seeds/xingcheng/units.csv" in names
+    assert "gongjian/service/console/static/vendor/echarts.min.js" in names
+    assert not any("devserver" in n for n in names)  # development helpers stay out
     for pkg in _packages_on_disk():
         assert pkg.replace(".", "/") + "/__init__.py" in names, f"{pkg} missing from the wheel"
 

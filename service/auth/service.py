@@ -1,100 +1,36 @@
-"""Bearer tokens, roles and scopes.
-
-* **committee** (共建委员会): everything, including plans, users and the audit log.
-* **unit** (驻区单位): reads; writes only its own unit, resources and claims.
-* **community** (社区): reads; writes only its own community's needs, grids, members.
-* **viewer** (只读): reads only.
-
-Every request but ``/health``, ``/docs`` and ``/openapi.json`` needs a token:
-401 without a valid one, 403 when it acts outside its role or scope.
-"""
+"""Users and tokens: what ``/users`` does beyond parsing (keyword-only functions)."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from gongjian.graph.model import Community, Unit
+from gongjian.graph.store import GraphStore
+from gongjian.service.auth.permissions import require_committee
+from gongjian.service.auth.schemas import CreatedUser, NewUser, User, UserRole
+from gongjian.service.state import ServiceState
 
-from gongjian.service.errors import ForbiddenError, UnauthorizedError
-from gongjian.service.state import Role, ServiceState, User
-
-__all__ = [
-    "BEARER_SCHEME",
-    "Role",
-    "User",
-    "current_user",
-    "require_committee",
-    "require_community",
-    "require_unit",
-    "require_writer",
-]
-
-#: the OpenAPI security scheme every operation but ``/health`` requires (added by the app)
-BEARER_SCHEME: dict[str, dict[str, str]] = {
-    "HTTPBearer": {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "令牌 token from `gongjian users add`",
-    }
-}
+__all__ = ["add_user", "disable_user", "list_users"]
 
 
-async def current_user(request: Request) -> User:
-    """The user of the request's bearer token (401 otherwise); kept on ``request.state.user``.
-
-    Reads ``Authorization: Bearer …`` itself rather than through FastAPI's
-    ``HTTPBearer`` dependency (one dependency less on every request; the scheme is in
-    the OpenAPI document all the same, see :data:`BEARER_SCHEME`). ``async``: a known
-    token is a dictionary look-up, an unknown one a single indexed SQLite read, both
-    cheaper than a hop to a worker thread.
-    """
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    token = credentials.strip() if scheme.lower() == "bearer" else ""
-    if not token:
-        raise UnauthorizedError("需要登录令牌 (a bearer token is required)")
-    state: ServiceState = request.app.state.service_state
-    user = state.user_by_token(token)
-    if user is None:
-        raise UnauthorizedError("令牌无效或已停用 (invalid or disabled token)")
-    request.state.user = user
-    return user
+def list_users(*, state: ServiceState, user: User) -> list[User]:
+    """The active users (committee only)."""
+    require_committee(user, "查看用户")
+    return state.users()
 
 
-def _deny(user: User, what: str) -> ForbiddenError:
-    return ForbiddenError(
-        f"{user.role.label_zh}角色无权{what} (role '{user.role.value}' may not do this)",
-        role=user.role.value,
+def add_user(*, state: ServiceState, store: GraphStore, user: User, new: NewUser) -> CreatedUser:
+    """Create a user and its token; a scoped role's unit / community must exist (404)."""
+    require_committee(user, "管理用户")
+    if new.role == UserRole.unit and new.unit_id:
+        store.get(Unit, new.unit_id)
+    if new.role == UserRole.community and new.community_id:
+        store.get(Community, new.community_id)
+    created, token = state.add_user(
+        new.name, new.role, unit_id=new.unit_id, community_id=new.community_id
     )
+    return CreatedUser(user=created, token=token)
 
 
-def require_writer(user: User) -> None:
-    """Any role but viewer."""
-    if user.role == Role.viewer:
-        raise _deny(user, "修改数据")
-
-
-def require_committee(user: User, what: str = "执行此操作") -> None:
-    if user.role != Role.committee:
-        raise _deny(user, what)
-
-
-def require_unit(user: User, unit_id: str | None, what: str = "修改其他单位的数据") -> None:
-    """The committee, or the unit role of this very unit."""
-    if user.role == Role.committee:
-        return
-    if user.role == Role.unit and unit_id is not None and user.unit_id == unit_id:
-        return
-    raise _deny(user, what)
-
-
-def require_community(
-    user: User, community_id: str | None, what: str = "修改其他社区的数据"
-) -> None:
-    """The committee, or the community role of this very community."""
-    if user.role == Role.committee:
-        return
-    if (
-        user.role == Role.community
-        and community_id is not None
-        and user.community_id == community_id
-    ):
-        return
-    raise _deny(user, what)
+def disable_user(*, state: ServiceState, user: User, user_id: str) -> None:
+    """Disable a user: its token stops working at once (404 for an unknown user)."""
+    require_committee(user, "管理用户")
+    state.disable_user(user_id)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, Field
 
 from gongjian.graph.model import Activity, Assignment, Need, Unit
-from gongjian.matching.compile import compile_snapshot
+from gongjian.matching.from_graph import compile_snapshot
 from gongjian.service.metrics.rates import HELD_STATUSES
 
 __all__ = [

@@ -19,7 +19,7 @@ Eligibility (coverage and gaps) is the planner's: a unit offers a kind when it
 declares a resource of that kind (available in the quarter, when one is
 given), and it is near enough when its community is within ``max_distance``
 steps of the community in the community adjacency graph. Gaps are read from
-:func:`gongjian.matching.compile.compile_snapshot` itself so the rule cannot
+:func:`gongjian.matching.from_graph.compile_snapshot` itself so the rule cannot
 drift.
 """
 
@@ -44,7 +44,7 @@ from gongjian.graph.model import (
     Unit,
     entity_type,
 )
-from gongjian.matching.compile import compile_snapshot
+from gongjian.matching.from_graph import compile_snapshot
 from gongjian.service.network.exports import graphml_bytes, node_link_json
 
 __all__ = [
@@ -299,7 +299,7 @@ def find_gaps(snapshot: Snapshot, *, max_distance: int = 2) -> Gaps:
     """Open needs of the snapshot's quarter with no eligible unit within ``max_distance``.
 
     The rule is the planner's own: the snapshot is compiled with
-    :func:`~gongjian.matching.compile.compile_snapshot` and a need is a gap when
+    :func:`~gongjian.matching.from_graph.compile_snapshot` and a need is a gap when
     its candidate list is empty. The reason is ``beyond_distance_limit`` when
     some units offer the kind that quarter but all are too far
     (``excluded_by_distance > 0``), else ``no_eligible_unit`` (no unit offers

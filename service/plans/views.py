@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from gongjian.core.errors import ConflictError, GongjianError
 from gongjian.graph.model import Community, parse_quarter
 from gongjian.matching.problem import Plan
-from gongjian.service.auth.service import require_committee
+from gongjian.service.auth.permissions import require_committee
 from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, audit_note, paging
 from gongjian.service.plans.exports import PlanDocument, content_disposition, export_plan
 from gongjian.service.plans.jobs import JobManager

@@ -4,7 +4,8 @@ Communities, grids, units, resources, needs (work orders: their life cycle is in
 :mod:`gongjian.service.needs.views`), activities and party members get the same
 five routes from :func:`register_crud`; pairings and community adjacency have their
 own. ``PUT /units/{id}/resources`` replaces a unit's whole declared set, guarded
-by ``If-Match`` (412 on a stale ETag, 428 without one).
+by ``If-Match`` (412 on a stale ETag, 428 without one). The rules (scopes, what a
+need's plain replace may change) are in :mod:`gongjian.service.registry.service`.
 """
 
 # no ``from __future__ import annotations``: the routes are built at run time and
@@ -16,9 +17,8 @@ from enum import Enum
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.graph.model import (
     Activity,
     Assignment,
@@ -26,25 +26,14 @@ from gongjian.graph.model import (
     Entity,
     Grid,
     Need,
-    NeedStatus,
     Pairing,
     PartyMember,
     Resource,
     Subdistrict,
     Unit,
-    now_utc,
-    parse_entity,
-    resources_etag,
 )
 from gongjian.graph.store import LIST_FILTERS
-from gongjian.service.auth.service import (
-    Role,
-    User,
-    require_committee,
-    require_community,
-    require_unit,
-    require_writer,
-)
+from gongjian.service.auth.schemas import User
 from gongjian.service.deps import (
     CurrentUser,
     Page,
@@ -54,47 +43,15 @@ from gongjian.service.deps import (
     paging,
     read_inline,
 )
-from gongjian.service.errors import PreconditionRequiredError
+from gongjian.service.registry import service
+from gongjian.service.registry.schemas import Adjacent, DeclaredResources, ResourceIn
+from gongjian.service.registry.service import ScopeCheck
 
 __all__ = ["ScopeCheck", "register_crud", "router"]
 
 router = APIRouter()
 
-#: ``check(user, entity)`` raises ForbiddenError when ``user`` may not write ``entity``
-ScopeCheck = Callable[[User, Any], None]
-
 _ID_PATH = Annotated[str, Field(max_length=64)]
-
-
-def _committee(user: User, entity: Any) -> None:
-    require_committee(user, f"修改{type(entity).LABEL_ZH}")
-
-
-def _community_of(field: str = "community_id") -> ScopeCheck:
-    def check(user: User, entity: Any) -> None:
-        require_community(user, getattr(entity, field))
-
-    return check
-
-
-def _unit_of(field: str = "unit_id") -> ScopeCheck:
-    def check(user: User, entity: Any) -> None:
-        require_unit(user, getattr(entity, field))
-
-    return check
-
-
-def _member_scope(user: User, member: PartyMember) -> None:
-    if user.role == Role.unit:
-        require_unit(user, member.unit_id)
-    elif user.role == Role.community:
-        require_community(user, member.community_id)
-    else:
-        require_committee(user, "修改在职党员")
-
-
-def _unit_scope(user: User, unit: Unit) -> None:
-    require_unit(user, unit.id, "修改其他单位的信息")
 
 
 def _filter_annotation(kind: type[Entity], field: str) -> Any:
@@ -170,20 +127,9 @@ def register_crud(
         request: Request,
         response: Response,
     ) -> kind:  # type: ignore[valid-type]
-        require_writer(user)
-        create_scope(user, body)
-        if prepare_create is not None:
-            body = prepare_create(user, body)
-        try:
-            store.get(kind, body.id)
-        except NotFoundError:
-            pass
-        else:
-            raise ConflictError(
-                f"{label_zh} '{body.id}' 已存在，请用 PUT 修改 (already exists; use PUT)",
-                id=body.id,
-            )
-        store.upsert(body)
+        body = service.create(
+            store=store, user=user, entity=body, scope=create_scope, prepare=prepare_create
+        )
         audit_note(request, f"create {kind.LABEL} {body.id}")
         response.headers["Location"] = f"{path}/{body.id}"
         return body
@@ -195,127 +141,71 @@ def register_crud(
         store: Store,
         request: Request,
     ) -> kind:  # type: ignore[valid-type]
-        require_writer(user)
-        if body.id != item_id:
-            raise InvalidInputError(
-                f"路径编号 '{item_id}' 与数据编号 '{body.id}' 不一致 (path id and body id differ)",
-                [{"field": "id", "message": "must equal the id in the path"}],
-            )
-        old = store.get(kind, item_id)
-        write_scope(user, old)
-        write_scope(user, body)
-        if prepare_update is not None:
-            body = prepare_update(user, old, body)
-        store.upsert(body)
+        body = service.replace(
+            store=store,
+            user=user,
+            item_id=item_id,
+            entity=body,
+            scope=write_scope,
+            prepare=prepare_update,
+        )
         audit_note(request, f"replace {kind.LABEL} {item_id}")
         return body
 
     def delete_item(item_id: str, user: CurrentUser, store: Store, request: Request) -> Response:
-        require_writer(user)
-        old = store.get(kind, item_id)
-        create_scope(user, old)
-        store.delete(kind, item_id)
+        service.delete(store=store, user=user, kind=kind, item_id=item_id, scope=create_scope)
         audit_note(request, f"delete {kind.LABEL} {item_id}")
         return Response(status_code=204)
 
     name = kind.LABEL.lower()
-    router.add_api_route(
-        path,
-        list_items,
-        methods=["GET"],
-        tags=[tag],
-        summary=f"{label_zh}列表 List",
-        operation_id=f"list_{name}",
-    )
-    router.add_api_route(
-        f"{path}/{{item_id}}",
-        get_item,
-        methods=["GET"],
-        tags=[tag],
-        summary=f"查看{label_zh} Get",
-        operation_id=f"get_{name}",
-    )
-    router.add_api_route(
-        path,
-        create_item,
-        methods=["POST"],
-        status_code=201,
-        tags=[tag],
-        summary=f"新建{label_zh} Create",
-        operation_id=f"create_{name}",
-    )
-    router.add_api_route(
-        f"{path}/{{item_id}}",
-        replace_item,
-        methods=["PUT"],
-        tags=[tag],
-        summary=f"修改{label_zh} Replace",
-        operation_id=f"replace_{name}",
-    )
-    router.add_api_route(
-        f"{path}/{{item_id}}",
-        delete_item,
-        methods=["DELETE"],
-        status_code=204,
-        tags=[tag],
-        summary=f"删除{label_zh} Delete",
-        operation_id=f"delete_{name}",
-        response_class=Response,
-    )
-
-
-# --------------------------------------------------------------------------- needs: the rules
-#: fields only the life-cycle endpoints change
-_LIFECYCLE_FIELDS = (
-    "status",
-    "claimed_by",
-    "satisfaction",
-    "claimed_at",
-    "started_at",
-    "resolved_at",
-    "followed_up_at",
-    "cancelled_at",
-    "whistle",
-    "whistle_deadline",
-    "summoned",
-    "reports",
-)
-
-
-def _prepare_need_create(user: User, need: Need) -> Need:
-    if user.role != Role.committee and (need.status != NeedStatus.open or need.whistle):
-        raise InvalidInputError(
-            "新交办单应为待认领状态，吹哨由共建委员会发起 (a new need starts open; only the"
-            " committee whistles)",
-            [{"field": "status", "message": "must be open"}],
+    one = f"{path}/{{item_id}}"
+    routes: list[tuple[str, Callable[..., Any], str, str, str, dict[str, Any]]] = [
+        (path, list_items, "GET", f"{label_zh}列表 List", "list", {}),
+        (one, get_item, "GET", f"查看{label_zh} Get", "get", {}),
+        (path, create_item, "POST", f"新建{label_zh} Create", "create", {"status_code": 201}),
+        (one, replace_item, "PUT", f"修改{label_zh} Replace", "replace", {}),
+        (
+            one,
+            delete_item,
+            "DELETE",
+            f"删除{label_zh} Delete",
+            "delete",
+            {"status_code": 204, "response_class": Response},
+        ),
+    ]
+    for route_path, endpoint, method, summary, verb, extra in routes:
+        router.add_api_route(
+            route_path,
+            endpoint,
+            methods=[method],
+            tags=[tag],
+            summary=summary,
+            operation_id=f"{verb}_{name}",
+            **extra,
         )
-    return need.model_copy(update={"created_at": need.created_at or now_utc()})
-
-
-def _prepare_need_update(user: User, old: Need, new: Need) -> Need:
-    changed = [f for f in _LIFECYCLE_FIELDS if getattr(old, f) != getattr(new, f)]
-    if changed:
-        raise ConflictError(
-            "状态、认领与吹哨请用对应的办理接口修改 (status, claim and whistle fields change"
-            f" only through the life-cycle endpoints): {', '.join(changed)}",
-            fields=changed,
-        )
-    return new.model_copy(update={"created_at": old.created_at})
-
-
-def _need_scope(user: User, need: Need) -> None:
-    require_community(user, need.community_id, "修改其他社区的交办单")
 
 
 #: in the order requests try them: the busiest reads (units) first
 _REGISTRY: list[tuple[type[Entity], str, str, ScopeCheck, ScopeCheck]] = [
-    (Unit, "/units", "units 单位", _committee, _unit_scope),
-    (Resource, "/resources", "units 单位", _unit_of(), _unit_of()),
-    (Subdistrict, "/subdistricts", "registry 登记", _committee, _committee),
-    (Community, "/communities", "registry 登记", _committee, _community_of("id")),
-    (Grid, "/grids", "registry 登记", _community_of(), _community_of()),
-    (Activity, "/activities", "activities 活动", _committee, _committee),
-    (PartyMember, "/party-members", "registry 登记", _member_scope, _member_scope),
+    (Unit, "/units", "units 单位", service.committee_scope, service.unit_scope),
+    (Resource, "/resources", "units 单位", service.unit_of(), service.unit_of()),
+    (
+        Subdistrict,
+        "/subdistricts",
+        "registry 登记",
+        service.committee_scope,
+        service.committee_scope,
+    ),
+    (
+        Community,
+        "/communities",
+        "registry 登记",
+        service.committee_scope,
+        service.community_of("id"),
+    ),
+    (Grid, "/grids", "registry 登记", service.community_of(), service.community_of()),
+    (Activity, "/activities", "activities 活动", service.committee_scope, service.committee_scope),
+    (PartyMember, "/party-members", "registry 登记", service.member_scope, service.member_scope),
 ]
 for _kind, _path, _tag, _create, _write in _REGISTRY:
     register_crud(router, _kind, _path, tag=_tag, create_scope=_create, write_scope=_write)
@@ -324,32 +214,14 @@ register_crud(
     Need,
     "/needs",
     tag="needs 民情交办单",
-    create_scope=_need_scope,
-    write_scope=_need_scope,
-    prepare_create=_prepare_need_create,
-    prepare_update=_prepare_need_update,
+    create_scope=service.need_scope,
+    write_scope=service.need_scope,
+    prepare_create=service.prepare_need_create,
+    prepare_update=service.prepare_need_update,
 )
 
 
 # --------------------------------------------------------------------------- declared resources
-class ResourceIn(BaseModel):
-    """One declared resource; ``unit_id`` defaults to the unit in the path."""
-
-    id: str = Field(max_length=64)
-    kind: str
-    name: str
-    capacity: int
-    quarters: list[str] = Field(default_factory=list, max_length=40)
-    weekdays: list[int] = Field(default_factory=list, max_length=7)
-    unit_id: str | None = Field(default=None, max_length=64)
-
-
-class DeclaredResources(BaseModel):
-    unit_id: str
-    etag: str
-    items: list[Resource]
-
-
 @router.get(
     "/units/{unit_id}/resources",
     tags=["units 单位"],
@@ -358,11 +230,9 @@ class DeclaredResources(BaseModel):
 def get_unit_resources(
     unit_id: str, user: CurrentUser, store: Store, response: Response
 ) -> DeclaredResources:
-    store.get(Unit, unit_id)
-    items = store.list(Resource, filters={"unit_id": unit_id}, limit=None)
-    etag = resources_etag(items)
-    response.headers["ETag"] = etag
-    return DeclaredResources(unit_id=unit_id, etag=etag, items=items)
+    declared = service.unit_resources(store=store, unit_id=unit_id)
+    response.headers["ETag"] = declared.etag
+    return declared
 
 
 @router.put(
@@ -383,29 +253,12 @@ def put_unit_resources(
     response: Response,
     if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> DeclaredResources:
-    require_writer(user)
-    require_unit(user, unit_id, "修改其他单位的资源清单")
-    if if_match is None:
-        raise PreconditionRequiredError(
-            "请带上 If-Match（先 GET 资源清单取得 ETag；首次申报可用 *）(If-Match is required:"
-            " GET the list for its ETag, or send * for a first declaration)"
-        )
-    resources, errors = [], []
-    for i, r in enumerate(body):
-        try:
-            resources.append(
-                parse_entity(Resource, {**r.model_dump(), "unit_id": r.unit_id or unit_id})
-            )
-        except InvalidInputError as exc:  # name the row, as the request validation does
-            errors += [{**e, "field": f"{i}.{e['field']}"} for e in exc.errors]
-    if errors:
-        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        raise InvalidInputError(f"资源清单无效 (invalid resource list): {text}", errors)
-    etag = store.replace_resources(unit_id, resources, if_match=if_match)
-    audit_note(request, f"declare {len(resources)} resources of unit {unit_id}")
-    response.headers["ETag"] = etag
-    items = sorted(resources, key=lambda r: r.id)
-    return DeclaredResources(unit_id=unit_id, etag=etag, items=items)
+    declared = service.declare_resources(
+        store=store, user=user, unit_id=unit_id, rows=body, if_match=if_match
+    )
+    audit_note(request, f"declare {len(declared.items)} resources of unit {unit_id}")
+    response.headers["ETag"] = declared.etag
+    return declared
 
 
 # --------------------------------------------------------------------------- pairings, adjacency
@@ -423,8 +276,7 @@ def list_pairings(
     "/pairings", status_code=201, tags=["registry 登记"], summary="新建结对 Pair (committee)"
 )
 def add_pairing(body: Pairing, user: CurrentUser, store: Store, request: Request) -> Pairing:
-    require_committee(user, "管理结对")
-    store.add_pairings([body])
+    service.add_pairing(store=store, user=user, pairing=body)
     audit_note(request, f"pair unit {body.unit_id} with community {body.community_id}")
     return body
 
@@ -439,25 +291,9 @@ def add_pairing(body: Pairing, user: CurrentUser, store: Store, request: Request
 def remove_pairing(
     unit_id: str, community_id: str, user: CurrentUser, store: Store, request: Request
 ) -> Response:
-    require_committee(user, "管理结对")
-    pairing = parse_entity_pair(unit_id, community_id)
-    if pairing not in store.pairings(unit_id=unit_id, community_id=community_id):
-        raise NotFoundError("Pairing", f"{unit_id}/{community_id}")
-    store.remove_pairing(pairing)
+    service.remove_pairing(store=store, user=user, unit_id=unit_id, community_id=community_id)
     audit_note(request, f"unpair unit {unit_id} and community {community_id}")
     return Response(status_code=204)
-
-
-def parse_entity_pair(unit_id: str, community_id: str) -> Pairing:
-    try:
-        return Pairing(unit_id=unit_id, community_id=community_id)
-    except ValueError as exc:
-        raise InvalidInputError(f"结对编号无效 (invalid ids): {exc}") from None
-
-
-class Adjacent(BaseModel):
-    a: str = Field(max_length=64)
-    b: str = Field(max_length=64)
 
 
 @router.get("/adjacency", tags=["registry 登记"], summary="相邻社区 Community adjacency")
@@ -467,12 +303,7 @@ def list_adjacency(user: CurrentUser, store: Store) -> list[Adjacent]:
 
 @router.post("/adjacency", status_code=201, tags=["registry 登记"], summary="设为相邻 (committee)")
 def add_adjacency(body: Adjacent, user: CurrentUser, store: Store, request: Request) -> Adjacent:
-    require_committee(user, "管理社区相邻关系")
-    if body.a == body.b:
-        raise InvalidInputError("社区不能与自己相邻 (a community is not adjacent to itself)")
-    store.get(Community, body.a)
-    store.get(Community, body.b)
-    store.set_adjacent(body.a, body.b)
+    service.add_adjacency(store=store, user=user, a=body.a, b=body.b)
     audit_note(request, f"adjacent {body.a} {body.b}")
     return body
 
@@ -485,11 +316,7 @@ def add_adjacency(body: Adjacent, user: CurrentUser, store: Store, request: Requ
     response_class=Response,
 )
 def remove_adjacency(a: str, b: str, user: CurrentUser, store: Store, request: Request) -> Response:
-    require_committee(user, "管理社区相邻关系")
-    pair = (a, b) if a <= b else (b, a)
-    if pair not in store.adjacency():
-        raise NotFoundError("Adjacency", f"{a}/{b}")
-    store.remove_adjacent(a, b)
+    service.remove_adjacency(store=store, user=user, a=a, b=b)
     audit_note(request, f"not adjacent {a} {b}")
     return Response(status_code=204)
 
@@ -507,7 +334,6 @@ def list_assignments(
     plan_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[Assignment]:
     """Assignments ordered by activity then unit; filter by activity, unit or plan."""
-    items = store.assignments(activity_id=activity_id, unit_id=unit_id)
-    if plan_id is not None:
-        items = [a for a in items if a.plan_id == plan_id]
-    return items
+    return service.assignments(
+        store=store, activity_id=activity_id, unit_id=unit_id, plan_id=plan_id
+    )

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from gongjian.core.clock import current_quarter
 from gongjian.graph.model import JointType, NeedStatus, ResourceKind, UnitType
 from gongjian.matching.problem import Weights
-from gongjian.service.state import Role
+from gongjian.service.state import UserRole
 from gongjian.service.vocab.schemas import Term, Vocab
 
 __all__ = ["ENGLISH", "terms", "vocab"]
@@ -87,11 +87,11 @@ _NEED_STATUSES_EN: dict[NeedStatus, str] = {
     NeedStatus.followed_up: "Followed up",
     NeedStatus.cancelled: "Cancelled",
 }
-_USER_ROLES_EN: dict[Role, str] = {
-    Role.committee: "Committee",
-    Role.unit: "Unit",
-    Role.community: "Community",
-    Role.viewer: "Viewer",
+_USER_ROLES_EN: dict[UserRole, str] = {
+    UserRole.committee: "Committee",
+    UserRole.unit: "Unit",
+    UserRole.community: "Community",
+    UserRole.viewer: "Viewer",
 }
 
 #: every vocabulary as (its enum, the English of each value)
@@ -100,7 +100,7 @@ ENGLISH: dict[str, tuple[type[StrEnum], Mapping[Any, str]]] = {
     "resource_kinds": (ResourceKind, _RESOURCE_KINDS_EN),
     "joint_types": (JointType, _JOINT_TYPES_EN),
     "need_statuses": (NeedStatus, _NEED_STATUSES_EN),
-    "user_roles": (Role, _USER_ROLES_EN),
+    "user_roles": (UserRole, _USER_ROLES_EN),
 }
 
 

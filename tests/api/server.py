@@ -1,5 +1,188 @@
-"""The real service in a child process for the API tests (see :mod:`gongjian.service.devserver`)."""
+"""Start the real service (uvicorn in a child process) for the API and browser tests.
 
-from gongjian.service.devserver import USERS, ApiServer, free_port, seeded_store, start_api
+A test helper, not shipped in the package (``gongjian bench api`` starts
+``gongjian serve`` itself).
+
+:func:`start_api` seeds the chosen store with the 星城 network, creates one user
+per role, starts ``uvicorn --factory gongjian.service.app:create_app`` on a free
+loopback port and waits until ``/health`` answers. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from gongjian.cli.service import UVICORN_LOOP
+from gongjian.graph.embedded import EmbeddedStore
+from gongjian.graph.store import GraphStore
+from gongjian.seeds.network import load_network
+from gongjian.seeds.xingcheng import load_xingcheng
+from gongjian.service.state import ServiceState
 
 __all__ = ["USERS", "ApiServer", "free_port", "seeded_store", "start_api"]
+
+#: the users every test server has: key → (role, unit, community)
+USERS: dict[str, tuple[str, str | None, str | None]] = {
+    "committee": ("committee", None, None),
+    "viewer": ("viewer", None, None),
+    "unit:u01": ("unit", "u01", None),
+    "unit:u02": ("unit", "u02", None),
+    "unit:u09": ("unit", "u09", None),
+    "community:c01": ("community", None, "c01"),
+    "community:c02": ("community", None, "c02"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ApiServer:
+    """A running service: its URL, one token per user key, and how to stop / restart it."""
+
+    base_url: str
+    tokens: dict[str, str]
+    store_kind: str
+    env: dict[str, str]
+    workdir: Path
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path = field(default_factory=Path)
+    #: uvicorn worker processes (``--workers``)
+    workers: int = 1
+
+    def client(
+        self, who: str | None = "committee", headers: dict[str, str] | None = None
+    ) -> httpx.Client:
+        """An HTTP client with ``who``'s bearer token (None: no token) plus ``headers``."""
+        merged = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+        merged.update(headers or {})
+        return httpx.Client(base_url=self.base_url, headers=merged, timeout=60.0)
+
+    def start(self, timeout: float = 90.0) -> None:
+        self.log_path = self.workdir / f"uvicorn-{self.port}.log"
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "--factory", "gongjian.service.app:create_app",
+                "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+                "--workers", str(self.workers), "--loop", UVICORN_LOOP,
+            ],
+            env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"uvicorn exited: {self.log_path.read_text(errors='replace')[-3000:]}"
+                )
+            try:
+                r = httpx.get(f"{self.base_url}/openapi.json", timeout=2.0)
+                if r.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(
+            f"uvicorn did not start in {timeout}s: {self.log_path.read_text(errors='replace')[-3000:]}"
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
+        self.proc = None
+
+
+#: the date the test servers take as today (inside the seed's open quarter)
+SEED_TODAY = "2026-12-01"
+
+
+def _env(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_")}
+    env.update(
+        GONGJIAN_STORE=store_kind,
+        GONGJIAN_DB=str(workdir / "graph.sqlite"),
+        GONGJIAN_STATE_DB=str(workdir / "service.sqlite"),
+        # the 星城 seed's open quarter is 2026Q4: the console opens on it whatever the date
+        GONGJIAN_TODAY=SEED_TODAY,
+        PYTHONUNBUFFERED="1",
+    )
+    if neo4j is not None:
+        env.update(
+            GONGJIAN_NEO4J_URI=neo4j[0],
+            GONGJIAN_NEO4J_USER=neo4j[1],
+            GONGJIAN_NEO4J_PASSWORD=neo4j[2],
+        )
+    return env
+
+
+def seeded_store(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> GraphStore:
+    """The store the server will use, cleared and loaded with the 星城 network."""
+    if store_kind == "neo4j":
+        from gongjian.graph.neo4j_store import Neo4jStore
+
+        assert neo4j is not None
+        store: GraphStore = Neo4jStore(neo4j[0], user=neo4j[1], password=neo4j[2])
+    else:
+        store = EmbeddedStore(workdir / "graph.sqlite")
+    store.migrate()
+    store.clear()
+    load_network(store, load_xingcheng())
+    return store
+
+
+def start_api(
+    workdir: Path,
+    store_kind: str = "embedded",
+    neo4j: tuple[str, str, str] | None = None,
+    *,
+    seed: bool = True,
+    start: bool = True,
+    workers: int = 1,
+) -> ApiServer:
+    """Seed the store, create the users of :data:`USERS`, start the server."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if seed:
+        seeded_store(workdir, store_kind, neo4j).close()
+    state = ServiceState(workdir / "service.sqlite")
+    tokens = {}
+    for key, (role, unit, community) in USERS.items():
+        _user, tokens[key] = state.add_user(key, role, unit_id=unit, community_id=community)
+    state.close()
+    port = free_port()
+    server = ApiServer(
+        base_url=f"http://127.0.0.1:{port}",
+        tokens=tokens,
+        store_kind=store_kind,
+        env=_env(workdir, store_kind, neo4j),
+        workdir=workdir,
+        port=port,
+        workers=workers,
+    )
+    if start:
+        server.start()
+    return server

@@ -5,6 +5,10 @@ quarter solves in well under a second). The cancel and restart tests need a job
 that really runs for a while: they use their own embedded server loaded with a
 synthetic network (200 units, 2,000 needs, 80 activities), whose solve keeps
 improving until its time limit.
+
+Longer than most test modules (~700 lines) so that all of a job's life shares one
+seeded server per store and the one synthetic server: split, each part would
+seed and start its own.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from openpyxl import load_workbook
 
 from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.store import GraphStore
-from gongjian.matching.compile import compile_snapshot
+from gongjian.matching.from_graph import compile_snapshot
 from gongjian.matching.problem import Problem
 from gongjian.seeds.network import load_network
 from gongjian.seeds.synthetic import generate

@@ -14,7 +14,7 @@ import pytest
 from gongjian.core.clock import current_quarter
 from gongjian.graph.model import JointType, NeedStatus, ResourceKind, UnitType
 from gongjian.matching.problem import Weights
-from gongjian.service.state import Role
+from gongjian.service.state import UserRole
 from gongjian.service.vocab.service import vocab
 from tests.api.server import USERS, ApiServer
 
@@ -24,7 +24,7 @@ VOCABS = {
     "joint_types": JointType,
     "need_categories": ResourceKind,
     "need_statuses": NeedStatus,
-    "user_roles": Role,
+    "user_roles": UserRole,
 }
 
 

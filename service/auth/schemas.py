@@ -1,0 +1,50 @@
+"""Users and their roles: the stored user, and the request / response models of ``/users``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+__all__ = ["CreatedUser", "NewUser", "User", "UserRole"]
+
+
+class UserRole(StrEnum):
+    """Who a token belongs to (用户角色); not an activity's role slot."""
+
+    committee = "committee"
+    unit = "unit"
+    community = "community"
+    viewer = "viewer"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "committee": "共建委员会",
+            "unit": "驻区单位",
+            "community": "社区",
+            "viewer": "只读",
+        }[self.value]
+
+
+class User(BaseModel):
+    """A token holder; ``unit_id`` / ``community_id`` scope the unit and community roles."""
+
+    id: str
+    name: str
+    role: UserRole
+    unit_id: str | None = None
+    community_id: str | None = None
+    created_at: str = ""
+
+
+class NewUser(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="姓名或岗位")
+    role: UserRole
+    unit_id: str | None = Field(default=None, max_length=64)
+    community_id: str | None = Field(default=None, max_length=64)
+
+
+class CreatedUser(BaseModel):
+    user: User
+    token: str = Field(description="只显示这一次 (shown only once)")

@@ -1,0 +1,151 @@
+"""Users and tokens in the service's state file (:class:`~gongjian.service.state.ServiceState`).
+
+Tokens are stored as SHA-256 hashes: a token is shown once, when it is created,
+and cannot be read back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from gongjian.core.clock import utc_iso
+from gongjian.core.errors import InvalidInputError, NotFoundError
+from gongjian.service.auth.schemas import User, UserRole
+
+__all__ = ["USERS_SCHEMA", "UserStore", "hash_token"]
+
+USERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    unit_id TEXT,
+    community_id TEXT,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a bearer token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_USER_COLUMNS = "id, name, role, unit_id, community_id, created_at"
+
+
+def _user(row: tuple[Any, ...]) -> User:
+    """A :class:`User` from a row of :data:`_USER_COLUMNS`."""
+    return User(
+        id=row[0],
+        name=row[1],
+        role=UserRole(row[2]),
+        unit_id=row[3],
+        community_id=row[4],
+        created_at=row[5],
+    )
+
+
+class UserStore:
+    """The users table (a part of the state file)."""
+
+    # the state file's plumbing (:class:`gongjian.service.state.ServiceState`)
+    _conn: Callable[[], sqlite3.Connection]
+    _write: Callable[[], AbstractContextManager[sqlite3.Connection]]
+    _token_cache: dict[str, User | None]
+
+    def add_user(
+        self,
+        name: str,
+        role: UserRole | str,
+        *,
+        unit_id: str | None = None,
+        community_id: str | None = None,
+    ) -> tuple[User, str]:
+        """Create a user; returns it and its token (the only time the token is visible)."""
+        try:
+            role = UserRole(role)
+        except ValueError:
+            raise InvalidInputError(
+                f"未知角色 '{role}' (unknown role); 可选: {', '.join(r.value for r in UserRole)}",
+                [{"field": "role", "message": "unknown role"}],
+            ) from None
+        if role == UserRole.unit and not unit_id:
+            raise InvalidInputError("单位角色需要 --unit (the unit role needs a unit id)")
+        if role == UserRole.community and not community_id:
+            raise InvalidInputError(
+                "社区角色需要 --community (the community role needs a community id)"
+            )
+        if role != UserRole.unit:
+            unit_id = None
+        if role != UserRole.community:
+            community_id = None
+        name = (name or "").strip() or role.label_zh
+        token = "gj_" + secrets.token_urlsafe(32)
+        user = User(
+            id="user-" + secrets.token_hex(6),
+            name=name[:100],
+            role=role,
+            unit_id=unit_id,
+            community_id=community_id,
+            created_at=utc_iso(),
+        )
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO users(id, name, role, unit_id, community_id, token_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    user.id,
+                    user.name,
+                    user.role.value,
+                    unit_id,
+                    community_id,
+                    hash_token(token),
+                    user.created_at,
+                ),
+            )
+        return user, token
+
+    def user_by_token(self, token: str) -> User | None:
+        """The user a token belongs to (None: unknown or disabled); cached per process."""
+        digest = hash_token(token)
+        if digest in self._token_cache:
+            return self._token_cache[digest]
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE token_hash = ? AND disabled = 0",
+                (digest,),
+            )
+            .fetchone()
+        )
+        user = None
+        if row is not None:
+            user = _user(row)
+            if len(self._token_cache) > 10_000:
+                self._token_cache.clear()
+            self._token_cache[digest] = user
+        return user
+
+    def users(self) -> list[User]:
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE disabled = 0 ORDER BY created_at, id"
+            )
+            .fetchall()
+        )
+        return [_user(r) for r in rows]
+
+    def disable_user(self, user_id: str) -> None:
+        with self._write() as conn:
+            if conn.execute("UPDATE users SET disabled = 1 WHERE id = ?", (user_id,)).rowcount == 0:
+                raise NotFoundError("User", user_id)
+        self._token_cache.clear()

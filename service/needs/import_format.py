@@ -1,0 +1,205 @@
+"""What an import file looks like and what an import reports: the columns of
+the template, the limits, :class:`RowError` / :class:`ImportReport` and
+:class:`ImportRejectedError`. The rules are in :mod:`gongjian.service.needs.importing`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from typing import Any
+
+from gongjian.core.errors import InvalidInputError
+
+__all__ = [
+    "COLUMNS",
+    "EXAMPLE_IDS",
+    "FIELD_ZH",
+    "MAX_COLUMNS",
+    "MAX_PHYSICAL_ROWS",
+    "MAX_ROWS",
+    "MAX_UNPACKED_BYTES",
+    "SHANGHAI",
+    "STATUS_COLUMN",
+    "TEMPLATE_ASCII_FILENAME",
+    "TEMPLATE_FILENAME",
+    "XLSX_MEDIA_TYPE",
+    "Column",
+    "ImportRejectedError",
+    "ImportReport",
+    "Progress",
+    "RowError",
+    "file_error",
+    "is_blank",
+    "normalise_header",
+]
+
+#: most data rows one file may hold
+MAX_ROWS = 20_000
+#: most rows (blank ones included) read from a worksheet before giving up
+MAX_PHYSICAL_ROWS = 100_000
+#: columns read per row (the template has 10)
+MAX_COLUMNS = 64
+#: largest total unpacked size of an xlsx (guards against zip bombs)
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_FILENAME = "民情交办单导入模板.xlsx"
+TEMPLATE_ASCII_FILENAME = "needs-template.xlsx"
+
+#: naive date-times in files are Beijing time (China has had no DST since 1991)
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+#: ``progress(stage, done, total)``: stage ``"read"`` (total 0: unknown), ``"check"``, ``"write"``
+Progress = Callable[[str, int, int], None]
+
+EXAMPLE_IDS = frozenset({"示例example", "示例", "example"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the import file: the Need field, its Chinese name, whether required."""
+
+    field: str
+    zh: str
+    required: bool
+    hint: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def header(self) -> str:
+        """The header cell of the template, e.g. ``标题 title``."""
+        return f"{self.zh} {self.field}"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "编号", False, "留空则自动生成 (blank: generated as n-<hex>)", ("交办单编号",)),
+    Column("title", "标题", True, "最长 200 字 (at most 200 characters)", ("名称", "事项")),
+    Column(
+        "category",
+        "类别",
+        True,
+        "见“选项”表，中文名或代码均可 (see the options sheet: Chinese label or code)",
+        ("需求类别",),
+    ),
+    Column(
+        "community_id",
+        "社区",
+        True,
+        "社区编号或名称 (community id or exact name)",
+        ("community", "社区编号", "社区名称"),
+    ),
+    Column(
+        "grid_id",
+        "网格",
+        False,
+        "可空；网格编号或名称，须属于该社区 (optional: grid id or name, in that community)",
+        ("grid", "网格编号", "网格名称"),
+    ),
+    Column("quarter", "季度", True, "如 2026Q4 (e.g. 2026Q4)"),
+    Column("effort", "工作量", False, "整数 1–1000，默认 1 (integer 1–1000, default 1)"),
+    Column(
+        "priority",
+        "优先级",
+        False,
+        "1（低）– 5（紧急），默认 3 (1 low – 5 urgent, default 3)",
+    ),
+    Column(
+        "due",
+        "截止日期",
+        False,
+        "可空；如 2026-11-30 (optional date, e.g. 2026-11-30)",
+        ("截止", "截止时间", "期限", "due_date"),
+    ),
+    Column(
+        "description",
+        "描述",
+        False,
+        "可空；最长 2000 字 (optional, at most 2000 characters)",
+        ("说明", "备注", "情况说明"),
+    ),
+)
+
+#: accepted but not in the template: must be blank or open
+STATUS_COLUMN = Column("status", "状态", False, "只能为待认领 (open only)")
+FIELD_ZH = {c.field: c.zh for c in (*COLUMNS, STATUS_COLUMN)}
+
+
+# --------------------------------------------------------------------------- report types
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad cell (or row): Excel row number, the field, and a Chinese + English message."""
+
+    row: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    imported: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    rows: int = 0
+    valid: int = 0
+    dry_run: bool = False
+    format: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "errors": [e.as_dict() for e in self.errors],
+            "ids": list(self.ids),
+            "rows": self.rows,
+            "valid": self.valid,
+            "dry_run": self.dry_run,
+            "format": self.format,
+            "warnings": list(self.warnings),
+        }
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+class ImportRejectedError(InvalidInputError):
+    """A file with bad rows and ``skip_errors`` false: nothing was written (HTTP 422).
+
+    ``details["report"]`` is the full :class:`ImportReport` (every bad row).
+    """
+
+    def __init__(self, report: ImportReport) -> None:
+        n = report.bad_rows
+        head = "; ".join(f"第 {e.row} 行 {e.field}: {e.message}" for e in report.errors[:3])
+        more = f" …（共 {len(report.errors)} 处）" if len(report.errors) > 3 else ""
+        super().__init__(
+            f"有 {n} 行数据有误，未导入任何交办单 ({n} bad row(s); nothing imported): {head}{more}",
+            [e.as_dict() for e in report.errors],
+        )
+        self.report = report
+        self.details["report"] = report.as_dict()
+
+
+def normalise_header(text: str) -> str:
+    """Normalised header text: lower case, no spaces, brackets, colons or ``*``."""
+    return re.sub(r"[\s()（）\[\]【】<>《》:：*＊_\-]+", "", text).lower()
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def file_error(message: str) -> InvalidInputError:
+    return InvalidInputError(message, [{"field": "file", "message": message}])

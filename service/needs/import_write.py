@@ -1,0 +1,244 @@
+"""Writing an import (all or nothing, one ``upsert_many``) and building the xlsx
+template. The rules are in :mod:`gongjian.service.needs.importing`.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from gongjian.core.clock import current_quarter
+from gongjian.graph.model import (
+    Community,
+    Grid,
+    ResourceKind,
+)
+from gongjian.graph.store import GraphStore
+from gongjian.service.needs.import_check import validate_rows
+from gongjian.service.needs.import_format import (
+    COLUMNS,
+    MAX_ROWS,
+    ImportRejectedError,
+    ImportReport,
+    Progress,
+    file_error,
+)
+from gongjian.service.needs.import_read import read_table
+
+__all__ = [
+    "build_template",
+    "import_needs",
+]
+
+# --------------------------------------------------------------------------- the import
+
+
+def import_needs(
+    store: GraphStore,
+    data: bytes,
+    filename: str | None = None,
+    *,
+    community_scope: str | None = None,
+    skip_errors: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Parse, validate and (unless ``dry_run``) write the needs of an xlsx / csv file.
+
+    Parameters
+    ----------
+    store:
+        Where the needs go (one ``upsert_many`` call, atomic).
+    data, filename:
+        The file's bytes; the name only sharpens error messages (format is by content).
+    community_scope:
+        The community of a community-role user: rows of other communities are errors.
+    skip_errors:
+        Write the good rows even when some are bad (``skipped`` counts the bad ones).
+    dry_run:
+        Validate only; ``imported`` is 0 and ``valid`` says how many would be written.
+
+    Raises
+    ------
+    ImportRejectedError
+        Some row is bad and ``skip_errors`` is false (nothing written; HTTP 422).
+    InvalidInputError
+        The file itself is unusable (format, encoding, header, no data rows).
+    PayloadTooLargeError
+        Too many rows (HTTP 413).
+    """
+    table = read_table(data, filename, progress)
+    checked = validate_rows(store, table, community_scope=community_scope, progress=progress)
+    good, errors = checked.good, checked.errors
+    report = ImportReport(
+        rows=checked.rows,
+        valid=len(good),
+        errors=errors,
+        dry_run=dry_run,
+        format=table.format,
+        warnings=[*table.warnings, *checked.warnings],
+    )
+    if not good and not errors:
+        raise file_error(
+            "文件中没有交办单数据行（模板示例行不会导入）(the file has no data rows; the template example row is never imported)"
+        )
+    if errors and not skip_errors:
+        raise ImportRejectedError(report)
+    report.skipped = report.bad_rows
+    needs = [n for _, n in good]
+    report.ids = [n.id for n in needs]
+    if dry_run or not needs:
+        return report
+    if progress is not None:
+        progress("write", 0, len(needs))
+    store.upsert_many(needs, batch_size=max(len(needs), 2000))
+    report.imported = len(needs)
+    if progress is not None:
+        progress("write", len(needs), len(needs))
+    return report
+
+
+# --------------------------------------------------------------------------- the template
+
+
+def build_template(store: GraphStore) -> bytes:
+    """The xlsx template: header + one example row, the options and a help sheet.
+
+    Sheet 1 ``交办单 needs`` holds the header row (``标题 title`` …) and an example
+    row (id ``示例 example``: ignored by the import). Sheet 2 ``选项 options`` lists
+    the categories (label and code) and the communities and grids of the store;
+    the category, community, effort, priority and due columns have data validation.
+    Sheet 3 ``说明 help`` explains each column.
+    """
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    communities = store.list(Community, limit=None)
+    grids = store.list(Grid, limit=None)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "交办单 needs"
+    options = book.create_sheet("选项 options")
+    help_sheet = book.create_sheet("说明 help")
+
+    bold = Font(bold=True)
+    required_fill = PatternFill("solid", fgColor="FFE699")
+    optional_fill = PatternFill("solid", fgColor="DDEBF7")
+    for col, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=col, value=column.header)
+        cell.font = bold
+        cell.fill = required_fill if column.required else optional_fill
+        cell.alignment = Alignment(horizontal="center")
+        cell.comment = Comment(
+            ("必填 required. " if column.required else "选填 optional. ") + column.hint, "gongjian"
+        )
+        sheet.column_dimensions[cell.column_letter].width = 16 if column.field != "title" else 30
+    sheet.column_dimensions["J"].width = 36
+    sheet.freeze_panes = "A2"
+
+    quarter = current_quarter()
+    first = communities[0] if communities else None
+    grid = next((g for g in grids if first is not None and g.community_id == first.id), None)
+    year, q = int(quarter[:4]), int(quarter[-1])
+    due = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)
+    example = {
+        "id": "示例 example",
+        "title": "3号楼楼道灯不亮（示例）",
+        "category": ResourceKind.repair.label_zh,
+        "community_id": first.id if first else "c01",
+        "grid_id": grid.id if grid else None,
+        "quarter": quarter,
+        "effort": 1,
+        "priority": 3,
+        "due": due,
+        "description": "网格员巡查发现。示例行导入时自动忽略，可删除 (example row: ignored)",
+    }
+    grey = Font(italic=True, color="808080")
+    for col, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=2, column=col, value=example[column.field])
+        cell.font = grey
+        if column.field == "due":
+            cell.number_format = "yyyy-mm-dd"
+
+    # options: categories A:B, communities D:E, grids G:I
+    heads = {1: "类别 category", 2: "代码 code", 4: "社区编号 id", 5: "社区名称 name"}
+    heads |= {7: "网格编号 id", 8: "网格名称 name", 9: "所属社区 community"}
+    for col, text in heads.items():
+        options.cell(row=1, column=col, value=text).font = bold
+    kinds = list(ResourceKind)
+    for i, kind in enumerate(kinds, start=2):
+        options.cell(row=i, column=1, value=kind.label_zh)
+        options.cell(row=i, column=2, value=kind.value)
+    for i, c in enumerate(communities, start=2):
+        options.cell(row=i, column=4, value=c.id)
+        options.cell(row=i, column=5, value=c.name)
+    for i, g in enumerate(grids, start=2):
+        options.cell(row=i, column=7, value=g.id)
+        options.cell(row=i, column=8, value=g.name)
+        options.cell(row=i, column=9, value=g.community_id)
+    for letter, width in {"A": 14, "B": 18, "D": 12, "E": 16, "G": 12, "H": 22, "I": 12}.items():
+        options.column_dimensions[letter].width = width
+
+    last = MAX_ROWS + 1
+    letter = {c.field: sheet.cell(row=1, column=i).column_letter for i, c in enumerate(COLUMNS, 1)}
+    validations = [
+        (
+            DataValidation(
+                type="list",
+                formula1=f"='选项 options'!$A$2:$A${len(kinds) + 1}",
+                allow_blank=False,
+                showErrorMessage=False,
+            ),
+            "category",
+        ),
+        (
+            DataValidation(type="whole", operator="between", formula1="1", formula2="1000"),
+            "effort",
+        ),
+        (DataValidation(type="whole", operator="between", formula1="1", formula2="5"), "priority"),
+        (
+            DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True),
+            "due",
+        ),
+    ]
+    if communities:
+        validations.append(
+            (
+                DataValidation(
+                    type="list",
+                    formula1=f"='选项 options'!$D$2:$D${len(communities) + 1}",
+                    showErrorMessage=False,
+                ),
+                "community_id",
+            )
+        )
+    for dv, name in validations:
+        dv.error = "取值无效 (invalid value)"
+        dv.prompt = next(c.hint for c in COLUMNS if c.field == name)
+        dv.showInputMessage = True
+        dv.add(f"{letter[name]}2:{letter[name]}{last}")
+        sheet.add_data_validation(dv)
+
+    help_rows = [("列 column", "字段 field", "必填 required", "说明 rule")]
+    help_rows += [(c.zh, c.field, "是 yes" if c.required else "否 no", c.hint) for c in COLUMNS]
+    help_rows += [
+        ("", "", "", ""),
+        ("表头可用中文、英文或两者 (headers: Chinese, English or both)", "", "", ""),
+        ("导入的交办单均为待认领状态 (imported needs start open)", "", "", ""),
+        (f"每个文件最多 {MAX_ROWS} 行 (at most {MAX_ROWS} rows per file)", "", "", ""),
+        ("有错误的文件不会导入任何数据，除非选择跳过错误行 (all or nothing)", "", "", ""),
+        ("CSV 请保存为 CSV UTF-8 (CSV files must be UTF-8)", "", "", ""),
+    ]
+    for r, values in enumerate(help_rows, start=1):
+        for col, value in enumerate(values, start=1):
+            cell = help_sheet.cell(row=r, column=col, value=value)
+            if r == 1:
+                cell.font = bold
+    for letter_, width in {"A": 16, "B": 14, "C": 12, "D": 60}.items():
+        help_sheet.column_dimensions[letter_].width = width
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

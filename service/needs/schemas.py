@@ -1,0 +1,104 @@
+"""Request and response models of the need life cycle, whistles and the import."""
+
+# no ``from __future__ import annotations``: FastAPI must see real classes in annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gongjian.graph.model import NeedStatus
+
+__all__ = [
+    "ClaimIn",
+    "FollowUpIn",
+    "ImportReportOut",
+    "ReportIn",
+    "RowErrorOut",
+    "UnitState",
+    "WhistleIn",
+    "WhistleUnit",
+    "WhistleView",
+]
+
+
+class ClaimIn(BaseModel):
+    """接单: a unit claims for itself (empty body); the committee names the unit."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: str | None = Field(default=None, max_length=64, description="认领单位（委员会代认领）")
+
+
+class FollowUpIn(BaseModel):
+    """回访: the residents' satisfaction 1–5 and an optional note (kept in the audit log)."""
+
+    model_config = ConfigDict(extra="forbid")
+    satisfaction: int = Field(ge=1, le=5, description="满意度 1（很不满意）– 5（很满意）")
+    note: str | None = Field(default=None, max_length=500, description="回访记录")
+
+
+class WhistleIn(BaseModel):
+    """吹哨: the deadline to report by and the units summoned."""
+
+    model_config = ConfigDict(extra="forbid")
+    deadline: datetime = Field(
+        description="报到截止时间；不带时区按北京时间 (naive = Asia/Shanghai)"
+    )
+    units: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=200, description="召集的单位编号"
+    )
+
+    @field_validator("units")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(v))
+
+
+class ReportIn(BaseModel):
+    """报到: a unit reports for itself (empty body); the committee names the unit."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: str | None = Field(default=None, max_length=64)
+
+
+UnitState = Literal["reported", "late", "pending", "overdue", "cancelled"]
+
+
+class WhistleUnit(BaseModel):
+    unit_id: str
+    reported_at: datetime | None
+    state: UnitState
+
+
+class WhistleView(BaseModel):
+    """A whistled need with, per summoned unit, when it reported or whether it is overdue."""
+
+    need_id: str
+    title: str
+    community_id: str
+    status: NeedStatus
+    claimed_by: str | None
+    deadline: datetime | None
+    overdue: bool
+    overdue_units: list[str]
+    units: list[WhistleUnit]
+
+
+class RowErrorOut(BaseModel):
+    row: int = Field(description="Excel 行号 (row number as Excel shows it)")
+    field: str
+    message: str
+
+
+class ImportReportOut(BaseModel):
+    """导入结果. ``imported`` needs were written (0 in a dry run: see ``valid``)."""
+
+    imported: int
+    skipped: int
+    errors: list[RowErrorOut]
+    ids: list[str]
+    rows: int
+    valid: int
+    dry_run: bool
+    format: str
+    warnings: list[str]

@@ -1,0 +1,322 @@
+"""The need life cycle, whistles (吹哨) and reports (报到), the import: keyword-only functions.
+
+What the routes of :mod:`gongjian.service.needs.views` do beyond parsing the
+request: who may act (403), what the store is asked (409 conflicts gain the
+``allowed`` next states), how a whistled need reads at a given time. Times a
+client sends without an offset are Beijing time (:func:`gongjian.core.clock.as_utc`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from gongjian.core import clock
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
+from gongjian.graph.model import NEED_TRANSITIONS, Need, NeedStatus, Unit, check_transition
+from gongjian.graph.store import GraphStore
+from gongjian.graph.whistle import whistle_state
+from gongjian.service.auth.permissions import require_committee, require_community, require_writer
+from gongjian.service.auth.schemas import User, UserRole
+from gongjian.service.errors import ForbiddenError
+from gongjian.service.needs.importing import ImportReport, import_needs
+from gongjian.service.needs.schemas import WhistleUnit, WhistleView
+
+__all__ = [
+    "acting_unit",
+    "cancel",
+    "claim",
+    "deadline_utc",
+    "follow_up",
+    "import_file",
+    "import_scope",
+    "report",
+    "resolve",
+    "start",
+    "whistle",
+    "whistle_view",
+    "whistles",
+]
+
+_CLOSED = frozenset({NeedStatus.resolved, NeedStatus.followed_up, NeedStatus.cancelled})
+
+
+def deadline_utc(value: datetime) -> datetime:
+    """``value`` in UTC (naive = Beijing time); 422 for a time UTC cannot hold.
+
+    >>> deadline_utc(datetime(2026, 12, 1, 18, 0)).isoformat()
+    '2026-12-01T10:00:00+00:00'
+    """
+    try:
+        return clock.as_utc(value)
+    except OverflowError:
+        raise InvalidInputError(
+            f"时间超出范围 (date-time out of range): {value.isoformat()}",
+            [{"field": "deadline", "message": "out of range"}],
+        ) from None
+
+
+# --------------------------------------------------------------------------- who acts
+def acting_unit(*, user: User, requested: str | None, what: str) -> str:
+    """The unit a claim / report is for: the unit role's own, or the one the committee names."""
+    if user.role == UserRole.unit:
+        if requested is not None and requested != user.unit_id:
+            raise ForbiddenError(
+                f"单位只能为本单位{what} (a unit may only {what} for itself)", role=user.role.value
+            )
+        assert user.unit_id is not None
+        return user.unit_id
+    if user.role == UserRole.committee:
+        if not requested:
+            raise InvalidInputError(
+                f"委员会代{what}需要 unit_id (the committee must name the unit_id)",
+                [{"field": "unit_id", "message": "required for the committee"}],
+            )
+        return requested
+    raise ForbiddenError(
+        f"{user.role.label_zh}角色不能{what} (role '{user.role.value}' may not do this)",
+        role=user.role.value,
+    )
+
+
+def _with_allowed(exc: ConflictError) -> ConflictError:
+    """Add the allowed next states to a conflict that names the current one."""
+    current = exc.details.get("current")
+    if "allowed" not in exc.details and current in NeedStatus.__members__:
+        exc.details["allowed"] = sorted(s.value for s in NEED_TRANSITIONS[NeedStatus(current)])
+    return exc
+
+
+def _claimer_acts(user: User, need: Need, target: NeedStatus, what: str) -> str | None:
+    """Check the claiming unit (or committee) may move ``need`` to ``target``; its unit id."""
+    require_writer(user)
+    if user.role == UserRole.committee:
+        check_transition(need.id, need.status, target)
+        return None
+    if user.role != UserRole.unit:
+        raise ForbiddenError(
+            f"{user.role.label_zh}角色不能{what}交办单 (only the claiming unit or the committee)",
+            role=user.role.value,
+        )
+    if need.claimed_by is not None and need.claimed_by != user.unit_id:
+        raise ForbiddenError(
+            f"交办单 '{need.id}' 由单位 {need.claimed_by} 认领，本单位不能{what} (claimed by"
+            " another unit)",
+            claimed_by=need.claimed_by,
+        )
+    check_transition(need.id, need.status, target)
+    return user.unit_id
+
+
+def _transition(
+    store: GraphStore,
+    need_id: str,
+    target: NeedStatus,
+    *,
+    unit_id: str | None = None,
+    satisfaction: int | None = None,
+) -> Need:
+    try:
+        return store.transition_need(need_id, target, unit_id=unit_id, satisfaction=satisfaction)
+    except ConflictError as exc:
+        raise _with_allowed(exc) from None
+
+
+# --------------------------------------------------------------------------- life cycle
+def claim(*, store: GraphStore, need_id: str, unit_id: str) -> Need:
+    """Claim an open need for ``unit_id`` (409 naming the holder if another unit has it)."""
+    try:
+        return store.claim_need(need_id, unit_id)
+    except ConflictError as exc:
+        raise _with_allowed(exc) from None
+
+
+def _claimer_step(
+    store: GraphStore, user: User, need_id: str, target: NeedStatus, what: str
+) -> Need:
+    """A step only the claiming unit (or the committee) takes: start, resolve."""
+    need = store.get(Need, need_id)
+    unit_id = _claimer_acts(user, need, target, what)
+    return _transition(store, need_id, target, unit_id=unit_id)
+
+
+def start(*, store: GraphStore, user: User, need_id: str) -> Need:
+    """开始办理: the claiming unit or the committee."""
+    return _claimer_step(store, user, need_id, NeedStatus.in_progress, "办理")
+
+
+def resolve(*, store: GraphStore, user: User, need_id: str) -> Need:
+    """办结: the claiming unit or the committee."""
+    return _claimer_step(store, user, need_id, NeedStatus.resolved, "办结")
+
+
+def follow_up(*, store: GraphStore, user: User, need_id: str, satisfaction: int) -> Need:
+    """回访 with the residents' satisfaction: the need's community or the committee."""
+    require_writer(user)
+    need = store.get(Need, need_id)
+    require_community(user, need.community_id, "回访其他社区的交办单")
+    check_transition(need_id, need.status, NeedStatus.followed_up)
+    return _transition(store, need_id, NeedStatus.followed_up, satisfaction=satisfaction)
+
+
+def cancel(*, store: GraphStore, user: User, need_id: str) -> Need:
+    """撤销: the need's community or the committee."""
+    require_writer(user)
+    need = store.get(Need, need_id)
+    require_community(user, need.community_id, "撤销其他社区的交办单")
+    check_transition(need_id, need.status, NeedStatus.cancelled)
+    return _transition(store, need_id, NeedStatus.cancelled)
+
+
+# --------------------------------------------------------------------------- whistle / report
+def whistle(
+    *, store: GraphStore, user: User, need_id: str, deadline: datetime, units: list[str]
+) -> tuple[Need, datetime]:
+    """吹哨 (committee): summon ``units`` to report by ``deadline``; the need and the deadline in UTC.
+
+    The deadline must lie ahead and every unit exist (422, nothing written); a closed
+    need is a 409. Whistling again replaces deadline and units, keeping the reports of
+    units that stay summoned.
+    """
+    require_committee(user, "吹哨")
+    deadline = deadline_utc(deadline)
+    now = clock.now_utc()
+    if deadline <= now:
+        raise InvalidInputError(
+            f"截止时间 {deadline.isoformat()} 已过，应晚于现在 {now.isoformat()} (the deadline"
+            " must be in the future)",
+            [{"field": "deadline", "message": "must be in the future"}],
+        )
+    store.get(Need, need_id)
+    unknown = []
+    for unit_id in units:
+        try:
+            store.get(Unit, unit_id)
+        except NotFoundError:
+            unknown.append(unit_id)
+    if unknown:
+        raise InvalidInputError(
+            f"未知单位 (unknown units): {', '.join(unknown)}",
+            [
+                {"field": f"units.{units.index(u)}", "message": f"未知单位 '{u}' (unknown)"}
+                for u in unknown
+            ],
+        )
+
+    def change(need: Need) -> Need:
+        if need.status in _CLOSED:
+            raise ConflictError(
+                f"交办单 '{need.id}' 已{need.status.label_zh}，不能吹哨 (a {need.status.value}"
+                " need cannot be whistled)",
+                current=need.status.value,
+                allowed=sorted(s.value for s in NEED_TRANSITIONS[need.status]),
+            )
+        reports = {u: t for u, t in need.reports.items() if u in units}
+        return need.model_copy(
+            update={
+                "whistle": True,
+                "whistle_deadline": deadline,
+                "summoned": list(units),
+                "reports": reports,
+            }
+        )
+
+    return store.modify(Need, need_id, change), deadline
+
+
+def report(*, store: GraphStore, need_id: str, unit_id: str) -> Need:
+    """报到 of ``unit_id`` (now); idempotent: the first report time is kept."""
+    store.get(Need, need_id)
+    at = clock.now_utc()
+
+    def change(need: Need) -> Need:
+        if not need.whistle:
+            raise ConflictError(
+                f"交办单 '{need.id}' 没有吹哨，无需报到 (the need is not a whistle)",
+                whistle=False,
+            )
+        if need.status == NeedStatus.cancelled:
+            raise ConflictError(
+                f"交办单 '{need.id}' 已撤销 (the need was cancelled)", current=need.status.value
+            )
+        if unit_id not in need.summoned:
+            raise ConflictError(
+                f"单位 {unit_id} 未被召集，不能报到 (unit {unit_id} was not summoned)",
+                summoned=list(need.summoned),
+            )
+        if unit_id in need.reports:
+            return need
+        return need.model_copy(update={"reports": {**need.reports, unit_id: at}})
+
+    return store.modify(Need, need_id, change)
+
+
+def whistle_view(need: Need, now: datetime) -> WhistleView:
+    """A whistled need as the whistle list shows it, at time ``now`` (rule:
+    :func:`gongjian.graph.whistle.whistle_state`, shared with the metrics)."""
+    state = whistle_state(need, now)
+    units = [
+        WhistleUnit(unit_id=u.unit_id, reported_at=u.reported_at, state=u.state)
+        for u in state.units
+    ]
+    overdue = state.overdue_units
+    return WhistleView(
+        need_id=need.id,
+        title=need.title,
+        community_id=need.community_id,
+        status=need.status,
+        claimed_by=need.claimed_by,
+        deadline=state.deadline,
+        overdue=bool(overdue),
+        overdue_units=overdue,
+        units=units,
+    )
+
+
+def whistles(
+    *, store: GraphStore, overdue: bool | None, community_id: str | None
+) -> list[WhistleView]:
+    """Whistled needs ordered by deadline then id, each with its units' report states."""
+    filters: dict[str, object] = {"whistle": True}
+    if community_id:
+        filters["community_id"] = community_id
+    now = clock.now_utc()
+    views = [whistle_view(n, now) for n in store.list(Need, filters=filters, limit=None)]
+    if overdue is not None:
+        views = [v for v in views if v.overdue == overdue]
+    far = datetime.max.replace(tzinfo=UTC)
+    views.sort(key=lambda v: (v.deadline or far, v.need_id))
+    return views
+
+
+# --------------------------------------------------------------------------- import
+def import_scope(*, user: User) -> str | None:
+    """Who may import (committee; a community its own rows): the community scope, or None."""
+    require_writer(user)
+    if user.role == UserRole.unit:
+        raise ForbiddenError(
+            "单位角色不能导入交办单 (units may not import needs)", role=user.role.value
+        )
+    if user.role == UserRole.community:
+        require_community(user, user.community_id, "导入交办单")
+        return user.community_id
+    return None
+
+
+def import_file(
+    *,
+    store: GraphStore,
+    data: bytes,
+    filename: str | None,
+    scope: str | None,
+    skip_errors: bool,
+    dry_run: bool,
+) -> ImportReport:
+    """Import the needs of one file, all or nothing (:func:`~gongjian.service.needs.importing.import_needs`)."""
+    return import_needs(
+        store,
+        data,
+        filename,
+        community_scope=scope,
+        skip_errors=skip_errors,
+        dry_run=dry_run,
+    )

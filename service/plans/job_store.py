@@ -1,0 +1,361 @@
+"""Plan jobs in the service's state file (:class:`~gongjian.service.state.ServiceState`).
+
+The job runner (:mod:`gongjian.service.plans.jobs`) drives their life; this
+module only stores them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from gongjian.core.clock import utc_iso
+from gongjian.core.errors import NotFoundError
+
+__all__ = ["JOBS_SCHEMA", "Job", "JobStatus", "JobStore", "process_alive", "process_tag"]
+
+JOBS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    quarter TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    request TEXT NOT NULL,
+    progress TEXT,
+    plan TEXT,
+    error TEXT,
+    published_at TEXT,
+    publish_report TEXT,
+    problem BLOB,
+    owner TEXT,
+    plan_input BLOB
+);
+CREATE INDEX IF NOT EXISTS jobs_quarter ON jobs(quarter, created_at);
+"""
+
+
+class JobStatus(StrEnum):
+    """Life of a planning job: queued → running → done | failed | cancelled | interrupted."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+    interrupted = "interrupted"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "queued": "排队中",
+            "running": "求解中",
+            "done": "已完成",
+            "failed": "失败",
+            "cancelled": "已取消",
+            "interrupted": "已中断",
+        }[self.value]
+
+    @property
+    def finished(self) -> bool:
+        return self not in (JobStatus.queued, JobStatus.running)
+
+
+class Job(BaseModel):
+    """A planning job as stored (``plan`` is the solver's Plan as JSON when finished)."""
+
+    id: str
+    quarter: str
+    status: JobStatus
+    created_at: str
+    created_by: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    request: dict[str, Any]
+    progress: dict[str, Any] | None = None
+    plan: dict[str, Any] | None = None
+    error: str | None = None
+    published_at: str | None = None
+    publish_report: dict[str, Any] | None = None
+
+
+_JOB_JSON = ("request", "progress", "plan", "publish_report")
+_JOB_FIELDS = frozenset(
+    {
+        "status",
+        "started_at",
+        "finished_at",
+        "progress",
+        "plan",
+        "error",
+        "published_at",
+        "publish_report",
+        "plan_input",
+    }
+)
+
+
+def _set_job(
+    conn: sqlite3.Connection,
+    job_id: str,
+    only_if: tuple[JobStatus, ...] | None,
+    fields: dict[str, Any],
+) -> bool:
+    bad = set(fields) - _JOB_FIELDS
+    if bad:
+        raise ValueError(f"unknown job fields {bad}")
+    cols, values = [], []
+    for k, v in fields.items():
+        if k in _JOB_JSON and v is not None:
+            v = json.dumps(v, ensure_ascii=False)
+        elif isinstance(v, StrEnum):
+            v = v.value
+        cols.append(f"{k} = ?")
+        values.append(v)
+    where, params = "id = ?", [job_id]
+    if only_if is not None:
+        where += f" AND status IN ({', '.join('?' for _ in only_if)})"
+        params += [JobStatus(s).value for s in only_if]
+    sql = f"UPDATE jobs SET {', '.join(cols)} WHERE {where}"
+    return conn.execute(sql, (*values, *params)).rowcount > 0
+
+
+class JobStore:
+    """The jobs table (a part of the state file)."""
+
+    # the state file's plumbing (:class:`gongjian.service.state.ServiceState`)
+    _conn: Callable[[], sqlite3.Connection]
+    _write: Callable[[], AbstractContextManager[sqlite3.Connection]]
+
+    def _migrate_jobs(self) -> None:
+        """Add the columns later versions gave the jobs table (idempotent)."""
+        conn = self._conn()
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+        for column, kind in (("problem", "BLOB"), ("owner", "TEXT"), ("plan_input", "BLOB")):
+            if column not in columns:
+                conn.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+
+    def create_job(
+        self,
+        job_id: str,
+        quarter: str,
+        request: dict[str, Any],
+        created_by: str | None,
+        *,
+        problem: bytes | None = None,
+        plan_input: bytes | None = None,
+        status: JobStatus = JobStatus.queued,
+        owner: str | None = None,
+        **fields: Any,
+    ) -> Job:
+        """Record a new job; ``problem`` is the compiled problem (gzip JSON) it solves.
+
+        ``plan_input`` is what the problem is compiled from while the job waits
+        (dropped once the problem is stored, :meth:`set_job_problem`). ``owner`` names the process that will run it (:func:`process_tag`), so that
+        another process starting up does not take it for a leftover. ``fields`` (as
+        for :meth:`update_job`) are set in the same transaction.
+        """
+        job = Job(
+            id=job_id,
+            quarter=quarter,
+            status=status,
+            created_at=utc_iso(),
+            created_by=created_by,
+            request=request,
+        )
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO jobs(id, quarter, status, created_at, created_by, request, problem,"
+                " owner, plan_input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job.id,
+                    quarter,
+                    job.status.value,
+                    job.created_at,
+                    created_by,
+                    json.dumps(request, ensure_ascii=False),
+                    problem,
+                    owner,
+                    plan_input,
+                ),
+            )
+            if fields:
+                _set_job(conn, job_id, None, fields)
+        return job
+
+    def update_job(
+        self, job_id: str, *, only_if: tuple[JobStatus, ...] | None = None, **fields: Any
+    ) -> bool:
+        """Set job columns; dict values are stored as JSON, ``status`` may be a JobStatus.
+
+        With ``only_if`` the row changes only while its status is one of those
+        (a compare-and-set). Returns whether a row changed.
+        """
+        with self._write() as conn:
+            return _set_job(conn, job_id, only_if, fields)
+
+    def get_job(self, job_id: str) -> Job:
+        rows = self._jobs("WHERE id = ?", [job_id])
+        if not rows:
+            raise NotFoundError("Plan", job_id)
+        return rows[0]
+
+    def job_problem(self, job_id: str) -> bytes | None:
+        """The compiled problem a job solves (gzip JSON), None if none was stored."""
+        row = self._conn().execute("SELECT problem FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("Plan", job_id)
+        return bytes(row[0]) if row[0] is not None else None
+
+    def job_input(self, job_id: str) -> bytes | None:
+        """What a waiting job's problem is compiled from (None once compiled)."""
+        row = self._conn().execute("SELECT plan_input FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("Plan", job_id)
+        return bytes(row[0]) if row[0] is not None else None
+
+    def set_job_problem(self, job_id: str, problem: bytes) -> None:
+        """Store the compiled problem of a job and drop its input."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE jobs SET problem = ?, plan_input = NULL WHERE id = ?", (problem, job_id)
+            )
+
+    def list_jobs(
+        self, *, quarter: str | None = None, offset: int = 0, limit: int = 50
+    ) -> list[Job]:
+        """Jobs newest first (by insertion order), without their plans."""
+        where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", [])
+        return self._jobs(
+            f"{where} ORDER BY rowid DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+            with_plan=False,
+        )
+
+    def count_jobs(self, *, quarter: str | None = None) -> int:
+        where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", [])
+        return int(self._conn().execute(f"SELECT count(*) FROM jobs {where}", params).fetchone()[0])
+
+    def claim_publish(self, job_id: str) -> tuple[bool, str | None]:
+        """Atomically mark a job as being published (one current plan per quarter).
+
+        Returns ``(False, None)`` when this job is already published, ``(False, other)``
+        while another plan of the quarter is still being published, else ``(True,
+        previous)`` where ``previous`` is the quarter's current published plan that this
+        one supersedes (None if there is none).
+        """
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT quarter, published_at FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+            if row is None or row[1] is not None:
+                return False, None
+            current = conn.execute(
+                "SELECT id, publish_report FROM jobs WHERE quarter = ? AND id <> ?"
+                " AND published_at IS NOT NULL AND (publish_report IS NULL"
+                " OR json_extract(publish_report, '$.superseded_by') IS NULL)"
+                " ORDER BY published_at DESC, rowid DESC LIMIT 1",
+                (row[0], job_id),
+            ).fetchone()
+            if current is not None and current[1] is None:
+                return False, str(current[0])  # its publication has not finished yet
+            conn.execute("UPDATE jobs SET published_at = ? WHERE id = ?", (utc_iso(), job_id))
+            return True, (str(current[0]) if current is not None else None)
+
+    def release_publish(self, job_id: str) -> None:
+        """Undo :meth:`claim_publish` after a publication that failed half-way."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE jobs SET published_at = NULL WHERE id = ? AND publish_report IS NULL",
+                (job_id,),
+            )
+
+    def _jobs(self, tail: str, params: list[Any], *, with_plan: bool = True) -> list[Job]:
+        plan_col = "plan" if with_plan else "NULL"
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT id, quarter, status, created_at, created_by, started_at, finished_at, request,"
+                f" progress, {plan_col}, error, published_at, publish_report FROM jobs {tail}",
+                params,
+            )
+            .fetchall()
+        )
+        out = []
+        for r in rows:
+            out.append(
+                Job(
+                    id=r[0],
+                    quarter=r[1],
+                    status=JobStatus(r[2]),
+                    created_at=r[3],
+                    created_by=r[4],
+                    started_at=r[5],
+                    finished_at=r[6],
+                    request=json.loads(r[7]),
+                    progress=json.loads(r[8]) if r[8] else None,
+                    plan=json.loads(r[9]) if r[9] else None,
+                    error=r[10],
+                    published_at=r[11],
+                    publish_report=json.loads(r[12]) if r[12] else None,
+                )
+            )
+        return out
+
+    def job_status(self, job_id: str) -> JobStatus:
+        """Just the status of a job (cheap: no plan is read)."""
+        row = self._conn().execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("Plan", job_id)
+        return JobStatus(row[0])
+
+    def interrupt_unfinished(self) -> int:
+        """At start-up: jobs left queued or running by a previous process become ``interrupted``.
+
+        A job whose owner process is still alive (another worker of the same
+        service) is left alone; jobs without an owner count as left over.
+        """
+        with self._write() as conn:
+            rows = conn.execute(
+                "SELECT id, owner FROM jobs WHERE status IN ('queued', 'running')"
+            ).fetchall()
+            stale = [job_id for job_id, owner in rows if not process_alive(owner)]
+            for job_id in stale:
+                conn.execute(
+                    "UPDATE jobs SET status = 'interrupted', finished_at = ?, plan_input = NULL,"
+                    " error = coalesce(error, '服务重启，计划未完成 (the service restarted before"
+                    " the job finished)') WHERE id = ? AND status IN ('queued', 'running')",
+                    (utc_iso(), job_id),
+                )
+            return len(stale)
+
+
+def process_tag(pid: int | None = None) -> str:
+    """``"<pid>:<start time>"`` of a process: unlike a pid alone, never reused."""
+    import psutil
+
+    pid = os.getpid() if pid is None else pid
+    return f"{pid}:{psutil.Process(pid).create_time():.2f}"
+
+
+def process_alive(tag: str | None) -> bool:
+    """Whether the process a :func:`process_tag` names is still running."""
+    import psutil
+
+    if not tag:
+        return False
+    try:
+        pid_text, started = tag.split(":", 1)
+        proc = psutil.Process(int(pid_text))
+        return f"{proc.create_time():.2f}" == started and proc.status() != psutil.STATUS_ZOMBIE
+    except (ValueError, psutil.Error):
+        return False

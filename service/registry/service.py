@@ -1,0 +1,297 @@
+"""The registry's rules: who may write which entity, what a write may change, and the
+writes that are more than one store call (keyword-only functions).
+
+The scope checks (``check(user, entity)``, raising 403) are handed to the CRUD
+routes of :mod:`gongjian.service.registry.views`: ``create_scope`` guards create and
+delete, ``write_scope`` a replace (both the stored and the new version).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
+from gongjian.graph.model import (
+    Assignment,
+    Community,
+    Entity,
+    Need,
+    NeedStatus,
+    Pairing,
+    PartyMember,
+    Resource,
+    Unit,
+    now_utc,
+    parse_entity,
+    resources_etag,
+)
+from gongjian.graph.store import GraphStore
+from gongjian.service.auth.permissions import (
+    require_committee,
+    require_community,
+    require_unit,
+    require_writer,
+)
+from gongjian.service.auth.schemas import User, UserRole
+from gongjian.service.errors import PreconditionRequiredError, first_errors
+from gongjian.service.registry.schemas import DeclaredResources, ResourceIn
+
+__all__ = [
+    "ScopeCheck",
+    "add_adjacency",
+    "add_pairing",
+    "assignments",
+    "committee_scope",
+    "community_of",
+    "create",
+    "declare_resources",
+    "delete",
+    "member_scope",
+    "need_scope",
+    "parse_pairing",
+    "prepare_need_create",
+    "prepare_need_update",
+    "remove_adjacency",
+    "remove_pairing",
+    "replace",
+    "unit_of",
+    "unit_resources",
+    "unit_scope",
+]
+
+#: ``check(user, entity)`` raises ForbiddenError when ``user`` may not write ``entity``
+ScopeCheck = Callable[[User, Any], None]
+
+
+# --------------------------------------------------------------------------- scopes
+def committee_scope(user: User, entity: Any) -> None:
+    require_committee(user, f"修改{type(entity).LABEL_ZH}")
+
+
+def community_of(field: str = "community_id") -> ScopeCheck:
+    def check(user: User, entity: Any) -> None:
+        require_community(user, getattr(entity, field))
+
+    return check
+
+
+def unit_of(field: str = "unit_id") -> ScopeCheck:
+    def check(user: User, entity: Any) -> None:
+        require_unit(user, getattr(entity, field))
+
+    return check
+
+
+def member_scope(user: User, member: PartyMember) -> None:
+    if user.role == UserRole.unit:
+        require_unit(user, member.unit_id)
+    elif user.role == UserRole.community:
+        require_community(user, member.community_id)
+    else:
+        require_committee(user, "修改在职党员")
+
+
+def unit_scope(user: User, unit: Unit) -> None:
+    require_unit(user, unit.id, "修改其他单位的信息")
+
+
+# --------------------------------------------------------------------------- needs: the rules
+#: fields only the life-cycle endpoints change
+_LIFECYCLE_FIELDS = (
+    "status",
+    "claimed_by",
+    "satisfaction",
+    "claimed_at",
+    "started_at",
+    "resolved_at",
+    "followed_up_at",
+    "cancelled_at",
+    "whistle",
+    "whistle_deadline",
+    "summoned",
+    "reports",
+)
+
+
+def prepare_need_create(user: User, need: Need) -> Need:
+    if user.role != UserRole.committee and (need.status != NeedStatus.open or need.whistle):
+        raise InvalidInputError(
+            "新交办单应为待认领状态，吹哨由共建委员会发起 (a new need starts open; only the"
+            " committee whistles)",
+            [{"field": "status", "message": "must be open"}],
+        )
+    return need.model_copy(update={"created_at": need.created_at or now_utc()})
+
+
+def prepare_need_update(user: User, old: Need, new: Need) -> Need:
+    changed = [f for f in _LIFECYCLE_FIELDS if getattr(old, f) != getattr(new, f)]
+    if changed:
+        raise ConflictError(
+            "状态、认领与吹哨请用对应的办理接口修改 (status, claim and whistle fields change"
+            f" only through the life-cycle endpoints): {', '.join(changed)}",
+            fields=changed,
+        )
+    return new.model_copy(update={"created_at": old.created_at})
+
+
+def need_scope(user: User, need: Need) -> None:
+    require_community(user, need.community_id, "修改其他社区的交办单")
+
+
+# --------------------------------------------------------------------------- create / replace / delete
+def create(
+    *,
+    store: GraphStore,
+    user: User,
+    entity: Entity,
+    scope: ScopeCheck,
+    prepare: Callable[[User, Any], Any] | None = None,
+) -> Entity:
+    """Create ``entity``; 409 if its id exists (a create never overwrites)."""
+    require_writer(user)
+    scope(user, entity)
+    if prepare is not None:
+        entity = prepare(user, entity)
+    kind = type(entity)
+    try:
+        store.get(kind, entity.id)
+    except NotFoundError:
+        pass
+    else:
+        raise ConflictError(
+            f"{kind.LABEL_ZH} '{entity.id}' 已存在，请用 PUT 修改 (already exists; use PUT)",
+            id=entity.id,
+        )
+    store.upsert(entity)
+    return entity
+
+
+def replace(
+    *,
+    store: GraphStore,
+    user: User,
+    item_id: str,
+    entity: Entity,
+    scope: ScopeCheck,
+    prepare: Callable[[User, Any, Any], Any] | None = None,
+) -> Entity:
+    """Replace the stored ``item_id`` with ``entity``; ``scope`` must allow both versions."""
+    require_writer(user)
+    if entity.id != item_id:
+        raise InvalidInputError(
+            f"路径编号 '{item_id}' 与数据编号 '{entity.id}' 不一致 (path id and body id differ)",
+            [{"field": "id", "message": "must equal the id in the path"}],
+        )
+    old = store.get(type(entity), item_id)
+    scope(user, old)
+    scope(user, entity)
+    if prepare is not None:
+        entity = prepare(user, old, entity)
+    store.upsert(entity)
+    return entity
+
+
+def delete(
+    *, store: GraphStore, user: User, kind: type[Entity], item_id: str, scope: ScopeCheck
+) -> None:
+    """Delete ``item_id`` of ``kind`` (404 if absent) where ``scope`` allows it."""
+    require_writer(user)
+    old = store.get(kind, item_id)
+    scope(user, old)
+    store.delete(kind, item_id)
+
+
+# --------------------------------------------------------------------------- declared resources
+def unit_resources(*, store: GraphStore, unit_id: str) -> DeclaredResources:
+    """A unit's declared resources and their ETag (404 for an unknown unit)."""
+    store.get(Unit, unit_id)
+    items = store.list(Resource, filters={"unit_id": unit_id}, limit=None)
+    return DeclaredResources(unit_id=unit_id, etag=resources_etag(items), items=items)
+
+
+def declare_resources(
+    *,
+    store: GraphStore,
+    user: User,
+    unit_id: str,
+    rows: list[ResourceIn],
+    if_match: str | None,
+) -> DeclaredResources:
+    """Replace a unit's whole declared set, guarded by ``If-Match`` (428 without, 412 stale)."""
+    require_writer(user)
+    require_unit(user, unit_id, "修改其他单位的资源清单")
+    if if_match is None:
+        raise PreconditionRequiredError(
+            "请带上 If-Match（先 GET 资源清单取得 ETag；首次申报可用 *）(If-Match is required:"
+            " GET the list for its ETag, or send * for a first declaration)"
+        )
+    resources, errors = [], []
+    for i, r in enumerate(rows):
+        try:
+            resources.append(
+                parse_entity(Resource, {**r.model_dump(), "unit_id": r.unit_id or unit_id})
+            )
+        except InvalidInputError as exc:  # name the row, as the request validation does
+            errors += [{**e, "field": f"{i}.{e['field']}"} for e in exc.errors]
+    if errors:
+        raise InvalidInputError(
+            f"资源清单无效 (invalid resource list): {first_errors(errors)}", errors
+        )
+    etag = store.replace_resources(unit_id, resources, if_match=if_match)
+    items = sorted(resources, key=lambda r: r.id)
+    return DeclaredResources(unit_id=unit_id, etag=etag, items=items)
+
+
+# --------------------------------------------------------------------------- pairings, adjacency
+def add_pairing(*, store: GraphStore, user: User, pairing: Pairing) -> Pairing:
+    require_committee(user, "管理结对")
+    store.add_pairings([pairing])
+    return pairing
+
+
+def parse_pairing(unit_id: str, community_id: str) -> Pairing:
+    """The pairing two path ids name (422 for ids a pairing cannot hold)."""
+    try:
+        return Pairing(unit_id=unit_id, community_id=community_id)
+    except ValueError as exc:
+        raise InvalidInputError(f"结对编号无效 (invalid ids): {exc}") from None
+
+
+def remove_pairing(*, store: GraphStore, user: User, unit_id: str, community_id: str) -> None:
+    require_committee(user, "管理结对")
+    pairing = parse_pairing(unit_id, community_id)
+    if pairing not in store.pairings(unit_id=unit_id, community_id=community_id):
+        raise NotFoundError("Pairing", f"{unit_id}/{community_id}")
+    store.remove_pairing(pairing)
+
+
+def add_adjacency(*, store: GraphStore, user: User, a: str, b: str) -> None:
+    require_committee(user, "管理社区相邻关系")
+    if a == b:
+        raise InvalidInputError("社区不能与自己相邻 (a community is not adjacent to itself)")
+    store.get(Community, a)
+    store.get(Community, b)
+    store.set_adjacent(a, b)
+
+
+def remove_adjacency(*, store: GraphStore, user: User, a: str, b: str) -> None:
+    require_committee(user, "管理社区相邻关系")
+    pair = (a, b) if a <= b else (b, a)
+    if pair not in store.adjacency():
+        raise NotFoundError("Adjacency", f"{a}/{b}")
+    store.remove_adjacent(a, b)
+
+
+def assignments(
+    *,
+    store: GraphStore,
+    activity_id: str | None,
+    unit_id: str | None,
+    plan_id: str | None,
+) -> list[Assignment]:
+    """Assignments ordered by activity then unit; filter by activity, unit or plan."""
+    items = store.assignments(activity_id=activity_id, unit_id=unit_id)
+    if plan_id is not None:
+        items = [a for a in items if a.plan_id == plan_id]
+    return items
