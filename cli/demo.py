@@ -54,10 +54,10 @@ def register(app: typer.Typer) -> None:
 def _demo_plan(graph: GraphStore, out: Path) -> None:
     """Plan the demo's next quarter on the graph, print it in Chinese, write JSON and xlsx."""
     from gongjian.matching.explain import render_plan
-    from gongjian.matching.from_graph import compile_snapshot
+    from gongjian.matching.from_graph import compile_snapshot, planning_snapshot
     from gongjian.matching.solver import solve
 
-    problem = compile_snapshot(graph.snapshot(DEMO_QUARTER))
+    problem = compile_snapshot(planning_snapshot(graph, DEMO_QUARTER))
     plan = solve(problem, time_limit=10.0, workers=2, seed=1)
     console.rule(f"[bold]{DEMO_QUARTER} 季度共建计划 (quarterly plan)")
     console.print(render_plan(plan, problem), highlight=False)

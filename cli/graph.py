@@ -222,8 +222,9 @@ DEMO_QUARTER = "2026Q4"
 
 def _bench_xingcheng(time_limit: float, seed: int) -> dict[str, object]:
     """Solve the Xingcheng demo quarter from a fresh embedded store; the figures as a dict."""
+    from gongjian.graph.model import quarter_dates
     from gongjian.matching.bench import plan_figures
-    from gongjian.matching.from_graph import compile_snapshot
+    from gongjian.matching.from_graph import compile_snapshot, planning_snapshot
     from gongjian.matching.solver import solve
     from gongjian.seeds.xingcheng import load_xingcheng
 
@@ -232,7 +233,10 @@ def _bench_xingcheng(time_limit: float, seed: int) -> dict[str, object]:
         try:
             graph.migrate()
             load_with_progress(graph, load_xingcheng(), show=False)
-            problem = compile_snapshot(graph.snapshot(DEMO_QUARTER))
+            # a benchmark plans on a fixed day (the quarter's first), not on the clock
+            problem = compile_snapshot(
+                planning_snapshot(graph, DEMO_QUARTER), today=quarter_dates(DEMO_QUARTER)[0]
+            )
         finally:
             graph.close()
     plan = solve(problem, time_limit=time_limit, workers=2, seed=seed)

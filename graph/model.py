@@ -40,7 +40,7 @@ from gongjian.graph.lifecycle import (
     check_transition,
     transition_update,
 )
-from gongjian.graph.vocab import JointType, NeedStatus, ResourceKind, UnitType
+from gongjian.graph.vocab import JointType, NeedCategory, NeedStatus, ResourceKind, UnitType
 
 __all__ = [
     "ENTITY_TYPES",
@@ -54,6 +54,7 @@ __all__ = [
     "Grid",
     "JointType",
     "Need",
+    "NeedCategory",
     "NeedStatus",
     "NetEdge",
     "NetNode",
@@ -65,6 +66,8 @@ __all__ = [
     "ResourceKind",
     "Snapshot",
     "Subdistrict",
+    "SuitabilityRow",
+    "SuitabilityTable",
     "Unit",
     "UnitType",
     "apply_change",
@@ -155,6 +158,16 @@ def quarter_dates(quarter: str) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+def _check_coordinates(entity: Any) -> Any:
+    if (entity.lat is None) != (entity.lon is None):
+        raise ValueError("纬度和经度须同时填写 (lat and lon go together)")
+    return entity
+
+
 # --------------------------------------------------------------------------- entities
 
 
@@ -211,6 +224,10 @@ class Community(Entity):
     subdistrict_id: NodeId | None = None
     brand: Name | None = Field(default=None, description="一域一品牌 signature programme")
     stars: int | None = Field(default=None, ge=0, le=5, description="星级 (five-star branch = 5)")
+    lat: Latitude | None = Field(default=None, description="纬度 WGS-84 (optional)")
+    lon: Longitude | None = Field(default=None, description="经度 WGS-84 (optional)")
+
+    _both = model_validator(mode="after")(lambda self: _check_coordinates(self))
 
 
 class Grid(Entity):
@@ -238,6 +255,10 @@ class Unit(Entity):
     )
     brand: Name | None = None
     contact: Name | None = None
+    lat: Latitude | None = Field(default=None, description="纬度 WGS-84 (optional)")
+    lon: Longitude | None = Field(default=None, description="经度 WGS-84 (optional)")
+
+    _both = model_validator(mode="after")(lambda self: _check_coordinates(self))
 
 
 class Resource(Entity):
@@ -249,7 +270,11 @@ class Resource(Entity):
     unit_id: NodeId
     kind: ResourceKind
     name: Name
-    capacity: int = Field(ge=0, le=100_000, description="每季度可提供的次数/工作量")
+    capacity: int = Field(
+        ge=0,
+        le=100_000,
+        description="每季度可提供的次数 uses per quarter (one need or one activity role = 1 次)",
+    )
     quarters: list[Quarter] = Field(default_factory=list, description="可用季度；空表示每个季度")
     weekdays: list[int] = Field(default_factory=list, description="可用星期 1–7；空表示每天")
 
@@ -280,7 +305,7 @@ class Need(Entity):
         Ref("claimed_by", "CLAIMED", "Unit", True, reverse=True),
     )
     title: Name
-    category: ResourceKind
+    category: NeedCategory
     community_id: NodeId
     grid_id: NodeId | None = None
     quarter: Quarter
@@ -483,3 +508,4 @@ class Assignment(BaseModel):
 
 # the read models (Snapshot, the cooperation network) are re-exported from graph.reads
 from gongjian.graph.reads import NetEdge, NetNode, Network, Snapshot  # noqa: E402
+from gongjian.graph.suitability import SuitabilityRow, SuitabilityTable  # noqa: E402

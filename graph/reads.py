@@ -28,6 +28,11 @@ class Snapshot(BaseModel):
     * ``activities``: the quarter's activities.
     * ``history``: ``(unit_id, community_id, count)`` — how often the unit served
       that community before this quarter (claimed needs + activity assignments).
+    * ``carried``: needs of earlier quarters still ``open`` (carried over into this
+      quarter's plan); empty unless the reader fills it.
+    * ``followups``: ``(unit_id, need category, follow-ups, sum of satisfaction)`` of
+      the needs the unit took before this quarter and that were followed up with a
+      satisfaction score; empty unless the reader fills it.
     """
 
     quarter: Quarter
@@ -39,6 +44,8 @@ class Snapshot(BaseModel):
     activities: list[Activity]
     pairings: list[Pairing]
     history: list[tuple[str, str, int]]
+    carried: list[Need] = []
+    followups: list[tuple[str, str, int, int]] = []
 
     def normalised(self) -> Snapshot:
         """The same snapshot with every list sorted, for comparisons across stores."""
@@ -52,6 +59,8 @@ class Snapshot(BaseModel):
             activities=sorted(self.activities, key=lambda a: a.id),
             pairings=sorted(self.pairings, key=lambda p: (p.unit_id, p.community_id)),
             history=sorted(self.history),
+            carried=sorted(self.carried, key=lambda n: n.id),
+            followups=sorted(self.followups),
         )
 
 

@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 from gongjian.core.procstats import peak_rss_mb
 from gongjian.graph.model import Snapshot
 from gongjian.matching.cpsat import CpBuilder, cpsat_parameters
-from gongjian.matching.examples import district_snapshot
+from gongjian.matching.examples import district_snapshot, planning_day
 from gongjian.matching.from_graph import compile_snapshot
 from gongjian.matching.gap import gap_problem, read_gap_file
 from gongjian.matching.greedy import greedy_plan
@@ -107,7 +107,11 @@ def bench_district(
     t0 = time.perf_counter()
     snap = snapshot or district_snapshot(units, needs, activities, seed)
     generated = time.perf_counter()
-    prob = compile_snapshot(snap, name=f"district-{units}u-{needs}n-{activities}a-s{seed}")
+    prob = compile_snapshot(
+        snap,
+        name=f"district-{units}u-{needs}n-{activities}a-s{seed}",
+        today=planning_day(snap.quarter),
+    )
     compiled = time.perf_counter()
     plan = solve(prob, time_limit=time_limit, workers=workers, seed=seed)
     solved = time.perf_counter()

@@ -14,14 +14,27 @@ So a benchmark measures the problem production solves.
 
 from __future__ import annotations
 
-from gongjian.graph.model import Snapshot
+import datetime as dt
+
+from gongjian.graph.model import Snapshot, quarter_dates
 from gongjian.matching.from_graph import compile_snapshot
 from gongjian.matching.problem import Problem
 
-__all__ = ["EXAMPLE_QUARTER", "district_problem", "district_snapshot", "example_problem"]
+__all__ = [
+    "EXAMPLE_QUARTER",
+    "district_problem",
+    "district_snapshot",
+    "example_problem",
+    "planning_day",
+]
 
 #: the quarter of the synthetic networks compiled here
 EXAMPLE_QUARTER = "2026Q1"
+
+
+def planning_day(quarter: str) -> dt.date:
+    """The day a synthetic quarter is planned: its first day (no activity is past yet)."""
+    return quarter_dates(quarter)[0]
 
 
 def district_snapshot(
@@ -41,6 +54,7 @@ def district_problem(
     return compile_snapshot(
         district_snapshot(units, needs, activities, seed, quarter=quarter),
         name=f"district-{units}u-{needs}n-{activities}a-s{seed}",
+        today=planning_day(quarter),
     )
 
 
@@ -51,5 +65,7 @@ def example_problem() -> Problem:
     filled, and needs left unmet for two different reasons.
     """
     return compile_snapshot(
-        district_snapshot(15, 30, 5, seed=2), name="星城街道 2026 年第一季度（示例）"
+        district_snapshot(15, 30, 5, seed=2),
+        name="星城街道 2026 年第一季度（示例）",
+        today=planning_day(EXAMPLE_QUARTER),
     )

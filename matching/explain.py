@@ -36,8 +36,8 @@ from ortools.sat.python import cp_model
 
 from gongjian.matching.cpsat import CpBuilder
 from gongjian.matching.grouped import Compiled
-from gongjian.matching.labels import STATUS_LABELS_ZH, parts_text, reason_label
-from gongjian.matching.problem import Conflict, Plan, Problem, Unmet
+from gongjian.matching.labels import STATUS_LABELS_ZH, left_out_label, parts_text, reason_label
+from gongjian.matching.problem import Conflict, Need, Plan, Problem, Unmet
 
 __all__ = ["infeasible_core", "precheck", "render_plan", "unmet_reasons"]
 
@@ -335,6 +335,25 @@ def unmet_reasons(
     return out
 
 
+def carry_text(need: Need | None) -> str:
+    """What the plan says about a need carried over from an earlier quarter ('' otherwise).
+
+    >>> carry_text(Need(id="n1", priority=5, carried_from="2026Q3", overdue_days=12))
+    '；2026Q3 遗留需求，已逾期 12 天，优先安排 (carried over from 2026Q3, 12 days overdue)'
+    """
+    if need is None or not need.carried_from:
+        return ""
+    if need.overdue_days:
+        return (
+            f"；{need.carried_from} 遗留需求，已逾期 {need.overdue_days} 天，优先安排 "
+            f"(carried over from {need.carried_from}, {need.overdue_days} days overdue)"
+        )
+    return (
+        f"；{need.carried_from} 遗留需求，优先级提高为 {need.priority} "
+        f"(carried over from {need.carried_from}, priority raised to {need.priority})"
+    )
+
+
 def render_plan(plan: Plan, problem: Problem | None = None) -> str:
     """A readable Chinese account of a plan (with English codes).
 
@@ -381,6 +400,7 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
             for c in plan.conflicts:
                 if c.group == g:
                     lines.append(f"  - [{c.code}] {c.message_zh} / {c.message_en}")
+    carried = {n.id: n for n in problem.needs if n.carried_from} if problem else {}
     if plan.assignments:
         lines.append(f"分配 {len(plan.assignments)} 项 (decisions):")
         for a in plan.assignments:
@@ -390,16 +410,24 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
                 what = f"活动 {titled(a.activity)} 角色 {a.item.split('/', 1)[-1]}{kind}"
             else:
                 what = f"需求 {titled(a.item)}"
-            parts = parts_text(a.parts)
+            parts = parts_text(a.parts, distance_km=a.distance_km)
             pin = "（固定）" if a.pinned else ""
             lines.append(
                 f"  - {what} → {name or a.unit}{pin}：工作量 {a.effort}，"
-                f"匹配分 {a.score}（{parts}）"
+                f"匹配分 {a.score}（{parts}）{carry_text(carried.get(a.item))}"
             )
     if plan.unmet:
         lines.append(f"未满足需求 {len(plan.unmet)} 项 (unmet needs):")
         for u in plan.unmet:
-            lines.append(f"  - {titled(u.item)}：{reason_label(u.reason)} ({u.reason}) {u.detail}")
+            lines.append(
+                f"  - {titled(u.item)}：{reason_label(u.reason)} ({u.reason}) {u.detail}"
+                f"{carry_text(carried.get(u.item))}"
+            )
+    if plan.left_out:
+        lines.append(f"未纳入计划 {len(plan.left_out)} 项 (left out of the plan):")
+        for lo in plan.left_out:
+            title = f"「{lo.name}」" if lo.name else ""
+            lines.append(f"  - {lo.item}{title}：{lo.detail or left_out_label(lo.reason)}")
     if plan.roles_short:
         lines.append(
             "人数不足的可选角色 (optional roles below count): " + ", ".join(plan.roles_short)

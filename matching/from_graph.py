@@ -1,26 +1,41 @@
 """Compile a graph :class:`~gongjian.graph.model.Snapshot` into a planner :class:`Problem`.
 
 Eligibility
-    A unit is a candidate for a need when, in the snapshot's quarter, it
-    declares a resource of the need's category, and its community is within
-    ``max_distance`` steps of the need's community in the community adjacency
-    graph (networkx breadth-first search). For an activity role the resource
-    must also be open on the activity's weekday. Units offering the kind but
-    farther away are counted in ``excluded_by_distance`` so that an unmet need
-    can be explained by the distance limit.
+    A need asks for a *need category*; a unit offers *resource kinds*. The
+    suitability table (:mod:`gongjian.graph.suitability`, default
+    ``seeds/suitability.csv``) says, per need category, which kinds from which
+    unit types meet it (0–100). A unit is a candidate for a need when, in the
+    snapshot's quarter, it offers a kind with a suitability above 0 for the
+    need's category (the best such kind is the one it uses, ``Candidate.kind``),
+    and its community is within ``max_distance`` steps of the need's community in
+    the community adjacency graph. An activity role asks for a resource kind: it
+    is looked up as the need category of the same name, and the resource must be
+    open on the activity's weekday. Units that would fit but are farther away are
+    counted in ``excluded_by_distance``.
 
-Fit score (integer, higher is better) = sum of its parts:
-    ``kind_match`` (+10, the unit declares the kind), ``distance`` (−3 per step),
-    ``pairing`` (+5 when the unit is paired 结对 with the community),
-    ``cooperation`` (+1 per earlier need/activity the unit served in that
-    community, at most +5).
+Fit score (integer, higher is better) = sum of its parts (:class:`FitRules`):
+    ``suitability`` (table value // 5, so 0–20); ``distance`` (−2 per km,
+    rounded, when the community and the unit both have coordinates, else −3 per
+    adjacency step); ``pairing`` (+5 when the unit is paired 结对 with the
+    community); ``cooperation`` (+1 per earlier need/activity the unit served in
+    that community, at most +5); ``satisfaction`` (only when the unit has at
+    least 2 followed-up needs of that category: 2 × (mean satisfaction − 3),
+    rounded, so −4…+4).
 
-Effort: a need costs its own ``effort``; an activity role costs ``role_effort``
-per unit. A unit's capacity is its quarterly capacity; its capacity per kind is
-the sum of the capacities of its resources of that kind in the quarter.
+Carry-over and dates
+    Needs of earlier quarters still open (``snapshot.carried``) enter the plan;
+    their priority rises by one per quarter of age, and an overdue one (due
+    before ``today``) gets priority 5 (``Need.carried_from``, ``overdue_days``).
+    Activities dated before ``today`` are not planned; ``Problem.left_out`` says
+    which and why. ``today`` defaults to :func:`gongjian.core.clock.today`.
 
-Interchangeable needs (same category, community, effort, priority) compile to
-identical candidate lists; the solver groups them.
+Capacity: a unit's capacity is effort (a need costs its ``effort``, a role
+``role_effort``); a resource's capacity is a number of uses (次) per quarter,
+summed per unit and kind into ``Unit.kind_capacity`` (the engines cap the item
+kind's uses; see :mod:`gongjian.matching.grouped`).
+
+Interchangeable needs (same category, community, effort) share one candidate
+list object; the solver groups them.
 
 Doctest (a two-community snapshot)::
 
@@ -38,41 +53,92 @@ Doctest (a two-community snapshot)::
     >>> problem = compile_snapshot(snap)
     >>> c = problem.needs[0].candidates[0]
     >>> (c.unit, c.effort, c.score, c.parts)
-    ('u1', 2, 12, {'kind_match': 10, 'distance': -3, 'pairing': 5, 'cooperation': 0})
+    ('u1', 2, 22, {'suitability': 20, 'distance': -3, 'pairing': 5, 'cooperation': 0})
 
-Complexity: O(C·(C+A)) for the distances plus O(N + R·U) for the candidates,
-where C communities, A adjacencies, N needs and roles, U units per kind.
+Complexity: O(C·(C+A)) for the distances plus, per distinct (category,
+community, effort, weekday), one numpy pass over the units offering a fitting
+kind; candidates are built without re-validation.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 import networkx as nx
+import numpy as np
 
-from gongjian.graph.model import Snapshot
+from gongjian.core.clock import today as clock_today
+from gongjian.graph.model import Need as GraphNeed
+from gongjian.graph.model import NeedStatus, Snapshot, SuitabilityTable
 from gongjian.matching.problem import (
     Activity,
     Candidate,
+    LeftOut,
     Need,
     Pair,
     Problem,
     RoleSlot,
     Unit,
     Weights,
+    item_key,
 )
 
-__all__ = ["FitRules", "compile_snapshot"]
+__all__ = ["FitRules", "compile_snapshot", "planning_snapshot", "quarters_between"]
 
 
 class FitRules:
     """The integer weights of the fit score's parts (see the module docstring)."""
 
-    kind_match = 10
+    suitability_divisor = 5
     per_step = -3
+    per_km = -2
     pairing = 5
     cooperation_per_case = 1
     cooperation_max = 5
+    satisfaction_min_followups = 2
+    satisfaction_per_point = 2
+    carry_per_quarter = 1
+    overdue_priority = 5
+
+
+_EARTH_KM = 6371.0088
+
+
+def quarters_between(earlier: str, later: str) -> int:
+    """Quarters from ``earlier`` to ``later`` (``2026Q3`` → ``2026Q4`` is 1).
+
+    >>> quarters_between("2025Q4", "2026Q2")
+    2
+    """
+    return (int(later[:4]) * 4 + int(later[5])) - (int(earlier[:4]) * 4 + int(earlier[5]))
+
+
+def planning_snapshot(store: Any, quarter: str) -> Snapshot:
+    """The store's snapshot plus what the planner also reads: carried needs and follow-ups.
+
+    ``store.snapshot`` reads the quarter in one transaction; the open needs of
+    earlier quarters and the follow-ups of earlier quarters are read after it
+    with ``store.list`` (both only change through later work orders, so a read
+    a moment later plans the same quarter).
+    """
+    snap = store.snapshot(quarter)
+    needs: list[GraphNeed] = store.list(GraphNeed, limit=None)
+    followups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for n in needs:
+        if n.quarter < snap.quarter and n.claimed_by is not None and n.satisfaction is not None:
+            cell = followups[(n.claimed_by, n.category.value)]
+            cell[0] += 1
+            cell[1] += n.satisfaction
+    return snap.model_copy(
+        update={
+            "carried": [
+                n for n in needs if n.quarter < snap.quarter and n.status == NeedStatus.open
+            ],
+            "followups": sorted((u, c, k, t) for (u, c), (k, t) in followups.items()),
+        }
+    )
 
 
 def _most_units(roles: list[RoleSlot]) -> int:
@@ -89,6 +155,184 @@ def _most_units(roles: list[RoleSlot]) -> int:
     return sum(1 for s in slots if s in matching)
 
 
+def _built(cls: type[Any], values: dict[str, Any]) -> Any:
+    """A pydantic model from values valid by construction, every field given.
+
+    ``model_construct`` costs ~10 µs a call, which at district size (200 000
+    candidates) is seconds; this sets the same four slots directly.
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _default_table() -> SuitabilityTable:
+    from gongjian.seeds.suitability import default_suitability
+
+    return default_suitability()
+
+
+class _Fit:
+    """Per-unit arrays and lookups the candidate lists are computed from (numpy, not per pair)."""
+
+    def __init__(self, snapshot: Snapshot, table: SuitabilityTable, max_distance: int) -> None:
+        self.table = table
+        self.max_distance = max_distance
+        self.units = sorted(snapshot.units, key=lambda u: u.id)
+        self.uid = [u.id for u in self.units]
+        uindex = {u.id: i for i, u in enumerate(self.units)}
+        comms = sorted(c.id for c in snapshot.communities)
+        self.cindex = {c: i for i, c in enumerate(comms)}
+        n_c = len(comms)
+        g = nx.Graph()
+        g.add_nodes_from(comms)
+        g.add_edges_from(snapshot.adjacency)
+        steps = np.full((n_c, n_c), -1, dtype=np.int64)
+        for c in comms:
+            row = steps[self.cindex[c]]
+            for other, d in nx.single_source_shortest_path_length(g, c).items():
+                row[self.cindex[other]] = d
+        self.steps = steps
+        self.ucomm = np.array([self.cindex.get(u.community_id, -1) for u in self.units])
+        self.utype = [u.type.value for u in self.units]
+        # coordinates: NaN where missing
+        cl = {c.id: (c.lat, c.lon) for c in snapshot.communities}
+        self.clat = np.array([np.nan if cl[c][0] is None else cl[c][0] for c in comms])
+        self.clon = np.array([np.nan if cl[c][1] is None else cl[c][1] for c in comms])
+        self.ulat = np.array([np.nan if u.lat is None else u.lat for u in self.units])
+        self.ulon = np.array([np.nan if u.lon is None else u.lon for u in self.units])
+        self.paired = {(p.unit_id, p.community_id) for p in snapshot.pairings}
+        self.history = {(u, c): n for u, c, n in snapshot.history}
+        self.followups = {(u, c): (k, t) for u, c, k, t in snapshot.followups}
+        # who offers each kind this quarter, and on which weekdays
+        self.days: dict[str, dict[int, set[int]]] = defaultdict(dict)
+        self.kind_capacity: dict[str, dict[str, int]] = defaultdict(dict)
+        for r in snapshot.resources:
+            i = uindex.get(r.unit_id)
+            if i is None or not r.available_in(snapshot.quarter):
+                continue
+            self.days[r.kind.value].setdefault(i, set()).update(r.weekdays or range(1, 8))
+            caps = self.kind_capacity[r.unit_id]
+            caps[r.kind.value] = caps.get(r.kind.value, 0) + r.capacity
+        self._offer_cache: dict[tuple[str, int | None], tuple[np.ndarray, ...]] = {}
+        self._cand_cache: dict[tuple[str, str, int, int | None], tuple[list[Candidate], int]] = {}
+
+    def offers(self, category: str, weekday: int | None) -> tuple[np.ndarray, ...]:
+        """Units that fit ``category`` (suitability > 0): index, suitability, kind, sorted by id."""
+        key = (category, weekday)
+        hit = self._offer_cache.get(key)
+        if hit is not None:
+            return hit
+        best: dict[int, tuple[int, str]] = {}
+        for kind, by_type in sorted(self.table.kinds_for(category).items()):
+            for i, days in self.days.get(kind, {}).items():
+                if weekday is not None and weekday not in days:
+                    continue
+                value = by_type.get(self.utype[i], by_type.get(None))
+                if value is None or value <= 0:
+                    continue
+                # the best kind wins; on a tie the kind first in sort order
+                if i not in best or value > best[i][0]:
+                    best[i] = (value, kind)
+        idx = np.array(sorted(best), dtype=np.int64)
+        suit = np.array([best[i][0] for i in idx.tolist()], dtype=np.int64)
+        kinds = np.array([best[i][1] for i in idx.tolist()], dtype=object)
+        out = (idx, suit, kinds)
+        self._offer_cache[key] = out
+        return out
+
+    def candidates(
+        self, category: str, community: str, effort: int, weekday: int | None
+    ) -> tuple[list[Candidate], int]:
+        """The candidate list of an item (one shared list per key) and the too-far count."""
+        key = (category, community, effort, weekday)
+        hit = self._cand_cache.get(key)
+        if hit is not None:
+            return hit
+        rules = FitRules
+        idx, suit, kinds = self.offers(category, weekday)
+        ci = self.cindex.get(community, -1)
+        if ci < 0 or idx.size == 0:
+            out: tuple[list[Candidate], int] = ([], 0)
+            self._cand_cache[key] = out
+            return out
+        uc = self.ucomm[idx]
+        d = np.where(uc >= 0, self.steps[ci][np.maximum(uc, 0)], -1)
+        near = (d >= 0) & (d <= self.max_distance)
+        too_far = int(idx.size - near.sum())
+        idx, suit, kinds, d = idx[near], suit[near], kinds[near], d[near]
+        # straight-line distance where both ends have coordinates (haversine)
+        lat1, lon1 = np.radians(self.clat[ci]), np.radians(self.clon[ci])
+        lat2, lon2 = np.radians(self.ulat[idx]), np.radians(self.ulon[idx])
+        h = (
+            np.sin((lat2 - lat1) / 2) ** 2
+            + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+        )
+        km = 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        has_km = ~np.isnan(km)
+        dist_part = np.where(
+            has_km, np.rint(rules.per_km * np.nan_to_num(km)), rules.per_step * d
+        ).astype(np.int64)
+        suit_part = suit // rules.suitability_divisor
+        cands: list[Candidate] = []
+        for j, i in enumerate(idx.tolist()):
+            unit_id = self.uid[i]
+            parts = {
+                "suitability": int(suit_part[j]),
+                "distance": int(dist_part[j]),
+                "pairing": rules.pairing if (unit_id, community) in self.paired else 0,
+                "cooperation": min(
+                    rules.cooperation_max,
+                    rules.cooperation_per_case * self.history.get((unit_id, community), 0),
+                ),
+            }
+            follow = self.followups.get((unit_id, category))
+            if follow is not None and follow[0] >= rules.satisfaction_min_followups:
+                k, total = follow
+                parts["satisfaction"] = round(rules.satisfaction_per_point * (total - 3 * k) / k)
+            cands.append(
+                _built(
+                    Candidate,
+                    {
+                        "unit": unit_id,
+                        "effort": effort,
+                        "score": sum(parts.values()),
+                        "parts": parts,
+                        "kind": str(kinds[j]),
+                        "distance_km": round(float(km[j]), 2) if has_km[j] else None,
+                        "beyond_distance_limit": False,
+                    },
+                )
+            )
+        out = (cands, too_far)
+        self._cand_cache[key] = out
+        return out
+
+    def primary_kind(self, category: str) -> str:
+        """The kind the table rates highest for ``category`` (the item's kind for kind caps)."""
+        kinds = self.table.kinds_for(category)
+        if not kinds:
+            return category
+        return max(sorted(kinds), key=lambda k: max(kinds[k].values()))
+
+
+def _carry(n: GraphNeed, quarter: str, today: dt.date) -> tuple[int, str | None, int]:
+    """Priority, quarter carried from and days overdue of a need planned in ``quarter``."""
+    priority = 5 if n.whistle else n.priority
+    overdue = max(0, (today - n.due).days) if n.due is not None else 0
+    if n.quarter >= quarter:
+        return priority, None, overdue
+    rules = FitRules
+    age = quarters_between(n.quarter, quarter)
+    priority = min(5, priority + rules.carry_per_quarter * age)
+    if overdue:
+        priority = max(priority, rules.overdue_priority)
+    return priority, n.quarter, overdue
+
+
 def compile_snapshot(
     snapshot: Snapshot,
     *,
@@ -100,13 +344,16 @@ def compile_snapshot(
     previous: list[Pair] | None = None,
     roles_required: bool = False,
     name: str | None = None,
+    suitability: SuitabilityTable | None = None,
+    today: dt.date | None = None,
 ) -> Problem:
     """Build the planning problem of a quarter from its graph snapshot.
 
     Parameters
     ----------
     snapshot:
-        What the store read for the quarter (:meth:`GraphStore.snapshot`).
+        What the store read for the quarter (:meth:`GraphStore.snapshot`, or
+        :func:`planning_snapshot` to carry open needs over and use follow-ups).
     max_distance:
         Largest number of community adjacency steps between a unit and the
         community it serves.
@@ -117,85 +364,68 @@ def compile_snapshot(
         otherwise roles are filled as far as it pays (the default: one missing
         venue should not make the whole quarter infeasible). An activity's
         ``min_units`` always holds, clipped to its number of distinct candidates.
+    suitability:
+        The suitability table (default: the one shipped in ``seeds/suitability.csv``).
+    today:
+        The day the plan is made (default :func:`gongjian.core.clock.today`):
+        activities before it are left out, needs due before it are overdue.
     """
-    rules = FitRules
-    g = nx.Graph()
-    g.add_nodes_from(c.id for c in snapshot.communities)
-    g.add_edges_from(snapshot.adjacency)
-    distance: dict[str, dict[str, int]] = {
-        c: dict(nx.single_source_shortest_path_length(g, c)) for c in g.nodes
-    }
-    paired = {(p.unit_id, p.community_id) for p in snapshot.pairings}
-    history = {(u, c): n for u, c, n in snapshot.history}
-    unit_community = {u.id: u.community_id for u in snapshot.units}
-
-    # units offering each kind, with the weekdays their resources are open
-    offers: dict[str, dict[str, set[int]]] = defaultdict(dict)
-    kind_capacity: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in snapshot.resources:
-        if not r.available_in(snapshot.quarter) or r.unit_id not in unit_community:
-            continue
-        days = offers[r.kind.value].setdefault(r.unit_id, set())
-        days.update(r.weekdays or range(1, 8))
-        caps = kind_capacity[r.unit_id]
-        caps[r.kind.value] = caps.get(r.kind.value, 0) + r.capacity
-
-    def candidates(
-        kind: str, community: str, effort: int, weekday: int | None
-    ) -> tuple[list[Candidate], int]:
-        near = distance.get(community, {})
-        out: list[Candidate] = []
-        too_far = 0
-        for unit_id in sorted(offers.get(kind, {})):
-            if weekday is not None and weekday not in offers[kind][unit_id]:
-                continue
-            d = near.get(unit_community[unit_id])
-            if d is None or d > max_distance:
-                too_far += 1
-                continue
-            parts = {
-                "kind_match": rules.kind_match,
-                "distance": rules.per_step * d,
-                "pairing": rules.pairing if (unit_id, community) in paired else 0,
-                "cooperation": min(
-                    rules.cooperation_max,
-                    rules.cooperation_per_case * history.get((unit_id, community), 0),
-                ),
-            }
-            out.append(
-                Candidate(unit=unit_id, effort=effort, score=sum(parts.values()), parts=parts)
-            )
-        return out, too_far
+    table = suitability if suitability is not None else _default_table()
+    today = today if today is not None else clock_today()
+    fit = _Fit(snapshot, table, max_distance)
 
     units = [
         Unit(
             id=u.id,
             name=u.name,
             capacity=u.capacity,
-            kind_capacity=dict(sorted(kind_capacity.get(u.id, {}).items())),
+            kind_capacity=dict(sorted(fit.kind_capacity.get(u.id, {}).items())),
         )
-        for u in sorted(snapshot.units, key=lambda u: u.id)
+        for u in fit.units
     ]
     needs = []
-    for n in sorted(snapshot.needs, key=lambda n: n.id):
-        cands, too_far = candidates(n.category.value, n.community_id, n.effort, None)
+    seen: set[str] = set()
+    for n in sorted([*snapshot.needs, *snapshot.carried], key=lambda n: n.id):
+        if n.id in seen:
+            continue
+        seen.add(n.id)
+        category = n.category.value
+        cands, too_far = fit.candidates(category, n.community_id, n.effort, None)
+        priority, carried_from, overdue = _carry(n, snapshot.quarter, today)
         needs.append(
-            Need(
+            Need.model_construct(
                 id=n.id,
                 name=n.title,
-                kind=n.category.value,
-                priority=5 if n.whistle else n.priority,
+                kind=fit.primary_kind(category),
+                priority=priority,
+                required=False,
                 community=n.community_id,
-                category=f"{n.category.value}|{n.community_id}|{n.effort}",
+                category=f"{category}|{n.community_id}|{n.effort}",
                 candidates=cands,
                 excluded_by_distance=too_far,
+                carried_from=carried_from,
+                overdue_days=overdue if carried_from else 0,
             )
         )
     activities = []
+    left_out: list[LeftOut] = []
     for a in sorted(snapshot.activities, key=lambda a: a.id):
+        if a.date < today:
+            left_out.append(
+                LeftOut(
+                    item=a.id,
+                    name=a.title,
+                    reason="activity_date_passed",
+                    detail=f"活动日期 {a.date} 已过（今天 {today}），不再安排 "
+                    f"(the activity's date has passed; not planned)",
+                )
+            )
+            continue
         roles = []
         for i, role in enumerate(a.roles, start=1):
-            cands, _ = candidates(role.kind.value, a.community_id, role_effort, a.date.isoweekday())
+            cands, _ = fit.candidates(
+                role.kind.value, a.community_id, role_effort, a.date.isoweekday()
+            )
             roles.append(
                 RoleSlot(
                     id=f"r{i}",
@@ -219,13 +449,25 @@ def compile_snapshot(
                 max_units=a.max_units,
             )
         )
+    gone = {lo.item for lo in left_out}
+
+    def kept(pairs: list[Pair] | None) -> list[Pair]:
+        # pins and earlier pairs on an activity left out have nothing left to hold
+        return [p for p in pairs or [] if p.item.partition("/")[0] not in gone]
+
     return Problem(
         name=name or f"quarter-{snapshot.quarter}",
         units=units,
         needs=needs,
         activities=activities,
-        pinned=pinned or [],
-        forbidden=forbidden or [],
-        previous=previous,
+        pinned=kept(pinned),
+        forbidden=kept(forbidden),
+        previous=kept(previous) if previous is not None else None,
         weights=weights or Weights(),
+        left_out=left_out,
     )
+
+
+def role_key(activity_id: str, index: int) -> str:
+    """Item key of role ``index`` (from 1) of an activity, as compiled here."""
+    return item_key(activity_id, f"r{index}")

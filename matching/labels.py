@@ -5,6 +5,8 @@ the API's explanations and the exports.
 
 >>> part_label("pairing"), reason_label("no_eligible_unit"), STATUS_LABELS_ZH["optimal"]
 ('结对', '没有符合条件的单位', '最优')
+>>> part_label("suitability"), part_label("satisfaction")
+('适配度', '以往满意度')
 >>> part_label("custom")  # a part the compiler does not produce keeps its code
 'custom'
 """
@@ -12,9 +14,11 @@ the API's explanations and the exports.
 from __future__ import annotations
 
 __all__ = [
+    "LEFT_OUT_LABELS_ZH",
     "PART_LABELS_ZH",
     "REASON_LABELS_ZH",
     "STATUS_LABELS_ZH",
+    "left_out_label",
     "part_label",
     "parts_text",
     "reason_label",
@@ -31,10 +35,17 @@ REASON_LABELS_ZH: dict[str, str] = {
 
 #: the fit parts the compiler produces (:mod:`gongjian.matching.from_graph`)
 PART_LABELS_ZH: dict[str, str] = {
-    "kind_match": "类别匹配",
+    "suitability": "适配度",
     "distance": "距离",
     "pairing": "结对",
     "cooperation": "以往合作",
+    "satisfaction": "以往满意度",
+    "kind_match": "类别匹配",  # problems compiled before the suitability table
+}
+
+#: why an item was left out of the problem (:class:`~gongjian.matching.problem.LeftOut`)
+LEFT_OUT_LABELS_ZH: dict[str, str] = {
+    "activity_date_passed": "活动日期已过",
 }
 
 #: :attr:`~gongjian.matching.problem.Plan.status`
@@ -51,17 +62,33 @@ def part_label(part: str) -> str:
     return PART_LABELS_ZH.get(part, part)
 
 
+def left_out_label(reason: str) -> str:
+    """Chinese text of a left-out reason code (the code itself for an unknown one)."""
+    return LEFT_OUT_LABELS_ZH.get(reason, reason)
+
+
 def reason_label(reason: str) -> str:
     """Chinese text of an unmet reason code (the code itself for an unknown one)."""
     return REASON_LABELS_ZH.get(reason, reason)
 
 
-def parts_text(parts: dict[str, int], *, signed: bool = False) -> str:
-    """``类别匹配 10，距离 -3`` (``signed``: ``+10``), in the order of ``parts``.
+def parts_text(
+    parts: dict[str, int], *, signed: bool = False, distance_km: float | None = None
+) -> str:
+    """``适配度 20，距离 -3`` (``signed``: ``+20``), in the order of ``parts``.
 
-    >>> parts_text({"kind_match": 10, "distance": -3}, signed=True)
-    '类别匹配 +10，距离 -3'
+    With ``distance_km`` the distance part says the kilometres it was scored from.
+
+    >>> parts_text({"suitability": 20, "distance": -3}, signed=True)
+    '适配度 +20，距离 -3'
+    >>> parts_text({"distance": -2}, distance_km=1.04)
+    '距离 -2（1.0 公里）'
     """
-    return "，".join(
-        f"{part_label(k)} {v:+d}" if signed else f"{part_label(k)} {v}" for k, v in parts.items()
-    )
+
+    def one(k: str, v: int) -> str:
+        text = f"{part_label(k)} {v:+d}" if signed else f"{part_label(k)} {v}"
+        if k == "distance" and distance_km is not None:
+            text += f"（{distance_km:.1f} 公里）"
+        return text
+
+    return "，".join(one(k, v) for k, v in parts.items())

@@ -52,6 +52,7 @@ __all__ = [
     "Candidate",
     "Conflict",
     "Decision",
+    "LeftOut",
     "Need",
     "ObjectiveParts",
     "Pair",
@@ -119,7 +120,12 @@ class Candidate(BaseModel):
     effort: int = Field(ge=1, description="effort units the unit spends on the item")
     score: int = Field(description="fit score; higher is better (GAP: -cost)")
     parts: dict[str, int] = Field(
-        default_factory=dict, description="e.g. kind_match, distance, pairing, cooperation"
+        default_factory=dict,
+        description="e.g. suitability, distance, pairing, cooperation, satisfaction",
+    )
+    kind: str = Field(default="", description="resource kind the unit uses ('' = the item's kind)")
+    distance_km: float | None = Field(
+        default=None, description="straight-line km when both ends have coordinates"
     )
     beyond_distance_limit: bool = Field(
         default=False, description="listed for explanations only; never assigned"
@@ -141,6 +147,10 @@ class Need(BaseModel):
     excluded_by_distance: int = Field(
         default=0, ge=0, description="number of units offering the kind but too far away"
     )
+    carried_from: str | None = Field(
+        default=None, description="quarter the need was raised in, when carried over"
+    )
+    overdue_days: int = Field(default=0, ge=0, description="days past its due date (0 = not)")
 
 
 class RoleSlot(BaseModel):
@@ -166,6 +176,16 @@ class Activity(BaseModel):
     roles: list[RoleSlot] = Field(min_length=1)
     min_units: int = Field(default=0, ge=0)
     max_units: int | None = Field(default=None, ge=0)
+
+
+class LeftOut(BaseModel):
+    """An item the compiler kept out of the problem, and why (e.g. an activity already past)."""
+
+    model_config = _STRICT
+    item: str
+    name: str = ""
+    reason: Literal["activity_date_passed"]
+    detail: str = ""
 
 
 class Pair(BaseModel):
@@ -199,6 +219,9 @@ class Problem(BaseModel):
     forbidden: list[Pair] = Field(default_factory=list)
     previous: list[Pair] | None = Field(default=None, description="previous plan's pairs")
     weights: Weights = Field(default_factory=Weights)
+    left_out: list[LeftOut] = Field(
+        default_factory=list, description="items not planned, with the reason (said in the plan)"
+    )
 
     @model_validator(mode="after")
     def _check_references(self) -> Problem:
@@ -254,6 +277,8 @@ class Decision(BaseModel):
     score: int
     parts: dict[str, int] = Field(default_factory=dict)
     pinned: bool = False
+    kind: str = Field(default="", description="resource kind the unit uses")
+    distance_km: float | None = Field(default=None, description="straight-line km, when known")
 
 
 class Unmet(BaseModel):
@@ -312,4 +337,7 @@ class Plan(BaseModel):
     loads: list[UnitLoad] = Field(default_factory=list)
     roles_short: list[str] = Field(
         default_factory=list, description="optional roles that got fewer than count units"
+    )
+    left_out: list[LeftOut] = Field(
+        default_factory=list, description="items the problem left out, with the reason"
     )

@@ -545,7 +545,9 @@ def _plan(
     t0: float,
 ) -> Plan:
     prob = cp.problem
-    plan = Plan(problem=prob.name, status=status, engine=engine, seed=seed)
+    plan = Plan(
+        problem=prob.name, status=status, engine=engine, seed=seed, left_out=list(prob.left_out)
+    )
     if sol is None:
         plan.seconds = round(time.perf_counter() - t0, 3)
         if bound is not None and status != "infeasible":
@@ -571,6 +573,8 @@ def _plan(
                 score=c.score,
                 parts=dict(c.parts),
                 pinned=(need.id, c.unit) in pins,
+                kind=c.kind,
+                distance_km=c.distance_km,
             )
         )
     for ri, u in roles:
@@ -589,6 +593,8 @@ def _plan(
                 score=c.score,
                 parts=dict(c.parts),
                 pinned=(r.key, c.unit) in pins,
+                kind=c.kind,
+                distance_km=c.distance_km,
             )
         )
     parts = evaluate(prob, [(a.item, a.unit) for a in plan.assignments])

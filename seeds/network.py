@@ -85,6 +85,12 @@ class SeedNetwork:
         served = {(s.unit_id, s.activity_id) for s in self.assignments if s.activity_id in earlier}
         for unit_id, activity_id in served:
             history[(unit_id, earlier[activity_id])] += 1
+        followups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for n in needs:
+            if n.quarter < quarter and n.claimed_by is not None and n.satisfaction is not None:
+                cell = followups[(n.claimed_by, n.category.value)]
+                cell[0] += 1
+                cell[1] += n.satisfaction
         return Snapshot(
             quarter=quarter,
             communities=self.of_type(Community),
@@ -95,6 +101,8 @@ class SeedNetwork:
             activities=[a for a in activities if a.quarter == quarter],
             pairings=list(self.pairings),
             history=sorted((u, c, n) for (u, c), n in history.items() if n > 0),
+            carried=[n for n in needs if n.quarter < quarter and n.status == NeedStatus.open],
+            followups=sorted((u, c, k, s) for (u, c), (k, s) in followups.items()),
         )
 
     def dangling_references(self) -> list[str]:

@@ -35,6 +35,7 @@ from gongjian.graph.model import (
     Grid,
     JointType,
     Need,
+    NeedCategory,
     NeedStatus,
     Pairing,
     PartyMember,
@@ -174,6 +175,18 @@ _KINDS_BY_JOINT: dict[JointType, tuple[K, ...]] = {
         K.elderly_care,
         K.finance,
     ),
+}
+
+#: titles whose need category is narrower than the resource kind drawn (as in the 星城 seed)
+_TITLE_CATEGORY: dict[str, NeedCategory] = {
+    "地下室消防隐患": NeedCategory.fire_hazard,
+    "楼道电动车充电隐患": NeedCategory.fire_hazard,
+    "路面破损": NeedCategory.road_damage,
+    "路灯不亮": NeedCategory.street_light,
+    "下水不通": NeedCategory.drainage,
+    "暖气不热": NeedCategory.heating_fault,
+    "增设减速带": NeedCategory.traffic_calming,
+    "慢病义诊咨询": NeedCategory.health_checkup,
 }
 
 #: need titles per category; the effort range and priority range of such orders
@@ -531,10 +544,11 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         titles, effort_range, prio_range = _NEED_TITLES[cat]
         cid = rng.choice(comm_ids)
         effort = rng.randint(*effort_range)
+        title = rng.choice(titles)
         fields: dict[str, Any] = {
             "id": f"n{j + 1:06d}",
-            "title": rng.choice(titles),
-            "category": cat,
+            "title": title,
+            "category": _TITLE_CATEGORY.get(title) or NeedCategory(cat.value),
             "community_id": cid,
             "grid_id": rng.choice(grids_of[cid]),
             "quarter": prev if history else quarter,

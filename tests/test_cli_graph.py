@@ -139,4 +139,5 @@ def test_demo_plan_speaks_in_titles_not_only_ids(tmp_path: Path) -> None:
     out = run(["demo", "--db", str(tmp_path / "demo.sqlite")], env={"COLUMNS": "300"}, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     decisions = [x for x in out.stdout.splitlines() if x.strip().startswith("- 需求 n")]
-    assert decisions and all("「" in x and "类别匹配" in x for x in decisions)
+    # the fit parts by their names (适配度 since the suitability table)
+    assert decisions and all("「" in x and "适配度" in x for x in decisions)

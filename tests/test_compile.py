@@ -114,7 +114,8 @@ def test_distance_limit(max_distance: int, eligible: set[str], too_far: int) -> 
 def test_fit_parts_and_score() -> None:
     c = _cands(compile_snapshot(_snapshot()), "n1")["u2"]
     assert c.parts == {
-        "kind_match": FitRules.kind_match,
+        # the suitability table rates a hospital's medical resource 100 for a medical need
+        "suitability": 100 // FitRules.suitability_divisor,
         "distance": FitRules.per_step,
         "pairing": FitRules.pairing,
         "cooperation": FitRules.cooperation_max,  # 9 past cases, capped
@@ -132,7 +133,8 @@ def test_whistle_needs_get_top_priority() -> None:
 
 
 def test_roles_respect_weekdays_and_kind_capacity() -> None:
-    p = compile_snapshot(_snapshot())
+    # planned before the activities' dates (later, they are left out: see test_fidelity)
+    p = compile_snapshot(_snapshot(), today=date(2026, 10, 1))
     a1, a2 = p.activities
     assert [c.unit for c in a1.roles[0].candidates] == ["u1"]  # Saturday: the field is open
     assert a2.roles[0].candidates == []  # Wednesday: it is not

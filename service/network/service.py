@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 from gongjian.graph.cooperation import cooperation_edges, node_key
 from gongjian.graph.model import (
     Community,
+    NeedCategory,
     NetEdge,
     NetNode,
     Network,
@@ -274,7 +275,7 @@ class Gap(BaseModel):
 
     need_id: str
     title: str
-    category: ResourceKind
+    category: NeedCategory
     category_zh: str
     community_id: str
     priority: int

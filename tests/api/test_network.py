@@ -269,17 +269,30 @@ def test_gaps_match_store_contents(api: ApiServer) -> None:
             if not res["quarters"] or quarter in res["quarters"]:
                 offers[res["kind"]].add(res["unit_id"])
         needs = _all(c, "/needs", quarter=quarter, status="open")
+        # a unit fits a need when the suitability table rates one of its kinds above 0
+        from gongjian.seeds.suitability import default_suitability
+
+        table = default_suitability()
+
+        def fitting(category: str) -> set[str]:
+            return {
+                u
+                for kind, us in offers.items()
+                for u in us
+                if (table.lookup(category, kind, units[u]["type"]) or 0) > 0
+            }
+
         for max_distance in (0, 2):
             expected = {}
             for n in needs:
                 dist = _distances(adjacency, n["community_id"])
                 near = [
                     u
-                    for u in offers[n["category"]]
+                    for u in fitting(n["category"])
                     if dist.get(units[u]["community_id"], 99) <= max_distance
                 ]
                 if not near:
-                    far = len(offers[n["category"]])
+                    far = len(fitting(n["category"]))
                     expected[n["id"]] = (
                         "beyond_distance_limit" if far else "no_eligible_unit",
                         far,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import pytest
 from pydantic import ValidationError
@@ -86,5 +87,7 @@ def test_district_problem_is_deterministic_and_in_the_domain_vocabulary() -> Non
     assert a.model_dump_json() == b.model_dump_json()
     kinds = {n.kind for n in a.needs} | {r.kind for x in a.activities for r in x.roles}
     assert kinds <= {k.value for k in ResourceKind}
-    # the production compiler's fit scale (FitRules), not a synthetic one
-    assert {c.parts["kind_match"] for n in a.needs for c in n.candidates} == {10}
+    # the production compiler's fit scale (FitRules and the suitability table), not a
+    # synthetic one: suitability // 5, mostly the full 20
+    suits = Counter(c.parts["suitability"] for n in a.needs for c in n.candidates)
+    assert set(suits) <= set(range(1, 21)) and suits.most_common(1)[0][0] == 20

@@ -1,0 +1,60 @@
+"""The suitability table as an editable CSV (``seeds/suitability.csv``, shipped as the default).
+
+Columns ``need_category, resource_kind, unit_type, suitability``; ``unit_type``
+``*`` means every type without a row of its own. A bad row raises
+:class:`~gongjian.core.errors.InvalidInputError` naming the row (header = row 1,
+as in Excel) and the allowed values.
+
+>>> table = default_suitability()
+>>> table.lookup("fire_hazard", "fire_safety", "school") < table.lookup(
+...     "fire_hazard", "fire_safety", "property_company")
+True
+>>> table.lookup("elevator_fault", "repair", "utility") is None  # not the heating station
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from gongjian.core.errors import InvalidInputError
+from gongjian.graph.suitability import SUITABILITY_COLUMNS, SuitabilityTable
+
+__all__ = ["SUITABILITY_FILE", "default_suitability", "read_suitability", "write_suitability"]
+
+SUITABILITY_FILE = "suitability.csv"
+
+
+def read_suitability(text: str) -> SuitabilityTable:
+    """Parse and validate the CSV text of a suitability table."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    if not reader.fieldnames:
+        raise InvalidInputError("适配表缺少表头 (suitability table has no header row)")
+    missing = [c for c in SUITABILITY_COLUMNS if c not in reader.fieldnames]
+    if missing:
+        raise InvalidInputError(f"适配表缺少列 (suitability table lacks columns) {missing}")
+    rows = [
+        {k: v for k, v in row.items() if k is not None}
+        for row in reader
+        if any((v or "").strip() for k, v in row.items() if k is not None)
+    ]
+    return SuitabilityTable.from_rows(rows)
+
+
+@lru_cache(maxsize=1)
+def default_suitability() -> SuitabilityTable:
+    """The table shipped with the seeds (read once per process)."""
+    text = resources.files("gongjian.seeds").joinpath(SUITABILITY_FILE).read_text("utf-8-sig")
+    return read_suitability(text)
+
+
+def write_suitability(table: SuitabilityTable, path: Path) -> None:
+    """Write ``table`` as CSV with a BOM (so Excel opens the Chinese-free cells as UTF-8)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(SUITABILITY_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table.as_rows())
