@@ -13,7 +13,7 @@ from gongjian.graph.model import Need, NeedStatus
 from gongjian.graph.store import GraphStore
 from gongjian.graph.whistle import whistle_state
 from gongjian.service.metrics.service import overdue_whistles
-from gongjian.service.needs.views import whistle_view
+from gongjian.service.needs.service import whistle_view
 from tests import factories as f
 
 BEIJING = timezone(timedelta(hours=8))
