@@ -414,12 +414,19 @@ class StoreBase(ABC, Generic[Tx]):
 
         return self._write_tx(work)
 
-    def delete(self, kind: type[Entity], node_id: str) -> None:
-        """Delete a node; :class:`ConflictError` while others reference it or it has history."""
+    def delete(
+        self, kind: type[Entity], node_id: str, *, expected_version: int | None = None
+    ) -> None:
+        """Delete a node; :class:`ConflictError` while others reference it or it has history.
+
+        With ``expected_version``, :class:`PreconditionFailedError` unless it is the stored one.
+        """
         label = check_kind(kind)
+        _check_version_arg(expected_version)
 
         def work(tx: Tx) -> None:
             current = self._read_for_update(tx, kind, node_id)
+            check_expected_version(kind, current, expected_version)
             if isinstance(current, Need):
                 check_deletable(current)
             deps = self._dependents(tx, label, node_id)

@@ -175,7 +175,14 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` in one managed write transaction (retried on transient errors)."""
         with self._driver.session(**self._session_config()) as session:
-            return session.execute_write(work)
+            try:
+                return session.execute_write(work)
+            except neo4j_errors.ResultFailedError as exc:
+                # a statement failed (say, CREATE hit the uniqueness constraint) and the
+                # driver's rollback then reports the failed result instead: raise the cause
+                if isinstance(exc.__cause__, neo4j_errors.Neo4jError):
+                    raise exc.__cause__ from None
+                raise
 
     def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` in one managed read transaction (a consistent view)."""

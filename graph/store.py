@@ -160,9 +160,12 @@ class GraphStore(Protocol):
 
     def count(self, kind: type[Entity], *, filters: dict[str, Any] | None = None) -> int: ...
 
-    def delete(self, kind: type[Entity], node_id: str) -> None:
+    def delete(
+        self, kind: type[Entity], node_id: str, *, expected_version: int | None = None
+    ) -> None:
         """Delete a node; :class:`ConflictError` while others reference it, or for a
-        need with a history (ever claimed: cancel it instead)."""
+        need with a history (ever claimed: cancel it instead). ``expected_version``
+        as for :meth:`modify` (412 when stale)."""
         ...
 
     def modify(

@@ -178,6 +178,13 @@ def test_a_stale_expected_version_is_a_precondition_failure(store: GraphStore) -
             store.modify(Unit, "u1", lambda x: x, expected_version=bad)  # type: ignore[arg-type]
     with pytest.raises(NotFoundError):
         store.modify(Unit, "u404", lambda x: x, expected_version=1)
+    # a conditional delete too
+    store.create(f.unit(9))
+    with pytest.raises(PreconditionFailedError):
+        store.delete(Unit, "u9", expected_version=2)
+    store.delete(Unit, "u9", expected_version=1)
+    with pytest.raises(NotFoundError):
+        store.get(Unit, "u9")
 
 
 def test_concurrent_conditional_writes_have_one_winner(store: GraphStore) -> None:
