@@ -1,8 +1,9 @@
 """What both stores share: the rules, written once over a few primitives per store.
 
 :class:`StoreBase` holds every read-check-write rule of the
-:class:`~gongjian.graph.store.GraphStore` contract — the need life cycle (claim,
-start, resolve, follow-up, cancel), ``modify``, ``delete``, ``replace_resources``
+:class:`~gongjian.graph.store.GraphStore` contract — create-only ``create`` /
+``create_many``, the need life cycle (claim within capacity, start, resolve,
+follow-up, cancel), compare-and-set ``modify``, ``delete``, ``replace_resources``
 and the cooperation network — and runs each inside ONE store transaction that
 the store opens with :meth:`StoreBase._write_tx`: ``BEGIN IMMEDIATE`` in SQLite,
 a managed write transaction in Neo4j. The primitives a store provides work inside
@@ -12,8 +13,15 @@ that transaction (``tx`` is a SQLite connection or a Neo4j transaction):
   so the status check that follows cannot race another writer (Neo4j locks
   explicitly; SQLite's immediate transaction already holds the database lock);
 * :meth:`~StoreBase._write_entities` writes nodes with their owned relationships;
-* :meth:`~StoreBase._require`, :meth:`~StoreBase._dependents`,
-  :meth:`~StoreBase._delete_node` and the resource and cooperation reads.
+* :meth:`~StoreBase._insert_entities` creates nodes that must not exist yet
+  (a plain ``INSERT`` / ``CREATE`` under the uniqueness constraint: a duplicate is
+  :class:`DuplicateIdError`, never an overwrite);
+* :meth:`~StoreBase._existing`, :meth:`~StoreBase._dependents`,
+ , :meth:`~StoreBase._delete_node`,
+  :meth:`~StoreBase._claimed_effort` and the resource and cooperation reads.
+
+Why ~500 lines: the rules of the contract belong together, each next to the
+argument checks and messages it uses; the stores only add their statements.
 
 The module-level helpers (chunking, keys, argument checks, error messages) are
 the ones both stores used to carry a copy of.
@@ -26,12 +34,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from gongjian.core.errors import ConflictError, InvalidInputError
+from gongjian.core.errors import ConflictError, InvalidInputError, PreconditionFailedError
 from gongjian.graph.cooperation import (
     CooperationFacts,
     edges_from_facts,
     network_around,
     node_key,
+)
+from gongjian.graph.lifecycle import (
+    check_can_take,
+    check_deletable,
+    check_lifecycle_kept,
 )
 from gongjian.graph.model import (
     ENTITY_TYPES,
@@ -53,16 +66,19 @@ from gongjian.graph.model import (
     resources_etag,
     transition_update,
 )
-from gongjian.graph.store import LIST_FILTERS
+from gongjian.graph.store import LIST_FILTERS, CreateResult
 
 __all__ = [
+    "DuplicateIdError",
     "StoreBase",
     "check_center",
     "check_entities",
+    "check_expected_version",
     "check_filters",
     "check_kind",
     "check_page",
     "chunks",
+    "conflicting_rows_error",
     "missing_refs_error",
     "node_key",
     "sorted_pairs",
@@ -124,6 +140,53 @@ def check_entities(entities: Iterable[Entity]) -> tuple[list[Entity], list[Entit
     return items, list({(e.LABEL, e.id): e for e in items}.values())
 
 
+class DuplicateIdError(ConflictError):
+    """A create hit the uniqueness of ``id`` (another writer created it concurrently).
+
+    Raised by a store's ``_insert_entities`` / ``_write_tx``; ``create_many`` then
+    runs again so that its id check names the rows, as it does without a race.
+    """
+
+
+def conflicting_rows_error(rows: Sequence[Mapping[str, Any]]) -> ConflictError:
+    """The 409 of a create whose ids exist: every ``{index, label, id}`` in ``rows``."""
+    first = rows[0]
+    zh = entity_type(first["label"]).LABEL_ZH
+    ids = [r["id"] for r in rows]
+    if len(rows) == 1:
+        message = f"{zh} '{first['id']}' 已存在，请用 PUT 修改 (already exists; use PUT)"
+    else:
+        head = "、".join(f"{entity_type(r['label']).LABEL_ZH} {r['id']}" for r in rows[:10])
+        more = f" …（共 {len(rows)} 条）" if len(rows) > 10 else ""
+        message = (
+            f"以下编号已存在，未写入任何数据 (ids already exist; nothing written): {head}{more}"
+        )
+    return ConflictError(message, id=first["id"], ids=ids, rows=[dict(r) for r in rows])
+
+
+def check_expected_version(kind: type[Entity], current: Entity, expected: int | None) -> None:
+    """:class:`PreconditionFailedError` (412) unless ``expected`` is None or the stored version."""
+    if expected is None or expected == current.version:
+        return
+    raise PreconditionFailedError(
+        f"{kind.LABEL_ZH} '{current.id}' 已被他人修改（当前版本 {current.version}，"
+        f"你的版本 {expected}），请刷新后重试 (changed since you read it: version"
+        f" {current.version}, yours {expected}; reload and try again)",
+        version=current.version,
+        etag=f'"{current.version}"',
+    )
+
+
+def _check_version_arg(expected: object) -> None:
+    if expected is None:
+        return
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 1:
+        raise InvalidInputError(
+            "版本号应为正整数 (expected_version must be a positive integer)",
+            [{"field": "version", "message": "positive integer"}],
+        )
+
+
 def wanted_refs(entities: Sequence[Entity]) -> dict[str, set[str]]:
     """Per label, the referenced ids not written in this call (they must exist already)."""
     in_call: dict[str, set[str]] = defaultdict(set)
@@ -182,6 +245,21 @@ def check_center(label: str, hops: int) -> None:
         raise InvalidInputError("跳数应在 0–4 之间 (hops must be 0–4)")
 
 
+def _next_versions(old: Sequence[Resource], new: Sequence[Resource]) -> list[Resource]:
+    """The declared set to write: a resource keeps its version if unchanged, else +1 (new: 1)."""
+    stored = {r.id: r for r in old}
+    out = []
+    for r in new:
+        before = stored.get(r.id)
+        if before is None:
+            out.append(r.model_copy(update={"version": 1}))
+        elif r.model_copy(update={"version": before.version}) == before:
+            out.append(before)
+        else:
+            out.append(r.model_copy(update={"version": before.version + 1}))
+    return out
+
+
 # --------------------------------------------------------------------------- the base
 
 
@@ -202,8 +280,19 @@ class StoreBase(ABC, Generic[Tx]):
         """Write nodes of one class with their owned relationships (references checked)."""
 
     @abstractmethod
-    def _require(self, tx: Tx, label: str, ids: Iterable[str]) -> None:
-        """:class:`NotFoundError` unless every id names a node of ``label``."""
+    def _insert_entities(self, tx: Tx, entities: Sequence[Entity]) -> None:
+        """Create nodes of any classes that must not exist yet (references checked).
+
+        A stored id is :class:`DuplicateIdError`, never overwritten.
+        """
+
+    @abstractmethod
+    def _existing(self, tx: Tx, label: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` name stored nodes of ``label``."""
+
+    @abstractmethod
+    def _claimed_effort(self, tx: Tx, unit_id: str, quarter: str) -> int:
+        """The effort of the unit's claimed or in-progress needs of ``quarter``."""
 
     @abstractmethod
     def _dependents(self, tx: Tx, label: str, node_id: str) -> dict[str, int]:
@@ -257,24 +346,89 @@ class StoreBase(ABC, Generic[Tx]):
         check_filters(check_kind(kind), filters)
         return self._list(kind, filters, offset, limit)
 
-    def modify(self, kind: type[E], node_id: str, change: Callable[[E], E]) -> E:
-        """Atomic read-modify-write of one node under its write lock."""
+    def create(self, entity: Entity) -> Entity:
+        """Create one entity; :class:`ConflictError` naming the id when it exists."""
+        self.create_many([entity])
+        return entity.model_copy(update={"version": 1})
+
+    def create_many(
+        self, entities: Iterable[Entity], *, skip_existing: bool = False
+    ) -> CreateResult:
+        """Create entities in ONE transaction: all or nothing, or the new rows only."""
+        items = [e.model_copy(update={"version": 1}) for e in check_entities(entities)[0]]
+        if not items:
+            return CreateResult(created=0)
+
+        def work(tx: Tx) -> CreateResult:
+            ids: dict[str, list[str]] = defaultdict(list)
+            for e in items:
+                ids[e.LABEL].append(e.id)
+            stored = {label: self._existing(tx, label, group) for label, group in ids.items()}
+            rows: list[dict[str, Any]] = []
+            new: list[Entity] = []
+            seen: set[tuple[str, str]] = set()
+            for i, e in enumerate(items):
+                if e.id in stored[e.LABEL] or (e.LABEL, e.id) in seen:
+                    rows.append({"index": i, "label": e.LABEL, "id": e.id})
+                else:
+                    seen.add((e.LABEL, e.id))
+                    new.append(e)
+            if rows and not skip_existing:
+                raise conflicting_rows_error(rows)
+            if new:
+                self._insert_entities(tx, new)
+            return CreateResult(created=len(new), skipped=rows)
+
+        for _attempt in range(3):
+            try:
+                return self._write_tx(work)
+            except DuplicateIdError:
+                # created by a concurrent writer after our check: run again, so the check
+                # sees it and names the row (or skips it)
+                continue
+        raise ConflictError("编号已被同时创建，请重试 (ids created concurrently; try again)")
+
+    def modify(
+        self,
+        kind: type[E],
+        node_id: str,
+        change: Callable[[E], E],
+        *,
+        expected_version: int | None = None,
+    ) -> E:
+        """Atomic read-check-write of one node under its write lock (compare-and-set)."""
         check_kind(kind)
+        _check_version_arg(expected_version)
 
         def work(tx: Tx) -> E:
             current = self._read_for_update(tx, kind, node_id)
+            check_expected_version(kind, current, expected_version)
             new = apply_change(kind, node_id, current, change)
+            if isinstance(current, Need):
+                check_lifecycle_kept(current, new)  # type: ignore[arg-type]
+            if new.model_copy(update={"version": current.version}) == current:
+                return current  # nothing changed: no write, no new version
+            new = new.model_copy(update={"version": current.version + 1})
             self._write_entities(tx, kind, [new])
             return new
 
         return self._write_tx(work)
 
-    def delete(self, kind: type[Entity], node_id: str) -> None:
-        """Delete a node; :class:`ConflictError` while others reference it."""
+    def delete(
+        self, kind: type[Entity], node_id: str, *, expected_version: int | None = None
+    ) -> None:
+        """Delete a node; :class:`ConflictError` while others reference it or it has history.
+
+        With ``expected_version``, :class:`PreconditionFailedError` unless it is the stored one.
+        """
         label = check_kind(kind)
+        _check_version_arg(expected_version)
 
         def work(tx: Tx) -> None:
-            self._read_for_update(tx, kind, node_id)
+            current = self._read_for_update(tx, kind, node_id)
+            check_expected_version(kind, current, expected_version)
+            if isinstance(current, Need):
+                check_deletable(current)
             deps = self._dependents(tx, label, node_id)
             if deps:
                 what = "、".join(f"{k} {v} 个" for k, v in deps.items())
@@ -295,7 +449,8 @@ class StoreBase(ABC, Generic[Tx]):
 
         def work(tx: Tx) -> None:
             self._read_for_update(tx, Unit, unit_id)
-            check_etag(self._unit_resources(tx, unit_id), if_match)
+            old = self._unit_resources(tx, unit_id)
+            check_etag(old, if_match)
             foreign = sorted(self._foreign_resources(tx, unit_id, ids))
             if foreign:
                 raise ConflictError(
@@ -304,27 +459,35 @@ class StoreBase(ABC, Generic[Tx]):
                 )
             self._delete_resources(tx, unit_id, ids)
             if new:
-                self._write_entities(tx, Resource, new)
+                self._write_entities(tx, Resource, _next_versions(old, new))
 
         self._write_tx(work)
         return resources_etag(new)
 
-    def claim_need(self, need_id: str, unit_id: str) -> Need:
-        """Atomically claim an open need (接单).
+    def claim_need(self, need_id: str, unit_id: str, *, override: bool = False) -> Need:
+        """Atomically claim an open need (接单), within the unit's capacity unless ``override``.
 
         The need is read under its write lock, then its status checked: a concurrent
         claimant waits for the lock and then sees ``claimed``, so exactly one wins.
+        The unit's lock is taken too, so two claims by one unit (of different needs)
+        run one after the other and each sees the other's effort.
         """
 
         def work(tx: Tx) -> Need:
             need = self._read_for_update(tx, Need, need_id)
-            self._require(tx, "Unit", [unit_id])
+            unit = self._read_for_update(tx, Unit, unit_id)
             check_claimable(need)
+            if not override:
+                resources = self._unit_resources(tx, unit_id)
+                check_can_take(
+                    need, unit, resources, self._claimed_effort(tx, unit_id, need.quarter)
+                )
             claimed = need.model_copy(
                 update={
                     "status": NeedStatus.claimed,
                     "claimed_by": unit_id,
                     "claimed_at": now_utc(),
+                    "version": need.version + 1,
                 }
             )
             self._write_entities(tx, Need, [claimed])
@@ -352,7 +515,7 @@ class StoreBase(ABC, Generic[Tx]):
             need = self._read_for_update(tx, Need, need_id)
             check_actor(need, unit_id)
             check_transition(need_id, need.status, target)
-            changed = need.model_copy(update=update)
+            changed = need.model_copy(update={**update, "version": need.version + 1})
             self._write_entities(tx, Need, [changed])
             return changed
 

@@ -20,6 +20,7 @@ __all__ = [
     "ADD_PAIRINGS",
     "ADJACENCY",
     "AWAIT_INDEXES",
+    "CLAIMED_EFFORT",
     "CLEAR",
     "COOPERATION_ASSIGNED",
     "COOPERATION_CLAIMS",
@@ -289,6 +290,13 @@ def foreign_resources() -> str:
 def delete_unit_resources() -> str:
     """Delete the unit's resources whose ids are not in ``$keep``."""
     return "MATCH (r:Resource) WHERE r.unit_id = $unit AND NOT r.id IN $keep DETACH DELETE r"
+
+
+#: a unit's unfinished claimed effort in a quarter (``$statuses``: claimed, in progress)
+CLAIMED_EFFORT = (
+    "MATCH (n:Need) WHERE n.claimed_by = $unit AND n.quarter = $quarter"
+    " AND n.status IN $statuses RETURN coalesce(sum(n.effort), 0) AS effort"
+)
 
 
 def names(label: str) -> str:

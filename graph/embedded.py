@@ -8,7 +8,7 @@ fsynced and survives ``kill -9`` (and power loss). Every write is one
 processes — are serialised by SQLite itself; that is what makes
 :meth:`EmbeddedStore.claim_need` atomic.
 
-Why one module of ~550 lines: it is one class with the SQL of every method of the
+Why one module of ~580 lines: it is one class with the SQL of every method of the
 store contract, and splitting the statements from the methods that run them would
 scatter each query from its only caller. The rules shared with Neo4j live in
 :mod:`gongjian.graph.base`.
@@ -31,6 +31,7 @@ from gongjian.core.errors import InvalidInputError, NotFoundError, StoreUnavaila
 from gongjian.core.sqlite import connect_durable, immediate
 from gongjian.graph import model
 from gongjian.graph.base import (
+    DuplicateIdError,
     StoreBase,
     check_entities,
     check_filters,
@@ -42,6 +43,7 @@ from gongjian.graph.base import (
     wanted_refs,
 )
 from gongjian.graph.cooperation import CooperationFacts
+from gongjian.graph.lifecycle import UNFINISHED
 from gongjian.graph.model import ENTITY_TYPES, Assignment, Entity, Pairing, Resource, parse_quarter
 from gongjian.graph.store import REL_TYPES
 
@@ -173,7 +175,11 @@ class EmbeddedStore(StoreBase[Conn]):
         if error is not None:
             raise error
 
-    def _store_entities(self, conn: Conn, entities: Sequence[Entity]) -> None:
+    def _store_entities(
+        self, conn: Conn, entities: Sequence[Entity], *, create: bool = False
+    ) -> None:
+        """Write nodes with their owned relationships; ``create``: a plain INSERT, never a
+        replace (a stored id fails with :class:`DuplicateIdError`)."""
         by_label: dict[type[Entity], list[Entity]] = defaultdict(list)
         for e in entities:
             by_label[type(e)].append(e)
@@ -184,14 +190,23 @@ class EmbeddedStore(StoreBase[Conn]):
             label = kind.LABEL
             # only nodes that existed before can have owned relationships to re-point
             existing = (
-                self._existing_ids(conn, label, [e.id for e in group]) if kind.REFS else set()
+                self._existing_ids(conn, label, [e.id for e in group])
+                if kind.REFS and not create
+                else set()
             )
             old = [e for e in group if e.id in existing]
-            conn.executemany(
-                "INSERT INTO nodes(label, id, props) VALUES (?, ?, ?) "
-                "ON CONFLICT(label, id) DO UPDATE SET props = excluded.props",
-                [(label, e.id, e.model_dump_json(exclude_none=True)) for e in group],
-            )
+            rows = [(label, e.id, e.model_dump_json(exclude_none=True)) for e in group]
+            if create:
+                try:
+                    conn.executemany("INSERT INTO nodes(label, id, props) VALUES (?, ?, ?)", rows)
+                except sqlite3.IntegrityError as exc:
+                    raise DuplicateIdError(f"编号已存在 (id exists): {exc}") from None
+            else:
+                conn.executemany(
+                    "INSERT INTO nodes(label, id, props) VALUES (?, ?, ?) "
+                    "ON CONFLICT(label, id) DO UPDATE SET props = excluded.props",
+                    rows,
+                )
             for ref in kind.REFS:
                 if ref.reverse:
                     conn.executemany(
@@ -282,6 +297,24 @@ class EmbeddedStore(StoreBase[Conn]):
     def _write_entities(self, tx: Conn, kind: type[Entity], entities: Sequence[Entity]) -> None:
         self._check_refs(tx, entities)
         self._store_entities(tx, entities)
+
+    def _insert_entities(self, tx: Conn, entities: Sequence[Entity]) -> None:
+        self._check_refs(tx, entities)
+        self._store_entities(tx, entities, create=True)
+
+    def _existing(self, tx: Conn, label: str, ids: Iterable[str]) -> set[str]:
+        return self._existing_ids(tx, label, ids)
+
+    def _claimed_effort(self, tx: Conn, unit_id: str, quarter: str) -> int:
+        marks = ",".join("?" * len(UNFINISHED))
+        row = tx.execute(
+            "SELECT coalesce(sum(json_extract(props, '$.effort')), 0) FROM nodes"
+            " WHERE label = 'Need' AND json_extract(props, '$.claimed_by') = ?"
+            " AND json_extract(props, '$.quarter') = ?"
+            f" AND json_extract(props, '$.status') IN ({marks})",
+            (unit_id, quarter, *(s.value for s in UNFINISHED)),
+        ).fetchone()
+        return int(row[0])
 
     def _dependents(self, tx: Conn, label: str, node_id: str) -> dict[str, int]:
         out: dict[str, int] = {}

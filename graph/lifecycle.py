@@ -6,6 +6,7 @@ Re-exported by :mod:`gongjian.graph.model`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gongjian.core.clock import now_utc
@@ -13,14 +14,20 @@ from gongjian.core.errors import ConflictError, InvalidInputError
 from gongjian.graph.vocab import NeedStatus
 
 if TYPE_CHECKING:
-    from gongjian.graph.model import Need
+    from gongjian.graph.model import Need, Resource, Unit
 
 __all__ = [
+    "LIFECYCLE_FIELDS",
     "NEED_TRANSITIONS",
     "STATUS_TIME_FIELD",
+    "UNFINISHED",
     "check_actor",
+    "check_can_take",
     "check_claimable",
+    "check_deletable",
+    "check_lifecycle_kept",
     "check_transition",
+    "has_history",
     "transition_update",
 ]
 
@@ -101,4 +108,100 @@ def check_actor(need: Need, unit_id: str | None) -> None:
             f"只有认领单位可以办理交办单 '{need.id}' (only the claiming unit"
             f" {need.claimed_by or '—'} may act on it)",
             claimed_by=need.claimed_by,
+        )
+
+
+#: the fields only ``claim_need`` / ``transition_need`` change (never ``modify``)
+LIFECYCLE_FIELDS: tuple[str, ...] = (
+    "status",
+    "claimed_by",
+    "satisfaction",
+    *STATUS_TIME_FIELD.values(),
+)
+
+
+def check_lifecycle_kept(stored: Need, new: Need) -> None:
+    """:class:`ConflictError` when a plain write would change a life-cycle field.
+
+    ``modify`` runs this against the need read under its write lock, so an edit
+    that started from an older copy can never undo a claim that landed meanwhile.
+    """
+    changed = [f for f in LIFECYCLE_FIELDS if getattr(stored, f) != getattr(new, f)]
+    if changed:
+        raise ConflictError(
+            f"交办单 '{stored.id}' 的状态、认领和办理时间只能通过办理接口修改"
+            f"（接单、开始、办结、回访、撤销）(status, claim and life-cycle fields change only"
+            f" through the life-cycle operations): {', '.join(changed)}",
+            fields=changed,
+            current=stored.status.value,
+            claimed_by=stored.claimed_by,
+        )
+
+
+def has_history(need: Need) -> bool:
+    """Whether the need was ever claimed, started, resolved or followed up."""
+    return need.claimed_by is not None or any(
+        getattr(need, f) is not None
+        for f in ("claimed_at", "started_at", "resolved_at", "followed_up_at", "satisfaction")
+    )
+
+
+def check_deletable(need: Need) -> None:
+    """A need with history is part of a unit's record: cancel it, never delete it."""
+    if has_history(need):
+        who = f"（认领单位 {need.claimed_by}）" if need.claimed_by else ""
+        raise ConflictError(
+            f"交办单 '{need.id}' 已有办理记录{who}，不能删除，请改为撤销"
+            f" (the need has a history ({need.status.value}); cancel it instead of deleting it)",
+            current=need.status.value,
+            claimed_by=need.claimed_by,
+        )
+
+
+#: claimed work a unit has not finished yet: it counts against the unit's capacity
+UNFINISHED: tuple[NeedStatus, ...] = (NeedStatus.claimed, NeedStatus.in_progress)
+
+
+def check_can_take(need: Need, unit: Unit, resources: Sequence[Resource], claimed: int) -> None:
+    """:class:`ConflictError` unless ``unit`` may claim ``need``.
+
+    The unit must declare a resource of the need's category available in the need's
+    quarter, and ``claimed`` (its unfinished claimed effort that quarter) plus the
+    need's effort must stay within ``unit.capacity``. The committee skips this
+    (``claim_need(..., override=True)``).
+
+    >>> from gongjian.graph.model import Need, Resource, Unit
+    >>> n = Need(id="n1", title="修路灯", category="repair", community_id="c1",
+    ...          quarter="2026Q4", effort=5)
+    >>> u = Unit(id="u1", name="星城中学", type="school", community_id="c1", capacity=12)
+    >>> r = Resource(id="r1", unit_id="u1", kind="repair", name="维修队", capacity=4)
+    >>> check_can_take(n, u, [r], claimed=7)
+    >>> check_can_take(n, u, [r], claimed=8)
+    Traceback (most recent call last):
+    ...
+    gongjian.core.errors.ConflictError: 单位 'u1' 2026Q4 季度剩余工作量 4（能力 12，已认领未办结 8），该交办单需要 5，超出能力 (unit u1 has 4 effort left in 2026Q4 (capacity 12, unfinished claims 8); the need takes 5)
+    """
+    kind = need.category
+    if not any(r.kind == kind and r.available_in(need.quarter) for r in resources):
+        raise ConflictError(
+            f"单位 '{unit.id}' 在 {need.quarter} 季度没有申报 {kind.label_zh} ({kind.value})"
+            f" 类资源，不能认领交办单 '{need.id}' (the unit offers no {kind.value} resource"
+            f" in {need.quarter})",
+            reason="category",
+            category=kind.value,
+            unit_id=unit.id,
+        )
+    left = max(unit.capacity - claimed, 0)
+    if claimed + need.effort > unit.capacity:
+        raise ConflictError(
+            f"单位 '{unit.id}' {need.quarter} 季度剩余工作量 {left}（能力 {unit.capacity}，"
+            f"已认领未办结 {claimed}），该交办单需要 {need.effort}，超出能力 (unit {unit.id} has"
+            f" {left} effort left in {need.quarter} (capacity {unit.capacity}, unfinished"
+            f" claims {claimed}); the need takes {need.effort})",
+            reason="capacity",
+            capacity=unit.capacity,
+            claimed=claimed,
+            remaining=left,
+            effort=need.effort,
+            quarter=need.quarter,
         )

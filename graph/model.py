@@ -195,6 +195,10 @@ class Entity(BaseModel):
     REFS: ClassVar[tuple[Ref, ...]] = ()
 
     id: NodeId
+    #: compare-and-set version: 1 when created, +1 on every write through the store's
+    #: rules (modify, claim, transitions); the service sends it as the ETag. The
+    #: stores set it themselves, whatever a caller's copy says.
+    version: int = Field(default=1, ge=1, description="版本号 (version, for If-Match)")
 
     def ref_targets(self) -> list[tuple[Ref, str]]:
         """The (ref, target id) pairs this entity points at (None fields skipped)."""
@@ -464,7 +468,11 @@ def resources_etag(resources: Sequence[Resource]) -> str:
     True
     """
     body = json.dumps(
-        [r.model_dump(mode="json") for r in sorted(resources, key=lambda r: r.id)],
+        # content only: a resource's version is bookkeeping, not part of what was declared
+        [
+            r.model_dump(mode="json", exclude={"version"})
+            for r in sorted(resources, key=lambda r: r.id)
+        ],
         sort_keys=True,
         ensure_ascii=False,
     )

@@ -28,17 +28,19 @@ from gongjian.core.errors import (
     StoreUnavailableError,
 )
 from gongjian.graph import base, cypher
-from gongjian.graph.model import Entity
+from gongjian.graph.model import ENTITY_TYPES, Entity
 
 __all__ = [
     "BOLT_SCHEMES",
     "UNAVAILABLE",
     "UNWIND_CHUNK",
     "MissingTarget",
+    "create_entities",
     "entity_from_props",
     "entity_props",
     "existing_ids",
     "json_fields",
+    "missing_refs",
     "require_ids",
     "statement",
     "translate_errors",
@@ -151,7 +153,7 @@ def entity_props(entity: Entity) -> dict[str, Any]:
 
     >>> from gongjian.graph.model import Community
     >>> entity_props(Community(id="c1", name="星城社区"))
-    {'id': 'c1', 'name': '星城社区'}
+    {'id': 'c1', 'version': 1, 'name': '星城社区'}
     """
     props = entity.model_dump(mode="json", exclude_none=True)
     for field in json_fields(type(entity)):
@@ -232,13 +234,44 @@ def write_group(
         ]
     )
     for text, part in plans:
-        if not part:
-            continue
-        record = tx.run(statement(text), rows=part).single(strict=True)
-        for i, ref in enumerate(kind.REFS):
-            column = fields.index(ref.field)
-            expected = sum(1 for r in part if r[column] is not None)
-            if record[f"m{i}"] != expected:
-                raise MissingTarget(
-                    f"引用了不存在的节点 (unknown references): {label}.{ref.field} → {ref.target}"
-                )
+        _run_rows(tx, kind, text, part)
+
+
+def _run_rows(tx: ManagedTransaction, kind: type[Entity], text: str, rows: list[list[Any]]) -> None:
+    """Run one entity writer over ``rows``; :class:`MissingTarget` if a reference found no node."""
+    if not rows:
+        return
+    fields = cypher.entity_fields(kind)
+    record = tx.run(statement(text), rows=rows).single(strict=True)
+    for i, ref in enumerate(kind.REFS):
+        column = fields.index(ref.field)
+        expected = sum(1 for r in rows if r[column] is not None)
+        if record[f"m{i}"] != expected:
+            raise MissingTarget(
+                f"引用了不存在的节点 (unknown references): {kind.LABEL}.{ref.field} → {ref.target}"
+            )
+
+
+def missing_refs(tx: ManagedTransaction, entities: Sequence[Entity]) -> InvalidInputError | None:
+    """The error naming every reference to a node neither stored nor in ``entities``."""
+    wanted = base.wanted_refs(entities)
+    absent = {label: ids - existing_ids(tx, label, ids) for label, ids in wanted.items()}
+    return base.missing_refs_error(entities, absent)
+
+
+def create_entities(tx: ManagedTransaction, entities: Sequence[Entity]) -> None:
+    """CREATE nodes (dependency order) with their relationships: never an overwrite.
+
+    The uniqueness constraint on ``id`` fails the transaction (``ConstraintError``)
+    when a node with that id exists or is being created by another transaction.
+    """
+    error = missing_refs(tx, entities)
+    if error is not None:
+        raise error
+    for kind in ENTITY_TYPES:
+        group = [e for e in entities if type(e) is kind]
+        if group:
+            fields = cypher.entity_fields(kind)
+            _run_rows(
+                tx, kind, cypher.create_entities(kind), [_entity_row(e, fields) for e in group]
+            )

@@ -11,7 +11,7 @@ Nodes carry their entity's ``model_dump(mode="json")`` as flat properties
 (``None`` left out; nested values such as ``Activity.roles`` as a JSON string).
 Owned relationships (``Entity.REFS``) are re-pointed on every upsert.
 
-Why one module of ~590 lines: it is one class implementing every method of the store
+Why one module of ~600 lines: it is one class implementing every method of the store
 contract over the statements of :mod:`gongjian.graph.cypher`; the driver plumbing is
 in :mod:`gongjian.graph.neo4j_io` and the rules shared with SQLite in
 :mod:`gongjian.graph.base`.
@@ -36,6 +36,7 @@ from gongjian.core.errors import (
 )
 from gongjian.graph import base, cypher
 from gongjian.graph.cooperation import CooperationFacts
+from gongjian.graph.lifecycle import UNFINISHED
 from gongjian.graph.model import (
     ENTITY_TYPES,
     Activity,
@@ -55,10 +56,12 @@ from gongjian.graph.neo4j_io import (
     UNAVAILABLE,
     UNWIND_CHUNK,
     MissingTarget,
+    create_entities,
     entity_from_props,
     entity_props,
     existing_ids,
     json_fields,
+    missing_refs,
     require_ids,
     statement,
     translate_errors,
@@ -172,7 +175,14 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` in one managed write transaction (retried on transient errors)."""
         with self._driver.session(**self._session_config()) as session:
-            return session.execute_write(work)
+            try:
+                return session.execute_write(work)
+            except neo4j_errors.ResultFailedError as exc:
+                # a statement failed (say, CREATE hit the uniqueness constraint) and the
+                # driver's rollback then reports the failed result instead: raise the cause
+                if isinstance(exc.__cause__, neo4j_errors.Neo4jError):
+                    raise exc.__cause__ from None
+                raise
 
     def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` in one managed read transaction (a consistent view)."""
@@ -220,14 +230,9 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     # ------------------------------------------------------------------ entities
     def _check_refs(self, entities: Sequence[Entity]) -> None:
         """Every reference must name a node that exists or is written in this call."""
-        wanted = base.wanted_refs(entities)
-        if not wanted:
+        if not base.wanted_refs(entities):
             return
-
-        def work(tx: ManagedTransaction) -> dict[str, set[str]]:
-            return {label: ids - existing_ids(tx, label, ids) for label, ids in wanted.items()}
-
-        error = base.missing_refs_error(entities, self._read(work))
+        error = self._read(functools.partial(missing_refs, entities=entities))
         if error is not None:
             raise error
 
@@ -237,7 +242,8 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
 
     @_translated
     def upsert_many(self, entities: Iterable[Entity], *, batch_size: int = 2000) -> int:
-        """Write entities label by label (dependency order), ``batch_size`` rows per transaction.
+        """OVERWRITE entities label by label (dependency order), ``batch_size`` rows per
+        transaction — for loading (seeds) only; user writes go through ``create_many``.
 
         A call of at most ``batch_size`` entities is one transaction: a reference to a
         missing node rolls all of it back. A larger call has every reference checked
@@ -301,7 +307,11 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
 
     # -- primitives of the shared rules (graph.base), inside one managed write transaction
     def _write_tx(self, work: Callable[[ManagedTransaction], T]) -> T:
-        return self._write(work)
+        try:
+            return self._write(work)
+        except neo4j_errors.ConstraintError as exc:
+            # only creates add ids: another transaction created one of ours first
+            raise base.DuplicateIdError(f"编号已存在 (id exists): {exc.message}") from None
 
     def _read_for_update(self, tx: ManagedTransaction, kind: type[E], node_id: str) -> E:
         """The node, read after taking its write lock (held until the transaction ends)."""
@@ -316,8 +326,20 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     ) -> None:
         write_group(tx, kind, entities, fast=False)
 
-    def _require(self, tx: ManagedTransaction, label: str, ids: Iterable[str]) -> None:
-        require_ids(tx, label, ids)
+    def _insert_entities(self, tx: ManagedTransaction, entities: Sequence[Entity]) -> None:
+        create_entities(tx, entities)
+
+    def _existing(self, tx: ManagedTransaction, label: str, ids: Iterable[str]) -> set[str]:
+        return existing_ids(tx, label, ids)
+
+    def _claimed_effort(self, tx: ManagedTransaction, unit_id: str, quarter: str) -> int:
+        record = tx.run(
+            statement(cypher.CLAIMED_EFFORT),
+            unit=unit_id,
+            quarter=quarter,
+            statuses=[s.value for s in UNFINISHED],
+        ).single(strict=True)
+        return int(record["effort"])
 
     def _dependents(self, tx: ManagedTransaction, label: str, node_id: str) -> dict[str, int]:
         refs = [(k.LABEL, ref) for k in ENTITY_TYPES for ref in k.REFS if ref.target == label]
@@ -354,6 +376,8 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
         tx.run(statement(cypher.delete_unit_resources()), unit=unit_id, keep=list(keep)).consume()
 
     # the shared rules, with the connection checked and driver errors translated
+    create = _translated(base.StoreBase.create)
+    create_many = _translated(base.StoreBase.create_many)
     modify = _translated(base.StoreBase.modify)
     delete = _translated(base.StoreBase.delete)
     replace_resources = _translated(base.StoreBase.replace_resources)

@@ -8,8 +8,22 @@ Rules every implementation keeps:
 
 * Entities are validated pydantic models; an entity's reference fields must
   name existing nodes (else :class:`InvalidInputError`, nothing written).
-* ``upsert_many`` is atomic per call in the embedded store and per batch in
+* ``create`` / ``create_many`` are create-only: an id that exists already is a
+  :class:`ConflictError` naming it (``create_many``: every one, as ``rows`` of
+  ``{index, label, id}``), and nothing is written — one transaction, all or
+  nothing, unless ``skip_existing`` asks for the new rows only. This is what the
+  service writes with.
+* ``upsert`` / ``upsert_many`` OVERWRITE whatever is stored under the id; they
+  are for the seed loaders and ``seed load`` only, never for user requests.
+  ``upsert_many`` is atomic per call in the embedded store and per batch in
   Neo4j; it is idempotent (same rows twice → same graph).
+* Every entity has a ``version``: 1 when created, +1 on each ``modify``, claim
+  and transition. ``modify(..., expected_version=v)`` is compare-and-set: a
+  stale ``v`` is :class:`PreconditionFailedError` (412), checked in the write
+  transaction itself.
+* A need's status, claim, satisfaction and life-cycle time stamps change only
+  through ``claim_need`` / ``transition_need``; ``modify`` refuses such a change
+  (:class:`ConflictError`), and ``delete`` refuses a need that has a history.
 * ``delete`` refuses (:class:`ConflictError`) while other nodes reference the
   node, so nothing is left dangling.
 * ``claim_need`` is atomic: of many concurrent claims of one open need exactly
@@ -20,6 +34,7 @@ Rules every implementation keeps:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import networkx as nx
@@ -35,9 +50,23 @@ from gongjian.graph.model import (
     Snapshot,
 )
 
-__all__ = ["LIST_FILTERS", "REL_TYPES", "GraphStore"]
+__all__ = ["LIST_FILTERS", "REL_TYPES", "CreateResult", "GraphStore"]
 
 E = TypeVar("E", bound=Entity)
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """What ``create_many`` wrote: how many rows, and which were skipped as existing.
+
+    ``skipped`` holds ``{"index", "label", "id"}`` per skipped row (``index`` into
+    the given entities), the same shape as the ``rows`` of the conflict error, so an
+    import reports either per row.
+    """
+
+    created: int
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
 
 #: every relationship type the graph uses (``stats`` reports each, 0 included)
 REL_TYPES: tuple[str, ...] = (
@@ -85,12 +114,33 @@ class GraphStore(Protocol):
         ...
 
     # -- entities -----------------------------------------------------------------
+    def create(self, entity: Entity) -> Entity:
+        """Create one entity (version 1); :class:`ConflictError` naming the id if it exists."""
+        ...
+
+    def create_many(
+        self, entities: Iterable[Entity], *, skip_existing: bool = False
+    ) -> CreateResult:
+        """Create many entities of any labels in ONE transaction.
+
+        Without ``skip_existing``: any id already stored (or given twice) is a
+        :class:`ConflictError` whose ``rows`` lists every ``{index, label, id}``,
+        and nothing is written. With it, those rows are skipped (the first of
+        duplicates is kept) and reported in :attr:`CreateResult.skipped`.
+        References must name stored nodes or nodes of this call.
+        """
+        ...
+
     def upsert(self, entity: Entity) -> Entity:
-        """Create or replace one entity (and its owned relationships)."""
+        """Create or OVERWRITE one entity — loading only (seeds), never user writes."""
         ...
 
     def upsert_many(self, entities: Iterable[Entity], *, batch_size: int = 2000) -> int:
-        """Create or replace many entities of any labels; returns how many were written."""
+        """Create or OVERWRITE many entities (stored as given, ``version`` included).
+
+        For the seed loaders and ``seed load`` only: a concurrent user write is
+        silently replaced. User writes go through ``create_many`` / ``modify``.
+        """
         ...
 
     def get(self, kind: type[E], node_id: str) -> E:
@@ -110,17 +160,32 @@ class GraphStore(Protocol):
 
     def count(self, kind: type[Entity], *, filters: dict[str, Any] | None = None) -> int: ...
 
-    def delete(self, kind: type[Entity], node_id: str) -> None:
-        """Delete a node; :class:`ConflictError` while others reference it."""
+    def delete(
+        self, kind: type[Entity], node_id: str, *, expected_version: int | None = None
+    ) -> None:
+        """Delete a node; :class:`ConflictError` while others reference it, or for a
+        need with a history (ever claimed: cancel it instead). ``expected_version``
+        as for :meth:`modify` (412 when stale)."""
         ...
 
-    def modify(self, kind: type[E], node_id: str, change: Callable[[E], E]) -> E:
-        """Atomic read-modify-write of one node.
+    def modify(
+        self,
+        kind: type[E],
+        node_id: str,
+        change: Callable[[E], E],
+        *,
+        expected_version: int | None = None,
+    ) -> E:
+        """Atomic read-modify-write of one node (compare-and-set with ``expected_version``).
 
         ``change`` gets the stored entity, read under the node's write lock, and
-        returns the new version (same class and id); it may be called more than once
+        returns the new one (same class and id); it may be called more than once
         (a retried transaction), so it must not have side effects. The result is
-        validated again and written with its relationships; NotFound if absent.
+        validated again and written with its relationships, ``version`` one above
+        the stored one; NotFound if absent. With ``expected_version``,
+        :class:`PreconditionFailedError` (details: ``version``) unless the stored
+        version is that one. A :class:`Need`'s life-cycle fields must come back
+        unchanged (:class:`ConflictError` otherwise).
         """
         ...
 
@@ -173,11 +238,16 @@ class GraphStore(Protocol):
     ) -> list[Assignment]: ...
 
     # -- work orders ----------------------------------------------------------------
-    def claim_need(self, need_id: str, unit_id: str) -> Need:
+    def claim_need(self, need_id: str, unit_id: str, *, override: bool = False) -> Need:
         """Atomically move an open need to ``claimed`` by ``unit_id`` (接单).
 
         :class:`ConflictError` if it is not open (someone else won), NotFound for
-        unknown need or unit.
+        unknown need or unit. Unless ``override`` (the committee, recorded by the
+        caller), also :class:`ConflictError` when the unit declares no resource of
+        the need's category in its quarter (``reason="category"``) or when its
+        unfinished claimed effort that quarter plus the need's effort exceeds its
+        capacity (``reason="capacity"``, with ``remaining`` and ``effort``) — all
+        checked in the claim's transaction.
         """
         ...
 

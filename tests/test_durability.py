@@ -61,7 +61,7 @@ def test_claim_survives_a_new_process(tmp_path: Path) -> None:
     store = EmbeddedStore(db)
     store.migrate()
     store.upsert_many(f.small_network())
-    store.claim_need("n1", "u1")
+    store.claim_need("n1", "u1", override=True)
     # no close(): the next reader is another process, as after a crash
     code = (
         "from gongjian.graph.embedded import EmbeddedStore;"

@@ -199,7 +199,8 @@ def test_claim_race_across_20_drivers_has_one_winner(
     ]
     try:
         workers = [
-            (lambda s=s, u=f"u{1 + i % 3}": s.claim_need("n1", u)) for i, s in enumerate(stores)
+            (lambda s=s, u=f"u{1 + i % 3}": s.claim_need("n1", u, override=True))
+            for i, s in enumerate(stores)
         ]
         winners, conflicts, errors = _race(workers)
     finally:
@@ -220,7 +221,7 @@ def test_concurrent_claims_of_different_needs_all_succeed(neo4j_store: GraphStor
     extra = [f.need(i, title=f"第{i}号交办单") for i in range(10, 30)]
     neo4j_store.upsert_many(extra)
     workers = [
-        (lambda n=n.id, u=f"u{1 + i % 3}": neo4j_store.claim_need(n, u))
+        (lambda n=n.id, u=f"u{1 + i % 3}": neo4j_store.claim_need(n, u, override=True))
         for i, n in enumerate(extra)
     ]
     won, conflicts, errors = _race(workers)

@@ -93,7 +93,7 @@ def test_claim_race_has_exactly_one_winner(store: GraphStore) -> None:
     def claim(unit_id: str) -> None:
         barrier.wait()
         try:
-            store.claim_need("n1", unit_id)
+            store.claim_need("n1", unit_id, override=True)
             winners.append(unit_id)
         except ConflictError:
             losers.append(unit_id)

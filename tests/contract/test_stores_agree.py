@@ -57,7 +57,7 @@ def test_lists_and_life_cycle_agree(both: tuple[GraphStore, GraphStore]) -> None
     need = open_a[0]
     unit = a.list(Unit, limit=1)[0].id
     for store in (a, b):
-        store.claim_need(need.id, unit)
+        store.claim_need(need.id, unit, override=True)
         store.transition_need(need.id, NeedStatus.in_progress, unit_id=unit)
     assert a.get(Need, need.id) == b.get(Need, need.id)
     assert a.snapshot("2026Q4").normalised() == b.snapshot("2026Q4").normalised()

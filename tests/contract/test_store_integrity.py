@@ -1,0 +1,388 @@
+"""Contract of the integrity rules, on both stores: create-only writes, versions, the
+need life-cycle guard, claims within capacity, no deleting a need with history.
+
+Each rule is checked in the store transaction itself; the race tests run real
+threads against one store object (its connection pool) and count winners.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gongjian.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionFailedError,
+)
+from gongjian.graph.model import Need, NeedStatus, Resource, Unit
+from gongjian.graph.store import CreateResult, GraphStore
+from tests import factories as f
+
+
+def _load(store: GraphStore) -> None:
+    store.upsert_many(f.small_network())
+
+
+def _race(
+    workers: list[Callable[[], Any]],
+) -> tuple[list[Any], list[Exception], list[BaseException]]:
+    """Run every worker at once; (results, conflicts and precondition failures, other errors)."""
+    won: list[Any] = []
+    lost: list[Exception] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(workers))
+
+    def run(work: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            won.append(work())
+        except (ConflictError, PreconditionFailedError) as exc:
+            lost.append(exc)
+        except BaseException as exc:  # anything else breaks the contract
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return won, lost, errors
+
+
+# --------------------------------------------------------------------------- create-only
+
+
+def test_create_refuses_an_existing_id_and_keeps_the_stored_node(store: GraphStore) -> None:
+    _load(store)
+    created = store.create(f.unit(9, name="新单位", version=7))
+    assert created.version == 1 and store.get(Unit, "u9") == created
+    with pytest.raises(ConflictError) as err:
+        store.create(f.unit(9, name="冒名单位"))
+    assert "u9" in err.value.message and err.value.details["id"] == "u9"
+    assert err.value.details["rows"] == [{"index": 0, "label": "Unit", "id": "u9"}]
+    assert store.get(Unit, "u9").name == "新单位"
+    with pytest.raises(ConflictError):
+        store.create(f.need(1, title="覆盖原有交办单"))
+    assert store.get(Need, "n1").title == f.need(1).title
+
+
+def test_create_many_is_all_or_nothing_naming_every_conflict(store: GraphStore) -> None:
+    _load(store)
+    before = store.stats()
+    rows = [f.need(10), f.need(1), f.need(11), f.unit(1), f.need(10)]
+    with pytest.raises(ConflictError) as err:
+        store.create_many(rows)
+    assert err.value.details["rows"] == [
+        {"index": 1, "label": "Need", "id": "n1"},
+        {"index": 3, "label": "Unit", "id": "u1"},
+        {"index": 4, "label": "Need", "id": "n10"},
+    ]
+    assert err.value.details["ids"] == ["n1", "u1", "n10"]
+    assert "n1" in err.value.message and "u1" in err.value.message
+    assert store.stats() == before
+    with pytest.raises(NotFoundError):
+        store.get(Need, "n10")
+
+
+def test_create_many_skip_existing_writes_the_new_rows_only(store: GraphStore) -> None:
+    _load(store)
+    result = store.create_many(
+        [f.need(10), f.need(1, title="覆盖"), f.need(11), f.need(10, title="重复")],
+        skip_existing=True,
+    )
+    assert result == CreateResult(
+        created=2,
+        skipped=[
+            {"index": 1, "label": "Need", "id": "n1"},
+            {"index": 3, "label": "Need", "id": "n10"},
+        ],
+    )
+    assert store.get(Need, "n1").title == f.need(1).title
+    assert store.get(Need, "n10").title == f.need(10).title
+    assert store.get(Need, "n11").version == 1
+    assert store.create_many([]) == CreateResult(created=0)
+
+
+def test_create_many_checks_references_and_writes_relationships(store: GraphStore) -> None:
+    _load(store)
+    before = store.stats()
+    with pytest.raises(InvalidInputError) as err:
+        store.create_many([f.need(10), f.need(11, community_id="c404")])
+    assert "c404" in err.value.message
+    assert store.stats() == before
+    # a reference to a node created in the same call is fine, in any order
+    result = store.create_many([f.grid(7, community_id="c9"), f.community(9)])
+    assert result.created == 2
+    after = store.stats()
+    assert after["Grid"] == before["Grid"] + 1 and after["PART_OF"] == before["PART_OF"] + 2
+
+
+def test_twenty_threads_creating_one_id_have_one_winner(store: GraphStore) -> None:
+    _load(store)
+    for round_ in range(3):
+        node_id = f"n{50 + round_}"
+        workers = [
+            (lambda i=i, r=round_: store.create(f.need(50 + r, title=f"第{i}个登记")))
+            for i in range(20)
+        ]
+        won, lost, errors = _race(workers)
+        assert errors == []
+        assert len(won) == 1 and len(lost) == 19
+        assert all(isinstance(e, ConflictError) and node_id in e.message for e in lost)
+        assert store.get(Need, node_id).title == won[0].title
+
+
+def test_twenty_threads_importing_overlapping_rows_write_each_row_once(store: GraphStore) -> None:
+    _load(store)
+    batch = [f.need(i, title=f"第{i}号") for i in range(60, 70)]
+    won, lost, errors = _race([(lambda: store.create_many(batch)) for _ in range(20)])
+    assert errors == [] and len(won) == 1 and len(lost) == 19
+    assert all(e.details["ids"] == [n.id for n in batch] for e in lost)
+    assert store.count(Need) == 3 + len(batch)
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def test_every_write_through_the_rules_counts_a_version(store: GraphStore) -> None:
+    _load(store)
+    assert store.get(Need, "n2").version == 1
+    v2 = store.modify(Need, "n2", lambda n: n.model_copy(update={"priority": 5}))
+    assert v2.version == 2 and store.get(Need, "n2") == v2
+    assert store.claim_need("n2", "u2").version == 3
+    assert store.transition_need("n2", NeedStatus.in_progress, unit_id="u2").version == 4
+    # a change that changes nothing writes nothing
+    assert store.modify(Need, "n2", lambda n: n).version == 4
+    # whatever version the change returns, the store counts on from the stored one
+    v5 = store.modify(Need, "n2", lambda n: n.model_copy(update={"title": "新标题", "version": 99}))
+    assert v5.version == 5 and store.get(Need, "n2").version == 5
+
+
+def test_a_stale_expected_version_is_a_precondition_failure(store: GraphStore) -> None:
+    _load(store)
+    u = store.modify(
+        Unit, "u1", lambda x: x.model_copy(update={"capacity": 30}), expected_version=1
+    )
+    assert u.version == 2
+    with pytest.raises(PreconditionFailedError) as err:
+        store.modify(Unit, "u1", lambda x: x.model_copy(update={"capacity": 5}), expected_version=1)
+    assert err.value.details["version"] == 2
+    assert store.get(Unit, "u1") == u
+    for bad in (0, -1, True, "2"):
+        with pytest.raises(InvalidInputError):
+            store.modify(Unit, "u1", lambda x: x, expected_version=bad)  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError):
+        store.modify(Unit, "u404", lambda x: x, expected_version=1)
+    # a conditional delete too
+    store.create(f.unit(9))
+    with pytest.raises(PreconditionFailedError):
+        store.delete(Unit, "u9", expected_version=2)
+    store.delete(Unit, "u9", expected_version=1)
+    with pytest.raises(NotFoundError):
+        store.get(Unit, "u9")
+
+
+def test_concurrent_conditional_writes_have_one_winner(store: GraphStore) -> None:
+    _load(store)
+
+    def put(i: int) -> Unit:
+        return store.modify(
+            Unit, "u3", lambda x: x.model_copy(update={"name": f"第{i}版"}), expected_version=1
+        )
+
+    won, lost, errors = _race([(lambda i=i: put(i)) for i in range(10)])
+    assert errors == [] and len(won) == 1 and len(lost) == 9
+    assert all(isinstance(e, PreconditionFailedError) for e in lost)
+    stored = store.get(Unit, "u3")
+    assert stored.version == 2 and stored.name == won[0].name
+
+
+def test_replace_resources_counts_versions_per_resource(store: GraphStore) -> None:
+    _load(store)
+    r1 = store.get(Resource, "r1")
+    changed = r1.model_copy(update={"capacity": 3})
+    extra = f.resource(9, unit_id="u1", kind="volunteer", name="志愿服务队", capacity=8)
+    etag = store.replace_resources("u1", [changed, extra])
+    assert store.get(Resource, "r1").version == 2 and store.get(Resource, "r9").version == 1
+    # the same declared set again: nothing changed, the versions and the ETag stay
+    assert store.replace_resources("u1", [changed, extra], if_match=etag) == etag
+    assert store.get(Resource, "r1").version == 2
+
+
+# --------------------------------------------------------------------------- need status guard
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"status": NeedStatus.claimed, "claimed_by": "u1"},
+        {"status": NeedStatus.cancelled},
+    ],
+)
+def test_modify_cannot_change_the_life_cycle_of_an_open_need(
+    store: GraphStore, update: dict[str, Any]
+) -> None:
+    _load(store)
+    before = store.get(Need, "n1")
+    with pytest.raises(ConflictError) as err:
+        store.modify(Need, "n1", lambda n: n.model_copy(update=update))
+    assert "status" in err.value.details["fields"]
+    assert store.get(Need, "n1") == before
+
+
+def test_modify_cannot_drop_or_move_a_claim(store: GraphStore) -> None:
+    _load(store)
+    open_copy = store.get(Need, "n2")
+    store.claim_need("n2", "u2")
+    for change in (
+        lambda n: open_copy,  # an edit that started before the claim
+        lambda n: n.model_copy(update={"claimed_by": "u3"}),
+        lambda n: n.model_copy(update={"claimed_at": None}),
+    ):
+        with pytest.raises(ConflictError) as err:
+            store.modify(Need, "n2", change)
+        assert err.value.details["fields"]
+    stored = store.get(Need, "n2")
+    assert stored.status == NeedStatus.claimed and stored.claimed_by == "u2"
+    # other fields still change, and the claim stays
+    edited = store.modify(Need, "n2", lambda n: n.model_copy(update={"title": "体检改期"}))
+    assert edited.claimed_by == "u2" and edited.status == NeedStatus.claimed
+    # satisfaction belongs to the follow-up
+    store.transition_need("n2", NeedStatus.in_progress)
+    store.transition_need("n2", NeedStatus.resolved)
+    with pytest.raises(ConflictError):
+        store.modify(Need, "n2", lambda n: n.model_copy(update={"resolved_at": None}))
+    store.transition_need("n2", NeedStatus.followed_up, satisfaction=4)
+    with pytest.raises(ConflictError) as err:
+        store.modify(Need, "n2", lambda n: n.model_copy(update={"satisfaction": 5}))
+    assert err.value.details["fields"] == ["satisfaction"]
+
+
+def test_a_claim_racing_a_stale_edit_is_never_lost(store: GraphStore) -> None:
+    _load(store)
+    rounds, edits_refused = 20, 0
+    for i in range(rounds):
+        need = store.create(f.need(100 + i, category="medical", effort=1))
+        stale = store.get(Need, need.id)  # what a PUT started from
+
+        def edit(stale: Need = stale) -> Need:
+            return store.modify(
+                Need, stale.id, lambda cur: stale.model_copy(update={"title": "改了标题"})
+            )
+
+        def claim(need_id: str = need.id) -> Need:
+            return store.claim_need(need_id, "u2")
+
+        _won, lost, errors = _race([edit, claim])
+        assert errors == []
+        stored = store.get(Need, need.id)
+        assert stored.status == NeedStatus.claimed and stored.claimed_by == "u2", i
+        edits_refused += len(lost)
+        # the claim always wins or waits; only the stale edit can be refused
+        assert all("status" in e.details.get("fields", []) for e in lost)
+    assert store.count(Need, filters={"claimed_by": "u2"}) == rounds
+    assert 0 <= edits_refused <= rounds
+
+
+# --------------------------------------------------------------------------- claims within capacity
+
+
+def _capacity(store: GraphStore, unit_id: str, capacity: int) -> None:
+    store.modify(Unit, unit_id, lambda u: u.model_copy(update={"capacity": capacity}))
+
+
+def test_claim_beyond_the_remaining_capacity_is_refused(store: GraphStore) -> None:
+    _load(store)
+    _capacity(store, "u2", 5)
+    store.create_many([f.need(i, category="medical", effort=2) for i in range(10, 14)])
+    store.claim_need("n10", "u2")
+    store.claim_need("n11", "u2")
+    with pytest.raises(ConflictError) as err:
+        store.claim_need("n12", "u2")
+    d = err.value.details
+    assert (d["reason"], d["capacity"], d["claimed"], d["remaining"], d["effort"]) == (
+        "capacity",
+        5,
+        4,
+        1,
+        2,
+    )
+    assert "剩余工作量 1" in err.value.message and "2026Q4" in err.value.message
+    assert store.get(Need, "n12").status == NeedStatus.open
+    # the committee may override
+    assert store.claim_need("n12", "u2", override=True).claimed_by == "u2"
+    # in progress still counts; resolved work frees the capacity
+    store.transition_need("n10", NeedStatus.in_progress, unit_id="u2")
+    with pytest.raises(ConflictError):
+        store.claim_need("n13", "u2")
+    for need_id in ("n10", "n11", "n12"):
+        if store.get(Need, need_id).status == NeedStatus.claimed:
+            store.transition_need(need_id, NeedStatus.in_progress, unit_id="u2")
+        store.transition_need(need_id, NeedStatus.resolved, unit_id="u2")
+    assert store.claim_need("n13", "u2").status == NeedStatus.claimed
+
+
+def test_claims_of_other_quarters_do_not_count(store: GraphStore) -> None:
+    _load(store)
+    _capacity(store, "u2", 2)
+    store.create_many(
+        [
+            f.need(10, category="medical", effort=2, quarter="2026Q3"),
+            f.need(11, category="medical", effort=2),
+        ]
+    )
+    store.claim_need("n10", "u2")
+    assert store.claim_need("n11", "u2").status == NeedStatus.claimed
+
+
+def test_claim_of_a_category_the_unit_does_not_offer_is_refused(store: GraphStore) -> None:
+    _load(store)
+    with pytest.raises(ConflictError) as err:
+        store.claim_need("n1", "u1")  # repair; u1 offers sports venues
+    assert err.value.details["reason"] == "category" and "repair" in err.value.message
+    # a resource of the kind, but not in the need's quarter
+    store.replace_resources(
+        "u1", [f.resource(1, kind="repair", name="维修队", quarters=["2026Q1"])]
+    )
+    with pytest.raises(ConflictError):
+        store.claim_need("n1", "u1")
+    store.replace_resources("u1", [f.resource(1, kind="repair", name="维修队", quarters=[])])
+    assert store.claim_need("n1", "u1").claimed_by == "u1"
+    assert store.claim_need("n3", "u1", override=True).claimed_by == "u1"
+
+
+def test_concurrent_claims_of_one_unit_stay_within_its_capacity(store: GraphStore) -> None:
+    _load(store)
+    _capacity(store, "u2", 5)
+    needs = [f.need(i, category="medical", effort=1) for i in range(10, 20)]
+    store.create_many(needs)
+    won, lost, errors = _race([(lambda n=n.id: store.claim_need(n, "u2")) for n in needs])
+    assert errors == [] and len(won) == 5 and len(lost) == 5
+    assert all(e.details["reason"] == "capacity" for e in lost)
+    claimed = store.list(Need, filters={"claimed_by": "u2"}, limit=None)
+    assert sum(n.effort for n in claimed) == 5
+
+
+# --------------------------------------------------------------------------- deleting needs
+
+
+def test_a_need_with_history_cannot_be_deleted(store: GraphStore) -> None:
+    _load(store)
+    store.claim_need("n2", "u2")
+    with pytest.raises(ConflictError) as err:
+        store.delete(Need, "n2")
+    assert "撤销" in err.value.message and "cancel" in err.value.message
+    store.transition_need("n2", NeedStatus.cancelled)
+    with pytest.raises(ConflictError):
+        store.delete(Need, "n2")
+    assert store.get(Need, "n2").claimed_by == "u2"
+    # an open need never claimed can go, and so can one cancelled before any claim
+    store.delete(Need, "n1")
+    store.transition_need("n3", NeedStatus.cancelled)
+    store.delete(Need, "n3")
+    assert [n.id for n in store.list(Need, limit=None)] == ["n2"]
