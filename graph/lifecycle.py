@@ -165,32 +165,22 @@ UNFINISHED: tuple[NeedStatus, ...] = (NeedStatus.claimed, NeedStatus.in_progress
 def check_can_take(need: Need, unit: Unit, resources: Sequence[Resource], claimed: int) -> None:
     """:class:`ConflictError` unless ``unit`` may claim ``need``.
 
-    The unit must declare a resource of the need's category available in the need's
-    quarter, and ``claimed`` (its unfinished claimed effort that quarter) plus the
+    ``claimed`` (the unit's unfinished claimed effort in the need's quarter) plus the
     need's effort must stay within ``unit.capacity``. The committee skips this
-    (``claim_need(..., override=True)``).
+    (``claim_need(..., override=True)``). Whether the unit *suits* the need is not a
+    rule here: joint building welcomes help outside declared kinds, so the service
+    flags such claims (suitability table) instead of refusing them.
 
     >>> from gongjian.graph.model import Need, Resource, Unit
     >>> n = Need(id="n1", title="修路灯", category="repair", community_id="c1",
     ...          quarter="2026Q4", effort=5)
     >>> u = Unit(id="u1", name="星城中学", type="school", community_id="c1", capacity=12)
-    >>> r = Resource(id="r1", unit_id="u1", kind="repair", name="维修队", capacity=4)
-    >>> check_can_take(n, u, [r], claimed=7)
-    >>> check_can_take(n, u, [r], claimed=8)
+    >>> check_can_take(n, u, [], claimed=7)
+    >>> check_can_take(n, u, [], claimed=8)
     Traceback (most recent call last):
     ...
     gongjian.core.errors.ConflictError: 单位 'u1' 2026Q4 季度剩余工作量 4（能力 12，已认领未办结 8），该交办单需要 5，超出能力 (unit u1 has 4 effort left in 2026Q4 (capacity 12, unfinished claims 8); the need takes 5)
     """
-    kind = need.category
-    if not any(r.kind == kind and r.available_in(need.quarter) for r in resources):
-        raise ConflictError(
-            f"单位 '{unit.id}' 在 {need.quarter} 季度没有申报 {kind.label_zh} ({kind.value})"
-            f" 类资源，不能认领交办单 '{need.id}' (the unit offers no {kind.value} resource"
-            f" in {need.quarter})",
-            reason="category",
-            category=kind.value,
-            unit_id=unit.id,
-        )
     left = max(unit.capacity - claimed, 0)
     if claimed + need.effort > unit.capacity:
         raise ConflictError(

@@ -1,4 +1,4 @@
-"""Writing an import (all or nothing, one ``upsert_many``) and building the xlsx
+"""Writing an import (all or nothing, one create-only ``create_many``) and building the xlsx
 template. The rules are in :mod:`gongjian.service.needs.importing`.
 """
 
@@ -8,6 +8,7 @@ import io
 from datetime import date, timedelta
 
 from gongjian.core.clock import current_quarter
+from gongjian.core.errors import ConflictError
 from gongjian.graph.model import (
     Community,
     Grid,
@@ -21,6 +22,7 @@ from gongjian.service.needs.import_format import (
     ImportRejectedError,
     ImportReport,
     Progress,
+    RowError,
     file_error,
 )
 from gongjian.service.needs.import_read import read_table
@@ -48,7 +50,7 @@ def import_needs(
     Parameters
     ----------
     store:
-        Where the needs go (one ``upsert_many`` call, atomic).
+        Where the needs go (one create-only ``create_many`` call, atomic).
     data, filename:
         The file's bytes; the name only sharpens error messages (format is by content).
     community_scope:
@@ -91,11 +93,40 @@ def import_needs(
         return report
     if progress is not None:
         progress("write", 0, len(needs))
-    store.upsert_many(needs, batch_size=max(len(needs), 2000))
-    report.imported = len(needs)
+    rows = [number for number, _ in good]
+    try:
+        # create-only, one transaction: an id that exists (even one created since the
+        # validation above) is a conflict of its row, never overwritten
+        result = store.create_many(needs, skip_existing=skip_errors)
+    except ConflictError as exc:
+        report.errors = [*errors, *_conflict_errors(rows, exc.details.get("rows", []))]
+        report.errors.sort(key=lambda e: e.row)
+        report.skipped = 0
+        report.ids = []
+        raise ImportRejectedError(report) from None
+    if result.skipped:
+        report.errors = sorted(
+            [*errors, *_conflict_errors(rows, result.skipped)], key=lambda e: e.row
+        )
+        report.skipped = report.bad_rows
+        gone = {s["id"] for s in result.skipped}
+        report.ids = [i for i in report.ids if i not in gone]
+    report.imported = result.created
     if progress is not None:
         progress("write", len(needs), len(needs))
     return report
+
+
+def _conflict_errors(rows: list[int], conflicts: list[dict]) -> list[RowError]:
+    """One error per row whose id already exists (``conflicts`` index the written needs)."""
+    return [
+        RowError(
+            rows[c["index"]],
+            "id",
+            f"编号 '{c['id']}' 已存在，未导入 (id already exists; not imported)",
+        )
+        for c in conflicts
+    ]
 
 
 # --------------------------------------------------------------------------- the template

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gongjian.graph.model import NeedStatus
+from gongjian.graph.model import Need, NeedStatus
 
 __all__ = [
     "ClaimIn",
+    "ClaimedNeed",
     "FollowUpIn",
     "ImportReportOut",
     "ReportIn",
@@ -27,6 +28,16 @@ class ClaimIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     unit_id: str | None = Field(default=None, max_length=64, description="认领单位（委员会代认领）")
+    override: bool = Field(
+        default=False,
+        description="委员会越过能力上限派单（记入审计日志） (committee: claim beyond the unit's capacity)",
+    )
+
+
+class ClaimedNeed(Need):
+    """The claimed need, with warnings the claimant should read (e.g. an unsuited unit)."""
+
+    warnings: list[str] = Field(default_factory=list)
 
 
 class FollowUpIn(BaseModel):

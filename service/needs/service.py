@@ -12,14 +12,22 @@ from datetime import UTC, datetime
 
 from gongjian.core import clock
 from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
-from gongjian.graph.model import NEED_TRANSITIONS, Need, NeedStatus, Unit, check_transition
+from gongjian.graph.model import (
+    NEED_TRANSITIONS,
+    Need,
+    NeedStatus,
+    Resource,
+    Unit,
+    check_transition,
+)
 from gongjian.graph.store import GraphStore
 from gongjian.graph.whistle import whistle_state
+from gongjian.seeds.suitability import default_suitability
 from gongjian.service.auth.permissions import require_committee, require_community, require_writer
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.needs.importing import ImportReport, import_needs
-from gongjian.service.needs.schemas import WhistleUnit, WhistleView
+from gongjian.service.needs.schemas import ClaimedNeed, WhistleUnit, WhistleView
 
 __all__ = [
     "acting_unit",
@@ -122,12 +130,38 @@ def _transition(
 
 
 # --------------------------------------------------------------------------- life cycle
-def claim(*, store: GraphStore, need_id: str, unit_id: str) -> Need:
-    """Claim an open need for ``unit_id`` (409 naming the holder if another unit has it)."""
+def claim(
+    *, store: GraphStore, user: User, need_id: str, unit_id: str, override: bool = False
+) -> ClaimedNeed:
+    """Claim an open need for ``unit_id``: 409 naming the holder if another unit has it, 409
+    with the effort left when it is beyond the unit's capacity this quarter (the committee
+    may ``override``); a unit no declared resource of which suits the need (suitability
+    table) may still claim it, with a warning."""
+    if override:
+        require_committee(user)
     try:
-        return store.claim_need(need_id, unit_id)
+        need = store.claim_need(need_id, unit_id, override=override)
     except ConflictError as exc:
         raise _with_allowed(exc) from None
+    return ClaimedNeed(**need.model_dump(), warnings=suitability_warnings(store, need, unit_id))
+
+
+def suitability_warnings(store: GraphStore, need: Need, unit_id: str) -> list[str]:
+    """A warning when none of the unit's declared resources suits the need's category."""
+    unit = store.get(Unit, unit_id)
+    resources = store.list(Resource, filters={"unit_id": unit_id}, limit=None)
+    table = default_suitability()
+    fits = [
+        table.lookup(need.category, r.kind, unit.type) or 0
+        for r in resources
+        if r.available_in(need.quarter)
+    ]
+    if max(fits, default=0) > 0:
+        return []
+    return [
+        f"{unit.name} 未申报适合「{need.category.label_zh}」的资源，请确认能够办理"
+        f" (the unit declares no resource suited to {need.category.value})"
+    ]
 
 
 def _claimer_step(

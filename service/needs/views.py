@@ -60,6 +60,7 @@ from gongjian.service.needs.importing import (
     build_template,
 )
 from gongjian.service.needs.schemas import (
+    ClaimedNeed,
     ClaimIn,
     FollowUpIn,
     ImportReportOut,
@@ -91,12 +92,17 @@ def claim_need(
     store: Store,
     request: Request,
     body: Annotated[ClaimIn | None, Body()] = None,
-) -> Need:
+) -> ClaimedNeed:
     """Claim an open need. Atomic: of concurrent claims exactly one wins, the others get 409
-    naming the unit that holds it (``claimed_by``)."""
+    naming the unit that holds it (``claimed_by``); beyond the unit's remaining capacity
+    this quarter 409 says how much is left (the committee may ``override``, audited)."""
     unit_id = service.acting_unit(user=user, requested=body.unit_id if body else None, what="接单")
-    need = service.claim(store=store, need_id=need_id, unit_id=unit_id)
-    audit_note(request, f"claim need {need_id} by unit {unit_id}")
+    override = bool(body and body.override)
+    need = service.claim(
+        store=store, user=user, need_id=need_id, unit_id=unit_id, override=override
+    )
+    note = f"claim need {need_id} by unit {unit_id}"
+    audit_note(request, note + (" (override: beyond capacity)" if override else ""))
     return need
 
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
+from gongjian.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionFailedError,
+)
 from gongjian.graph.model import (
     Assignment,
     Community,
@@ -47,6 +52,8 @@ __all__ = [
     "create",
     "declare_resources",
     "delete",
+    "etag",
+    "expected_version",
     "member_scope",
     "need_scope",
     "parse_pairing",
@@ -148,23 +155,43 @@ def create(
     scope: ScopeCheck,
     prepare: Callable[[User, Any], Any] | None = None,
 ) -> Entity:
-    """Create ``entity``; 409 if its id exists (a create never overwrites)."""
+    """Create ``entity``; 409 naming the id if it exists (create-only in the store: of
+    concurrent creates of one id exactly one wins, a create never overwrites)."""
     require_writer(user)
     scope(user, entity)
     if prepare is not None:
         entity = prepare(user, entity)
-    kind = type(entity)
-    try:
-        store.get(kind, entity.id)
-    except NotFoundError:
-        pass
-    else:
-        raise ConflictError(
-            f"{kind.LABEL_ZH} '{entity.id}' 已存在，请用 PUT 修改 (already exists; use PUT)",
-            id=entity.id,
+    return store.create(entity)
+
+
+def etag(entity: Entity) -> str:
+    """The ETag of a stored entity: its version, quoted (``"3"``)."""
+    return f'"{entity.version}"'
+
+
+def expected_version(if_match: str | None, *, required: bool = True) -> int | None:
+    """The version an ``If-Match`` header names: 428 without one (when ``required``),
+    ``None`` for ``*`` (any stored version), 412 for one that cannot be a version.
+
+    >>> expected_version('"3"'), expected_version('W/"3"'), expected_version("*")
+    (3, 3, None)
+    """
+    if if_match is None or not if_match.strip():
+        if not required:
+            return None
+        raise PreconditionRequiredError(
+            "请带上 If-Match（先 GET 取得 ETag）(If-Match is required: GET the entity for its"
+            " ETag first)"
         )
-    store.upsert(entity)
-    return entity
+    value = if_match.strip()
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip('"')
+    if not value.isascii() or not value.isdigit():
+        raise PreconditionFailedError(
+            f"If-Match {if_match!r} 不是当前版本 (not the current version): 请重新 GET"
+        )
+    return int(value)
 
 
 def replace(
@@ -174,32 +201,43 @@ def replace(
     item_id: str,
     entity: Entity,
     scope: ScopeCheck,
+    if_match: str | None,
     prepare: Callable[[User, Any, Any], Any] | None = None,
 ) -> Entity:
-    """Replace the stored ``item_id`` with ``entity``; ``scope`` must allow both versions."""
+    """Replace the stored ``item_id`` with ``entity`` if ``If-Match`` names its version
+    (428 without, 412 stale); ``scope`` must allow both versions. One store transaction:
+    the checks run against the version the write replaces."""
     require_writer(user)
     if entity.id != item_id:
         raise InvalidInputError(
             f"路径编号 '{item_id}' 与数据编号 '{entity.id}' 不一致 (path id and body id differ)",
             [{"field": "id", "message": "must equal the id in the path"}],
         )
-    old = store.get(type(entity), item_id)
-    scope(user, old)
-    scope(user, entity)
-    if prepare is not None:
-        entity = prepare(user, old, entity)
-    store.upsert(entity)
-    return entity
+    version = expected_version(if_match)
+
+    def change(old: Any) -> Any:
+        scope(user, old)
+        scope(user, entity)
+        return entity if prepare is None else prepare(user, old, entity)
+
+    return store.modify(type(entity), item_id, change, expected_version=version)
 
 
 def delete(
-    *, store: GraphStore, user: User, kind: type[Entity], item_id: str, scope: ScopeCheck
+    *,
+    store: GraphStore,
+    user: User,
+    kind: type[Entity],
+    item_id: str,
+    scope: ScopeCheck,
+    if_match: str | None = None,
 ) -> None:
-    """Delete ``item_id`` of ``kind`` (404 if absent) where ``scope`` allows it."""
+    """Delete ``item_id`` of ``kind`` (404 if absent) where ``scope`` allows it; with
+    ``If-Match`` only that version (412 otherwise)."""
     require_writer(user)
     old = store.get(kind, item_id)
     scope(user, old)
-    store.delete(kind, item_id)
+    store.delete(kind, item_id, expected_version=expected_version(if_match, required=False))
 
 
 # --------------------------------------------------------------------------- declared resources

@@ -117,8 +117,10 @@ def register_crud(
         items, total = await read_inline(store, read)
         return Page[kind](items=items, total=total, offset=page.offset, limit=page.limit)  # type: ignore[valid-type]
 
-    async def get_item(item_id: str, user: CurrentUser, store: Store) -> kind:  # type: ignore[valid-type]
-        return await read_inline(store, store.get, kind, item_id)
+    async def get_item(item_id: str, user: CurrentUser, store: Store, response: Response) -> kind:  # type: ignore[valid-type]
+        item = await read_inline(store, store.get, kind, item_id)
+        response.headers["ETag"] = service.etag(item)
+        return item
 
     def create_item(
         body: Annotated[kind, Body()],  # type: ignore[valid-type]
@@ -132,6 +134,7 @@ def register_crud(
         )
         audit_note(request, f"create {kind.LABEL} {body.id}")
         response.headers["Location"] = f"{path}/{body.id}"
+        response.headers["ETag"] = service.etag(body)
         return body
 
     def replace_item(
@@ -140,6 +143,10 @@ def register_crud(
         user: CurrentUser,
         store: Store,
         request: Request,
+        response: Response,
+        if_match: Annotated[
+            str | None, Header(description="ETag from GET (428 without, 412 stale)")
+        ] = None,
     ) -> kind:  # type: ignore[valid-type]
         body = service.replace(
             store=store,
@@ -147,13 +154,28 @@ def register_crud(
             item_id=item_id,
             entity=body,
             scope=write_scope,
+            if_match=if_match,
             prepare=prepare_update,
         )
         audit_note(request, f"replace {kind.LABEL} {item_id}")
+        response.headers["ETag"] = service.etag(body)
         return body
 
-    def delete_item(item_id: str, user: CurrentUser, store: Store, request: Request) -> Response:
-        service.delete(store=store, user=user, kind=kind, item_id=item_id, scope=create_scope)
+    def delete_item(
+        item_id: str,
+        user: CurrentUser,
+        store: Store,
+        request: Request,
+        if_match: Annotated[str | None, Header(description="ETag from GET (optional)")] = None,
+    ) -> Response:
+        service.delete(
+            store=store,
+            user=user,
+            kind=kind,
+            item_id=item_id,
+            scope=create_scope,
+            if_match=if_match,
+        )
         audit_note(request, f"delete {kind.LABEL} {item_id}")
         return Response(status_code=204)
 

@@ -69,10 +69,19 @@ def test_community_crud(api: ApiServer) -> None:
         )
         assert r.status_code == 201, r.text
         assert c.post("/communities", json={"id": cid, "name": "重复"}).status_code == 409
-        r = c.put(f"/communities/{cid}", json={"id": cid, "name": "新城社区（改）", "stars": 3})
+        body = {"id": cid, "name": "新城社区（改）", "stars": 3}
+        assert c.put(f"/communities/{cid}", json=body).status_code == 428  # If-Match required
+        etag = c.get(f"/communities/{cid}").headers["etag"]
+        r = c.put(f"/communities/{cid}", json=body, headers={"If-Match": etag})
         assert r.status_code == 200 and r.json()["stars"] == 3
+        assert r.headers["etag"] != etag
+        stale = c.put(f"/communities/{cid}", json=body, headers={"If-Match": etag})
+        assert stale.status_code == 412
         assert c.get(f"/communities/{cid}").json()["name"] == "新城社区（改）"
-        assert c.put(f"/communities/{cid}", json={"id": "other", "name": "x"}).status_code == 422
+        other = c.put(
+            f"/communities/{cid}", json={"id": "other", "name": "x"}, headers={"If-Match": "*"}
+        )
+        assert other.status_code == 422
         assert c.delete(f"/communities/{cid}").status_code == 204
         assert c.get(f"/communities/{cid}").status_code == 404
         # a community that units are located in cannot be deleted

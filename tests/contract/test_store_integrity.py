@@ -340,20 +340,11 @@ def test_claims_of_other_quarters_do_not_count(store: GraphStore) -> None:
     assert store.claim_need("n11", "u2").status == NeedStatus.claimed
 
 
-def test_claim_of_a_category_the_unit_does_not_offer_is_refused(store: GraphStore) -> None:
+def test_a_claim_outside_the_units_kinds_is_no_store_rule(store: GraphStore) -> None:
+    """Suitability is the service's warning (joint building welcomes help outside the
+    declared kinds); the store's only claim limit is capacity."""
     _load(store)
-    with pytest.raises(ConflictError) as err:
-        store.claim_need("n1", "u1")  # repair; u1 offers sports venues
-    assert err.value.details["reason"] == "category" and "repair" in err.value.message
-    # a resource of the kind, but not in the need's quarter
-    store.replace_resources(
-        "u1", [f.resource(1, kind="repair", name="维修队", quarters=["2026Q1"])]
-    )
-    with pytest.raises(ConflictError):
-        store.claim_need("n1", "u1")
-    store.replace_resources("u1", [f.resource(1, kind="repair", name="维修队", quarters=[])])
-    assert store.claim_need("n1", "u1").claimed_by == "u1"
-    assert store.claim_need("n3", "u1", override=True).claimed_by == "u1"
+    assert store.claim_need("n1", "u1").claimed_by == "u1"  # repair; u1 offers sports venues
 
 
 def test_concurrent_claims_of_one_unit_stay_within_its_capacity(store: GraphStore) -> None:

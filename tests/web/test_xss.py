@@ -45,9 +45,10 @@ SHOW_EVERY_TOOLTIP = """async () => {
 
 
 def _rename(c: httpx.Client, path: str, field: str, value: str) -> dict[str, Any]:
-    body = c.get(path).json()
+    got = c.get(path)
+    body = got.json()
     body[field] = value
-    r = c.put(path, json=body)
+    r = c.put(path, json=body, headers={"If-Match": got.headers["etag"]})
     assert r.status_code == 200, r.text
     return body
 
