@@ -27,6 +27,7 @@ from gongjian.graph.model import (
     resources_etag,
 )
 from gongjian.graph.store import GraphStore
+from gongjian.service.auth.fields import check_fields
 from gongjian.service.auth.permissions import (
     require_committee,
     require_community,
@@ -48,6 +49,7 @@ __all__ = [
     "declare_resources",
     "delete",
     "member_scope",
+    "need_has_history",
     "need_scope",
     "parse_pairing",
     "prepare_need_create",
@@ -135,6 +137,17 @@ def prepare_need_update(user: User, old: Need, new: Need) -> Need:
     return new.model_copy(update={"created_at": old.created_at})
 
 
+def need_has_history(need: Need) -> bool:
+    """Whether a need went past ``open`` at some time (claimed, whistled, worked on…)."""
+    return (
+        need.status != NeedStatus.open
+        or need.claimed_by is not None
+        or need.whistle
+        or any(getattr(need, f) for f in _LIFECYCLE_FIELDS if f.endswith("_at"))
+        or bool(need.summoned or need.reports)
+    )
+
+
 def need_scope(user: User, need: Need) -> None:
     require_community(user, need.community_id, "修改其他社区的交办单")
 
@@ -153,6 +166,7 @@ def create(
     scope(user, entity)
     if prepare is not None:
         entity = prepare(user, entity)
+    check_fields(store=store, user=user, old=None, new=entity)
     kind = type(entity)
     try:
         store.get(kind, entity.id)
@@ -188,6 +202,7 @@ def replace(
     scope(user, entity)
     if prepare is not None:
         entity = prepare(user, old, entity)
+    check_fields(store=store, user=user, old=old, new=entity)
     store.upsert(entity)
     return entity
 
@@ -199,6 +214,10 @@ def delete(
     require_writer(user)
     old = store.get(kind, item_id)
     scope(user, old)
+    if isinstance(old, Need) and need_has_history(old):
+        raise ConflictError(
+            f"交办单 '{item_id}' 已有办理记录，不能删除，请撤销 (cancel it instead)", id=item_id
+        )
     store.delete(kind, item_id)
 
 
