@@ -254,8 +254,8 @@ class Unit(Entity):
     name: Name
     type: UnitType
     community_id: NodeId
-    capacity: int = Field(
-        default=40, ge=0, le=100_000, description="每季度可投入的工作量 effort per quarter"
+    capacity: int = Field(  # a sane bound: the 星城 seed's largest is 23 (issue 10)
+        default=40, ge=0, le=10_000, description="每季度可投入的工作量 effort per quarter"
     )
     brand: Name | None = None
     contact: Name | None = None

@@ -9,15 +9,20 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 from gongjian.core.clock import utc_iso
-from gongjian.core.errors import InvalidInputError, NotFoundError
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.service.auth.schemas import User, UserRole
 
-__all__ = ["USERS_SCHEMA", "UserStore", "hash_token"]
+__all__ = ["TOKEN_TTL", "USERS_SCHEMA", "UserStore", "hash_token"]
+
+#: seconds a worker process trusts its cached look-up of a token (revocation is
+#: seen by every worker within this time; issue 10 asks for 5 s at most)
+TOKEN_TTL = 2.0
 
 USERS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -114,9 +119,16 @@ class UserStore:
         return user, token
 
     def user_by_token(self, token: str) -> User | None:
-        """The user a token belongs to (None: unknown or disabled); cached per process."""
+        """The user a token belongs to (None: unknown or disabled).
+
+        Cached per process for :data:`TOKEN_TTL` seconds at most: a user disabled
+        through another worker process loses access on this one within that time
+        (this process's own cache is cleared at once).
+        """
         digest = hash_token(token)
-        if digest in self._token_cache:
+        expiry: dict[str, float] = vars(self).setdefault("_token_expiry", {})
+        now = time.monotonic()
+        if digest in self._token_cache and expiry.get(digest, 0.0) > now:
             return self._token_cache[digest]
         row = (
             self._conn()
@@ -131,7 +143,11 @@ class UserStore:
             user = _user(row)
             if len(self._token_cache) > 10_000:
                 self._token_cache.clear()
+                expiry.clear()
             self._token_cache[digest] = user
+            expiry[digest] = now + TOKEN_TTL
+        else:
+            self._token_cache.pop(digest, None)
         return user
 
     def users(self) -> list[User]:
@@ -145,7 +161,23 @@ class UserStore:
         return [_user(r) for r in rows]
 
     def disable_user(self, user_id: str) -> None:
+        """Disable a user (404 if unknown); the last active committee account stays (409)."""
         with self._write() as conn:
-            if conn.execute("UPDATE users SET disabled = 1 WHERE id = ?", (user_id,)).rowcount == 0:
+            row = conn.execute(
+                "SELECT role, disabled FROM users WHERE id = ?", (user_id,)
+            ).fetchone()
+            if row is None:
                 raise NotFoundError("User", user_id)
+            if row[0] == UserRole.committee.value and not row[1]:
+                (active,) = conn.execute(
+                    "SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0",
+                    (UserRole.committee.value,),
+                ).fetchone()
+                if active <= 1:
+                    raise ConflictError(
+                        "不能停用最后一个启用的共建委员会账号，请先新建另一个委员会账号"
+                        " (the last active committee account cannot be disabled)",
+                        id=user_id,
+                    )
+            conn.execute("UPDATE users SET disabled = 1 WHERE id = ?", (user_id,))
         self._token_cache.clear()

@@ -1,5 +1,8 @@
 """Exports of the cooperation graph and the whole graph: GraphML and node-link JSON.
 
+For every role but the committee the whole-graph export leaves out personal data
+(:data:`PERSONAL_FIELDS`: party members' names, unit contacts, grid keepers).
+
 Re-exported by :mod:`gongjian.service.network.service`, where the routes import them.
 """
 
@@ -11,7 +14,31 @@ from typing import Any
 
 import networkx as nx
 
-__all__ = ["graphml_bytes", "node_link_json"]
+__all__ = ["PERSONAL_FIELDS", "graphml_bytes", "node_link_json", "without_personal_data"]
+
+#: node label → the attributes that name a person (left out for non-committee roles)
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "PartyMember": ("name",),
+    "Unit": ("contact",),
+    "Grid": ("keeper",),
+}
+
+
+def without_personal_data(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``graph`` with the :data:`PERSONAL_FIELDS` of its nodes removed (in place).
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("PartyMember:m1", label="PartyMember", id="m1", name="崔磊", points=3)
+    >>> g.add_node("Unit:u1", label="Unit", id="u1", name="星城中学", contact="陶瑶")
+    >>> dict(without_personal_data(g).nodes(data=True))["PartyMember:m1"]
+    {'label': 'PartyMember', 'id': 'm1', 'points': 3}
+    >>> g.nodes["Unit:u1"]["name"], "contact" in g.nodes["Unit:u1"]
+    ('星城中学', False)
+    """
+    for _key, data in graph.nodes(data=True):
+        for field in PERSONAL_FIELDS.get(data.get("label", ""), ()):
+            data.pop(field, None)
+    return graph
 
 
 def _scalar(value: Any) -> Any:

@@ -21,7 +21,9 @@ from gongjian.graph.model import (
     Unit,
     parse_quarter,
 )
+from gongjian.service.auth.schemas import UserRole
 from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.network.exports import without_personal_data
 from gongjian.service.network.service import (
     EXACT_BETWEENNESS_NODES,
     CentralBy,
@@ -189,9 +191,12 @@ def export_graph(
     ``None`` left out) or networkx node-link JSON (``nodes`` with the node key
     under ``key``, ``edges``; read back with ``nx.node_link_graph(data,
     name="key", key="edge_key")``). Node keys are ``"<label>:<id>"``; UTF-8,
-    Chinese kept.
+    Chinese kept. For every role but the committee, personal data (party members'
+    names, unit contacts, grid keepers) is left out.
     """
     g = store.to_networkx()
+    if user.role != UserRole.committee:
+        g = without_personal_data(g)
     if format == ExportFormat.graphml:
         body, media, ext = graphml_bytes(g), "application/graphml+xml; charset=utf-8", "graphml"
     else:

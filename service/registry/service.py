@@ -32,6 +32,7 @@ from gongjian.graph.model import (
     resources_etag,
 )
 from gongjian.graph.store import GraphStore
+from gongjian.service.auth.fields import check_fields
 from gongjian.service.auth.permissions import (
     require_committee,
     require_community,
@@ -55,6 +56,7 @@ __all__ = [
     "etag",
     "expected_version",
     "member_scope",
+    "need_has_history",
     "need_scope",
     "parse_pairing",
     "prepare_need_create",
@@ -142,6 +144,17 @@ def prepare_need_update(user: User, old: Need, new: Need) -> Need:
     return new.model_copy(update={"created_at": old.created_at})
 
 
+def need_has_history(need: Need) -> bool:
+    """Whether a need went past ``open`` at some time (claimed, whistled, worked on…)."""
+    return (
+        need.status != NeedStatus.open
+        or need.claimed_by is not None
+        or need.whistle
+        or any(getattr(need, f) for f in _LIFECYCLE_FIELDS if f.endswith("_at"))
+        or bool(need.summoned or need.reports)
+    )
+
+
 def need_scope(user: User, need: Need) -> None:
     require_community(user, need.community_id, "修改其他社区的交办单")
 
@@ -161,6 +174,7 @@ def create(
     scope(user, entity)
     if prepare is not None:
         entity = prepare(user, entity)
+    check_fields(store=store, user=user, old=None, new=entity)
     return store.create(entity)
 
 
@@ -218,7 +232,9 @@ def replace(
     def change(old: Any) -> Any:
         scope(user, old)
         scope(user, entity)
-        return entity if prepare is None else prepare(user, old, entity)
+        new = entity if prepare is None else prepare(user, old, entity)
+        check_fields(store=store, user=user, old=old, new=new)
+        return new
 
     return store.modify(type(entity), item_id, change, expected_version=version)
 
@@ -237,6 +253,10 @@ def delete(
     require_writer(user)
     old = store.get(kind, item_id)
     scope(user, old)
+    if isinstance(old, Need) and need_has_history(old):
+        raise ConflictError(
+            f"交办单 '{item_id}' 已有办理记录，不能删除，请撤销 (cancel it instead)", id=item_id
+        )
     store.delete(kind, item_id, expected_version=expected_version(if_match, required=False))
 
 

@@ -3,6 +3,11 @@
 Each case prepares a fresh target with the committee token, then sends the same
 write as each user of ``tests.api.server.USERS``. Users in ``allowed`` must get a
 2xx; everyone else a 403 — and a refused write must leave the data unchanged.
+
+The field matrix at the end runs over the field table
+(:data:`gongjian.service.auth.fields.FIELD_TABLE`): every role × entity × protected
+field, refused for a role the table denies (403 naming the field when the object
+itself is in the role's scope), allowed for the committee.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
+from gongjian.service.auth.fields import FIELD_TABLE, Access
+from gongjian.service.auth.schemas import UserRole
 from tests.api.server import USERS, ApiServer
 
 ALL = frozenset(USERS)
@@ -212,7 +219,8 @@ CASES = [
     Case("declare resources of u01", U01, lambda c: Req("PUT", "/units/u01/resources", c.get("/units/u01/resources").json()["items"], {"If-Match": "*"}, check="/units/u01/resources")),
     Case("declare resources of u09", frozenset({"committee", "unit:u09"}), lambda c: Req("PUT", "/units/u09/resources", c.get("/units/u09/resources").json()["items"], {"If-Match": "*"}, check="/units/u09/resources")),
     Case("create activity", COMMITTEE, lambda c: Req("POST", "/activities", _activity_body())),
-    Case("create member of u01 in c01", frozenset({"committee", "unit:u01", "community:c01"}), lambda c: Req("POST", "/party-members", _member_body("u01", "c01"))),
+    Case("create member of u01 in c01", C01, lambda c: Req("POST", "/party-members", _member_body("u01", "c01"))),
+    Case("create member of u01 in its own c03", U01, lambda c: Req("POST", "/party-members", _member_body("u01", "c03"))),
     Case("create member of u02 in c02", frozenset({"committee", "unit:u02", "community:c02"}), lambda c: Req("POST", "/party-members", _member_body("u02", "c02"))),
     Case("create need in c01", C01, lambda c: Req("POST", "/needs", _need_body("c01"))),
     Case("replace need of c02", frozenset({"committee", "community:c02"}), lambda c: (lambda n: Req("PUT", f"/needs/{n}", {**_need_body("c02", n), "priority": 5}, check=f"/needs/{n}"))(_need(c, "c02"))),
@@ -227,7 +235,7 @@ CASES = [
     Case("delete subdistrict", COMMITTEE, lambda c: (lambda sid: Req("DELETE", f"/subdistricts/{sid}", check=f"/subdistricts/{sid}"))(c.post("/subdistricts", json={"id": _id("s"), "name": "街道"}).json()["id"]), ("DELETE", "/subdistricts/{item_id}")),
     Case("replace activity", COMMITTEE, lambda c: (lambda a: Req("PUT", f"/activities/{a['id']}", {**a, "title": "改名活动"}, check=f"/activities/{a['id']}"))(c.post("/activities", json=_activity_body()).json()), ("PUT", "/activities/{item_id}")),
     Case("delete activity", COMMITTEE, lambda c: (lambda a: Req("DELETE", f"/activities/{a['id']}", check=f"/activities/{a['id']}"))(c.post("/activities", json=_activity_body()).json()), ("DELETE", "/activities/{item_id}")),
-    Case("replace member of u01 in c01", frozenset({"committee", "unit:u01", "community:c01"}), lambda c: (lambda m: Req("PUT", f"/party-members/{m['id']}", {**m, "points": 7}, check=f"/party-members/{m['id']}"))(c.post("/party-members", json=_member_body("u01", "c01")).json()), ("PUT", "/party-members/{item_id}")),
+    Case("replace member of u01 in c01", frozenset({"committee", "unit:u01", "community:c01"}), lambda c: (lambda m: Req("PUT", f"/party-members/{m['id']}", {**m, "name": "李四"}, check=f"/party-members/{m['id']}"))(c.post("/party-members", json=_member_body("u01", "c01")).json()), ("PUT", "/party-members/{item_id}")),
     Case("delete member of u02 in c02", frozenset({"committee", "unit:u02", "community:c02"}), lambda c: (lambda m: Req("DELETE", f"/party-members/{m['id']}", check=f"/party-members/{m['id']}"))(c.post("/party-members", json=_member_body("u02", "c02")).json()), ("DELETE", "/party-members/{item_id}")),
     Case("remove adjacency", COMMITTEE, lambda c: (lambda a: (c.post("/adjacency", json={"a": a, "b": "c01"}), Req("DELETE", f"/adjacency/{a}/c01", check="/adjacency"))[1])(_community(c)), ("DELETE", "/adjacency/{a}/{b}")),
     Case("claim for u01", U01, lambda c: Req("POST", f"/needs/{_need(c)}/claim", {"unit_id": "u01"}), ("POST", "/needs/{need_id}/claim")),
@@ -306,3 +314,101 @@ def test_matrix_covers_every_write_operation() -> None:
     covered = {c.operation for c in CASES if c.operation[0]} | set(_INFERRED)
     missing = sorted(writes - covered)
     assert not missing, f"write operations without an authorisation case: {missing}"
+
+
+# --------------------------------------------------------------------------- the field table
+
+#: the user of each role, and its objects in scope (so a refusal is the field's, not the object's)
+_ROLE_USER = {
+    UserRole.unit: "unit:u01",
+    UserRole.community: "community:c01",
+    UserRole.viewer: "viewer",
+}
+_IN_SCOPE = {("unit:u01", "Unit"), ("community:c01", "Community"), ("unit:u01", "PartyMember"), ("community:c01", "PartyMember")}  # fmt: skip
+_DENIED = sorted(
+    (role, label, field)
+    for (role, label, field), cell in FIELD_TABLE.items()
+    if cell in (Access.deny, Access.own_community)
+    and role != UserRole.committee
+    and label != "Need"  # a need's grid: test_needs_only_on_their_own_communitys_grids
+)
+
+
+def _target(c: httpx.Client, label: str) -> str:
+    """A path of an object of ``label`` in scope of unit:u01 and community:c01 where it can be."""
+    if label == "Unit":
+        return "/units/u01"
+    if label == "Community":
+        return "/communities/c01"
+    assert label == "PartyMember", label
+    r = c.post("/party-members", json=_member_body("u01", "c01"))
+    assert r.status_code == 201, r.text
+    return f"/party-members/{r.json()['id']}"
+
+
+def _other_value(field: str, before: Any) -> Any:
+    """A value of ``field`` different from ``before`` that the model accepts."""
+    return {
+        "type": "hospital" if before != "hospital" else "bank",
+        "community_id": "c05" if before != "c05" else "c06",
+        "stars": 1 if before != 1 else 2,
+        "subdistrict_id": None if before is not None else "xingcheng",
+        "points": 1_000_000,
+    }[field]
+
+
+def _put(c: httpx.Client, path: str, body: dict[str, Any], etag: str | None) -> httpx.Response:
+    return c.put(path, json=body, headers={"If-Match": etag} if etag else {})
+
+
+def test_the_field_table_protects_every_field_it_lists() -> None:
+    protected = {(label, field) for _role, label, field in _DENIED}
+    assert {("Unit", "type"), ("Unit", "community_id"), ("Community", "stars")} <= protected
+    assert {("Community", "subdistrict_id"), ("PartyMember", "points")} <= protected
+    assert all(FIELD_TABLE[(UserRole.viewer, lab, f)] == Access.deny for lab, f in protected)
+
+
+@pytest.mark.parametrize("row", _DENIED, ids=lambda r: f"{r[0].value}-{r[1]}-{r[2]}")
+def test_field_matrix(api: ApiServer, row: tuple[UserRole, str, str]) -> None:
+    role, label, field = row
+    who = _ROLE_USER[role]
+    with api.client("committee") as admin, api.client(who) as c:
+        path = _target(admin, label)
+        got = c.get(path)
+        original, etag = got.json(), got.headers.get("etag")
+        changed = {**original, field: _other_value(field, original[field])}
+        r = _put(c, path, changed, etag)
+        assert r.status_code == 403, (who, path, field, r.status_code, r.text)
+        assert r.json()["error"]["code"] == "forbidden"
+        if (who, label) in _IN_SCOPE and role != UserRole.viewer:
+            assert r.json()["error"].get("field") == field, r.text
+            assert "（" in r.json()["error"]["message"]  # a Chinese message
+        assert admin.get(path).json() == original, f"{who} changed {path} {field}"
+        # the committee may make the same change (and puts it back)
+        got = admin.get(path)
+        r = _put(admin, path, {**got.json(), field: changed[field]}, got.headers.get("etag"))
+        assert r.status_code == 200, (path, field, r.text)
+        assert admin.get(path).json()[field] == changed[field]
+        got = admin.get(path)
+        r = _put(admin, path, {**got.json(), field: original[field]}, got.headers.get("etag"))
+        assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("who", ["unit:u01", "community:c01"])
+def test_a_new_member_carries_no_points_but_the_committees(api: ApiServer, who: str) -> None:
+    body = {**_member_body("u01", "c03" if who.startswith("unit") else "c01"), "points": 50}
+    with api.client(who) as c:
+        r = c.post("/party-members", json=body)
+        assert r.status_code == 403 and r.json()["error"]["field"] == "points", r.text
+        assert c.post("/party-members", json={**body, "points": 0}).status_code == 201
+    with api.client("committee") as admin:
+        assert admin.post("/party-members", json={**body, "id": _id("m")}).status_code == 201
+
+
+@pytest.mark.parametrize("who", ["committee", "community:c01"])
+def test_needs_only_on_their_own_communitys_grids(api: ApiServer, who: str) -> None:
+    with api.client(who) as c:
+        r = c.post("/needs", json={**_need_body("c01"), "grid_id": "c02-g1"})
+        assert r.status_code == 422, r.text
+        assert any(e["field"] == "grid_id" for e in r.json()["error"]["errors"]), r.text
+        assert c.post("/needs", json={**_need_body("c01"), "grid_id": "c01-g1"}).status_code == 201

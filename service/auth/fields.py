@@ -1,0 +1,174 @@
+"""Field-level permissions: which role may set which field of which entity.
+
+Object-level scopes (:mod:`gongjian.service.registry.service`) decide *which*
+objects a role may write; this table decides which *fields* inside them. It is
+the one place the rule lives: :func:`check_fields` applies it to every create
+and update of the registry, and ``tests/api/test_authz_matrix.py`` runs over it.
+
+====================  ==================  =========  ==============  =========  ======
+entity                field               committee  unit            community  viewer
+====================  ==================  =========  ==============  =========  ======
+Unit                  type                allow      deny            deny       deny
+Unit                  community_id        allow      deny            deny       deny
+Community             stars               allow      deny            deny       deny
+Community             subdistrict_id      allow      deny            deny       deny
+PartyMember           points              audited    deny            deny       deny
+PartyMember           community_id        allow      own community   allow      deny
+Need                  grid_id             own grid   own grid        own grid   deny
+====================  ==================  =========  ==============  =========  ======
+
+* **deny**: the field may not change (on create: may not differ from the
+  model's default) — 403 naming the field (``error.field``);
+* **audited**: the committee may change it; the change and its size go into the
+  audit log (points are meant to change through recorded point entries);
+* **own community**: a unit registers members only in its own community;
+* **own grid**: a need's grid must be one of the need's community's grids (422,
+  as the import says it).
+
+A unit's sub-district is its community's, so ``community_id`` covers it. The
+fields not in the table are free for whoever passes the object scope; value
+bounds (capacities, points) are in the domain model (:mod:`gongjian.graph.model`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from gongjian.core.errors import InvalidInputError, NotFoundError
+from gongjian.graph.model import Entity, Grid, Unit
+from gongjian.graph.store import GraphStore
+from gongjian.service.auth.schemas import User, UserRole
+from gongjian.service.errors import ForbiddenError
+
+__all__ = ["FIELD_TABLE", "Access", "access", "changed_fields", "check_fields"]
+
+
+class Access(StrEnum):
+    """What a role may do with a field."""
+
+    allow = "allow"
+    deny = "deny"
+    audited = "audited"
+    own_community = "own_community"
+    own_grid = "own_grid"
+
+
+_A, _D, _AU, _OC, _OG = (
+    Access.allow,
+    Access.deny,
+    Access.audited,
+    Access.own_community,
+    Access.own_grid,
+)
+_ROLES = (UserRole.committee, UserRole.unit, UserRole.community, UserRole.viewer)
+
+#: (entity label, field) → access per role, in the order of :data:`_ROLES`
+_ROWS: list[tuple[str, str, tuple[Access, Access, Access, Access]]] = [
+    ("Unit", "type", (_A, _D, _D, _D)),
+    ("Unit", "community_id", (_A, _D, _D, _D)),
+    ("Community", "stars", (_A, _D, _D, _D)),
+    ("Community", "subdistrict_id", (_A, _D, _D, _D)),
+    ("PartyMember", "points", (_AU, _D, _D, _D)),
+    ("PartyMember", "community_id", (_A, _OC, _A, _D)),
+    ("Need", "grid_id", (_OG, _OG, _OG, _D)),
+]
+
+#: the table: (role, entity label, field) → access; a field not listed is free
+FIELD_TABLE: dict[tuple[UserRole, str, str], Access] = {
+    (role, label, field): cell
+    for label, field, cells in _ROWS
+    for role, cell in zip(_ROLES, cells, strict=True)
+}
+
+_FIELD_ZH = {
+    "type": "单位类型",
+    "community_id": "所属社区",
+    "stars": "星级",
+    "subdistrict_id": "所属街道",
+    "points": "积分",
+    "grid_id": "网格",
+}
+
+
+def access(role: UserRole, label: str, field: str) -> Access:
+    """What ``role`` may do with ``field`` of an entity labelled ``label``."""
+    return FIELD_TABLE.get((role, label, field), Access.allow)
+
+
+def changed_fields(old: Entity | None, new: Entity) -> list[str]:
+    """The table's fields of ``new`` that differ from ``old`` (from the defaults on create)."""
+    label = type(new).LABEL
+    out = []
+    for (_role, lab, field), _cell in FIELD_TABLE.items():
+        if lab != label or field in out:
+            continue
+        if old is not None:
+            before = getattr(old, field)
+        else:
+            info = type(new).model_fields[field]
+            before = None if info.is_required() else info.get_default(call_default_factory=True)
+        if getattr(new, field) != before:
+            out.append(field)
+    return out
+
+
+def _refuse(user: User, label_zh: str, field: str) -> ForbiddenError:
+    return ForbiddenError(
+        f"{user.role.label_zh}角色无权修改{label_zh}的{_FIELD_ZH.get(field, field)}"
+        f"（{field}），请联系共建委员会 (role '{user.role.value}' may not set '{field}')",
+        role=user.role.value,
+        field=field,
+    )
+
+
+def check_fields(
+    *, store: GraphStore, user: User, old: Entity | None, new: Entity
+) -> list[tuple[str, Any, Any]]:
+    """Apply the table to a create (``old`` None) or an update of ``new``.
+
+    Raises 403 (:class:`ForbiddenError` with ``field``) for a field the role may
+    not set, 422 for a need on another community's grid. Returns the audited
+    changes as ``(field, before, after)`` for the audit log.
+    """
+    kind = type(new)
+    audited: list[tuple[str, Any, Any]] = []
+    fields = changed_fields(old, new)
+    if kind.LABEL == "Need" and getattr(new, "grid_id", None) is not None:
+        fields = sorted({*fields, "grid_id"})  # the grid rule holds for any grid, changed or not
+    for field in fields:
+        cell = access(user.role, kind.LABEL, field)
+        after = getattr(new, field)
+        if cell == Access.deny:
+            raise _refuse(user, kind.LABEL_ZH, field)
+        if cell == Access.audited:
+            audited.append((field, None if old is None else getattr(old, field), after))
+        elif cell == Access.own_community:
+            own = store.get(Unit, user.unit_id).community_id if user.unit_id else None
+            if after != own:
+                raise ForbiddenError(
+                    f"单位只能登记本社区（{own}）的在职党员，不能登记到 {after}"
+                    f"（community_id） (a unit registers members only in its own community)",
+                    role=user.role.value,
+                    field=field,
+                )
+        elif cell == Access.own_grid and after is not None:
+            _check_grid(store, after, new.community_id)  # type: ignore[attr-defined]
+    return audited
+
+
+def _check_grid(store: GraphStore, grid_id: str, community_id: str) -> None:
+    """422 unless ``grid_id`` is a grid of ``community_id`` (the import's rule)."""
+    try:
+        grid = store.get(Grid, grid_id)
+    except NotFoundError:
+        raise InvalidInputError(
+            f"未知网格 {grid_id} (unknown grid)",
+            [{"field": "grid_id", "message": "unknown grid"}],
+        ) from None
+    if grid.community_id != community_id:
+        raise InvalidInputError(
+            f"网格 {grid.id} 属于社区 {grid.community_id}，不属于 {community_id}（grid_id）"
+            " (the grid belongs to another community)",
+            [{"field": "grid_id", "message": "the grid belongs to another community"}],
+        )
