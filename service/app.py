@@ -28,6 +28,7 @@ from gongjian.graph.model import Community
 from gongjian.service.apidocs import mount_api_docs
 from gongjian.service.audit import views as audit_views
 from gongjian.service.audit.middleware import AuditMiddleware
+from gongjian.service.auth import session_views
 from gongjian.service.auth import views as auth_views
 from gongjian.service.auth.permissions import BEARER_SCHEME
 from gongjian.service.console import mount_console
@@ -172,7 +173,8 @@ def _document_bearer(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-_PUBLIC = frozenset({"/health"})
+# /session signs in with a token in its body, or works with the session cookie
+_PUBLIC = frozenset({"/health", "/session"})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -219,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         network_views,
         metrics_views,
         auth_views,
+        session_views,
         vocab_views,
         audit_views,
     ):

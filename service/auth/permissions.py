@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from gongjian.service.auth import session
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError, UnauthorizedError
 from gongjian.service.state import ServiceState
@@ -47,6 +48,14 @@ async def current_user(request: Request) -> User:
     """
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     token = credentials.strip() if scheme.lower() == "bearer" else ""
+    if not token and request.cookies.get(session.COOKIE):
+        # the console's session cookie; its writes must carry the CSRF token
+        live = session.session_of(request)
+        if live is None:
+            raise UnauthorizedError("会话已过期，请重新登录 (session expired or signed out)")
+        session.check_csrf(request, live)
+        request.state.user = live.user
+        return live.user
     if not token:
         raise UnauthorizedError("需要登录令牌 (a bearer token is required)")
     state: ServiceState = request.app.state.service_state

@@ -230,6 +230,9 @@ CASES = [
     Case("adjacency", COMMITTEE, lambda c: Req("POST", "/adjacency", {"a": _community(c), "b": "c01"})),
     Case("add user", COMMITTEE, lambda c: Req("POST", "/users", {"name": "新用户", "role": "viewer"})),
     Case("disable user", COMMITTEE, lambda c: (lambda u: Req("DELETE", f"/users/{u}"))(_user(c)), ("DELETE", "/users/{user_id}")),
+    # a console sign-in: the body's token decides who is signed in, whoever calls
+    Case("sign in (session)", ALL, lambda c: Req("POST", "/session", {"token": c.post("/users", json={"name": "会话", "role": "viewer"}).json()["token"]}), ("POST", "/session")),
+    Case("sign out (session)", ALL, lambda c: Req("DELETE", "/session"), ("DELETE", "/session")),
     Case("create subdistrict", COMMITTEE, lambda c: Req("POST", "/subdistricts", {"id": _id("s"), "name": "新街道"}), ("POST", "/subdistricts")),
     Case("replace subdistrict", COMMITTEE, lambda c: (lambda sid: Req("PUT", f"/subdistricts/{sid}", {"id": sid, "name": "改名街道"}, check=f"/subdistricts/{sid}"))(c.post("/subdistricts", json={"id": _id("s"), "name": "街道"}).json()["id"]), ("PUT", "/subdistricts/{item_id}")),
     Case("delete subdistrict", COMMITTEE, lambda c: (lambda sid: Req("DELETE", f"/subdistricts/{sid}", check=f"/subdistricts/{sid}"))(c.post("/subdistricts", json={"id": _id("s"), "name": "街道"}).json()["id"]), ("DELETE", "/subdistricts/{item_id}")),

@@ -1,7 +1,19 @@
-// The API client: every call carries the signed-in user's bearer token.
+// The API client. The console is signed in by an HttpOnly session cookie (set by
+// POST /session, out of reach of any script on the page); every call sends it
+// (credentials: "same-origin") and every write adds the session's CSRF token, which
+// lives in this module's memory only — never in localStorage or sessionStorage.
 // Errors come back as ApiError with the server's Chinese/English message.
 
-const TOKEN_KEY = "gongjian.token";
+const CSRF_HEADER = "X-CSRF-Token";
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+let csrf = "";
+
+// an older console kept the token here: never leave it behind
+try {
+  localStorage.removeItem("gongjian.token");
+} catch {
+  /* storage unavailable: nothing was kept either */
+}
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -19,30 +31,20 @@ export class ApiError extends Error {
   }
 }
 
-export function token() {
-  return localStorage.getItem(TOKEN_KEY) || "";
-}
-
-export function setToken(value) {
-  if (value) localStorage.setItem(TOKEN_KEY, value.trim());
-  else localStorage.removeItem(TOKEN_KEY);
-}
-
-/**
- * Call the API. `opts`: {method, body (JSON), form (FormData), headers, raw (return Response)}.
- * Resolves to the parsed JSON (or null for 204); rejects with ApiError.
- */
-export async function api(path, opts = {}) {
+async function send(path, opts) {
+  const method = (opts.method || "GET").toUpperCase();
   const headers = { ...(opts.headers || {}) };
-  const t = token();
-  if (t) headers.Authorization = `Bearer ${t}`;
+  if (WRITES.has(method) && csrf) headers[CSRF_HEADER] = csrf;
   let body;
   if (opts.form) body = opts.form;
   else if (opts.body !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(opts.body);
   }
-  const res = await fetch(path, { method: opts.method || "GET", headers, body });
+  return fetch(path, { method, headers, body, credentials: "same-origin" });
+}
+
+async function parse(res, opts) {
   if (opts.raw && res.ok) return res;
   if (res.status === 204) return null;
   let data = null;
@@ -52,7 +54,52 @@ export async function api(path, opts = {}) {
   return data;
 }
 
-/** Fetch a file with the token and hand it to the browser as a download. */
+/**
+ * Call the API. `opts`: {method, body (JSON), form (FormData), headers, raw (return Response)}.
+ * Resolves to the parsed JSON (or null for 204); rejects with ApiError.
+ */
+export async function api(path, opts = {}) {
+  let res = await send(path, opts);
+  if (res.status === 403 && WRITES.has((opts.method || "GET").toUpperCase())) {
+    // a sign-in in another tab replaced the session: fetch its CSRF token, try once more
+    const data = (res.headers.get("content-type") || "").includes("json") ? await res.clone().json() : null;
+    if (data && data.error && data.error.header === CSRF_HEADER && (await restoreSession())) {
+      res = await send(path, opts);
+    }
+  }
+  return parse(res, opts);
+}
+
+/** Sign in with a token: the server sets the session cookie; resolves to the user. */
+export async function signIn(token) {
+  const data = await api("/session", { method: "POST", body: { token: token.trim() } });
+  csrf = data.csrf_token;
+  return data.user;
+}
+
+/** The user of the session cookie (after a reload), or null when not signed in. */
+export async function restoreSession() {
+  try {
+    const data = await api("/session");
+    csrf = data.csrf_token;
+    return data.user;
+  } catch (err) {
+    csrf = "";
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+/** Sign out: the server ends the session and clears the cookie. */
+export async function signOut() {
+  try {
+    await api("/session", { method: "DELETE" });
+  } finally {
+    csrf = "";
+  }
+}
+
+/** Fetch a file with the session and hand it to the browser as a download. */
 export async function download(path, fallbackName) {
   const res = await api(path, { raw: true });
   const blob = await res.blob();

@@ -1,4 +1,4 @@
-// The console shell: sign-in, role-aware navigation, hash routing to the pages.
+// The console shell: sign-in (a session cookie, see api.js), role-aware navigation, hash routing to the pages.
 //
 // A page module (js/pages/<page>/index.js, with one module per view beside it, or
 // js/pages/<page>.js) exports default ui.page(id, {zh, en}, render, roles?), i.e.
@@ -6,7 +6,7 @@
 // where `render` fills `el` (it may be async) and ctx = {user, go(hash), params}.
 // The vocabularies (ui.js KINDS, STATUSES, … DEFAULTS) are loaded before any page renders.
 
-import { api, setToken, token, ApiError } from "./api.js";
+import { ApiError, restoreSession, signIn, signOut } from "./api.js";
 import { addStrings, applyStatic, lang, setLang, t } from "./i18n.js";
 import { ROLES, errorText, h, label, loadVocab, notice } from "./ui.js";
 import dashboard from "./pages/dashboard/index.js";
@@ -53,7 +53,13 @@ function signinView(el, message) {
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    setToken(input.value);
+    try {
+      await signIn(input.value);
+    } catch (err) {
+      const bad = err instanceof ApiError && (err.status === 401 || err.status === 422);
+      return signinView(el, bad ? t("signin.bad") : errorText(err));
+    }
+    input.value = "";
     await start();
   });
   el.replaceChildren(form);
@@ -89,22 +95,19 @@ async function start() {
   const view = document.getElementById("view");
   applyStatic();
   document.getElementById("lang").textContent = lang() === "en" ? "中文" : "EN";
-  if (!token()) {
-    user = null;
-    renderNav(null);
-    return signinView(view);
-  }
   try {
-    // who is signed in, and the vocabularies every page labels its values with
-    [user] = await Promise.all([api("/me"), loadVocab()]);
+    // who is signed in (the session cookie, which survives a reload)
+    user = await restoreSession();
+    // and the vocabularies every page labels its values with
+    if (user) await loadVocab();
   } catch (err) {
     user = null;
     renderNav(null);
-    if (err instanceof ApiError && err.status === 401) {
-      setToken("");
-      return signinView(view, t("signin.bad"));
-    }
     return signinView(view, errorText(err));
+  }
+  if (!user) {
+    renderNav(null);
+    return signinView(view);
   }
   await route();
 }
@@ -113,8 +116,13 @@ document.getElementById("lang").addEventListener("click", () => {
   setLang(lang() === "en" ? "zh" : "en");
   start();
 });
-document.getElementById("signout").addEventListener("click", () => {
-  setToken("");
+document.getElementById("signout").addEventListener("click", async () => {
+  try {
+    await signOut();
+  } catch (err) {
+    console.warn("sign-out", err);
+  }
+  user = null;
   location.hash = "#/dashboard";
   start();
 });
