@@ -77,7 +77,7 @@ MAX_MEMBERS = 10_000
 #: largest unpacked size of one zip member, and of all of them (zip bombs)
 MAX_MEMBER_BYTES = 100 * MB
 MAX_UNPACKED_BYTES = 200 * MB
-#: default wall-clock cap of reading and checking one file (``GONGJIAN_IMPORT_MAX_SECONDS``)
+#: default wall-clock cap of reading one file (``GONGJIAN_IMPORT_MAX_SECONDS``)
 MAX_SECONDS = 8.0
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

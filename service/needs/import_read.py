@@ -63,8 +63,6 @@ class Table:
     rows: list[tuple[int, dict[str, Any]]]
     warnings: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
-    #: the import's wall-clock cap, for the stages after reading
-    deadline: Deadline = field(default_factory=Deadline)
 
 
 def _map_header(cells: list[Any], header_row: int) -> tuple[dict[int, str], list[str]]:
@@ -132,9 +130,7 @@ def _collect(
             "文件中没有数据行，也没有表头（只有空行）(no data rows: the file has no header row"
             " and no data; download /templates/needs.xlsx)"
         )
-    return Table(
-        format=fmt, rows=out, warnings=notes, columns=list(mapping.values()), deadline=deadline
-    )
+    return Table(format=fmt, rows=out, warnings=notes, columns=list(mapping.values()))
 
 
 def _read_xlsx(data: bytes, progress: Progress | None, deadline: Deadline) -> Table:
@@ -245,7 +241,8 @@ def read_table(
 
     Every limit of :mod:`~gongjian.service.needs.import_format` is checked while the
     file is read; ``deadline`` (default: ``GONGJIAN_IMPORT_MAX_SECONDS`` from now) caps
-    the wall-clock time of reading and, through :attr:`Table.deadline`, of checking.
+    the wall-clock time of reading. (Checking is bounded by :data:`MAX_ROWS` rows, and
+    a slow store is not the file's fault, so it is not under the cap.)
     """
     if deadline is None:
         deadline = Deadline(_max_seconds())

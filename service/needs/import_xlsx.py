@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -51,7 +50,6 @@ __all__ = ["check_directory", "sheet_rows"]
 CHUNK = 64 * 1024
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
-_CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d*)$")
 
 Handler = Callable[..., None]
 
@@ -89,8 +87,17 @@ def _member_too_large(name: str, size: int) -> PayloadTooLargeError:
     )
 
 
+_LOCAL: dict[str, str] = {}
+
+
 def _local(name: str) -> str:
-    return name.rpartition("}")[2]
+    """The local name of a namespaced tag (``…main}row`` → ``row``), cached."""
+    local = _LOCAL.get(name)
+    if local is None:
+        local = name.rpartition("}")[2]
+        if len(_LOCAL) < 1024:  # a hostile file must not grow the cache
+            _LOCAL[name] = local
+    return local
 
 
 def _no_dtd(*_: Any) -> None:
@@ -294,11 +301,11 @@ def _cell_too_long(where: str) -> PayloadTooLargeError:
 
 def _column(ref: str, previous: int) -> int:
     """The 1-based column of a cell reference such as ``AB12`` (or the next column)."""
-    m = _CELL_REF.match(ref)
-    if not m:
+    letters = ref.rstrip("0123456789")
+    if not letters or len(letters) > 3 or not letters.isalpha() or not letters.isascii():
         return previous + 1
     index = 0
-    for ch in m.group(1).upper():
+    for ch in letters.upper():
         index = index * 26 + ord(ch) - 64
     return index
 

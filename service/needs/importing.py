@@ -43,8 +43,8 @@ Rules
   :data:`MAX_CELL_CHARS` characters in a cell, :data:`MAX_SHARED_STRINGS` shared
   strings of :data:`MAX_SHARED_CHARS` characters in all; a CSV line of at most
   :data:`MAX_CSV_LINE_CHARS` characters and :data:`MAX_CSV_COLUMNS` fields; at most
-  :data:`MAX_ROWS` data rows; and reading plus checking within
-  ``GONGJIAN_IMPORT_MAX_SECONDS`` (8 s). Over a limit:
+  :data:`MAX_ROWS` data rows; and reading within ``GONGJIAN_IMPORT_MAX_SECONDS``
+  (8 s; checking is bounded by the row limit). Over a limit:
   :class:`~gongjian.service.errors.PayloadTooLargeError` (HTTP 413) naming it. At
   most :data:`MAX_COLUMNS` columns are read (cells further right are ignored). A
   file of blank rows only is "没有数据行 (no data rows)", 422. Malformed files give

@@ -135,8 +135,9 @@ def _assert_refused_quickly(out: Outcome, what: str) -> None:
     assert CHINESE.search(out.message), figures
     assert out.elapsed <= ANSWER_WITHIN, figures
     assert out.extra_rss <= MAX_EXTRA_RSS, figures
-    if out.health:
+    if len(out.health) >= 3:  # a median of one or two probes is noise on a busy machine
         assert statistics.median(out.health) <= HEALTH_MEDIAN, figures
+    if out.health:
         assert max(out.health) <= HEALTH_WORST, figures
 
 

@@ -520,3 +520,10 @@ def test_the_streaming_reader_reads_what_openpyxl_reads() -> None:
             dst.writestr(item, body)
     with pytest.raises(InvalidInputError, match="DTD"):
         read_table(evil.getvalue(), "evil.xlsx")
+    # the wall-clock cap: a reader past its deadline stops with a 413 naming it
+    from gongjian.service.errors import PayloadTooLargeError
+
+    late_csv = b"title,category,community_id,quarter\n" + b"t,repair,c01,2026Q4\n" * 6000
+    for blob, name in ((data, "late.xlsx"), (late_csv, "late.csv")):
+        with pytest.raises(PayloadTooLargeError, match="秒"):
+            read_table(blob, name, deadline=Deadline(0.0))
