@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     state_db: Path = Field(default=Path("gongjian-service.sqlite"))
     #: largest accepted upload (bytes) for Excel / CSV imports
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    #: wall-clock cap (seconds) of reading one import file (then 413); the
+    #: row, cell, string and size limits are in ``gongjian.service.needs.import_format``
+    import_max_seconds: float = Field(default=8.0, gt=0, le=600)
     #: seconds a client should wait before retrying when the store is unreachable (503)
     retry_after_seconds: int = Field(default=5, ge=1)
 

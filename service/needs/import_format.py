@@ -6,27 +6,41 @@ the template, the limits, :class:`RowError` / :class:`ImportReport` and
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from typing import Any
 
 from gongjian.core.errors import InvalidInputError
+from gongjian.service.errors import PayloadTooLargeError
 
 __all__ = [
     "COLUMNS",
     "EXAMPLE_IDS",
     "FIELD_ZH",
+    "MAX_CELLS",
+    "MAX_CELL_CHARS",
     "MAX_COLUMNS",
+    "MAX_CSV_COLUMNS",
+    "MAX_CSV_LINE_CHARS",
+    "MAX_MEMBERS",
+    "MAX_MEMBER_BYTES",
     "MAX_PHYSICAL_ROWS",
     "MAX_ROWS",
+    "MAX_SECONDS",
+    "MAX_SHARED_CHARS",
+    "MAX_SHARED_STRINGS",
+    "MAX_SHEET_COLUMNS",
     "MAX_UNPACKED_BYTES",
+    "MB",
     "SHANGHAI",
     "STATUS_COLUMN",
     "TEMPLATE_ASCII_FILENAME",
     "TEMPLATE_FILENAME",
     "XLSX_MEDIA_TYPE",
     "Column",
+    "Deadline",
     "ImportRejectedError",
     "ImportReport",
     "Progress",
@@ -34,16 +48,37 @@ __all__ = [
     "file_error",
     "is_blank",
     "normalise_header",
+    "too_many_physical_rows",
+    "too_many_rows",
 ]
 
+MB = 1024 * 1024
 #: most data rows one file may hold
 MAX_ROWS = 20_000
-#: most rows (blank ones included) read from a worksheet before giving up
-MAX_PHYSICAL_ROWS = 100_000
-#: columns read per row (the template has 10)
+#: most rows (blank ones included) a worksheet or CSV may have: Excel's own limit
+MAX_PHYSICAL_ROWS = 1_048_576
+#: columns read per row (the template has 10); cells further right are ignored
 MAX_COLUMNS = 64
-#: largest total unpacked size of an xlsx (guards against zip bombs)
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: Excel's column limit (XFD): a cell beyond it is a malformed file
+MAX_SHEET_COLUMNS = 16_384
+#: most fields one CSV record may have
+MAX_CSV_COLUMNS = 1_024
+#: longest CSV line, in characters
+MAX_CSV_LINE_CHARS = 256 * 1024
+#: most cells (``<c>`` elements, empty ones included) read from a worksheet
+MAX_CELLS = 1_500_000
+#: most characters in one cell: Excel's own limit
+MAX_CELL_CHARS = 32_767
+#: most shared strings, and most characters in all of them
+MAX_SHARED_STRINGS = 250_000
+MAX_SHARED_CHARS = 16_000_000
+#: most parts (zip members) of an xlsx
+MAX_MEMBERS = 10_000
+#: largest unpacked size of one zip member, and of all of them (zip bombs)
+MAX_MEMBER_BYTES = 100 * MB
+MAX_UNPACKED_BYTES = 200 * MB
+#: default wall-clock cap of reading one file (``GONGJIAN_IMPORT_MAX_SECONDS``)
+MAX_SECONDS = 8.0
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_FILENAME = "民情交办单导入模板.xlsx"
@@ -203,3 +238,38 @@ def is_blank(value: Any) -> bool:
 
 def file_error(message: str) -> InvalidInputError:
     return InvalidInputError(message, [{"field": "file", "message": message}])
+
+
+def too_many_rows() -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"文件超过 {MAX_ROWS} 行数据，请拆分后分批导入 (more than {MAX_ROWS} data rows;"
+        " split the file)",
+        limit="rows",
+        max_rows=MAX_ROWS,
+    )
+
+
+def too_many_physical_rows() -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"文件超过 {MAX_PHYSICAL_ROWS} 行（含空行，Excel 的上限）(more than"
+        f" {MAX_PHYSICAL_ROWS} rows, blank ones included: Excel's limit)",
+        limit="physical_rows",
+        max_rows=MAX_PHYSICAL_ROWS,
+    )
+
+
+class Deadline:
+    """The wall-clock cap of one import: :meth:`check` raises once ``seconds`` have passed."""
+
+    def __init__(self, seconds: float = MAX_SECONDS) -> None:
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.until:
+            raise PayloadTooLargeError(
+                f"导入超过 {self.seconds:g} 秒仍未读完，请拆分后分批导入 (the file takes more"
+                f" than {self.seconds:g} s to read; split it)",
+                limit="seconds",
+                max_seconds=self.seconds,
+            )

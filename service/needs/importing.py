@@ -33,10 +33,22 @@ Rules
   and :class:`ImportRejectedError` (HTTP 422) carries the full report. The good
   rows are written with ONE ``store.upsert_many`` call whose ``batch_size`` covers
   them all (atomic in both stores). ``created_at`` is the import time.
-* **Limits**: at most :data:`MAX_ROWS` data rows (else
-  :class:`~gongjian.service.errors.PayloadTooLargeError`, HTTP 413); an xlsx may
-  not unpack to more than :data:`MAX_UNPACKED_BYTES`; at most :data:`MAX_COLUMNS`
-  columns are read. Malformed files give :class:`InvalidInputError`, never a crash.
+* **Limits**, all checked while the file is read (nothing is parsed whole first):
+  the xlsx is streamed part by part through a guarded expat parser
+  (:mod:`~gongjian.service.needs.import_xlsx`). From the zip directory, before
+  anything is unpacked: at most :data:`MAX_MEMBERS` parts, none unpacking to more
+  than :data:`MAX_MEMBER_BYTES`, :data:`MAX_UNPACKED_BYTES` in all (and the bytes
+  actually unpacked are counted again). While reading: :data:`MAX_PHYSICAL_ROWS`
+  rows (blank ones included; Excel's limit), :data:`MAX_CELLS` cells,
+  :data:`MAX_CELL_CHARS` characters in a cell, :data:`MAX_SHARED_STRINGS` shared
+  strings of :data:`MAX_SHARED_CHARS` characters in all; a CSV line of at most
+  :data:`MAX_CSV_LINE_CHARS` characters and :data:`MAX_CSV_COLUMNS` fields; at most
+  :data:`MAX_ROWS` data rows; and reading within ``GONGJIAN_IMPORT_MAX_SECONDS``
+  (8 s; checking is bounded by the row limit). Over a limit:
+  :class:`~gongjian.service.errors.PayloadTooLargeError` (HTTP 413) naming it. At
+  most :data:`MAX_COLUMNS` columns are read (cells further right are ignored). A
+  file of blank rows only is "没有数据行 (no data rows)", 422. Malformed files give
+  :class:`InvalidInputError`, never a crash.
 """
 
 from gongjian.service.needs.import_check import Checked, validate_rows

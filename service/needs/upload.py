@@ -7,6 +7,7 @@ buffered), and a malformed multipart body is a 422 in the project's error shape.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import Request
@@ -22,6 +23,8 @@ __all__ = ["MULTIPART_SLACK", "read_upload"]
 
 #: multipart framing allowed on top of the file itself
 MULTIPART_SLACK = 64 * 1024
+#: slice of the body handed to the multipart parser at a time
+REPLAY_CHUNK = 64 * 1024
 
 
 async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
@@ -49,14 +52,19 @@ async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
     except ClientDisconnect:
         raise InvalidInputError("上传中断 (the upload was interrupted)") from None
     data = bytes(body)
-    sent = False
+    offset = 0
 
     async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
+        # the body again, in slices, giving the event loop a turn between them: the
+        # multipart parser runs on the loop, and other requests must not wait for it
+        nonlocal offset
+        if offset > len(data):
             return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": data, "more_body": False}
+        if offset:
+            await asyncio.sleep(0)
+        piece = data[offset : offset + REPLAY_CHUNK]
+        offset += REPLAY_CHUNK
+        return {"type": "http.request", "body": piece, "more_body": offset < len(data)}
 
     try:
         form = await StarletteRequest(request.scope, replay).form(max_files=1, max_fields=20)

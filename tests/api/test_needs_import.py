@@ -478,3 +478,52 @@ def test_request_shape_errors(api: ApiServer) -> None:
         assert r.status_code == 422
         r = c.post("/needs/import", params={"dry_run": "perhaps"}, files={"file": ("a.csv", b"x")})
         assert r.status_code == 422
+
+
+def test_the_streaming_reader_reads_what_openpyxl_reads() -> None:
+    """Shared strings, numbers, booleans, dates, blank rows and far columns, as openpyxl
+    (``read_only``, ``data_only``) reads them; a DTD is refused (no entity tricks)."""
+    import datetime
+
+    from gongjian.core.errors import InvalidInputError
+    from gongjian.service.needs.import_format import Deadline
+    from gongjian.service.needs.import_read import read_table
+    from gongjian.service.needs.import_xlsx import sheet_rows
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["标题 title", "x", None, "d"])
+    sheet.append([1, 2.5, True, datetime.datetime(2026, 12, 20)])
+    sheet.append([None, None, None, None])
+    sheet.append(["中文", "=1+1", -3, datetime.date(2026, 1, 2)])
+    sheet["Z9"] = "far"
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    ours = list(sheet_rows(zipfile.ZipFile(io.BytesIO(data)), Deadline()))
+    theirs = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    expected = [
+        (n, list(v))
+        for n, v in enumerate(theirs.iter_rows(values_only=True), start=1)
+        if any(x is not None for x in v)
+    ]
+    assert [n for n, _ in ours] == [n for n, _ in expected] == [1, 2, 4, 9]
+    for (_, got), (_, want) in zip(ours, expected, strict=True):
+        assert got == want[: len(got)] and not any(want[len(got) :])
+
+    evil = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(evil, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aa">]><worksheet', 1)
+            dst.writestr(item, body)
+    with pytest.raises(InvalidInputError, match="DTD"):
+        read_table(evil.getvalue(), "evil.xlsx")
+    # the wall-clock cap: a reader past its deadline stops with a 413 naming it
+    from gongjian.service.errors import PayloadTooLargeError
+
+    late_csv = b"title,category,community_id,quarter\n" + b"t,repair,c01,2026Q4\n" * 6000
+    for blob, name in ((data, "late.xlsx"), (late_csv, "late.csv")):
+        with pytest.raises(PayloadTooLargeError, match="秒"):
+            read_table(blob, name, deadline=Deadline(0.0))
