@@ -67,7 +67,7 @@ _CPSAT_RATE = 0.2
 _CP_PAIRS = 10_000
 # tabu search work units (evaluated moves) per second, reference machine (used to
 # size chunks and, in deterministic mode, the iteration budget)
-_TS_RATE = 1.5e8
+_TS_RATE = 8e7
 # share of the time limit that the deterministic budgets aim at
 _DET_SHARE = 0.85
 # non-deterministic mode: stop the search at this share of the time limit
@@ -647,17 +647,19 @@ def solve_gap(
         return result(None, 0, 0, "infeasible")
 
     # ---- bound: LP (column pool on large instances) and Lagrangian ------------
-    lp_limit = 1e9 if deterministic else 0.35 * time_limit
+    small = m * n <= _CP_PAIRS
+    cheapest = int(np.where(allow, cost, _INF).min(axis=0).sum())
+    tol = 1e-6 * max(1.0, float(np.abs(cost).max(initial=0)) * n)
+
+    def int_bound(value: float) -> int:
+        return math.ceil(value - max(tol, 1e-6)) if math.isfinite(value) else cheapest
+
     lp_status, lp_value, prices, lp_x = gap_lp.lp_bound(
-        cost, weight, capacity, allow, time_limit=lp_limit
+        cost, weight, capacity, allow, time_limit=1e9 if deterministic else 0.35 * time_limit
     )
     if lp_status == "infeasible":
         return result(None, 0, 0, "infeasible")
-    cheapest = int(np.where(allow, cost, _INF).min(axis=0).sum())
-    bound = cheapest
-    if math.isfinite(lp_value):
-        tol = 1e-6 * max(1.0, float(np.abs(cost).max(initial=0)) * n)
-        bound = max(bound, math.ceil(lp_value - max(tol, 1e-6)))
+    bound = max(cheapest, int_bound(lp_value))
 
     # ---- start solutions ---------------------------------------------------------
     cf = cost.astype(np.float64)
@@ -674,14 +676,11 @@ def solve_gap(
     red = cf + u[:, None] * wf
     rel = wf / np.maximum(capf, 1.0)[:, None]
     desirs = [red, cf, rel, cf * rel, cf + rel * float(np.abs(cf).mean()) * n / m]
-    starts: list[np.ndarray] = []
-    fallback: np.ndarray | None = None
-    fallback_ex = math.inf
-    for d in desirs:
-        g = _greedy_partial(np.ascontiguousarray(d), wf, capf, allow_c)
-        starts.append(g)
+    starts = [_greedy_partial(np.ascontiguousarray(d), wf, capf, allow_c) for d in desirs]
     if lp_x is not None:
         starts.append(_lp_rounding(lp_x, red, wf, capf, allow_c))
+    fallback: np.ndarray | None = None
+    fallback_ex = math.inf
     for g in starts:
         if _is_feasible(weight, capacity, allow, g):
             g = gap_search.shift_descent(cf, wf, capf, allow_c, g.copy(), 50)
@@ -695,8 +694,9 @@ def solve_gap(
     if best is not None and best_obj <= bound:
         return result(best, best_obj, best_obj, "optimal")
 
-    # ---- search: tabu search (this thread) || CP-SAT or a second search --------
-    small = m * n <= _CP_PAIRS
+    # ---- search: tabu search (this thread) || side thread ----------------------
+    # side thread: whole-model CP-SAT on small instances or while no feasible
+    # solution is known (40 % of the time, or all of it), then a second tabu search
     left = _DET_SHARE * time_limit if deterministic else _WALL_SHARE * time_limit - clock.wall()
     left = max(0.0, left)
     deadline = clock.start + (guard - 0.05 if deterministic else _WALL_SHARE * time_limit)
@@ -706,16 +706,16 @@ def solve_gap(
     shared = None if deterministic else _Shared()
     if shared is not None and best is not None:
         shared.offer(float(best_obj), best)
-    side_cp = small or best is None
+    one_thread = workers == 1
+    use_cp = small or best is None
+    cp_share = 1.0 if best is None else 0.4
     cp_out: list[_SubResult] = []
     ts_out: list[tuple[np.ndarray | None, int]] = []
     box: list[cp_model.CpSolver] = []
     floor = bound
-    one_thread = workers == 1
-    cp_share = 0.4 if one_thread else 1.0
-    ts_share = 0.6 if one_thread and side_cp else 1.0
 
-    def cp_worker() -> None:
+    def run_cp(share: float) -> None:
+        wall = max(0.01, share * (deadline - time.perf_counter()))
         res = _solve_sub(
             cost,
             weight,
@@ -724,8 +724,8 @@ def solve_gap(
             np.arange(m),
             capacity,
             best,
-            dtime=cp_share * left * _CPSAT_RATE,
-            wall=max(0.01, (deadline - time.perf_counter()) * (cp_share if one_thread else 1.0)),
+            dtime=share * left * _CPSAT_RATE,
+            wall=wall if not deterministic else max(0.01, deadline - time.perf_counter()),
             seed=seed + 1,
             workers=1,
             floor=floor,
@@ -735,37 +735,35 @@ def solve_gap(
         if res.optimal or res.infeasible:
             stop.set()
 
-    def ts_worker(s: int) -> None:
+    def run_ts(s: int, share: float) -> tuple[np.ndarray | None, int]:
         ts = _TabuSearch(cost, weight, capacity, allow, prices, s)
-        ts_out.append(
-            ts.run(
-                start,
-                max_iters=ts.iters_for(ts_share * left) if deterministic else 1 << 60,
-                deadline=deadline,
-                target=bound,
-                stop=stop,
-                shared=shared,
-            )
-        )
-
-    th: threading.Thread | None = None
-    if one_thread:
-        if side_cp:
-            cp_worker()
-    else:
-        target = cp_worker if side_cp else (lambda: ts_worker(seed + 7919))
-        th = threading.Thread(target=target, daemon=True)
-        th.start()
-    if not (cp_out and (cp_out[0].optimal or cp_out[0].infeasible)):
-        ts = _TabuSearch(cost, weight, capacity, allow, prices, seed)
-        main = ts.run(
+        return ts.run(
             start,
-            max_iters=ts.iters_for(ts_share * left) if deterministic else 1 << 60,
+            max_iters=ts.iters_for(share * left) if deterministic else 1 << 60,
             deadline=deadline,
             target=bound,
             stop=stop,
             shared=shared,
         )
+
+    def side() -> None:
+        share = 1.0
+        if use_cp:
+            run_cp(cp_share)
+            share = 1.0 - cp_share
+
+        if share > 0 and not stop.is_set() and not one_thread:
+            ts_out.append(run_ts(seed + 7919, share))
+
+    th: threading.Thread | None = None
+    if one_thread:
+        side()
+    else:
+        th = threading.Thread(target=side, daemon=True)
+        th.start()
+    if not stop.is_set():
+        share = (1.0 - cp_share) if one_thread and use_cp else 1.0
+        main = run_ts(seed, share)
         if main[1] <= bound:
             stop.set()
         ts_out.insert(0, main)
@@ -774,7 +772,7 @@ def solve_gap(
             if stop.is_set() and box:
                 box[0].stop_search()
             th.join(0.01)
-    for cand, obj in ts_out:  # main search first: ties go to it
+    for cand, obj in ts_out:  # the main search first: ties go to it
         if cand is not None and obj < best_obj:
             best, best_obj = cand, obj
     if cp_out:

@@ -92,7 +92,7 @@ def lagrangian_value(
     Returns ``(value, assign)``; ``value`` is a valid lower bound (``-inf`` when an
     item has no allowed agent).
     """
-    u = np.maximum(prices, 0.0)
+    u = np.maximum(np.asarray(prices, dtype=np.float64), 0.0)
     red = np.where(allowed, cost + u[:, None] * weight, np.inf)
     assign = np.argmin(red, axis=0)
     val = float(red[assign, np.arange(cost.shape[1])].sum()) - float(u @ capacity)
@@ -115,9 +115,18 @@ def subgradient(
     ``target`` (e.g. the cost of a known solution) sets the Polyak step; without it
     the step aims 5 % above the current value.
     """
+    from gongjian.matching.gap_search import lagrangian
+
     m, n = cost.shape
+    if not allowed.any(axis=0).all():
+        return -math.inf, np.zeros(m)
     u = np.zeros(m) if prices is None else np.maximum(np.asarray(prices, dtype=float), 0.0)
-    best_val, assign = lagrangian_value(cost, weight, capacity, allowed, u)
+    cf = np.ascontiguousarray(cost, dtype=np.float64)
+    wf = np.ascontiguousarray(weight, dtype=np.float64)
+    capf = np.asarray(capacity, dtype=np.float64)
+    al = np.ascontiguousarray(allowed, dtype=np.bool_)
+    assign = np.zeros(n, dtype=np.int64)
+    best_val = lagrangian(cf, wf, capf, al, u, assign)
     best_u = u.copy()
     lam = 2.0
     stall = 0
@@ -125,7 +134,7 @@ def subgradient(
     for _ in range(iters):
         if time.perf_counter() > deadline:
             break
-        val, assign = lagrangian_value(cost, weight, capacity, allowed, u)
+        val = lagrangian(cf, wf, capf, al, u, assign)
         if val > best_val + 1e-9:
             best_val, best_u = val, u.copy()
             stall = 0
@@ -136,7 +145,7 @@ def subgradient(
                 stall = 0
                 if lam < 1e-4:
                     break
-        g = np.bincount(assign, weights=weight[assign, ar], minlength=m) - capacity
+        g = np.bincount(assign, weights=wf[assign, ar], minlength=m) - capf
         g = np.where((u <= 0) & (g < 0), 0.0, g)
         norm = float(g @ g)
         if norm <= 0:
@@ -177,12 +186,15 @@ def lp_bound(
     pairs = int(allowed.sum())
     if pairs <= 20_000 or m <= pool:
         st, val, prices, x = lp_relaxation(cost, weight, capacity, allowed, time_limit=time_limit)
+        if st == "unknown":  # LP out of time: the Lagrangian by subgradient instead
+            sv, su = subgradient(cost, weight, capacity, allowed, iters=2000)
+            return "unknown", sv, su, None
         if st != "optimal":
             return st, val, prices, x
         lv, _ = lagrangian_value(cost, weight, capacity, allowed, prices)
         return st, min(val, lv) if math.isfinite(lv) else val, prices, x
     sg_val, u = subgradient(
-        cost, weight, capacity, allowed, iters=300, deadline=t0 + 0.3 * time_limit
+        cost, weight, capacity, allowed, iters=1000, deadline=t0 + 0.3 * time_limit
     )
     best_val, best_u, best_x = sg_val, u, None
     red = np.where(allowed, cost + u[:, None] * weight, np.inf)

@@ -455,3 +455,24 @@ def warm_up() -> float:
         1,
     )
     return time.perf_counter() - t0
+
+
+@njit(cache=True, nogil=True)
+def lagrangian(c, w, cap, allowed, u, assign):
+    """``L(u) = sum_j min_i (c_ij + u_i w_ij) - sum_i u_i cap_i``; the minimisers go to ``assign``."""
+    m, n = c.shape
+    val = 0.0
+    for j in range(n):
+        bv = np.inf
+        bi = -1
+        for i in range(m):
+            if allowed[i, j]:
+                v = c[i, j] + u[i] * w[i, j]
+                if v < bv:
+                    bv = v
+                    bi = i
+        assign[j] = bi
+        val += bv
+    for i in range(m):
+        val -= u[i] * cap[i]
+    return val
