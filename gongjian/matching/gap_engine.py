@@ -26,12 +26,14 @@ Method
    search with shift, swap and ejection-chain moves, strategic oscillation on
    per-agent capacity penalties, and restarts by path relinking over an elite
    pool.  With ``workers >= 2`` a second thread runs, on small instances
-   (``m * n <= 10,000``), a single-worker whole-model CP-SAT (one Boolean per
-   pair, objective floored at the bound, the start as hint) that proves
-   optimality and tightens the bound, and on larger ones a second tabu search
-   with another seed (the two share their best solution at restarts when not
-   deterministic).  Either side stops the other when it reaches the bound.  If no
-   feasible solution is known at the end, CP-SAT looks for one.
+   (``m * n <= 10,000``) or while no feasible solution is known, a single-worker
+   whole-model CP-SAT (one Boolean per pair, objective floored at the bound, the
+   start as hint) that proves optimality and tightens the bound, and on larger
+   ones a second tabu search with another seed (the two share their best
+   solution at restarts when not deterministic).  A CP-SAT proof stops the
+   search; the search reaching the bound stops CP-SAT (not in deterministic
+   mode, where CP-SAT's result must not depend on timing).  If no feasible
+   solution is known at the end, CP-SAT looks for one.
 
 Determinism and time
 --------------------
@@ -74,6 +76,9 @@ _DET_SHARE = 0.85
 _WALL_SHARE = 0.97
 # candidate agents per item (by LP reduced cost) for shift moves on large instances
 _TS_CAND = 20
+# swap / ejection-chain moves: items per iteration (all items up to this many);
+# wider windows won on C/D/E at 200-1,600 items despite fewer iterations
+_TS_WINDOW = 400
 _TS_PENALTY_STEP = 1.1
 # penalties never fall below this multiple of their initial value
 _TS_PENALTY_FLOOR = 1.5
@@ -83,6 +88,8 @@ _TS_PRICE_FACTOR = 2.5
 _TS_TENURE = ((0.015, 3), (0.04, 8))
 _TS_STALL = 10.0
 _TS_PERTURB = 0.05
+# path relinking: share of the items that differ from the guide taken over from it
+_TS_RELINK = 0.5
 _TS_ELITE = 10
 _INF = np.iinfo(np.int64).max // 4
 # deterministic mode: hard wall-clock stop at this multiple of time_limit (+1 s)
@@ -306,7 +313,7 @@ class _TabuSearch:
         self.iscand[flat[keep], rows[keep]] = True
         self.perm = self.rng.permutation(n).astype(np.int64)
         kk = float(self.ncand.mean()) if n else 1.0
-        self.window = int(min(n, max(16, 2 * k)))
+        self.window = int(min(n, _TS_WINDOW))
         self.units = n * kk + 2.0 * self.window * n  # evaluated moves per iteration
         self.chunk = int(max(1, min(100_000, 0.02 * _TS_RATE / max(1.0, self.units))))
         alpha0 = max(1.0, float(np.abs(self.c).mean()) / max(1.0, float(self.w.mean())))
@@ -320,6 +327,8 @@ class _TabuSearch:
         self.t_max = max(l1, self.t_min + 3, int(n * f1))
         self.stall = max(200, int(_TS_STALL * n))
         self.step = _TS_PENALTY_STEP
+        self.relink = _TS_RELINK
+        self.perturb = _TS_PERTURB
         self.iterations = 0
         self.moves = 0
 
@@ -417,11 +426,11 @@ class _TabuSearch:
         others = [e for _, e in elite if not np.array_equal(e, assign)]
         guide = others[int(rng.integers(len(others)))] if others else None
         diff = np.flatnonzero(guide != assign) if guide is not None else np.zeros(0, np.int64)
-        if diff.size >= 4:
-            pick = rng.choice(diff, size=diff.size // 2, replace=False)
+        if diff.size >= 4 and self.relink > 0:
+            pick = rng.choice(diff, size=max(1, int(diff.size * self.relink)), replace=False)
             assign[pick] = guide[pick]
         else:
-            for j in rng.choice(n, size=max(2, int(n * _TS_PERTURB)), replace=False).tolist():
+            for j in rng.choice(n, size=max(2, int(n * self.perturb)), replace=False).tolist():
                 cand = self.cand[j, : self.ncand[j]]
                 assign[j] = int(cand[rng.integers(cand.size)])
         ar = np.arange(n)
@@ -696,7 +705,7 @@ def solve_gap(
 
     # ---- search: tabu search (this thread) || side thread ----------------------
     # side thread: whole-model CP-SAT on small instances or while no feasible
-    # solution is known (40 % of the time, or all of it), then a second tabu search
+    # solution is known (all the time; 40 % with one worker), else a second search
     left = _DET_SHARE * time_limit if deterministic else _WALL_SHARE * time_limit - clock.wall()
     left = max(0.0, left)
     deadline = clock.start + (guard - 0.05 if deterministic else _WALL_SHARE * time_limit)
@@ -708,7 +717,7 @@ def solve_gap(
         shared.offer(float(best_obj), best)
     one_thread = workers == 1
     use_cp = small or best is None
-    cp_share = 1.0 if best is None else 0.4
+    cp_share = 1.0 if best is None or not one_thread else 0.4
     cp_out: list[_SubResult] = []
     ts_out: list[tuple[np.ndarray | None, int]] = []
     box: list[cp_model.CpSolver] = []
@@ -769,7 +778,9 @@ def solve_gap(
         ts_out.insert(0, main)
     if th is not None:
         while th.is_alive():
-            if stop.is_set() and box:
+            # deterministic mode lets CP-SAT finish its budget (a proof it reaches
+            # must not depend on when the search hit the bound)
+            if stop.is_set() and box and not deterministic:
                 box[0].stop_search()
             th.join(0.01)
     for cand, obj in ts_out:  # the main search first: ties go to it
