@@ -25,6 +25,7 @@ RUN pip install --no-cache-dir --root-user-action=ignore . \
     && mkdir -p /data && chown gongjian /data
 USER gongjian
 WORKDIR /data
-ENV GONGJIAN_STATE_DB=/data/gongjian-service.sqlite GONGJIAN_DB=/data/gongjian.sqlite
+ENV GONGJIAN_STATE_DB=/data/gongjian-service.sqlite GONGJIAN_DB=/data/gongjian.sqlite \
+    NUMBA_CACHE_DIR=/data/numba-cache
 EXPOSE 8000
 CMD ["gongjian", "serve", "--host", "0.0.0.0", "--port", "8000"]

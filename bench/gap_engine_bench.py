@@ -1,9 +1,12 @@
-"""Benchmark :func:`gongjian.matching.gap_engine.solve_gap` on public GAP instances.
+"""Benchmark :func:`gongjian.matching.gap_engine.solve_gap` on GAP instances.
 
-Prints one JSON line per instance and one summary line per dataset::
+Prints one JSON line per instance and one summary line per dataset (the same
+lines as ``gongjian bench gap``)::
 
-    python bench/gap_engine_bench.py                       # all 84, 10 s each
+    python bench/gap_engine_bench.py                        # all 84 public, 10 s each
     python bench/gap_engine_bench.py --time-limit 2 chu1997/d20100 path/to/file
+    python bench/gap_engine_bench.py --generate C,D,E --agents 20,40,80 \\
+        --items 400,900,1600 --gen-seed 1 --no-baselines
 
 Instance arguments are file paths or names relative to the benchmark's
 ``instances/`` folder (``chu1997/d20100``); a folder name (``chu1997``) means all
@@ -13,61 +16,34 @@ of its instances.  Best-known values come from ``best_known.csv``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
 
-from gongjian.matching.gap_engine import read_orlibrary, solve_gap
+from gongjian.matching.gap_bench import (
+    bench_files,
+    expand_paths,
+    generated_files,
+    load_best_known,
+)
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "gap"
 
 
-def load_best_known(root: Path) -> dict[str, int]:
-    """Map ``dataset/name`` to the best known (minimisation) value."""
-    out: dict[str, int] = {}
-    path = root / "best_known.csv"
-    if not path.exists():
-        return out
-    with path.open(newline="") as fh:
-        for row in csv.DictReader(fh):
-            val = row.get("Best known solution value") or row.get("Optimum") or ""
-            if val.strip():
-                out[row["Path"].strip()] = int(float(val))
-    return out
-
-
-def _natural_key(p: Path) -> list[object]:
-    import re
-
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(p))]
-
-
-def resolve_instances(args: list[str], root: Path) -> list[Path]:
+def resolve_instances(args: list[str], root: Path, generate: bool) -> list[Path]:
     """Turn command-line arguments into a list of instance files."""
     inst_root = root / "instances"
-    if not args:
+    if not args and not generate:
         args = ["cattrysse1994", "chu1997"]
-    files: list[Path] = []
+    paths: list[Path] = []
     for a in args:
         p = Path(a)
         if not p.exists():
             p = inst_root / a
-        if p.is_dir():
-            files.extend(sorted((q for q in p.iterdir() if q.is_file()), key=_natural_key))
-        elif p.is_file():
-            files.append(p)
-        else:
+        if not p.exists():
             raise SystemExit(f"no such instance: {a}")
-    return files
-
-
-def key_of(path: Path, root: Path) -> str:
-    """``dataset/name`` key used in ``best_known.csv``."""
-    try:
-        return path.resolve().relative_to((root / "instances").resolve()).as_posix()
-    except ValueError:
-        return f"{path.parent.name}/{path.name}"
+        paths.append(p)
+    return expand_paths(paths)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,63 +54,39 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
-        "--wall-clock",
+        "--deterministic",
         action="store_true",
-        help="strict wall-clock time limit (deterministic=False) instead of the "
-        "deterministic budgets",
+        help="work budgets (same seed, same result) instead of the wall clock",
     )
+    ap.add_argument("--no-baselines", action="store_true", help="skip plain CP-SAT and HiGHS")
+    ap.add_argument("--generate", default="", help="generated instance types, e.g. C,D,E")
+    ap.add_argument("--agents", default="20,40,80")
+    ap.add_argument("--items", default="400,900,1600")
+    ap.add_argument("--gen-seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=None, help="folder for generated files")
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="benchmark folder")
     ns = ap.parse_args(argv)
 
-    best_known = load_best_known(ns.root)
-    files = resolve_instances(ns.instances, ns.root)
-    per_dataset: dict[str, list[dict[str, object]]] = {}
-    for f in files:
-        key = key_of(f, ns.root)
-        cost, weight, capacity = read_orlibrary(f)
-        res = solve_gap(
-            cost,
-            weight,
-            capacity,
-            time_limit=ns.time_limit,
-            workers=ns.workers,
-            seed=ns.seed,
-            deterministic=not ns.wall_clock,
+    files = resolve_instances(ns.instances, ns.root, bool(ns.generate))
+    if ns.generate:
+        files += generated_files(
+            [k.strip().upper() for k in ns.generate.split(",") if k.strip()],
+            [int(v) for v in ns.agents.split(",")],
+            [int(v) for v in ns.items.split(",")],
+            ns.gen_seed,
+            ns.out,
         )
-        bk = best_known.get(key)
-        pct = (
-            None if bk is None or res.status == "infeasible" else 100.0 * (res.objective - bk) / bk
-        )
-        row: dict[str, object] = {
-            "instance": key,
-            "agents": int(cost.shape[0]),
-            "items": int(cost.shape[1]),
-            "objective": res.objective,
-            "bound": res.bound,
-            "best_known": bk,
-            "gap_to_best_known_pct": None if pct is None else round(pct, 4),
-            "status": res.status,
-            "seconds": round(res.seconds, 3),
-        }
-        print(json.dumps(row), flush=True)
-        per_dataset.setdefault(key.split("/")[0], []).append(row)
-
-    for dataset, rows in per_dataset.items():
-        pcts = [
-            float(r["gap_to_best_known_pct"])
-            for r in rows
-            if r["gap_to_best_known_pct"] is not None
-        ]  # type: ignore[arg-type]
-        summary = {
-            "dataset": dataset,
-            "instances": len(rows),
-            "mean_pct": round(sum(pcts) / len(pcts), 4) if pcts else None,
-            "worst_pct": round(max(pcts), 4) if pcts else None,
-            "optimal_count": sum(1 for r in rows if r["status"] == "optimal"),
-            "mean_seconds": round(sum(float(r["seconds"]) for r in rows) / len(rows), 3),  # type: ignore[arg-type]
-            "max_seconds": round(max(float(r["seconds"]) for r in rows), 3),  # type: ignore[arg-type]
-        }
-        print(json.dumps(summary), flush=True)
+    best_known = load_best_known(ns.root / "best_known.csv")
+    for line in bench_files(
+        files,
+        ns.time_limit,
+        ns.workers,
+        ns.seed,
+        best_known=best_known,
+        baselines=not ns.no_baselines,
+        deterministic=ns.deterministic,
+    ):
+        print(json.dumps(line), flush=True)
     return 0
 
 

@@ -160,21 +160,71 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
 
     @bench_app.command("gap")
     def bench_gap(
-        paths: Annotated[list[Path], typer.Argument(help="OR-Library GAP files")],
+        paths: Annotated[
+            list[Path] | None, typer.Argument(help="OR-Library GAP files or folders")
+        ] = None,
         time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, max=86400)] = 10.0,
         workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
         seed: Annotated[int, typer.Option("--seed")] = 0,
+        generate: Annotated[
+            str | None, typer.Option("--generate", help="生成实例类型 instance types, e.g. C,D,E")
+        ] = None,
+        agents: Annotated[str, typer.Option("--agents", help="e.g. 20,40,80")] = "20,40,80",
+        items: Annotated[str, typer.Option("--items", help="e.g. 400,900,1600")] = "400,900,1600",
+        gen_seed: Annotated[int, typer.Option("--gen-seed", help="generator seed")] = 1,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="folder for generated files (default: temp)")
+        ] = None,
+        best_known: Annotated[
+            Path | None, typer.Option("--best-known", help="best_known.csv (Path, ..., value)")
+        ] = None,
+        baselines: Annotated[
+            bool, typer.Option("--baselines/--no-baselines", help="plain CP-SAT and HiGHS MIP")
+        ] = True,
+        deterministic: Annotated[
+            bool,
+            typer.Option("--deterministic/--wall-clock", help="work budgets instead of the clock"),
+        ] = False,
     ) -> None:
-        """OR-Library GAP 基准 (one JSON line per instance; costs, minimised)."""
-        from gongjian.matching.bench import bench_gap_file
+        """GAP 基准 (one JSON line per instance; costs, minimised; + CP-SAT / HiGHS baselines)."""
+        from gongjian.matching.gap_bench import (
+            DEFAULT_BEST_KNOWN,
+            bench_files,
+            expand_paths,
+            generated_files,
+            load_best_known,
+        )
 
-        for p in paths:
+        files = expand_paths(paths or [])
+        for p in files:
+            if not p.is_file():
+                typer.echo(f"无法读取 GAP 文件 cannot read GAP file {p}", err=True)
+                raise typer.Exit(2)
+        if generate:
             try:
-                line = bench_gap_file(p, time_limit, workers, seed)
-            except (OSError, UnicodeDecodeError, ValueError, IndexError) as exc:
-                typer.echo(f"无法读取 GAP 文件 cannot read GAP file {p}: {exc}", err=True)
-                raise typer.Exit(2) from None
-            typer.echo(json.dumps(line))
+                kinds = [k.strip().upper() for k in generate.split(",") if k.strip()]
+                ms = [int(v) for v in agents.split(",") if v.strip()]
+                ns = [int(v) for v in items.split(",") if v.strip()]
+                files += generated_files(kinds, ms, ns, gen_seed, out)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc)) from None
+        if not files:
+            raise typer.BadParameter("give GAP files or --generate")
+        bk = load_best_known(best_known or DEFAULT_BEST_KNOWN)
+        try:
+            for line in bench_files(
+                files,
+                time_limit,
+                workers,
+                seed,
+                best_known=bk,
+                baselines=baselines,
+                deterministic=deterministic,
+            ):
+                typer.echo(json.dumps(line))
+        except (OSError, UnicodeDecodeError, ValueError, IndexError) as exc:
+            typer.echo(f"无法读取 GAP 文件 cannot read GAP file: {exc}", err=True)
+            raise typer.Exit(2) from None
 
     @bench_app.command("district")
     def bench_district_cmd(

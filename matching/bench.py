@@ -14,7 +14,6 @@ from gongjian.graph.model import Snapshot
 from gongjian.matching.cpsat import CpBuilder, cpsat_parameters
 from gongjian.matching.examples import district_snapshot, planning_day
 from gongjian.matching.from_graph import compile_snapshot
-from gongjian.matching.gap import gap_problem, read_gap_file
 from gongjian.matching.greedy import greedy_plan
 from gongjian.matching.grouped import NeedClass, compile_problem
 from gongjian.matching.objective import evaluate
@@ -36,26 +35,35 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
     }
 
 
-def bench_gap_file(path: str | Path, time_limit: float, workers: int = 2, seed: int = 0) -> dict:
-    """Solve one OR-Library GAP file through the general solver.
+def bench_gap_file(
+    path: str | Path,
+    time_limit: float,
+    workers: int = 2,
+    seed: int = 0,
+    *,
+    best_known: dict[str, int] | None = None,
+    baselines: bool = False,
+    deterministic: bool = False,
+) -> dict:
+    """Solve one OR-Library GAP file with the GAP engine (and, optionally, the baselines).
 
-    Returns ``{instance, agents, items, objective, bound, status, seconds}`` with
-    objective/bound as *costs* (minimisation, comparable with ``best_known.csv``).
+    Returns the ``bench gap`` line (see :func:`gongjian.matching.gap_bench.bench_instance`):
+    ``instance, agents, items, objective, bound, status, gap_own_bound_pct,
+    best_known, gap_best_known_pct, seconds, peak_rss_mb`` (+ ``cpsat`` and
+    ``highs`` with ``baselines``), objective/bound as *costs* (minimisation,
+    comparable with ``best_known.csv``).
     """
-    path = Path(path)
-    cost, weight, cap = read_gap_file(path)
-    prob = gap_problem(cost, weight, cap, name=path.name)
-    plan = solve(prob, time_limit=time_limit, workers=workers, seed=seed)
-    return {
-        "instance": f"{path.parent.name}/{path.name}",
-        "agents": int(cost.shape[0]),
-        "items": int(cost.shape[1]),
-        "objective": None if plan.objective is None else -plan.objective,
-        "bound": None if plan.bound is None else -plan.bound,
-        "status": plan.status,
-        "engine": plan.engine,
-        "seconds": plan.seconds,
-    }
+    from gongjian.matching.gap_bench import bench_instance
+
+    return bench_instance(
+        Path(path),
+        time_limit,
+        workers,
+        seed,
+        best_known=best_known,
+        baselines=baselines,
+        deterministic=deterministic,
+    )
 
 
 def cpsat_plain(

@@ -1,4 +1,4 @@
-"""Fast, deterministic engine for the Generalized Assignment Problem (GAP).
+"""Engine for the Generalized Assignment Problem (GAP) at any size.
 
 Problem (minimisation)::
 
@@ -12,44 +12,39 @@ Method
 1. Pre-processing: pairs whose weight can never fit are removed; an item with no
    possible agent, a total minimum weight above the total capacity, or an
    infeasible LP relaxation proves infeasibility.
-2. LP relaxation (GLOP): a proven lower bound (rounded up after subtracting a
-   float-error margin).
-3. Start solutions: the caller's hint (if feasible), four regret-greedy
-   constructions (Martello–Toth style, different desirabilities) each followed by
-   a shift descent, and an LP rounding (items integral in the LP are kept, the few
-   fractional ones are re-assigned by a small CP-SAT model).  The best is kept.
-4. Search (the whole time): a tabu search in the calling thread (shift moves,
-   swap moves and two-step ejection chains — item j moves to the agent of item k,
-   which is ejected to its best or second-best other agent — all evaluated with
-   numpy at every iteration; capacity excess allowed but penalised with per-agent
-   weights that rise while an agent is overloaded and fall while it is not, never
-   below a floor — strategic oscillation; random tenure, aspiration; after a stall
-   the best feasible solution of the epoch joins an elite pool and the search
-   restarts halfway between the best solution and a random elite one — path
-   relinking — or, with no elite yet, from the best with a small random
-   perturbation) runs in parallel with a single-worker whole-model CP-SAT in a second
-   thread (one Boolean per pair, ``AddExactlyOne`` per item, a capacity row per
-   agent, objective floored at the LP bound, the start solution as hint; CP-SAT
-   releases the GIL).  CP-SAT proves optimality on the small and medium instances
-   and tightens the bound; the tabu search finds the good solutions on the tight
-   ones (Chu–Beasley type D).  Either side stops the other when it proves
-   optimality.  The result is the best of the two; the bound is the best of the LP
-   bound and CP-SAT's ``best_objective_bound``.  With ``workers=1`` CP-SAT (40 %)
-   and the tabu search (60 %) run one after the other.
+2. Bound (:mod:`gongjian.matching.gap_lp`): the LP relaxation (GLOP, built from
+   one sparse matrix; on large instances over a column pool chosen by
+   subgradient prices, with column generation) and the Lagrangian bound
+   ``L(u)`` of the capacity rows at the LP and subgradient prices -- valid for any
+   prices, so the bound does not rest on the LP solver's tolerances.
+3. Start solutions: the caller's hint (if feasible), regret greedy constructions
+   (O(n m log n), several desirabilities: LP reduced cost, cost, relative weight)
+   each followed by a shift descent, and an LP rounding (items integral in the LP
+   kept, the others placed by regret greedy).  When none is feasible the search
+   starts from the least-overloaded one and its penalties repair it.
+4. Search (:mod:`gongjian.matching.gap_search`, numba, GIL released): a tabu
+   search with shift, swap and ejection-chain moves, strategic oscillation on
+   per-agent capacity penalties, and restarts by path relinking over an elite
+   pool.  With ``workers >= 2`` a second thread runs, on small instances
+   (``m * n <= 10,000``) or while no feasible solution is known, a single-worker
+   whole-model CP-SAT (one Boolean per pair, objective floored at the bound, the
+   start as hint) that proves optimality and tightens the bound, and on larger
+   ones a second tabu search with another seed (the two share their best
+   solution at restarts when not deterministic).  A CP-SAT proof stops the
+   search; the search reaching the bound stops CP-SAT (not in deterministic
+   mode, where CP-SAT's result must not depend on timing).  If no feasible
+   solution is known at the end, CP-SAT looks for one.
 
-Determinism
------------
-By default (``deterministic=True``) every budget is deterministic: CP-SAT runs
-single-worker with ``max_deterministic_time`` and a fixed seed, the tabu search
-runs a fixed number of iterations, and both budgets are derived from
+Determinism and time
+--------------------
+``deterministic=True`` (default, what the planner uses): every budget is in work
+units -- tabu-search iterations, CP-SAT deterministic time -- derived from
 ``time_limit`` and the instance size with rates measured on the 2-core reference
-machine; a CP-SAT optimum wins ties, so the result does not depend on which
-thread finishes first.  The wall clock is then only a safety net at
-``3 * time_limit + 1`` s, so on a slower or busier machine a call can take longer
-than ``time_limit``.  ``deterministic=False`` stops at ``time_limit`` instead (the
-result may then vary with machine load).  Multi-worker CP-SAT is not used: without
-``interleave_search`` it is not reproducible, and with it (OR-Tools 9.15) it
-overshot ``max_deterministic_time`` by 2–3x and found worse solutions.
+machine; the threads do not exchange solutions, and a CP-SAT optimum wins ties,
+so the same input and seed give the same result.  The wall clock is only a
+safety net at ``3 * time_limit + 1`` s.  ``deterministic=False``: every phase
+runs against the wall clock and the search uses the whole limit (stops at about
+97 % of it unless optimality is proven); results may vary with machine load.
 """
 
 from __future__ import annotations
@@ -61,43 +56,49 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
-__all__ = ["GapResult", "read_orlibrary", "solve_gap"]
+from gongjian.matching import gap_lp, gap_search
 
+__all__ = ["GapResult", "read_orlibrary", "solve_gap", "warm_up"]
 
 # CP-SAT deterministic time per wall-clock second for one worker on the whole
-# model, measured on the (shared, busy) 2-core reference machine; used to turn
-# ``time_limit`` into deterministic budgets.
+# model (2-core reference machine, shared and busy)
 _CPSAT_RATE = 0.2
-# share of the time that the deterministic budgets of CP-SAT and of the tabu search
-# aim at (the tabu search plateaus early on the hard instances, CP-SAT needs its time
-# for the optimality proofs)
-_CP_SHARE = 0.8
-_TS_SHARE = 0.8
-# tabu search: cost of one iteration in microseconds, (a + k * n**p) * (1 + f*m)
-# (fitted on the reference machine with the CP-SAT thread and other load running)
-_TS_US = (216.0, 0.0312, 2.2, 0.005)
-# tabu search: penalty factor, tenure range and restart rules (fractions of n)
+# whole-model CP-SAT runs beside the search up to this many pairs
+_CP_PAIRS = 10_000
+# tabu search work units (evaluated moves) per second, reference machine (used to
+# size chunks and, in deterministic mode, the iteration budget)
+_TS_RATE = 8e7
+# share of the time limit that the deterministic budgets aim at
+_DET_SHARE = 0.85
+# non-deterministic mode: stop the search at this share of the time limit
+_WALL_SHARE = 0.97
+# candidate agents per item (by LP reduced cost) for shift moves on large instances
+_TS_CAND = 20
+# swap / ejection-chain moves: items per iteration (all items up to this many);
+# wider windows won on C/D/E at 200-1,600 items despite fewer iterations
+_TS_WINDOW = 400
 _TS_PENALTY_STEP = 1.1
-# penalties never fall below this multiple of their initial value (keeps the search
-# close to the feasible region without letting the weights ratchet up)
+# penalties never fall below this multiple of their initial value
 _TS_PENALTY_FLOOR = 1.5
-_TS_TENURE = (0.05, 0.125)
+# ... or than this multiple of the LP price of the agent's capacity, when lower
+_TS_PRICE_FACTOR = 2.5
+# tabu tenure range: (fraction of n, at least)
+_TS_TENURE = ((0.015, 3), (0.04, 8))
 _TS_STALL = 10.0
 _TS_PERTURB = 0.05
-# elite pool size for the path-relinking restarts
+# path relinking: share of the items that differ from the guide taken over from it
+_TS_RELINK = 0.5
 _TS_ELITE = 10
-# ... or than this multiple of the LP price (dual) of its capacity, when lower
-_TS_PRICE_FACTOR = 2.5
 _INF = np.iinfo(np.int64).max // 4
-# size guards for large planner instances (memory/time of the dense numpy parts)
-_LP_MAX_PAIRS = 20_000
-_GREEDY_MAX_OPS = 1e8
-_TS_MAX_ITEMS = 1200
 # deterministic mode: hard wall-clock stop at this multiple of time_limit (+1 s)
 _DET_GUARD = 3.0
+
+
+def warm_up() -> float:
+    """Compile (first use on a machine) or load the numba kernels; returns seconds."""
+    return gap_search.warm_up()
 
 
 @dataclass
@@ -194,143 +195,250 @@ def _is_feasible(
     return bool((_loads(weight, assign, m) <= capacity).all())
 
 
-def _lp_relaxation(
-    cost: np.ndarray, weight: np.ndarray, capacity: np.ndarray, allowed: np.ndarray
-) -> tuple[str, float, np.ndarray | None, np.ndarray | None]:
-    """Solve the LP relaxation with GLOP.
-
-    Returns ``(status, value, duals, x)``: ``duals[i] >= 0`` is the price of one
-    unit of capacity of agent ``i``; status is ``"optimal"``, ``"infeasible"`` or
-    ``"unknown"``.
-    """
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
-        return "unknown", -math.inf, None, None
-    m, n = cost.shape
-    ii, jj = np.nonzero(allowed)
-    xs = [solver.NumVar(0.0, 1.0, "") for _ in range(ii.size)]
-    by_item: list[list[int]] = [[] for _ in range(n)]
-    by_agent: list[list[int]] = [[] for _ in range(m)]
-    for k, (i, j) in enumerate(zip(ii.tolist(), jj.tolist(), strict=True)):
-        by_item[j].append(k)
-        by_agent[i].append(k)
-    for j in range(n):
-        ct = solver.Constraint(1.0, 1.0)
-        for k in by_item[j]:
-            ct.SetCoefficient(xs[k], 1.0)
-    w = weight[ii, jj].astype(float)
-    caps: list[tuple[int, pywraplp.Constraint]] = []
-    for i in range(m):
-        if not by_agent[i]:
-            continue
-        ct = solver.Constraint(-solver.infinity(), float(capacity[i]))
-        caps.append((i, ct))
-        for k in by_agent[i]:
-            ct.SetCoefficient(xs[k], w[k])
-    obj = solver.Objective()
-    c = cost[ii, jj].astype(float)
-    for k, x in enumerate(xs):
-        obj.SetCoefficient(x, c[k])
-    obj.SetMinimization()
-    status = solver.Solve()
-    if status == pywraplp.Solver.INFEASIBLE:
-        return "infeasible", math.inf, None, None
-    if status != pywraplp.Solver.OPTIMAL:
-        return "unknown", -math.inf, None, None
-    duals = np.zeros(m)
-    for i, ct in caps:
-        duals[i] = max(0.0, -ct.dual_value())
-    xval = np.zeros((m, n))
-    xval[ii, jj] = [x.solution_value() for x in xs]
-    return "optimal", float(obj.Value()), duals, xval
-
-
-def _lp_int_bound(value: float, cost: np.ndarray) -> int:
-    """Round an LP value up to a safe integer bound (tolerates GLOP's float error)."""
-    tol = 1e-6 * max(1.0, float(np.abs(cost).max(initial=0)) * cost.shape[1])
-    return math.ceil(value - max(tol, 1e-6))
+# ----------------------------------------------------------------------------------
+# construction
+# ----------------------------------------------------------------------------------
 
 
 def _greedy(
     desir: np.ndarray, weight: np.ndarray, capacity: np.ndarray, allowed: np.ndarray
 ) -> np.ndarray | None:
-    """Regret greedy: repeatedly fix the item whose best/second-best gap is largest."""
-    m, n = weight.shape
-    residual = capacity.astype(np.int64).copy()
-    assign = np.full(n, -1, dtype=np.int64)
-    open_items = np.ones(n, dtype=bool)
-    big = np.float64(1e18)
-    for _ in range(n):
-        cols = np.flatnonzero(open_items)
-        fits = allowed[:, cols] & (weight[:, cols] <= residual[:, None])
-        d = np.where(fits, desir[:, cols], big)
-        if not fits.any(axis=0).all():
-            return None
-        if m >= 2:
-            part = np.partition(d, 1, axis=0)
-            regret = part[1] - part[0]
-        else:
-            regret = np.full(cols.size, big)
-        k = int(np.argmax(regret))
-        j = int(cols[k])
-        i = int(np.argmin(d[:, k]))
-        assign[j] = i
-        residual[i] -= weight[i, j]
-        open_items[j] = False
-    return assign
+    """Regret greedy (compiled); ``None`` when some item fits nowhere."""
+    a = gap_search.greedy_regret(
+        np.ascontiguousarray(desir, dtype=np.float64),
+        np.ascontiguousarray(weight, dtype=np.float64),
+        np.asarray(capacity, dtype=np.float64).copy(),
+        np.ascontiguousarray(allowed, dtype=np.bool_),
+    )
+    return None if (a < 0).any() else a
 
 
-def _static_greedy(
-    cost: np.ndarray, weight: np.ndarray, capacity: np.ndarray, allowed: np.ndarray
-) -> np.ndarray | None:
-    """Cheap greedy for large instances: items by static regret, cheapest fitting agent."""
-    m, n = cost.shape
-    big = np.float64(1e18)
-    d = np.where(allowed, cost.astype(float), big)
-    if m >= 2:
-        part = np.partition(d, 1, axis=0)
-        regret = part[1] - part[0]
-    else:
-        regret = np.zeros(n)
-    residual = capacity.astype(np.int64).copy()
-    assign = np.full(n, -1, dtype=np.int64)
-    for j in np.argsort(-regret, kind="stable").tolist():
-        fits = allowed[:, j] & (weight[:, j] <= residual)
-        if not fits.any():
-            return None
-        i = int(np.argmin(np.where(fits, d[:, j], big)))
-        assign[j] = i
-        residual[i] -= weight[i, j]
-    return assign
-
-
-def _shift_descent(
-    cost: np.ndarray,
-    weight: np.ndarray,
-    capacity: np.ndarray,
-    allowed: np.ndarray,
-    assign: np.ndarray,
+def _greedy_partial(
+    desir: np.ndarray, wf: np.ndarray, capf: np.ndarray, allowed: np.ndarray
 ) -> np.ndarray:
-    """Best-improvement shift moves (move one item to another agent)."""
-    m, n = cost.shape
-    assign = assign.copy()
-    ar = np.arange(n)
-    loads = _loads(weight, assign, m)
-    for _ in range(min(10 * n, max(1, int(2e8 // (m * n))))):
-        residual = capacity - loads
-        cur = cost[assign, ar]
-        delta = cost - cur[None, :]
-        ok = allowed & (weight <= residual[:, None])
-        ok[assign, ar] = False
-        delta = np.where(ok, delta, 0)
-        k = int(np.argmin(delta))
-        i, j = divmod(k, n)
-        if delta[i, j] >= 0:
-            break
-        loads[assign[j]] -= weight[assign[j], j]
-        loads[i] += weight[i, j]
-        assign[j] = i
-    return assign
+    """Regret greedy that places unplaceable items on their least-overloading agent."""
+    a = gap_search.greedy_regret(desir, wf, capf.copy(), allowed)
+    miss = np.flatnonzero(a < 0)
+    if miss.size:
+        m = wf.shape[0]
+        loads = np.bincount(a[a >= 0], weights=wf[a[a >= 0], np.flatnonzero(a >= 0)], minlength=m)
+        for j in miss.tolist():
+            over = np.where(allowed[:, j], loads + wf[:, j] - capf, np.inf)
+            i = int(np.argmin(over))
+            a[j] = i
+            loads[i] += wf[i, j]
+    return a
+
+
+def _lp_rounding(
+    x: np.ndarray, red: np.ndarray, wf: np.ndarray, capf: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
+    """Keep the items the LP assigns integrally; place the others by regret greedy."""
+    m = x.shape[0]
+    fix = np.argmax(x, axis=0)
+    frac = x.max(axis=0) < 0.999
+    a = fix.astype(np.int64)
+    fixed = np.flatnonzero(~frac)
+    loads = np.bincount(fix[fixed], weights=wf[fix[fixed], fixed], minlength=m)
+    cols = np.flatnonzero(frac)
+    if cols.size:
+        sub = _greedy_partial(
+            np.ascontiguousarray(red[:, cols]),
+            np.ascontiguousarray(wf[:, cols]),
+            capf - loads,
+            np.ascontiguousarray(allowed[:, cols]),
+        )
+        a[cols] = sub
+    return a
+
+
+# ----------------------------------------------------------------------------------
+# tabu search driver
+# ----------------------------------------------------------------------------------
+
+
+class _Shared:
+    """Best solution shared by the search threads (non-deterministic mode only)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.obj = math.inf
+        self.assign: np.ndarray | None = None
+
+    def offer(self, obj: float, assign: np.ndarray) -> None:
+        with self.lock:
+            if obj < self.obj:
+                self.obj = obj
+                self.assign = assign.copy()
+
+    def get(self) -> tuple[float, np.ndarray | None]:
+        with self.lock:
+            return self.obj, self.assign
+
+
+class _TabuSearch:
+    """State and chunked driver of the compiled tabu search (see gap_search)."""
+
+    def __init__(
+        self,
+        cost: np.ndarray,
+        weight: np.ndarray,
+        capacity: np.ndarray,
+        allowed: np.ndarray,
+        prices: np.ndarray | None,
+        seed: int,
+    ) -> None:
+        m, n = cost.shape
+        self.m, self.n = m, n
+        self.cost = cost
+        self.c = np.ascontiguousarray(cost, dtype=np.float64)
+        self.w = np.ascontiguousarray(weight, dtype=np.float64)
+        self.cap = np.asarray(capacity, dtype=np.float64).copy()
+        self.allowed = np.ascontiguousarray(allowed, dtype=np.bool_)
+        self.rng = np.random.default_rng(seed)
+        self.seed = int(seed)
+        u = np.zeros(m) if prices is None else np.asarray(prices, dtype=np.float64)
+        red = np.where(self.allowed, self.c + u[:, None] * self.w, np.inf)
+        k = m if m <= _TS_CAND else _TS_CAND
+        order = np.argsort(red, axis=0, kind="stable")[:k].T  # (n, k)
+        ok = np.take_along_axis(self.allowed.T, order, axis=1)
+        self.ncand = ok.sum(axis=1).astype(np.int64)
+        # allowed candidates first in each row
+        idx = np.argsort(~ok, axis=1, kind="stable")
+        self.cand = np.ascontiguousarray(np.take_along_axis(order, idx, axis=1), dtype=np.int64)
+        self.iscand = np.zeros((m, n), dtype=np.bool_)
+        rows = np.repeat(np.arange(n), k)
+        flat = self.cand.reshape(-1)
+        keep = (np.arange(k)[None, :] < self.ncand[:, None]).reshape(-1)
+        self.iscand[flat[keep], rows[keep]] = True
+        self.perm = self.rng.permutation(n).astype(np.int64)
+        kk = float(self.ncand.mean()) if n else 1.0
+        self.window = int(min(n, _TS_WINDOW))
+        self.units = n * kk + 2.0 * self.window * n  # evaluated moves per iteration
+        self.chunk = int(max(1, min(100_000, 0.02 * _TS_RATE / max(1.0, self.units))))
+        alpha0 = max(1.0, float(np.abs(self.c).mean()) / max(1.0, float(self.w.mean())))
+        self.pen0 = alpha0
+        floor = np.full(m, _TS_PENALTY_FLOOR * alpha0)
+        if prices is not None:
+            floor = np.maximum(np.minimum(floor, _TS_PRICE_FACTOR * u), 0.05 * alpha0)
+        self.pen_floor = floor
+        (f0, l0), (f1, l1) = _TS_TENURE
+        self.t_min = max(l0, int(n * f0))
+        self.t_max = max(l1, self.t_min + 3, int(n * f1))
+        self.stall = max(200, int(_TS_STALL * n))
+        self.step = _TS_PENALTY_STEP
+        self.relink = _TS_RELINK
+        self.perturb = _TS_PERTURB
+        self.iterations = 0
+        self.moves = 0
+
+    def iters_for(self, seconds: float) -> int:
+        """Deterministic iteration budget worth ``seconds`` on the reference machine."""
+        return max(1, int(seconds * _TS_RATE / max(1.0, self.units)))
+
+    def run(
+        self,
+        start: np.ndarray,
+        *,
+        max_iters: int,
+        deadline: float,
+        target: float,
+        stop: threading.Event | None = None,
+        shared: _Shared | None = None,
+    ) -> tuple[np.ndarray | None, int]:
+        """Search from ``start`` (feasible or not); returns ``(best or None, its cost)``."""
+        m, n = self.m, self.n
+        ar = np.arange(n)
+        assign = start.astype(np.int64).copy()
+        loads = np.bincount(assign, weights=self.w[assign, ar], minlength=m)
+        pen = np.full(m, self.pen0)
+        tabu = np.zeros((m, n), dtype=np.int64)
+        cur = float(self.c[assign, ar].sum())
+        feasible = bool((loads <= self.cap + 1e-9).all())
+        best = assign.copy()
+        ebest = assign.copy()
+        st = np.array(
+            [cur, cur if feasible else np.inf, 0.0, 0.0, 0.0, 0.0, cur if feasible else np.inf]
+        )
+        elite: list[tuple[float, np.ndarray]] = []
+        done = 0
+        chunk_no = 0
+        while done < max_iters and st[1] > target:
+            if time.perf_counter() > deadline or (stop is not None and stop.is_set()):
+                break
+            todo = int(min(self.chunk, max_iters - done))
+            it0 = st[2]
+            code = gap_search.ts_chunk(
+                self.c,
+                self.w,
+                self.cap,
+                self.allowed,
+                self.cand,
+                self.ncand,
+                self.iscand,
+                self.perm,
+                assign,
+                loads,
+                pen,
+                self.pen_floor,
+                tabu,
+                best,
+                ebest,
+                st,
+                todo,
+                self.stall,
+                self.window,
+                self.t_min,
+                self.t_max,
+                self.step,
+                float(target),
+                self.seed * 1_000_003 + chunk_no,
+            )
+            chunk_no += 1
+            done += int(st[2] - it0)
+            if shared is not None and math.isfinite(st[1]):
+                shared.offer(st[1], best)
+            if code in (2, 3):
+                break
+            if code == 1:
+                self._restart(assign, loads, tabu, best, ebest, st, elite, shared)
+        self.iterations += done
+        self.moves += int(st[5])
+        if not math.isfinite(st[1]):
+            return None, _INF
+        return best.copy(), int(self.cost[best, ar].sum())
+
+    def _restart(self, assign, loads, tabu, best, ebest, st, elite, shared) -> None:
+        """After a stall: elite pool update and a path-relinking (or perturbed) restart."""
+        m, n = self.m, self.n
+        rng = self.rng
+        if shared is not None:
+            obj, other = shared.get()
+            if other is not None and obj < st[1] - 0.5:
+                best[:] = other
+                st[1] = obj
+        if math.isfinite(st[6]) and not any(np.array_equal(ebest, e) for _, e in elite):
+            elite.append((float(st[6]), ebest.copy()))
+            elite.sort(key=lambda t: t[0])
+            del elite[_TS_ELITE:]
+        if math.isfinite(st[1]):
+            assign[:] = best
+        others = [e for _, e in elite if not np.array_equal(e, assign)]
+        guide = others[int(rng.integers(len(others)))] if others else None
+        diff = np.flatnonzero(guide != assign) if guide is not None else np.zeros(0, np.int64)
+        if diff.size >= 4 and self.relink > 0:
+            pick = rng.choice(diff, size=max(1, int(diff.size * self.relink)), replace=False)
+            assign[pick] = guide[pick]
+        else:
+            for j in rng.choice(n, size=max(2, int(n * self.perturb)), replace=False).tolist():
+                cand = self.cand[j, : self.ncand[j]]
+                assign[j] = int(cand[rng.integers(cand.size)])
+        ar = np.arange(n)
+        loads[:] = np.bincount(assign, weights=self.w[assign, ar], minlength=m)
+        st[0] = float(self.c[assign, ar].sum())
+        st[3] = st[2]
+        st[6] = np.inf
+        tabu[:] = 0
 
 
 def _tabu_search(
@@ -345,212 +453,14 @@ def _tabu_search(
     seed: int,
     target: int,
     stop: threading.Event | None = None,
-    chains: bool = True,
     prices: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int, int]:
-    """Tabu search with shift and swap moves and strategic oscillation.
-
-    Capacity excess is allowed but penalised by ``alpha`` (raised while the
-    current solution is infeasible, lowered while it is feasible).  Every move is
-    evaluated exactly with numpy (all ``m*n`` shifts and ``n*n`` swaps per
-    iteration).  Stops after ``max_iters`` iterations, at ``deadline``
-    (``time.perf_counter``), when ``stop`` is set, or on reaching ``target``.
-
-    Returns ``(best_assignment, best_cost, iterations)``; ``start`` must be
-    feasible.
-    """
-    rng = np.random.default_rng(seed)
-    m, n = cost.shape
-    ar = np.arange(n)
-    c = cost.astype(np.float64)
-    w = weight.astype(np.float64)
-    cap = capacity.astype(np.float64)
-    inf = np.inf
-    assign = start.astype(np.int64).copy()
-    loads = np.bincount(assign, weights=w[assign, ar], minlength=m)
-    cur_cost = float(c[assign, ar].sum())
-    best = assign.copy()
-    best_cost = cur_cost
-    alpha0 = max(1.0, float(np.abs(c).mean()) / max(1.0, float(w.mean())))
-    pen = np.full(m, alpha0)
-    pen_floor = np.full(m, _TS_PENALTY_FLOOR * alpha0)
-    if prices is not None and prices.shape == (m,):
-        # Lagrangian guidance: where the LP prices capacity low (loose agents,
-        # cost weakly tied to weight) the floor drops to a multiple of that price
-        pen_floor = np.maximum(np.minimum(pen_floor, _TS_PRICE_FACTOR * prices), 0.05 * alpha0)
-    tabu = np.zeros((m, n), dtype=np.int64)
-    t_min, t_max = max(3, int(n * _TS_TENURE[0])), max(6, int(n * _TS_TENURE[1]))
-    not_allowed = ~allowed
-    last_improve = 0
-    elite: list[tuple[float, np.ndarray]] = []
-    ep_cost, ep_best = cur_cost, assign.copy()
-    stall = max(200, int(_TS_STALL * n))
-    all_allowed = bool(allowed.all())
-    it = 0
-    while it < max_iters and best_cost > target:
-        it += 1
-        if time.perf_counter() > deadline or (stop is not None and stop.is_set()):
-            break
-        excess = np.maximum(loads - cap, 0.0)
-        ex_tot = float(excess.sum())
-        cself = c[assign, ar]
-        wself = w[assign, ar]
-        la = loads[assign]
-        capa = cap[assign]
-        exa = excess[assign]
-        # ---- shift j -> i
-        from_rest = la - wself
-        dex_from = np.maximum(from_rest - capa, 0.0) - exa
-        dex_to = np.maximum(loads[:, None] + w - cap[:, None], 0.0) - excess[:, None]
-        dex_s = dex_to + dex_from[None, :]
-        dc_s = c - cself[None, :]
-        pena = pen[assign]
-        p_s = dc_s + pen[:, None] * dex_to + (pena * dex_from)[None, :]
-        bad = not_allowed.copy()
-        bad[assign, ar] = True
-        feas_s = (ex_tot + dex_s) <= 0.0
-        asp_s = feas_s & (cur_cost + dc_s < best_cost - 0.5)
-        p_s[bad | ((tabu > it) & ~asp_s)] = inf
-        ks = int(np.argmin(p_s))
-        best_s = p_s.flat[ks]
-        # ---- swap j <-> k and ejection chains (row r is item rows[r])
-        rows = ar
-        aj = assign[rows]
-        wa = w[aj]  # wa[r, k] = weight of item k on the agent of rows[r]
-        ca = c[aj]
-        wb = w[assign[None, :], rows[:, None]]  # weight of rows[r] on the agent of k
-        cb = c[assign[None, :], rows[:, None]]
-        cs_r = cself[rows][:, None]
-        pa_r = pena[rows][:, None]
-        # excess change of agent(j) when j leaves and k arrives, of agent(k) when k
-        # leaves and j arrives
-        ex_a = (
-            np.maximum(from_rest[rows][:, None] + wa - capa[rows][:, None], 0.0)
-            - exa[rows][:, None]
-        )
-        ex_b = np.maximum(from_rest[None, :] + wb - capa[None, :], 0.0) - exa[None, :]
-        pb = pena[None, :] * ex_b
-        dc_j = cb - cs_r  # j moves to agent(k)
-        dc_w = dc_j + ca - cself[None, :]
-        p_w = dc_w + pa_r * ex_a + pb
-        ta_j = tabu[assign[None, :], rows[:, None]] > it  # j -> agent(k) is tabu
-        tab_w = ta_j | (tabu[aj] > it)
-        feas_w = (ex_tot + ex_a + ex_b) <= 0.0
-        asp_w = feas_w & (cur_cost + dc_w < best_cost - 0.5)
-        same = aj[:, None] == assign[None, :]
-        if all_allowed:
-            bad_j = same
-            bad_w = same
-        else:
-            bad_j = same | ~allowed[assign[None, :], rows[:, None]]
-            bad_w = bad_j | ~allowed[aj]
-        p_w[bad_w | (tab_w & ~asp_w)] = inf
-        kw = int(np.argmin(p_w))
-        best_w = p_w.flat[kw]
-        # ejection chain j: a -> b, k: b -> c (c not in {a, b}); the exit of k is
-        # the best of its two best exits (by penalised delta) that is not a
-        best_e = inf
-        ke = -1
-        if chains:
-            pe = dc_s + pen[:, None] * dex_to  # k: assign[k] -> c, exit part only
-            pe[bad | (tabu > it)] = inf
-            c1 = np.argmin(pe, axis=0)
-            e1 = pe[c1, ar]
-            pe[c1, ar] = inf
-            c2 = np.argmin(pe, axis=0)
-            e2 = pe[c2, ar]
-            use2 = c1[None, :] == aj[:, None]
-            ee = np.where(use2, e2[None, :], e1[None, :])
-            xe = np.where(use2, dex_to[c2, ar][None, :], dex_to[c1, ar][None, :])
-            dce = np.where(use2, dc_s[c2, ar][None, :], dc_s[c1, ar][None, :])
-            p_e = dc_j + (pena * dex_from)[rows][:, None] + pb + ee
-            feas_e = (ex_tot + dex_from[rows][:, None] + ex_b + xe) <= 0.0
-            asp_e = feas_e & (cur_cost + dc_j + dce < best_cost - 0.5)
-            p_e[bad_j | (ta_j & ~asp_e)] = inf
-            ke = int(np.argmin(p_e))
-            best_e = p_e.flat[ke]
-        if best_e < min(best_s, best_w):
-            r, k = divmod(ke, n)
-            j = int(rows[r])
-            a, b = assign[j], assign[k]
-            cc = int(c2[k]) if c1[k] == a else int(c1[k])
-            ten = int(rng.integers(t_min, t_max + 1))
-            loads[a] -= w[a, j]
-            loads[b] += w[b, j] - w[b, k]
-            loads[cc] += w[cc, k]
-            cur_cost += c[b, j] - c[a, j] + c[cc, k] - c[b, k]
-            assign[j], assign[k] = b, cc
-            tabu[a, j] = it + ten
-            tabu[b, k] = it + ten
-            best_s = best_w = inf  # move done
-        elif best_s == inf and best_w == inf:
-            if not (tabu > it).any():
-                break  # no move exists at all
-            # everything tabu: clear tabu list
-            tabu[:] = 0
-            continue
-        if best_s == inf and best_w == inf:
-            pass
-        elif best_s <= best_w:
-            ten = int(rng.integers(t_min, t_max + 1))
-            i, j = divmod(ks, n)
-            a = assign[j]
-            loads[a] -= w[a, j]
-            loads[i] += w[i, j]
-            cur_cost += c[i, j] - c[a, j]
-            assign[j] = i
-            tabu[a, j] = it + ten
-        else:
-            ten = int(rng.integers(t_min, t_max + 1))
-            r, k = divmod(kw, n)
-            j = int(rows[r])
-            a, b = assign[j], assign[k]
-            loads[a] += w[a, k] - w[a, j]
-            loads[b] += w[b, j] - w[b, k]
-            cur_cost += c[b, j] + c[a, k] - c[a, j] - c[b, k]
-            assign[j], assign[k] = b, a
-            tabu[a, j] = it + ten
-            tabu[b, k] = it + ten
-        feasible = bool((loads <= cap + 1e-9).all())
-        if feasible:
-            if cur_cost < best_cost - 0.5:
-                best_cost = cur_cost
-                best = assign.copy()
-                last_improve = it
-            if cur_cost < ep_cost - 0.5:
-                ep_cost = cur_cost
-                ep_best = assign.copy()
-            pen = np.maximum(pen / _TS_PENALTY_STEP, pen_floor)
-        else:
-            # raise the weights of the overloaded agents, lower the others
-            over = loads > cap + 1e-9
-            pen[over] *= _TS_PENALTY_STEP
-            pen[~over] = np.maximum(pen[~over] / _TS_PENALTY_STEP, pen_floor[~over])
-        if it - last_improve > stall:
-            # elite pool: the best feasible solution of every epoch (distinct ones)
-            if ep_best is not None and not any(np.array_equal(ep_best, e) for _, e in elite):
-                elite.append((ep_cost, ep_best))
-                elite.sort(key=lambda t: t[0])
-                del elite[_TS_ELITE:]
-            ep_cost, ep_best = inf, None
-            assign = best.copy()
-            others = [e for _, e in elite if not np.array_equal(e, best)]
-            guide = others[int(rng.integers(len(others)))] if others and _TS_ELITE > 0 else best
-            diff = np.flatnonzero(guide != best)
-            if diff.size >= 4:
-                # path relinking: restart halfway between the best and an elite
-                pick = rng.choice(diff, size=diff.size // 2, replace=False)
-                assign[pick] = guide[pick]
-            else:
-                # restart from the best solution with a random perturbation
-                for j in rng.choice(n, size=max(2, int(n * _TS_PERTURB)), replace=False).tolist():
-                    cand = np.flatnonzero(allowed[:, j])
-                    assign[j] = int(cand[rng.integers(cand.size)])
-            loads = np.bincount(assign, weights=w[assign, ar], minlength=m)
-            cur_cost = float(c[assign, ar].sum())
-            tabu[:] = 0
-            last_improve = it
-    return best, round(best_cost), it
+    """One tabu search from a feasible ``start``; returns ``(best, cost, iterations)``."""
+    ts = _TabuSearch(cost, weight, capacity, allowed, prices, seed)
+    best, obj = ts.run(start, max_iters=max_iters, deadline=deadline, target=target, stop=stop)
+    if best is None or obj > _objective(cost, start):
+        best, obj = start.copy(), _objective(cost, start)
+    return best, obj, ts.iterations
 
 
 @dataclass
@@ -691,22 +601,21 @@ def solve_gap(
     hint : np.ndarray, optional
         Starting assignment (agent per item); used when feasible.
     time_limit : float
-        Time budget in seconds (converted into deterministic budgets, see
+        Time budget in seconds (converted into work budgets when
         ``deterministic``).
     workers : int
-        ``1``: CP-SAT then the tabu search, one after the other; ``>= 2``: the tabu
-        search and a single-worker CP-SAT run in two threads (instances with more
-        than 1200 items skip the tabu search and give CP-SAT ``workers`` workers).
+        ``1``: one thread (on small instances CP-SAT, then the tabu search);
+        ``>= 2``: the tabu search and a second thread (CP-SAT on small instances,
+        a second tabu search on large ones).
     seed : int
-        Random seed; the same seed gives the same result (see module docstring).
+        Random seed; with ``deterministic`` the same seed gives the same result.
     deterministic : bool
-        ``True`` (default): every phase runs a budget derived from ``time_limit``
-        only (CP-SAT deterministic time, tabu-search iterations), so the result
-        depends only on the input and ``seed``; on a much slower or busier machine
-        the call may then take longer than ``time_limit`` (hard stop at
-        ``3 * time_limit + 1`` s, the only case where determinism is lost).
-        ``False``: additionally stop every phase at ``time_limit`` wall-clock
-        seconds (strict time, result may vary with machine load).
+        ``True`` (default): every phase runs a work budget derived from
+        ``time_limit`` and the instance size only, so the result depends only on
+        the input and ``seed``; on a slower or busier machine the call may take
+        longer than ``time_limit`` (hard stop at ``3 * time_limit + 1`` s, the
+        only case where determinism is lost).  ``False``: wall-clock budgets; the
+        search uses the whole limit unless it proves optimality.
 
     Returns
     -------
@@ -746,90 +655,162 @@ def solve_gap(
     if (weight >= 0).all() and np.where(allow, weight, _INF).min(axis=0).sum() > capacity.sum():
         return result(None, 0, 0, "infeasible")
 
-    # ---- LP bound ------------------------------------------------------------
-    if int(allow.sum()) <= _LP_MAX_PAIRS:
-        lp_status, lp_value, lp_duals, lp_x = _lp_relaxation(cost, weight, capacity, allow)
-    else:  # too large for the Python-built LP: bound from CP-SAT / cheapest costs only
-        lp_status, lp_value, lp_duals, lp_x = "unknown", -math.inf, None, None
+    # ---- bound: LP (column pool on large instances) and Lagrangian ------------
+    small = m * n <= _CP_PAIRS
+    cheapest = int(np.where(allow, cost, _INF).min(axis=0).sum())
+    tol = 1e-6 * max(1.0, float(np.abs(cost).max(initial=0)) * n)
+
+    def int_bound(value: float) -> int:
+        return math.ceil(value - max(tol, 1e-6)) if math.isfinite(value) else cheapest
+
+    lp_status, lp_value, prices, lp_x = gap_lp.lp_bound(
+        cost, weight, capacity, allow, time_limit=1e9 if deterministic else 0.35 * time_limit
+    )
     if lp_status == "infeasible":
         return result(None, 0, 0, "infeasible")
-    bound = (
-        _lp_int_bound(lp_value, cost)
-        if lp_status == "optimal"
-        else int(np.where(allow, cost, _INF).min(axis=0).sum())
-    )
+    bound = max(cheapest, int_bound(lp_value))
 
-    # ---- start solution ------------------------------------------------------
+    # ---- start solutions ---------------------------------------------------------
+    cf = cost.astype(np.float64)
+    wf = weight.astype(np.float64)
+    capf = capacity.astype(np.float64)
+    allow_c = np.ascontiguousarray(allow)
     best: np.ndarray | None = None
     best_obj = _INF
     if hint is not None:
         h = np.asarray(hint, dtype=np.int64).reshape(-1)
         if h.shape == (n,) and _is_feasible(weight, capacity, allow, h):
             best, best_obj = h.copy(), _objective(cost, h)
-    wf = weight / np.maximum(capacity, 1)[:, None]
-    desirs = [cost.astype(float), wf, cost * wf, cost + wf * np.abs(cost).mean()]
-    if float(m) * n * n * len(desirs) > _GREEDY_MAX_OPS:
-        desirs = desirs[:1] if float(m) * n * n <= _GREEDY_MAX_OPS else []
-        g = _static_greedy(cost, weight, capacity, allow)
-        if g is not None:
-            g = _shift_descent(cost, weight, capacity, allow, g)
-            best, best_obj = g, _objective(cost, g)
-    for desir in desirs:
-        g = _greedy(desir, weight, capacity, allow)
-        if g is None:
-            continue
-        g = _shift_descent(cost, weight, capacity, allow, g)
-        o = _objective(cost, g)
-        if o < best_obj:
-            best, best_obj = g, o
-
-    all_items = np.arange(n)
-    all_agents = np.arange(m)
+    u = np.zeros(m) if prices is None else prices
+    red = cf + u[:, None] * wf
+    rel = wf / np.maximum(capf, 1.0)[:, None]
+    desirs = [red, cf, rel, cf * rel, cf + rel * float(np.abs(cf).mean()) * n / m]
+    starts = [_greedy_partial(np.ascontiguousarray(d), wf, capf, allow_c) for d in desirs]
     if lp_x is not None:
-        # LP rounding: keep the items the LP assigns integrally, re-solve the rest
-        fix = np.argmax(lp_x, axis=0)
-        frac = np.flatnonzero(lp_x.max(axis=0) < 0.999)
-        fixed = np.flatnonzero(lp_x.max(axis=0) >= 0.999)
-        if frac.size <= max(60, n // 3):
-            load = _loads(weight[:, fixed], fix[fixed], m)
-            r0 = _solve_sub(
-                cost,
-                weight,
-                allow,
-                frac,
-                all_agents,
-                capacity - load,
-                None,
-                dtime=0.2,
-                wall=max(0.01, clock.wall_left() if deterministic else 0.1 * time_limit),
-                seed=seed,
-                workers=1,
-            )
-            if r0.values is not None:
-                g = fix.copy()
-                g[frac] = r0.values
-                g = _shift_descent(cost, weight, capacity, allow, g)
-                o = _objective(cost, g)
-                if o < best_obj and _is_feasible(weight, capacity, allow, g):
-                    best, best_obj = g, o
-    if best_obj <= bound:
+        starts.append(_lp_rounding(lp_x, red, wf, capf, allow_c))
+    fallback: np.ndarray | None = None
+    fallback_ex = math.inf
+    for g in starts:
+        if _is_feasible(weight, capacity, allow, g):
+            g = gap_search.shift_descent(cf, wf, capf, allow_c, g.copy(), 50)
+            o = _objective(cost, g)
+            if o < best_obj:
+                best, best_obj = g, o
+        else:
+            ex = float(np.maximum(_loads(weight, g, m) - capacity, 0).sum())
+            if ex < fallback_ex:
+                fallback, fallback_ex = g, ex
+    if best is not None and best_obj <= bound:
         return result(best, best_obj, best_obj, "optimal")
 
-    deadline = clock.start + guard - 0.05
+    # ---- search: tabu search (this thread) || side thread ----------------------
+    # side thread: whole-model CP-SAT on small instances or while no feasible
+    # solution is known (all the time; 40 % with one worker), else a second search
+    left = _DET_SHARE * time_limit if deterministic else _WALL_SHARE * time_limit - clock.wall()
+    left = max(0.0, left)
+    deadline = clock.start + (guard - 0.05 if deterministic else _WALL_SHARE * time_limit)
+    start = best if best is not None else fallback
+    assert start is not None
+    stop = threading.Event()
+    shared = None if deterministic else _Shared()
+    if shared is not None and best is not None:
+        shared.offer(float(best_obj), best)
+    one_thread = workers == 1
+    use_cp = small or best is None
+    cp_share = 1.0 if best is None or not one_thread else 0.4
+    cp_out: list[_SubResult] = []
+    ts_out: list[tuple[np.ndarray | None, int]] = []
+    box: list[cp_model.CpSolver] = []
+    floor = bound
+
+    def run_cp(share: float) -> None:
+        wall = max(0.01, share * (deadline - time.perf_counter()))
+        res = _solve_sub(
+            cost,
+            weight,
+            allow,
+            np.arange(n),
+            np.arange(m),
+            capacity,
+            best,
+            dtime=share * left * _CPSAT_RATE,
+            wall=wall if not deterministic else max(0.01, deadline - time.perf_counter()),
+            seed=seed + 1,
+            workers=1,
+            floor=floor,
+            solver_box=box,
+        )
+        cp_out.append(res)
+        if res.optimal or res.infeasible:
+            stop.set()
+
+    def run_ts(s: int, share: float) -> tuple[np.ndarray | None, int]:
+        ts = _TabuSearch(cost, weight, capacity, allow, prices, s)
+        return ts.run(
+            start,
+            max_iters=ts.iters_for(share * left) if deterministic else 1 << 60,
+            deadline=deadline,
+            target=bound,
+            stop=stop,
+            shared=shared,
+        )
+
+    def side() -> None:
+        share = 1.0
+        if use_cp:
+            run_cp(cp_share)
+            share = 1.0 - cp_share
+
+        if share > 0 and not stop.is_set() and not one_thread:
+            ts_out.append(run_ts(seed + 7919, share))
+
+    th: threading.Thread | None = None
+    if one_thread:
+        side()
+    else:
+        th = threading.Thread(target=side, daemon=True)
+        th.start()
+    if not stop.is_set():
+        share = (1.0 - cp_share) if one_thread and use_cp else 1.0
+        main = run_ts(seed, share)
+        if main[1] <= bound:
+            stop.set()
+        ts_out.insert(0, main)
+    if th is not None:
+        while th.is_alive():
+            # deterministic mode lets CP-SAT finish its budget (a proof it reaches
+            # must not depend on when the search hit the bound)
+            if stop.is_set() and box and not deterministic:
+                box[0].stop_search()
+            th.join(0.01)
+    for cand, obj in ts_out:  # the main search first: ties go to it
+        if cand is not None and obj < best_obj:
+            best, best_obj = cand, obj
+    if cp_out:
+        r = cp_out[0]
+        if r.infeasible:
+            return result(None, 0, 0, "infeasible")
+        # a proven optimum from CP-SAT wins ties, so the answer does not depend on
+        # which thread finished first
+        if r.values is not None and (
+            r.objective < best_obj or (r.optimal and r.objective <= best_obj)
+        ):
+            best, best_obj = r.values, r.objective
+        bound = max(bound, r.objective if r.optimal else math.ceil(r.bound - 1e-6))
     if best is None:
-        # no start solution: let CP-SAT find one (or prove infeasibility) first
+        # no feasible assignment yet: CP-SAT until the safety net
         r = _solve_sub(
             cost,
             weight,
             allow,
-            all_items,
-            all_agents,
+            np.arange(n),
+            np.arange(m),
             capacity,
             None,
-            dtime=0.25 * time_limit * _CPSAT_RATE,
-            wall=max(0.01, clock.wall_left() if deterministic else 0.25 * time_limit),
+            dtime=max(0.5, time_limit * _CPSAT_RATE),
+            wall=max(0.5, clock.start + guard - time.perf_counter()),
             seed=seed,
-            workers=1,
+            workers=workers,
             floor=bound,
         )
         if r.infeasible:
@@ -837,86 +818,6 @@ def solve_gap(
         if r.values is None:
             return result(None, 0, bound, "unknown")
         best, best_obj = r.values, r.objective
-        if r.optimal:
-            return result(best, best_obj, best_obj, "optimal")
-        bound = max(bound, math.ceil(r.bound - 1e-6))
-        if best_obj <= bound:
-            return result(best, best_obj, best_obj, "optimal")
-
-    # ---- phase 2: tabu search (this thread) || whole-model CP-SAT (thread) ----
-    left = 0.95 * time_limit if deterministic else max(0.0, time_limit - clock.wall())
-    use_ts = n <= _TS_MAX_ITEMS
-    # with one worker CP-SAT and the tabu search run one after the other
-    cp_share, ts_share = (0.4, 0.6) if workers == 1 and use_ts else (1.0, 1.0)
-    iter_us = (_TS_US[0] + _TS_US[1] * float(n) ** _TS_US[2]) * (1.0 + _TS_US[3] * m)
-    iters = int(ts_share * left * _TS_SHARE * 1e6 / iter_us)
-    cp_workers = 1 if use_ts else workers
-    cp_out: list[_SubResult] = []
-    box: list[cp_model.CpSolver] = []
-    stop_ts = threading.Event()
-    start = best
-    floor = bound
-
-    def cp_worker() -> None:
-        res = _solve_sub(
-            cost,
-            weight,
-            allow,
-            all_items,
-            all_agents,
-            capacity,
-            start,
-            dtime=cp_share * left * _CP_SHARE * _CPSAT_RATE * cp_workers,
-            wall=max(0.01, deadline - time.perf_counter()),
-            seed=seed + 1,
-            workers=cp_workers,
-            floor=floor,
-            solver_box=box,
-        )
-        cp_out.append(res)
-        if res.optimal or res.infeasible:
-            stop_ts.set()
-
-    th = threading.Thread(target=cp_worker, daemon=True) if workers > 1 or not use_ts else None
-    if th is not None:
-        th.start()
-    else:
-        cp_worker()
-    ts_best, ts_obj = start, _objective(cost, start)
-    if use_ts:
-        ts_best, ts_obj, _ = _tabu_search(
-            cost,
-            weight,
-            capacity,
-            allow,
-            start,
-            max_iters=iters,
-            deadline=deadline,
-            seed=seed,
-            target=bound,
-            stop=stop_ts,
-            prices=lp_duals,
-        )
-    if th is not None:
-        while ts_obj <= bound and th.is_alive():
-            if box:
-                box[0].stop_search()
-            th.join(0.01)
-        th.join()
-    if ts_obj < best_obj:
-        best, best_obj = ts_best, ts_obj
-    if cp_out:
-        r = cp_out[0]
-        # a proven optimum from CP-SAT wins ties, so the answer does not depend on
-        # which thread finished first
-        if r.values is not None and (
-            r.objective < best_obj or (r.optimal and r.objective <= best_obj)
-        ):
-            best, best_obj = r.values, r.objective
-        if r.optimal:
-            bound = max(bound, r.objective)
-        elif not r.infeasible:
-            bound = max(bound, math.ceil(r.bound - 1e-6))
-
+        bound = max(bound, r.objective if r.optimal else math.ceil(r.bound - 1e-6))
     status = "optimal" if best_obj <= bound else "feasible"
     return result(best, best_obj, min(bound, best_obj), status)

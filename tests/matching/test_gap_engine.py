@@ -184,3 +184,104 @@ def test_tabu_search_moves_keep_costs_and_allowed_pairs(restricted: bool) -> Non
     assert allowed[best, np.arange(n)].all()
     loads = np.bincount(best, weights=weight[best, np.arange(n)], minlength=m)
     assert (loads <= capacity).all()
+
+
+# ---- large instances, generator, bounds (issue 12) ----------------------------------
+
+
+def test_generator_follows_the_published_rules(tmp_path: Path) -> None:
+    from gongjian.matching.gap_generate import generate, generate_files
+
+    c, w, b = generate("C", 10, 100, 1)
+    assert c.shape == w.shape == (10, 100) and b.shape == (10,)
+    assert w.min() >= 5 and w.max() <= 25 and c.min() >= 10 and c.max() <= 50
+    assert np.array_equal(b, np.floor(0.8 * w.sum(axis=1) / 10).astype(np.int64))
+    c, w, _ = generate("D", 10, 100, 1)
+    assert w.min() >= 1 and w.max() <= 100
+    assert ((111 - w - c >= -10) & (111 - w - c <= 10)).all()
+    c, w, _ = generate("E", 10, 100, 1)
+    assert w.min() >= 1 and c.max() <= 1000
+    again = generate("E", 10, 100, 1)
+    assert np.array_equal(again[0], c) and np.array_equal(again[1], w)
+    assert not np.array_equal(generate("E", 10, 100, 2)[0], c)
+    (path,) = generate_files(tmp_path, ["d"], [5], [40], 3)
+    assert path.name == "d540-s3"
+    rc, rw, rb = read_orlibrary(path)
+    gc, gw, gb = generate("D", 5, 40, 3)
+    assert np.array_equal(rc, gc) and np.array_equal(rw, gw) and np.array_equal(rb, gb)
+
+
+def test_lp_and_lagrangian_bounds_are_valid() -> None:
+    from gongjian.matching import gap_lp
+    from gongjian.matching.gap_generate import generate
+
+    rng = np.random.default_rng(4)
+    m, n = 3, 7
+    cost = rng.integers(1, 30, size=(m, n))
+    weight = rng.integers(1, 10, size=(m, n))
+    capacity = np.full(m, 14)
+    allowed = np.ones((m, n), dtype=bool)
+    opt = _brute_force(cost, weight, capacity, allowed)
+    assert opt is not None
+    st, val, prices, _ = gap_lp.lp_bound(cost, weight, capacity, allowed)
+    assert st == "optimal" and val <= opt + 1e-6
+    for u in (np.zeros(m), prices, np.full(m, 3.0)):
+        assert gap_lp.lagrangian_value(cost, weight, capacity, allowed, u)[0] <= opt + 1e-6
+    # large: the column-pool LP reaches the value of the full LP (to the tolerance)
+    c, w, b = generate("D", 30, 900, 5)
+    al = np.ones(c.shape, dtype=bool)
+    pool = gap_lp.lp_bound(c, w, b, al)
+    full = gap_lp.lp_relaxation(c, w, b, al)
+    assert pool[0] == full[0] == "optimal"
+    assert pool[1] <= full[1] + 1e-6 and pool[1] >= full[1] - 1e-4 * abs(full[1])
+
+
+def test_regret_greedy_is_feasible_on_large_instances() -> None:
+    from gongjian.matching import gap_lp
+    from gongjian.matching.gap_engine import _greedy
+    from gongjian.matching.gap_generate import generate
+
+    c, w, b = generate("E", 40, 900, 2)
+    al = np.ones(c.shape, dtype=bool)
+    _, _, u, _ = gap_lp.lp_bound(c, w, b, al)
+    g = _greedy(c + u[:, None] * w, w, b, al)
+    assert g is not None
+    loads = np.bincount(g, weights=w[g, np.arange(900)], minlength=40)
+    assert (loads <= b).all()
+
+
+@pytest.mark.parametrize("kind", ["C", "D", "E"])
+def test_large_generated_instance_solved_and_uses_its_time(kind: str) -> None:
+    from gongjian.matching.gap_generate import generate
+
+    c, w, b = generate(kind, 20, 600, 7)
+    res = solve_gap(c, w, b, time_limit=3.0, seed=0, deterministic=False)
+    _check_feasible(res, c, w, b)
+    assert res.status in ("feasible", "optimal")
+    assert res.objective <= 1.05 * res.bound
+    if res.status != "optimal":
+        assert res.seconds >= 0.9 * 3.0
+
+
+def test_deterministic_mode_repeats_on_a_large_instance() -> None:
+    from gongjian.matching.gap_generate import generate
+
+    c, w, b = generate("D", 20, 600, 3)  # two tabu searches (no CP-SAT side thread)
+    first = solve_gap(c, w, b, time_limit=0.5, seed=4)
+    second = solve_gap(c, w, b, time_limit=0.5, seed=4)
+    _check_feasible(first, c, w, b)
+    assert first.objective == second.objective and first.bound == second.bound
+    assert np.array_equal(first.assignment, second.assignment)
+
+
+def test_infeasible_start_is_repaired_by_the_search() -> None:
+    # tight instance: the greedy constructions may overload; a feasible plan exists
+    rng = np.random.default_rng(9)
+    m, n = 4, 40
+    weight = rng.integers(5, 20, size=(m, n))
+    cost = rng.integers(1, 40, size=(m, n))
+    plan = rng.integers(0, m, size=n)
+    capacity = np.bincount(plan, weights=weight[plan, np.arange(n)], minlength=m).astype(np.int64)
+    res = solve_gap(cost, weight, capacity, time_limit=2.0, seed=0)
+    _check_feasible(res, cost, weight, capacity)
+    assert res.status in ("feasible", "optimal")
