@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from gongjian.cli.common import err_console, print_json_line
+from gongjian.cli.common import err_console, print_json_line, stop_process
 
 __all__ = ["register"]
 
@@ -199,20 +198,10 @@ def _serve(
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    _stop(proc)
+    stop_process(proc)
     raise RuntimeError(
         f"gongjian serve did not start: {log_path.read_text(errors='replace')[-3000:]}"
     )
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 def register(bench_app: typer.Typer) -> None:
@@ -275,4 +264,4 @@ def register(bench_app: typer.Typer) -> None:
                     line["server_rss_mb"] = _server_rss_mb(server.pid)
                     print_json_line(line)
             finally:
-                _stop(server)
+                stop_process(server)

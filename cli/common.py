@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
+import subprocess
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -27,6 +29,7 @@ __all__ = [
     "peak_rss_mb",
     "print_json_line",
     "progress_bar",
+    "stop_process",
 ]
 
 console = Console()
@@ -87,3 +90,14 @@ def progress_bar(label: str, *, out: Console = console, show: bool = True) -> Pr
         transient=True,
         disable=not show,
     )
+
+
+def stop_process(proc: subprocess.Popen[Any], sig: signal.Signals = signal.SIGTERM) -> None:
+    """Send ``sig`` to a child process still running; kill it if it has not ended in 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

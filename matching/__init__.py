@@ -5,46 +5,19 @@ Typical use::
     from gongjian.matching import Problem, solve, render_plan
     plan = solve(Problem.model_validate_json(text), time_limit=10, seed=0)
     print(render_plan(plan))
+
+Every model of :mod:`gongjian.matching.problem` is exported here too; its ``__all__``
+is the one list of them.
 """
 
+from gongjian.matching import problem as _problem
 from gongjian.matching.examples import district_problem, example_problem
 from gongjian.matching.explain import render_plan
 from gongjian.matching.objective import evaluate
-from gongjian.matching.problem import (
-    JOINT_TYPES,
-    Activity,
-    Candidate,
-    Conflict,
-    Decision,
-    Need,
-    ObjectiveParts,
-    Pair,
-    Plan,
-    Problem,
-    RoleSlot,
-    Unit,
-    UnitLoad,
-    Unmet,
-    Weights,
-)
+from gongjian.matching.problem import *  # noqa: F403 (the models, listed once in problem)
 from gongjian.matching.solver import check_plan, solve
 
 __all__ = [
-    "JOINT_TYPES",
-    "Activity",
-    "Candidate",
-    "Conflict",
-    "Decision",
-    "Need",
-    "ObjectiveParts",
-    "Pair",
-    "Plan",
-    "Problem",
-    "RoleSlot",
-    "Unit",
-    "UnitLoad",
-    "Unmet",
-    "Weights",
     "check_plan",
     "district_problem",
     "evaluate",
@@ -52,3 +25,4 @@ __all__ = [
     "render_plan",
     "solve",
 ]
+__all__ += _problem.__all__

@@ -121,21 +121,7 @@ def _commodities(
             e = int(rep.effort[0])
             drop = all_droppable or not rep.required
             if rep.pinned:
-                u = rep.pinned[0]
-                pos = int(np.searchsorted(rep.units, u))
-                out.append(
-                    _Commodity(
-                        "class",
-                        ci,
-                        e,
-                        rep.units[pos : pos + 1],
-                        np.array([e]),
-                        rep.gain[pos : pos + 1],
-                        e,
-                        all_droppable,
-                        rep.kind,
-                    )
-                )
+                out.append(_pinned_commodity("class", ci, rep, rep.pinned[0], e, all_droppable))
                 continue
             full = np.full(rep.units.size, count * e, dtype=np.int64)
             out.append(
@@ -157,25 +143,23 @@ def _commodities(
     return out
 
 
+def _pinned_commodity(
+    kind: str, index: int, item: CItem, unit: int, e: int, droppable: bool
+) -> _Commodity:
+    """One place of ``item`` (effort ``e``) that only the pinned ``unit`` can fill."""
+    pos = int(np.searchsorted(item.units, unit))
+    sl = slice(pos, pos + 1)
+    return _Commodity(
+        kind, index, e, item.units[sl], np.array([e]), item.gain[sl], e, droppable, item.kind
+    )
+
+
 def _role_commodities(ri: int, r: CItem) -> list[_Commodity]:
     e = int(r.effort[0]) if r.effort.size else 1
     out = []
     pinned = sorted(set(r.pinned))
     for u in pinned:
-        pos = int(np.searchsorted(r.units, u))
-        out.append(
-            _Commodity(
-                "role",
-                ri,
-                e,
-                r.units[pos : pos + 1],
-                np.array([e]),
-                r.gain[pos : pos + 1],
-                e,
-                False,
-                r.kind,
-            )
-        )
+        out.append(_pinned_commodity("role", ri, r, u, e, False))
     rest = r.count - len(pinned)
     if rest > 0:
         mask = ~np.isin(r.units, pinned)

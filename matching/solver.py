@@ -53,7 +53,9 @@ import dataclasses
 import functools
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, ParamSpec, TypeVar
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -559,44 +561,35 @@ def _plan(
     ids = cp.unit_ids
     assigned: dict[int, int] = {}
     cache: dict[int, dict[str, Candidate]] = {}  # lists stay alive with ``prob``
+
+    def decide(
+        item: str, c: Candidate, type: Literal["need", "role"], activity: str | None = None
+    ) -> Decision:
+        return Decision(
+            item=item,
+            type=type,
+            activity=activity,
+            unit=c.unit,
+            unit_name=names[c.unit],
+            effort=c.effort,
+            score=c.score,
+            parts=dict(c.parts),
+            pinned=(item, c.unit) in pins,
+            kind=c.kind,
+            distance_km=c.distance_km,
+        )
+
     for ni, u in needs:
         assigned[ni] = u
         need = prob.needs[ni]
         c = _cand(cache, need.candidates, ids[u])
-        plan.assignments.append(
-            Decision(
-                item=need.id,
-                unit=c.unit,
-                unit_name=names[c.unit],
-                type="need",
-                effort=c.effort,
-                score=c.score,
-                parts=dict(c.parts),
-                pinned=(need.id, c.unit) in pins,
-                kind=c.kind,
-                distance_km=c.distance_km,
-            )
-        )
+        plan.assignments.append(decide(need.id, c, "need"))
     for ri, u in roles:
         r = cp.roles[ri]
         a = prob.activities[r.activity]
         role = next(x for x in a.roles if f"{a.id}/{x.id}" == r.key)
         c = _cand(cache, role.candidates, ids[u])
-        plan.assignments.append(
-            Decision(
-                item=r.key,
-                unit=c.unit,
-                unit_name=names[c.unit],
-                type="role",
-                activity=a.id,
-                effort=c.effort,
-                score=c.score,
-                parts=dict(c.parts),
-                pinned=(r.key, c.unit) in pins,
-                kind=c.kind,
-                distance_km=c.distance_km,
-            )
-        )
+        plan.assignments.append(decide(r.key, c, "role", a.id))
     parts = evaluate(prob, [(a.item, a.unit) for a in plan.assignments])
     plan.objective_parts = parts
     plan.objective = parts.total
@@ -625,7 +618,37 @@ def _plan(
     return plan
 
 
-def _solve_impl(
+def _finish_infeasible(cp: Compiled, seed: int, t0: float, deadline: float, engine: str) -> Plan:
+    left = max(5.0, deadline - time.perf_counter())
+    plan = _plan(cp, None, "infeasible", None, engine, seed, t0)
+    plan.conflicts = infeasible_core(cp, time_limit=min(left, 20.0), seed=seed)
+    plan.seconds = round(time.perf_counter() - t0, 3)
+    return plan
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _gc_paused(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` with the cyclic garbage collector off: large problems hold millions of
+    Python objects, and it would scan them again and again while the solver allocates."""
+
+    @functools.wraps(fn)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_gc_paused
+def solve(
     problem: Problem,
     *,
     time_limit: float = 10.0,
@@ -634,7 +657,30 @@ def _solve_impl(
     engine: str = "auto",
     deterministic: bool = True,
 ) -> Plan:
-    """Body of :func:`solve` (same parameters)."""
+    """Solve a planning problem.
+
+    Parameters
+    ----------
+    problem : Problem
+        The quarter's problem.
+    time_limit : float
+        Seconds for the whole call (compiling included).
+    workers : int
+        Worker threads for the GAP engine, and for CP-SAT when not ``deterministic``.
+    seed : int
+        Random seed; same problem and seed give the same plan (apart from
+        ``seconds``) unless a wall-clock safety limit strikes.
+    engine : {"auto", "exact", "decompose", "gap"}
+        Force an engine (see module docstring).
+    deterministic : bool
+        CP-SAT runs on one worker under a deterministic-time limit (reproducible);
+        ``False`` lets the exact engine use ``workers`` threads under the wall clock.
+
+    Returns
+    -------
+    Plan
+        Status, objective, proven bound, gap, decisions, unmet reasons, conflicts.
+    """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     cp = compile_problem(problem)
@@ -691,62 +737,3 @@ def _solve_impl(
     if status == "infeasible":
         return _finish_infeasible(cp, seed, t0, deadline, engine)
     return _plan(cp, sol, status, bound, engine, seed, t0)
-
-
-def _finish_infeasible(cp: Compiled, seed: int, t0: float, deadline: float, engine: str) -> Plan:
-    left = max(5.0, deadline - time.perf_counter())
-    plan = _plan(cp, None, "infeasible", None, engine, seed, t0)
-    plan.conflicts = infeasible_core(cp, time_limit=min(left, 20.0), seed=seed)
-    plan.seconds = round(time.perf_counter() - t0, 3)
-    return plan
-
-
-def solve(
-    problem: Problem,
-    *,
-    time_limit: float = 10.0,
-    workers: int = 2,
-    seed: int = 0,
-    engine: str = "auto",
-    deterministic: bool = True,
-) -> Plan:
-    """Solve a planning problem.
-
-    Parameters
-    ----------
-    problem : Problem
-        The quarter's problem.
-    time_limit : float
-        Seconds for the whole call (compiling included).
-    workers : int
-        Worker threads for the GAP engine, and for CP-SAT when not ``deterministic``.
-    seed : int
-        Random seed; same problem and seed give the same plan (apart from
-        ``seconds``) unless a wall-clock safety limit strikes.
-    engine : {"auto", "exact", "decompose", "gap"}
-        Force an engine (see module docstring).
-    deterministic : bool
-        CP-SAT runs on one worker under a deterministic-time limit (reproducible);
-        ``False`` lets the exact engine use ``workers`` threads under the wall clock.
-
-    Returns
-    -------
-    Plan
-        Status, objective, proven bound, gap, decisions, unmet reasons, conflicts.
-    """
-    # Large problems hold millions of Python objects: keep the cyclic garbage
-    # collector from scanning them again and again while we allocate.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _solve_impl(
-            problem,
-            time_limit=time_limit,
-            workers=workers,
-            seed=seed,
-            engine=engine,
-            deterministic=deterministic,
-        )
-    finally:
-        if enabled:
-            gc.enable()

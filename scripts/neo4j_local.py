@@ -516,16 +516,17 @@ def _start_once(
     port: int,
     data_dir: str | os.PathLike[str] | None,
     *,
-    user: str = DEFAULT_USER,
-    password: str | None = None,
-    auth: bool = True,
-    heap: str = DEFAULT_HEAP,
-    pagecache: str = DEFAULT_PAGECACHE,
-    timeout: float = DEFAULT_START_TIMEOUT,
-    lib_dir: Path = LIB_DIR,
-    die_with_parent: bool = False,
-    state_file: Path | None = None,
-    cds: bool | None = None,
+    # no defaults: they are :func:`start_server`'s, the one caller
+    user: str,
+    password: str | None,
+    auth: bool,
+    heap: str,
+    pagecache: str,
+    timeout: float,
+    lib_dir: Path,
+    die_with_parent: bool,
+    state_file: Path | None,
+    cds: bool | None,
 ) -> Neo4jServer:
     if user != DEFAULT_USER:
         raise Neo4jLocalError("only the built-in 'neo4j' user is supported")

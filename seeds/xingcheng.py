@@ -24,17 +24,10 @@ from typing import Any
 from gongjian.core.errors import GongjianError, InvalidInputError
 from gongjian.graph.model import (
     ENTITY_TYPES,
-    Activity,
     Assignment,
-    Community,
     Entity,
-    Grid,
-    Need,
     Pairing,
-    PartyMember,
-    Resource,
-    Subdistrict,
-    Unit,
+    entity_type,
     parse_entity,
 )
 from gongjian.seeds.network import HISTORY_PLAN_ID, SeedNetwork
@@ -51,18 +44,18 @@ __all__ = [
     "xingcheng_dir",
 ]
 
-#: file name of each entity class, in dependency order
-ENTITY_FILES: dict[type[Entity], str] = {
-    Subdistrict: "subdistricts.csv",
-    Community: "communities.csv",
-    Grid: "grids.csv",
-    Unit: "units.csv",
-    Resource: "resources.csv",
-    Need: "needs.csv",
-    Activity: "activities.csv",
-    PartyMember: "party_members.csv",
+_FILE_OF_LABEL = {
+    "Subdistrict": "subdistricts.csv",
+    "Community": "communities.csv",
+    "Grid": "grids.csv",
+    "Unit": "units.csv",
+    "Resource": "resources.csv",
+    "Need": "needs.csv",
+    "Activity": "activities.csv",
+    "PartyMember": "party_members.csv",
 }
-assert tuple(ENTITY_FILES) == ENTITY_TYPES
+#: file name of each entity class, in dependency order (that of ``ENTITY_TYPES``)
+ENTITY_FILES: dict[type[Entity], str] = {t: _FILE_OF_LABEL[t.LABEL] for t in ENTITY_TYPES}
 ADJACENCY_FILE = "adjacency.csv"
 PAIRINGS_FILE = "pairings.csv"
 ASSIGNMENTS_FILE = "assignments.csv"
@@ -198,6 +191,11 @@ def read_network_dir(directory: Traversable | Path) -> SeedNetwork:
             ids[kind.LABEL].add(entity.id)
             entities.append(entity)
 
+    def known(file: str, number: int, label: str, value: str) -> None:
+        if value not in ids[label]:
+            zh = entity_type(label).LABEL_ZH
+            raise SeedDataError(file, number, f"未知{zh} (unknown {label}) '{value}'")
+
     adjacency: list[tuple[str, str]] = []
     seen_pairs: set[tuple[str, str]] = set()
     for number, data in _read_rows(directory, ADJACENCY_FILE):
@@ -205,8 +203,7 @@ def read_network_dir(directory: Traversable | Path) -> SeedNetwork:
         if not a or not b:
             raise SeedDataError(ADJACENCY_FILE, number, "需要 community_a 和 community_b")
         for c in (a, b):
-            if c not in ids["Community"]:
-                raise SeedDataError(ADJACENCY_FILE, number, f"未知社区 (unknown Community) '{c}'")
+            known(ADJACENCY_FILE, number, "Community", c)
         if a == b:
             raise SeedDataError(ADJACENCY_FILE, number, "社区不能与自己相邻 (self-adjacency)")
         pair = (min(a, b), max(a, b))
@@ -217,28 +214,16 @@ def read_network_dir(directory: Traversable | Path) -> SeedNetwork:
     pairings: list[Pairing] = []
     for number, data in _read_rows(directory, PAIRINGS_FILE):
         pairing = _parse_rel(Pairing, PAIRINGS_FILE, number, data)
-        if pairing.unit_id not in ids["Unit"]:
-            raise SeedDataError(
-                PAIRINGS_FILE, number, f"未知单位 (unknown Unit) '{pairing.unit_id}'"
-            )
-        if pairing.community_id not in ids["Community"]:
-            raise SeedDataError(
-                PAIRINGS_FILE, number, f"未知社区 (unknown Community) '{pairing.community_id}'"
-            )
+        known(PAIRINGS_FILE, number, "Unit", pairing.unit_id)
+        known(PAIRINGS_FILE, number, "Community", pairing.community_id)
         pairings.append(pairing)
 
     assignments: list[Assignment] = []
     for number, data in _read_rows(directory, ASSIGNMENTS_FILE):
         data.setdefault("plan_id", HISTORY_PLAN_ID)
         assignment = _parse_rel(Assignment, ASSIGNMENTS_FILE, number, data)
-        if assignment.unit_id not in ids["Unit"]:
-            raise SeedDataError(
-                ASSIGNMENTS_FILE, number, f"未知单位 (unknown Unit) '{assignment.unit_id}'"
-            )
-        if assignment.activity_id not in ids["Activity"]:
-            raise SeedDataError(
-                ASSIGNMENTS_FILE, number, f"未知活动 (unknown Activity) '{assignment.activity_id}'"
-            )
+        known(ASSIGNMENTS_FILE, number, "Unit", assignment.unit_id)
+        known(ASSIGNMENTS_FILE, number, "Activity", assignment.activity_id)
         assignments.append(assignment)
 
     return SeedNetwork(entities, adjacency, pairings, assignments)

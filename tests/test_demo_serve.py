@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from gongjian.cli.common import stop_process
 from tests.api.server import free_port
 
 
@@ -61,9 +62,4 @@ def test_demo_serve_prints_url_and_working_tokens(tmp_path: Path) -> None:
         auth = {"Authorization": f"Bearer {tokens[0]}"}
         assert httpx.get(base + "/units", headers=auth).json()["total"] == 20
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_process(proc, signal.SIGINT)  # as Ctrl-C in the terminal

@@ -9,9 +9,10 @@ ids). Every rate is ``{numerator, denominator, value}`` with ``value`` null for 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from gongjian.graph.model import (
@@ -73,46 +74,50 @@ class RankedRates(BaseModel):
     items: list[GroupRates]
 
 
-def _ranked(
-    quarter: str | None, min_cases: int, by: RankBy, groups: list[GroupRates]
-) -> RankedRates:
-    items = rank_groups(groups, min_cases=min_cases, by=by)
-    return RankedRates(
-        quarter=quarter,
-        min_cases=min_cases,
-        by=by,
-        ranked=sum(1 for g in items if g.ranked),
-        items=items,
-    )
+@dataclass(frozen=True)
+class Ranking:
+    """The query of a ranked list (``quarter``, ``min_cases``, ``by``), quarter parsed."""
+
+    quarter: str | None
+    min_cases: int
+    by: RankBy
+
+    def rank(self, groups: list[GroupRates]) -> RankedRates:
+        items = rank_groups(groups, min_cases=self.min_cases, by=self.by)
+        return RankedRates(
+            quarter=self.quarter,
+            min_cases=self.min_cases,
+            by=self.by,
+            ranked=sum(1 for g in items if g.ranked),
+            items=items,
+        )
+
+
+def _ranking(
+    quarter: OptionalQuarter = None,
+    min_cases: MinCases = 5,
+    by: By = RankBy.resolution_rate,
+) -> Ranking:
+    """The ranking parameters both ranked routes take (a FastAPI dependency)."""
+    return Ranking(_quarter(quarter), min_cases, by)
+
+
+RankingQuery = Annotated[Ranking, Depends(_ranking)]
 
 
 @router.get("/units", summary="单位指标与排名 Rates and ranking per unit")
-def metrics_units(
-    user: CurrentUser,
-    store: Store,
-    quarter: OptionalQuarter = None,
-    min_cases: MinCases = 5,
-    by: By = RankBy.resolution_rate,
-) -> RankedRates:
+def metrics_units(user: CurrentUser, store: Store, ranking: RankingQuery) -> RankedRates:
     """Per unit: cases (needs it claimed or was summoned to), response, resolution, on-time
     and satisfaction rates; ranked by ``by`` over units with at least ``min_cases`` cases."""
-    q = _quarter(quarter)
-    groups = unit_rates(store.list(Unit, limit=None), _needs(store, q))
-    return _ranked(q, min_cases, by, groups)
+    needs = _needs(store, ranking.quarter)
+    return ranking.rank(unit_rates(store.list(Unit, limit=None), needs))
 
 
 @router.get("/communities", summary="社区指标与排名 Rates and ranking per community")
-def metrics_communities(
-    user: CurrentUser,
-    store: Store,
-    quarter: OptionalQuarter = None,
-    min_cases: MinCases = 5,
-    by: By = RankBy.resolution_rate,
-) -> RankedRates:
+def metrics_communities(user: CurrentUser, store: Store, ranking: RankingQuery) -> RankedRates:
     """Per community: cases (needs raised in it) and the rates; ranked as for units."""
-    q = _quarter(quarter)
-    groups = community_rates(store.list(Community, limit=None), _needs(store, q))
-    return _ranked(q, min_cases, by, groups)
+    needs = _needs(store, ranking.quarter)
+    return ranking.rank(community_rates(store.list(Community, limit=None), needs))
 
 
 class QuarterRates(BaseModel):

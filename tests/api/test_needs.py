@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,18 +45,29 @@ def _get(api: ApiServer, need_id: str) -> dict[str, Any]:
         return r.json()
 
 
+@contextlib.contextmanager
+def _clients(api: ApiServer, *roles: str) -> Iterator[tuple[httpx.Client, ...]]:
+    """One client per role, as in ``with _clients(api, "unit:u01", "viewer") as (u01, v):``."""
+    with contextlib.ExitStack() as stack:
+        yield tuple(stack.enter_context(api.client(role)) for role in roles)
+
+
 def _error(r: httpx.Response, status: int) -> dict[str, Any]:
     assert r.status_code == status, (r.status_code, r.text)
     return r.json()["error"]
 
 
+def _refused(
+    clients: tuple[httpx.Client, ...], path: str, json: Any = None
+) -> list[dict[str, Any]]:
+    """POST ``path`` as each of ``clients``: every one must get 403. The error bodies."""
+    return [_error(who.post(path, json=json), 403) for who in clients]
+
+
 # --------------------------------------------------------------------------- life cycle
 def test_full_life_cycle(api: ApiServer) -> None:
     nid = _new_need(api)
-    with (
-        api.client("unit:u01") as u01,
-        api.client("community:c01") as c01,
-    ):
+    with _clients(api, "unit:u01", "community:c01") as (u01, c01):
         r = u01.post(f"/needs/{nid}/claim")
         assert r.status_code == 200, r.text
         need = r.json()
@@ -134,12 +147,7 @@ def test_second_claim_conflicts_naming_the_holder(api: ApiServer) -> None:
 
 def test_claim_errors_and_scope(api: ApiServer) -> None:
     nid = _new_need(api)
-    with (
-        api.client("viewer") as viewer,
-        api.client("community:c01") as c01,
-        api.client("unit:u01") as u01,
-        api.client("committee") as c,
-    ):
+    with _clients(api, "viewer", "community:c01", "unit:u01", "committee") as (viewer, c01, u01, c):
         assert _error(viewer.post(f"/needs/{nid}/claim"), 403)["code"] == "forbidden"
         assert _error(c01.post(f"/needs/{nid}/claim", json={"unit_id": "u01"}), 403)
         # a unit cannot claim on behalf of another unit
@@ -159,19 +167,14 @@ def test_claim_errors_and_scope(api: ApiServer) -> None:
 
 def test_only_the_claiming_unit_or_committee_starts_and_resolves(api: ApiServer) -> None:
     nid = _new_need(api)
-    with (
-        api.client("unit:u01") as u01,
-        api.client("unit:u02") as u02,
-        api.client("community:c01") as c01,
-        api.client("viewer") as viewer,
-    ):
+    with _clients(api, "unit:u01", "unit:u02", "community:c01", "viewer") as clients:
+        u01, u02, c01, viewer = clients
         assert u01.post(f"/needs/{nid}/claim").status_code == 200
-        for who in (u02, c01, viewer):
-            assert _error(who.post(f"/needs/{nid}/start"), 403)["code"] == "forbidden"
+        refused = _refused((u02, c01, viewer), f"/needs/{nid}/start")
+        assert {err["code"] for err in refused} == {"forbidden"}
         assert _get(api, nid)["status"] == "claimed"
         assert u01.post(f"/needs/{nid}/start").status_code == 200
-        for who in (u02, c01, viewer):
-            assert _error(who.post(f"/needs/{nid}/resolve"), 403)
+        _refused((u02, c01, viewer), f"/needs/{nid}/resolve")
         assert _get(api, nid)["status"] == "in_progress"
     with api.client("committee") as c:
         assert c.post(f"/needs/{nid}/resolve").json()["status"] == "resolved"
@@ -185,14 +188,9 @@ def test_follow_up_scope_and_validation(api: ApiServer) -> None:
         c.post(f"/needs/{nid}/claim", json={"unit_id": "u01"})
         c.post(f"/needs/{nid}/start")
         assert c.post(f"/needs/{nid}/resolve").json()["status"] == "resolved"
-    with (
-        api.client("community:c02") as c02,
-        api.client("unit:u01") as u01,
-        api.client("viewer") as viewer,
-        api.client("community:c01") as c01,
-    ):
-        for who in (c02, u01, viewer):
-            assert _error(who.post(f"/needs/{nid}/follow-up", json={"satisfaction": 5}), 403)
+    with _clients(api, "community:c02", "unit:u01", "viewer", "community:c01") as clients:
+        c02, u01, viewer, c01 = clients
+        _refused((c02, u01, viewer), f"/needs/{nid}/follow-up", json={"satisfaction": 5})
         for bad in ({"satisfaction": 0}, {"satisfaction": 6}, {}, {"satisfaction": "good"}):
             err = _error(c01.post(f"/needs/{nid}/follow-up", json=bad), 422)
             assert err["code"] == "invalid_input"
@@ -207,15 +205,10 @@ def test_follow_up_scope_and_validation(api: ApiServer) -> None:
 
 def test_cancel_scope(api: ApiServer) -> None:
     nid = _new_need(api)
-    with (
-        api.client("community:c02") as c02,
-        api.client("unit:u01") as u01,
-        api.client("viewer") as viewer,
-        api.client("community:c01") as c01,
-    ):
+    with _clients(api, "community:c02", "unit:u01", "viewer", "community:c01") as clients:
+        c02, u01, viewer, c01 = clients
         assert u01.post(f"/needs/{nid}/claim").status_code == 200
-        for who in (c02, u01, viewer):
-            assert _error(who.post(f"/needs/{nid}/cancel"), 403)
+        _refused((c02, u01, viewer), f"/needs/{nid}/cancel")
         assert _get(api, nid)["status"] == "claimed"
         r = c01.post(f"/needs/{nid}/cancel")
         assert r.status_code == 200 and r.json()["status"] == "cancelled"
