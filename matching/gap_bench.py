@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from gongjian.procstats import peak_rss_mb
+from gongjian.core.procstats import peak_rss_mb
 
 __all__ = [
     "DEFAULT_BEST_KNOWN",

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from gongjian.core.clock import current_quarter
-from gongjian.graph.model import JointType, NeedStatus, ResourceKind, UnitType
+from gongjian.graph.model import JointType, NeedCategory, NeedStatus, ResourceKind, UnitType
 from gongjian.matching.problem import Weights
 from gongjian.service.state import UserRole
 from gongjian.service.vocab.schemas import Term, Vocab
@@ -46,6 +46,12 @@ _UNIT_TYPES_EN: dict[UnitType, str] = {
     UnitType.retirees_centre: "Retirees' centre",
     UnitType.enterprise: "Enterprise",
     UnitType.social_org: "Social organisation",
+    UnitType.fire_station: "Fire station",
+    UnitType.city_management: "City management",
+    UnitType.utility: "Utility",
+    UnitType.elevator_maintenance: "Elevator maintenance",
+    UnitType.elderly_care_post: "Elderly care post",
+    UnitType.law_firm: "Law firm",
     UnitType.other: "Other",
 }
 _RESOURCE_KINDS_EN: dict[ResourceKind, str] = {
@@ -71,6 +77,20 @@ _RESOURCE_KINDS_EN: dict[ResourceKind, str] = {
     ResourceKind.poverty_relief: "Poverty relief",
     ResourceKind.party_building: "Party building",
     ResourceKind.volunteer: "Volunteers",
+}
+#: a need category carries the name of the resource kind it grew from, or its own
+_NEED_CATEGORIES_EN: dict[NeedCategory, str] = {
+    **{NeedCategory(k.value): v for k, v in _RESOURCE_KINDS_EN.items()},
+    NeedCategory.fire_hazard: "Fire hazard to clear",
+    NeedCategory.fire_safety_education: "Fire-safety education",
+    NeedCategory.elevator_fault: "Elevator fault",
+    NeedCategory.heating_fault: "Heating fault",
+    NeedCategory.drainage: "Drainage",
+    NeedCategory.road_damage: "Road damage",
+    NeedCategory.street_light: "Street light",
+    NeedCategory.door_access: "Door access",
+    NeedCategory.health_checkup: "Health check-up",
+    NeedCategory.traffic_calming: "Traffic calming",
 }
 _JOINT_TYPES_EN: dict[JointType, str] = {
     JointType.joint_activities: "Joint activities",
@@ -98,6 +118,7 @@ _USER_ROLES_EN: dict[UserRole, str] = {
 ENGLISH: dict[str, tuple[type[StrEnum], Mapping[Any, str]]] = {
     "unit_types": (UnitType, _UNIT_TYPES_EN),
     "resource_kinds": (ResourceKind, _RESOURCE_KINDS_EN),
+    "need_categories": (NeedCategory, _NEED_CATEGORIES_EN),
     "joint_types": (JointType, _JOINT_TYPES_EN),
     "need_statuses": (NeedStatus, _NEED_STATUSES_EN),
     "user_roles": (UserRole, _USER_ROLES_EN),
@@ -114,8 +135,6 @@ def vocab(*, now: datetime | None = None) -> Vocab:
     tables = {name: terms(enum, english) for name, (enum, english) in ENGLISH.items()}
     return Vocab(
         **tables,
-        # a need asks for a resource kind: one vocabulary serves both sides
-        need_categories=tables["resource_kinds"],
         weights=Weights(),
         current_quarter=current_quarter(now),
     )

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gongjian.core.clock import current_quarter
-from gongjian.graph.model import JointType, NeedStatus, ResourceKind, UnitType
+from gongjian.graph.model import JointType, NeedCategory, NeedStatus, ResourceKind, UnitType
 from gongjian.matching.problem import Weights
 from gongjian.service.state import UserRole
 from gongjian.service.vocab.service import vocab
@@ -22,7 +22,7 @@ VOCABS = {
     "resource_kinds": ResourceKind,
     "unit_types": UnitType,
     "joint_types": JointType,
-    "need_categories": ResourceKind,
+    "need_categories": NeedCategory,
     "need_statuses": NeedStatus,
     "user_roles": UserRole,
 }
