@@ -39,6 +39,7 @@ from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
 from gongjian.service.plans import views as plans_views
 from gongjian.service.plans.jobs import JobManager
+from gongjian.service.plans.publish import resume_publications
 from gongjian.service.registry import views as registry_views
 from gongjian.service.security import SecurityHeadersMiddleware
 from gongjian.service.state import ServiceState
@@ -144,6 +145,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             "%d plan job(s) left unfinished by a previous process: interrupted", interrupted
         )
     app.state.jobs = JobManager(app.state.service_state)
+    # publications a killed process left unfinished are completed (journaled publish)
+    resume_publications(app.state.store, app.state.service_state)
     # Everything loaded so far (pydantic models, routes, networkx, numpy…) lives as long
     # as the process: keep it out of the cyclic collector's full passes, which would
     # otherwise walk it again and again and stall requests for tens of milliseconds.

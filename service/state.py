@@ -28,6 +28,7 @@ from gongjian.service.plans.job_store import (
     Job,
     JobStatus,
     JobStore,
+    PublishClaim,
     process_alive,
     process_tag,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEntry",
     "Job",
     "JobStatus",
+    "PublishClaim",
     "ServiceState",
     "User",
     "UserRole",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+from gongjian.core.cells import put
 from gongjian.core.clock import current_quarter
 from gongjian.core.errors import ConflictError
 from gongjian.graph.model import (
@@ -188,7 +189,7 @@ def build_template(store: GraphStore) -> bytes:
     }
     grey = Font(italic=True, color="808080")
     for col, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=2, column=col, value=example[column.field])
+        cell = put(sheet, 2, col, example[column.field])
         cell.font = grey
         if column.field == "due":
             cell.number_format = "yyyy-mm-dd"
@@ -203,12 +204,12 @@ def build_template(store: GraphStore) -> bytes:
         options.cell(row=i, column=1, value=kind.label_zh)
         options.cell(row=i, column=2, value=kind.value)
     for i, c in enumerate(communities, start=2):
-        options.cell(row=i, column=4, value=c.id)
-        options.cell(row=i, column=5, value=c.name)
+        put(options, i, 4, c.id)
+        put(options, i, 5, c.name)  # names typed by users: never a formula
     for i, g in enumerate(grids, start=2):
-        options.cell(row=i, column=7, value=g.id)
-        options.cell(row=i, column=8, value=g.name)
-        options.cell(row=i, column=9, value=g.community_id)
+        put(options, i, 7, g.id)
+        put(options, i, 8, g.name)
+        put(options, i, 9, g.community_id)
     for letter, width in {"A": 14, "B": 18, "D": 12, "E": 16, "G": 12, "H": 22, "I": 12}.items():
         options.column_dimensions[letter].width = width
 

@@ -10,8 +10,15 @@
   (``DTSTART;VALUE=DATE``), ``UID`` per activity so a re-plan updates the same
   calendar entry; CRLF line ends, escaped text, lines folded at 75 octets.
 
+Every text a spreadsheet could run as a formula (starting with ``= + - @``, tab or
+CR: names typed by units and communities) is neutralised with a leading ``'``
+(:func:`gongjian.core.cells.safe_cell`), in all three formats (calendars are
+converted to spreadsheets too); xlsx text cells are always string cells.
+
 The functions are pure (plan + problem in, bytes out) and shared by
 ``GET /plans/{id}/export``, ``gongjian plan export`` and ``gongjian demo``.
+
+Length: ~500 lines: three formats built from the same rows, kept side by side.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
+from gongjian.core.cells import put, safe_cell, safe_row
 from gongjian.core.errors import InvalidInputError
 from gongjian.matching.labels import STATUS_LABELS_ZH, parts_text, reason_label
 from gongjian.matching.problem import JOINT_TYPES, Activity, Need, Plan, Problem, RoleSlot, item_key
@@ -303,16 +311,17 @@ def plan_xlsx(doc: PlanDocument) -> bytes:
         ws = wb.active if first else wb.create_sheet()
         assert ws is not None
         ws.title = title
+        table = ([header] if header else []) + rows
+        for r, row in enumerate(table, start=1):
+            for c, value in enumerate(row, start=1):
+                put(ws, r, c, value)  # neutralised text, never a formula
         if header:
-            ws.append(header)
             for cell in ws[1]:
                 cell.font = head_font
                 cell.fill = head_fill
             ws.freeze_panes = "A2"
-        for row in rows:
-            ws.append(row)
         widths: dict[int, int] = defaultdict(int)
-        for row in ([header] if header else []) + rows:
+        for row in table:
             for i, v in enumerate(row, start=1):
                 text = "" if v is None else str(v)
                 # CJK characters are about two columns wide
@@ -354,10 +363,20 @@ CSV_HEADER = [
 ]
 
 
+class _SafeWriter:
+    """A csv writer whose every cell is neutralised (:func:`gongjian.core.cells.safe_cell`)."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow(safe_row(row))
+
+
 def plan_csv(doc: PlanDocument) -> bytes:
     """Every item of the plan, decisions then unmet needs; UTF-8 with BOM, CRLF rows."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = _SafeWriter(csv.writer(buf, lineterminator="\r\n"))
     w.writerow(CSV_HEADER)
     for a in sorted(doc.plan.assignments, key=lambda a: (a.type, a.item, a.unit)):
         info = _item_row(doc, a.item)
@@ -477,10 +496,10 @@ def plan_ics(doc: PlanDocument) -> bytes:
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{_ics_date(act.date)}",
             f"DTEND;VALUE=DATE:{_ics_date(act.date + timedelta(days=1))}",
-            f"SUMMARY:{ics_escape(act.name or act.id)}",
-            f"LOCATION:{ics_escape(doc.community(act.community))}",
-            f"CATEGORIES:{ics_escape(joint)}",
-            f"DESCRIPTION:{ics_escape(description)}",
+            f"SUMMARY:{ics_escape(safe_cell(act.name or act.id))}",
+            f"LOCATION:{ics_escape(safe_cell(doc.community(act.community)))}",
+            f"CATEGORIES:{ics_escape(safe_cell(joint))}",
+            f"DESCRIPTION:{ics_escape(safe_cell(description))}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]

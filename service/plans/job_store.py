@@ -2,6 +2,12 @@
 
 The job runner (:mod:`gongjian.service.plans.jobs`) drives their life; this
 module only stores them.
+
+Publishing (:mod:`gongjian.service.plans.publish`) is journaled here: claiming a
+publication records its intent (``published_at``, the owner process and the
+plan it supersedes) before anything is written to the graph; setting the
+``publish_report`` marks it complete. A publication whose owner process is gone
+(``kill -9``) is unfinished and any later claim may take it over and complete it.
 """
 
 from __future__ import annotations
@@ -12,14 +18,22 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 
 from gongjian.core.clock import utc_iso
 from gongjian.core.errors import NotFoundError
 
-__all__ = ["JOBS_SCHEMA", "Job", "JobStatus", "JobStore", "process_alive", "process_tag"]
+__all__ = [
+    "JOBS_SCHEMA",
+    "Job",
+    "JobStatus",
+    "JobStore",
+    "PublishClaim",
+    "process_alive",
+    "process_tag",
+]
 
 JOBS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -38,7 +52,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     publish_report TEXT,
     problem BLOB,
     owner TEXT,
-    plan_input BLOB
+    plan_input BLOB,
+    publish_owner TEXT,
+    publish_journal TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_quarter ON jobs(quarter, created_at);
 """
@@ -140,7 +156,13 @@ class JobStore:
         """Add the columns later versions gave the jobs table (idempotent)."""
         conn = self._conn()
         columns = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
-        for column, kind in (("problem", "BLOB"), ("owner", "TEXT"), ("plan_input", "BLOB")):
+        for column, kind in (
+            ("problem", "BLOB"),
+            ("owner", "TEXT"),
+            ("plan_input", "BLOB"),
+            ("publish_owner", "TEXT"),
+            ("publish_journal", "TEXT"),
+        ):
             if column not in columns:
                 conn.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
 
@@ -231,53 +253,118 @@ class JobStore:
             )
 
     def list_jobs(
-        self, *, quarter: str | None = None, offset: int = 0, limit: int = 50
+        self,
+        *,
+        quarter: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        published_only: bool = False,
     ) -> list[Job]:
-        """Jobs newest first (by insertion order), without their plans."""
-        where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", [])
+        """Jobs newest first (by insertion order), without their plans.
+
+        ``published_only`` leaves out drafts (jobs never published).
+        """
+        where, params = _job_filter(quarter, published_only)
         return self._jobs(
             f"{where} ORDER BY rowid DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
             with_plan=False,
         )
 
-    def count_jobs(self, *, quarter: str | None = None) -> int:
-        where, params = ("WHERE quarter = ?", [quarter]) if quarter else ("", [])
+    def count_jobs(self, *, quarter: str | None = None, published_only: bool = False) -> int:
+        where, params = _job_filter(quarter, published_only)
         return int(self._conn().execute(f"SELECT count(*) FROM jobs {where}", params).fetchone()[0])
 
-    def claim_publish(self, job_id: str) -> tuple[bool, str | None]:
-        """Atomically mark a job as being published (one current plan per quarter).
+    def claim_publish(
+        self,
+        job_id: str,
+        owner: str,
+        *,
+        busy: Callable[[str, str | None], bool] | None = None,
+    ) -> PublishClaim:
+        """Atomically take the publication of a job for ``owner`` (one current plan per
+        quarter), recording its intent first (the journal).
 
-        Returns ``(False, None)`` when this job is already published, ``(False, other)``
-        while another plan of the quarter is still being published, else ``(True,
-        previous)`` where ``previous`` is the quarter's current published plan that this
-        one supersedes (None if there is none).
+        ``busy(job id, owner tag)`` says whether a recorded publication is still in
+        progress (default: its owner process is alive, :func:`process_alive`); one
+        that is not was cut short (a crash) and is taken over (``resumed``).
+
+        Outcomes (:class:`PublishClaim`): ``taken`` (``other``: the quarter's current
+        plan it supersedes, or None), ``resumed`` (this job's unfinished publication,
+        ``other`` as recorded), ``published`` (already, completely), ``busy``
+        (``other`` — this job or another of the quarter — is being published now),
+        ``recover`` (``other``, the quarter's current plan, was cut short: complete it
+        first, then claim again).
         """
+        alive = busy or (lambda _job, tag: process_alive(tag))
         with self._write() as conn:
             row = conn.execute(
-                "SELECT quarter, published_at FROM jobs WHERE id = ?", (job_id,)
+                "SELECT quarter, published_at, publish_report, publish_owner, publish_journal"
+                " FROM jobs WHERE id = ?",
+                (job_id,),
             ).fetchone()
-            if row is None or row[1] is not None:
-                return False, None
-            current = conn.execute(
-                "SELECT id, publish_report FROM jobs WHERE quarter = ? AND id <> ?"
-                " AND published_at IS NOT NULL AND (publish_report IS NULL"
-                " OR json_extract(publish_report, '$.superseded_by') IS NULL)"
-                " ORDER BY published_at DESC, rowid DESC LIMIT 1",
-                (row[0], job_id),
+            if row is None:
+                raise NotFoundError("Plan", job_id)
+            quarter, published_at, report, tag, journal = row
+            if report is not None:
+                return PublishClaim("published")
+            if published_at is not None:  # this job's publication, unfinished
+                if alive(job_id, tag):
+                    return PublishClaim("busy", job_id)
+                recorded = json.loads(journal) if journal else _legacy_journal(conn, job_id)
+                conn.execute(
+                    "UPDATE jobs SET publish_owner = ?, publish_journal = ? WHERE id = ?",
+                    (owner, json.dumps({**recorded, "resumed_at": utc_iso()}), job_id),
+                )
+                return PublishClaim("resumed", recorded.get("supersedes"), recorded)
+            current = _current_plan(conn, quarter, job_id)
+            if current is not None and current[1] is None:  # its publication is unfinished
+                if alive(current[0], current[2]):
+                    return PublishClaim("busy", current[0])
+                return PublishClaim("recover", current[0])
+            supersedes = current[0] if current is not None else None
+            recorded = {"supersedes": supersedes, "started_at": utc_iso()}
+            conn.execute(
+                "UPDATE jobs SET published_at = ?, publish_owner = ?, publish_journal = ?"
+                " WHERE id = ?",
+                (recorded["started_at"], owner, json.dumps(recorded), job_id),
+            )
+            return PublishClaim("taken", supersedes, recorded)
+
+    def journal_publish(self, job_id: str, **entries: Any) -> None:
+        """Add ``entries`` to the journal of a publication in progress."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT publish_journal FROM jobs WHERE id = ?", (job_id,)
             ).fetchone()
-            if current is not None and current[1] is None:
-                return False, str(current[0])  # its publication has not finished yet
-            conn.execute("UPDATE jobs SET published_at = ? WHERE id = ?", (utc_iso(), job_id))
-            return True, (str(current[0]) if current is not None else None)
+            recorded = json.loads(row[0]) if row and row[0] else {}
+            conn.execute(
+                "UPDATE jobs SET publish_journal = ? WHERE id = ?",
+                (json.dumps({**recorded, **entries}), job_id),
+            )
+
+    def finish_publish(self, job_id: str, report: dict[str, Any]) -> None:
+        """Mark a publication complete: its report is stored, its owner dropped."""
+        with self._write() as conn:
+            _set_job(conn, job_id, None, {"publish_report": report})
+            conn.execute("UPDATE jobs SET publish_owner = NULL WHERE id = ?", (job_id,))
 
     def release_publish(self, job_id: str) -> None:
-        """Undo :meth:`claim_publish` after a publication that failed half-way."""
+        """Give up a publication that failed half-way (the store failed): its journal
+        stays, so the next claim (a retry, or the next start) completes it."""
         with self._write() as conn:
             conn.execute(
-                "UPDATE jobs SET published_at = NULL WHERE id = ? AND publish_report IS NULL",
+                "UPDATE jobs SET publish_owner = NULL WHERE id = ? AND publish_report IS NULL",
                 (job_id,),
             )
+
+    def unfinished_publications(self) -> list[tuple[str, str | None]]:
+        """``(job id, owner)`` of every publication begun and not complete."""
+        rows = self._conn().execute(
+            "SELECT id, publish_owner FROM jobs WHERE published_at IS NOT NULL"
+            " AND publish_report IS NULL ORDER BY published_at, rowid"
+        )
+        return [(str(r[0]), r[1]) for r in rows.fetchall()]
 
     def _jobs(self, tail: str, params: list[Any], *, with_plan: bool = True) -> list[Job]:
         plan_col = "plan" if with_plan else "NULL"
@@ -337,6 +424,57 @@ class JobStore:
                     (utc_iso(), job_id),
                 )
             return len(stale)
+
+
+class PublishClaim(NamedTuple):
+    """What :meth:`JobStore.claim_publish` decided (see there)."""
+
+    outcome: Literal["taken", "resumed", "published", "busy", "recover"]
+    other: str | None = None
+    journal: dict[str, Any] | None = None
+
+
+def _job_filter(quarter: str | None, published_only: bool) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if quarter:
+        clauses.append("quarter = ?")
+        params.append(quarter)
+    if published_only:
+        clauses.append("published_at IS NOT NULL")
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _current_plan(
+    conn: sqlite3.Connection, quarter: str, job_id: str
+) -> tuple[str, str | None, str | None] | None:
+    """(id, publish_report, publish_owner) of the quarter's current published plan
+    other than ``job_id`` (begun, not superseded), None if there is none."""
+    row = conn.execute(
+        "SELECT id, publish_report, publish_owner FROM jobs WHERE quarter = ? AND id <> ?"
+        " AND published_at IS NOT NULL AND (publish_report IS NULL"
+        " OR json_extract(publish_report, '$.superseded_by') IS NULL)"
+        " ORDER BY published_at DESC, rowid DESC LIMIT 1",
+        (quarter, job_id),
+    ).fetchone()
+    return (str(row[0]), row[1], row[2]) if row is not None else None
+
+
+def _legacy_journal(conn: sqlite3.Connection, job_id: str) -> dict[str, Any]:
+    """The journal of a publication begun before journals were kept: the plan it
+    supersedes is the one marked so, else the quarter's plan published before it."""
+    row = conn.execute(
+        "SELECT id FROM jobs WHERE json_extract(publish_report, '$.superseded_by') = ?",
+        (job_id,),
+    ).fetchone()
+    if row is None:
+        row = conn.execute(
+            "SELECT o.id FROM jobs o JOIN jobs j ON j.id = ? WHERE o.quarter = j.quarter"
+            " AND o.id <> j.id AND o.publish_report IS NOT NULL"
+            " AND json_extract(o.publish_report, '$.superseded_by') IS NULL"
+            " AND o.published_at <= j.published_at ORDER BY o.published_at DESC LIMIT 1",
+            (job_id,),
+        ).fetchone()
+    return {"supersedes": str(row[0]) if row else None}
 
 
 def process_tag(pid: int | None = None) -> str:

@@ -15,22 +15,19 @@ give the same plan for the same request.
 * :func:`explain` — the Chinese account and per-decision fit parts
   (:class:`Explanation`).
 * :func:`publish_job` — activity role decisions become ``ASSIGNED`` relationships,
-  need decisions become claims (接单) (:class:`PublishReport`).
-
-Length: ~540 lines: request models, preparation, the typed explanation and the
-publish report; a publish module of its own is the next split.
+  need decisions become claims (接单); journaled, in
+  :mod:`gongjian.service.plans.publish`.
 """
 
 from __future__ import annotations
 
 import gzip
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
-from gongjian.graph.model import Assignment as GraphAssignment
+from gongjian.core.errors import ConflictError, InvalidInputError
 from gongjian.graph.model import Quarter, ResourceKind, Snapshot
 from gongjian.graph.store import GraphStore
 from gongjian.matching.explain import render_plan
@@ -39,7 +36,10 @@ from gongjian.matching.labels import part_label, reason_label
 from gongjian.matching.problem import Conflict, Pair, Plan, Problem, Weights, item_key
 from gongjian.matching.staged import StageProgress
 from gongjian.matching.staged import merge_stages as merge_stages  # re-exported (API tests)
-from gongjian.service.state import Job, JobStatus, ServiceState
+from gongjian.service.state import Job, ServiceState
+
+if TYPE_CHECKING:
+    from gongjian.service.plans.publish import PublishReport
 
 __all__ = [
     "ExplainedDecision",
@@ -48,8 +48,6 @@ __all__ = [
     "PairIn",
     "PlanInput",
     "PlanRequest",
-    "PublishReport",
-    "SkippedDecision",
     "UnmetNeed",
     "WeightsIn",
     "explain",
@@ -396,148 +394,8 @@ def explain(plan: Plan, problem: Problem | None, *, plan_id: str) -> Explanation
 
 
 # --------------------------------------------------------------------------- publishing
-_PUBLISHABLE = (JobStatus.done, JobStatus.cancelled)
-
-
-class SkippedDecision(BaseModel):
-    """A decision publishing could not write, and why."""
-
-    item: str
-    unit: str
-    reason: str
-
-
-class PublishReport(BaseModel):
-    """What publishing a plan wrote (also stored on the job, without ``plan_id``/``published_at``)."""
-
-    plan_id: str
-    published_at: str | None
-    assignments: int = Field(description="活动安排数 activity assignments written")
-    claims: int = Field(description="接单数 needs claimed")
-    skipped: list[SkippedDecision] = Field(description="跳过的决定及原因 skipped, with reasons")
-    superseded: str | None = Field(
-        default=None, description="被取代的本季度原计划 the quarter's plan this one replaces"
-    )
-    removed_assignments: int = Field(
-        default=0, description="原计划被撤下的活动安排数 assignments of that plan removed"
-    )
-
-
 def publish_job(store: GraphStore, state: ServiceState, job_id: str) -> PublishReport:
-    """Turn a plan's decisions into activity assignments and claims (发布计划).
+    """Publish a plan: see :func:`gongjian.service.plans.publish.publish_job`."""
+    from gongjian.service.plans.publish import publish_job as publish
 
-    Only a ``done`` job, or a ``cancelled`` one that kept a plan, can be published,
-    and only once (:class:`ConflictError` otherwise). A quarter has one current plan:
-    publishing a re-plan supersedes the quarter's published plan — its activity
-    assignments are removed (its claims are real work orders by now and stay; the
-    new plan's decisions on needs no longer open are skipped) and it is marked
-    ``superseded_by`` in its publish report. Activity role decisions become
-    ``Assignment(activity, unit, role=kind, plan_id=job id)``; need decisions are
-    claimed for their unit with :meth:`GraphStore.claim_need`. Needs that are no
-    longer open, and activities or units that are gone, are skipped and listed.
-
-    Returns
-    -------
-    PublishReport
-        Also stored on the job (without ``plan_id`` and ``published_at``, which the
-        job has itself).
-    """
-    job = state.get_job(job_id)
-    if job.status not in _PUBLISHABLE or job.plan is None:
-        raise ConflictError(
-            f"只能发布已完成的计划（当前：{job.status.label_zh}）(only a finished plan can be"
-            " published)",
-            status=job.status.value,
-        )
-    plan = Plan.model_validate(job.plan)
-    if plan.status == "infeasible":
-        raise ConflictError("不可行的计划不能发布 (an infeasible plan cannot be published)")
-    taken, other = (False, None) if job.published_at is not None else state.claim_publish(job_id)
-    if not taken and other is None:
-        raise ConflictError(
-            f"计划 {job_id} 已发布 (already published)",
-            published_at=state.get_job(job_id).published_at,
-        )
-    if not taken:
-        raise ConflictError(
-            f"{job.quarter} 季度的计划 {other} 正在发布，请稍后再试 (plan {other} of the quarter"
-            " is being published; try again shortly)",
-            published_plan=other,
-        )
-    try:
-        removed = 0
-        if other is not None:  # the quarter's earlier plan: its activity assignments go
-            removed = store.remove_assignments(other)
-            earlier = state.get_job(other).publish_report or {}
-            state.update_job(other, publish_report={**earlier, "superseded_by": job_id})
-        n_assigned, n_claims, skipped = _publish(store, plan, job_problem(state, job_id), job_id)
-    except BaseException:
-        state.release_publish(job_id)
-        raise
-    stored = {
-        "assignments": n_assigned,
-        "claims": n_claims,
-        "skipped": [s.model_dump() for s in skipped],
-        "superseded": other,
-        "removed_assignments": removed,
-    }
-    state.update_job(job_id, publish_report=stored)
-    return PublishReport(plan_id=job_id, published_at=state.get_job(job_id).published_at, **stored)
-
-
-def _publish(
-    store: GraphStore, plan: Plan, problem: Problem | None, job_id: str
-) -> tuple[int, int, list[SkippedDecision]]:
-    """Write the plan's decisions: (assignments written, needs claimed, skipped)."""
-    kinds: dict[str, str] = {}
-    if problem is not None:
-        kinds = {item_key(a.id, r.id): r.kind for a in problem.activities for r in a.roles}
-    skipped: list[SkippedDecision] = []
-    assignments: list[tuple[str, GraphAssignment]] = []
-    for a in plan.assignments:
-        if a.type != "role":
-            continue
-        activity_id = a.item.partition("/")[0]
-        kind = kinds.get(a.item)
-        try:
-            role = ResourceKind(kind) if kind else None
-        except ValueError:
-            role = None
-        if role is None:
-            skipped.append(
-                SkippedDecision(item=a.item, unit=a.unit, reason="角色类别未知 (unknown role kind)")
-            )
-            continue
-        assignments.append(
-            (
-                a.item,
-                GraphAssignment(
-                    activity_id=a.activity or activity_id,
-                    unit_id=a.unit,
-                    role=role,
-                    plan_id=job_id,
-                ),
-            )
-        )
-    n_assigned = 0
-    if assignments:
-        try:
-            n_assigned = store.add_assignments([g for _, g in assignments])
-        except NotFoundError:
-            # something was deleted since the plan was made: write what still exists
-            for item, g in assignments:
-                try:
-                    n_assigned += store.add_assignments([g])
-                except NotFoundError as exc:
-                    skipped.append(SkippedDecision(item=item, unit=g.unit_id, reason=exc.message))
-    n_claims = 0
-    for a in plan.assignments:
-        if a.type != "need":
-            continue
-        try:
-            store.claim_need(a.item, a.unit)
-        except (ConflictError, NotFoundError) as exc:
-            skipped.append(SkippedDecision(item=a.item, unit=a.unit, reason=exc.message))
-        else:
-            n_claims += 1
-    return n_assigned, n_claims, skipped
+    return publish(store, state, job_id)

@@ -16,7 +16,9 @@
   assignments and claims (接单).
 * ``GET /plans/{id}/export?format=xlsx|csv|ics``.
 
-Any signed-in role may read plans.
+The committee and the viewer read every plan; unit and community users read
+published plans only: a draft (not yet published) is left out of their list and is
+a 404 for them, as if it did not exist.
 """
 
 from datetime import datetime
@@ -25,26 +27,25 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from gongjian.core.errors import ConflictError, GongjianError
+from gongjian.core.errors import ConflictError, GongjianError, NotFoundError
 from gongjian.graph.model import Community, parse_quarter
 from gongjian.matching.problem import Plan
 from gongjian.service.auth.permissions import require_committee
 from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, audit_note, paging
 from gongjian.service.plans.exports import PlanDocument, content_disposition, export_plan
 from gongjian.service.plans.jobs import JobManager
+from gongjian.service.plans.publish import PublishReport, publish_job
 from gongjian.service.plans.service import (
     Explanation,
     PlanRequest,
-    PublishReport,
     explain,
     job_plan,
     job_problem,
     new_job_id,
     pack_input,
     prepare,
-    publish_job,
 )
-from gongjian.service.state import Job, JobStatus, ServiceState
+from gongjian.service.state import Job, JobStatus, ServiceState, User, UserRole
 
 __all__ = ["router"]
 
@@ -81,6 +82,18 @@ class PlanJob(PlanJobBrief):
 
 def _jobs(request: Request) -> JobManager:
     return request.app.state.jobs
+
+
+#: roles that see plans before they are published (drafts)
+DRAFT_READERS = frozenset({UserRole.committee, UserRole.viewer})
+
+
+def _visible(state: ServiceState, plan_id: str, user: User) -> Job:
+    """The job, unless it is a draft and ``user`` may not see drafts (404, as if unknown)."""
+    job = state.get_job(plan_id)
+    if job.published_at is None and user.role not in DRAFT_READERS:
+        raise NotFoundError("Plan", plan_id)
+    return job
 
 
 def _brief(job: Job) -> PlanJobBrief:
@@ -140,10 +153,13 @@ def list_plans(
 ) -> Page[PlanJobBrief]:
     if quarter is not None:
         quarter = parse_quarter(quarter)
-    items = state.list_jobs(quarter=quarter, offset=page.offset, limit=page.limit)
+    published_only = user.role not in DRAFT_READERS
+    items = state.list_jobs(
+        quarter=quarter, offset=page.offset, limit=page.limit, published_only=published_only
+    )
     return Page[PlanJobBrief](
         items=[_brief(j) for j in items],
-        total=state.count_jobs(quarter=quarter),
+        total=state.count_jobs(quarter=quarter, published_only=published_only),
         offset=page.offset,
         limit=page.limit,
     )
@@ -151,7 +167,7 @@ def list_plans(
 
 @router.get("/plans/{plan_id}", summary="查看计划 A job: status, progress, best plan so far")
 def get_plan(plan_id: str, user: CurrentUser, state: State, request: Request) -> PlanJob:
-    return _full(state.get_job(plan_id), _jobs(request))
+    return _full(_visible(state, plan_id, user), _jobs(request))
 
 
 @router.delete(
@@ -169,7 +185,7 @@ def cancel_plan(plan_id: str, user: CurrentUser, request: Request) -> PlanJob:
 
 @router.get("/plans/{plan_id}/explain", summary="计划说明 Explain the plan")
 def explain_plan(plan_id: str, user: CurrentUser, state: State) -> Explanation:
-    job = state.get_job(plan_id)
+    job = _visible(state, plan_id, user)
     return explain(job_plan(job), job_problem(state, plan_id), plan_id=plan_id)
 
 
@@ -229,7 +245,7 @@ def export_plan_file(
     ] = "xlsx",
 ) -> Response:
     state: ServiceState = request.app.state.service_state
-    job = state.get_job(plan_id)
+    job = _visible(state, plan_id, user)
     plan = job_plan(job)
     doc = PlanDocument(
         plan=plan,

@@ -314,11 +314,14 @@ def test_list_is_newest_first_without_plans_and_filters_by_quarter(api: ApiServe
 def test_explain_is_chinese_and_names_reasons(api: ApiServer) -> None:
     with api.client() as c:
         job = solve(c)
+    # an unpublished plan (a draft) is for the committee and the viewer only (issue 10)
     with api.client("unit:u01") as u:
-        r = u.get(f"/plans/{job['id']}/explain")
+        assert u.get(f"/plans/{job['id']}/explain").status_code == 404
+    with api.client("viewer") as v:
+        r = v.get(f"/plans/{job['id']}/explain")
         assert r.status_code == 200, r.text
         ex = r.json()
-        assert u.get("/plans/plan-nope/explain").status_code == 404
+        assert v.get("/plans/plan-nope/explain").status_code == 404
     assert "季度共建计划" in ex["text_zh"] and "目标值" in ex["text_zh"]
     assert len(ex["decisions"]) == len(job["plan"]["assignments"])
     d = ex["decisions"][0]
