@@ -29,6 +29,7 @@ the ones both stores used to carry a copy of.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -379,13 +380,24 @@ class StoreBase(ABC, Generic[Tx]):
                 self._insert_entities(tx, new)
             return CreateResult(created=len(new), skipped=rows)
 
-        for _attempt in range(3):
+        named: list[dict[str, Any]] | None = None
+        for attempt in range(4):
             try:
                 return self._write_tx(work)
             except DuplicateIdError:
                 # created by a concurrent writer after our check: run again, so the check
                 # sees it and names the row (or skips it)
-                continue
+                time.sleep(0.02 * (attempt + 1))
+            except ConflictError as exc:
+                # a concurrent writer's commit may still be becoming visible (Neo4j reads
+                # committed data node by node): name the rows only once two reads agree
+                rows = exc.details.get("rows")
+                if rows is None or rows == named:
+                    raise
+                named = rows
+                time.sleep(0.05)
+        if named is not None:
+            raise conflicting_rows_error(named)
         raise ConflictError("编号已被同时创建，请重试 (ids created concurrently; try again)")
 
     def modify(

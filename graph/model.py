@@ -25,7 +25,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -88,13 +90,27 @@ __all__ = [
 
 # --------------------------------------------------------------------------- field types
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
-_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
+#: what the OpenAPI document says of a quarter (the validator also checks the year range)
+QUARTER_PATTERN = r"^(20[0-9]{2}|2100)Q[1-4]$"
+# ASCII digits only: ``\d`` (and str.isdigit) also take full-width ２０２６; fullmatch, as ``$``
+# would let a trailing newline through
+_ID_RE = re.compile(ID_PATTERN, re.ASCII)
+_QUARTER_RE = re.compile(r"^([0-9]{4})Q([1-4])$", re.ASCII)
+# every control character, CR / LF / tab included (a name is one line of text)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: the Chinese name of each name-like field, for the messages
+_NAME_ZH = {
+    "name": "名称",
+    "title": "标题",
+    "brand": "品牌",
+    "contact": "联系人",
+    "keeper": "网格员",
+}
 
 
 def _check_id(value: str) -> str:
-    if not _ID_RE.match(value):
+    if not _ID_RE.fullmatch(value):
         raise ValueError(
             "编号只能用字母、数字和 _ . : -，以字母或数字开头，最长 64 个字符 "
             "(id: letters, digits, _ . : -, starting with a letter or digit, at most 64)"
@@ -103,25 +119,36 @@ def _check_id(value: str) -> str:
 
 
 def _check_quarter(value: str) -> str:
-    m = _QUARTER_RE.match(value)
+    m = _QUARTER_RE.fullmatch(value)
     if not m or not 2000 <= int(m.group(1)) <= 2100:
         raise ValueError("季度格式应为 2026Q1 (quarter must look like 2026Q1, year 2000–2100)")
     return value
 
 
-def _check_text(value: str) -> str:
+def check_name(value: str, info: ValidationInfo) -> str:
     value = value.strip()
+    field = info.field_name or "name"
+    label = _NAME_ZH.get(field, field)
     if not value:
-        raise ValueError("不能为空 (must not be empty)")
+        raise ValueError(f"{label}不能为空 ({field} must not be empty)")
     if _CONTROL_RE.search(value):
-        raise ValueError("含有控制字符 (contains control characters)")
+        raise ValueError(
+            f"{label}不能含换行、制表符等控制字符 ({field} must be one line: no CR, LF, tab"
+            " or other control characters)"
+        )
     return value
 
 
-NodeId = Annotated[str, AfterValidator(_check_id)]
-Quarter = Annotated[str, AfterValidator(_check_quarter)]
-Name = Annotated[str, Field(max_length=200), AfterValidator(_check_text)]
+NodeId = Annotated[str, AfterValidator(_check_id), Field(json_schema_extra={"pattern": ID_PATTERN})]
+Quarter = Annotated[
+    str, AfterValidator(_check_quarter), Field(json_schema_extra={"pattern": QUARTER_PATTERN})
+]
+Name = Annotated[str, Field(max_length=200), AfterValidator(check_name)]
 Note = Annotated[str, Field(max_length=2000)]
+#: an integer of a request body: ``true`` / ``1.0`` / ``"1"`` are refused (pydantic strict);
+#: :func:`parse_entity` (seed files, imports) still reads numbers written as text
+Integer = Annotated[int, Strict()]
+Boolean = Annotated[bool, Strict()]
 
 
 def parse_quarter(value: object) -> str:
@@ -227,7 +254,9 @@ class Community(Entity):
     name: Name
     subdistrict_id: NodeId | None = None
     brand: Name | None = Field(default=None, description="一域一品牌 signature programme")
-    stars: int | None = Field(default=None, ge=0, le=5, description="星级 (five-star branch = 5)")
+    stars: Integer | None = Field(
+        default=None, ge=0, le=5, description="星级 (five-star branch = 5)"
+    )
     lat: Latitude | None = Field(default=None, description="纬度 WGS-84 (optional)")
     lon: Longitude | None = Field(default=None, description="经度 WGS-84 (optional)")
 
@@ -254,7 +283,7 @@ class Unit(Entity):
     name: Name
     type: UnitType
     community_id: NodeId
-    capacity: int = Field(  # a sane bound: the 星城 seed's largest is 23 (issue 10)
+    capacity: Integer = Field(  # a sane bound: the 星城 seed's largest is 23 (issue 10)
         default=40, ge=0, le=10_000, description="每季度可投入的工作量 effort per quarter"
     )
     brand: Name | None = None
@@ -274,13 +303,13 @@ class Resource(Entity):
     unit_id: NodeId
     kind: ResourceKind
     name: Name
-    capacity: int = Field(
+    capacity: Integer = Field(
         ge=0,
         le=100_000,
         description="每季度可提供的次数 uses per quarter (one need or one activity role = 1 次)",
     )
     quarters: list[Quarter] = Field(default_factory=list, description="可用季度；空表示每个季度")
-    weekdays: list[int] = Field(default_factory=list, description="可用星期 1–7；空表示每天")
+    weekdays: list[Integer] = Field(default_factory=list, description="可用星期 1–7；空表示每天")
 
     @field_validator("weekdays")
     @classmethod
@@ -313,13 +342,13 @@ class Need(Entity):
     community_id: NodeId
     grid_id: NodeId | None = None
     quarter: Quarter
-    effort: int = Field(default=1, ge=1, le=1000, description="工作量")
-    priority: int = Field(default=3, ge=1, le=5, description="优先级 1 (低) – 5 (紧急)")
+    effort: Integer = Field(default=1, ge=1, le=1000, description="工作量")
+    priority: Integer = Field(default=3, ge=1, le=5, description="优先级 1 (低) – 5 (紧急)")
     due: date | None = None
     status: NeedStatus = NeedStatus.open
     claimed_by: NodeId | None = None
-    satisfaction: int | None = Field(default=None, ge=1, le=5)
-    whistle: bool = Field(default=False, description="街乡吹哨")
+    satisfaction: Integer | None = Field(default=None, ge=1, le=5)
+    whistle: Boolean = Field(default=False, description="街乡吹哨")
     description: Note | None = None
     created_at: datetime | None = Field(default=None, description="登记时间")
     claimed_at: datetime | None = Field(default=None, description="认领时间")
@@ -350,7 +379,7 @@ class ActivityRole(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: ResourceKind
-    count: int = Field(default=1, ge=1, le=50)
+    count: Integer = Field(default=1, ge=1, le=50)
 
 
 class Activity(Entity):
@@ -365,8 +394,8 @@ class Activity(Entity):
     date: date
     community_id: NodeId
     roles: list[ActivityRole] = Field(min_length=1, max_length=20)
-    min_units: int = Field(default=1, ge=0, le=100)
-    max_units: int = Field(default=10, ge=1, le=100)
+    min_units: Integer = Field(default=1, ge=0, le=100)
+    max_units: Integer = Field(default=10, ge=1, le=100)
     brand: Name | None = None
 
     @model_validator(mode="after")
@@ -390,7 +419,7 @@ class PartyMember(Entity):
     name: Name
     unit_id: NodeId
     community_id: NodeId
-    points: int = Field(default=0, ge=0, le=1_000_000, description="积分")
+    points: Integer = Field(default=0, ge=0, le=1_000_000, description="积分")
 
 
 E = TypeVar("E", bound=Entity)
@@ -420,9 +449,13 @@ def entity_type(label: str) -> type[Entity]:
 
 
 def parse_entity(kind: type[E], data: Any) -> E:
-    """Validate ``data`` as ``kind``, turning pydantic errors into :class:`InvalidInputError`."""
+    """Validate ``data`` as ``kind``, turning pydantic errors into :class:`InvalidInputError`.
+
+    Plain data from files (seed CSVs, a store's rows) may write numbers and booleans as
+    text, so this parse is lax (``"40"`` → 40); request bodies are validated strictly.
+    """
     try:
-        return kind.model_validate(data)
+        return kind.model_validate(data, strict=False)
     except ValidationError as exc:
         errors = [
             {"field": ".".join(str(p) for p in e["loc"]) or "(root)", "message": e["msg"]}

@@ -16,15 +16,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gongjian.core import __version__
-from gongjian.core.errors import StoreUnavailableError
+from gongjian.core.errors import InvalidInputError, StoreUnavailableError
 from gongjian.core.settings import Settings, get_settings
 from gongjian.graph import open_store
-from gongjian.graph.model import Community
+from gongjian.graph.model import Community, parse_quarter
 from gongjian.service.apidocs import mount_api_docs
 from gongjian.service.audit import views as audit_views
 from gongjian.service.audit.middleware import AuditMiddleware
@@ -33,7 +35,7 @@ from gongjian.service.auth import views as auth_views
 from gongjian.service.auth.permissions import BEARER_SCHEME
 from gongjian.service.console import mount_console
 from gongjian.service.deps import ensure_migrated
-from gongjian.service.errors import error_body, install_error_handlers
+from gongjian.service.errors import document_errors, error_body, install_error_handlers
 from gongjian.service.metrics import views as metrics_views
 from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
@@ -128,6 +130,34 @@ class _TooLarge(Exception):
     """A streamed request body passed the limit."""
 
 
+class QuarterQueryMiddleware:
+    """422 for a ``quarter`` query parameter that is not a quarter, on every route.
+
+    The routes that take a quarter check it themselves too, but a list filter (``GET
+    /needs?quarter=…``) hands it to the store as it came: here each one is checked once,
+    with the models' rule (ASCII digits: ``２０２６Q4`` is refused), new routes included.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"quarter" in query:
+            for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                if name != "quarter":
+                    continue
+                try:
+                    parse_quarter(value)  # decoded as Starlette does for the routes
+                except InvalidInputError as exc:
+                    errors = [{"field": "quarter", "in": "query", "message": exc.message}]
+                    message = f"请求数据无效 (invalid request): quarter: {exc.message}"
+                    body = error_body("invalid_input", message, errors=errors)
+                    await JSONResponse(body, status_code=422)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -161,17 +191,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _document_bearer(app: FastAPI) -> None:
-    """Every operation but ``/health`` needs the bearer token: say so in the OpenAPI."""
+    """Every operation but ``/health`` needs the bearer token: say so in the OpenAPI, with
+    the error answers and the id / quarter patterns (:func:`document_errors`)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
         schema = build()
         schema.setdefault("components", {}).setdefault("securitySchemes", {}).update(BEARER_SCHEME)
         for path, operations in schema["paths"].items():
             if path not in _PUBLIC:
                 for operation in operations.values():
                     operation["security"] = [{name: []} for name in BEARER_SCHEME]
-        return schema
+        app.openapi_schema = document_errors(schema, public=_PUBLIC)
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
@@ -201,6 +235,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(QuarterQueryMiddleware)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     # every request body: an upload's own limit plus room for the multipart framing

@@ -18,6 +18,7 @@ Error bodies always look like ``{"error": {"code", "message", ...details}}``;
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gongjian.core.errors import (
@@ -35,12 +37,14 @@ from gongjian.core.errors import (
     PreconditionFailedError,
     StoreUnavailableError,
 )
+from gongjian.graph.model import ID_PATTERN, QUARTER_PATTERN
 
 __all__ = [
     "ForbiddenError",
     "PayloadTooLargeError",
     "PreconditionRequiredError",
     "UnauthorizedError",
+    "document_errors",
     "error_body",
     "first_errors",
     "install_error_handlers",
@@ -208,3 +212,110 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+
+class FieldErrorOut(BaseModel):
+    """One field-level problem of a 422 (rows of an import add ``row``)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    field: str | None = Field(default=None, description="出错的字段 the field, e.g. effort")
+    in_: str | None = Field(default=None, alias="in", description="body / query / path / header")
+    message: str | None = None
+
+
+class ErrorDetailOut(BaseModel):
+    """``code`` for programs, ``message`` for people (中文 (English)); details vary by code."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(description="unauthorized, forbidden, not_found, conflict, …")
+    message: str
+    errors: list[FieldErrorOut] | None = Field(default=None, description="字段错误 (422)")
+
+
+class ErrorOut(BaseModel):
+    """Every error answer of the service: ``{"error": {"code", "message", …}}``."""
+
+    error: ErrorDetailOut
+
+
+#: (status, description) of the error answers :func:`document_errors` adds
+_ERROR_ANSWERS = {
+    "401": "未登录或令牌无效 (no bearer token, or one nobody holds)",
+    "403": "角色或范围不允许 (your role or scope does not allow this)",
+    "404": "不存在 (not found)",
+    "409": "与当前状态冲突：编号已存在、状态不允许或仍被引用 (conflicts with the stored state)",
+    "412": "If-Match 已过期，请重新读取 (stale If-Match: read again, then retry)",
+    "413": "请求数据过大 (request body too large)",
+    "422": "请求数据无效 (invalid request): `error.errors` 列出各字段",
+    "428": "缺少 If-Match (If-Match required: send the ETag you read)",
+}
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def _answers_of(path: str, method: str, operation: dict[str, Any], secured: bool) -> list[str]:
+    """The error statuses an operation can answer (beyond the ones FastAPI documents)."""
+    wanted = []
+    if secured:
+        wanted += ["401", "403"]
+    if "{" in path:
+        wanted.append("404")
+    if method in _WRITES:
+        wanted.append("409")
+    headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
+    if method == "put" or "if-match" in headers:
+        wanted += ["412", "428"]
+    return wanted
+
+
+def _with_pattern(schema: dict[str, Any], pattern: str) -> None:
+    """Add ``pattern`` to the string branch(es) of a parameter's schema."""
+    if schema.get("type") == "string" and "enum" not in schema and "pattern" not in schema:
+        schema["pattern"] = pattern
+    for branch in schema.get("anyOf", []):
+        _with_pattern(branch, pattern)
+
+
+def _is_id_parameter(name: str) -> bool:
+    return name in {"id", "a", "b"} or name.endswith("_id")
+
+
+def document_errors(schema: dict[str, Any], *, public: frozenset[str]) -> dict[str, Any]:
+    """Document the error answers and the id / quarter patterns in an OpenAPI document.
+
+    Every operation but the ``public`` paths answers 401 and 403; one with ``{…}`` in its
+    path 404; a write 409; a PUT, or one taking ``If-Match``, 412 and 428; each of them,
+    and the 422 FastAPI documents, with the :class:`ErrorOut` body. Routes may describe
+    an answer themselves (``responses=``): their description is kept. Path and query
+    parameters naming an id or a quarter get the pattern the models check.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    documented = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(documented.pop("$defs", {}), ErrorOut=documented)
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _answers_of(path, method, operation, path not in public):
+                responses.setdefault(status, {"description": _ERROR_ANSWERS[status]})
+            for status, answer in responses.items():
+                if status in _ERROR_ANSWERS:
+                    answer.setdefault("description", _ERROR_ANSWERS[status])
+                    answer["content"] = {"application/json": {"schema": dict(_ERROR_REF)}}
+            operation["responses"] = dict(sorted(responses.items()))
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] not in {"path", "query"}:
+                    continue
+                if parameter["name"] == "quarter":
+                    _with_pattern(parameter.setdefault("schema", {}), QUARTER_PATTERN)
+                elif _is_id_parameter(parameter["name"]):
+                    _with_pattern(parameter.setdefault("schema", {}), ID_PATTERN)
+    # FastAPI's own 422 body (``detail``) is never sent: the handlers answer ErrorOut
+    if "#/components/schemas/HTTPValidationError" not in json.dumps(schema["paths"]):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+    return schema

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from gongjian.graph.model import NodeId, check_name
 
 __all__ = ["CreatedUser", "NewUser", "User", "UserRole"]
 
@@ -39,10 +42,12 @@ class User(BaseModel):
 
 
 class NewUser(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="姓名或岗位")
+    name: Annotated[str, Field(max_length=100), AfterValidator(check_name)] = Field(
+        description="姓名或岗位"
+    )
     role: UserRole
-    unit_id: str | None = Field(default=None, max_length=64)
-    community_id: str | None = Field(default=None, max_length=64)
+    unit_id: NodeId | None = None
+    community_id: NodeId | None = None
 
 
 class CreatedUser(BaseModel):

@@ -100,7 +100,9 @@ def import_needs(
         # validation above) is a conflict of its row, never overwritten
         result = store.create_many(needs, skip_existing=skip_errors)
     except ConflictError as exc:
-        report.errors = [*errors, *_conflict_errors(rows, exc.details.get("rows", []))]
+        if not exc.details.get("rows"):
+            raise  # no row to name (a concurrent writer kept winning): 409, try again
+        report.errors = [*errors, *_conflict_errors(rows, exc.details["rows"])]
         report.errors.sort(key=lambda e: e.row)
         report.skipped = 0
         report.ids = []

@@ -3,11 +3,11 @@
 # no ``from __future__ import annotations``: FastAPI must see real classes in annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from gongjian.graph.model import Need, NeedStatus
+from gongjian.graph.model import Integer, Need, NeedStatus, NodeId
 
 __all__ = [
     "ClaimIn",
@@ -27,8 +27,8 @@ class ClaimIn(BaseModel):
     """接单: a unit claims for itself (empty body); the committee names the unit."""
 
     model_config = ConfigDict(extra="forbid")
-    unit_id: str | None = Field(default=None, max_length=64, description="认领单位（委员会代认领）")
-    override: bool = Field(
+    unit_id: NodeId | None = Field(default=None, description="认领单位（委员会代认领）")
+    override: StrictBool = Field(
         default=False,
         description="委员会越过能力上限派单（记入审计日志） (committee: claim beyond the unit's capacity)",
     )
@@ -44,7 +44,7 @@ class FollowUpIn(BaseModel):
     """回访: the residents' satisfaction 1–5 and an optional note (kept in the audit log)."""
 
     model_config = ConfigDict(extra="forbid")
-    satisfaction: int = Field(ge=1, le=5, description="满意度 1（很不满意）– 5（很满意）")
+    satisfaction: Integer = Field(ge=1, le=5, description="满意度 1（很不满意）– 5（很满意）")
     note: str | None = Field(default=None, max_length=500, description="回访记录")
 
 
@@ -55,9 +55,7 @@ class WhistleIn(BaseModel):
     deadline: datetime = Field(
         description="报到截止时间；不带时区按北京时间 (naive = Asia/Shanghai)"
     )
-    units: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=200, description="召集的单位编号"
-    )
+    units: list[NodeId] = Field(min_length=1, max_length=200, description="召集的单位编号")
 
     @field_validator("units")
     @classmethod
@@ -69,7 +67,7 @@ class ReportIn(BaseModel):
     """报到: a unit reports for itself (empty body); the committee names the unit."""
 
     model_config = ConfigDict(extra="forbid")
-    unit_id: str | None = Field(default=None, max_length=64)
+    unit_id: NodeId | None = None
 
 
 UnitState = Literal["reported", "late", "pending", "overdue", "cancelled"]

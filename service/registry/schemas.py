@@ -2,9 +2,11 @@
 
 # no ``from __future__ import annotations``: FastAPI must see real classes in annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
-from gongjian.graph.model import Resource
+from gongjian.graph.model import ID_PATTERN, QUARTER_PATTERN, Integer, NodeId, Resource
 
 __all__ = ["Adjacent", "DeclaredResources", "ResourceIn"]
 
@@ -12,13 +14,18 @@ __all__ = ["Adjacent", "DeclaredResources", "ResourceIn"]
 class ResourceIn(BaseModel):
     """One declared resource; ``unit_id`` defaults to the unit in the path."""
 
-    id: str = Field(max_length=64)
+    # checked row by row as a Resource (every row's errors in one answer): documented here
+    id: str = Field(max_length=64, json_schema_extra={"pattern": ID_PATTERN})
     kind: str
     name: str
-    capacity: int
-    quarters: list[str] = Field(default_factory=list, max_length=40)
-    weekdays: list[int] = Field(default_factory=list, max_length=7)
-    unit_id: str | None = Field(default=None, max_length=64)
+    capacity: Integer
+    quarters: list[Annotated[str, Field(json_schema_extra={"pattern": QUARTER_PATTERN})]] = Field(
+        default_factory=list, max_length=40
+    )
+    weekdays: list[Integer] = Field(default_factory=list, max_length=7)
+    unit_id: str | None = Field(
+        default=None, max_length=64, json_schema_extra={"pattern": ID_PATTERN}
+    )
 
 
 class DeclaredResources(BaseModel):
@@ -28,5 +35,5 @@ class DeclaredResources(BaseModel):
 
 
 class Adjacent(BaseModel):
-    a: str = Field(max_length=64)
-    b: str = Field(max_length=64)
+    a: NodeId
+    b: NodeId

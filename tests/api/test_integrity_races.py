@@ -121,6 +121,9 @@ def test_put_needs_if_match_428_without_412_when_stale(api: ApiServer, path: str
         )
         etag = got.headers.get("etag")
         assert etag, f"GET {path} sends no ETag to PUT against"
+        # a real edit (a PUT that changes nothing keeps the version: nothing was written)
+        field = "title" if "title" in current else "name"
+        current[field] = f"{current[field]}（改）"
         r = c.put(path, json=current, headers={"If-Match": etag})
         assert r.status_code == 200, r.text
         fresh = r.headers.get("etag")
