@@ -69,6 +69,9 @@ from gongjian.graph.model import (
 )
 from gongjian.graph.store import LIST_FILTERS, CreateResult
 
+#: how often create_many re-runs while concurrent writers' ids keep appearing
+_CREATE_ATTEMPTS = 10
+
 __all__ = [
     "DuplicateIdError",
     "StoreBase",
@@ -381,13 +384,13 @@ class StoreBase(ABC, Generic[Tx]):
             return CreateResult(created=len(new), skipped=rows)
 
         named: list[dict[str, Any]] | None = None
-        for attempt in range(4):
+        for attempt in range(_CREATE_ATTEMPTS):
             try:
                 return self._write_tx(work)
             except DuplicateIdError:
                 # created by a concurrent writer after our check: run again, so the check
                 # sees it and names the row (or skips it)
-                time.sleep(0.02 * (attempt + 1))
+                time.sleep(min(0.02 * (attempt + 1), 0.2))
             except ConflictError as exc:
                 # a concurrent writer's commit may still be becoming visible (Neo4j reads
                 # committed data node by node): name the rows only once two reads agree
@@ -395,7 +398,7 @@ class StoreBase(ABC, Generic[Tx]):
                 if rows is None or rows == named:
                     raise
                 named = rows
-                time.sleep(0.05)
+                time.sleep(min(0.05 * (attempt + 1), 0.3))
         if named is not None:
             raise conflicting_rows_error(named)
         raise ConflictError("编号已被同时创建，请重试 (ids created concurrently; try again)")
