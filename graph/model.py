@@ -9,6 +9,9 @@ Relationships that are not owned by one entity — community adjacency, pairing
 
 The vocabularies live in :mod:`gongjian.graph.vocab` and the need life cycle in
 :mod:`gongjian.graph.lifecycle`; both are re-exported here, where callers import them.
+
+Length: ~550 lines: one class per entity with its field rules (ids, quarters, strict
+integers, one-line names, coordinates) — the schema of the graph, read as one page.
 """
 
 from __future__ import annotations
