@@ -399,15 +399,25 @@ class EmbeddedStore(StoreBase[Conn]):
         rows = self._read("SELECT src, dst FROM rels WHERE type = 'ADJACENT_TO' ORDER BY src, dst")
         return [(a, b) for a, b in rows]
 
-    def add_pairings(self, pairings: Sequence[Pairing]) -> int:
+    def _insert_rels(
+        self, required: dict[str, set[str]], sql: str, rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert relationship rows in one transaction once every endpoint in ``required`` exists."""
         with self._write() as conn:
-            self._require(conn, "Unit", {p.unit_id for p in pairings})
-            self._require(conn, "Community", {p.community_id for p in pairings})
-            conn.executemany(
-                "INSERT OR IGNORE INTO rels(type, src_label, src, dst_label, dst)"
-                " VALUES ('PAIRED_WITH', 'Unit', ?, 'Community', ?)",
-                [(p.unit_id, p.community_id) for p in pairings],
-            )
+            for label, ids in required.items():
+                self._require(conn, label, ids)
+            conn.executemany(sql, rows)
+
+    def add_pairings(self, pairings: Sequence[Pairing]) -> int:
+        self._insert_rels(
+            {
+                "Unit": {p.unit_id for p in pairings},
+                "Community": {p.community_id for p in pairings},
+            },
+            "INSERT OR IGNORE INTO rels(type, src_label, src, dst_label, dst)"
+            " VALUES ('PAIRED_WITH', 'Unit', ?, 'Community', ?)",
+            [(p.unit_id, p.community_id) for p in pairings],
+        )
         return len(pairings)
 
     def remove_pairing(self, pairing: Pairing) -> None:
@@ -428,23 +438,24 @@ class EmbeddedStore(StoreBase[Conn]):
         return [Pairing(unit_id=u, community_id=c) for u, c in rows]
 
     def add_assignments(self, assignments: Sequence[Assignment]) -> int:
-        with self._write() as conn:
-            self._require(conn, "Unit", {a.unit_id for a in assignments})
-            self._require(conn, "Activity", {a.activity_id for a in assignments})
-            conn.executemany(
-                "INSERT INTO rels(type, src_label, src, dst_label, dst, key, props)"
-                " VALUES ('ASSIGNED', 'Unit', ?, 'Activity', ?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET props = excluded.props",
-                [
-                    (
-                        a.unit_id,
-                        a.activity_id,
-                        a.plan_id,
-                        json.dumps({"plan": a.plan_id, "role": a.role.value}),
-                    )
-                    for a in assignments
-                ],
-            )
+        self._insert_rels(
+            {
+                "Unit": {a.unit_id for a in assignments},
+                "Activity": {a.activity_id for a in assignments},
+            },
+            "INSERT INTO rels(type, src_label, src, dst_label, dst, key, props)"
+            " VALUES ('ASSIGNED', 'Unit', ?, 'Activity', ?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET props = excluded.props",
+            [
+                (
+                    a.unit_id,
+                    a.activity_id,
+                    a.plan_id,
+                    json.dumps({"plan": a.plan_id, "role": a.role.value}),
+                )
+                for a in assignments
+            ],
+        )
         return len(assignments)
 
     def remove_assignments(self, plan_id: str) -> int:

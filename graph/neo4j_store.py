@@ -412,17 +412,24 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
         pairs = {tuple(sorted((r["a"], r["b"]))) for r in self._query(cypher.ADJACENCY)}
         return sorted(cast(set[tuple[str, str]], pairs))
 
+    def _merge_rels(self, query: str, rows: list[dict[str, Any]], ends: dict[str, str]) -> None:
+        """Run ``query`` over ``rows`` in one transaction; ``ends`` maps a label to the row
+        field naming its node, and every such node must exist first."""
+
+        def work(tx: ManagedTransaction) -> None:
+            for label, key in ends.items():
+                require_ids(tx, label, {row[key] for row in rows})
+            for part in base.chunks(rows, UNWIND_CHUNK):
+                tx.run(statement(query), rows=list(part)).consume()
+
+        self._write(work)
+
     @_translated
     def add_pairings(self, pairings: Sequence[Pairing]) -> int:
         rows = [{"unit_id": p.unit_id, "community_id": p.community_id} for p in pairings]
-
-        def work(tx: ManagedTransaction) -> None:
-            require_ids(tx, "Unit", {p.unit_id for p in pairings})
-            require_ids(tx, "Community", {p.community_id for p in pairings})
-            for part in base.chunks(rows, UNWIND_CHUNK):
-                tx.run(statement(cypher.ADD_PAIRINGS), rows=list(part)).consume()
-
-        self._write(work)
+        self._merge_rels(
+            cypher.ADD_PAIRINGS, rows, {"Unit": "unit_id", "Community": "community_id"}
+        )
         return len(pairings)
 
     @_translated
@@ -450,14 +457,9 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
             }
             for a in assignments
         ]
-
-        def work(tx: ManagedTransaction) -> None:
-            require_ids(tx, "Unit", {a.unit_id for a in assignments})
-            require_ids(tx, "Activity", {a.activity_id for a in assignments})
-            for part in base.chunks(rows, UNWIND_CHUNK):
-                tx.run(statement(cypher.ADD_ASSIGNMENTS), rows=list(part)).consume()
-
-        self._write(work)
+        self._merge_rels(
+            cypher.ADD_ASSIGNMENTS, rows, {"Unit": "unit_id", "Activity": "activity_id"}
+        )
         return len(assignments)
 
     @_translated

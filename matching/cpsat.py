@@ -331,14 +331,13 @@ class CpBuilder:
             room = int(cp.cap[u] - self.fixed[u])
             if sum(e * self.ub[v.Index()] for e, v, _ in terms) <= room and not self.rules.named:
                 continue
-            ct = self.model.Add(sum(e * v for e, v, _ in terms) <= room)
-            self.rules.enforce(
-                ct,
+            self._unit_cap(
+                u,
+                [(e, v) for e, v, _ in terms],
+                room,
                 "capacity",
-                f"单位 {self._ukey(u)} 本季度容量为 {int(cp.cap[u])}",
-                f"unit {self._ukey(u)} has capacity {int(cp.cap[u])} this quarter",
-                [],
-                [self._ukey(u)],
+                f"本季度容量为 {int(cp.cap[u])}",
+                f"has capacity {int(cp.cap[u])} this quarter",
             )
 
     def hard_kind_capacity(self) -> None:
@@ -348,17 +347,34 @@ class CpBuilder:
             terms = [(e, v) for e, v, k in self.unit_terms[u] if k == kind]
             if not terms:
                 continue
-            ct = self.model.Add(
-                sum(e * v for e, v in terms) <= kc - self.fixed_kind.get((u, kind), 0)
-            )
-            self.rules.enforce(
-                ct,
+            self._unit_cap(
+                u,
+                terms,
+                kc - self.fixed_kind.get((u, kind), 0),
                 "kind_capacity",
-                f"单位 {self._ukey(u)} 的 {kind} 类容量为 {kc}",
-                f"unit {self._ukey(u)} has capacity {kc} for kind {kind}",
-                [],
-                [self._ukey(u)],
+                f"的 {kind} 类容量为 {kc}",
+                f"has capacity {kc} for kind {kind}",
             )
+
+    def _unit_cap(
+        self,
+        u: int,
+        terms: list[tuple[int, cp_model.IntVar]],
+        room: int,
+        code: str,
+        zh: str,
+        en: str,
+    ) -> None:
+        """Unit ``u``'s effort over ``terms`` stays within ``room``, as the named rule ``code``."""
+        ct = self.model.Add(sum(e * v for e, v in terms) <= room)
+        self.rules.enforce(
+            ct,
+            code,
+            f"单位 {self._ukey(u)} {zh}",
+            f"unit {self._ukey(u)} {en}",
+            [],
+            [self._ukey(u)],
+        )
 
     # ---------------------------------------------------------------- soft goals
     def soft_pair_gain(self) -> None:

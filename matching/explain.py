@@ -35,9 +35,18 @@ from collections import defaultdict
 from ortools.sat.python import cp_model
 
 from gongjian.matching.cpsat import CpBuilder
-from gongjian.matching.grouped import Compiled
+from gongjian.matching.grouped import CItem, Compiled
 from gongjian.matching.labels import STATUS_LABELS_ZH, left_out_label, parts_text, reason_label
-from gongjian.matching.problem import Conflict, Need, Plan, Problem, Unmet
+from gongjian.matching.problem import (
+    Conflict,
+    Decision,
+    LeftOut,
+    Need,
+    Plan,
+    Problem,
+    Unmet,
+    UnmetReason,
+)
 
 __all__ = ["infeasible_core", "precheck", "render_plan", "unmet_reasons"]
 
@@ -276,63 +285,40 @@ def unmet_reasons(
         holders[u] = max(holders[u], cp.needs[ni].priority)
     out: list[Unmet] = []
     for ni, it in enumerate(cp.needs):
-        if ni in assigned:
-            continue
-        need = prob.needs[ni]
-        if it.units.size == 0:
-            far = need.excluded_by_distance + sum(c.beyond_distance_limit for c in need.candidates)
-            if far:
-                out.append(
-                    Unmet(
-                        item=it.key,
-                        reason="beyond_distance_limit",
-                        detail=f"{far} 个单位超出距离限制",
-                    )
-                )
-            else:
-                out.append(
-                    Unmet(
-                        item=it.key,
-                        reason="no_eligible_unit",
-                        detail="没有候选单位" if not need.candidates else "候选单位均被排除",
-                    )
-                )
-            continue
-        room = []
-        for u, e in zip(it.units.tolist(), it.effort.tolist(), strict=True):
-            ok = loads[u] + e <= cp.cap[u]
-            kk = (u, it.kind)
-            if ok and kk in cp.kind_cap:
-                ok = kind_loads.get(kk, 0) + e <= cp.kind_cap[kk]
-            if ok:
-                room.append(u)
-        if room:
-            out.append(
-                Unmet(
-                    item=it.key,
-                    reason="net_benefit_negative",
-                    detail=f"{cp.unit_ids[room[0]]} 等单位尚有容量",
-                )
-            )
-            continue
-        higher = [u for u in it.units.tolist() if holders.get(u, 0) > it.priority]
-        if higher:
-            out.append(
-                Unmet(
-                    item=it.key,
-                    reason="lost_to_higher_priority",
-                    detail=f"{cp.unit_ids[higher[0]]} 承担了优先级更高的需求",
-                )
-            )
-        else:
-            out.append(
-                Unmet(
-                    item=it.key,
-                    reason="eligible_units_full",
-                    detail=f"{it.units.size} 个候选单位均已满",
-                )
-            )
+        if ni not in assigned:
+            reason, detail = _why_unmet(cp, it, prob.needs[ni], loads, kind_loads, holders)
+            out.append(Unmet(item=it.key, reason=reason, detail=detail))
     return out
+
+
+def _why_unmet(
+    cp: Compiled,
+    it: CItem,
+    need: Need,
+    loads: list[int],
+    kind_loads: dict,
+    holders: dict[int, int],
+) -> tuple[UnmetReason, str]:
+    """(reason code, detail) for one need the plan leaves unassigned."""
+    if it.units.size == 0:
+        far = need.excluded_by_distance + sum(c.beyond_distance_limit for c in need.candidates)
+        if far:
+            return "beyond_distance_limit", f"{far} 个单位超出距离限制"
+        return "no_eligible_unit", "没有候选单位" if not need.candidates else "候选单位均被排除"
+    room = []
+    for u, e in zip(it.units.tolist(), it.effort.tolist(), strict=True):
+        ok = loads[u] + e <= cp.cap[u]
+        kk = (u, it.kind)
+        if ok and kk in cp.kind_cap:
+            ok = kind_loads.get(kk, 0) + e <= cp.kind_cap[kk]
+        if ok:
+            room.append(u)
+    if room:
+        return "net_benefit_negative", f"{cp.unit_ids[room[0]]} 等单位尚有容量"
+    higher = [u for u in it.units.tolist() if holders.get(u, 0) > it.priority]
+    if higher:
+        return "lost_to_higher_priority", f"{cp.unit_ids[higher[0]]} 承担了优先级更高的需求"
+    return "eligible_units_full", f"{it.units.size} 个候选单位均已满"
 
 
 def carry_text(need: Need | None) -> str:
@@ -401,33 +387,40 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
                 if c.group == g:
                     lines.append(f"  - [{c.code}] {c.message_zh} / {c.message_en}")
     carried = {n.id: n for n in problem.needs if n.carried_from} if problem else {}
-    if plan.assignments:
-        lines.append(f"分配 {len(plan.assignments)} 项 (decisions):")
-        for a in plan.assignments:
-            name = a.unit_name or names.get(a.unit, "")
-            if a.type == "role":
-                kind = f" ({role_kind[a.item]})" if a.item in role_kind else ""
-                what = f"活动 {titled(a.activity)} 角色 {a.item.split('/', 1)[-1]}{kind}"
-            else:
-                what = f"需求 {titled(a.item)}"
-            parts = parts_text(a.parts, distance_km=a.distance_km)
-            pin = "（固定）" if a.pinned else ""
-            lines.append(
-                f"  - {what} → {name or a.unit}{pin}：工作量 {a.effort}，"
-                f"匹配分 {a.score}（{parts}）{carry_text(carried.get(a.item))}"
-            )
-    if plan.unmet:
-        lines.append(f"未满足需求 {len(plan.unmet)} 项 (unmet needs):")
-        for u in plan.unmet:
-            lines.append(
-                f"  - {titled(u.item)}：{reason_label(u.reason)} ({u.reason}) {u.detail}"
-                f"{carry_text(carried.get(u.item))}"
-            )
-    if plan.left_out:
-        lines.append(f"未纳入计划 {len(plan.left_out)} 项 (left out of the plan):")
-        for lo in plan.left_out:
-            title = f"「{lo.name}」" if lo.name else ""
-            lines.append(f"  - {lo.item}{title}：{lo.detail or left_out_label(lo.reason)}")
+
+    def decision(a: Decision) -> str:
+        name = a.unit_name or names.get(a.unit, "")
+        if a.type == "role":
+            kind = f" ({role_kind[a.item]})" if a.item in role_kind else ""
+            what = f"活动 {titled(a.activity)} 角色 {a.item.split('/', 1)[-1]}{kind}"
+        else:
+            what = f"需求 {titled(a.item)}"
+        parts = parts_text(a.parts, distance_km=a.distance_km)
+        pin = "（固定）" if a.pinned else ""
+        return (
+            f"  - {what} → {name or a.unit}{pin}：工作量 {a.effort}，"
+            f"匹配分 {a.score}（{parts}）{carry_text(carried.get(a.item))}"
+        )
+
+    def unmet(u: Unmet) -> str:
+        return (
+            f"  - {titled(u.item)}：{reason_label(u.reason)} ({u.reason}) {u.detail}"
+            f"{carry_text(carried.get(u.item))}"
+        )
+
+    def left_out(lo: LeftOut) -> str:
+        title = f"「{lo.name}」" if lo.name else ""
+        return f"  - {lo.item}{title}：{lo.detail or left_out_label(lo.reason)}"
+
+    # each counted section: a header with how many, then one line per item
+    for zh, en, items, line in (
+        ("分配", "decisions", plan.assignments, decision),
+        ("未满足需求", "unmet needs", plan.unmet, unmet),
+        ("未纳入计划", "left out of the plan", plan.left_out, left_out),
+    ):
+        if items:
+            lines.append(f"{zh} {len(items)} 项 ({en}):")
+            lines.extend(line(x) for x in items)
     if plan.roles_short:
         lines.append(
             "人数不足的可选角色 (optional roles below count): " + ", ".join(plan.roles_short)

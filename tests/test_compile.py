@@ -11,6 +11,20 @@ from gongjian.matching.from_graph import FitRules, compile_snapshot
 from gongjian.seeds.xingcheng import load_xingcheng
 
 
+def _sports_day(id: str, title: str, day: date, kinds: list[str], min_units: int = 1) -> m.Activity:
+    """A 2026Q4 joint sports day in c1 with one role of each of ``kinds``."""
+    return m.Activity(
+        id=id,
+        title=title,
+        joint_type="joint_activities",
+        quarter="2026Q4",
+        date=day,
+        community_id="c1",
+        roles=[m.ActivityRole(kind=k) for k in kinds],
+        min_units=min_units,
+    )
+
+
 def _snapshot(**over: object) -> m.Snapshot:
     """A line of four communities c1–c2–c3–c4; units in c1, c2, c4."""
     base = dict(
@@ -60,25 +74,8 @@ def _snapshot(**over: object) -> m.Snapshot:
             ),
         ],
         activities=[
-            m.Activity(
-                id="a1",
-                title="周末运动会",
-                joint_type="joint_activities",
-                quarter="2026Q4",
-                date=date(2026, 10, 17),
-                community_id="c1",
-                roles=[m.ActivityRole(kind="venue_sports"), m.ActivityRole(kind="medical")],
-                min_units=3,
-            ),
-            m.Activity(
-                id="a2",
-                title="周三运动会",
-                joint_type="joint_activities",
-                quarter="2026Q4",
-                date=date(2026, 10, 14),
-                community_id="c1",
-                roles=[m.ActivityRole(kind="venue_sports")],
-            ),
+            _sports_day("a1", "周末运动会", date(2026, 10, 17), ["venue_sports", "medical"], 3),
+            _sports_day("a2", "周三运动会", date(2026, 10, 14), ["venue_sports"]),
         ],
         pairings=[m.Pairing(unit_id="u2", community_id="c1")],
         history=[("u2", "c1", 9), ("u4", "c3", 2)],

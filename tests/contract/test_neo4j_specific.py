@@ -6,7 +6,6 @@ fixture), never a mock.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +36,7 @@ from gongjian.graph.store import GraphStore
 from gongjian.seeds.network import load_network
 from gongjian.seeds.synthetic import generate
 from tests import factories as f
+from tests.contract.races import race
 
 pytestmark = pytest.mark.neo4j
 
@@ -105,7 +105,7 @@ def test_concurrent_migrations_do_not_fail(
         for _ in range(4)
     ]
     try:
-        done, conflicts, errors = _race([s.migrate for s in stores])
+        done, conflicts, errors = race([s.migrate for s in stores], lose=(ConflictError,))
     finally:
         for s in stores:
             s.close()
@@ -164,30 +164,6 @@ def test_constraint_violation_becomes_conflict(neo4j_store: GraphStore, raw: Dri
 # --------------------------------------------------------------------------- locking
 
 
-def _race(workers: list[Any]) -> tuple[list[Any], list[BaseException], list[BaseException]]:
-    """Run the callables at once; (results, conflicts, other errors)."""
-    barrier = threading.Barrier(len(workers))
-    results: list[Any] = []
-    conflicts: list[BaseException] = []
-    errors: list[BaseException] = []
-
-    def run(work: Any) -> None:
-        barrier.wait()
-        try:
-            results.append(work())
-        except ConflictError as exc:
-            conflicts.append(exc)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, conflicts, errors
-
-
 def test_claim_race_across_20_drivers_has_one_winner(
     neo4j_store: GraphStore, neo4j_server: Any, raw: Driver
 ) -> None:
@@ -202,7 +178,7 @@ def test_claim_race_across_20_drivers_has_one_winner(
             (lambda s=s, u=f"u{1 + i % 3}": s.claim_need("n1", u, override=True))
             for i, s in enumerate(stores)
         ]
-        winners, conflicts, errors = _race(workers)
+        winners, conflicts, errors = race(workers, lose=(ConflictError,))
     finally:
         for s in stores:
             s.close()
@@ -224,7 +200,7 @@ def test_concurrent_claims_of_different_needs_all_succeed(neo4j_store: GraphStor
         (lambda n=n.id, u=f"u{1 + i % 3}": neo4j_store.claim_need(n, u, override=True))
         for i, n in enumerate(extra)
     ]
-    won, conflicts, errors = _race(workers)
+    won, conflicts, errors = race(workers, lose=(ConflictError,))
     assert errors == [] and conflicts == [] and len(won) == 20
     assert neo4j_store.stats()["CLAIMED"] == 20
 
@@ -236,7 +212,7 @@ def test_transition_race_has_one_winner(neo4j_store: GraphStore) -> None:
         (lambda: neo4j_store.transition_need("n2", NeedStatus.in_progress, unit_id="u2"))
         for _ in range(20)
     ]
-    won, conflicts, errors = _race(workers)
+    won, conflicts, errors = race(workers, lose=(ConflictError,))
     assert errors == [] and len(won) == 1 and len(conflicts) == 19
     assert neo4j_store.get(Need, "n2").status == NeedStatus.in_progress
 

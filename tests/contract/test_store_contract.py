@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
+from functools import partial
 
 import networkx as nx
 import pytest
@@ -26,6 +26,7 @@ from gongjian.graph.model import (
 )
 from gongjian.graph.store import GraphStore
 from tests import factories as f
+from tests.contract.races import race
 
 HOSTILE_NAMES = [
     "星城'中学\"",
@@ -85,26 +86,14 @@ def test_update_repoints_owned_relationships(store: GraphStore) -> None:
 
 def test_claim_race_has_exactly_one_winner(store: GraphStore) -> None:
     _load(store)
-    winners: list[str] = []
-    losers: list[str] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(20)
 
-    def claim(unit_id: str) -> None:
-        barrier.wait()
-        try:
-            store.claim_need("n1", unit_id, override=True)
-            winners.append(unit_id)
-        except ConflictError:
-            losers.append(unit_id)
-        except BaseException as exc:  # anything else is a failure of the contract
-            errors.append(exc)
+    def claim(unit_id: str) -> str:
+        store.claim_need("n1", unit_id, override=True)
+        return unit_id
 
-    threads = [threading.Thread(target=claim, args=(f"u{1 + i % 3}",)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    winners, losers, errors = race(
+        [partial(claim, f"u{1 + i % 3}") for i in range(20)], lose=(ConflictError,)
+    )
     assert errors == []
     assert len(winners) == 1 and len(losers) == 19
     stored = store.get(Need, "n1")

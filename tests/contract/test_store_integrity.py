@@ -7,8 +7,6 @@ threads against one store object (its connection pool) and count winners.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,36 +20,11 @@ from gongjian.core.errors import (
 from gongjian.graph.model import Need, NeedStatus, Resource, Unit
 from gongjian.graph.store import CreateResult, GraphStore
 from tests import factories as f
+from tests.contract.races import race
 
 
 def _load(store: GraphStore) -> None:
     store.upsert_many(f.small_network())
-
-
-def _race(
-    workers: list[Callable[[], Any]],
-) -> tuple[list[Any], list[Exception], list[BaseException]]:
-    """Run every worker at once; (results, conflicts and precondition failures, other errors)."""
-    won: list[Any] = []
-    lost: list[Exception] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(workers))
-
-    def run(work: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            won.append(work())
-        except (ConflictError, PreconditionFailedError) as exc:
-            lost.append(exc)
-        except BaseException as exc:  # anything else breaks the contract
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return won, lost, errors
 
 
 # --------------------------------------------------------------------------- create-only
@@ -130,7 +103,7 @@ def test_twenty_threads_creating_one_id_have_one_winner(store: GraphStore) -> No
             (lambda i=i, r=round_: store.create(f.need(50 + r, title=f"第{i}个登记")))
             for i in range(20)
         ]
-        won, lost, errors = _race(workers)
+        won, lost, errors = race(workers)
         assert errors == []
         assert len(won) == 1 and len(lost) == 19
         assert all(isinstance(e, ConflictError) and node_id in e.message for e in lost)
@@ -140,7 +113,7 @@ def test_twenty_threads_creating_one_id_have_one_winner(store: GraphStore) -> No
 def test_twenty_threads_importing_overlapping_rows_write_each_row_once(store: GraphStore) -> None:
     _load(store)
     batch = [f.need(i, title=f"第{i}号") for i in range(60, 70)]
-    won, lost, errors = _race([(lambda: store.create_many(batch)) for _ in range(20)])
+    won, lost, errors = race([(lambda: store.create_many(batch)) for _ in range(20)])
     assert errors == [] and len(won) == 1 and len(lost) == 19
     assert all(e.details["ids"] == [n.id for n in batch] for e in lost)
     assert store.count(Need) == 3 + len(batch)
@@ -195,7 +168,7 @@ def test_concurrent_conditional_writes_have_one_winner(store: GraphStore) -> Non
             Unit, "u3", lambda x: x.model_copy(update={"name": f"第{i}版"}), expected_version=1
         )
 
-    won, lost, errors = _race([(lambda i=i: put(i)) for i in range(10)])
+    won, lost, errors = race([(lambda i=i: put(i)) for i in range(10)])
     assert errors == [] and len(won) == 1 and len(lost) == 9
     assert all(isinstance(e, PreconditionFailedError) for e in lost)
     stored = store.get(Unit, "u3")
@@ -278,7 +251,7 @@ def test_a_claim_racing_a_stale_edit_is_never_lost(store: GraphStore) -> None:
         def claim(need_id: str = need.id) -> Need:
             return store.claim_need(need_id, "u2")
 
-        _won, lost, errors = _race([edit, claim])
+        _won, lost, errors = race([edit, claim])
         assert errors == []
         stored = store.get(Need, need.id)
         assert stored.status == NeedStatus.claimed and stored.claimed_by == "u2", i
@@ -352,7 +325,7 @@ def test_concurrent_claims_of_one_unit_stay_within_its_capacity(store: GraphStor
     _capacity(store, "u2", 5)
     needs = [f.need(i, category="medical", effort=1) for i in range(10, 20)]
     store.create_many(needs)
-    won, lost, errors = _race([(lambda n=n.id: store.claim_need(n, "u2")) for n in needs])
+    won, lost, errors = race([(lambda n=n.id: store.claim_need(n, "u2")) for n in needs])
     assert errors == [] and len(won) == 5 and len(lost) == 5
     assert all(e.details["reason"] == "capacity" for e in lost)
     claimed = store.list(Need, filters={"claimed_by": "u2"}, limit=None)

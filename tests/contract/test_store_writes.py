@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
@@ -16,6 +17,7 @@ from gongjian.core.errors import (
 from gongjian.graph.model import Need, NeedStatus, Resource, Unit, resources_etag
 from gongjian.graph.store import GraphStore
 from tests import factories as f
+from tests.contract.races import run_threads
 
 
 def _load(store: GraphStore) -> None:
@@ -70,11 +72,7 @@ def test_concurrent_modifies_lose_no_update(store: GraphStore) -> None:
         except BaseException as exc:  # pragma: no cover - shown by the assertion
             errors.append(exc)
 
-    threads = [threading.Thread(target=report, args=(u,)) for u in units]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([partial(report, u) for u in units])
     assert not errors
     assert sorted(store.get(Need, "n2").reports) == sorted(units)
 
@@ -141,10 +139,6 @@ def test_concurrent_declarations_with_one_etag_have_one_winner(store: GraphStore
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=declare, args=(i,)) for i in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads([partial(declare, i) for i in range(10)])
     assert outcomes.count("ok") == 1 and outcomes.count("412") == 9
     assert len(store.list(Resource, filters={"unit_id": "u1"})) == 1
