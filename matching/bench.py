@@ -35,17 +35,12 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
     }
 
 
-def bench_gap_file(
-    path: str | Path,
-    time_limit: float,
-    workers: int = 2,
-    seed: int = 0,
-    *,
-    best_known: dict[str, int] | None = None,
-    baselines: bool = False,
-    deterministic: bool = False,
-) -> dict:
+def bench_gap_file(path: str | Path, *args: Any, baselines: bool = False, **options: Any) -> dict:
     """Solve one OR-Library GAP file with the GAP engine (and, optionally, the baselines).
+
+    The arguments after ``path`` are those of
+    :func:`gongjian.matching.gap_bench.bench_instance` (``time_limit, workers=2, seed=0,
+    *, best_known, deterministic``), except that the baselines are off by default.
 
     Returns the ``bench gap`` line (see :func:`gongjian.matching.gap_bench.bench_instance`):
     ``instance, agents, items, objective, bound, status, gap_own_bound_pct,
@@ -55,15 +50,7 @@ def bench_gap_file(
     """
     from gongjian.matching.gap_bench import bench_instance
 
-    return bench_instance(
-        Path(path),
-        time_limit,
-        workers,
-        seed,
-        best_known=best_known,
-        baselines=baselines,
-        deterministic=deterministic,
-    )
+    return bench_instance(Path(path), *args, baselines=baselines, **options)
 
 
 def cpsat_plain(

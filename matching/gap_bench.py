@@ -258,17 +258,10 @@ def summarise(dataset: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def bench_files(
-    files: list[Path],
-    time_limit: float,
-    workers: int = 2,
-    seed: int = 0,
-    *,
-    best_known: dict[str, int] | None = None,
-    baselines: bool = True,
-    deterministic: bool = False,
-) -> Iterator[dict[str, Any]]:
+def bench_files(files: list[Path], *args: Any, **options: Any) -> Iterator[dict[str, Any]]:
     """Yield the JSON lines: one per file, then one summary per dataset.
+
+    The arguments after ``files`` are those of :func:`bench_instance`, for every file.
 
     The numba kernels are compiled (first run on a machine) or loaded from the
     cache before the first instance; every line carries that time as
@@ -279,15 +272,7 @@ def bench_files(
     warm = round(warm_up(), 3)
     per: dict[str, list[dict[str, Any]]] = {}
     for f in files:
-        line = bench_instance(
-            f,
-            time_limit,
-            workers,
-            seed,
-            best_known=best_known,
-            baselines=baselines,
-            deterministic=deterministic,
-        )
+        line = bench_instance(f, *args, **options)
         line["warmup_jit_seconds"] = warm
         per.setdefault(Path(f).parent.name, []).append(line)
         yield line

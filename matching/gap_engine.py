@@ -54,6 +54,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -723,15 +724,13 @@ def solve_gap(
     box: list[cp_model.CpSolver] = []
     floor = bound
 
+    def solve_whole(hint: np.ndarray | None, **limits: Any) -> _SubResult:
+        """CP-SAT on the whole instance: every item, every agent, the full capacity."""
+        return _solve_sub(cost, weight, allow, np.arange(n), np.arange(m), capacity, hint, **limits)
+
     def run_cp(share: float) -> None:
         wall = max(0.01, share * (deadline - time.perf_counter()))
-        res = _solve_sub(
-            cost,
-            weight,
-            allow,
-            np.arange(n),
-            np.arange(m),
-            capacity,
+        res = solve_whole(
             best,
             dtime=share * left * _CPSAT_RATE,
             wall=wall if not deterministic else max(0.01, deadline - time.perf_counter()),
@@ -799,13 +798,7 @@ def solve_gap(
         bound = max(bound, r.objective if r.optimal else math.ceil(r.bound - 1e-6))
     if best is None:
         # no feasible assignment yet: CP-SAT until the safety net
-        r = _solve_sub(
-            cost,
-            weight,
-            allow,
-            np.arange(n),
-            np.arange(m),
-            capacity,
+        r = solve_whole(
             None,
             dtime=max(0.5, time_limit * _CPSAT_RATE),
             wall=max(0.5, clock.start + guard - time.perf_counter()),

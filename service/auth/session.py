@@ -28,8 +28,8 @@ from fastapi import Request, Response
 
 from gongjian.core.clock import utc_iso
 from gongjian.core.errors import StoreUnavailableError
-from gongjian.service.auth.schemas import User, UserRole
-from gongjian.service.auth.store import hash_token
+from gongjian.service.auth.schemas import User
+from gongjian.service.auth.store import hash_token, user_from_row
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.state import ServiceState
 
@@ -135,15 +135,7 @@ class SessionStore:
             return None
         if now - last_seen >= _TOUCH_EVERY:
             self._touch(digest, now)
-        user = User(
-            id=row[0],
-            name=row[1],
-            role=UserRole(row[2]),
-            unit_id=row[3],
-            community_id=row[4],
-            created_at=row[5],
-        )
-        return Session(user=user, csrf_token=row[6], expires_in=IDLE_SECONDS)
+        return Session(user=user_from_row(row), csrf_token=row[6], expires_in=IDLE_SECONDS)
 
     def _touch(self, digest: str, now: float) -> None:
         try:

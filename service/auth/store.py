@@ -46,8 +46,8 @@ def hash_token(token: str) -> str:
 _USER_COLUMNS = "id, name, role, unit_id, community_id, created_at"
 
 
-def _user(row: tuple[Any, ...]) -> User:
-    """A :class:`User` from a row of :data:`_USER_COLUMNS`."""
+def user_from_row(row: tuple[Any, ...]) -> User:
+    """A :class:`User` from a row starting with :data:`_USER_COLUMNS` (also sessions)."""
     return User(
         id=row[0],
         name=row[1],
@@ -140,7 +140,7 @@ class UserStore:
         )
         user = None
         if row is not None:
-            user = _user(row)
+            user = user_from_row(row)
             if len(self._token_cache) > 10_000:
                 self._token_cache.clear()
                 expiry.clear()
@@ -158,7 +158,7 @@ class UserStore:
             )
             .fetchall()
         )
-        return [_user(r) for r in rows]
+        return [user_from_row(r) for r in rows]
 
     def disable_user(self, user_id: str) -> None:
         """Disable a user (404 if unknown); the last active committee account stays (409)."""

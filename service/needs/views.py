@@ -44,7 +44,7 @@ What the routes do beyond parsing is in :mod:`gongjian.service.needs.service`.
 
 import functools
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -80,12 +80,16 @@ TAG = "needs 民情交办单"
 _CONFLICT = {409: {"description": "状态冲突；`allowed` 列出允许的下一状态 (allowed next states)"}}
 
 
-@router.post(
-    "/needs/{need_id}/claim",
-    tags=[TAG],
-    summary="接单 Claim (unit for itself; committee for a unit)",
-    responses=_CONFLICT,
-)
+def _need_post(
+    verb: str, summary: str, responses: dict[int | str, dict[str, Any]] = _CONFLICT
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The route decorator of ``POST /needs/{need_id}/<verb>``, a step in a need's life."""
+    return router.post(
+        f"/needs/{{need_id}}/{verb}", tags=[TAG], summary=summary, responses=responses
+    )
+
+
+@_need_post("claim", "接单 Claim (unit for itself; committee for a unit)")
 def claim_need(
     need_id: str,
     user: CurrentUser,
@@ -115,21 +119,14 @@ def _step_route(verb: str, step: Callable[..., Need], summary: str) -> None:
         return need
 
     route.__name__ = f"{verb}_need"  # the operation id, as when each had its own def
-    router.post(f"/needs/{{need_id}}/{verb}", tags=[TAG], summary=summary, responses=_CONFLICT)(
-        route
-    )
+    _need_post(verb, summary)(route)
 
 
 _step_route("start", service.start, "开始办理 Start (claiming unit or committee)")
 _step_route("resolve", service.resolve, "办结 Resolve (claiming unit or committee)")
 
 
-@router.post(
-    "/needs/{need_id}/follow-up",
-    tags=[TAG],
-    summary="回访 Follow up with satisfaction 1–5 (the need's community or committee)",
-    responses=_CONFLICT,
-)
+@_need_post("follow-up", "回访 Follow up with satisfaction 1–5 (the need's community or committee)")
 def follow_up_need(
     need_id: str, body: FollowUpIn, user: CurrentUser, store: Store, request: Request
 ) -> Need:
@@ -146,12 +143,7 @@ _step_route("cancel", service.cancel, "撤销 Cancel (the need's community or co
 
 
 # --------------------------------------------------------------------------- whistle / report
-@router.post(
-    "/needs/{need_id}/whistle",
-    tags=[TAG],
-    summary="吹哨 Whistle: summon units to report by a deadline (committee)",
-    responses=_CONFLICT,
-)
+@_need_post("whistle", "吹哨 Whistle: summon units to report by a deadline (committee)")
 def whistle_need(
     need_id: str, body: WhistleIn, user: CurrentUser, store: Store, request: Request
 ) -> Need:
@@ -165,11 +157,10 @@ def whistle_need(
     return need
 
 
-@router.post(
-    "/needs/{need_id}/report",
-    tags=[TAG],
-    summary="报到 Report for a whistle (summoned unit; committee for a unit)",
-    responses={409: {"description": "未吹哨或未被召集 (not whistled / unit not summoned)"}},
+@_need_post(
+    "report",
+    "报到 Report for a whistle (summoned unit; committee for a unit)",
+    {409: {"description": "未吹哨或未被召集 (not whistled / unit not summoned)"}},
 )
 def report_need(
     need_id: str,

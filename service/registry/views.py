@@ -303,13 +303,14 @@ def add_pairing(body: Pairing, user: CurrentUser, store: Store, request: Request
     return body
 
 
-@router.delete(
-    "/pairings/{unit_id}/{community_id}",
-    status_code=204,
-    tags=["registry 登记"],
-    summary="解除结对 Unpair (committee)",
-    response_class=Response,
-)
+def _unlink_route(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The DELETE route of a link between two ids (pairing, adjacency): 204, no body."""
+    return router.delete(
+        path, status_code=204, tags=["registry 登记"], summary=summary, response_class=Response
+    )
+
+
+@_unlink_route("/pairings/{unit_id}/{community_id}", "解除结对 Unpair (committee)")
 def remove_pairing(
     unit_id: str, community_id: str, user: CurrentUser, store: Store, request: Request
 ) -> Response:
@@ -330,13 +331,7 @@ def add_adjacency(body: Adjacent, user: CurrentUser, store: Store, request: Requ
     return body
 
 
-@router.delete(
-    "/adjacency/{a}/{b}",
-    status_code=204,
-    tags=["registry 登记"],
-    summary="取消相邻 Remove adjacency (committee)",
-    response_class=Response,
-)
+@_unlink_route("/adjacency/{a}/{b}", "取消相邻 Remove adjacency (committee)")
 def remove_adjacency(a: str, b: str, user: CurrentUser, store: Store, request: Request) -> Response:
     service.remove_adjacency(store=store, user=user, a=a, b=b)
     audit_note(request, f"not adjacent {a} {b}")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.server import ApiServer, start_api
+from tests.api.server import ApiServer, embedded_server_fixture, start_api
 
 #: test modules (file names) that share one server per store
 SHARED_MODULES = frozenset({"test_errors.py", "test_metrics.py", "test_network.py"})
@@ -62,12 +62,9 @@ def api(
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def embedded_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    """A seeded server on the embedded store only."""
-    server = start_api(tmp_path_factory.mktemp("api-embedded"), "embedded")
-    yield server
-    server.stop()
+embedded_api = embedded_server_fixture(
+    "embedded_api", "api-embedded", "A seeded server on the embedded store only."
+)
 
 
 @pytest.hookimpl(trylast=True)

@@ -16,10 +16,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from gongjian.cli.service import UVICORN_LOOP
 from gongjian.graph.embedded import EmbeddedStore
@@ -186,3 +188,16 @@ def start_api(
     if start:
         server.start()
     return server
+
+
+def embedded_server_fixture(name: str, dirname: str, doc: str) -> Callable[..., object]:
+    """A module-scoped fixture ``name``: a seeded embedded-store server of the module's own
+    under a fresh temporary ``dirname``, stopped after the module."""
+
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+        server = start_api(tmp_path_factory.mktemp(dirname), "embedded")
+        yield server
+        server.stop()
+
+    fixture.__doc__ = doc
+    return pytest.fixture(scope="module", name=name)(fixture)

@@ -24,6 +24,7 @@ import pytest
 
 from gongjian.service.auth.fields import FIELD_TABLE, Access
 from gongjian.service.auth.schemas import UserRole
+from tests.api.attack import need_body
 from tests.api.server import USERS, ApiServer
 
 ALL = frozenset(USERS)
@@ -82,13 +83,7 @@ def _resource(c: httpx.Client, unit: str) -> str:
 
 
 def _need_body(community: str, nid: str | None = None) -> dict[str, Any]:
-    return {
-        "id": nid or _id("n"),
-        "title": "楼道灯不亮",
-        "category": "repair",
-        "community_id": community,
-        "quarter": "2026Q4",
-    }
+    return need_body(community, nid or _id("n"))
 
 
 def _need(c: httpx.Client, community: str = "c01") -> str:

@@ -39,6 +39,15 @@ def _check_feasible(
     assert res.bound <= res.objective
 
 
+def _random_instance(
+    seed: int, m: int, n: int, cost_range: tuple[int, int], weight_range: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random integer cost and weight matrices of shape (m, n); cost is drawn first."""
+    rng = np.random.default_rng(seed)
+    cost = rng.integers(*cost_range, size=(m, n))
+    return cost, rng.integers(*weight_range, size=(m, n))
+
+
 def _brute_force(
     cost: np.ndarray, weight: np.ndarray, capacity: np.ndarray, allowed: np.ndarray
 ) -> int | None:
@@ -118,10 +127,8 @@ def test_infeasible_item_without_allowed_agent() -> None:
 
 
 def test_hint_and_allowed_are_respected() -> None:
-    rng = np.random.default_rng(7)
     m, n = 4, 12
-    cost = rng.integers(1, 50, size=(m, n))
-    weight = rng.integers(1, 10, size=(m, n))
+    cost, weight = _random_instance(7, m, n, (1, 50), (1, 10))
     capacity = np.full(m, 30)
     allowed = np.ones((m, n), dtype=bool)
     allowed[0, :6] = False
@@ -132,10 +139,8 @@ def test_hint_and_allowed_are_respected() -> None:
 
 
 def test_same_seed_same_assignment() -> None:
-    rng = np.random.default_rng(3)
     m, n = 6, 40
-    cost = rng.integers(10, 60, size=(m, n))
-    weight = rng.integers(5, 25, size=(m, n))
+    cost, weight = _random_instance(3, m, n, (10, 60), (5, 25))
     capacity = (weight.sum(axis=1) * 0.8 / m).astype(np.int64)
     first = solve_gap(cost, weight, capacity, time_limit=2.0, seed=5)
     second = solve_gap(cost, weight, capacity, time_limit=2.0, seed=5)
@@ -215,10 +220,8 @@ def test_lp_and_lagrangian_bounds_are_valid() -> None:
     from gongjian.matching import gap_lp
     from gongjian.matching.gap_generate import generate
 
-    rng = np.random.default_rng(4)
     m, n = 3, 7
-    cost = rng.integers(1, 30, size=(m, n))
-    weight = rng.integers(1, 10, size=(m, n))
+    cost, weight = _random_instance(4, m, n, (1, 30), (1, 10))
     capacity = np.full(m, 14)
     allowed = np.ones((m, n), dtype=bool)
     opt = _brute_force(cost, weight, capacity, allowed)

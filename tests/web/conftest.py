@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.api.server import ApiServer, start_api
+from tests.api.server import ApiServer, embedded_server_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
@@ -55,12 +55,9 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    """A seeded server of the module's own (tests change data)."""
-    srv = start_api(tmp_path_factory.mktemp("web"), "embedded")
-    yield srv
-    srv.stop()
+server = embedded_server_fixture(
+    "server", "web", "A seeded server of the module's own (tests change data)."
+)
 
 
 class Console:
