@@ -52,6 +52,7 @@ __all__ = [
     "community_of",
     "create",
     "declare_resources",
+    "declared_set_etag",
     "delete",
     "etag",
     "expected_version",
@@ -167,15 +168,52 @@ def create(
     entity: Entity,
     scope: ScopeCheck,
     prepare: Callable[[User, Any], Any] | None = None,
+    if_match: str | None = None,
 ) -> Entity:
     """Create ``entity``; 409 naming the id if it exists (create-only in the store: of
-    concurrent creates of one id exactly one wins, a create never overwrites)."""
+    concurrent creates of one id exactly one wins, a create never overwrites). A
+    resource joins its unit's declared set, guarded by that set's ``If-Match``."""
     require_writer(user)
     scope(user, entity)
     if prepare is not None:
         entity = prepare(user, entity)
     check_fields(store=store, user=user, old=None, new=entity)
+    if isinstance(entity, Resource):
+
+        def add(current: list[Resource]) -> list[Resource]:
+            if any(r.id == entity.id for r in current):
+                raise ConflictError(
+                    f"资源 '{entity.id}' 已存在，请用 PUT 修改 (already exists; use PUT)",
+                    id=entity.id,
+                )
+            return [*current, entity]
+
+        _write_declared_set(store=store, unit_id=entity.unit_id, if_match=if_match, change=add)
+        return store.get(Resource, entity.id)
     return store.create(entity)
+
+
+def _write_declared_set(
+    *,
+    store: GraphStore,
+    unit_id: str,
+    if_match: str | None,
+    change: Callable[[list[Resource]], list[Resource]],
+) -> str:
+    """One resource written as a change of its unit's whole declared set: the set's ETag
+    guards it (428 without, 412 stale — checked in the store's transaction)."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequiredError(
+            "请带上资源清单的 If-Match（先 GET /units/{id}/resources 取得 ETag）(If-Match of the"
+            " unit's declared set is required: GET /units/{id}/resources first)"
+        )
+    current = store.list(Resource, filters={"unit_id": unit_id}, limit=None)
+    return store.replace_resources(unit_id, change(current), if_match=if_match)
+
+
+def declared_set_etag(store: GraphStore, unit_id: str) -> str:
+    """The ETag of a unit's declared set (what a single resource's writes are guarded by)."""
+    return resources_etag(store.list(Resource, filters={"unit_id": unit_id}, limit=None))
 
 
 def etag(entity: Entity) -> str:
@@ -227,6 +265,24 @@ def replace(
             f"路径编号 '{item_id}' 与数据编号 '{entity.id}' 不一致 (path id and body id differ)",
             [{"field": "id", "message": "must equal the id in the path"}],
         )
+    if isinstance(entity, Resource):
+        old = store.get(Resource, item_id)
+        scope(user, old)
+        scope(user, entity)
+        new = entity if prepare is None else prepare(user, old, entity)
+        check_fields(store=store, user=user, old=old, new=new)
+        if new.unit_id != old.unit_id:
+            raise InvalidInputError(
+                "资源不能转给其他单位，请在新单位下新建 (a resource cannot move to another unit)",
+                [{"field": "unit_id", "message": "must stay the resource's unit"}],
+            )
+        _write_declared_set(
+            store=store,
+            unit_id=old.unit_id,
+            if_match=if_match,
+            change=lambda current: [new if r.id == item_id else r for r in current],
+        )
+        return store.get(Resource, item_id)
     version = expected_version(if_match)
 
     def change(old: Any) -> Any:
@@ -253,6 +309,14 @@ def delete(
     require_writer(user)
     old = store.get(kind, item_id)
     scope(user, old)
+    if isinstance(old, Resource):
+        _write_declared_set(
+            store=store,
+            unit_id=old.unit_id,
+            if_match=if_match,
+            change=lambda current: [r for r in current if r.id != item_id],
+        )
+        return
     if isinstance(old, Need) and need_has_history(old):
         raise ConflictError(
             f"交办单 '{item_id}' 已有办理记录，不能删除，请撤销 (cancel it instead)", id=item_id

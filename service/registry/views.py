@@ -32,7 +32,7 @@ from gongjian.graph.model import (
     Subdistrict,
     Unit,
 )
-from gongjian.graph.store import LIST_FILTERS
+from gongjian.graph.store import LIST_FILTERS, GraphStore
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import (
     CurrentUser,
@@ -52,6 +52,14 @@ __all__ = ["ScopeCheck", "register_crud", "router"]
 router = APIRouter()
 
 _ID_PATH = Annotated[str, Field(max_length=64)]
+
+
+def _etag(store: GraphStore, item: Any) -> str:
+    """An entity's ETag: its version; a resource's is its unit's declared set's (the
+    set is what a resource write changes, and what guards it)."""
+    if isinstance(item, Resource):
+        return service.declared_set_etag(store, item.unit_id)
+    return service.etag(item)
 
 
 def _filter_annotation(kind: type[Entity], field: str) -> Any:
@@ -119,7 +127,7 @@ def register_crud(
 
     async def get_item(item_id: str, user: CurrentUser, store: Store, response: Response) -> kind:  # type: ignore[valid-type]
         item = await read_inline(store, store.get, kind, item_id)
-        response.headers["ETag"] = service.etag(item)
+        response.headers["ETag"] = _etag(store, item)
         return item
 
     def create_item(
@@ -128,13 +136,22 @@ def register_crud(
         store: Store,
         request: Request,
         response: Response,
+        if_match: Annotated[
+            str | None,
+            Header(description="资源：资源清单的 ETag (resources: the declared set's ETag)"),
+        ] = None,
     ) -> kind:  # type: ignore[valid-type]
         body = service.create(
-            store=store, user=user, entity=body, scope=create_scope, prepare=prepare_create
+            store=store,
+            user=user,
+            entity=body,
+            scope=create_scope,
+            prepare=prepare_create,
+            if_match=if_match,
         )
         audit_note(request, f"create {kind.LABEL} {body.id}")
         response.headers["Location"] = f"{path}/{body.id}"
-        response.headers["ETag"] = service.etag(body)
+        response.headers["ETag"] = _etag(store, body)
         return body
 
     def replace_item(
@@ -158,7 +175,7 @@ def register_crud(
             prepare=prepare_update,
         )
         audit_note(request, f"replace {kind.LABEL} {item_id}")
-        response.headers["ETag"] = service.etag(body)
+        response.headers["ETag"] = _etag(store, body)
         return body
 
     def delete_item(

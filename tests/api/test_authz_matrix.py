@@ -78,7 +78,7 @@ def _unit(c: httpx.Client) -> str:
 def _resource(c: httpx.Client, unit: str) -> str:
     rid = _id("r")
     body = {"id": rid, "unit_id": unit, "kind": "volunteer", "name": "志愿服务", "capacity": 3}
-    assert c.post("/resources", json=body).status_code == 201
+    assert c.post("/resources", json=body, headers={"If-Match": "*"}).status_code == 201
     return rid
 
 
@@ -269,9 +269,11 @@ def test_matrix(api: ApiServer, case: Case, roomy_u01: None) -> None:
             req = case.prepare(admin)
             before = admin.get(req.check).json() if req.check else None
             headers = req.headers
-            if req.method == "PUT" and not headers:
-                # every PUT of a mutable entity is conditional: the version just read
-                headers = {"If-Match": admin.get(req.path).headers.get("etag", "*")}
+            if not headers and (req.method == "PUT" or req.path.startswith("/resources")):
+                # every PUT of a mutable entity (and every write of a resource, guarded by
+                # its unit's declared set) is conditional: the ETag just read
+                etag = admin.get(req.path).headers.get("etag") if req.method != "POST" else None
+                headers = {"If-Match": etag or "*"}
             with api.client(who) as c:
                 r = c.request(req.method, req.path, json=req.json, headers=headers, files=req.files)
             outcomes[who] = r.status_code
