@@ -45,6 +45,10 @@ so the same input and seed give the same result.  The wall clock is only a
 safety net at ``3 * time_limit + 1`` s.  ``deterministic=False``: every phase
 runs against the wall clock and the search uses the whole limit (stops at about
 97 % of it unless optimality is proven); results may vary with machine load.
+
+Length: ~820 lines: the driver that schedules the phases above against one clock and
+one budget; the LP, the compiled search and the generator already live beside it
+(``gap_lp``, ``gap_search``, ``gap_generate``).
 """
 
 from __future__ import annotations
