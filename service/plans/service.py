@@ -21,12 +21,14 @@ give the same plan for the same request.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gongjian.core import clock
 from gongjian.core.errors import ConflictError, InvalidInputError
 from gongjian.graph.model import Quarter, ResourceKind, Snapshot
 from gongjian.graph.store import GraphStore
@@ -164,14 +166,19 @@ class PlanInput(BaseModel):
         )
 
 
-def snapshot_items(snapshot: Snapshot) -> set[str]:
+def snapshot_items(snapshot: Snapshot, today: dt.date | None = None) -> set[str]:
     """The item keys the compiled problem of ``snapshot`` will have.
 
     Every open need of the snapshot is an item (its id); role ``i`` (from 1) of an
-    activity is ``"<activity id>/r<i>"`` — as :func:`compile_snapshot` names them.
+    activity is ``"<activity id>/r<i>"`` — as :func:`compile_snapshot` names them. An
+    activity dated before ``today`` (default: the clock's) is left out of the plan, as
+    the compiler leaves it out, so it cannot be pinned either.
     """
+    today = today if today is not None else clock.today()
     items = {n.id for n in snapshot.needs}
     for a in snapshot.activities:
+        if a.date < today:
+            continue
         items.update(item_key(a.id, f"r{i}") for i in range(1, len(a.roles) + 1))
     return items
 

@@ -326,7 +326,7 @@ def test_explain_is_chinese_and_names_reasons(api: ApiServer) -> None:
     assert len(ex["decisions"]) == len(job["plan"]["assignments"])
     d = ex["decisions"][0]
     assert d["item_title"] and d["unit_name"] and d["parts"]
-    assert {p["name_zh"] for p in d["parts_zh"]} >= {"类别匹配", "距离"}
+    assert {p["name_zh"] for p in d["parts_zh"]} >= {"适配度", "距离"}
     roles = [d for d in ex["decisions"] if d["type"] == "role"]
     assert roles and all(" · " in d["item_title"] for d in roles)
     if job["plan"]["unmet"]:
