@@ -54,6 +54,14 @@ router = APIRouter()
 _ID_PATH = Annotated[str, Field(max_length=64)]
 
 
+#: the ETag a conditional write names: an entity's version, or for resources the unit's
+#: declared set's (428 where required and missing, 412 when stale)
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=200, description="ETag from GET (428 without where required, 412 stale)"),
+]
+
+
 def _etag(store: GraphStore, item: Any) -> str:
     """An entity's ETag: its version; a resource's is its unit's declared set's (the
     set is what a resource write changes, and what guards it)."""
@@ -136,10 +144,7 @@ def register_crud(
         store: Store,
         request: Request,
         response: Response,
-        if_match: Annotated[
-            str | None,
-            Header(description="资源：资源清单的 ETag (resources: the declared set's ETag)"),
-        ] = None,
+        if_match: IfMatch = None,
     ) -> kind:  # type: ignore[valid-type]
         body = service.create(
             store=store,
@@ -161,9 +166,7 @@ def register_crud(
         store: Store,
         request: Request,
         response: Response,
-        if_match: Annotated[
-            str | None, Header(description="ETag from GET (428 without, 412 stale)")
-        ] = None,
+        if_match: IfMatch = None,
     ) -> kind:  # type: ignore[valid-type]
         body = service.replace(
             store=store,
@@ -183,7 +186,7 @@ def register_crud(
         user: CurrentUser,
         store: Store,
         request: Request,
-        if_match: Annotated[str | None, Header(description="ETag from GET (optional)")] = None,
+        if_match: IfMatch = None,
     ) -> Response:
         service.delete(
             store=store,
@@ -290,7 +293,7 @@ def put_unit_resources(
     store: Store,
     request: Request,
     response: Response,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatch = None,
 ) -> DeclaredResources:
     declared = service.declare_resources(
         store=store, user=user, unit_id=unit_id, rows=body, if_match=if_match
