@@ -36,6 +36,7 @@ from gongjian.service.auth.permissions import BEARER_SCHEME
 from gongjian.service.console import mount_console
 from gongjian.service.deps import ensure_migrated
 from gongjian.service.errors import document_errors, error_body, install_error_handlers
+from gongjian.service.me import views as me_views
 from gongjian.service.metrics import views as metrics_views
 from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
@@ -262,6 +263,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_views,
         vocab_views,
         audit_views,
+        me_views,
     ):
         # The routes go straight onto the app's router: FastAPI's included-router
         # layer costs about a third of a simple GET's CPU time in matching alone.

@@ -15,8 +15,11 @@ import needs from "./pages/needs/index.js";
 import plans from "./pages/plans/index.js";
 import network from "./pages/network/index.js";
 import activities from "./pages/activities.js";
+import todo from "./pages/todo/index.js";
 
-const PAGES = [dashboard, units, needs, plans, network, activities];
+const PAGES = [todo, dashboard, units, needs, plans, network, activities];
+// unit and community users land on their to-do list, the others on the dashboard
+const LANDING = { unit: "#/todo", community: "#/todo" };
 let user = null;
 
 function pageTitle(page) {
@@ -69,9 +72,10 @@ function signinView(el, message) {
 async function route() {
   const view = document.getElementById("view");
   if (!user) return;
-  const [path, query = ""] = (location.hash || "#/dashboard").split("?");
+  const [path, query = ""] = (location.hash || LANDING[user.role] || "#/dashboard").split("?");
   const pages = visiblePages();
-  const page = pages.find((p) => p.hash === path) || (path === "#/" || path === "" ? pages[0] : null);
+  const home = pages.find((p) => p.hash === (LANDING[user.role] || "#/dashboard")) || pages[0];
+  const page = pages.find((p) => p.hash === path) || (path === "#/" || path === "" ? home : null);
   renderNav(page);
   document.getElementById("nav").classList.remove("open");
   if (!page) {
@@ -123,7 +127,7 @@ document.getElementById("signout").addEventListener("click", async () => {
     console.warn("sign-out", err);
   }
   user = null;
-  location.hash = "#/dashboard";
+  history.replaceState(null, "", location.pathname + location.search); // the next user lands on their own home
   start();
 });
 document.getElementById("menu-toggle").addEventListener("click", (ev) => {
