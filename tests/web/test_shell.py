@@ -33,7 +33,7 @@ def test_bad_token_is_refused_with_a_message(console: Console) -> None:
 
 def test_each_role_sees_only_its_pages(console: Console) -> None:
     expected = {
-        "committee": ["todo", *ALL_PAGES],
+        "committee": ["todo", *ALL_PAGES, "users", "audit"],
         "viewer": ALL_PAGES,  # a read-only role has nothing to do
         "unit:u01": ["todo", *(p for p in ALL_PAGES if p != "plans")],
         "community:c01": ["todo", *(p for p in ALL_PAGES if p != "plans")],
