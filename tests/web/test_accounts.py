@@ -27,6 +27,9 @@ def test_the_committee_adds_and_disables_an_account(
     page.select_option("#users-f-role", "unit")
     expect(page.locator("#users-f-community")).to_be_hidden()
     page.fill("#users-f-unit", "星城中学（u01）")
+    login = f"lianluo{uuid.uuid4().hex[:6]}"
+    page.fill("#users-f-username", login)
+    page.fill("#users-f-password", "Xingcheng-2026")
     page.click("#users-f-submit")
     token_box = page.locator("#users-token-value")
     expect(token_box).to_be_visible()
@@ -43,6 +46,27 @@ def test_the_committee_adds_and_disables_an_account(
         other.page.fill("#token", token)
         other.page.click("#signin-submit")
         expect(other.page.locator("#h-todo")).to_contain_text("星城中学")
+
+    # … and with the user name and password; five wrong passwords lock it
+    with console_in(browser, server) as other:
+        other.page.goto(server.base_url + "/")
+        for _ in range(4):
+            other.page.fill("#username", login)
+            other.page.fill("#password", "wrong-password-1")
+            other.page.click("#signin-submit")
+            expect(other.page.get_by_role("alert")).to_contain_text("用户名或密码错误")
+        other.page.fill("#username", login)
+        other.page.fill("#password", "Xingcheng-2026")
+        other.page.click("#signin-submit")
+        expect(other.page.locator("#h-todo")).to_contain_text("星城中学")
+        other.page.click("#signout")
+        for _ in range(5):
+            other.page.fill("#username", login)
+            other.page.fill("#password", "wrong-password-1")
+            other.page.click("#signin-submit")
+            expect(other.page.get_by_role("alert")).to_be_visible()
+        expect(other.page.get_by_role("alert")).to_contain_text("锁定")
+        shot(other.page, "signin-locked")
 
     # a reload shows the list, never the token again
     page.reload()

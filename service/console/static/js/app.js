@@ -46,29 +46,37 @@ function renderNav(current) {
 }
 
 function signinView(el, message) {
-  const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false", required: true });
+  const username = h("input", { id: "username", name: "username", autocomplete: "username", maxlength: 64 });
+  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", maxlength: 200 });
+  const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false" });
   const form = h(
     "form",
     { class: "card signin", "aria-labelledby": "signin-title" },
     h("h1", { id: "signin-title" }, t("signin.title")),
-    h("p", { class: "muted" }, t("signin.help")),
     message ? notice(message, "error") : null,
+    h("label", { for: "username" }, t("signin.username"), username),
+    h("label", { for: "password" }, t("signin.password"), password),
+    h("p", { class: "muted" }, t("signin.help")),
     h("label", { for: "token" }, t("signin.token"), input),
     h("p", {}, h("button", { class: "primary", type: "submit", id: "signin-submit" }, t("signin.submit"))),
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    const byToken = input.value.trim() !== "";
+    if (!byToken && (!username.value.trim() || !password.value)) return signinView(el, t("signin.missing"));
     try {
-      await signIn(input.value);
+      await signIn(byToken ? input.value : { username: username.value.trim(), password: password.value });
     } catch (err) {
       const bad = err instanceof ApiError && (err.status === 401 || err.status === 422);
-      return signinView(el, bad ? t("signin.bad") : errorText(err));
+      const why = err instanceof ApiError && err.status === 429 ? err.message : bad ? t(byToken ? "signin.bad" : "signin.badpw") : errorText(err);
+      return signinView(el, why);
     }
     input.value = "";
+    password.value = "";
     await start();
   });
   el.replaceChildren(form);
-  input.focus();
+  username.focus();
 }
 
 async function route() {

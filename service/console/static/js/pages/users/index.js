@@ -28,6 +28,12 @@ addStrings({
     "users.copy": "复制令牌",
     "users.copied": "令牌已复制",
     "users.count": "共 {n} 个有效账号",
+    "users.username": "登录用户名（可选）",
+    "users.username.hint": "3–32 位小写字母、数字或 . _ -",
+    "users.password": "初始密码",
+    "users.password.hint": "至少 10 位，字母与数字或符号混合",
+    "users.password.needed": "设置了用户名时需要初始密码",
+    "users.login.failed": "账号已创建，但未能设置用户名和密码：{why}",
   },
   en: {
     "users.title": "Users",
@@ -49,6 +55,12 @@ addStrings({
     "users.copy": "Copy token",
     "users.copied": "Token copied",
     "users.count": "{n} active accounts",
+    "users.username": "Sign-in user name (optional)",
+    "users.username.hint": "3–32 of a-z, 0-9, . _ -",
+    "users.password": "Initial password",
+    "users.password.hint": "At least 10 characters, letters mixed with digits or symbols",
+    "users.password.needed": "A user name needs an initial password",
+    "users.login.failed": "The account was created, but its user name and password were not set: {why}",
   },
 });
 
@@ -70,6 +82,8 @@ async function render(el) {
 
   const name = field(t("users.name"), h("input", { id: "users-f-name", maxlength: 100, required: true }));
   const role = field(t("users.role"), select(Object.keys(ROLES).map((r) => [r, label(ROLES, r)]), "unit", { id: "users-f-role" }));
+  const login = field(t("users.username"), h("input", { id: "users-f-username", maxlength: 32, autocomplete: "off" }), t("users.username.hint"));
+  const pass = field(t("users.password"), h("input", { id: "users-f-password", type: "password", maxlength: 200, autocomplete: "new-password" }), t("users.password.hint"));
   const unit = picker("users-f-unit", units);
   const comm = picker("users-f-community", communities);
   const unitField = field(t("users.unit"), unit.input);
@@ -89,6 +103,8 @@ async function render(el) {
     role.wrap,
     unitField.wrap,
     commField.wrap,
+    login.wrap,
+    pass.wrap,
     unit.list,
     comm.list,
     h("button", { class: "primary", type: "submit", id: "users-f-submit" }, t("users.create")),
@@ -104,9 +120,20 @@ async function render(el) {
       body.community_id = comm.id();
       if (!body.community_id) return commField.set(t("users.pick", { what: t("users.community") }));
     }
+    const username = login.input.value.trim();
+    if (username && !pass.input.value) return pass.set(t("users.password.needed"));
     try {
       const made = await api("/users", { method: "POST", body });
+      let loginError = "";
+      if (username) {
+        try {
+          await api(`/users/${encodeURIComponent(made.user.id)}/login`, { method: "PUT", body: { username, password: pass.input.value } });
+        } catch (err) {
+          loginError = t("users.login.failed", { why: errorText(err) });
+        }
+      }
       await render(el);
+      if (loginError) el.querySelector("#users-token").after(notice(loginError, "error"));
       const box = el.querySelector("#users-token");
       const code = h("code", { id: "users-token-value" }, made.token);
       fill(
