@@ -28,7 +28,9 @@ def writes(embedded_api: ApiServer) -> dict[str, str]:
     tag = uuid.uuid4().hex[:8]
     cid, nid = f"c-audit-{tag}", f"n-audit-{tag}"
     with embedded_api.client("committee") as c:
-        r = c.post("/communities", json={"id": cid, "name": "审计社区", "subdistrict_id": "xingcheng"})
+        r = c.post(
+            "/communities", json={"id": cid, "name": "审计社区", "subdistrict_id": "xingcheng"}
+        )
         assert r.status_code == 201, r.text
     with embedded_api.client("community:c01") as c:
         body = {
