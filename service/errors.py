@@ -37,6 +37,7 @@ from gongjian.core.errors import (
     PreconditionFailedError,
     StoreUnavailableError,
 )
+from gongjian.core.messages import field_message
 from gongjian.graph.model import ID_PATTERN, QUARTER_PATTERN
 
 __all__ = [
@@ -178,7 +179,7 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             where, loc = loc[0], loc[1:]
         else:
             where = "body"
-        errors.append({"field": ".".join(loc) or where, "in": where, "message": e.get("msg", "")})
+        errors.append({"field": ".".join(loc) or where, "in": where, "message": field_message(e)})
     return JSONResponse(
         error_body(
             "invalid_input",
