@@ -48,7 +48,7 @@ from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.me.schemas import Todo, TodoItem, TodoSection
 from gongjian.service.plans.exports import ics_escape, ics_fold
 
-__all__ = ["todo", "unit_calendar", "unit_tasks_xlsx"]
+__all__ = ["suitability_table", "todo", "unit_calendar", "unit_tasks_xlsx"]
 
 _IN_HAND = (NeedStatus.claimed, NeedStatus.in_progress)
 
@@ -169,7 +169,7 @@ def _suited(store: GraphStore, unit: Unit, table: SuitabilityTable) -> Callable[
     return suited
 
 
-def _table(store: GraphStore) -> SuitabilityTable:
+def suitability_table(store: GraphStore) -> SuitabilityTable:
     """The committee's suitability table when the store keeps one, else the shipped default."""
     read = getattr(store, "suitability", None)
     if callable(read):
@@ -193,7 +193,7 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
     in_hand = [ctx.need_item(n, "resolve") for n in mine if ctx.overdue_days(n) is None]
     accept: list[TodoItem] = []
     if unit is not None:
-        suited = _suited(store, unit, _table(store))
+        suited = _suited(store, unit, suitability_table(store))
         accept = [ctx.need_item(n, "claim") for n in _needs(store, status="open") if suited(n)]
     activities = []
     for a in store.assignments(unit_id=unit_id):

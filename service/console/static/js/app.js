@@ -17,9 +17,10 @@ import network from "./pages/network/index.js";
 import activities from "./pages/activities.js";
 import todo from "./pages/todo/index.js";
 import users from "./pages/users/index.js";
+import map from "./pages/map/index.js";
 import audit from "./pages/audit/index.js";
 
-const PAGES = [todo, dashboard, units, needs, plans, network, activities, users, audit];
+const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, users, audit];
 // unit and community users land on their to-do list, the others on the dashboard
 const LANDING = { unit: "#/todo", community: "#/todo" };
 let user = null;
