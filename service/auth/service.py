@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gongjian.graph.model import Community, Unit
 from gongjian.graph.store import GraphStore
+from gongjian.service.auth.passwords import set_login
 from gongjian.service.auth.permissions import require_committee
 from gongjian.service.auth.schemas import CreatedUser, NewUser, User, UserRole
 from gongjian.service.state import ServiceState
@@ -34,3 +35,11 @@ def disable_user(*, state: ServiceState, user: User, user_id: str) -> None:
     """Disable a user: its token stops working at once (404 for an unknown user)."""
     require_committee(user, "管理用户")
     state.disable_user(user_id)
+
+
+def set_user_login(
+    *, state: ServiceState, user: User, user_id: str, username: str, password: str
+) -> str:
+    """Give a user a user name and password (committee only); the name as stored."""
+    require_committee(user, "设置登录密码")
+    return set_login(state, user_id=user_id, username=username, password=password)

@@ -6,8 +6,6 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from gongjian.service.auth import service
-from gongjian.service.auth.passwords import set_login
-from gongjian.service.auth.permissions import require_committee
 from gongjian.service.auth.schemas import CreatedUser, NewUser, User
 from gongjian.service.deps import CurrentUser, State, Store, audit_note
 
@@ -64,7 +62,8 @@ class LoginSet(BaseModel):
 def set_user_login(
     user_id: str, body: Login, user: CurrentUser, state: State, request: Request
 ) -> LoginSet:
-    require_committee(user, "设置登录密码")
-    name = set_login(state, user_id=user_id, username=body.username, password=body.password)
+    name = service.set_user_login(
+        state=state, user=user, user_id=user_id, username=body.username, password=body.password
+    )
     audit_note(request, f"set login {name} for user {user_id}")  # never the password
     return LoginSet(user_id=user_id, username=name)

@@ -85,21 +85,30 @@ class _Context:
             return None
         return (self.today - need.due).days
 
-    def need_item(self, need: Need, action: str) -> TodoItem:
+    def _item(self, kind: str, entity: Need | Activity, action: str, **more: object) -> TodoItem:
+        """What every item says: the entity's title and community, the next step."""
         return TodoItem(
-            kind="need",
-            id=need.id,
-            title=need.title,
-            community_id=need.community_id,
-            community_name=self.communities.get(need.community_id, need.community_id),
+            kind=kind,  # type: ignore[arg-type]
+            id=entity.id,
+            title=entity.title,
+            community_id=entity.community_id,
+            community_name=self.communities.get(entity.community_id, entity.community_id),
+            action=action,
+            action_zh=ACTIONS_ZH[action],
+            **more,  # type: ignore[arg-type]
+        )
+
+    def need_item(self, need: Need, action: str) -> TodoItem:
+        return self._item(
+            "need",
+            need,
+            action,
             status=need.status.value,
             priority=need.priority,
             due=need.due,
             overdue_days=self.overdue_days(need),
             unit_id=need.claimed_by,
             unit_name=self.unit_name(need.claimed_by),
-            action=action,
-            action_zh=ACTIONS_ZH[action],
             link=f"#/needs?quarter={need.quarter}&status={need.status.value}"
             f"&community={need.community_id}",
         )
@@ -117,21 +126,43 @@ class _Context:
         )
 
     def activity_item(self, activity: Activity) -> TodoItem:
-        return TodoItem(
-            kind="activity",
-            id=activity.id,
-            title=activity.title,
-            community_id=activity.community_id,
-            community_name=self.communities.get(activity.community_id, activity.community_id),
+        return self._item(
+            "activity",
+            activity,
+            "attend",
             due=activity.date,
-            action="attend",
-            action_zh=ACTIONS_ZH["attend"],
             link=f"#/activities?quarter={activity.quarter}",
         )
 
 
-def _section(key: str, zh: str, en: str, items: list[TodoItem], limit: int) -> TodoSection:
-    return TodoSection(key=key, label=zh, label_en=en, count=len(items), items=items[:limit])
+#: section key → (中文, English); the committee's names of two sections differ (below)
+SECTIONS: dict[str, tuple[str, str]] = {
+    "to_report": ("吹哨待报到", "Whistles to report to"),
+    "overdue": ("已逾期", "Overdue"),
+    "to_resolve": ("待办结", "In hand, to resolve"),
+    "to_accept": ("待接单", "Open orders you can take"),
+    "activities": ("近期活动", "Coming activities"),
+    "to_follow_up": ("待回访", "Resolved, to follow up"),
+    "unclaimed": ("待认领", "Open, not claimed yet"),
+    "whistles_late": ("吹哨逾期", "Whistles with late units"),
+}
+COMMITTEE_SECTIONS = {"unclaimed": ("待派单", "Open, to dispatch")}
+
+
+def _sections(
+    groups: dict[str, Iterable[TodoItem]],
+    limit: int,
+    names: dict[str, tuple[str, str]] | None = None,
+) -> list[TodoSection]:
+    """The sections in ``groups``' order, each sorted most urgent first, ``limit`` items."""
+    out = []
+    for key, items in groups.items():
+        zh, en = (names or {}).get(key, SECTIONS[key])
+        ordered = _by_due(items)
+        out.append(
+            TodoSection(key=key, label=zh, label_en=en, count=len(ordered), items=ordered[:limit])
+        )
+    return out
 
 
 def _by_due(items: Iterable[TodoItem]) -> list[TodoItem]:
@@ -204,13 +235,16 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
         if act.date >= ctx.today:
             activities.append(ctx.activity_item(act))
     unique_acts = {i.id: i for i in activities}.values()  # one per activity, whatever the role
-    return [
-        _section("to_report", "吹哨待报到", "Whistles to report to", _by_due(whistles), limit),
-        _section("overdue", "已逾期", "Overdue", _by_due(overdue), limit),
-        _section("to_resolve", "待办结", "In hand, to resolve", _by_due(in_hand), limit),
-        _section("to_accept", "待接单", "Open orders you can take", _by_due(accept), limit),
-        _section("activities", "近期活动", "Coming activities", _by_due(unique_acts), limit),
-    ]
+    return _sections(
+        {
+            "to_report": whistles,
+            "overdue": overdue,
+            "to_resolve": in_hand,
+            "to_accept": accept,
+            "activities": unique_acts,
+        },
+        limit,
+    )
 
 
 def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
@@ -239,18 +273,15 @@ def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[To
         ctx.need_item(n, "wait_claim")
         for n in _needs(store, community_id=community_id, status="open")
     ]
-    return [
-        _section("to_follow_up", "待回访", "Resolved, to follow up", _by_due(follow), limit),
-        _section("overdue", "已逾期", "Overdue", _by_due(overdue), limit),
-        _section("unclaimed", "待认领", "Open, not claimed yet", _by_due(open_), limit),
-        _section(
-            "whistles_late",
-            "吹哨逾期",
-            "Whistles with late units",
-            _by_due(_late_whistles(ctx, community_id=community_id)),
-            limit,
-        ),
-    ]
+    return _sections(
+        {
+            "to_follow_up": follow,
+            "overdue": overdue,
+            "unclaimed": open_,
+            "whistles_late": _late_whistles(ctx, community_id=community_id),
+        },
+        limit,
+    )
 
 
 def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
@@ -258,18 +289,16 @@ def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
     overdue = [ctx.need_item(n, "urge") for n in _in_hand(store) if ctx.overdue_days(n) is not None]
     open_ = [ctx.need_item(n, "dispatch") for n in _needs(store, status="open")]
     follow = [ctx.need_item(n, "follow_up") for n in _needs(store, status="resolved")]
-    return [
-        _section("overdue", "已逾期", "Overdue", _by_due(overdue), limit),
-        _section("unclaimed", "待派单", "Open, to dispatch", _by_due(open_), limit),
-        _section(
-            "whistles_late",
-            "吹哨逾期",
-            "Whistles with late units",
-            _by_due(_late_whistles(ctx)),
-            limit,
-        ),
-        _section("to_follow_up", "待回访", "Resolved, awaiting follow-up", _by_due(follow), limit),
-    ]
+    return _sections(
+        {
+            "overdue": overdue,
+            "unclaimed": open_,
+            "whistles_late": _late_whistles(ctx),
+            "to_follow_up": follow,
+        },
+        limit,
+        {**COMMITTEE_SECTIONS, "to_follow_up": ("待回访", "Resolved, awaiting follow-up")},
+    )
 
 
 def todo(*, store: GraphStore, user: User, limit: int = 50, today: dt.date | None = None) -> Todo:

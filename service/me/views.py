@@ -54,44 +54,50 @@ def _unit_of(user: User) -> str:
     return user.unit_id
 
 
-def _download(content: bytes, media_type: str, zh: str, ascii_name: str) -> Response:
-    return Response(
-        content=content,
-        media_type=media_type,
-        headers={"Content-Disposition": content_disposition(zh, ascii_name)},
-    )
-
-
-@router.get(
-    "/calendar.ics",
-    summary="本单位日程 The unit's calendar (iCalendar)",
-    response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, 403: {"description": "不是单位账号"}},
-)
-def my_calendar(user: CurrentUser, store: Store, quarter: Quarter = None) -> Response:
-    unit_id = _unit_of(user)
-    q = None if quarter is None else parse_quarter(quarter)
-    body = service.unit_calendar(store=store, unit_id=unit_id, quarter=q)
-    suffix = q or "all"
-    return _download(
-        body,
+#: the unit's downloads: route → (summary, media type, Chinese and ASCII file name stems, maker)
+DOWNLOADS = {
+    "/calendar.ics": (
+        "本单位日程 The unit's calendar (iCalendar)",
         "text/calendar; charset=utf-8",
-        f"共建日程-{unit_id}-{suffix}.ics",
-        f"calendar-{unit_id}-{suffix}.ics",
-    )
+        ("共建日程", "calendar", "ics"),
+        service.unit_calendar,
+    ),
+    "/tasks.xlsx": (
+        "本单位任务清单 The unit's task list (xlsx)",
+        XLSX,
+        ("任务清单", "tasks", "xlsx"),
+        service.unit_tasks_xlsx,
+    ),
+}
 
 
-@router.get(
-    "/tasks.xlsx",
-    summary="本单位任务清单 The unit's task list (xlsx)",
-    response_class=Response,
-    responses={200: {"content": {XLSX: {}}}, 403: {"description": "不是单位账号"}},
-)
-def my_tasks(user: CurrentUser, store: Store, quarter: Quarter = None) -> Response:
-    unit_id = _unit_of(user)
-    q = None if quarter is None else parse_quarter(quarter)
-    body = service.unit_tasks_xlsx(store=store, unit_id=unit_id, quarter=q)
-    suffix = q or "all"
-    return _download(
-        body, XLSX, f"任务清单-{unit_id}-{suffix}.xlsx", f"tasks-{unit_id}-{suffix}.xlsx"
-    )
+def _download_route(path: str) -> None:
+    summary, media_type, (zh, ascii_stem, ext), make = DOWNLOADS[path]
+
+    def download(user: CurrentUser, store: Store, quarter: Quarter = None) -> Response:
+        unit_id = _unit_of(user)
+        q = None if quarter is None else parse_quarter(quarter)
+        body = make(store=store, unit_id=unit_id, quarter=q)
+        name = f"{unit_id}-{q or 'all'}.{ext}"
+        return Response(
+            content=body,
+            media_type=media_type,
+            headers={
+                "Content-Disposition": content_disposition(f"{zh}-{name}", f"{ascii_stem}-{name}")
+            },
+        )
+
+    router.get(
+        path,
+        summary=summary,
+        response_class=Response,
+        responses={
+            200: {"content": {media_type.split(";")[0]: {}}},
+            403: {"description": "不是单位账号 not a unit account"},
+        },
+        name=f"my_{ascii_stem}",
+    )(download)
+
+
+for _path in DOWNLOADS:
+    _download_route(_path)
