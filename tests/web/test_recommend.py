@@ -8,6 +8,7 @@ import time
 from playwright.sync_api import expect
 
 from tests.api.server import ApiServer
+from tests.api.test_plans import solve
 from tests.web.conftest import Console, shot
 from tests.web.test_xss import IMG, SCRIPT, _rename
 
@@ -68,13 +69,7 @@ def test_the_panel_lists_the_planners_units_and_dispatches(
 
 def test_the_plan_decisions_table_shows_the_runner_up(console: Console, server: ApiServer) -> None:
     with server.client("committee") as c:
-        r = c.post("/plans", json={"quarter": "2026Q4", "time_limit": 5})
-        assert r.status_code == 202, r.text
-        plan_id = r.json()["id"]
-        deadline = time.monotonic() + 120
-        while c.get(f"/plans/{plan_id}").json()["status"] in ("queued", "running"):
-            assert time.monotonic() < deadline, "plan still running"
-            time.sleep(0.2)
+        plan_id = solve(c)["id"]  # a finished 2026Q4 plan
         ex = c.get(f"/plans/{plan_id}/explain").json()
     with_ru = [d for d in ex["decisions"] if d["runner_up"]["unit"]]
     assert with_ru
