@@ -17,6 +17,12 @@ Unmet-need reason codes
     Some eligible unit has room, but the fairness cost of the extra load exceeds
     the need's gain (only with a fairness weight).
 
+Runner-up per decision
+----------------------
+:func:`runner_ups` (in :mod:`gongjian.matching.runner_up`, re-exported here): the
+best other eligible unit of each decision and why it lost — 满额 full, 更远 farther,
+适配度低 less suitable, 非结对 … — from the problem and the plan.
+
 Infeasibility
 -------------
 :func:`precheck` finds obvious conflicts cheaply (pins that cannot hold, roles
@@ -47,8 +53,16 @@ from gongjian.matching.problem import (
     Unmet,
     UnmetReason,
 )
+from gongjian.matching.runner_up import RunnerUp, runner_ups
 
-__all__ = ["infeasible_core", "precheck", "render_plan", "unmet_reasons"]
+__all__ = [
+    "carry_text",
+    "infeasible_core",
+    "precheck",
+    "render_plan",
+    "runner_ups",
+    "unmet_reasons",
+]
 
 
 def _c(code: str, zh: str, en: str, items: list[str], units: list[str]) -> Conflict:
@@ -387,6 +401,13 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
                 if c.group == g:
                     lines.append(f"  - [{c.code}] {c.message_zh} / {c.message_en}")
     carried = {n.id: n for n in problem.needs if n.carried_from} if problem else {}
+    seconds: dict[str, RunnerUp] = runner_ups(problem, plan) if problem else {}
+
+    def second(a: Decision) -> str:
+        ru = seconds.get(f"{a.item}|{a.unit}")
+        if ru is None or ru.unit is None:
+            return ""
+        return f"；次选 {ru.unit_name or ru.unit}（{ru.reason_zh}：{ru.detail}）"
 
     def decision(a: Decision) -> str:
         name = a.unit_name or names.get(a.unit, "")
@@ -399,7 +420,7 @@ def render_plan(plan: Plan, problem: Problem | None = None) -> str:
         pin = "（固定）" if a.pinned else ""
         return (
             f"  - {what} → {name or a.unit}{pin}：工作量 {a.effort}，"
-            f"匹配分 {a.score}（{parts}）{carry_text(carried.get(a.item))}"
+            f"匹配分 {a.score}（{parts}）{second(a)}{carry_text(carried.get(a.item))}"
         )
 
     def unmet(u: Unmet) -> str:

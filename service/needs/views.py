@@ -16,6 +16,8 @@ route                              who                                         s
 ``POST /needs/{id}/whistle`` 吹哨   the committee                               ``modify``
 ``POST /needs/{id}/report`` 报到    a summoned unit (or the committee for it)   ``modify``
 ``GET /whistles``                  any signed-in role
+``GET /needs/{id}/recommendations`` the committee, the viewer; a community      snapshot, reads
+推荐                                 (own needs)
 ``GET /templates/needs.xlsx``      any signed-in role
 ``POST /needs/import``             the committee, or a community (own rows)    ``upsert_many``
 =================================  ==========================================  ===============
@@ -59,6 +61,7 @@ from gongjian.service.needs.importing import (
     XLSX_MEDIA_TYPE,
     build_template,
 )
+from gongjian.service.needs.recommend import NeedRecommendations, recommendations
 from gongjian.service.needs.schemas import (
     ClaimedNeed,
     ClaimIn,
@@ -140,6 +143,29 @@ def follow_up_need(
 
 
 _step_route("cancel", service.cancel, "撤销 Cancel (the need's community or committee)")
+
+
+# --------------------------------------------------------------------------- ask the planner
+@router.get(
+    "/needs/{need_id}/recommendations",
+    tags=[TAG],
+    summary="推荐单位 The best units for an open need now (committee, viewer; community: own)",
+    responses={
+        403: {"description": "单位角色或其他社区 (units; another community's need)"},
+        409: {"description": "需求不是待认领状态 (the need is not open)"},
+    },
+)
+def need_recommendations(
+    need_id: str,
+    user: CurrentUser,
+    store: Store,
+    limit: Annotated[int, Query(ge=1, le=20, description="推荐数量 how many units")] = 5,
+) -> NeedRecommendations:
+    """Per unit: name, total fit score and its parts in Chinese (适配度, 距离, 结对, 以往合作,
+    以往满意度), remaining capacity this quarter, distance, and which claims it would give up
+    when taking the need exceeds its capacity. Best first, as the planner would place the need
+    alone (see :mod:`gongjian.service.needs.recommend`)."""
+    return recommendations(store=store, user=user, need_id=need_id, limit=limit)
 
 
 # --------------------------------------------------------------------------- whistle / report

@@ -4,7 +4,10 @@ The functions here are shared by the API (:mod:`gongjian.service.plans.views`,
 :mod:`gongjian.service.plans.jobs`) and the CLI (``gongjian plan run|export``), so both
 give the same plan for the same request.
 
-* :func:`prepare` — the store's snapshot of the quarter with the request's
+* :func:`prepare` — the quarter's planning snapshot (the store's snapshot plus the
+  open needs of earlier quarters, carried over with priority rising by age, and the
+  follow-ups the satisfaction part reads:
+  :func:`~gongjian.matching.from_graph.planning_snapshot`) with the request's
   weights, distance limit, pins and forbids (checked item by item: 422 with
   field-level messages) and the decisions of a previous plan (re-planning: the
   stability weight keeps changes few); :meth:`PlanInput.compile` turns it into a
@@ -33,9 +36,9 @@ from gongjian.core.errors import ConflictError, InvalidInputError
 from gongjian.core.messages import field_message
 from gongjian.graph.model import Quarter, ResourceKind, Snapshot
 from gongjian.graph.store import GraphStore
-from gongjian.matching.explain import render_plan
-from gongjian.matching.from_graph import compile_snapshot
-from gongjian.matching.labels import part_label, reason_label
+from gongjian.matching.explain import RunnerUp, carry_text, render_plan, runner_ups
+from gongjian.matching.from_graph import compile_snapshot, planning_snapshot
+from gongjian.matching.labels import left_out_label, part_label, reason_label
 from gongjian.matching.problem import Conflict, Pair, Plan, Problem, Weights, item_key
 from gongjian.matching.staged import StageProgress
 from gongjian.matching.staged import merge_stages as merge_stages  # re-exported (API tests)
@@ -48,6 +51,7 @@ __all__ = [
     "ExplainedDecision",
     "ExplainedPart",
     "Explanation",
+    "LeftOutItem",
     "PairIn",
     "PlanInput",
     "PlanRequest",
@@ -170,13 +174,14 @@ class PlanInput(BaseModel):
 def snapshot_items(snapshot: Snapshot, today: dt.date | None = None) -> set[str]:
     """The item keys the compiled problem of ``snapshot`` will have.
 
-    Every open need of the snapshot is an item (its id); role ``i`` (from 1) of an
+    Every open need of the snapshot, carried-over ones included, is an item (its id);
+    role ``i`` (from 1) of an
     activity is ``"<activity id>/r<i>"`` — as :func:`compile_snapshot` names them. An
     activity dated before ``today`` (default: the clock's) is left out of the plan, as
     the compiler leaves it out, so it cannot be pinned either.
     """
     today = today if today is not None else clock.today()
-    items = {n.id for n in snapshot.needs}
+    items = {n.id for n in [*snapshot.needs, *snapshot.carried]}
     for a in snapshot.activities:
         if a.date < today:
             continue
@@ -236,7 +241,7 @@ def prepare(store: GraphStore, state: ServiceState, request: PlanRequest) -> Pla
             previous = [
                 PairIn(item=a["item"], unit=a["unit"]) for a in prev.plan.get("assignments", [])
             ]
-    snapshot = store.snapshot(request.quarter)
+    snapshot = planning_snapshot(store, request.quarter)
     items = snapshot_items(snapshot)
     units = {u.id for u in snapshot.units}
     for field, pairs in (("pins", request.pins), ("forbids", request.forbids)):
@@ -338,6 +343,12 @@ class ExplainedDecision(BaseModel):
     pinned: bool
     parts: dict[str, int]
     parts_zh: list[ExplainedPart]
+    runner_up: RunnerUp | None = Field(
+        default=None, description="次选 the best other eligible unit and why it lost (未选原因)"
+    )
+    carried_from: str | None = Field(default=None, description="遗留 raised in this quarter")
+    overdue_days: int = Field(default=0, description="逾期天数 days past its due date")
+    carry_zh: str = Field(default="", description="如 2026Q3 遗留需求，已逾期 12 天，优先安排")
 
 
 class UnmetNeed(BaseModel):
@@ -345,6 +356,19 @@ class UnmetNeed(BaseModel):
 
     item: str
     title: str
+    reason: str
+    reason_zh: str
+    detail: str = ""
+    carried_from: str | None = None
+    overdue_days: int = 0
+    carry_zh: str = ""
+
+
+class LeftOutItem(BaseModel):
+    """An item the plan left out (an activity already past), with why in Chinese."""
+
+    item: str
+    name: str
     reason: str
     reason_zh: str
     detail: str = ""
@@ -358,12 +382,26 @@ class Explanation(BaseModel):
     decisions: list[ExplainedDecision]
     unmet: list[UnmetNeed]
     conflicts: list[Conflict]
+    left_out: list[LeftOutItem] = Field(
+        default_factory=list, description="未纳入计划 items left out (e.g. activities past)"
+    )
 
 
 def explain(plan: Plan, problem: Problem | None, *, plan_id: str) -> Explanation:
-    """The explanation of a plan: Chinese text, decisions with fit parts, unmet reasons."""
+    """The explanation of a plan: Chinese text, decisions with fit parts and runner-ups,
+    unmet reasons, carried-over needs (逾期), items left out."""
     titles = item_titles(problem)
     names = {u.id: u.name for u in problem.units} if problem else {}
+    needs = {n.id: n for n in problem.needs} if problem else {}
+    seconds = runner_ups(problem, plan) if problem else {}
+
+    def carry(item: str) -> dict[str, Any]:
+        n = needs.get(item)
+        if n is None or not n.carried_from:
+            return {}
+        text = carry_text(n).lstrip("；")
+        return {"carried_from": n.carried_from, "overdue_days": n.overdue_days, "carry_zh": text}
+
     decisions = [
         ExplainedDecision(
             item=a.item,
@@ -379,6 +417,8 @@ def explain(plan: Plan, problem: Problem | None, *, plan_id: str) -> Explanation
             parts_zh=[
                 ExplainedPart(part=k, name_zh=part_label(k), value=v) for k, v in a.parts.items()
             ],
+            runner_up=seconds.get(f"{a.item}|{a.unit}"),
+            **carry(a.item),
         )
         for a in plan.assignments
     ]
@@ -389,8 +429,19 @@ def explain(plan: Plan, problem: Problem | None, *, plan_id: str) -> Explanation
             reason=u.reason,
             reason_zh=reason_label(u.reason),
             detail=u.detail,
+            **carry(u.item),
         )
         for u in plan.unmet
+    ]
+    left_out = [
+        LeftOutItem(
+            item=lo.item,
+            name=lo.name,
+            reason=lo.reason,
+            reason_zh=left_out_label(lo.reason),
+            detail=lo.detail,
+        )
+        for lo in plan.left_out
     ]
     return Explanation(
         plan_id=plan_id,
@@ -398,6 +449,7 @@ def explain(plan: Plan, problem: Problem | None, *, plan_id: str) -> Explanation
         decisions=decisions,
         unmet=unmet,
         conflicts=plan.conflicts,
+        left_out=left_out,
     )
 
 

@@ -6,6 +6,7 @@ import { api } from "../../api.js";
 import { errorText, fill, h, t, toast } from "../../ui.js";
 import { colon } from "./common.js";
 import { cancelNeed, claimFor, followUp, whistle } from "./dialogs.js";
+import { recommendPanel } from "./recommend.js";
 
 export function actions(V, n) {
   const { user } = V;
@@ -23,6 +24,7 @@ export function actions(V, n) {
     }
   }
   if (committee) {
+    if (n.status === "open") list.push(["recommend", t("needs.a.recommend"), () => recommendPanel(V, n), ""]);
     if (n.status === "open") list.push(["claim-for", t("needs.a.claimFor"), () => claimFor(V, n), ""]);
     if (n.status === "claimed") list.push(["start", t("needs.a.start"), () => run(V, n, "start", null, t("needs.a.start")), ""]);
     if (n.status === "in_progress") list.push(["resolve", t("needs.a.resolve"), () => run(V, n, "resolve", null, t("needs.a.resolve")), ""]);
@@ -38,6 +40,16 @@ export function actions(V, n) {
   );
 }
 
+/** After an action went through: say so next to the row and in a toast; refresh. */
+export async function done(V, n, action) {
+  const { rowMsgs, pageNotice, load } = V;
+  const text = t(`needs.done.${action === "follow-up" ? "followup" : action}`, { id: n.id });
+  rowMsgs.set(n.id, { kind: "ok", text });
+  toast(text, "ok");
+  fill(pageNotice);
+  await load();
+}
+
 /** Do an action; on refusal show why next to the row and in the notice; refresh. */
 export async function run(V, n, action, payload, actionLabel) {
   const { rowMsgs, pageNotice, load, uname } = V;
@@ -46,11 +58,7 @@ export async function run(V, n, action, payload, actionLabel) {
   if (payload) opts.body = payload;
   try {
     await api(path, opts);
-    const text = t(`needs.done.${action === "follow-up" ? "followup" : action}`, { id: n.id });
-    rowMsgs.set(n.id, { kind: "ok", text });
-    toast(text, "ok");
-    fill(pageNotice);
-    await load();
+    await done(V, n, action);
     return { ok: true };
   } catch (err) {
     const holder = err.details && err.details.claimed_by;

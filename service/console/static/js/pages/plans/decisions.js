@@ -1,5 +1,6 @@
 // 季度计划 · 分配: the plan's decisions by unit and by activity (grouped, paged,
-// filtered), with their fit parts; the committee pins or forbids single decisions
+// filtered), with their fit parts, the runner-up and why it lost (次选 / 未选原因) and
+// the carried-over needs (逾期 N 天); the committee pins or forbids single decisions
 // and re-plans from this plan (previous_plan_id). The tabs also hold the unmet needs,
 // the conflicts and the full account.
 
@@ -62,8 +63,42 @@ export function decisionsCard(P, job, ex, loads) {
     }
     return d.item_title || d.item;
   };
+  // 逾期 N 天: a need carried over from an earlier quarter (said in full in the title)
+  const carriedTag = (d) =>
+    d.carried_from
+      ? h(
+          "span",
+          { class: "tag bad plans-carried", title: d.carry_zh || "" },
+          d.overdue_days ? t("plans.carried.overdue", { days: d.overdue_days }) : t("plans.carried", { from: d.carried_from }),
+        )
+      : null;
   const itemCell = (d) =>
-    h("span", {}, itemTitle(d), " ", h("small", { class: "muted" }, d.item), d.pinned ? h("span", { class: "tag warn" }, ` ${t("plans.pinned")}`) : null);
+    h(
+      "span",
+      {},
+      itemTitle(d),
+      " ",
+      h("small", { class: "muted" }, d.item),
+      d.pinned ? h("span", { class: "tag warn" }, ` ${t("plans.pinned")}`) : null,
+      carriedTag(d),
+    );
+  // 次选 / 未选原因: the best other eligible unit and why the plan did not take it
+  const runnerUpCell = (d) => {
+    const ru = d.runner_up;
+    if (!ru) return "—";
+    const why = h("span", { class: `tag plans-ru-reason ${ru.reason === "full" ? "warn" : ""}`, dataset: { reason: ru.reason } }, en() ? t(`plans.ru.${ru.reason}`) : ru.reason_zh);
+    if (!ru.unit) return h("span", { class: "plans-ru" }, why);
+    return h(
+      "span",
+      { class: "plans-ru", title: ru.detail || "" },
+      h("span", { class: "plans-ru-unit" }, unitNames[ru.unit] || ru.unit_name || ru.unit),
+      " ",
+      h("small", { class: "muted" }, ru.score === null || ru.score === undefined ? "" : `(${ru.score})`),
+      " ",
+      why,
+      ru.detail ? h("small", { class: "muted plans-ru-detail" }, ru.detail) : null,
+    );
+  };
   const rowAttrs = (d) => ({
     dataset: { item: d.item, unit: d.unit, type: d.type },
     class: s.forbids.has(key(d.item, d.unit)) ? "gj-forbidden" : s.pins.has(key(d.item, d.unit)) ? "gj-pinned" : null,
@@ -73,6 +108,7 @@ export function decisionsCard(P, job, ex, loads) {
     { label: t("plans.col.effort"), value: (d) => d.effort },
     { label: t("plans.col.score"), value: (d) => h("strong", {}, d.score) },
     { label: t("plans.col.why"), value: partsCell },
+    { label: t("plans.col.runnerUp"), value: runnerUpCell },
   ];
   if (P.committee) common.push({ label: t("plans.col.actions"), value: actionCell });
 

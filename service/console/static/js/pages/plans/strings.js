@@ -224,3 +224,29 @@ addStrings({
 });
 
 addStrings({ zh: { "plans.title": "季度计划" }, en: { "plans.title": "Quarterly plan" } });
+
+// the decisions table: runner-up and why it lost, carried-over needs (decisions.js)
+addStrings({
+  zh: {
+    "plans.col.runnerUp": "次选 / 未选原因",
+    "plans.carried.overdue": "逾期 {days} 天",
+    "plans.carried": "{from} 遗留",
+  },
+  en: {
+    "plans.col.runnerUp": "Runner-up / why not",
+    "plans.carried.overdue": "{days} days overdue",
+    "plans.carried": "from {from}",
+    "plans.ru.pinned": "pinned",
+    "plans.ru.full": "full",
+    "plans.ru.same_activity": "in this activity",
+    "plans.ru.same_day": "busy that day",
+    "plans.ru.farther": "farther",
+    "plans.ru.less_suitable": "less suitable",
+    "plans.ru.not_paired": "not paired",
+    "plans.ru.less_cooperation": "less cooperation",
+    "plans.ru.less_satisfied": "lower satisfaction",
+    "plans.ru.busier": "busier",
+    "plans.ru.tie": "tie: the whole plan chose",
+    "plans.ru.only_candidate": "no other candidate",
+  },
+});
