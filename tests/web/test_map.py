@@ -73,3 +73,29 @@ def test_at_district_size_units_are_aggregated_per_community(monkeypatch, tmp_pa
         if f["properties"]["kind"] == "unit"
     } == {"c03"}
     store.close()
+
+
+def test_a_unit_places_itself_with_a_click(console: Console) -> None:
+    console.sign_in("unit:u09")
+    console.open("map")
+    page = console.page
+    expect(page.locator("#map-chart")).to_have_attribute("data-ready", "1")
+    page.wait_for_function("() => window.__gongjianMap")
+    # a unit may place only itself
+    assert page.eval_on_selector_all("#map-place-unit option", "os => os.map(o => o.value)") == [
+        "u09"
+    ]
+    box = page.locator("#map-chart").bounding_box()
+    assert box is not None
+    x, y = box["width"] * 0.3, box["height"] * 0.6
+    want = page.evaluate(
+        f"() => window.__gongjianMap.convertFromPixel({{geoIndex: 0}}, [{x}, {y}])"
+    )
+    page.click("#map-place-go")
+    expect(page.locator("#map-place-hint")).to_contain_text("星城街道城管执法队")
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    expect(page.locator("#toast")).to_contain_text("已更新")
+    with console.server.client("viewer") as c:
+        unit = c.get("/units/u09").json()
+    assert abs(unit["lon"] - want[0]) < 1e-4 and abs(unit["lat"] - want[1]) < 1e-4
+    assert unit["version"] >= 2  # written through the guarded PUT

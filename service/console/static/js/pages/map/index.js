@@ -7,7 +7,7 @@
 // Every name reaches the chart as data; tooltips are built with esc().
 
 import { api } from "../../api.js";
-import { addStrings, chart, esc, fill, h, label, notice, page, select, t, vocabOptions, KINDS, UNIT_TYPES } from "../../ui.js";
+import { addStrings, chart, errorText, esc, fill, h, label, notice, page, select, t, toast, vocabOptions, KINDS, UNIT_TYPES } from "../../ui.js";
 
 addStrings({
   zh: {
@@ -31,6 +31,10 @@ addStrings({
     "map.col.open": "待认领",
     "map.col.gaps": "本社区无合适单位",
     "map.col.units": "单位数",
+    "map.place": "标注单位位置",
+    "map.place.go": "在地图上点选位置",
+    "map.place.hint": "请在地图上点击 {name} 的位置（Esc 取消）。",
+    "map.place.done": "已更新 {name} 的位置",
   },
   en: {
     "map.title": "Service map",
@@ -53,6 +57,10 @@ addStrings({
     "map.col.open": "Open",
     "map.col.gaps": "No suitable unit inside",
     "map.col.units": "Units",
+    "map.place": "Place a unit",
+    "map.place.go": "Click its place on the map",
+    "map.place.hint": "Click where {name} is on the map (Esc cancels).",
+    "map.place.done": "{name} placed",
   },
 });
 
@@ -164,6 +172,7 @@ async function render(el, ctx) {
       const c = holder.chart;
       if (!c) return;
       c.on("click", (p) => {
+        if (placing || Date.now() - placedAt < 800) return; // this click places a unit
         if (p.seriesType === "map") return ctx.go(`#/needs?status=open&community=${encodeURIComponent(p.name)}`);
         const d = p.data && p.data.props;
         if (!d) return;
@@ -174,8 +183,67 @@ async function render(el, ctx) {
         ctx.go(`#/units?id=${encodeURIComponent(d.id)}`);
       });
       window.__gongjianMap = c; // for tests: the chart's option and events
+      c.getZr().on("click", (ev) => placeAt(c, ev));
     }),
   );
+  // 标注位置: the committee (any unit) or a unit (itself) sets a unit's coordinates by a
+  // click, through PUT /units/{id} with its If-Match like any other edit
+  let placing = null;
+  let placedAt = 0;
+  const hint = h("span", { id: "map-place-hint", class: "muted", "aria-live": "polite" });
+  const placeable = ctx.user.role === "committee"
+    ? points.filter((p) => p.properties.kind === "unit")
+    : ctx.user.role === "unit"
+      ? points.filter((p) => p.properties.kind === "unit" && p.id === ctx.user.unit_id)
+      : [];
+  const who = select(placeable.map((p) => [p.id, p.properties.name]), placeable[0] && placeable[0].id, { id: "map-place-unit" });
+  const placer = placeable.length
+    ? h(
+        "div",
+        { class: "toolbar", id: "map-place" },
+        h("label", { for: "map-place-unit" }, t("map.place"), who),
+        h("button", {
+          type: "button",
+          id: "map-place-go",
+          onclick: () => {
+            placing = placeable.find((p) => p.id === who.value) || null;
+            hint.textContent = placing ? t("map.place.hint", { name: placing.properties.name }) : "";
+            holder.el.classList.toggle("placing", !!placing);
+          },
+        }, t("map.place.go")),
+        hint,
+      )
+    : null;
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && placing) {
+      placing = null;
+      hint.textContent = "";
+      holder.el.classList.remove("placing");
+    }
+  });
+  async function placeAt(c, ev) {
+    if (!placing) return;
+    const target = placing;
+    placing = null;
+    placedAt = Date.now();
+    holder.el.classList.remove("placing");
+    const [lon, lat] = c.convertFromPixel({ geoIndex: 0 }, [ev.offsetX, ev.offsetY]);
+    try {
+      const res = await api(`/units/${encodeURIComponent(target.id)}`, { raw: true });
+      const etag = res.headers.get("etag");
+      const { version, ...unit } = await res.json();
+      const round = (x) => Math.round(x * 1e6) / 1e6;
+      await api(`/units/${encodeURIComponent(target.id)}`, {
+        method: "PUT",
+        body: { ...unit, lat: round(lat), lon: round(lon) },
+        headers: { "If-Match": etag },
+      });
+      toast(t("map.place.done", { name: target.properties.name }), "ok");
+      await render(el, ctx);
+    } catch (err) {
+      hint.textContent = errorText(err);
+    }
+  }
   const expand = fc.meta.aggregated || state.community
     ? h(
         "label",
@@ -197,6 +265,7 @@ async function render(el, ctx) {
     h("p", { id: "map-summary" }, t("map.summary", { c: areas.length, u: fc.meta.units })),
     fc.meta.aggregated ? notice(t("map.aggregated")) : null,
     expand,
+    placer,
     fc.meta.unplaced.length ? notice(t("map.unplaced", { list: fc.meta.unplaced.join("、") })) : null,
     holder.el,
     h("h2", {}, t("map.list")),
