@@ -16,9 +16,11 @@ that transaction (``tx`` is a SQLite connection or a Neo4j transaction):
 * :meth:`~StoreBase._insert_entities` creates nodes that must not exist yet
   (a plain ``INSERT`` / ``CREATE`` under the uniqueness constraint: a duplicate is
   :class:`DuplicateIdError`, never an overwrite);
+* :meth:`~StoreBase._hold_ids` answers which ids of a create exist, finally for the
+  transaction (Neo4j holds the others, so no concurrent create slips in between);
 * :meth:`~StoreBase._existing`, :meth:`~StoreBase._dependents`,
- , :meth:`~StoreBase._delete_node`,
-  :meth:`~StoreBase._claimed_effort` and the resource and cooperation reads.
+  :meth:`~StoreBase._delete_node`, :meth:`~StoreBase._claimed_effort` and the
+  resource and cooperation reads.
 
 Why ~500 lines: the rules of the contract belong together, each next to the
 argument checks and messages it uses; the stores only add their statements.
@@ -285,7 +287,8 @@ class StoreBase(ABC, Generic[Tx]):
 
     @abstractmethod
     def _insert_entities(self, tx: Tx, entities: Sequence[Entity]) -> None:
-        """Create nodes of any classes that must not exist yet (references checked).
+        """Create nodes of any classes that must not exist yet (references checked),
+        after :meth:`_hold_ids` found none of their ids.
 
         A stored id is :class:`DuplicateIdError`, never overwritten.
         """
@@ -293,6 +296,17 @@ class StoreBase(ABC, Generic[Tx]):
     @abstractmethod
     def _existing(self, tx: Tx, label: str, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` name stored nodes of ``label``."""
+
+    def _hold_ids(self, tx: Tx, label: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are stored, as a final answer for this transaction.
+
+        ``create_many`` names its conflicts from this and then inserts the others, so
+        no other transaction may create one of the others in between. SQLite's
+        immediate transaction already excludes every other writer; a store whose
+        reads can see part of a concurrent commit (Neo4j) must hold the ids it did
+        not find (and then insert into what it holds, see ``_insert_entities``).
+        """
+        return self._existing(tx, label, ids)
 
     @abstractmethod
     def _claimed_effort(self, tx: Tx, unit_id: str, quarter: str) -> int:
@@ -367,7 +381,8 @@ class StoreBase(ABC, Generic[Tx]):
             ids: dict[str, list[str]] = defaultdict(list)
             for e in items:
                 ids[e.LABEL].append(e.id)
-            stored = {label: self._existing(tx, label, group) for label, group in ids.items()}
+            # labels in a fixed order: two creates hold their ids in the same order
+            stored = {label: self._hold_ids(tx, label, ids[label]) for label in sorted(ids)}
             rows: list[dict[str, Any]] = []
             new: list[Entity] = []
             seen: set[tuple[str, str]] = set()
@@ -383,24 +398,14 @@ class StoreBase(ABC, Generic[Tx]):
                 self._insert_entities(tx, new)
             return CreateResult(created=len(new), skipped=rows)
 
-        named: list[dict[str, Any]] | None = None
         for attempt in range(_CREATE_ATTEMPTS):
             try:
                 return self._write_tx(work)
             except DuplicateIdError:
-                # created by a concurrent writer after our check: run again, so the check
-                # sees it and names the row (or skips it)
+                # created by a concurrent writer after our check (a store that cannot hold
+                # the ids it checked): run again, so that the check sees it and names the
+                # row (or skips it); back off a little more each time
                 time.sleep(min(0.02 * (attempt + 1), 0.2))
-            except ConflictError as exc:
-                # a concurrent writer's commit may still be becoming visible (Neo4j reads
-                # committed data node by node): name the rows only once two reads agree
-                rows = exc.details.get("rows")
-                if rows is None or rows == named:
-                    raise
-                named = rows
-                time.sleep(min(0.05 * (attempt + 1), 0.3))
-        if named is not None:
-            raise conflicting_rows_error(named)
         raise ConflictError("编号已被同时创建，请重试 (ids created concurrently; try again)")
 
     def modify(

@@ -48,6 +48,7 @@ __all__ = [
     "existing_ids",
     "foreign_resources",
     "get_node",
+    "hold_ids",
     "index",
     "list_nodes",
     "lock_node",
@@ -213,6 +214,22 @@ def merge_entities(kind: type[Entity]) -> str:
 def existing_ids(label: str) -> str:
     """Which of ``$ids`` exist as nodes of ``label``."""
     return f"UNWIND $ids AS id MATCH (n:{_label(label)} {{id: id}}) RETURN collect(n.id) AS ids"
+
+
+def hold_ids(label: str) -> str:
+    """Which of ``$ids`` exist as nodes of ``label``, holding the others for this transaction.
+
+    ``MERGE`` under the uniqueness constraint on ``id`` takes the index entry's lock: a
+    node another transaction is creating (even one whose commit is only half visible)
+    is waited for and then found, and an id not found is created here as a bare
+    placeholder (``_held``) that no one else can create until we commit or roll back.
+    The caller fills every placeholder in the same transaction (``merge_entities``
+    replaces all its properties) or rolls the transaction back.
+    """
+    return (
+        f"UNWIND $ids AS id MERGE (n:{_label(label)} {{id: id}}) ON CREATE SET n._held = true"
+        " WITH n WHERE n._held IS NULL RETURN collect(n.id) AS ids"
+    )
 
 
 def get_node(label: str) -> str:

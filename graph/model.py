@@ -152,6 +152,8 @@ Note = Annotated[str, Field(max_length=2000)]
 #: :func:`parse_entity` (seed files, imports) still reads numbers written as text
 Integer = Annotated[int, Strict()]
 Boolean = Annotated[bool, Strict()]
+#: a number of a request body: an integer or a decimal, never ``true`` or ``"5"``
+StrictFloat = Annotated[float, Strict()]
 
 
 def parse_quarter(value: object) -> str:

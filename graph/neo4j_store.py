@@ -56,7 +56,6 @@ from gongjian.graph.neo4j_io import (
     UNAVAILABLE,
     UNWIND_CHUNK,
     MissingTarget,
-    create_entities,
     entity_from_props,
     entity_props,
     existing_ids,
@@ -326,8 +325,25 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     ) -> None:
         write_group(tx, kind, entities, fast=False)
 
+    def _hold_ids(self, tx: ManagedTransaction, label: str, ids: Iterable[str]) -> set[str]:
+        # a plain read could see half of a concurrent create's commit (read committed,
+        # node by node) and name only part of the conflicting rows: MERGE waits for it
+        found: set[str] = set()
+        for part in base.chunks(sorted(set(ids)), UNWIND_CHUNK):
+            record = tx.run(statement(cypher.hold_ids(label)), ids=list(part)).single(strict=True)
+            found.update(record["ids"])
+        return found
+
     def _insert_entities(self, tx: ManagedTransaction, entities: Sequence[Entity]) -> None:
-        create_entities(tx, entities)
+        """Fill the placeholders :meth:`_hold_ids` made for these ids (never an overwrite:
+        they are this transaction's own), with their relationships."""
+        error = missing_refs(tx, entities)
+        if error is not None:
+            raise error
+        for kind in ENTITY_TYPES:
+            group = [e for e in entities if type(e) is kind]
+            if group:
+                write_group(tx, kind, group, fast=False)
 
     def _existing(self, tx: ManagedTransaction, label: str, ids: Iterable[str]) -> set[str]:
         return existing_ids(tx, label, ids)
