@@ -16,11 +16,13 @@ that transaction (``tx`` is a SQLite connection or a Neo4j transaction):
 * :meth:`~StoreBase._insert_entities` creates nodes that must not exist yet
   (a plain ``INSERT`` / ``CREATE`` under the uniqueness constraint: a duplicate is
   :class:`DuplicateIdError`, never an overwrite);
+* :meth:`~StoreBase._hold_ids` answers which ids of a create exist, finally for the
+  transaction (Neo4j holds the others, so no concurrent create slips in between);
 * :meth:`~StoreBase._existing`, :meth:`~StoreBase._dependents`,
- , :meth:`~StoreBase._delete_node`,
-  :meth:`~StoreBase._claimed_effort` and the resource and cooperation reads.
+  :meth:`~StoreBase._delete_node`, :meth:`~StoreBase._claimed_effort` and the
+  resource and cooperation reads.
 
-Why ~500 lines: the rules of the contract belong together, each next to the
+Why ~630 lines: the rules of the contract belong together, each next to the
 argument checks and messages it uses; the stores only add their statements.
 
 The module-level helpers (chunking, keys, argument checks, error messages) are
@@ -34,6 +36,8 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
+
+from pydantic import ValidationError
 
 from gongjian.core.errors import ConflictError, InvalidInputError, PreconditionFailedError
 from gongjian.graph.cooperation import (
@@ -49,10 +53,14 @@ from gongjian.graph.lifecycle import (
 )
 from gongjian.graph.model import (
     ENTITY_TYPES,
+    MAX_POINT_DELTA,
+    MAX_POINTS,
     Entity,
     Need,
     NeedStatus,
     Network,
+    PartyMember,
+    PointEntry,
     Resource,
     Unit,
     apply_change,
@@ -81,6 +89,7 @@ __all__ = [
     "check_filters",
     "check_kind",
     "check_page",
+    "check_point_delta",
     "chunks",
     "conflicting_rows_error",
     "missing_refs_error",
@@ -179,6 +188,21 @@ def check_expected_version(kind: type[Entity], current: Entity, expected: int | 
         version=current.version,
         etag=f'"{current.version}"',
     )
+
+
+def check_point_delta(delta: object) -> None:
+    """A point entry's ``delta``: a non-zero integer of at most ``MAX_POINT_DELTA`` either way."""
+    if (
+        isinstance(delta, bool)
+        or not isinstance(delta, int)
+        or delta == 0
+        or abs(delta) > MAX_POINT_DELTA
+    ):
+        raise InvalidInputError(
+            f"积分变动应为非零整数，绝对值不超过 {MAX_POINT_DELTA} (delta must be a non-zero"
+            f" integer within ±{MAX_POINT_DELTA})",
+            [{"field": "delta", "message": f"non-zero integer within ±{MAX_POINT_DELTA}"}],
+        )
 
 
 def _check_version_arg(expected: object) -> None:
@@ -285,7 +309,8 @@ class StoreBase(ABC, Generic[Tx]):
 
     @abstractmethod
     def _insert_entities(self, tx: Tx, entities: Sequence[Entity]) -> None:
-        """Create nodes of any classes that must not exist yet (references checked).
+        """Create nodes of any classes that must not exist yet (references checked),
+        after :meth:`_hold_ids` found none of their ids.
 
         A stored id is :class:`DuplicateIdError`, never overwritten.
         """
@@ -293,6 +318,17 @@ class StoreBase(ABC, Generic[Tx]):
     @abstractmethod
     def _existing(self, tx: Tx, label: str, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` name stored nodes of ``label``."""
+
+    def _hold_ids(self, tx: Tx, label: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are stored, as a final answer for this transaction.
+
+        ``create_many`` names its conflicts from this and then inserts the others, so
+        no other transaction may create one of the others in between. SQLite's
+        immediate transaction already excludes every other writer; a store whose
+        reads can see part of a concurrent commit (Neo4j) must hold the ids it did
+        not find (and then insert into what it holds, see ``_insert_entities``).
+        """
+        return self._existing(tx, label, ids)
 
     @abstractmethod
     def _claimed_effort(self, tx: Tx, unit_id: str, quarter: str) -> int:
@@ -317,6 +353,18 @@ class StoreBase(ABC, Generic[Tx]):
     @abstractmethod
     def _delete_resources(self, tx: Tx, unit_id: str, keep: Sequence[str]) -> None:
         """Delete the unit's resources whose ids are not in ``keep``."""
+
+    @abstractmethod
+    def _last_point_entry(self, tx: Tx, member_id: str) -> int:
+        """The ``seq`` of the member's newest point entry (0: none yet)."""
+
+    @abstractmethod
+    def _insert_point_entry(self, tx: Tx, entry: PointEntry) -> None:
+        """Store one point entry (its ``(member_id, seq)`` is new)."""
+
+    @abstractmethod
+    def _delete_point_entries(self, tx: Tx, member_id: str) -> None:
+        """Delete a member's point entries (the member is being deleted)."""
 
     @abstractmethod
     def _cooperation_facts(self) -> CooperationFacts:
@@ -367,7 +415,8 @@ class StoreBase(ABC, Generic[Tx]):
             ids: dict[str, list[str]] = defaultdict(list)
             for e in items:
                 ids[e.LABEL].append(e.id)
-            stored = {label: self._existing(tx, label, group) for label, group in ids.items()}
+            # labels in a fixed order: two creates hold their ids in the same order
+            stored = {label: self._hold_ids(tx, label, ids[label]) for label in sorted(ids)}
             rows: list[dict[str, Any]] = []
             new: list[Entity] = []
             seen: set[tuple[str, str]] = set()
@@ -383,24 +432,14 @@ class StoreBase(ABC, Generic[Tx]):
                 self._insert_entities(tx, new)
             return CreateResult(created=len(new), skipped=rows)
 
-        named: list[dict[str, Any]] | None = None
         for attempt in range(_CREATE_ATTEMPTS):
             try:
                 return self._write_tx(work)
             except DuplicateIdError:
-                # created by a concurrent writer after our check: run again, so the check
-                # sees it and names the row (or skips it)
+                # created by a concurrent writer after our check (a store that cannot hold
+                # the ids it checked): run again, so that the check sees it and names the
+                # row (or skips it); back off a little more each time
                 time.sleep(min(0.02 * (attempt + 1), 0.2))
-            except ConflictError as exc:
-                # a concurrent writer's commit may still be becoming visible (Neo4j reads
-                # committed data node by node): name the rows only once two reads agree
-                rows = exc.details.get("rows")
-                if rows is None or rows == named:
-                    raise
-                named = rows
-                time.sleep(min(0.05 * (attempt + 1), 0.3))
-        if named is not None:
-            raise conflicting_rows_error(named)
         raise ConflictError("编号已被同时创建，请重试 (ids created concurrently; try again)")
 
     def modify(
@@ -445,6 +484,8 @@ class StoreBase(ABC, Generic[Tx]):
             if isinstance(current, Need):
                 check_deletable(current)
             deps = self._dependents(tx, label, node_id)
+            if isinstance(current, PartyMember) and not deps:
+                self._delete_point_entries(tx, node_id)  # its points go with it
             if deps:
                 what = "、".join(f"{k} {v} 个" for k, v in deps.items())
                 raise ConflictError(
@@ -533,6 +574,61 @@ class StoreBase(ABC, Generic[Tx]):
             changed = need.model_copy(update={**update, "version": need.version + 1})
             self._write_entities(tx, Need, [changed])
             return changed
+
+        return self._write_tx(work)
+
+    def add_points(
+        self,
+        member_id: str,
+        delta: int,
+        *,
+        reason: str,
+        by: str,
+        by_role: str = "",
+        check: Callable[[PartyMember], None] | None = None,
+    ) -> tuple[PartyMember, PointEntry]:
+        """Record a point entry and change the member's total by ``delta``, in ONE
+        transaction under the member's write lock (concurrent entries queue; none is lost).
+
+        ``check`` (a permission check) gets the member as stored, under that lock. A
+        total below 0 or above ``MAX_POINTS`` is :class:`ConflictError` (``points``,
+        ``delta``); ``delta`` must be a non-zero integer of at most ``MAX_POINT_DELTA``.
+        """
+        check_point_delta(delta)
+        fields = {"member_id": member_id, "delta": delta, "reason": reason, "by": by}
+        try:  # the entry's own rules (one-line reason…), before the transaction
+            probe = PointEntry(**fields, by_role=by_role, seq=1, total=0, at=now_utc())
+        except ValidationError as exc:
+            errors = [
+                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors()
+            ]
+            text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+            raise InvalidInputError(f"积分记录无效 (invalid point entry): {text}", errors) from None
+
+        def work(tx: Tx) -> tuple[PartyMember, PointEntry]:
+            member = self._read_for_update(tx, PartyMember, member_id)
+            if check is not None:
+                check(member)
+            total = member.points + delta
+            if not 0 <= total <= MAX_POINTS:
+                raise ConflictError(
+                    f"积分须在 0–{MAX_POINTS} 之间：{member.name}（{member_id}）现有 {member.points}"
+                    f"，变动 {delta:+d} 后为 {total} (points must stay within 0–{MAX_POINTS})",
+                    points=member.points,
+                    delta=delta,
+                )
+            entry = probe.model_copy(
+                update={
+                    "seq": self._last_point_entry(tx, member_id) + 1,
+                    "total": total,
+                    "at": now_utc(),
+                }
+            )
+            changed = member.model_copy(update={"points": total, "version": member.version + 1})
+            self._write_entities(tx, PartyMember, [changed])
+            self._insert_point_entry(tx, entry)
+            return changed, entry
 
         return self._write_tx(work)
 

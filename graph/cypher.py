@@ -25,9 +25,15 @@ __all__ = [
     "COOPERATION_ASSIGNED",
     "COOPERATION_CLAIMS",
     "COOPERATION_LOCATED",
+    "CREATE_POINT_ENTRY",
+    "DELETE_POINT_ENTRIES",
     "HISTORY",
     "INDEXED_PROPERTIES",
     "LABELS",
+    "LAST_POINT_ENTRY",
+    "POINT_ENTRIES",
+    "POINT_ENTRIES_PAGE",
+    "POINT_ENTRY_SCHEMA",
     "REL_TYPES",
     "REMOVE_ADJACENT",
     "REMOVE_PAIRING",
@@ -48,6 +54,7 @@ __all__ = [
     "existing_ids",
     "foreign_resources",
     "get_node",
+    "hold_ids",
     "index",
     "list_nodes",
     "lock_node",
@@ -213,6 +220,22 @@ def merge_entities(kind: type[Entity]) -> str:
 def existing_ids(label: str) -> str:
     """Which of ``$ids`` exist as nodes of ``label``."""
     return f"UNWIND $ids AS id MATCH (n:{_label(label)} {{id: id}}) RETURN collect(n.id) AS ids"
+
+
+def hold_ids(label: str) -> str:
+    """Which of ``$ids`` exist as nodes of ``label``, holding the others for this transaction.
+
+    ``MERGE`` under the uniqueness constraint on ``id`` takes the index entry's lock: a
+    node another transaction is creating (even one whose commit is only half visible)
+    is waited for and then found, and an id not found is created here as a bare
+    placeholder (``_held``) that no one else can create until we commit or roll back.
+    The caller fills every placeholder in the same transaction (``merge_entities``
+    replaces all its properties) or rolls the transaction back.
+    """
+    return (
+        f"UNWIND $ids AS id MERGE (n:{_label(label)} {{id: id}}) ON CREATE SET n._held = true"
+        " WITH n WHERE n._held IS NULL RETURN collect(n.id) AS ids"
+    )
 
 
 def get_node(label: str) -> str:
@@ -411,8 +434,31 @@ def stats() -> str:
     return "CALL () { " + " UNION ALL ".join(parts) + " } RETURN key, n"
 
 
-TO_NETWORKX_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+# point entries are the members' records, not nodes of the network
+TO_NETWORKX_NODES = (
+    "MATCH (n) WHERE NOT n:PointEntry RETURN labels(n) AS labels, properties(n) AS props"
+)
 TO_NETWORKX_RELS = (
     "MATCH (a)-[r]->(b) RETURN labels(a) AS src_labels, a.id AS src, type(r) AS type, "
     "properties(r) AS props, labels(b) AS dst_labels, b.id AS dst"
 )
+
+# --------------------------------------------------------------------------- point entries
+# A party member's point entries (model.PointEntry) are nodes of their own label, outside
+# the network (no relationships, left out of stats and to_networkx), found by member_id.
+
+POINT_ENTRY_SCHEMA = (
+    "CREATE CONSTRAINT gongjian_pointentry_seq IF NOT EXISTS "
+    "FOR (e:PointEntry) REQUIRE (e.member_id, e.seq) IS UNIQUE",
+    "CREATE INDEX gongjian_pointentry_member IF NOT EXISTS FOR (e:PointEntry) ON (e.member_id)",
+)
+LAST_POINT_ENTRY = (
+    "MATCH (e:PointEntry) WHERE e.member_id = $member RETURN coalesce(max(e.seq), 0) AS seq"
+)
+CREATE_POINT_ENTRY = "CREATE (e:PointEntry) SET e = $props"
+DELETE_POINT_ENTRIES = "MATCH (e:PointEntry) WHERE e.member_id = $member DELETE e"
+POINT_ENTRIES = (
+    "MATCH (e:PointEntry) WHERE e.member_id = $member RETURN properties(e) AS props"
+    " ORDER BY e.seq DESC SKIP $offset"
+)
+POINT_ENTRIES_PAGE = POINT_ENTRIES + " LIMIT $limit"

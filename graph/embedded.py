@@ -36,6 +36,7 @@ from gongjian.graph.base import (
     check_entities,
     check_filters,
     check_kind,
+    check_page,
     chunks,
     missing_refs_error,
     node_key,
@@ -44,7 +45,15 @@ from gongjian.graph.base import (
 )
 from gongjian.graph.cooperation import CooperationFacts
 from gongjian.graph.lifecycle import UNFINISHED
-from gongjian.graph.model import ENTITY_TYPES, Assignment, Entity, Pairing, Resource, parse_quarter
+from gongjian.graph.model import (
+    ENTITY_TYPES,
+    Assignment,
+    Entity,
+    Pairing,
+    PointEntry,
+    Resource,
+    parse_quarter,
+)
 from gongjian.graph.store import REL_TYPES
 
 __all__ = ["EmbeddedStore"]
@@ -76,6 +85,13 @@ CREATE INDEX IF NOT EXISTS rels_by_src ON rels(src_label, src, type);
 CREATE INDEX IF NOT EXISTS nodes_quarter ON nodes(label, json_extract(props, '$.quarter'));
 CREATE INDEX IF NOT EXISTS nodes_community ON nodes(label, json_extract(props, '$.community_id'));
 CREATE INDEX IF NOT EXISTS nodes_status ON nodes(label, json_extract(props, '$.status'));
+-- a party member's point entries (model.PointEntry), numbered per member
+CREATE TABLE IF NOT EXISTS point_entries(
+    member_id TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    props     TEXT NOT NULL,
+    PRIMARY KEY (member_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 """
@@ -152,6 +168,7 @@ class EmbeddedStore(StoreBase[Conn]):
         with self._write() as conn:
             conn.execute("DELETE FROM rels")
             conn.execute("DELETE FROM nodes")
+            conn.execute("DELETE FROM point_entries")
 
     # ------------------------------------------------------------------ entities
     def _existing_ids(self, conn: sqlite3.Connection, label: str, ids: Iterable[str]) -> set[str]:
@@ -365,6 +382,32 @@ class EmbeddedStore(StoreBase[Conn]):
             tx.execute(
                 f"DELETE FROM nodes WHERE label = 'Resource' AND id IN ({marks})", tuple(part)
             )
+
+    def _last_point_entry(self, tx: Conn, member_id: str) -> int:
+        row = tx.execute(
+            "SELECT coalesce(max(seq), 0) FROM point_entries WHERE member_id = ?", (member_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def _insert_point_entry(self, tx: Conn, entry: PointEntry) -> None:
+        tx.execute(
+            "INSERT INTO point_entries(member_id, seq, props) VALUES (?, ?, ?)",
+            (entry.member_id, entry.seq, entry.model_dump_json()),
+        )
+
+    def _delete_point_entries(self, tx: Conn, member_id: str) -> None:
+        tx.execute("DELETE FROM point_entries WHERE member_id = ?", (member_id,))
+
+    def point_entries(
+        self, member_id: str, *, offset: int = 0, limit: int | None = 100
+    ) -> list[PointEntry]:
+        check_page(offset, limit)
+        rows = self._read(
+            "SELECT props FROM point_entries WHERE member_id = ? ORDER BY seq DESC"
+            " LIMIT ? OFFSET ?",
+            (member_id, -1 if limit is None else limit, offset),
+        )
+        return [PointEntry.model_validate_json(r[0]) for r in rows]
 
     # ------------------------------------------------------------------ relationships
     def _require(self, conn: sqlite3.Connection, label: str, ids: Iterable[str]) -> None:

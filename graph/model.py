@@ -67,6 +67,7 @@ __all__ = [
     "Network",
     "Pairing",
     "PartyMember",
+    "PointEntry",
     "Ref",
     "Resource",
     "ResourceKind",
@@ -110,6 +111,7 @@ _NAME_ZH = {
     "brand": "品牌",
     "contact": "联系人",
     "keeper": "网格员",
+    "reason": "原因",
 }
 
 
@@ -153,6 +155,12 @@ Note = Annotated[str, Field(max_length=2000)]
 #: :func:`parse_entity` (seed files, imports) still reads numbers written as text
 Integer = Annotated[int, Strict()]
 Boolean = Annotated[bool, Strict()]
+#: a party member's points stay within 0 … MAX_POINTS; one entry moves them at most
+#: MAX_POINT_DELTA either way
+MAX_POINTS = 1_000_000
+MAX_POINT_DELTA = 10_000
+#: a number of a request body: an integer or a decimal, never ``true`` or ``"5"``
+StrictFloat = Annotated[float, Strict()]
 
 
 def parse_quarter(value: object) -> str:
@@ -423,7 +431,27 @@ class PartyMember(Entity):
     name: Name
     unit_id: NodeId
     community_id: NodeId
-    points: Integer = Field(default=0, ge=0, le=1_000_000, description="积分")
+    points: Integer = Field(default=0, ge=0, le=MAX_POINTS, description="积分")
+
+
+class PointEntry(BaseModel):
+    """积分记录 — one recorded change of a party member's points: who, when, why, how many.
+
+    A member's points change only through entries (``GraphStore.add_points``), each
+    written in the transaction that changes the total; ``seq`` numbers a member's
+    entries 1, 2, … (the newest is the highest), ``total`` is the points after it.
+    Not a graph node of its own: the stores keep entries beside the member.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    member_id: NodeId
+    seq: int = Field(ge=1, description="该党员的第几条积分记录 (1, 2, …)")
+    delta: int = Field(description="增减的积分 (points added, negative: taken off)")
+    total: int = Field(ge=0, le=MAX_POINTS, description="记录后的积分 (points after the entry)")
+    reason: Name = Field(description="原因 (why)")
+    by: str = Field(max_length=200, description="记录人 (who recorded it: user id)")
+    by_role: str = Field(default="", max_length=20, description="记录人角色 (their role)")
+    at: datetime = Field(description="记录时间 (when, UTC)")
 
 
 E = TypeVar("E", bound=Entity)

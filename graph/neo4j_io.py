@@ -260,10 +260,10 @@ def missing_refs(tx: ManagedTransaction, entities: Sequence[Entity]) -> InvalidI
 
 
 def create_entities(tx: ManagedTransaction, entities: Sequence[Entity]) -> None:
-    """CREATE nodes (dependency order) with their relationships: never an overwrite.
+    """Write new nodes (dependency order) with their relationships: never an overwrite.
 
-    The uniqueness constraint on ``id`` fails the transaction (``ConstraintError``)
-    when a node with that id exists or is being created by another transaction.
+    Their ids were held by :func:`gongjian.graph.cypher.hold_ids` earlier in this
+    transaction (bare placeholders no one else can create meanwhile); this fills them.
     """
     error = missing_refs(tx, entities)
     if error is not None:
@@ -271,7 +271,4 @@ def create_entities(tx: ManagedTransaction, entities: Sequence[Entity]) -> None:
     for kind in ENTITY_TYPES:
         group = [e for e in entities if type(e) is kind]
         if group:
-            fields = cypher.entity_fields(kind)
-            _run_rows(
-                tx, kind, cypher.create_entities(kind), [_entity_row(e, fields) for e in group]
-            )
+            write_group(tx, kind, group, fast=False)

@@ -11,7 +11,7 @@ Nodes carry their entity's ``model_dump(mode="json")`` as flat properties
 (``None`` left out; nested values such as ``Activity.roles`` as a JSON string).
 Owned relationships (``Entity.REFS``) are re-pointed on every upsert.
 
-Why one module of ~600 lines: it is one class implementing every method of the store
+Why one module of ~650 lines: it is one class implementing every method of the store
 contract over the statements of :mod:`gongjian.graph.cypher`; the driver plumbing is
 in :mod:`gongjian.graph.neo4j_io` and the rules shared with SQLite in
 :mod:`gongjian.graph.base`.
@@ -45,6 +45,7 @@ from gongjian.graph.model import (
     Entity,
     Need,
     Pairing,
+    PointEntry,
     Resource,
     Snapshot,
     Unit,
@@ -209,6 +210,7 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
             for label, props in cypher.INDEXED_PROPERTIES.items()
             for prop in props
         ]
+        statements += cypher.POINT_ENTRY_SCHEMA
         for text in statements:
             try:
                 self._execute(text)
@@ -326,8 +328,17 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     ) -> None:
         write_group(tx, kind, entities, fast=False)
 
+    def _hold_ids(self, tx: ManagedTransaction, label: str, ids: Iterable[str]) -> set[str]:
+        # a plain read could see half of a concurrent create's commit (read committed,
+        # node by node) and name only part of the conflicting rows: MERGE waits for it
+        found: set[str] = set()
+        for part in base.chunks(sorted(set(ids)), UNWIND_CHUNK):
+            record = tx.run(statement(cypher.hold_ids(label)), ids=list(part)).single(strict=True)
+            found.update(record["ids"])
+        return found
+
     def _insert_entities(self, tx: ManagedTransaction, entities: Sequence[Entity]) -> None:
-        create_entities(tx, entities)
+        create_entities(tx, entities)  # fills what _hold_ids held
 
     def _existing(self, tx: ManagedTransaction, label: str, ids: Iterable[str]) -> set[str]:
         return existing_ids(tx, label, ids)
@@ -375,6 +386,25 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     def _delete_resources(self, tx: ManagedTransaction, unit_id: str, keep: Sequence[str]) -> None:
         tx.run(statement(cypher.delete_unit_resources()), unit=unit_id, keep=list(keep)).consume()
 
+    def _last_point_entry(self, tx: ManagedTransaction, member_id: str) -> int:
+        record = tx.run(statement(cypher.LAST_POINT_ENTRY), member=member_id).single(strict=True)
+        return int(record["seq"])
+
+    def _insert_point_entry(self, tx: ManagedTransaction, entry: PointEntry) -> None:
+        tx.run(statement(cypher.CREATE_POINT_ENTRY), props=entry.model_dump(mode="json")).consume()
+
+    def _delete_point_entries(self, tx: ManagedTransaction, member_id: str) -> None:
+        tx.run(statement(cypher.DELETE_POINT_ENTRIES), member=member_id).consume()
+
+    @_translated
+    def point_entries(
+        self, member_id: str, *, offset: int = 0, limit: int | None = 100
+    ) -> list[PointEntry]:
+        base.check_page(offset, limit)
+        text = cypher.POINT_ENTRIES if limit is None else cypher.POINT_ENTRIES_PAGE
+        records = self._query(text, member=member_id, offset=offset, limit=limit)
+        return [PointEntry.model_validate(r["props"]) for r in records]
+
     # the shared rules, with the connection checked and driver errors translated
     create = _translated(base.StoreBase.create)
     create_many = _translated(base.StoreBase.create_many)
@@ -382,6 +412,7 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     delete = _translated(base.StoreBase.delete)
     replace_resources = _translated(base.StoreBase.replace_resources)
     claim_need = _translated(base.StoreBase.claim_need)
+    add_points = _translated(base.StoreBase.add_points)
     transition_need = _translated(base.StoreBase.transition_need)
     cooperation_network = _translated(base.StoreBase.cooperation_network)
     list = _translated(base.StoreBase.list)

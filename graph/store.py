@@ -28,6 +28,8 @@ Rules every implementation keeps:
   node, so nothing is left dangling.
 * ``claim_need`` is atomic: of many concurrent claims of one open need exactly
   one succeeds, the others get :class:`ConflictError`.
+* A party member's ``points`` change through ``add_points`` (a recorded entry and
+  the new total in one transaction); ``delete`` of a member deletes its entries.
 * Nothing user-supplied is ever pasted into a query string.
 """
 
@@ -46,6 +48,8 @@ from gongjian.graph.model import (
     NeedStatus,
     Network,
     Pairing,
+    PartyMember,
+    PointEntry,
     Resource,
     Snapshot,
 )
@@ -264,6 +268,34 @@ class GraphStore(Protocol):
         ``unit_id``, when given, must be the claiming unit. ``satisfaction`` (1–5)
         is required for ``followed_up``. Illegal moves raise :class:`ConflictError`.
         """
+        ...
+
+    # -- party members' points ------------------------------------------------------
+    def add_points(
+        self,
+        member_id: str,
+        delta: int,
+        *,
+        reason: str,
+        by: str,
+        by_role: str = "",
+        check: Callable[[PartyMember], None] | None = None,
+    ) -> tuple[PartyMember, PointEntry]:
+        """Record a point entry (who, when, why, how many) and change the member's total
+        by ``delta`` in ONE transaction, under the member's write lock.
+
+        ``check`` gets the stored member under that lock (a permission check: raise to
+        refuse). ``delta`` is a non-zero integer within ``±MAX_POINT_DELTA``
+        (:class:`InvalidInputError`); a total outside ``0 … MAX_POINTS`` is
+        :class:`ConflictError`; NotFound for an unknown member. Returns the member as
+        written (version +1) and the entry.
+        """
+        ...
+
+    def point_entries(
+        self, member_id: str, *, offset: int = 0, limit: int | None = 100
+    ) -> list[PointEntry]:
+        """A member's point entries, newest first (``seq`` descending); [] when none."""
         ...
 
     # -- reads for the planner and the network views --------------------------------

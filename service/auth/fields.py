@@ -5,22 +5,26 @@ objects a role may write; this table decides which *fields* inside them. It is
 the one place the rule lives: :func:`check_fields` applies it to every create
 and update of the registry, and ``tests/api/test_authz_matrix.py`` runs over it.
 
-====================  ==================  =========  ==============  =========  ======
-entity                field               committee  unit            community  viewer
-====================  ==================  =========  ==============  =========  ======
-Unit                  type                allow      deny            deny       deny
-Unit                  community_id        allow      deny            deny       deny
-Community             stars               allow      deny            deny       deny
-Community             subdistrict_id      allow      deny            deny       deny
-PartyMember           points              audited    deny            deny       deny
-PartyMember           community_id        allow      own community   allow      deny
-Need                  grid_id             own grid   own grid        own grid   deny
-====================  ==================  =========  ==============  =========  ======
+====================  ==================  =========  ==============  ===========  ======
+entity                field               committee  unit            community    viewer
+====================  ==================  =========  ==============  ===========  ======
+Unit                  type                allow      deny            deny         deny
+Unit                  community_id        allow      deny            deny         deny
+Community             stars               allow      deny            deny         deny
+Community             subdistrict_id      allow      deny            deny         deny
+PartyMember           points              entries    deny            own entries  deny
+PartyMember           community_id        allow      own community   allow        deny
+Need                  grid_id             own grid   own grid        own grid     deny
+====================  ==================  =========  ==============  ===========  ======
 
 * **deny**: the field may not change (on create: may not differ from the
   model's default) — 403 naming the field (``error.field``);
-* **audited**: the committee may change it; the change and its size go into the
-  audit log (points are meant to change through recorded point entries);
+* **entries**: changes only through recorded point entries
+  (``POST /party-members/{id}/points``: who, when, why, how many, written with the
+  new total in one transaction); a PUT that changes it is 409 naming that endpoint.
+  On create the committee may give the initial points;
+* **own entries**: the same, for members registered in the user's own community
+  (``community_id``); a new member's points start at 0 (403 otherwise);
 * **own community**: a unit registers members only in its own community;
 * **own grid**: a need's grid must be one of the need's community's grids (422,
   as the import says it).
@@ -35,13 +39,24 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from gongjian.core.errors import InvalidInputError, NotFoundError
-from gongjian.graph.model import Entity, Grid, Unit
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
+from gongjian.graph.model import Entity, Grid, PartyMember, Unit
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError
 
-__all__ = ["FIELD_TABLE", "Access", "access", "changed_fields", "check_fields"]
+__all__ = [
+    "FIELD_TABLE",
+    "POINTS_ENDPOINT",
+    "Access",
+    "access",
+    "changed_fields",
+    "check_fields",
+    "check_point_entry",
+]
+
+#: where a member's points change (the only way they do)
+POINTS_ENDPOINT = "POST /party-members/{id}/points"
 
 
 class Access(StrEnum):
@@ -49,17 +64,19 @@ class Access(StrEnum):
 
     allow = "allow"
     deny = "deny"
-    audited = "audited"
     own_community = "own_community"
     own_grid = "own_grid"
+    entries = "entries"
+    own_entries = "own_entries"
 
 
-_A, _D, _AU, _OC, _OG = (
+_A, _D, _OC, _OG, _PE, _OPE = (
     Access.allow,
     Access.deny,
-    Access.audited,
     Access.own_community,
     Access.own_grid,
+    Access.entries,
+    Access.own_entries,
 )
 _ROLES = (UserRole.committee, UserRole.unit, UserRole.community, UserRole.viewer)
 
@@ -69,7 +86,7 @@ _ROWS: list[tuple[str, str, tuple[Access, Access, Access, Access]]] = [
     ("Unit", "community_id", (_A, _D, _D, _D)),
     ("Community", "stars", (_A, _D, _D, _D)),
     ("Community", "subdistrict_id", (_A, _D, _D, _D)),
-    ("PartyMember", "points", (_AU, _D, _D, _D)),
+    ("PartyMember", "points", (_PE, _D, _OPE, _D)),
     ("PartyMember", "community_id", (_A, _OC, _A, _D)),
     ("Need", "grid_id", (_OG, _OG, _OG, _D)),
 ]
@@ -128,8 +145,9 @@ def check_fields(
     """Apply the table to a create (``old`` None) or an update of ``new``.
 
     Raises 403 (:class:`ForbiddenError` with ``field``) for a field the role may
-    not set, 422 for a need on another community's grid. Returns the audited
-    changes as ``(field, before, after)`` for the audit log.
+    not set, 409 for an update of a field that changes only through its entries
+    (points), 422 for a need on another community's grid. Returns the committee's
+    initial values of such fields on create as ``(field, None, after)``.
     """
     kind = type(new)
     audited: list[tuple[str, Any, Any]] = []
@@ -139,9 +157,11 @@ def check_fields(
     for field in fields:
         cell = access(user.role, kind.LABEL, field)
         after = getattr(new, field)
-        if cell == Access.deny:
+        if cell in (Access.entries, Access.own_entries) and old is not None:
+            raise _through_entries(old, field)
+        if cell == Access.deny or (cell == Access.own_entries and old is None):
             raise _refuse(user, kind.LABEL_ZH, field)
-        if cell == Access.audited:
+        if cell == Access.entries:  # the initial points of a new member
             audited.append((field, None if old is None else getattr(old, field), after))
         elif cell == Access.own_community:
             own = store.get(Unit, user.unit_id).community_id if user.unit_id else None
@@ -155,6 +175,32 @@ def check_fields(
         elif cell == Access.own_grid and after is not None:
             _check_grid(store, after, new.community_id)  # type: ignore[attr-defined]
     return audited
+
+
+def _through_entries(old: Entity, field: str) -> ConflictError:
+    endpoint = POINTS_ENDPOINT.replace("{id}", old.id)
+    return ConflictError(
+        f"{_FIELD_ZH.get(field, field)}（{field}）不能直接修改，请用 {endpoint} 记一笔积分"
+        f"（分值与原因）(points change only through recorded point entries: {endpoint})",
+        field=field,
+        endpoint=endpoint,
+    )
+
+
+def check_point_entry(user: User, member: PartyMember) -> None:
+    """403 unless the table lets ``user`` record point entries for ``member``."""
+    cell = access(user.role, "PartyMember", "points")
+    if cell == Access.entries:
+        return
+    if cell == Access.own_entries and user.community_id == member.community_id:
+        return
+    raise ForbiddenError(
+        f"{user.role.label_zh}角色无权为在职党员 {member.id} 记积分"
+        f"（仅共建委员会及其报到社区）(role '{user.role.value}' may not record points"
+        " for this member)",
+        role=user.role.value,
+        field="points",
+    )
 
 
 def _check_grid(store: GraphStore, grid_id: str, community_id: str) -> None:

@@ -9,7 +9,7 @@ import re
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -241,6 +241,9 @@ class Checked:
     errors: list[RowError]
     warnings: list[str]
     rows: int
+    #: rows refused only because their id exists — as read outside the write's transaction,
+    #: so the write decides again (a concurrent create may be half visible here)
+    taken: list[tuple[int, Need]] = field(default_factory=list)
 
 
 def validate_rows(
@@ -330,6 +333,7 @@ def validate_rows(
                 )
     # ids already in the store (given ones, bad rows included, and generated ones)
     candidates = {i for i, n in given_ids.items() if n == 1} | {need.id for _, need in good}
+    bad_before = {e.row for e in errors}
     existing = _existing_ids(store, sorted(candidates))
     for node_id in sorted(existing):
         for number in rows_of_id.get(node_id) or [r for r, n in good if n.id == node_id]:
@@ -348,6 +352,7 @@ def validate_rows(
         errors=errors,
         warnings=notes,
         rows=total - examples,
+        taken=[(r, n) for r, n in good if n.id in existing and r not in bad_before],
     )
 
 

@@ -85,6 +85,14 @@ def import_needs(
         raise file_error(
             "文件中没有交办单数据行（模板示例行不会导入）(the file has no data rows; the template example row is never imported)"
         )
+    taken = {number for number, _ in checked.taken}
+    if not dry_run and taken and (skip_errors or all(e.row in taken for e in errors)):
+        # the validation read which ids exist outside the write's transaction (and may
+        # have seen half of a concurrent import's commit): the write decides those rows,
+        # naming every conflict itself
+        errors = [e for e in errors if e.row not in taken]
+        good = sorted([*good, *checked.taken], key=lambda pair: pair[0])
+        report.errors = errors
     if errors and not skip_errors:
         raise ImportRejectedError(report)
     report.skipped = report.bad_rows
@@ -104,6 +112,7 @@ def import_needs(
             raise  # no row to name (a concurrent writer kept winning): 409, try again
         report.errors = [*errors, *_conflict_errors(rows, exc.details["rows"])]
         report.errors.sort(key=lambda e: e.row)
+        report.valid = len(needs) - len(exc.details["rows"])
         report.skipped = 0
         report.ids = []
         raise ImportRejectedError(report) from None
@@ -111,9 +120,10 @@ def import_needs(
         report.errors = sorted(
             [*errors, *_conflict_errors(rows, result.skipped)], key=lambda e: e.row
         )
-        report.skipped = report.bad_rows
+        report.valid = len(needs) - len(result.skipped)
         gone = {s["id"] for s in result.skipped}
         report.ids = [i for i in report.ids if i not in gone]
+        report.skipped = report.bad_rows
     report.imported = result.created
     if progress is not None:
         progress("write", len(needs), len(needs))

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from gongjian.core import clock
 from gongjian.core.errors import ConflictError, InvalidInputError
 from gongjian.core.messages import field_message
-from gongjian.graph.model import Quarter, ResourceKind, Snapshot
+from gongjian.graph.model import Integer, Quarter, ResourceKind, Snapshot, StrictFloat
 from gongjian.graph.store import GraphStore
 from gongjian.matching.explain import RunnerUp, carry_text, render_plan, runner_ups
 from gongjian.matching.from_graph import compile_snapshot, planning_snapshot
@@ -80,18 +80,21 @@ MAX_WEIGHT = 100_000
 
 
 class WeightsIn(BaseModel):
-    """The committee's weights of the soft goals (非负整数; see gongjian.matching.problem)."""
+    """The committee's weights of the soft goals (非负整数; see gongjian.matching.problem).
+
+    Integers are strict, as in every request body: ``true``, ``"5"`` and ``5.0`` are 422.
+    """
 
     model_config = ConfigDict(extra="forbid")
-    fit: int = Field(default=1, ge=0, le=MAX_WEIGHT, description="匹配度 total fit")
-    coverage: int = Field(
+    fit: Integer = Field(default=1, ge=0, le=MAX_WEIGHT, description="匹配度 total fit")
+    coverage: Integer = Field(
         default=20, ge=0, le=MAX_WEIGHT, description="覆盖 needs covered, by priority"
     )
-    fairness: int = Field(default=2, ge=0, le=MAX_WEIGHT, description="均衡 fair load")
-    joint_coverage: int = Field(
+    fairness: Integer = Field(default=2, ge=0, le=MAX_WEIGHT, description="均衡 fair load")
+    joint_coverage: Integer = Field(
         default=50, ge=0, le=MAX_WEIGHT, description="五联覆盖 each community gets each joint"
     )
-    stability: int = Field(
+    stability: Integer = Field(
         default=10, ge=0, le=MAX_WEIGHT, description="稳定 few changes against the previous plan"
     )
 
@@ -110,9 +113,11 @@ class PlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     quarter: Quarter = Field(description="季度，如 2026Q4")
     weights: WeightsIn = Field(default_factory=WeightsIn)
-    time_limit: float = Field(default=10.0, gt=0, le=600, description="求解时限（秒）")
-    seed: int = Field(default=1, ge=0, le=2**31 - 1, description="随机种子 (same seed, same plan)")
-    max_distance: int = Field(default=2, ge=0, le=50, description="单位与社区的最大相邻步数")
+    time_limit: StrictFloat = Field(default=10.0, gt=0, le=600, description="求解时限（秒）")
+    seed: Integer = Field(
+        default=1, ge=0, le=2**31 - 1, description="随机种子 (same seed, same plan)"
+    )
+    max_distance: Integer = Field(default=2, ge=0, le=50, description="单位与社区的最大相邻步数")
     pins: list[PairIn] = Field(default_factory=list, max_length=10_000, description="固定分配")
     forbids: list[PairIn] = Field(default_factory=list, max_length=10_000, description="禁止分配")
     previous_plan_id: str | None = Field(

@@ -32,7 +32,7 @@ from gongjian.graph.model import (
     resources_etag,
 )
 from gongjian.graph.store import GraphStore
-from gongjian.service.auth.fields import check_fields
+from gongjian.service.auth.fields import check_fields, check_point_entry
 from gongjian.service.auth.permissions import (
     require_committee,
     require_community,
@@ -41,12 +41,19 @@ from gongjian.service.auth.permissions import (
 )
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import PreconditionRequiredError, first_errors
-from gongjian.service.registry.schemas import DeclaredResources, ResourceIn
+from gongjian.service.registry.schemas import (
+    DeclaredResources,
+    PointEntries,
+    PointEntryIn,
+    PointsRecorded,
+    ResourceIn,
+)
 
 __all__ = [
     "ScopeCheck",
     "add_adjacency",
     "add_pairing",
+    "add_points",
     "assignments",
     "committee_scope",
     "community_of",
@@ -60,6 +67,7 @@ __all__ = [
     "need_has_history",
     "need_scope",
     "parse_pairing",
+    "point_entries",
     "prepare_need_create",
     "prepare_need_update",
     "remove_adjacency",
@@ -363,6 +371,45 @@ def declare_resources(
     etag = store.replace_resources(unit_id, resources, if_match=if_match)
     items = sorted(resources, key=lambda r: r.id)
     return DeclaredResources(unit_id=unit_id, etag=etag, items=items)
+
+
+# --------------------------------------------------------------------------- points
+def add_points(
+    *, store: GraphStore, user: User, member_id: str, body: PointEntryIn
+) -> PointsRecorded:
+    """Record a point entry for a party member and change its total, in one store
+    transaction (the field table's check runs on the member as stored, under its lock)."""
+    require_writer(user)
+
+    def check(member: PartyMember) -> None:
+        check_point_entry(user, member)
+
+    member, entry = store.add_points(
+        member_id,
+        body.delta,
+        reason=body.reason,
+        by=user.id,
+        by_role=user.role.value,
+        check=check,
+    )
+    return PointsRecorded(member=member, entry=entry)
+
+
+def point_entries(*, store: GraphStore, member_id: str, offset: int, limit: int) -> PointEntries:
+    """A member's point entries, newest first (404 for an unknown member)."""
+    member = store.get(PartyMember, member_id)
+    items = store.point_entries(member_id, offset=offset, limit=limit)
+    # entries are only ever added (and go with their member): the newest's seq counts them
+    newest = items[:1] if offset == 0 else store.point_entries(member_id, limit=1)
+    total = newest[0].seq if newest else 0
+    return PointEntries(
+        member_id=member_id,
+        points=member.points,
+        items=items,
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
 
 
 # --------------------------------------------------------------------------- pairings, adjacency

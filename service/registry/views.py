@@ -16,8 +16,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
-from pydantic import Field
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 
 from gongjian.graph.model import (
     Activity,
@@ -44,14 +43,21 @@ from gongjian.service.deps import (
     read_inline,
 )
 from gongjian.service.registry import service
-from gongjian.service.registry.schemas import Adjacent, DeclaredResources, ResourceIn
+from gongjian.service.registry.schemas import (
+    Adjacent,
+    DeclaredResources,
+    PointEntries,
+    PointEntryIn,
+    PointsRecorded,
+    ResourceIn,
+)
 from gongjian.service.registry.service import ScopeCheck
 
 __all__ = ["ScopeCheck", "register_crud", "router"]
 
 router = APIRouter()
 
-_ID_PATH = Annotated[str, Field(max_length=64)]
+_ID_PATH = Annotated[str, Path(max_length=64)]
 
 
 #: the ETag a conditional write names: an entity's version, or for resources the unit's
@@ -301,6 +307,51 @@ def put_unit_resources(
     audit_note(request, f"declare {len(declared.items)} resources of unit {unit_id}")
     response.headers["ETag"] = declared.etag
     return declared
+
+
+# --------------------------------------------------------------------------- points
+@router.post(
+    "/party-members/{member_id}/points",
+    status_code=201,
+    tags=["registry 登记"],
+    summary="记积分 Record a point entry (committee; a community for its own members)",
+    responses={409: {"description": "积分将低于 0 或超过上限 total out of bounds"}},
+)
+def add_points(
+    member_id: _ID_PATH,
+    body: PointEntryIn,
+    user: CurrentUser,
+    store: Store,
+    request: Request,
+    response: Response,
+) -> PointsRecorded:
+    """The only way a member's points change: the entry (who, when, why, how many) and
+    the new total are written in one transaction."""
+    recorded = service.add_points(store=store, user=user, member_id=member_id, body=body)
+    entry = recorded.entry
+    audit_note(
+        request,
+        f"points {member_id} {entry.delta:+d} → {entry.total} (#{entry.seq}): {entry.reason}",
+    )
+    response.headers["Location"] = f"/party-members/{member_id}/points"
+    response.headers["ETag"] = service.etag(recorded.member)
+    return recorded
+
+
+@router.get(
+    "/party-members/{member_id}/points",
+    tags=["registry 登记"],
+    summary="积分记录 A member's point entries, newest first",
+)
+def list_points(
+    member_id: _ID_PATH,
+    user: CurrentUser,
+    store: Store,
+    page: Annotated[Paging, Depends(paging)],
+) -> PointEntries:
+    return service.point_entries(
+        store=store, member_id=member_id, offset=page.offset, limit=page.limit
+    )
 
 
 # --------------------------------------------------------------------------- pairings, adjacency

@@ -246,6 +246,7 @@ CASES = [
     Case("start a plan", COMMITTEE, lambda c: Req("POST", "/plans", {"quarter": "2026Q4", "time_limit": 1}), ("POST", "/plans")),
     Case("stop a plan", COMMITTEE, _once(lambda c: Req("DELETE", f"/plans/{_queued_job(c)}")), ("DELETE", "/plans/{plan_id}")),
     Case("publish a plan", COMMITTEE, _once(lambda c: Req("POST", f"/plans/{_publishable(c)}/publish")), ("POST", "/plans/{plan_id}/publish")),
+    Case("record points for a member in c01", C01, lambda c: (lambda m: Req("POST", f"/party-members/{m['id']}/points", {"delta": 1, "reason": "参加活动"}, check=f"/party-members/{m['id']}"))(c.post("/party-members", json=_member_body("u01", "c01")).json()), ("POST", "/party-members/{member_id}/points")),
     Case("import c01's needs", C01, lambda c: Req("POST", "/needs/import", files=_import_file("c01"), check="/needs?community_id=c01&limit=1000"), ("POST", "/needs/import"), refused={"community:c02": 422}),
 ]  # fmt: skip
 
@@ -395,6 +396,9 @@ def test_field_matrix(api: ApiServer, row: tuple[UserRole, str, str]) -> None:
             assert r.json()["error"].get("field") == field, r.text
             assert "（" in r.json()["error"]["message"]  # a Chinese message
         assert admin.get(path).json() == original, f"{who} changed {path} {field}"
+        if field == "points":
+            _committee_changes_points(admin, path, original)
+            return
         # the committee may make the same change (and puts it back)
         got = admin.get(path)
         r = _put(admin, path, {**got.json(), field: changed[field]}, got.headers.get("etag"))
@@ -403,6 +407,36 @@ def test_field_matrix(api: ApiServer, row: tuple[UserRole, str, str]) -> None:
         got = admin.get(path)
         r = _put(admin, path, {**got.json(), field: original[field]}, got.headers.get("etag"))
         assert r.status_code == 200, r.text
+
+
+def _committee_changes_points(admin: httpx.Client, path: str, original: dict[str, Any]) -> None:
+    """Points change through a recorded entry, never a PUT — the committee's included."""
+    got = admin.get(path)
+    r = _put(admin, path, {**got.json(), "points": 1_000_000}, got.headers.get("etag"))
+    assert r.status_code == 409, r.text
+    assert f"{path}/points" in r.json()["error"]["message"], r.text
+    r = admin.post(f"{path}/points", json={"delta": 5, "reason": "矩阵测试"})
+    assert r.status_code == 201, r.text
+    assert admin.get(path).json()["points"] == original["points"] + 5
+
+
+#: who may record point entries, by the table's points cell (member registered in c01)
+_ENTRY_EXPECTED = {Access.entries: 201, Access.own_entries: 201, Access.deny: 403}
+
+
+@pytest.mark.parametrize("who", sorted(ALL))
+def test_the_points_row_decides_who_records_entries(api: ApiServer, who: str) -> None:
+    role = UserRole(who.split(":")[0])
+    cell = FIELD_TABLE[(role, "PartyMember", "points")]
+    expected = _ENTRY_EXPECTED[cell]
+    if cell == Access.own_entries and who != "community:c01":
+        expected = 403  # a community records only for members registered in it
+    with api.client("committee") as admin, api.client(who) as c:
+        member = admin.post("/party-members", json=_member_body("u01", "c01")).json()["id"]
+        r = c.post(f"/party-members/{member}/points", json={"delta": 3, "reason": "矩阵"})
+        assert r.status_code == expected, (who, cell, r.status_code, r.text)
+        stored = admin.get(f"/party-members/{member}").json()["points"]
+    assert stored == (3 if expected == 201 else 0), (who, stored)
 
 
 @pytest.mark.parametrize("who", ["unit:u01", "community:c01"])

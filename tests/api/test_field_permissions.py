@@ -11,7 +11,8 @@ unit       its unit        ``capacity`` = 100000       403 or 422 (sane upper bo
 community  its community   ``stars``                   403 naming the field
 community  its community   ``subdistrict_id`` cleared  403 naming the field
 unit       its member      ``points``                  403 naming the field
-community  its member      ``points``                  403 naming the field
+community  its member      ``points``                  409 naming the point-entry
+                                                       endpoint
 unit       new member      another community           403/422 naming ``community_id``
 community  new need        another community's grid    403/422 naming ``grid_id``
 community  import          another community's grid    422 for the row
@@ -20,7 +21,8 @@ community  need with       DELETE                      409 (cancel it instead)
 =========  ==============  ==========================  ============================
 
 The committee may make each of these changes (points excepted: they change
-through recorded point entries, never by overwrite). Every PUT here carries the
+through recorded point entries, never by overwrite — a PUT changing them is 409
+for everyone who may record entries; see ``test_points.py``). Every PUT here carries the
 ETag its GET gave as ``If-Match``.
 """
 
@@ -90,8 +92,10 @@ def test_a_community_may_not_overwrite_its_members_points(api: ApiServer) -> Non
     with api.client("community:c01") as c01:
         r = guarded_put(c01, f"/party-members/{member}", points=1_000_000)
         stored = c01.get(f"/party-members/{member}").json()
-    assert r.status_code == 403, (r.status_code, r.text[:200])
+    # the community may record entries for its members, so the answer names the way to
+    assert r.status_code == 409, (r.status_code, r.text[:200])
     assert _message_names(r, "points"), r.text
+    assert f"/party-members/{member}/points" in error_of(r)["message"], r.text
     assert stored["points"] == 0
 
 
