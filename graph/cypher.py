@@ -25,9 +25,13 @@ __all__ = [
     "COOPERATION_ASSIGNED",
     "COOPERATION_CLAIMS",
     "COOPERATION_LOCATED",
+    "DOCUMENT_CONSTRAINT",
+    "GET_DOCUMENT",
     "HISTORY",
     "INDEXED_PROPERTIES",
     "LABELS",
+    "LOCK_DOCUMENT",
+    "PUT_DOCUMENT",
     "REL_TYPES",
     "REMOVE_ADJACENT",
     "REMOVE_PAIRING",
@@ -119,6 +123,21 @@ SHOW_CONSTRAINTS = (
     "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
     "RETURN name, type, labelsOrTypes, properties"
 )
+
+# --------------------------------------------------------------------------- settings documents
+DOCUMENT_CONSTRAINT = (
+    "CREATE CONSTRAINT gongjian_document_name IF NOT EXISTS "
+    "FOR (d:GongjianDocument) REQUIRE d.name IS UNIQUE"
+)
+GET_DOCUMENT = (
+    "MATCH (d:GongjianDocument {name: $name}) WHERE d.version IS NOT NULL "
+    "RETURN d.version AS version, d.body AS body"
+)
+LOCK_DOCUMENT = (
+    "MERGE (d:GongjianDocument {name: $name}) SET d._lock = true REMOVE d._lock "
+    "RETURN d.version AS version, d.body AS body"
+)
+PUT_DOCUMENT = "MATCH (d:GongjianDocument {name: $name}) SET d.version = $version, d.body = $body"
 
 # ``CALL {…} IN TRANSACTIONS`` needs an auto-commit transaction (session.run).
 CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
@@ -411,7 +430,10 @@ def stats() -> str:
     return "CALL () { " + " UNION ALL ".join(parts) + " } RETURN key, n"
 
 
-TO_NETWORKX_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+# settings documents (the suitability table) are not part of the graph
+TO_NETWORKX_NODES = (
+    "MATCH (n) WHERE NOT n:GongjianDocument RETURN labels(n) AS labels, properties(n) AS props"
+)
 TO_NETWORKX_RELS = (
     "MATCH (a)-[r]->(b) RETURN labels(a) AS src_labels, a.id AS src, type(r) AS type, "
     "properties(r) AS props, labels(b) AS dst_labels, b.id AS dst"

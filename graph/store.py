@@ -35,9 +35,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 import networkx as nx
+
+if TYPE_CHECKING:  # graph.base imports this module
+    from gongjian.graph.base import StoredDocument
 
 from gongjian.graph.model import (
     Assignment,
@@ -264,6 +267,16 @@ class GraphStore(Protocol):
         ``unit_id``, when given, must be the claiming unit. ``satisfaction`` (1–5)
         is required for ``followed_up``. Illegal moves raise :class:`ConflictError`.
         """
+        ...
+
+    # -- settings documents (the suitability table), versioned ------------------------
+    def get_document(self, name: str) -> StoredDocument | None:
+        """The stored document ``name`` (its version and JSON body), None if never stored."""
+        ...
+
+    def put_document(self, name: str, body: str, *, expected_version: int | None = None) -> int:
+        """Store the next version of ``name`` (``expected_version`` checked in the write's
+        transaction: :class:`PreconditionFailedError` when stale; 0 = none stored)."""
         ...
 
     # -- reads for the planner and the network views --------------------------------

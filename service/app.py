@@ -45,6 +45,7 @@ from gongjian.service.plans.publish import resume_publications
 from gongjian.service.registry import views as registry_views
 from gongjian.service.security import SecurityHeadersMiddleware
 from gongjian.service.state import ServiceState
+from gongjian.service.suitability import views as suitability_views
 from gongjian.service.vocab import views as vocab_views
 
 __all__ = ["create_app"]
@@ -262,6 +263,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_views,
         vocab_views,
         audit_views,
+        suitability_views,
     ):
         # The routes go straight onto the app's router: FastAPI's included-router
         # layer costs about a third of a simple GET's CPU time in matching alone.

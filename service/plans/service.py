@@ -33,7 +33,7 @@ from gongjian.core.errors import ConflictError, InvalidInputError
 from gongjian.graph.model import Quarter, ResourceKind, Snapshot
 from gongjian.graph.store import GraphStore
 from gongjian.matching.explain import render_plan
-from gongjian.matching.from_graph import compile_snapshot
+from gongjian.matching.from_graph import compile_snapshot, with_stored_suitability
 from gongjian.matching.labels import part_label, reason_label
 from gongjian.matching.problem import Conflict, Pair, Plan, Problem, Weights, item_key
 from gongjian.matching.staged import StageProgress
@@ -235,7 +235,8 @@ def prepare(store: GraphStore, state: ServiceState, request: PlanRequest) -> Pla
             previous = [
                 PairIn(item=a["item"], unit=a["unit"]) for a in prev.plan.get("assignments", [])
             ]
-    snapshot = store.snapshot(request.quarter)
+    # the committee's suitability table travels with the snapshot to the compiling child
+    snapshot = with_stored_suitability(store, store.snapshot(request.quarter))
     items = snapshot_items(snapshot)
     units = {u.id for u in snapshot.units}
     for field, pairs in (("pins", request.pins), ("forbids", request.forbids)):

@@ -42,6 +42,7 @@ class Req:
     headers: dict[str, str] | None = None
     check: str | None = None  # a GET path whose body must not change when refused
     files: dict[str, Any] | None = None
+    content: bytes | None = None
 
 
 @dataclass
@@ -246,6 +247,8 @@ CASES = [
     Case("start a plan", COMMITTEE, lambda c: Req("POST", "/plans", {"quarter": "2026Q4", "time_limit": 1}), ("POST", "/plans")),
     Case("stop a plan", COMMITTEE, _once(lambda c: Req("DELETE", f"/plans/{_queued_job(c)}")), ("DELETE", "/plans/{plan_id}")),
     Case("publish a plan", COMMITTEE, _once(lambda c: Req("POST", f"/plans/{_publishable(c)}/publish")), ("POST", "/plans/{plan_id}/publish")),
+    Case("edit the suitability table", COMMITTEE, lambda c: Req("PUT", "/suitability", {"rows": c.get("/suitability").json()["rows"]}, check="/suitability"), ("PUT", "/suitability")),
+    Case("upload the suitability csv", COMMITTEE, lambda c: Req("PUT", "/suitability.csv", headers={"If-Match": c.get("/suitability").headers["etag"], "Content-Type": "text/csv"}, content=c.get("/suitability.csv").content, check="/suitability"), ("PUT", "/suitability.csv")),
     Case("import c01's needs", C01, lambda c: Req("POST", "/needs/import", files=_import_file("c01"), check="/needs?community_id=c01&limit=1000"), ("POST", "/needs/import"), refused={"community:c02": 422}),
 ]  # fmt: skip
 
@@ -275,7 +278,14 @@ def test_matrix(api: ApiServer, case: Case, roomy_u01: None) -> None:
                 etag = admin.get(req.path).headers.get("etag") if req.method != "POST" else None
                 headers = {"If-Match": etag or "*"}
             with api.client(who) as c:
-                r = c.request(req.method, req.path, json=req.json, headers=headers, files=req.files)
+                r = c.request(
+                    req.method,
+                    req.path,
+                    json=req.json,
+                    headers=headers,
+                    files=req.files,
+                    content=req.content,
+                )
             outcomes[who] = r.status_code
             if who in case.allowed:
                 assert 200 <= r.status_code < 300, (who, r.status_code, r.text)
