@@ -15,8 +15,9 @@ import needs from "./pages/needs/index.js";
 import plans from "./pages/plans/index.js";
 import network from "./pages/network/index.js";
 import activities from "./pages/activities.js";
+import suitability from "./pages/suitability/index.js";
 
-const PAGES = [dashboard, units, needs, plans, network, activities];
+const PAGES = [dashboard, units, needs, plans, network, activities, suitability];
 let user = null;
 
 function pageTitle(page) {
