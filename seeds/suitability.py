@@ -29,6 +29,7 @@ from gongjian.graph.suitability import SUITABILITY_COLUMNS, SUITABILITY_DOCUMENT
 __all__ = [
     "SUITABILITY_FILE",
     "default_suitability",
+    "markdown_table",
     "read_suitability",
     "seed_suitability",
     "write_suitability",
@@ -80,3 +81,22 @@ def seed_suitability(store: Any) -> bool:
     except PreconditionFailedError:
         return False
     return True
+
+
+def markdown_table(table: SuitabilityTable) -> str:
+    """The table as a Markdown table in Chinese (with the codes), for ``seeds/README.md``."""
+    from gongjian.graph.vocab import NeedCategory, ResourceKind, UnitType
+
+    lines = [
+        "| 需求类别 need category | 资源类别 resource kind | 单位类型 unit type | 适配度 |",
+        "| --- | --- | --- | ---: |",
+    ]
+    for r in table.as_rows():
+        unit_type = r["unit_type"]
+        type_zh = "其他所有类型" if unit_type == "*" else UnitType(unit_type).label_zh
+        lines.append(
+            f"| {NeedCategory(r['need_category']).label_zh} `{r['need_category']}` "
+            f"| {ResourceKind(r['resource_kind']).label_zh} `{r['resource_kind']}` "
+            f"| {type_zh} `{unit_type}` | {r['suitability']} |"
+        )
+    return "\n".join(lines) + "\n"
