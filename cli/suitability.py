@@ -15,10 +15,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gongjian.cli.common import StoreOpt, console, handle_errors, open_selected_store
+from gongjian.cli.common import (
+    StoreChoice,
+    StoreOpt,
+    console,
+    handle_errors,
+    open_selected_store,
+)
 from gongjian.core.errors import InvalidInputError
 from gongjian.graph.suitability import SUITABILITY_DOCUMENT
 from gongjian.graph.vocab import NeedCategory, ResourceKind, UnitType
+from gongjian.service.suitability.schemas import SuitabilityOut
 from gongjian.service.suitability.service import parse_csv, read_table, table_csv
 
 __all__ = ["register"]
@@ -29,6 +36,14 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 def _zh(enum: type[NeedCategory] | type[ResourceKind] | type[UnitType], value: str) -> str:
     return "其他所有类型 *" if value == "*" else f"{enum(value).label_zh} {value}"
+
+
+def _read(choice: StoreChoice | None) -> SuitabilityOut:
+    graph = open_selected_store(choice)
+    try:
+        return read_table(store=graph)
+    finally:
+        graph.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -45,11 +60,7 @@ def register(app: typer.Typer) -> None:
         store: StoreOpt = None,
     ) -> None:
         """显示适配表 Print the table planning uses."""
-        graph = open_selected_store(store)
-        try:
-            table = read_table(store=graph)
-        finally:
-            graph.close()
+        table = _read(store)
         rows = [r for r in table.rows if category is None or r.need_category == category]
         if category is not None and not rows:
             allowed = ", ".join(c.value for c in NeedCategory)
@@ -82,11 +93,7 @@ def register(app: typer.Typer) -> None:
         store: StoreOpt = None,
     ) -> None:
         """导出适配表为 CSV（可用 Excel 打开）Write the table as CSV."""
-        graph = open_selected_store(store)
-        try:
-            table = read_table(store=graph)
-        finally:
-            graph.close()
+        table = _read(store)
         file.write_bytes(table_csv(table))
         console.print(f"已导出 {len(table.rows)} 行到 {file} (exported)", highlight=False)
 

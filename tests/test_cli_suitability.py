@@ -23,7 +23,8 @@ def _invoke(db: Path, *args: str) -> object:
     return runner.invoke(app, ["suitability", *args], env=env)
 
 
-def _seeded(path: Path) -> Path:
+def seeded_xingcheng(path: Path) -> Path:
+    """An embedded store at ``path`` loaded with the 星城 network (closed again)."""
     store = EmbeddedStore(path)
     store.migrate()
     load_network(store, load_xingcheng())
@@ -52,7 +53,7 @@ def test_show_on_a_fresh_store_is_the_shipped_default(tmp_path: Path) -> None:
 
 
 def test_export_edit_import_changes_planning(tmp_path: Path) -> None:
-    db = _seeded(tmp_path / "graph.sqlite")
+    db = seeded_xingcheng(tmp_path / "graph.sqlite")
     assert "u11" not in _elevator_candidates(db)  # the heating station does not fix lifts
     out = tmp_path / "s.csv"
     result = _invoke(db, "export", str(out))
@@ -81,12 +82,12 @@ def test_export_edit_import_changes_planning(tmp_path: Path) -> None:
     shown = _invoke(db, "show", "--category", "elevator_fault")
     assert "版本 2" in shown.stdout and "utility" in shown.stdout
     # re-seeding keeps the committee's table
-    _seeded(db)
+    seeded_xingcheng(db)
     assert _elevator_candidates(db) == {"u11"}
 
 
 def test_bad_files_are_refused_with_the_row_and_nothing_changes(tmp_path: Path) -> None:
-    db = _seeded(tmp_path / "graph.sqlite")
+    db = seeded_xingcheng(tmp_path / "graph.sqlite")
     before = _invoke(db, "show").stdout
     bad = tmp_path / "bad.csv"
     bad.write_text(

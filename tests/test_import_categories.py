@@ -15,11 +15,10 @@ from typer.testing import CliRunner
 from gongjian.cli.main import app
 from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import Need, NeedCategory
-from gongjian.seeds.network import load_network
-from gongjian.seeds.xingcheng import load_xingcheng
 from gongjian.service.needs.import_write import build_template
 from gongjian.service.needs.importing import ImportRejectedError, import_needs
 from tests.api.test_needs_import import HEADER
+from tests.test_cli_suitability import seeded_xingcheng
 
 runner = CliRunner()
 
@@ -40,10 +39,7 @@ def _xlsx(path: Path, rows: list[list[object]]) -> Path:
 
 
 def test_need_categories_by_code_and_label(tmp_path: Path) -> None:
-    db = tmp_path / "graph.sqlite"
-    store = _store(db)
-    load_network(store, load_xingcheng())
-    store.close()
+    db = seeded_xingcheng(tmp_path / "graph.sqlite")
     ids = [f"cat-{uuid.uuid4().hex[:6]}" for _ in range(4)]
     rows = [
         [ids[0], "7号楼电梯困人", "电梯故障", "c01", None, "2026Q4"],

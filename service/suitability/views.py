@@ -12,13 +12,12 @@ Every replace is written to the audit log.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import anyio
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from gongjian.core.errors import InvalidInputError
 from gongjian.service.deps import CurrentUser, Store, audit_note
+from gongjian.service.registry.views import IfMatch
 from gongjian.service.suitability import service
 from gongjian.service.suitability.schemas import SuitabilityIn, SuitabilityOut
 
@@ -26,10 +25,6 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["suitability 适配表"])
 
-IfMatch = Annotated[
-    str | None,
-    Header(max_length=200, description="GET 得到的 ETag (428 without, 412 stale)"),
-]
 _CONDITIONAL = {
     412: {"description": "ETag 已过期 stale ETag: 适配表已被他人修改"},
     428: {"description": "缺少 If-Match"},
