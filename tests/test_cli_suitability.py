@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -108,3 +109,14 @@ def test_bad_files_are_refused_with_the_row_and_nothing_changes(tmp_path: Path) 
     result = _invoke(db, "import", str(header))
     assert result.exit_code == 2 and "缺少列" in result.output
     assert _invoke(db, "show").stdout == before
+
+
+def test_a_store_from_before_the_table_opens_with_the_default(tmp_path: Path) -> None:
+    # a database written before the table was stored: no ``documents`` table at all
+    db = seeded_xingcheng(tmp_path / "old.sqlite")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE documents")
+    result = _invoke(db, "show", "--category", "fire_hazard")
+    assert result.exit_code == 0, result.output
+    assert "默认表" in result.stdout  # opening migrated it; nothing stored yet
+    assert "u11" not in _elevator_candidates(db)

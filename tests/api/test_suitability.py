@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -152,3 +153,23 @@ def test_csv_round_trip_through_excel_encodings(api: ApiServer) -> None:
             ).status_code
             == 422
         )  # not text/csv
+
+
+def test_concurrent_saves_with_one_etag_one_wins(api: ApiServer) -> None:
+    """The version check and the write are one store transaction: of several saves naming
+    the same version, exactly one is stored and the others get 412."""
+    with api.client("committee") as c:
+        body, etag = _table(c)
+
+    def save(score: int) -> int:
+        with api.client("committee") as c:
+            return _put(c, _elevator(body["rows"], score), etag).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(save, [5, 10, 15, 20, 25, 30]))
+    assert sorted(codes) == [200] + [412] * 5, codes
+    with api.client("committee") as c:
+        after, _ = _table(c)
+        assert after["version"] == body["version"] + 1
+        # put the shipped rows back for the other tests of the module
+        assert _put(c, body["rows"], f'"{after["version"]}"').status_code == 200
