@@ -38,39 +38,64 @@ def register(app: typer.Typer) -> None:
         from gongjian.seeds.xingcheng import load_xingcheng
 
         graph = EmbeddedStore(db)
+        state_db = db.with_name("gongjian-demo-service.sqlite")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{state_db}{suffix}").unlink(missing_ok=True)
         try:
             graph.migrate()
             graph.clear()
             load_with_progress(graph, load_xingcheng())
             console.print(f"已载入星城街道示例网络 → {db}")
             print_summary(graph)
-            _demo_plan(graph, db.with_name("gongjian-demo-plan.json"))
+            _demo_plan(graph, state_db, db.with_name("gongjian-demo-plan.json"))
         finally:
             graph.close()
         if serve:
-            _demo_serve(db, host, port)
+            _demo_serve(db, state_db, host, port)
 
 
-def _demo_plan(graph: GraphStore, out: Path) -> None:
-    """Plan the demo's next quarter on the graph, print it in Chinese, write JSON and xlsx."""
+def _demo_plan(graph: GraphStore, state_db: Path, out: Path) -> None:
+    """Plan the demo's next quarter as a plan job (the one the console then lists), print
+    it in Chinese, write JSON and xlsx."""
+    from gongjian.core.errors import GongjianError
+    from gongjian.graph.model import Community
     from gongjian.matching.explain import render_plan
-    from gongjian.matching.from_graph import compile_snapshot, planning_snapshot
-    from gongjian.matching.solver import solve
+    from gongjian.service.plans.exports import PlanDocument, plan_xlsx
+    from gongjian.service.plans.jobs import JobManager
+    from gongjian.service.plans.service import (
+        job_plan,
+        job_problem,
+        new_job_id,
+        pack_input,
+        parse_request,
+        prepare,
+    )
+    from gongjian.service.state import JobStatus, ServiceState
 
-    problem = compile_snapshot(planning_snapshot(graph, DEMO_QUARTER))
-    plan = solve(problem, time_limit=10.0, workers=2, seed=1)
+    state = ServiceState(state_db)
+    jobs = JobManager(state)
+    try:
+        request = parse_request({"quarter": DEMO_QUARTER, "time_limit": 10, "seed": 1})
+        job_id = new_job_id()
+        plan_input = pack_input(prepare(graph, state, request))
+        jobs.enqueue(job_id, request.quarter, request.model_dump(mode="json"), "demo", plan_input)
+        job = jobs.wait(job_id)
+        if job.status != JobStatus.done:
+            raise GongjianError(f"演示计划未完成 (the demo plan did not finish): {job.error or ''}")
+        plan, problem = job_plan(job), job_problem(state, job_id)
+    finally:
+        jobs.shutdown()
+        state.close()
     console.rule(f"[bold]{DEMO_QUARTER} 季度共建计划 (quarterly plan)")
     console.print(render_plan(plan, problem), highlight=False)
+    console.print(f"计划编号 plan id: {job_id}（控制台“共建计划”页可查看 shown in the console）")
     out.write_text(plan.model_dump_json(indent=2), encoding="utf-8")
     console.print(f"计划已写入 plan written to {out}")
-    from gongjian.graph.model import Community
-    from gongjian.service.plans.exports import PlanDocument, plan_xlsx
-
     xlsx = out.with_name("gongjian-demo-plan.xlsx")
     doc = PlanDocument(
         plan=plan,
         problem=problem,
-        job_id="demo",
+        job_id=job_id,
         quarter=DEMO_QUARTER,
         community_names={c.id: c.name for c in graph.list(Community, limit=None)},
     )
@@ -78,33 +103,34 @@ def _demo_plan(graph: GraphStore, out: Path) -> None:
     console.print(f"计划表已写入 plan workbook written to {xlsx}")
 
 
-#: who signs in to the demo console: (role, name, unit, community)
+#: who signs in to the demo console: (role, name, unit, community, user name)
 DEMO_USERS = [
-    ("committee", "街道共建办（演示）", None, None),
-    ("unit", "星城中学联络员（演示）", "u01", None),
-    ("unit", "星城小学联络员（演示）", "u02", None),
-    ("community", "第一社区工作人员（演示）", None, "c01"),
-    ("viewer", "街道领导（只读演示）", None, None),
+    ("committee", "街道共建办（演示）", None, None, "demo-committee"),
+    ("unit", "星城中学联络员（演示）", "u01", None, "demo-u01"),
+    ("unit", "星城小学联络员（演示）", "u02", None, "demo-u02"),
+    ("community", "第一社区工作人员（演示）", None, "c01", "demo-c01"),
+    ("viewer", "街道领导（只读演示）", None, None, "demo-viewer"),
 ]
+#: the demo accounts' password (printed; the demo's data is public anyway)
+DEMO_PASSWORD = "xingcheng-2026"
 
 
-def _demo_serve(db: Path, host: str, port: int) -> None:
-    """Serve the console on the demo store with a fresh set of demo tokens (one per role)."""
+def _demo_serve(db: Path, state_db: Path, host: str, port: int) -> None:
+    """Serve the console on the demo store and its plan, with demo tokens (one per role)."""
     import os
 
     import uvicorn
 
+    from gongjian.service.auth.passwords import set_login
     from gongjian.service.state import ServiceState, UserRole
 
-    state_db = db.with_name("gongjian-demo-service.sqlite")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{state_db}{suffix}").unlink(missing_ok=True)
     state = ServiceState(state_db)
     try:
         tokens = []
-        for role, name, unit, community in DEMO_USERS:
+        for role, name, unit, community, login in DEMO_USERS:
             user, token = state.add_user(name, role, unit_id=unit, community_id=community)
-            tokens.append((user, token))
+            set_login(state, user_id=user.id, username=login, password=DEMO_PASSWORD)
+            tokens.append((user, token, login))
     finally:
         state.close()
     os.environ.update(
@@ -114,12 +140,15 @@ def _demo_serve(db: Path, host: str, port: int) -> None:
     console.rule("[bold]网页控制台 Web console")
     console.print(f"打开 open  {url}  （接口文档 API docs: {url}docs）", highlight=False)
     console.print(
-        "用下面任一令牌登录 sign in with one of these tokens (demo only):", highlight=False
+        f"用下面的用户名登录，密码都是 {DEMO_PASSWORD}；API 客户端用令牌"
+        f" (sign in with a user name, password {DEMO_PASSWORD}; API clients use the tokens;"
+        " demo only):",
+        highlight=False,
     )
-    for user, token in tokens:
+    for user, token, login in tokens:
         scope = user.unit_id or user.community_id or ""
         console.print(
-            f"  {UserRole(user.role).label_zh:<6} {scope:<4} {token}",
+            f"  {UserRole(user.role).label_zh:<6} {scope:<4} {login:<15} {token}",
             highlight=False,
             soft_wrap=True,
         )

@@ -37,6 +37,7 @@ from pydantic import (
 
 from gongjian.core.clock import now_utc, quarter_of
 from gongjian.core.errors import InvalidInputError, PreconditionFailedError
+from gongjian.core.messages import field_message
 from gongjian.graph.lifecycle import (
     NEED_TRANSITIONS,
     STATUS_TIME_FIELD,
@@ -461,7 +462,7 @@ def parse_entity(kind: type[E], data: Any) -> E:
         return kind.model_validate(data, strict=False)
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "(root)", "message": e["msg"]}
+            {"field": ".".join(str(p) for p in e["loc"]) or "(root)", "message": field_message(e)}
             for e in exc.errors()
         ]
         text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)

@@ -279,7 +279,9 @@ def _decompose(
 
     def consider(roles: list[set[int]] | None) -> None:
         nonlocal best, best_val
-        if roles is None:
+        # greedy and LNS repairs may return roles that break an activity rule
+        # (pins beyond max_units, say); such a plan must never be reported
+        if roles is None or not roles_feasible(cp, roles):
             return
         rl, rkl = _role_loads(cp, roles)
         classes = needs_given_roles(cp, rl, rkl)
@@ -730,6 +732,8 @@ def solve(
         sol, bound, status = _exact(
             cp, hint, deadline - 0.08 * time_limit, workers, seed, deterministic
         )
+        if status == "infeasible":  # proven by CP-SAT: no hint can be a plan
+            return _finish_infeasible(cp, seed, t0, deadline, "exact")
         if hint is not None and (sol is None or solution_value(cp, hint) > solution_value(cp, sol)):
             sol, status = hint, "feasible"
         if flow_bound is not None:

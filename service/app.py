@@ -36,6 +36,8 @@ from gongjian.service.auth.permissions import BEARER_SCHEME
 from gongjian.service.console import mount_console
 from gongjian.service.deps import ensure_migrated
 from gongjian.service.errors import document_errors, error_body, install_error_handlers
+from gongjian.service.map import views as map_views
+from gongjian.service.me import views as me_views
 from gongjian.service.metrics import views as metrics_views
 from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
@@ -264,6 +266,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         vocab_views,
         audit_views,
         suitability_views,
+        me_views,
+        map_views,
     ):
         # The routes go straight onto the app's router: FastAPI's included-router
         # layer costs about a third of a simple GET's CPU time in matching alone.

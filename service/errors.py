@@ -37,12 +37,14 @@ from gongjian.core.errors import (
     PreconditionFailedError,
     StoreUnavailableError,
 )
+from gongjian.core.messages import field_message
 from gongjian.graph.model import ID_PATTERN, QUARTER_PATTERN
 
 __all__ = [
     "ForbiddenError",
     "PayloadTooLargeError",
     "PreconditionRequiredError",
+    "TooManyAttemptsError",
     "UnauthorizedError",
     "document_errors",
     "error_body",
@@ -97,6 +99,12 @@ class PayloadTooLargeError(GongjianError):
     code = "payload_too_large"
 
 
+class TooManyAttemptsError(GongjianError):
+    """Repeated failed sign-ins: the account is locked for a while (HTTP 429)."""
+
+    code = "too_many_attempts"
+
+
 _STATUS: list[tuple[type[GongjianError], int]] = [
     (NotFoundError, 404),
     (ConflictError, 409),
@@ -107,6 +115,7 @@ _STATUS: list[tuple[type[GongjianError], int]] = [
     (StoreUnavailableError, 503),
     (UnauthorizedError, 401),
     (ForbiddenError, 403),
+    (TooManyAttemptsError, 429),
 ]
 
 
@@ -140,6 +149,8 @@ def _project_error(request: Request, exc: Exception) -> JSONResponse:
         settings = getattr(request.app.state, "settings", None)
         headers["Retry-After"] = str(getattr(settings, "retry_after_seconds", 5))
         log.warning("store unavailable: %s", exc.message)
+    elif status == 429:
+        headers["Retry-After"] = str(exc.details.get("retry_after", 60))
     elif status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="gongjian"'
     elif status == 412 and "etag" in exc.details:
@@ -168,7 +179,7 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             where, loc = loc[0], loc[1:]
         else:
             where = "body"
-        errors.append({"field": ".".join(loc) or where, "in": where, "message": e.get("msg", "")})
+        errors.append({"field": ".".join(loc) or where, "in": where, "message": field_message(e)})
     return JSONResponse(
         error_body(
             "invalid_input",

@@ -61,5 +61,18 @@ def test_demo_serve_prints_url_and_working_tokens(tmp_path: Path) -> None:
         assert page.status_code == 200 and "共建" in page.text
         auth = {"Authorization": f"Bearer {tokens[0]}"}
         assert httpx.get(base + "/units", headers=auth).json()["total"] == 20
+        # the plan the demo printed is the one the console lists (a finished job)
+        printed = re.search(r"计划编号 plan id: (plan-[0-9a-f]+)", text)
+        assert printed, text
+        plans = httpx.get(base + "/plans", headers=auth).json()["items"]
+        assert [p["id"] for p in plans] == [printed.group(1)]
+        assert plans[0]["status"] == "done" and plans[0]["quarter"] == "2026Q4"
+        # and staff sign in with the printed user names and password
+        password = re.search(r"密码都是 (\S+?)；", text)
+        assert password and "demo-c01" in text, text
+        r = httpx.post(
+            base + "/session", json={"username": "demo-c01", "password": password.group(1)}
+        )
+        assert r.status_code == 200 and r.json()["user"]["community_id"] == "c01", r.text
     finally:
         stop_process(proc, signal.SIGINT)  # as Ctrl-C in the terminal

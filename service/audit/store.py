@@ -59,9 +59,38 @@ class AuditStore:
             )
 
     def audit(
-        self, *, user_id: str | None = None, offset: int = 0, limit: int = 100
+        self,
+        *,
+        user_id: str | None = None,
+        text: str | None = None,
+        method: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
     ) -> tuple[list[AuditEntry], int]:
-        where, params = ("WHERE user_id = ?", [user_id]) if user_id else ("", [])
+        """Entries newest first: by user, by text in path or summary, by method, in
+        ``[since, until)`` (UTC ISO text, compared as stored); and how many match."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if user_id:
+            clauses.append("user_id = ?")
+            params.append(user_id)
+        if text:
+            # LIKE with the user's text escaped: % and _ are literal here
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append("(path LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\')")
+            params += [pattern, pattern]
+        if method:
+            clauses.append("method = ?")
+            params.append(method)
+        if since:
+            clauses.append("at >= ?")
+            params.append(since)
+        if until:
+            clauses.append("at < ?")
+            params.append(until)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         rows = (
             self._conn()
             .execute(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -20,10 +21,28 @@ def audit_log(
     user: CurrentUser,
     state: State,
     page: Annotated[Paging, Depends(paging)],
-    user_id: Annotated[str | None, Query(max_length=64)] = None,
+    user_id: Annotated[str | None, Query(max_length=64, description="谁 who (user id)")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="做了什么 text in the path or summary")
+    ] = None,
+    method: Annotated[
+        Literal["POST", "PUT", "PATCH", "DELETE"] | None, Query(description="写操作类型 method")
+    ] = None,
+    since: Annotated[dt.date | None, Query(description="从哪天起 from (Beijing day)")] = None,
+    until: Annotated[
+        dt.date | None, Query(description="到哪天止 to (Beijing day, included)")
+    ] = None,
 ) -> Page[dict]:
     entries, total = service.entries(
-        state=state, user=user, user_id=user_id, offset=page.offset, limit=page.limit
+        state=state,
+        user=user,
+        user_id=user_id,
+        text=q,
+        method=method,
+        since=since,
+        until=until,
+        offset=page.offset,
+        limit=page.limit,
     )
     return Page[dict](
         items=[e.model_dump() for e in entries], total=total, offset=page.offset, limit=page.limit

@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from gongjian.service.auth import session as sessions
+from gongjian.service.auth.passwords import check_login
 from gongjian.service.auth.schemas import User
 from gongjian.service.auth.views import TAG
 from gongjian.service.deps import State, audit_note
@@ -19,9 +20,24 @@ router = APIRouter(tags=[TAG])
 
 
 class SignIn(BaseModel):
-    """What signs a user in: for now the user's token (``gongjian users add``)."""
+    """What signs a user in: a user name and password, or the user's token."""
 
-    token: str = Field(min_length=1, max_length=500, description="用户令牌 the user's token")
+    token: str | None = Field(
+        default=None, min_length=1, max_length=500, description="用户令牌 the user's token"
+    )
+    username: str | None = Field(default=None, min_length=1, max_length=64, description="用户名")
+    password: str | None = Field(default=None, min_length=1, max_length=200, description="密码")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SignIn:
+        by_password = self.username is not None or self.password is not None
+        if by_password == (self.token is not None):
+            raise ValueError(
+                "请填写用户名和密码，或只填写令牌 (send username and password, or a token)"
+            )
+        if by_password and (self.username is None or self.password is None):
+            raise ValueError("用户名和密码都要填写 (both username and password are needed)")
+        return self
 
 
 class SessionInfo(BaseModel):
@@ -46,15 +62,20 @@ def _same_origin(request: Request) -> None:
 
 @router.post("/session", summary="登录，设置会话 Cookie Sign in (sets the session cookie)")
 def sign_in(body: SignIn, state: State, request: Request, response: Response) -> SessionInfo:
-    """Check the token and start a session: an HttpOnly, SameSite=Strict cookie.
+    """Check the token (or the user name and password) and start a session: an
+    HttpOnly, SameSite=Strict cookie. Repeated wrong passwords lock the login (429).
 
     The token itself is not kept by the browser; API clients go on sending it as
     ``Authorization: Bearer …`` and need no session.
     """
     _same_origin(request)
-    user = state.user_by_token(body.token.strip())
-    if user is None:
-        raise UnauthorizedError("令牌无效或已停用 (invalid or disabled token)")
+    if body.token is not None:
+        user = state.user_by_token(body.token.strip())
+        if user is None:
+            raise UnauthorizedError("令牌无效或已停用 (invalid or disabled token)")
+    else:
+        assert body.username is not None and body.password is not None
+        user = check_login(state, username=body.username, password=body.password)
     store = sessions.sessions(request)
     previous = request.cookies.get(sessions.COOKIE)
     if previous:

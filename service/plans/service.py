@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gongjian.core import clock
 from gongjian.core.errors import ConflictError, InvalidInputError
+from gongjian.core.messages import field_message
 from gongjian.graph.model import Quarter, ResourceKind, Snapshot
 from gongjian.graph.store import GraphStore
 from gongjian.matching.explain import render_plan
@@ -121,7 +122,7 @@ def parse_request(data: dict[str, Any]) -> PlanRequest:
         return PlanRequest.model_validate(data)
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "(root)", "message": e["msg"]}
+            {"field": ".".join(str(p) for p in e["loc"]) or "(root)", "message": field_message(e)}
             for e in exc.errors()
         ]
         text = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tests.api.server import ApiServer
 from tests.web.conftest import Console, assert_no_sideways_scroll, at_phone_width, shot
 
-ALL_PAGES = ["dashboard", "units", "needs", "plans", "network", "activities", "suitability"]
+ALL_PAGES = ["dashboard", "map", "units", "needs", "plans", "network", "activities", "suitability"]
 
 
 def test_console_is_served_without_internet(server: ApiServer) -> None:
@@ -33,10 +33,10 @@ def test_bad_token_is_refused_with_a_message(console: Console) -> None:
 
 def test_each_role_sees_only_its_pages(console: Console) -> None:
     expected = {
-        "committee": ALL_PAGES,
-        "viewer": ALL_PAGES,
-        "unit:u01": [p for p in ALL_PAGES if p != "plans"],
-        "community:c01": [p for p in ALL_PAGES if p != "plans"],
+        "committee": ["todo", *ALL_PAGES, "users", "audit"],
+        "viewer": ALL_PAGES,  # a read-only role has nothing to do
+        "unit:u01": ["todo", *(p for p in ALL_PAGES if p != "plans")],
+        "community:c01": ["todo", *(p for p in ALL_PAGES if p != "plans")],
     }
     for who, pages in expected.items():
         console.sign_in(who)
@@ -113,3 +113,24 @@ def test_vocabulary_labels_from_the_server_in_both_languages(console: Console) -
     page.click("#lang")
     expect(page.locator("#who")).to_contain_text("共建委员会")
     assert len(requests) == 1, requests
+
+
+def test_sign_out_is_hidden_on_the_sign_in_screen_and_the_phone_header_holds(
+    console: Console,
+) -> None:
+    page = console.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(console.server.base_url + "/")
+    expect(page.locator("#token")).to_be_visible()
+    expect(page.locator("#signout")).to_be_hidden()  # nobody to sign out yet
+    console.sign_in("community:c01")
+    button = page.locator("#signout")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box is not None
+    line = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('#signout')).lineHeight)"
+    )
+    assert box["height"] < 2 * line, "退出 breaks over two lines"
+    assert box["x"] + box["width"] <= 390
+    assert_no_sideways_scroll(page)

@@ -160,3 +160,18 @@ def test_payloads_are_text_on_every_page(console: Console, planted: dict[str, st
     _no_script_ran(page)
     assert f"活动{SCRIPT}" in _text(page)
     shot(page, "xss-activities")
+
+    # my to-do: order titles, community and unit names in the section tables
+    page.goto(f"{console.server.base_url}/#/todo")
+    expect(page.locator('section[data-page="todo"] [data-section]').first).to_be_visible()
+    _no_script_ran(page)
+    assert f"社区{SCRIPT}" in _text(page) or f"社区{IMG}" in _text(page)
+    shot(page, "xss-todo")
+
+    # the service map: community and unit names in the tooltips and the table
+    page.goto(f"{console.server.base_url}/#/map")
+    expect(page.locator("#map-list")).to_contain_text(f"社区{SCRIPT}")
+    _hover_charts(page, "#map-chart")
+    _no_script_ran(page)
+    assert f"社区{IMG}" in _text(page)
+    shot(page, "xss-map")

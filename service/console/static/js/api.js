@@ -71,8 +71,10 @@ export async function api(path, opts = {}) {
 }
 
 /** Sign in with a token: the server sets the session cookie; resolves to the user. */
-export async function signIn(token) {
-  const data = await api("/session", { method: "POST", body: { token: token.trim() } });
+export async function signIn(credentials) {
+  // a token (API clients' way, also pasted here) or {username, password}
+  const body = typeof credentials === "string" ? { token: credentials.trim() } : credentials;
+  const data = await api("/session", { method: "POST", body });
   csrf = data.csrf_token;
   return data.user;
 }

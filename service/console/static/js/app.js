@@ -15,9 +15,15 @@ import needs from "./pages/needs/index.js";
 import plans from "./pages/plans/index.js";
 import network from "./pages/network/index.js";
 import activities from "./pages/activities.js";
+import todo from "./pages/todo/index.js";
+import users from "./pages/users/index.js";
+import map from "./pages/map/index.js";
+import audit from "./pages/audit/index.js";
 import suitability from "./pages/suitability/index.js";
 
-const PAGES = [dashboard, units, needs, plans, network, activities, suitability];
+const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, suitability, users, audit];
+// unit and community users land on their to-do list, the others on the dashboard
+const LANDING = { unit: "#/todo", community: "#/todo" };
 let user = null;
 
 function pageTitle(page) {
@@ -42,37 +48,46 @@ function renderNav(current) {
 }
 
 function signinView(el, message) {
-  const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false", required: true });
+  const username = h("input", { id: "username", name: "username", autocomplete: "username", maxlength: 64 });
+  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", maxlength: 200 });
+  const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false" });
   const form = h(
     "form",
     { class: "card signin", "aria-labelledby": "signin-title" },
     h("h1", { id: "signin-title" }, t("signin.title")),
-    h("p", { class: "muted" }, t("signin.help")),
     message ? notice(message, "error") : null,
+    h("label", { for: "username" }, t("signin.username"), username),
+    h("label", { for: "password" }, t("signin.password"), password),
+    h("p", { class: "muted" }, t("signin.help")),
     h("label", { for: "token" }, t("signin.token"), input),
     h("p", {}, h("button", { class: "primary", type: "submit", id: "signin-submit" }, t("signin.submit"))),
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    const byToken = input.value.trim() !== "";
+    if (!byToken && (!username.value.trim() || !password.value)) return signinView(el, t("signin.missing"));
     try {
-      await signIn(input.value);
+      await signIn(byToken ? input.value : { username: username.value.trim(), password: password.value });
     } catch (err) {
       const bad = err instanceof ApiError && (err.status === 401 || err.status === 422);
-      return signinView(el, bad ? t("signin.bad") : errorText(err));
+      const why = err instanceof ApiError && err.status === 429 ? err.message : bad ? t(byToken ? "signin.bad" : "signin.badpw") : errorText(err);
+      return signinView(el, why);
     }
     input.value = "";
+    password.value = "";
     await start();
   });
   el.replaceChildren(form);
-  input.focus();
+  username.focus();
 }
 
 async function route() {
   const view = document.getElementById("view");
   if (!user) return;
-  const [path, query = ""] = (location.hash || "#/dashboard").split("?");
+  const [path, query = ""] = (location.hash || LANDING[user.role] || "#/dashboard").split("?");
   const pages = visiblePages();
-  const page = pages.find((p) => p.hash === path) || (path === "#/" || path === "" ? pages[0] : null);
+  const home = pages.find((p) => p.hash === (LANDING[user.role] || "#/dashboard")) || pages[0];
+  const page = pages.find((p) => p.hash === path) || (path === "#/" || path === "" ? home : null);
   renderNav(page);
   document.getElementById("nav").classList.remove("open");
   if (!page) {
@@ -124,7 +139,7 @@ document.getElementById("signout").addEventListener("click", async () => {
     console.warn("sign-out", err);
   }
   user = null;
-  location.hash = "#/dashboard";
+  history.replaceState(null, "", location.pathname + location.search); // the next user lands on their own home
   start();
 });
 document.getElementById("menu-toggle").addEventListener("click", (ev) => {

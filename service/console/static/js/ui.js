@@ -125,7 +125,16 @@ export function chart(option, cls = "chart") {
   const make = () => {
     const c = window.echarts.init(el, null, { renderer: "canvas" });
     c.setOption(option);
-    new ResizeObserver(() => c.resize()).observe(el);
+    const watch = new ResizeObserver(() => {
+      // a page left behind: free the chart (a geo layout of a detached box throws)
+      if (!el.isConnected) {
+        watch.disconnect();
+        c.dispose();
+        return;
+      }
+      if (el.clientWidth && el.clientHeight) c.resize();
+    });
+    watch.observe(el);
     return c;
   };
   const holder = { el, chart: null };

@@ -1,0 +1,1 @@
+"""服务一张图 (the service map): communities as areas, units as points, coverage gaps."""

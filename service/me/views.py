@@ -1,0 +1,97 @@
+"""我的 (Me): the signed-in user's to-do list and, for a unit, its own calendar and task list.
+
+=================================  ====================  ==========================================
+route                              who                   what
+=================================  ====================  ==========================================
+``GET /me/todo``                   every signed-in role  sections of items waiting for the user
+                                                         (:mod:`gongjian.service.me.service`)
+``GET /me/calendar.ics``           a unit                its activities and its orders' due dates
+``GET /me/tasks.xlsx``             a unit                its orders in hand and activities (台账)
+=================================  ====================  ==========================================
+
+The console lands unit and community users on the to-do page.
+"""
+
+# no ``from __future__ import annotations``: FastAPI must see real classes in annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from gongjian.graph.model import parse_quarter
+from gongjian.service.auth.schemas import User, UserRole
+from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.errors import ForbiddenError
+from gongjian.service.me import service
+from gongjian.service.me.schemas import Todo
+from gongjian.service.plans.exports import content_disposition
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/me", tags=["me 我的"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Quarter = Annotated[str | None, Query(max_length=16, description="季度 e.g. 2026Q4 (默认全部 all)")]
+
+
+@router.get("/todo", summary="我的待办 What waits for the signed-in user's action")
+def my_todo(
+    user: CurrentUser,
+    store: Store,
+    limit: Annotated[int, Query(ge=1, le=500, description="每组最多列出 items per section")] = 50,
+) -> Todo:
+    return service.todo(store=store, user=user, limit=limit)
+
+
+def _unit_of(user: User) -> str:
+    if user.role != UserRole.unit or not user.unit_id:
+        raise ForbiddenError(
+            f"只有单位账号有自己的日程和任务清单 (only a unit has its own calendar; role "
+            f"'{user.role.value}')",
+            role=user.role.value,
+        )
+    return user.unit_id
+
+
+def _download(content: bytes, media_type: str, zh: str, ascii_name: str) -> Response:
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={"Content-Disposition": content_disposition(zh, ascii_name)},
+    )
+
+
+@router.get(
+    "/calendar.ics",
+    summary="本单位日程 The unit's calendar (iCalendar)",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, 403: {"description": "不是单位账号"}},
+)
+def my_calendar(user: CurrentUser, store: Store, quarter: Quarter = None) -> Response:
+    unit_id = _unit_of(user)
+    q = None if quarter is None else parse_quarter(quarter)
+    body = service.unit_calendar(store=store, unit_id=unit_id, quarter=q)
+    suffix = q or "all"
+    return _download(
+        body,
+        "text/calendar; charset=utf-8",
+        f"共建日程-{unit_id}-{suffix}.ics",
+        f"calendar-{unit_id}-{suffix}.ics",
+    )
+
+
+@router.get(
+    "/tasks.xlsx",
+    summary="本单位任务清单 The unit's task list (xlsx)",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, 403: {"description": "不是单位账号"}},
+)
+def my_tasks(user: CurrentUser, store: Store, quarter: Quarter = None) -> Response:
+    unit_id = _unit_of(user)
+    q = None if quarter is None else parse_quarter(quarter)
+    body = service.unit_tasks_xlsx(store=store, unit_id=unit_id, quarter=q)
+    suffix = q or "all"
+    return _download(
+        body, XLSX, f"任务清单-{unit_id}-{suffix}.xlsx", f"tasks-{unit_id}-{suffix}.xlsx"
+    )

@@ -1,0 +1,75 @@
+"""服务一张图 in the browser: every community and unit of the 星城 seed drawn, the
+coverage table, a click through to a unit, names as text in tooltips; at district
+size (units above the point limit) one aggregated point per community."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from gongjian.graph.embedded import EmbeddedStore
+from gongjian.seeds.network import load_network
+from gongjian.seeds.suitability import default_suitability
+from gongjian.seeds.xingcheng import load_xingcheng
+from gongjian.service.map import service as map_service
+from tests.web.conftest import Console, shot
+
+
+def test_the_map_draws_every_community_and_unit(console: Console) -> None:
+    console.sign_in("committee")
+    console.open("map")
+    page = console.page
+    chart = page.locator("#map-chart")
+    expect(chart).to_have_attribute("data-ready", "1")
+    assert chart.get_attribute("data-communities") == "8"
+    assert chart.get_attribute("data-points") == "20"
+    page.wait_for_function("() => window.__gongjianMap")
+    drawn = page.evaluate(
+        """() => {
+          const o = window.__gongjianMap.getOption();
+          return {areas: o.series[0].data.length, units: o.series[1].data.length,
+                  labels: o.series[2].data.map(d => d.label)};
+        }"""
+    )
+    assert drawn["areas"] == 8 and drawn["units"] == 20
+    assert "第五社区" in drawn["labels"] and "第一社区" in drawn["labels"]
+    rows = page.locator("#map-list tbody tr")
+    expect(rows).to_have_count(8)
+    expect(page.locator("#map-summary")).to_contain_text("8 个社区，20 家单位")
+    shot(page, "service-map")
+
+    # a click on a unit's point opens the unit
+    page.evaluate(
+        """() => {
+          const c = window.__gongjianMap;
+          const i = c.getOption().series[1].data.findIndex(d => d.name === "u04");
+          const d = c.getOption().series[1].data[i];
+          const [x, y] = c.convertToPixel({geoIndex: 0}, d.value);
+          window.__mapPoint = {x, y};
+        }"""
+    )
+    box = page.locator("#map-chart").bounding_box()
+    assert box is not None
+    point = page.evaluate("window.__mapPoint")
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    expect(page.locator('section[data-page="units"]')).to_be_visible()
+    assert "id=u04" in page.url
+
+
+def test_at_district_size_units_are_aggregated_per_community(monkeypatch, tmp_path) -> None:
+    store = EmbeddedStore(tmp_path / "g.sqlite")
+    store.migrate()
+    load_network(store, load_xingcheng())
+    monkeypatch.setattr(map_service, "POINT_LIMIT", 5)
+    fc = map_service.service_map(store=store, table=default_suitability())
+    assert fc["meta"]["aggregated"]
+    agg = [f for f in fc["features"] if f["properties"]["kind"] == "units"]
+    assert sum(f["properties"]["count"] for f in agg) == 20
+    assert not [f for f in fc["features"] if f["properties"]["kind"] == "unit"]
+    one = map_service.service_map(store=store, table=default_suitability(), community="c03")
+    assert not one["meta"]["aggregated"]
+    assert {
+        f["properties"]["community_id"]
+        for f in one["features"]
+        if f["properties"]["kind"] == "unit"
+    } == {"c03"}
+    store.close()
