@@ -9,13 +9,14 @@ the project owns its own commands:
 * :mod:`gongjian.cli.service` — ``serve``, ``users add|list``
 * :mod:`gongjian.cli.imports` — ``import needs``
 * :mod:`gongjian.cli.bench_api` — ``bench api``
+* :mod:`gongjian.cli.suitability` — ``suitability show|export|import``
 """
 
 from __future__ import annotations
 
 import typer
 
-from gongjian.cli import bench_api, demo, graph, imports, plan, service
+from gongjian.cli import bench_api, demo, graph, imports, plan, service, suitability
 
 app = typer.Typer(
     help="共建 gongjian — 驻区单位共建网络与季度计划 (joint-building network and planner)",
@@ -39,6 +40,7 @@ plan.register(plan_app=plan_app, bench_app=bench_app)
 service.register(app, users_app=users_app)
 imports.register(import_app)
 bench_api.register(bench_app)
+suitability.register(app)
 
 
 def main() -> None:

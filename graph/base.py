@@ -35,7 +35,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import ValidationError
 
@@ -83,6 +83,7 @@ _CREATE_ATTEMPTS = 10
 __all__ = [
     "DuplicateIdError",
     "StoreBase",
+    "StoredDocument",
     "check_center",
     "check_entities",
     "check_expected_version",
@@ -289,6 +290,14 @@ def _next_versions(old: Sequence[Resource], new: Sequence[Resource]) -> list[Res
 
 
 # --------------------------------------------------------------------------- the base
+
+
+class StoredDocument(NamedTuple):
+    """A settings document kept beside the graph (the suitability table): its body
+    (JSON text) and version (1 for the first write; no document = version 0)."""
+
+    version: int
+    body: str
 
 
 class StoreBase(ABC, Generic[Tx]):
@@ -629,6 +638,37 @@ class StoreBase(ABC, Generic[Tx]):
             self._write_entities(tx, PartyMember, [changed])
             self._insert_point_entry(tx, entry)
             return changed, entry
+
+        return self._write_tx(work)
+
+    # -- settings documents (the suitability table): one row/node per name, versioned
+    def _document_for_update(self, tx: Tx, name: str) -> StoredDocument | None:
+        """The stored document, read under a write lock on its name (None: not stored)."""
+        raise NotImplementedError
+
+    def _document_write(self, tx: Tx, name: str, document: StoredDocument) -> None:
+        """Store ``document`` under ``name`` (insert or replace) inside ``tx``."""
+        raise NotImplementedError
+
+    def put_document(self, name: str, body: str, *, expected_version: int | None = None) -> int:
+        """Store ``body`` as the next version of document ``name``; returns that version.
+
+        ``expected_version`` (0: none stored yet) must be the stored version, checked
+        in the write's transaction (:class:`PreconditionFailedError` when stale); None
+        writes whatever is stored.
+        """
+
+        def work(tx: Tx) -> int:
+            current = self._document_for_update(tx, name)
+            version = current.version if current is not None else 0
+            if expected_version is not None and expected_version != version:
+                raise PreconditionFailedError(
+                    f"'{name}' 已被他人修改（当前版本 {version}），请刷新后重试 (changed since"
+                    " you read it; reload and try again)",
+                    etag=f'"{version}"',
+                )
+            self._document_write(tx, name, StoredDocument(version + 1, body))
+            return version + 1
 
         return self._write_tx(work)
 

@@ -27,13 +27,17 @@ __all__ = [
     "COOPERATION_LOCATED",
     "CREATE_POINT_ENTRY",
     "DELETE_POINT_ENTRIES",
+    "DOCUMENT_CONSTRAINT",
+    "GET_DOCUMENT",
     "HISTORY",
     "INDEXED_PROPERTIES",
     "LABELS",
     "LAST_POINT_ENTRY",
+    "LOCK_DOCUMENT",
     "POINT_ENTRIES",
     "POINT_ENTRIES_PAGE",
     "POINT_ENTRY_SCHEMA",
+    "PUT_DOCUMENT",
     "REL_TYPES",
     "REMOVE_ADJACENT",
     "REMOVE_PAIRING",
@@ -126,6 +130,21 @@ SHOW_CONSTRAINTS = (
     "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
     "RETURN name, type, labelsOrTypes, properties"
 )
+
+# --------------------------------------------------------------------------- settings documents
+DOCUMENT_CONSTRAINT = (
+    "CREATE CONSTRAINT gongjian_document_name IF NOT EXISTS "
+    "FOR (d:GongjianDocument) REQUIRE d.name IS UNIQUE"
+)
+GET_DOCUMENT = (
+    "MATCH (d:GongjianDocument {name: $name}) WHERE d.version IS NOT NULL "
+    "RETURN d.version AS version, d.body AS body"
+)
+LOCK_DOCUMENT = (
+    "MERGE (d:GongjianDocument {name: $name}) SET d._lock = true REMOVE d._lock "
+    "RETURN d.version AS version, d.body AS body"
+)
+PUT_DOCUMENT = "MATCH (d:GongjianDocument {name: $name}) SET d.version = $version, d.body = $body"
 
 # ``CALL {…} IN TRANSACTIONS`` needs an auto-commit transaction (session.run).
 CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
@@ -434,9 +453,11 @@ def stats() -> str:
     return "CALL () { " + " UNION ALL ".join(parts) + " } RETURN key, n"
 
 
-# point entries are the members' records, not nodes of the network
+# point entries are members' records and settings documents (the suitability table)
+# are no part of the graph
 TO_NETWORKX_NODES = (
-    "MATCH (n) WHERE NOT n:PointEntry RETURN labels(n) AS labels, properties(n) AS props"
+    "MATCH (n) WHERE NOT n:PointEntry AND NOT n:GongjianDocument"
+    " RETURN labels(n) AS labels, properties(n) AS props"
 )
 TO_NETWORKX_RELS = (
     "MATCH (a)-[r]->(b) RETURN labels(a) AS src_labels, a.id AS src, type(r) AS type, "

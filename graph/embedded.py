@@ -33,6 +33,7 @@ from gongjian.graph import model
 from gongjian.graph.base import (
     DuplicateIdError,
     StoreBase,
+    StoredDocument,
     check_entities,
     check_filters,
     check_kind,
@@ -82,6 +83,7 @@ CREATE TABLE IF NOT EXISTS rels(
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rels_by_dst ON rels(dst_label, dst, type);
 CREATE INDEX IF NOT EXISTS rels_by_src ON rels(src_label, src, type);
+CREATE TABLE IF NOT EXISTS documents(name TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS nodes_quarter ON nodes(label, json_extract(props, '$.quarter'));
 CREATE INDEX IF NOT EXISTS nodes_community ON nodes(label, json_extract(props, '$.community_id'));
 CREATE INDEX IF NOT EXISTS nodes_status ON nodes(label, json_extract(props, '$.status'));
@@ -166,6 +168,7 @@ class EmbeddedStore(StoreBase[Conn]):
 
     def clear(self) -> None:
         with self._write() as conn:
+            conn.execute("DELETE FROM documents")
             conn.execute("DELETE FROM rels")
             conn.execute("DELETE FROM nodes")
             conn.execute("DELETE FROM point_entries")
@@ -522,6 +525,23 @@ class EmbeddedStore(StoreBase[Conn]):
                 Assignment(activity_id=activity, unit_id=unit, role=p["role"], plan_id=p["plan"])
             )
         return out
+
+    # -- settings documents (graph.base.put_document)
+    def get_document(self, name: str) -> StoredDocument | None:
+        rows = self._read("SELECT version, body FROM documents WHERE name = ?", (name,))
+        return StoredDocument(int(rows[0][0]), rows[0][1]) if rows else None
+
+    def _document_for_update(self, tx: Conn, name: str) -> StoredDocument | None:
+        # the immediate transaction already holds SQLite's write lock
+        row = tx.execute("SELECT version, body FROM documents WHERE name = ?", (name,)).fetchone()
+        return StoredDocument(int(row[0]), row[1]) if row else None
+
+    def _document_write(self, tx: Conn, name: str, document: StoredDocument) -> None:
+        tx.execute(
+            "INSERT INTO documents(name, version, body) VALUES (?, ?, ?) ON CONFLICT(name)"
+            " DO UPDATE SET version = excluded.version, body = excluded.body",
+            (name, document.version, document.body),
+        )
 
     # ------------------------------------------------------------------ reads
     def snapshot(self, quarter: str) -> model.Snapshot:

@@ -205,6 +205,7 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     def migrate(self) -> None:
         """Uniqueness of ``id`` for every label plus the filter indexes (idempotent)."""
         statements = [cypher.constraint(label) for label in cypher.LABELS]
+        statements.append(cypher.DOCUMENT_CONSTRAINT)
         statements += [
             cypher.index(label, prop)
             for label, props in cypher.INDEXED_PROPERTIES.items()
@@ -415,6 +416,7 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     add_points = _translated(base.StoreBase.add_points)
     transition_need = _translated(base.StoreBase.transition_need)
     cooperation_network = _translated(base.StoreBase.cooperation_network)
+    put_document = _translated(base.StoreBase.put_document)
     list = _translated(base.StoreBase.list)
 
     # ------------------------------------------------------------------ relationships
@@ -517,6 +519,32 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
             )
             for r in records
         ]
+
+    # -- settings documents (graph.base.put_document): one (:GongjianDocument) node per name
+    @_translated
+    def get_document(self, name: str) -> base.StoredDocument | None:
+        records = self._query(cypher.GET_DOCUMENT, name=name)
+        if not records:
+            return None
+        return base.StoredDocument(int(records[0]["version"]), records[0]["body"])
+
+    def _document_for_update(self, tx: ManagedTransaction, name: str) -> base.StoredDocument | None:
+        # MERGE under the name's uniqueness constraint, then a write: the lock is held
+        # until the transaction ends, so a second writer waits and reads our version
+        record = tx.run(statement(cypher.LOCK_DOCUMENT), name=name).single(strict=True)
+        if record["version"] is None:
+            return None
+        return base.StoredDocument(int(record["version"]), record["body"])
+
+    def _document_write(
+        self, tx: ManagedTransaction, name: str, document: base.StoredDocument
+    ) -> None:
+        tx.run(
+            statement(cypher.PUT_DOCUMENT),
+            name=name,
+            version=document.version,
+            body=document.body,
+        ).consume()
 
     # ------------------------------------------------------------------ reads
     @_translated

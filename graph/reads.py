@@ -16,6 +16,7 @@ from gongjian.graph.model import (
     Resource,
     Unit,
 )
+from gongjian.graph.suitability import SuitabilityTable
 
 __all__ = ["NetEdge", "NetNode", "Network", "Snapshot"]
 
@@ -33,6 +34,9 @@ class Snapshot(BaseModel):
     * ``followups``: ``(unit_id, need category, follow-ups, sum of satisfaction)`` of
       the needs the unit took before this quarter and that were followed up with a
       satisfaction score; empty unless the reader fills it.
+    * ``suitability``: the committee's suitability table as stored, when the reader
+      fills it (:func:`~gongjian.matching.from_graph.planning_snapshot`); None: the
+      shipped default.
     """
 
     quarter: Quarter
@@ -46,6 +50,7 @@ class Snapshot(BaseModel):
     history: list[tuple[str, str, int]]
     carried: list[Need] = []
     followups: list[tuple[str, str, int, int]] = []
+    suitability: SuitabilityTable | None = None
 
     def normalised(self) -> Snapshot:
         """The same snapshot with every list sorted, for comparisons across stores."""

@@ -37,9 +37,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 import networkx as nx
+
+if TYPE_CHECKING:  # graph.base imports this module
+    from gongjian.graph.base import StoredDocument
 
 from gongjian.graph.model import (
     Assignment,
@@ -296,6 +299,16 @@ class GraphStore(Protocol):
         self, member_id: str, *, offset: int = 0, limit: int | None = 100
     ) -> list[PointEntry]:
         """A member's point entries, newest first (``seq`` descending); [] when none."""
+        ...
+
+    # -- settings documents (the suitability table), versioned ------------------------
+    def get_document(self, name: str) -> StoredDocument | None:
+        """The stored document ``name`` (its version and JSON body), None if never stored."""
+        ...
+
+    def put_document(self, name: str, body: str, *, expected_version: int | None = None) -> int:
+        """Store the next version of ``name`` (``expected_version`` checked in the write's
+        transaction: :class:`PreconditionFailedError` when stale; 0 = none stored)."""
         ...
 
     # -- reads for the planner and the network views --------------------------------

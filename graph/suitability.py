@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Self
 
@@ -37,11 +38,20 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from gongjian.core.errors import InvalidInputError
 from gongjian.graph.vocab import NeedCategory, ResourceKind, UnitType
 
-__all__ = ["ANY_TYPE", "SUITABILITY_COLUMNS", "SuitabilityRow", "SuitabilityTable"]
+__all__ = [
+    "ANY_TYPE",
+    "SUITABILITY_COLUMNS",
+    "SUITABILITY_DOCUMENT",
+    "SuitabilityRow",
+    "SuitabilityTable",
+    "stored_suitability",
+]
 
 #: how "every unit type" is written in the CSV
 ANY_TYPE = "*"
 SUITABILITY_COLUMNS = ("need_category", "resource_kind", "unit_type", "suitability")
+#: the name the table is stored under in the graph store (``GraphStore.put_document``)
+SUITABILITY_DOCUMENT = "suitability"
 
 
 class SuitabilityRow(BaseModel):
@@ -55,7 +65,7 @@ class SuitabilityRow(BaseModel):
 
 
 def _allowed(enum: Iterable[Any]) -> str:
-    return ", ".join(e.value for e in enum)
+    return ", ".join(f"{e.value}（{e.label_zh}）" for e in enum)
 
 
 def _parse_row(number: int, data: Mapping[str, Any]) -> SuitabilityRow:
@@ -151,6 +161,10 @@ class SuitabilityTable(BaseModel):
         """Need categories without a single row (their needs can have no eligible unit)."""
         return [c.value for c in NeedCategory if c.value not in self._index]
 
+    def to_document(self) -> str:
+        """The stored form (JSON, rows as CSV cells), read back by :func:`stored_suitability`."""
+        return json.dumps({"rows": self.as_rows()}, ensure_ascii=False, separators=(",", ":"))
+
     def as_rows(self) -> list[dict[str, str]]:
         """The rows as CSV cells (the inverse of :meth:`from_rows`)."""
         return [
@@ -166,3 +180,18 @@ class SuitabilityTable(BaseModel):
 
 def _type(unit_type: UnitType | None) -> str | None:
     return None if unit_type is None else unit_type.value
+
+
+def stored_suitability(store: Any) -> tuple[SuitabilityTable, int]:
+    """The table the committee keeps in ``store`` and its version; the shipped default
+    (``seeds/suitability.csv``) with version 0 when none is stored.
+
+    A stored table no longer valid (a vocabulary value since removed) is refused with
+    the row named, so the committee can fix it (``PUT /suitability``).
+    """
+    document = store.get_document(SUITABILITY_DOCUMENT)
+    if document is None:
+        from gongjian.seeds.suitability import default_suitability
+
+        return default_suitability(), 0
+    return SuitabilityTable.from_rows(json.loads(document.body)["rows"]), document.version

@@ -72,6 +72,7 @@ import numpy as np
 from gongjian.core.clock import today as clock_today
 from gongjian.graph.model import Need as GraphNeed
 from gongjian.graph.model import NeedStatus, Snapshot, SuitabilityTable
+from gongjian.graph.suitability import stored_suitability
 from gongjian.matching.problem import (
     Activity,
     Candidate,
@@ -85,7 +86,13 @@ from gongjian.matching.problem import (
     item_key,
 )
 
-__all__ = ["FitRules", "compile_snapshot", "planning_snapshot", "quarters_between"]
+__all__ = [
+    "FitRules",
+    "compile_snapshot",
+    "planning_snapshot",
+    "quarters_between",
+    "with_stored_suitability",
+]
 
 
 class FitRules:
@@ -121,7 +128,8 @@ def planning_snapshot(store: Any, quarter: str) -> Snapshot:
     ``store.snapshot`` reads the quarter in one transaction; the open needs of
     earlier quarters and the follow-ups of earlier quarters are read after it
     with ``store.list`` (both only change through later work orders, so a read
-    a moment later plans the same quarter).
+    a moment later plans the same quarter). The committee's suitability table comes
+    with it (:func:`with_stored_suitability`).
     """
     snap = store.snapshot(quarter)
     needs: list[GraphNeed] = store.list(GraphNeed, limit=None)
@@ -131,7 +139,7 @@ def planning_snapshot(store: Any, quarter: str) -> Snapshot:
             cell = followups[(n.claimed_by, n.category.value)]
             cell[0] += 1
             cell[1] += n.satisfaction
-    return snap.model_copy(
+    return with_stored_suitability(store, snap).model_copy(
         update={
             "carried": [
                 n for n in needs if n.quarter < snap.quarter and n.status == NeedStatus.open
@@ -139,6 +147,13 @@ def planning_snapshot(store: Any, quarter: str) -> Snapshot:
             "followups": sorted((u, c, k, t) for (u, c), (k, t) in followups.items()),
         }
     )
+
+
+def with_stored_suitability(store: Any, snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` carrying the suitability table stored in ``store`` (the committee's
+    edits, :func:`~gongjian.graph.suitability.stored_suitability`), so the compiler —
+    in whichever process it runs — uses it; the shipped default when none is stored."""
+    return snapshot.model_copy(update={"suitability": stored_suitability(store)[0]})
 
 
 def _most_units(roles: list[RoleSlot]) -> int:
@@ -365,12 +380,15 @@ def compile_snapshot(
         venue should not make the whole quarter infeasible). An activity's
         ``min_units`` always holds, clipped to its number of distinct candidates.
     suitability:
-        The suitability table (default: the one shipped in ``seeds/suitability.csv``).
+        The suitability table (default: the snapshot's, the committee's stored one
+        when read by :func:`planning_snapshot`; else the one shipped in
+        ``seeds/suitability.csv``).
     today:
         The day the plan is made (default :func:`gongjian.core.clock.today`):
         activities before it are left out, needs due before it are overdue.
     """
-    table = suitability if suitability is not None else _default_table()
+    table = suitability if suitability is not None else snapshot.suitability
+    table = table if table is not None else _default_table()
     today = today if today is not None else clock_today()
     fit = _Fit(snapshot, table, max_distance)
 

@@ -28,6 +28,7 @@ from gongjian.graph.model import (
     Unit,
     parse_quarter,
 )
+from gongjian.seeds.suitability import seed_suitability
 
 __all__ = ["HISTORY_PLAN_ID", "SeedNetwork", "load_network"]
 
@@ -186,6 +187,7 @@ def load_network(
     counts["pairings"] = 0
     if network.pairings:
         counts["pairings"] = _count(store.add_pairings(list(network.pairings)), network.pairings)
+    seed_suitability(store)  # the shipped 适配表, unless the committee keeps its own
     counts["assignments"] = 0
     if network.assignments:
         counts["assignments"] = _count(

@@ -47,6 +47,7 @@ from gongjian.service.plans.publish import resume_publications
 from gongjian.service.registry import views as registry_views
 from gongjian.service.security import SecurityHeadersMiddleware
 from gongjian.service.state import ServiceState
+from gongjian.service.suitability import views as suitability_views
 from gongjian.service.vocab import views as vocab_views
 
 __all__ = ["create_app"]
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_views,
         vocab_views,
         audit_views,
+        suitability_views,
         me_views,
         map_views,
     ):

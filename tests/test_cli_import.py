@@ -17,21 +17,15 @@ from typer.testing import CliRunner
 from gongjian.cli.main import app
 from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import Need
-from gongjian.seeds.network import load_network
-from gongjian.seeds.xingcheng import load_xingcheng
 from tests.api.test_needs_import import HEADER
+from tests.test_cli_suitability import seeded_xingcheng
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "graph.sqlite"
-    store = EmbeddedStore(path)
-    store.migrate()
-    load_network(store, load_xingcheng())
-    store.close()
-    yield path
+    yield seeded_xingcheng(tmp_path / "graph.sqlite")
 
 
 def _needs(db: Path) -> list[Need]:

@@ -43,6 +43,7 @@ from gongjian.graph.model import (
     Unit,
 )
 from gongjian.graph.store import GraphStore
+from gongjian.graph.suitability import stored_suitability
 from gongjian.graph.whistle import whistle_state
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.me.schemas import Todo, TodoItem, TodoSection
@@ -202,14 +203,7 @@ def _suited(store: GraphStore, unit: Unit, table: SuitabilityTable) -> Callable[
 
 def suitability_table(store: GraphStore) -> SuitabilityTable:
     """The committee's suitability table when the store keeps one, else the shipped default."""
-    read = getattr(store, "suitability", None)
-    if callable(read):
-        stored = read()
-        if stored is not None:
-            return stored  # type: ignore[no-any-return]
-    from gongjian.seeds.suitability import default_suitability
-
-    return default_suitability()
+    return stored_suitability(store)[0]
 
 
 def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]:

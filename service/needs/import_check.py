@@ -18,8 +18,8 @@ from gongjian.graph.model import (
     Community,
     Grid,
     Need,
+    NeedCategory,
     NeedStatus,
-    ResourceKind,
     now_utc,
     parse_entity,
     parse_quarter,
@@ -114,24 +114,29 @@ def _date(value: Any) -> date | None:
     raise _CellError(f"“{text[:20]}”不是有效日期，应如 2026-11-30 (not a date, e.g. 2026-11-30)")
 
 
-_KIND_BY_KEY: dict[str, ResourceKind] = {}
-for _k in ResourceKind:
-    _KIND_BY_KEY[_k.value.lower()] = _k
-    _KIND_BY_KEY[normalise_header(_k.label_zh)] = _k
-    _KIND_BY_KEY[normalise_header(_k.label_zh + _k.value)] = _k
-    _KIND_BY_KEY[normalise_header(_k.value + _k.label_zh)] = _k
+_CATEGORY_BY_KEY: dict[str, NeedCategory] = {}
+for _c in NeedCategory:
+    # the code, the Chinese label, and both written together (as the options sheet shows)
+    _CATEGORY_BY_KEY[_c.value.lower()] = _c
+    _CATEGORY_BY_KEY[normalise_header(_c.label_zh)] = _c
+    _CATEGORY_BY_KEY[normalise_header(_c.label_zh + _c.value)] = _c
+    _CATEGORY_BY_KEY[normalise_header(_c.value + _c.label_zh)] = _c
+_CATEGORIES_TEXT = "、".join(f"{c.label_zh}（{c.value}）" for c in NeedCategory)
 
 
-def _category(value: Any) -> ResourceKind:
+def _category(value: Any) -> NeedCategory:
+    """A need category (需求类别) from its code or Chinese label."""
     text = _text(value)
     if text is None:
         raise _CellError("必填 (required)")
-    kind = _KIND_BY_KEY.get(text.strip().lower()) or _KIND_BY_KEY.get(normalise_header(text))
-    if kind is None:
+    category = _CATEGORY_BY_KEY.get(text.strip().lower()) or _CATEGORY_BY_KEY.get(
+        normalise_header(text)
+    )
+    if category is None:
         raise _CellError(
-            f"未知类别“{text[:30]}”，请从“选项”表中选择 (unknown category; see the options sheet)"
+            f"未知需求类别“{text[:30]}”(unknown need category)；可选 (allowed): {_CATEGORIES_TEXT}"
         )
-    return kind
+    return category
 
 
 def _quarter(value: Any) -> str:

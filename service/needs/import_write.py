@@ -13,7 +13,7 @@ from gongjian.core.errors import ConflictError
 from gongjian.graph.model import (
     Community,
     Grid,
-    ResourceKind,
+    NeedCategory,
 )
 from gongjian.graph.store import GraphStore
 from gongjian.service.needs.import_check import validate_rows
@@ -150,7 +150,7 @@ def build_template(store: GraphStore) -> bytes:
 
     Sheet 1 ``交办单 needs`` holds the header row (``标题 title`` …) and an example
     row (id ``示例 example``: ignored by the import). Sheet 2 ``选项 options`` lists
-    the categories (label and code) and the communities and grids of the store;
+    the need categories (label and code) and the communities and grids of the store;
     the category, community, effort, priority and due columns have data validation.
     Sheet 3 ``说明 help`` explains each column.
     """
@@ -190,7 +190,7 @@ def build_template(store: GraphStore) -> bytes:
     example = {
         "id": "示例 example",
         "title": "3号楼楼道灯不亮（示例）",
-        "category": ResourceKind.repair.label_zh,
+        "category": NeedCategory.repair.label_zh,
         "community_id": first.id if first else "c01",
         "grid_id": grid.id if grid else None,
         "quarter": quarter,
@@ -207,14 +207,15 @@ def build_template(store: GraphStore) -> bytes:
             cell.number_format = "yyyy-mm-dd"
 
     # options: categories A:B, communities D:E, grids G:I
-    heads = {1: "类别 category", 2: "代码 code", 4: "社区编号 id", 5: "社区名称 name"}
+    heads = {1: "需求类别 need category", 2: "代码 code", 4: "社区编号 id", 5: "社区名称 name"}
     heads |= {7: "网格编号 id", 8: "网格名称 name", 9: "所属社区 community"}
     for col, text in heads.items():
         options.cell(row=1, column=col, value=text).font = bold
-    kinds = list(ResourceKind)
-    for i, kind in enumerate(kinds, start=2):
-        options.cell(row=i, column=1, value=kind.label_zh)
-        options.cell(row=i, column=2, value=kind.value)
+    # need categories (需求类别), not resource kinds: what meets each is the 适配表's business
+    categories = list(NeedCategory)
+    for i, category in enumerate(categories, start=2):
+        options.cell(row=i, column=1, value=category.label_zh)
+        options.cell(row=i, column=2, value=category.value)
     for i, c in enumerate(communities, start=2):
         put(options, i, 4, c.id)
         put(options, i, 5, c.name)  # names typed by users: never a formula
@@ -231,7 +232,7 @@ def build_template(store: GraphStore) -> bytes:
         (
             DataValidation(
                 type="list",
-                formula1=f"='选项 options'!$A$2:$A${len(kinds) + 1}",
+                formula1=f"='选项 options'!$A$2:$A${len(categories) + 1}",
                 allow_blank=False,
                 showErrorMessage=False,
             ),

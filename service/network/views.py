@@ -21,6 +21,7 @@ from gongjian.graph.model import (
     Unit,
     parse_quarter,
 )
+from gongjian.matching.from_graph import with_stored_suitability
 from gongjian.service.auth.schemas import UserRole
 from gongjian.service.deps import CurrentUser, Store
 from gongjian.service.network.exports import without_personal_data
@@ -107,7 +108,8 @@ def coverage_gaps(
     ``reason``: ``no_eligible_unit`` (nobody offers the kind that quarter) or
     ``beyond_distance_limit`` (only units farther away do).
     """
-    return find_gaps(store.snapshot(parse_quarter(quarter)), max_distance=max_distance)
+    snapshot = with_stored_suitability(store, store.snapshot(parse_quarter(quarter)))
+    return find_gaps(snapshot, max_distance=max_distance)
 
 
 class CentralUnits(BaseModel):

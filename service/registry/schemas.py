@@ -36,7 +36,9 @@ class ResourceIn(BaseModel):
     id: str = Field(max_length=64, json_schema_extra={"pattern": ID_PATTERN})
     kind: str
     name: str
-    capacity: Integer
+    capacity: Integer = Field(
+        description="每季度可提供的次数 uses per quarter (one need or one activity role = 1 次)"
+    )
     quarters: list[Annotated[str, Field(json_schema_extra={"pattern": QUARTER_PATTERN})]] = Field(
         default_factory=list, max_length=40
     )

@@ -42,6 +42,7 @@ class Req:
     headers: dict[str, str] | None = None
     check: str | None = None  # a GET path whose body must not change when refused
     files: dict[str, Any] | None = None
+    content: bytes | None = None
 
 
 @dataclass
@@ -225,6 +226,7 @@ CASES = [
     Case("adjacency", COMMITTEE, lambda c: Req("POST", "/adjacency", {"a": _community(c), "b": "c01"})),
     Case("add user", COMMITTEE, lambda c: Req("POST", "/users", {"name": "新用户", "role": "viewer"})),
     Case("disable user", COMMITTEE, lambda c: (lambda u: Req("DELETE", f"/users/{u}"))(_user(c)), ("DELETE", "/users/{user_id}")),
+    Case("give a user a login", COMMITTEE, lambda c: (lambda u: Req("PUT", f"/users/{u}/login", {"username": f"m{u[-8:]}", "password": "matrix-2026-pw"}))(_user(c)), ("PUT", "/users/{user_id}/login")),
     # a console sign-in: the body's token decides who is signed in, whoever calls
     Case("sign in (session)", ALL, lambda c: Req("POST", "/session", {"token": c.post("/users", json={"name": "会话", "role": "viewer"}).json()["token"]}), ("POST", "/session")),
     Case("sign out (session)", ALL, lambda c: Req("DELETE", "/session"), ("DELETE", "/session")),
@@ -247,6 +249,8 @@ CASES = [
     Case("stop a plan", COMMITTEE, _once(lambda c: Req("DELETE", f"/plans/{_queued_job(c)}")), ("DELETE", "/plans/{plan_id}")),
     Case("publish a plan", COMMITTEE, _once(lambda c: Req("POST", f"/plans/{_publishable(c)}/publish")), ("POST", "/plans/{plan_id}/publish")),
     Case("record points for a member in c01", C01, lambda c: (lambda m: Req("POST", f"/party-members/{m['id']}/points", {"delta": 1, "reason": "参加活动"}, check=f"/party-members/{m['id']}"))(c.post("/party-members", json=_member_body("u01", "c01")).json()), ("POST", "/party-members/{member_id}/points")),
+    Case("edit the suitability table", COMMITTEE, lambda c: Req("PUT", "/suitability", {"rows": c.get("/suitability").json()["rows"]}, check="/suitability"), ("PUT", "/suitability")),
+    Case("upload the suitability csv", COMMITTEE, lambda c: Req("PUT", "/suitability.csv", headers={"If-Match": c.get("/suitability").headers["etag"], "Content-Type": "text/csv"}, content=c.get("/suitability.csv").content, check="/suitability"), ("PUT", "/suitability.csv")),
     Case("import c01's needs", C01, lambda c: Req("POST", "/needs/import", files=_import_file("c01"), check="/needs?community_id=c01&limit=1000"), ("POST", "/needs/import"), refused={"community:c02": 422}),
 ]  # fmt: skip
 
@@ -276,7 +280,14 @@ def test_matrix(api: ApiServer, case: Case, roomy_u01: None) -> None:
                 etag = admin.get(req.path).headers.get("etag") if req.method != "POST" else None
                 headers = {"If-Match": etag or "*"}
             with api.client(who) as c:
-                r = c.request(req.method, req.path, json=req.json, headers=headers, files=req.files)
+                r = c.request(
+                    req.method,
+                    req.path,
+                    json=req.json,
+                    headers=headers,
+                    files=req.files,
+                    content=req.content,
+                )
             outcomes[who] = r.status_code
             if who in case.allowed:
                 assert 200 <= r.status_code < 300, (who, r.status_code, r.text)

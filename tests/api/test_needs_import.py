@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from gongjian.core.settings import Settings
-from gongjian.graph.model import ResourceKind
+from gongjian.graph.model import NeedCategory
 from gongjian.service.needs.importing import MAX_ROWS, TEMPLATE_FILENAME, XLSX_MEDIA_TYPE
 from tests.api.server import ApiServer
 
@@ -95,7 +95,8 @@ def test_template_download(api: ApiServer) -> None:
     options = book.worksheets[1]
     values = [[c.value for c in row] for row in options.iter_rows(min_row=2)]
     kinds = {(row[0], row[1]) for row in values if row[0]}
-    assert kinds == {(k.label_zh, k.value) for k in ResourceKind}
+    # the options sheet lists need categories (需求类别), not resource kinds
+    assert kinds == {(k.label_zh, k.value) for k in NeedCategory}
     communities = {row[3] for row in values if row[3]}
     assert {f"c0{i}" for i in range(1, 9)} <= communities
     assert any(row[6] == "c01-g1" and row[8] == "c01" for row in values)

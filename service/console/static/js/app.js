@@ -19,8 +19,9 @@ import todo from "./pages/todo/index.js";
 import users from "./pages/users/index.js";
 import map from "./pages/map/index.js";
 import audit from "./pages/audit/index.js";
+import suitability from "./pages/suitability/index.js";
 
-const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, users, audit];
+const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, suitability, users, audit];
 // unit and community users land on their to-do list, the others on the dashboard
 const LANDING = { unit: "#/todo", community: "#/todo" };
 let user = null;

@@ -27,10 +27,12 @@ export const STAGES = {
   full: ["完整求解", "Full solve"],
 };
 export const PARTS = {
+  suitability: ["适配度", "Suitability"],
   kind_match: ["类别匹配", "Kind match"],
   distance: ["距离", "Distance"],
   pairing: ["结对", "Pairing"],
   cooperation: ["以往合作", "Past cooperation"],
+  satisfaction: ["以往满意度", "Past satisfaction"],
 };
 export const REASONS = {
   no_eligible_unit: ["没有符合条件的单位", "No eligible unit"],
