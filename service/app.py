@@ -39,6 +39,9 @@ from gongjian.service.errors import document_errors, error_body, install_error_h
 from gongjian.service.metrics import views as metrics_views
 from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
+from gongjian.service.notifications import views as notifications_views
+from gongjian.service.notifications.channel_store import ChannelStore
+from gongjian.service.notifications.worker import start_worker
 from gongjian.service.plans import views as plans_views
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.plans.publish import resume_publications
@@ -177,6 +180,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.jobs = JobManager(app.state.service_state)
     # publications a killed process left unfinished are completed (journaled publish)
     resume_publications(app.state.store, app.state.service_state)
+    # notifications: channels beside the state, the outbox worker in this process
+    app.state.channels = ChannelStore(settings.state_db)
+    notifier = (
+        start_worker(app.state.store, app.state.channels, settings)
+        if settings.notify_worker
+        else None
+    )
     # Everything loaded so far (pydantic models, routes, networkx, numpy…) lives as long
     # as the process: keep it out of the cyclic collector's full passes, which would
     # otherwise walk it again and again and stall requests for tens of milliseconds.
@@ -185,6 +195,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if notifier is not None:
+            notifier.stop()
+        app.state.channels.close()
         app.state.jobs.shutdown()
         app.state.store.close()
         app.state.service_state.close()
@@ -262,6 +275,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_views,
         vocab_views,
         audit_views,
+        notifications_views,
     ):
         # The routes go straight onto the app's router: FastAPI's included-router
         # layer costs about a third of a simple GET's CPU time in matching alone.
