@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     #: how long a worker holds a row it is sending; a row of a killed worker is sent
     #: again after this (keep it above notify_timeout_seconds)
     notify_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: deliveries a worker sends at once
+    notify_senders: int = Field(default=4, ge=1, le=32)
     #: timeout of one HTTP / SMTP delivery
     notify_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     #: seconds between two scans for due dates and the daily digest

@@ -397,9 +397,13 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     # -- outbox primitives (graph.outbox): (:Outbox) nodes outside the joint-building
     # graph (no relationships; left out of to_networkx), the payload as JSON text
     def _outbox_insert(self, tx: ManagedTransaction, rows: Sequence[OutboxRow]) -> int:
-        if not rows:
+        first: dict[str, OutboxRow] = {}
+        for r in rows:  # the same id twice in one UNWIND would count as new twice
+            first.setdefault(r.id, r)
+        if not first:
             return 0
-        record = tx.run(_OUTBOX_INSERT, rows=[_outbox_props(r) for r in rows]).single()
+        props = [_outbox_props(r) for r in first.values()]
+        record = tx.run(_OUTBOX_INSERT, rows=props).single()
         return int(record["n"]) if record else 0
 
     def _outbox_due(

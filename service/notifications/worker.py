@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -84,6 +85,8 @@ class NotificationWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._client = httpx.Client(timeout=settings.notify_timeout_seconds)
+        self._pool = ThreadPoolExecutor(settings.notify_senders, thread_name_prefix="gongjian-send")
+        self._stats_lock = threading.Lock()
         self._last_scan = 0.0
 
     # -- one pass -----------------------------------------------------------------
@@ -123,23 +126,30 @@ class NotificationWorker:
         rows = self.store.outbox_claim(
             "delivery", limit=50, lease_seconds=self.settings.notify_lease_seconds
         )
-        for row in rows:
-            if self._stop.is_set():
-                break  # the lease runs out and another pass takes it
-            channel = self.channels.find(row.channel_id or "")
-            try:
-                if channel is None:
-                    raise DeliveryError("渠道已删除 (the channel was deleted)")
-                self._send(channel, row)
-            except DeliveryError as exc:
-                self._failed(row, str(exc), final=channel is None)
-            except Exception as exc:  # a bug must not stop the worker: the row says why
-                log.exception("delivery %s failed", row.id)
-                self._failed(row, f"{type(exc).__name__}: {exc}")
-            else:
-                self._finish(row, status="sent", sent_at=stamp())
-                self.stats.sent += 1
+        # a few at once: each waits on the robot and on its own store write
+        list(self._pool.map(self._deliver_one, rows))
         return len(rows)
+
+    def _deliver_one(self, row: OutboxRow) -> None:
+        if self._stop.is_set():
+            return  # the lease runs out and another pass takes it
+        channel = self.channels.find(row.channel_id or "")
+        try:
+            if channel is None:
+                raise DeliveryError("渠道已删除 (the channel was deleted)")
+            self._send(channel, row)
+        except DeliveryError as exc:
+            self._failed(row, str(exc), final=channel is None)
+        except Exception as exc:  # a bug must not stop the worker: the row says why
+            log.exception("delivery %s failed", row.id)
+            self._failed(row, f"{type(exc).__name__}: {exc}")
+        else:
+            self._finish(row, status="sent", sent_at=stamp())
+            self._count("sent")
+
+    def _count(self, what: str) -> None:
+        with self._stats_lock:
+            setattr(self.stats, what, getattr(self.stats, what) + 1)
 
     def _send(self, channel: Channel, row: OutboxRow) -> None:
         send(
@@ -154,7 +164,7 @@ class NotificationWorker:
     def _failed(self, row: OutboxRow, error: str, *, final: bool = False) -> None:
         if final or row.attempts >= self.settings.notify_max_attempts:
             self._finish(row, status="dead", last_error=error)
-            self.stats.dead += 1
+            self._count("dead")
             log.warning("delivery %s dead after %d tries: %s", row.id, row.attempts, error)
             return
         delay = min(
@@ -163,7 +173,7 @@ class NotificationWorker:
         )
         retry = stamp(datetime.now(UTC) + timedelta(seconds=delay))
         self._finish(row, status="pending", next_at=retry, last_error=error)
-        self.stats.retried += 1
+        self._count("retried")
 
     def _finish(self, row: OutboxRow, **update: object) -> None:
         """Write the outcome while the row is still ours (same attempt, still sending)."""
@@ -221,6 +231,7 @@ class NotificationWorker:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self._pool.shutdown(wait=timeout > 0)
         self._client.close()
 
 

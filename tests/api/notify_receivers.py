@@ -44,12 +44,15 @@ class Received:
     duplicates: Counter[str] = field(default_factory=Counter)
     refused: list[str] = field(default_factory=list)
     requests: int = 0
+    #: when each first copy arrived (time.monotonic), in arrival order
+    arrived: list[float] = field(default_factory=list)
 
     def keep(self, key: str, message: dict[str, Any]) -> None:
         if key in self.messages:
             self.duplicates[key] += 1
         else:
             self.messages[key] = message
+            self.arrived.append(time.monotonic())
 
 
 def _check_wecom(body: dict[str, Any]) -> str | None:
