@@ -29,12 +29,12 @@ def register(notify_app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """投递通知 Deliver the outbox: robots (WeCom, DingTalk, Feishu) and e-mail."""
-        from gongjian.service.notifications.channel_store import ChannelStore
         from gongjian.service.notifications.worker import NotificationWorker
+        from gongjian.service.state import ServiceState
 
         settings = get_settings()
         store = open_store(settings=settings)
-        channels = ChannelStore(settings.state_db)
+        channels = ServiceState(settings.state_db)
         worker = NotificationWorker(store, channels, settings)
         try:
             if once:

@@ -40,7 +40,6 @@ from gongjian.service.metrics import views as metrics_views
 from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
 from gongjian.service.notifications import views as notifications_views
-from gongjian.service.notifications.channel_store import ChannelStore
 from gongjian.service.notifications.worker import start_worker
 from gongjian.service.plans import views as plans_views
 from gongjian.service.plans.jobs import JobManager
@@ -180,10 +179,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.jobs = JobManager(app.state.service_state)
     # publications a killed process left unfinished are completed (journaled publish)
     resume_publications(app.state.store, app.state.service_state)
-    # notifications: channels beside the state, the outbox worker in this process
-    app.state.channels = ChannelStore(settings.state_db)
+    # notifications: the outbox worker of this process (channels are in the state file)
     notifier = (
-        start_worker(app.state.store, app.state.channels, settings)
+        start_worker(app.state.store, app.state.service_state, settings)
         if settings.notify_worker
         else None
     )
@@ -197,7 +195,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if notifier is not None:
             notifier.stop()
-        app.state.channels.close()
         app.state.jobs.shutdown()
         app.state.store.close()
         app.state.service_state.close()

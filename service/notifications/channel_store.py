@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field
 
 from gongjian.core.clock import utc_iso
-from gongjian.core.errors import NotFoundError, StoreUnavailableError
-from gongjian.core.sqlite import connect_durable, immediate
+from gongjian.core.errors import NotFoundError
 
-__all__ = ["Channel", "ChannelStore", "mask", "mask_url"]
+__all__ = ["CHANNELS_SCHEMA", "Channel", "ChannelStore", "mask", "mask_url"]
 
-_SCHEMA = """
+CHANNELS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS notify_channels(
     id      TEXT PRIMARY KEY,
     owner   TEXT NOT NULL,
@@ -87,47 +86,25 @@ def mask_url(url: str) -> str:
 
 
 class ChannelStore:
-    """Channels in a SQLite file (one durable connection per thread)."""
+    """The channels table (a part of the state file, :class:`~gongjian.service.state.ServiceState`)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._conns: list[sqlite3.Connection] = []
-        try:
-            self._conn().executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise StoreUnavailableError(f"服务数据库无法使用 {self.path}: {exc}") from exc
+    # the state file's plumbing
+    _conn: Callable[[], sqlite3.Connection]
+    _write: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect_durable(self.path, what="服务数据库")
-            self._local.conn = conn
-            with self._lock:
-                self._conns.append(conn)
-        return conn
-
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._conns:
-                conn.close()
-            self._conns.clear()
-        self._local = threading.local()
-
-    def add(self, channel: Channel) -> Channel:
+    def add_channel(self, channel: Channel) -> Channel:
         """Store a new channel (a fresh id)."""
         stored = channel.model_copy(
             update={"id": f"ch-{uuid.uuid4().hex[:12]}", "created_at": utc_iso()}
         )
-        with immediate(self._conn(), self._lock) as conn:
+        with self._write() as conn:
             conn.execute(
                 "INSERT INTO notify_channels(id, owner, created, props) VALUES (?, ?, ?, ?)",
                 (stored.id, stored.owner, stored.created_at, stored.model_dump_json()),
             )
         return stored
 
-    def list(self, *, owners: list[str] | None = None) -> list[Channel]:
+    def channels(self, *, owners: list[str] | None = None) -> list[Channel]:
         """Channels by creation; ``owners``: only those owned by one of them."""
         rows = self._conn().execute("SELECT owner, props FROM notify_channels ORDER BY created, id")
         return [
@@ -136,24 +113,22 @@ class ChannelStore:
             if owners is None or owner in owners
         ]
 
-    def get(self, channel_id: str) -> Channel:
+    def get_channel(self, channel_id: str) -> Channel:
+        found = self.find_channel(channel_id)
+        if found is None:
+            raise NotFoundError("通知渠道 channel", channel_id)
+        return found
+
+    def find_channel(self, channel_id: str) -> Channel | None:
         row = (
             self._conn()
             .execute("SELECT props FROM notify_channels WHERE id = ?", (channel_id,))
             .fetchone()
         )
-        if row is None:
-            raise NotFoundError("通知渠道 channel", channel_id)
-        return Channel.model_validate(json.loads(row[0]))
+        return None if row is None else Channel.model_validate(json.loads(row[0]))
 
-    def find(self, channel_id: str) -> Channel | None:
-        try:
-            return self.get(channel_id)
-        except NotFoundError:
-            return None
-
-    def delete(self, channel_id: str) -> None:
-        with immediate(self._conn(), self._lock) as conn:
+    def delete_channel(self, channel_id: str) -> None:
+        with self._write() as conn:
             if (
                 conn.execute("DELETE FROM notify_channels WHERE id = ?", (channel_id,)).rowcount
                 == 0

@@ -79,7 +79,11 @@ def _check_owner(user: User, owner: str | None) -> str:
 
 
 def _check_url(kind: str, url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        parts = urlsplit("invalid:")
     if kind == "email":
         ok = parts.scheme in ("smtp", "smtps") and bool(parts.hostname)
         to = parse_qs(parts.query).get("to", [""])[-1]
@@ -111,9 +115,11 @@ def _public(ch: Channel) -> ChannelPublic:
 
 def _mine(channels: ChannelStore, user: User, channel_id: str) -> Channel:
     scope = _own_scope(user)
-    ch = channels.get(channel_id)
+    ch = channels.get_channel(channel_id)
     if user.role != UserRole.committee and ch.owner != scope:
-        raise NotFoundError("通知渠道 channel", channel_id)  # others' channels are not there
+        raise ForbiddenError(
+            f"只能管理本{user.role.label_zh}的通知渠道 (only your own channels): {scope}"
+        )
     return ch
 
 
@@ -128,7 +134,7 @@ def create_channel(*, channels: ChannelStore, user: User, body: ChannelCreate) -
             [{"field": "events", "message": f"unknown: {', '.join(unknown)}"}],
         )
     _check_url(body.kind, body.url)
-    stored = channels.add(
+    stored = channels.add_channel(
         Channel(
             id="-",
             kind=body.kind,
@@ -146,12 +152,12 @@ def create_channel(*, channels: ChannelStore, user: User, body: ChannelCreate) -
 def list_channels(*, channels: ChannelStore, user: User) -> list[ChannelPublic]:
     scope = _own_scope(user)
     owners = None if user.role == UserRole.committee else [scope]
-    return [_public(c) for c in channels.list(owners=owners)]
+    return [_public(c) for c in channels.channels(owners=owners)]
 
 
 def delete_channel(*, channels: ChannelStore, user: User, channel_id: str) -> None:
     _mine(channels, user, channel_id)
-    channels.delete(channel_id)
+    channels.delete_channel(channel_id)
 
 
 def test_channel(

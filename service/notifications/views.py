@@ -38,7 +38,7 @@ router = APIRouter(tags=[TAG])
 
 
 async def get_channels(request: Request) -> ChannelStore:
-    return request.app.state.channels
+    return request.app.state.service_state
 
 
 Channels = Annotated[ChannelStore, Depends(get_channels)]

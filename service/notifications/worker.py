@@ -13,7 +13,7 @@ One pass (:meth:`NotificationWorker.run_once`):
    row is ``dead`` with its last error. A row held by a worker that died is due
    again when its lease ends: ``kill -9`` loses nothing.
 
-Every ``notify_scan_seconds`` the worker also scans the needs for due dates
+Every ``notify_scan_seconds`` (the first time one period after start) the worker also scans the needs for due dates
 (``need.due_soon``: due today; ``need.overdue``: past due, once a day) and, from
 ``notify_digest_hour`` (Beijing), enqueues the committee's daily digest. Their ids
 are per need and day, so scans by several workers add each once.
@@ -87,7 +87,9 @@ class NotificationWorker:
         self._client = httpx.Client(timeout=settings.notify_timeout_seconds)
         self._pool = ThreadPoolExecutor(settings.notify_senders, thread_name_prefix="gongjian-send")
         self._stats_lock = threading.Lock()
-        self._last_scan = 0.0
+        # the first scan waits a period too: a start-up has other work (resuming
+        # publications) that must not queue behind hundreds of due-date events
+        self._last_scan = time.monotonic()
 
     # -- one pass -----------------------------------------------------------------
     def run_once(self) -> int:
@@ -105,7 +107,7 @@ class NotificationWorker:
         )
         if not rows:
             return 0
-        channels = self.channels.list()
+        channels = self.channels.channels()
         for event in rows:
             deliveries = [
                 OutboxRow(
@@ -133,7 +135,7 @@ class NotificationWorker:
     def _deliver_one(self, row: OutboxRow) -> None:
         if self._stop.is_set():
             return  # the lease runs out and another pass takes it
-        channel = self.channels.find(row.channel_id or "")
+        channel = self.channels.find_channel(row.channel_id or "")
         try:
             if channel is None:
                 raise DeliveryError("渠道已删除 (the channel was deleted)")

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gongjian.service.notifications.channel_store import Channel, ChannelStore
+from gongjian.service.notifications.channel_store import Channel
+from gongjian.service.state import ServiceState
 from tests.api.notify_receivers import MailReceiver, Received, RobotReceiver
 from tests.api.server import SEED_TODAY, ApiServer, start_api
 from tests.api.test_plans import _fresh_quarter_data, post_plan, wait
@@ -70,13 +71,13 @@ def notify_api(
     )
     robots.secrets[COMMITTEE["dingtalk"]] = "SECdingtalk-secret-0001"
     robots.secrets[COMMITTEE["feishu"]] = "feishu-secret-0002"
-    channels = ChannelStore(workdir / "service.sqlite")
+    channels = ServiceState(workdir / "service.sqlite")
     for kind, url, secret in (
         ("dingtalk", robots.url("dingtalk", COMMITTEE["dingtalk"]), "SECdingtalk-secret-0001"),
         ("feishu", robots.url("feishu", COMMITTEE["feishu"]), "feishu-secret-0002"),
         ("email", mail.url(COMMITTEE["email"]), None),
     ):
-        channels.add(Channel(id="-", kind=kind, url=url, secret=secret, events=["*"]))
+        channels.add_channel(Channel(id="-", kind=kind, url=url, secret=secret, events=["*"]))
     channels.close()
     server.start()
     yield server
@@ -156,7 +157,7 @@ def test_channels_are_masked_scoped_and_checked(
         )
         assert r.status_code == 403, r.text
         assert [x["id"] for x in u01.get("/notifications/channels").json()] == [mine["id"]]
-        assert u01.delete(f"/notifications/channels/{ch['id']}").status_code == 404
+        assert u01.delete(f"/notifications/channels/{ch['id']}").status_code == 403
         assert v.get("/notifications/channels").status_code == 403
         assert u01.get("/notifications/outbox").status_code == 403
         # bad input: unknown event, a URL that is not a webhook, e-mail without a recipient
@@ -301,29 +302,36 @@ def _delivery(c: httpx.Client, event_id: str) -> dict[str, Any] | None:
     return next((r for r in rows if r["id"].startswith(event_id + "|")), None)
 
 
+def _dispatch_to(
+    c: httpx.Client, robots: RobotReceiver, name: str, status: str
+) -> tuple[str, str, dict[str, Any]]:
+    """A wecom channel to receiver ``name``, a need dispatched to u02: (channel id, event id,
+    the delivery row once it has ``status``)."""
+    ch = channel(c, kind="wecom", url=robots.url("wecom", name), events=["need.dispatched"])
+    n = new_need(c)
+    r = c.post(f"/needs/{n}/claim", json={"unit_id": "u02", "override": True})
+    assert r.status_code == 200, r.text
+    event_id = f"need.dispatched:{n}:v2"
+    row = until(
+        f"the delivery {status}",
+        lambda: (d := _delivery(c, event_id)) and d["status"] == status and d,
+    )
+    return ch["id"], event_id, row
+
+
 def test_three_failures_then_success_arrives_once(
     notify_api: ApiServer, robots: RobotReceiver
 ) -> None:
     name = f"flaky-{_tag()}"
     robots.fail_first[name] = 3
     with notify_api.client() as c:
-        ch = channel(c, kind="wecom", url=robots.url("wecom", name), events=["need.dispatched"])
-        n = new_need(c)
-        assert (
-            c.post(f"/needs/{n}/claim", json={"unit_id": "u02", "override": True}).status_code
-            == 200
-        )
-        event_id = f"need.dispatched:{n}:v2"
-        row = until(
-            "the flaky delivery sent",
-            lambda: (d := _delivery(c, event_id)) and d["status"] == "sent" and d,
-        )
+        ch, event_id, row = _dispatch_to(c, robots, name, "sent")
         assert row["attempts"] == 4 and "HTTP 500" in row["last_error"]
         got = robots.received[name]
-        assert got.requests == 4 and list(got.messages) == [f"{event_id}|{ch['id']}"]
+        assert got.requests == 4 and list(got.messages) == [f"{event_id}|{ch}"]
         assert not got.duplicates
         print(f"flaky receiver: {got.requests} requests, 3 refused, delivered once")
-        c.delete(f"/notifications/channels/{ch['id']}")
+        c.delete(f"/notifications/channels/{ch}")
 
 
 def test_dead_channel_ends_dead_with_its_error_and_can_be_retried(
@@ -332,17 +340,7 @@ def test_dead_channel_ends_dead_with_its_error_and_can_be_retried(
     name = f"dead-{_tag()}"
     robots.always_fail.add(name)
     with notify_api.client() as c:
-        ch = channel(c, kind="wecom", url=robots.url("wecom", name), events=["need.dispatched"])
-        n = new_need(c)
-        assert (
-            c.post(f"/needs/{n}/claim", json={"unit_id": "u02", "override": True}).status_code
-            == 200
-        )
-        event_id = f"need.dispatched:{n}:v2"
-        row = until(
-            "the delivery dead",
-            lambda: (d := _delivery(c, event_id)) and d["status"] == "dead" and d,
-        )
+        ch, event_id, row = _dispatch_to(c, robots, name, "dead")
         assert (
             row["attempts"] == 5 and "HTTP 500" in row["last_error"] and "boom" in row["last_error"]
         )
@@ -356,4 +354,4 @@ def test_dead_channel_ends_dead_with_its_error_and_can_be_retried(
         until("the retried delivery sent", lambda: _delivery(c, event_id)["status"] == "sent")
         assert list(robots.received[name].messages) == [row["id"]]
         assert c.post(f"/notifications/outbox/{row['id']}/retry").status_code == 409
-        c.delete(f"/notifications/channels/{ch['id']}")
+        c.delete(f"/notifications/channels/{ch}")

@@ -20,7 +20,8 @@ from gongjian.core.errors import ConflictError
 from gongjian.graph.model import Community, Need, Unit
 from gongjian.graph.outbox import OutboxRow
 from gongjian.graph.store import GraphStore
-from gongjian.service.notifications.channel_store import Channel, ChannelStore
+from gongjian.service.notifications.channel_store import Channel
+from gongjian.service.state import ServiceState
 from tests.api.notify_receivers import RobotReceiver
 from tests.api.server import start_api
 from tests.api.test_notifications import FAST_ENV, until
@@ -115,8 +116,8 @@ def test_kill_9_with_200_pending_loses_and_repeats_nothing(
     server = start_api(workdir, store_kind, neo4j, start=False)
     server.env.update(FAST_ENV, GONGJIAN_NOTIFY_LEASE_SECONDS="3")
     robots = RobotReceiver(delay=0.02)
-    channels = ChannelStore(workdir / "service.sqlite")
-    ch = channels.add(
+    channels = ServiceState(workdir / "service.sqlite")
+    ch = channels.add_channel(
         Channel(id="-", kind="wecom", url=robots.url("wecom", "bulk"), events=["bulk.test"])
     )
     channels.close()

@@ -33,10 +33,10 @@ def test_bad_token_is_refused_with_a_message(console: Console) -> None:
 
 def test_each_role_sees_only_its_pages(console: Console) -> None:
     expected = {
-        "committee": ALL_PAGES,
+        "committee": [*ALL_PAGES, "notifications"],
         "viewer": ALL_PAGES,
-        "unit:u01": [p for p in ALL_PAGES if p != "plans"],
-        "community:c01": [p for p in ALL_PAGES if p != "plans"],
+        "unit:u01": [*(p for p in ALL_PAGES if p != "plans"), "notifications"],
+        "community:c01": [*(p for p in ALL_PAGES if p != "plans"), "notifications"],
     }
     for who, pages in expected.items():
         console.sign_in(who)

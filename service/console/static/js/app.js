@@ -15,8 +15,9 @@ import needs from "./pages/needs/index.js";
 import plans from "./pages/plans/index.js";
 import network from "./pages/network/index.js";
 import activities from "./pages/activities.js";
+import notifications, { mountBell } from "./pages/notifications.js";
 
-const PAGES = [dashboard, units, needs, plans, network, activities];
+const PAGES = [dashboard, units, needs, plans, network, activities, notifications];
 let user = null;
 
 function pageTitle(page) {
@@ -105,6 +106,7 @@ async function start() {
     renderNav(null);
     return signinView(view, errorText(err));
   }
+  mountBell(user);
   if (!user) {
     renderNav(null);
     return signinView(view);
