@@ -52,5 +52,5 @@ def register(notify_app: typer.Typer) -> None:
             store.close()
         s = worker.stats
         print_json_line(
-            {"sent": s.sent, "retried": s.retried, "dead": s.dead, "events": s.expanded}
+            {"sent": s.sent, "retried": s.retried, "dead": s.dead, "deliveries": s.expanded}
         )

@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     notify_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
     notify_backoff_max: float = Field(default=3600.0, gt=0)
     #: how long a worker holds a row it is sending; a row of a killed worker is sent
-    #: again after this (keep it above notify_timeout_seconds)
+    #: again after this (keep it well above notify_timeout_seconds: a row is only sent
+    #: while more than a timeout of its lease is left)
     notify_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     #: deliveries a worker sends at once
     notify_senders: int = Field(default=4, ge=1, le=32)

@@ -57,6 +57,7 @@ class WorkerStats:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    #: deliveries created from events
     expanded: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -103,7 +104,7 @@ class NotificationWorker:
 
     def expand(self) -> int:
         rows = self.store.outbox_claim(
-            "event", limit=100, lease_seconds=self.settings.notify_lease_seconds
+            "event", limit=20, lease_seconds=self.settings.notify_lease_seconds
         )
         if not rows:
             return 0
@@ -125,16 +126,22 @@ class NotificationWorker:
         return len(rows)
 
     def deliver(self) -> int:
+        # two rounds of the senders per claim: a batch ends well within its lease
         rows = self.store.outbox_claim(
-            "delivery", limit=50, lease_seconds=self.settings.notify_lease_seconds
+            "delivery",
+            limit=2 * self.settings.notify_senders,
+            lease_seconds=self.settings.notify_lease_seconds,
         )
         # a few at once: each waits on the robot and on its own store write
         list(self._pool.map(self._deliver_one, rows))
         return len(rows)
 
     def _deliver_one(self, row: OutboxRow) -> None:
-        if self._stop.is_set():
-            return  # the lease runs out and another pass takes it
+        # not once stopping, nor when the lease would end before a send could: the lease
+        # runs out and a later claim takes the row (another worker may hold it by then)
+        latest = stamp(datetime.now(UTC) + timedelta(seconds=self.settings.notify_timeout_seconds))
+        if self._stop.is_set() or latest >= row.next_at:
+            return
         channel = self.channels.find_channel(row.channel_id or "")
         try:
             if channel is None:

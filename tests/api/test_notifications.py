@@ -61,6 +61,10 @@ def notify_api(
     if request.param == "neo4j":
         endpoint = request.getfixturevalue("neo4j_server")
         neo4j = (endpoint.uri, endpoint.user, endpoint.password)
+    # the receivers outlive one store's server: what the previous one sent is forgotten
+    mail.received.messages.clear()
+    mail.received.duplicates.clear()
+    robots.received.clear()
     workdir = tmp_path_factory.mktemp(f"notify-{request.param}")
     server = start_api(workdir, request.param, neo4j, start=False)
     server.env.update(FAST_ENV)
