@@ -64,22 +64,24 @@ def _row(
     )
 
 
-def dispatched(need: Need) -> OutboxRow:
-    """A need claimed by (dispatched to) a unit; keyed by the need's new version."""
-    lines = [
-        f"交办单：{need.title}（{need.id}）",
-        f"类别：{need.category.label_zh}　社区：{need.community_id}　工作量：{need.effort}",
-    ]
-    if need.due:
-        lines.append(f"办结期限：{need.due.isoformat()}")
+def _need_event(need: Need, event: str, key: str, tag: str, lines: list[str]) -> OutboxRow:
+    """An event about one need, for its unit, community and the committee."""
     return _row(
-        f"need.dispatched:{need.id}:v{need.version}",
-        "need.dispatched",
+        f"{event}:{need.id}:{key}",
+        event,
         _need_audience(need),
-        f"【接单】{need.title}",
-        lines,
+        f"【{tag}】{need.title}",
+        [f"交办单：{need.title}（{need.id}）", *lines],
         _need_path(need.id),
     )
+
+
+def dispatched(need: Need) -> OutboxRow:
+    """A need claimed by (dispatched to) a unit; keyed by the need's new version."""
+    lines = [f"类别：{need.category.label_zh}　社区：{need.community_id}　工作量：{need.effort}"]
+    if need.due:
+        lines.append(f"办结期限：{need.due.isoformat()}")
+    return _need_event(need, "need.dispatched", f"v{need.version}", "接单", lines)
 
 
 def summoned(need: Need, deadline_text: str) -> OutboxRow:
@@ -100,45 +102,24 @@ def summoned(need: Need, deadline_text: str) -> OutboxRow:
 
 
 def due_soon(need: Need) -> OutboxRow:
-    """A need due within 24 hours; once per need and due date."""
+    """A need due within 24 hours (due today); once per need and due date."""
     assert need.due is not None
-    return _row(
-        f"need.due_soon:{need.id}:{need.due.isoformat()}",
-        "need.due_soon",
-        _need_audience(need),
-        f"【即将到期】{need.title}",
-        [f"交办单：{need.title}（{need.id}）", f"将于 {need.due.isoformat()} 到期，请及时办结"],
-        _need_path(need.id),
-    )
+    due = need.due.isoformat()
+    return _need_event(need, "need.due_soon", due, "即将到期", [f"将于 {due} 到期，请及时办结"])
 
 
 def overdue(need: Need, today: date) -> OutboxRow:
     """A need past its due date and not finished; once per need and day."""
     assert need.due is not None
-    return _row(
-        f"need.overdue:{need.id}:{today.isoformat()}",
-        "need.overdue",
-        _need_audience(need),
-        f"【已超期】{need.title}",
-        [
-            f"交办单：{need.title}（{need.id}）",
-            f"期限 {need.due.isoformat()} 已过，当前状态：{need.status.label_zh}",
-        ],
-        _need_path(need.id),
-    )
+    line = f"期限 {need.due.isoformat()} 已过，当前状态：{need.status.label_zh}"
+    return _need_event(need, "need.overdue", today.isoformat(), "已超期", [line])
 
 
 def dissatisfied(need: Need) -> OutboxRow:
     """A follow-up (回访) with low satisfaction (the life cycle has no reopen: the
     committee and the unit hear of it)."""
-    return _row(
-        f"need.dissatisfied:{need.id}:v{need.version}",
-        "need.dissatisfied",
-        _need_audience(need),
-        f"【回访不满意】{need.title}",
-        [f"交办单：{need.title}（{need.id}）", f"居民满意度 {need.satisfaction}/5，请跟进"],
-        _need_path(need.id),
-    )
+    line = f"居民满意度 {need.satisfaction}/5，请跟进"
+    return _need_event(need, "need.dissatisfied", f"v{need.version}", "回访不满意", [line])
 
 
 def published(

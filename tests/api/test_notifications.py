@@ -184,17 +184,29 @@ def test_test_message_reports_the_robots_answer(
     robots.secrets[name] = "feishu-secret"
     with notify_api.client() as c:
         good = channel(
-            c, kind="feishu", url=robots.url("feishu", name), secret="feishu-secret", events=["*"]
+            c,
+            kind="feishu",
+            url=robots.url("feishu", name),
+            secret="feishu-secret",
+            events=["need.dissatisfied"],
         )
         bad = channel(
-            c, kind="feishu", url=robots.url("feishu", name), secret="wrong", events=["*"]
+            c,
+            kind="feishu",
+            url=robots.url("feishu", name),
+            secret="wrong",
+            events=["need.dissatisfied"],
         )
         r = c.post(f"/notifications/channels/{good['id']}/test")
         assert r.status_code == 200 and r.json() == {"ok": True, "error": None}, r.text
         r = c.post(f"/notifications/channels/{bad['id']}/test")
         assert r.json()["ok"] is False and "sign not match" in r.json()["error"]
-        (body,) = robots.received[name].messages.values()
-        assert body["content"]["post"]["zh_cn"]["title"] == "【测试】共建通知渠道"
+        tests = [
+            key
+            for key, body in robots.received[name].messages.items()
+            if body["content"]["post"]["zh_cn"]["title"] == "【测试】共建通知渠道"
+        ]
+        assert len(tests) == 1 and tests[0].startswith(f"test:{good['id']}:"), tests
         for ch in (good, bad):
             c.delete(f"/notifications/channels/{ch['id']}")
 
@@ -309,11 +321,18 @@ def _delivery(c: httpx.Client, event_id: str) -> dict[str, Any] | None:
 def _dispatch_to(
     c: httpx.Client, robots: RobotReceiver, name: str, status: str
 ) -> tuple[str, str, dict[str, Any]]:
-    """A wecom channel to receiver ``name``, a need dispatched to u02: (channel id, event id,
-    the delivery row once it has ``status``)."""
-    ch = channel(c, kind="wecom", url=robots.url("wecom", name), events=["need.dispatched"])
+    """u09's wecom channel to receiver ``name``, a need dispatched to u09: (channel id, event
+    id, the delivery row once it has ``status``). Nothing else here is dispatched to u09, so
+    the receiver hears of this need only."""
+    ch = channel(
+        c,
+        kind="wecom",
+        url=robots.url("wecom", name),
+        events=["need.dispatched"],
+        owner="unit:u09",
+    )
     n = new_need(c)
-    r = c.post(f"/needs/{n}/claim", json={"unit_id": "u02", "override": True})
+    r = c.post(f"/needs/{n}/claim", json={"unit_id": "u09", "override": True})
     assert r.status_code == 200, r.text
     event_id = f"need.dispatched:{n}:v2"
     row = until(
