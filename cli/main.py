@@ -10,13 +10,14 @@ the project owns its own commands:
 * :mod:`gongjian.cli.imports` — ``import needs``
 * :mod:`gongjian.cli.bench_api` — ``bench api``
 * :mod:`gongjian.cli.suitability` — ``suitability show|export|import``
+* :mod:`gongjian.cli.notify` — ``notify run``
 """
 
 from __future__ import annotations
 
 import typer
 
-from gongjian.cli import bench_api, demo, graph, imports, plan, service, suitability
+from gongjian.cli import bench_api, demo, graph, imports, notify, plan, service, suitability
 
 app = typer.Typer(
     help="共建 gongjian — 驻区单位共建网络与季度计划 (joint-building network and planner)",
@@ -33,6 +34,8 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
 import_app = typer.Typer(help="导入 Import work orders from Excel / CSV.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+notify_app = typer.Typer(help="通知 Notifications (outbox delivery).", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
 
 graph.register(app, seed_app=seed_app, bench_app=bench_app)
 demo.register(app)
@@ -41,6 +44,7 @@ service.register(app, users_app=users_app)
 imports.register(import_app)
 bench_api.register(bench_app)
 suitability.register(app)
+notify.register(notify_app)
 
 
 def main() -> None:

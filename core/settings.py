@@ -40,6 +40,31 @@ class Settings(BaseSettings):
     #: seconds a client should wait before retrying when the store is unreachable (503)
     retry_after_seconds: int = Field(default=5, ge=1)
 
+    # -- notifications (gongjian.service.notifications) ---------------------------------
+    #: the console's address, for the links in messages
+    console_url: str = "http://127.0.0.1:8000/"
+    #: run the delivery worker inside ``gongjian serve`` (else: ``gongjian notify run``)
+    notify_worker: bool = True
+    #: seconds between two looks at the outbox when it was empty
+    notify_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    #: tries of one delivery before it is dead
+    notify_max_attempts: int = Field(default=6, ge=1, le=50)
+    #: back-off before the n-th retry: this × 2^(n-1) seconds, at most notify_backoff_max
+    notify_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
+    notify_backoff_max: float = Field(default=3600.0, gt=0)
+    #: how long a worker holds a row it is sending; a row of a killed worker is sent
+    #: again after this (keep it well above notify_timeout_seconds: a row is only sent
+    #: while more than a timeout of its lease is left)
+    notify_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: deliveries a worker sends at once
+    notify_senders: int = Field(default=4, ge=1, le=32)
+    #: timeout of one HTTP / SMTP delivery
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    #: seconds between two scans for due dates and the daily digest
+    notify_scan_seconds: float = Field(default=300.0, gt=0)
+    #: Beijing hour from which the committee's daily digest goes out
+    notify_digest_hour: int = Field(default=8, ge=0, le=23)
+
     def store_kind(self) -> Literal["embedded", "neo4j"]:
         """The store these settings select."""
         if self.store is not None:

@@ -75,6 +75,7 @@ from gongjian.graph.model import (
     resources_etag,
     transition_update,
 )
+from gongjian.graph.outbox import OutboxRules, OutboxSpec, outbox_rows
 from gongjian.graph.store import LIST_FILTERS, CreateResult
 
 #: how often create_many re-runs while concurrent writers' ids keep appearing
@@ -300,8 +301,12 @@ class StoredDocument(NamedTuple):
     body: str
 
 
-class StoreBase(ABC, Generic[Tx]):
-    """The rules of the store contract over a store's transaction primitives."""
+class StoreBase(OutboxRules, ABC, Generic[Tx]):
+    """The rules of the store contract over a store's transaction primitives.
+
+    A write that causes notifications takes ``outbox=`` (:mod:`gongjian.graph.outbox`):
+    its rows are inserted in the write's own transaction.
+    """
 
     # -- primitives ---------------------------------------------------------------
     @abstractmethod
@@ -458,6 +463,7 @@ class StoreBase(ABC, Generic[Tx]):
         change: Callable[[E], E],
         *,
         expected_version: int | None = None,
+        outbox: OutboxSpec = None,
     ) -> E:
         """Atomic read-check-write of one node under its write lock (compare-and-set)."""
         check_kind(kind)
@@ -473,6 +479,7 @@ class StoreBase(ABC, Generic[Tx]):
                 return current  # nothing changed: no write, no new version
             new = new.model_copy(update={"version": current.version + 1})
             self._write_entities(tx, kind, [new])
+            self._outbox_insert(tx, outbox_rows(outbox, new))
             return new
 
         return self._write_tx(work)
@@ -529,7 +536,9 @@ class StoreBase(ABC, Generic[Tx]):
         self._write_tx(work)
         return resources_etag(new)
 
-    def claim_need(self, need_id: str, unit_id: str, *, override: bool = False) -> Need:
+    def claim_need(
+        self, need_id: str, unit_id: str, *, override: bool = False, outbox: OutboxSpec = None
+    ) -> Need:
         """Atomically claim an open need (接单), within the unit's capacity unless ``override``.
 
         The need is read under its write lock, then its status checked: a concurrent
@@ -556,6 +565,7 @@ class StoreBase(ABC, Generic[Tx]):
                 }
             )
             self._write_entities(tx, Need, [claimed])
+            self._outbox_insert(tx, outbox_rows(outbox, claimed))
             return claimed
 
         return self._write_tx(work)
@@ -567,13 +577,14 @@ class StoreBase(ABC, Generic[Tx]):
         *,
         unit_id: str | None = None,
         satisfaction: int | None = None,
+        outbox: OutboxSpec = None,
     ) -> Need:
         """Move a need along its life cycle (``NEED_TRANSITIONS``), atomically."""
         target = parse_status(target)
         if target == NeedStatus.claimed:
             if unit_id is None:
                 raise InvalidInputError("认领需要单位 (claiming needs a unit_id)")
-            return self.claim_need(need_id, unit_id)
+            return self.claim_need(need_id, unit_id, outbox=outbox)
         update = transition_update(target, satisfaction)
 
         def work(tx: Tx) -> Need:
@@ -582,6 +593,7 @@ class StoreBase(ABC, Generic[Tx]):
             check_transition(need_id, need.status, target)
             changed = need.model_copy(update={**update, "version": need.version + 1})
             self._write_entities(tx, Need, [changed])
+            self._outbox_insert(tx, outbox_rows(outbox, changed))
             return changed
 
         return self._write_tx(work)

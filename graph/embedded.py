@@ -55,6 +55,7 @@ from gongjian.graph.model import (
     Resource,
     parse_quarter,
 )
+from gongjian.graph.outbox import DUE, OutboxRow
 from gongjian.graph.store import REL_TYPES
 
 __all__ = ["EmbeddedStore"]
@@ -95,6 +96,17 @@ CREATE TABLE IF NOT EXISTS point_entries(
     PRIMARY KEY (member_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox(
+    id       TEXT PRIMARY KEY,
+    kind     TEXT NOT NULL,
+    status   TEXT NOT NULL,
+    next_at  TEXT NOT NULL,
+    created  TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    props    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(kind, status, next_at);
+CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 """
 
@@ -172,6 +184,7 @@ class EmbeddedStore(StoreBase[Conn]):
             conn.execute("DELETE FROM rels")
             conn.execute("DELETE FROM nodes")
             conn.execute("DELETE FROM point_entries")
+            conn.execute("DELETE FROM outbox")
 
     # ------------------------------------------------------------------ entities
     def _existing_ids(self, conn: sqlite3.Connection, label: str, ids: Iterable[str]) -> set[str]:
@@ -412,6 +425,53 @@ class EmbeddedStore(StoreBase[Conn]):
         )
         return [PointEntry.model_validate_json(r[0]) for r in rows]
 
+    # -- outbox primitives (graph.outbox): one table, the row as JSON plus the columns
+    # the worker selects on; the audience as "|a|b|" so instr() finds one member
+    def _outbox_insert(self, tx: Conn, rows: Sequence[OutboxRow]) -> int:
+        cur = tx.executemany(
+            "INSERT OR IGNORE INTO outbox(id, kind, status, next_at, created, audience, props)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [_outbox_values(r) for r in rows],
+        )
+        return max(cur.rowcount, 0)
+
+    def _outbox_due(self, tx: Conn, kind: str, now: str, limit: int) -> list[OutboxRow]:
+        rows = tx.execute(
+            "SELECT props FROM outbox WHERE kind = ? AND status IN (?, ?) AND next_at <= ?"
+            " ORDER BY next_at, id LIMIT ?",
+            (kind, *DUE, now, limit),
+        ).fetchall()
+        return [OutboxRow.model_validate_json(r[0]) for r in rows]
+
+    def _outbox_locked(self, tx: Conn, ids: Sequence[str]) -> list[OutboxRow]:
+        marks = ",".join("?" * len(ids))
+        rows = tx.execute(f"SELECT props FROM outbox WHERE id IN ({marks})", tuple(ids))
+        return [OutboxRow.model_validate_json(r[0]) for r in rows.fetchall()]
+
+    def _outbox_put(self, tx: Conn, rows: Sequence[OutboxRow]) -> None:
+        tx.executemany(
+            "UPDATE outbox SET kind = ?, status = ?, next_at = ?, created = ?, audience = ?,"
+            " props = ? WHERE id = ?",
+            [(*_outbox_values(r)[1:], r.id) for r in rows],
+        )
+
+    def _outbox_select(
+        self,
+        *,
+        kind: str | None,
+        status: str | None,
+        audience: Sequence[str] | None,
+        limit: int,
+    ) -> list[OutboxRow]:
+        sql, params = "SELECT props FROM outbox WHERE (? IS NULL OR kind = ?)", [kind, kind]
+        sql += " AND (? IS NULL OR status = ?)"
+        params += [status, status]
+        if audience is not None:
+            sql += " AND (" + (" OR ".join(["instr(audience, ?) > 0"] * len(audience)) or "0") + ")"
+            params += [f"|{a}|" for a in audience]
+        rows = self._read(sql + " ORDER BY created DESC, id DESC LIMIT ?", (*params, limit))
+        return [OutboxRow.model_validate_json(r[0]) for r in rows]
+
     # ------------------------------------------------------------------ relationships
     def _require(self, conn: sqlite3.Connection, label: str, ids: Iterable[str]) -> None:
         ids = set(ids)
@@ -647,3 +707,8 @@ class EmbeddedStore(StoreBase[Conn]):
         ):
             g.add_edge(node_key(sl, s), node_key(dl, d), type=rel, **json.loads(props))
         return g
+
+
+def _outbox_values(r: OutboxRow) -> tuple[str, str, str, str, str, str, str]:
+    audience = "|" + "|".join(r.audience) + "|"
+    return (r.id, r.kind, r.status, r.next_at, r.created_at, audience, r.model_dump_json())

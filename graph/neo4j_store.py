@@ -69,6 +69,7 @@ from gongjian.graph.neo4j_io import (
     write_batch,
     write_group,
 )
+from gongjian.graph.outbox import DUE, OutboxRow, OutboxRules
 
 __all__ = ["Neo4jStore", "entity_from_props", "entity_props", "translate_errors"]
 
@@ -219,6 +220,8 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
                 # another process migrating at the same moment created it first
                 if "AlreadyExists" not in (exc.code or ""):
                     raise
+        for text in _OUTBOX_SCHEMA:
+            self._execute(text)
         self._execute(cypher.AWAIT_INDEXES, seconds=300)
 
     def close(self) -> None:
@@ -417,6 +420,63 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     transition_need = _translated(base.StoreBase.transition_need)
     cooperation_network = _translated(base.StoreBase.cooperation_network)
     put_document = _translated(base.StoreBase.put_document)
+    enqueue = _translated(OutboxRules.enqueue)
+    outbox_claim = _translated(OutboxRules.outbox_claim)
+    outbox_update = _translated(OutboxRules.outbox_update)
+    outbox_expand = _translated(OutboxRules.outbox_expand)
+    outbox_list = _translated(OutboxRules.outbox_list)
+    outbox_get = _translated(OutboxRules.outbox_get)
+
+    # -- outbox primitives (graph.outbox): (:Outbox) nodes outside the joint-building
+    # graph (no relationships; left out of to_networkx), the payload as JSON text
+    def _outbox_insert(self, tx: ManagedTransaction, rows: Sequence[OutboxRow]) -> int:
+        first: dict[str, OutboxRow] = {}
+        for r in rows:  # the same id twice in one UNWIND would count as new twice
+            first.setdefault(r.id, r)
+        if not first:
+            return 0
+        props = [_outbox_props(r) for r in first.values()]
+        record = tx.run(_OUTBOX_INSERT, rows=props).single()
+        return int(record["n"]) if record else 0
+
+    def _outbox_due(
+        self, tx: ManagedTransaction, kind: str, now: str, limit: int
+    ) -> list[OutboxRow]:
+        ids = [r["id"] for r in tx.run(_OUTBOX_DUE, kind=kind, due=list(DUE), now=now, limit=limit)]
+        # locked, then read again by a later statement: a row another worker took while we
+        # waited for its lock is no longer due
+        rows = self._outbox_locked(tx, ids)
+        return sorted(
+            (r for r in rows if r.status in DUE and r.next_at <= now),
+            key=lambda r: (r.next_at, r.id),
+        )
+
+    def _outbox_locked(self, tx: ManagedTransaction, ids: Sequence[str]) -> list[OutboxRow]:
+        if not ids:
+            return []
+        tx.run(_OUTBOX_LOCK, ids=list(ids)).consume()
+        return [_outbox_row(r["props"]) for r in tx.run(_OUTBOX_GET, ids=list(ids))]
+
+    def _outbox_put(self, tx: ManagedTransaction, rows: Sequence[OutboxRow]) -> None:
+        tx.run(_OUTBOX_PUT, rows=[_outbox_props(r) for r in rows]).consume()
+
+    def _outbox_select(
+        self,
+        *,
+        kind: str | None,
+        status: str | None,
+        audience: Sequence[str] | None,
+        limit: int,
+    ) -> list[OutboxRow]:
+        records = self._query(
+            _OUTBOX_SELECT,
+            kind=kind,
+            status=status,
+            audience=None if audience is None else list(audience),
+            limit=limit,
+        )
+        return [_outbox_row(r["props"]) for r in records]
+
     list = _translated(base.StoreBase.list)
 
     # ------------------------------------------------------------------ relationships
@@ -647,6 +707,8 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
         nodes, rels = self._read(work)
         g = nx.MultiDiGraph()
         for labels, props in nodes:
+            if "Outbox" in labels:  # notifications, not part of the joint-building graph
+                continue
             label = _main_label(labels)
             attrs = {k: v for k, v in props.items() if not k.startswith("_")}
             if label in cypher.LABELS:
@@ -670,3 +732,40 @@ def _main_label(labels: Sequence[str]) -> str:
         if label in cypher.LABELS:
             return label
     return labels[0] if labels else ""
+
+
+# --------------------------------------------------------------------------- outbox
+_OUTBOX_SCHEMA = (
+    "CREATE CONSTRAINT gongjian_outbox_id IF NOT EXISTS FOR (o:Outbox) REQUIRE o.id IS UNIQUE",
+    "CREATE INDEX gongjian_outbox_due IF NOT EXISTS FOR (o:Outbox) ON (o.kind, o.status, o.next_at)",
+    "CREATE INDEX gongjian_outbox_created IF NOT EXISTS FOR (o:Outbox) ON (o.created_at)",
+)
+_OUTBOX_INSERT = (
+    "UNWIND $rows AS row MERGE (o:Outbox {id: row.id}) ON CREATE SET o += row, o._new = true"
+    " WITH o WHERE o._new REMOVE o._new RETURN count(o) AS n"
+)
+_OUTBOX_DUE = (
+    "MATCH (o:Outbox) WHERE o.kind = $kind AND o.status IN $due AND o.next_at <= $now"
+    " RETURN o.id AS id ORDER BY o.next_at, o.id LIMIT $limit"
+)
+_OUTBOX_LOCK = "UNWIND $ids AS id MATCH (o:Outbox {id: id}) SET o._lock = true REMOVE o._lock"
+_OUTBOX_GET = "UNWIND $ids AS id MATCH (o:Outbox {id: id}) RETURN properties(o) AS props"
+_OUTBOX_PUT = "UNWIND $rows AS row MATCH (o:Outbox {id: row.id}) SET o = row"
+_OUTBOX_SELECT = (
+    "MATCH (o:Outbox) WHERE ($kind IS NULL OR o.kind = $kind)"
+    " AND ($status IS NULL OR o.status = $status)"
+    " AND ($audience IS NULL OR any(a IN o.audience WHERE a IN $audience))"
+    " RETURN properties(o) AS props ORDER BY o.created_at DESC, o.id DESC LIMIT $limit"
+)
+
+
+def _outbox_props(row: OutboxRow) -> dict[str, Any]:
+    props = row.model_dump(mode="json", exclude={"payload"})
+    props["payload"] = json.dumps(row.payload, ensure_ascii=False)
+    return props
+
+
+def _outbox_row(props: dict[str, Any]) -> OutboxRow:
+    props = dict(props)
+    props["payload"] = json.loads(props.get("payload") or "{}")
+    return OutboxRow.model_validate(props)

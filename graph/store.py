@@ -56,6 +56,7 @@ from gongjian.graph.model import (
     Resource,
     Snapshot,
 )
+from gongjian.graph.outbox import OutboxKind, OutboxRow, OutboxSpec, OutboxStatus
 
 __all__ = ["LIST_FILTERS", "REL_TYPES", "CreateResult", "GraphStore"]
 
@@ -182,6 +183,7 @@ class GraphStore(Protocol):
         change: Callable[[E], E],
         *,
         expected_version: int | None = None,
+        outbox: OutboxSpec = None,
     ) -> E:
         """Atomic read-modify-write of one node (compare-and-set with ``expected_version``).
 
@@ -245,7 +247,9 @@ class GraphStore(Protocol):
     ) -> list[Assignment]: ...
 
     # -- work orders ----------------------------------------------------------------
-    def claim_need(self, need_id: str, unit_id: str, *, override: bool = False) -> Need:
+    def claim_need(
+        self, need_id: str, unit_id: str, *, override: bool = False, outbox: OutboxSpec = None
+    ) -> Need:
         """Atomically move an open need to ``claimed`` by ``unit_id`` (接单).
 
         :class:`ConflictError` if it is not open (someone else won), NotFound for
@@ -265,6 +269,7 @@ class GraphStore(Protocol):
         *,
         unit_id: str | None = None,
         satisfaction: int | None = None,
+        outbox: OutboxSpec = None,
     ) -> Need:
         """Move a need along its life cycle (see ``NEED_TRANSITIONS``), atomically.
 
@@ -326,4 +331,42 @@ class GraphStore(Protocol):
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The whole graph; node keys ``"<label>:<id>"`` with ``label`` and properties."""
+        ...
+
+    # -- the notification outbox (gongjian.graph.outbox) ------------------------------
+    # ``outbox=`` on modify / claim_need / transition_need inserts rows in the write's
+    # own transaction; an existing row id is left alone (idempotent).
+    def enqueue(self, rows: Sequence[OutboxRow]) -> int:
+        """Insert outbox rows on their own; how many were new."""
+        ...
+
+    def outbox_claim(
+        self, kind: OutboxKind, *, limit: int = 50, lease_seconds: float = 60.0
+    ) -> list[OutboxRow]:
+        """Lease up to ``limit`` due rows (status ``sending``, one more attempt)."""
+        ...
+
+    def outbox_update(
+        self, row_id: str, change: Callable[[OutboxRow], OutboxRow | None]
+    ) -> OutboxRow | None:
+        """Read-check-write one row under its lock (None: no such row)."""
+        ...
+
+    def outbox_expand(self, event: OutboxRow, deliveries: Sequence[OutboxRow]) -> int:
+        """Insert an event's deliveries and mark it ``done`` while still held; new rows."""
+        ...
+
+    def outbox_list(
+        self,
+        *,
+        kind: OutboxKind | None = None,
+        status: OutboxStatus | None = None,
+        audience: Sequence[str] | None = None,
+        limit: int = 100,
+    ) -> list[OutboxRow]:
+        """Outbox rows newest first, filtered."""
+        ...
+
+    def outbox_get(self, row_id: str) -> OutboxRow | None:
+        """One outbox row, or None."""
         ...

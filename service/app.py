@@ -41,6 +41,8 @@ from gongjian.service.me import views as me_views
 from gongjian.service.metrics import views as metrics_views
 from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
+from gongjian.service.notifications import views as notifications_views
+from gongjian.service.notifications.worker import start_worker
 from gongjian.service.plans import views as plans_views
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.plans.publish import resume_publications
@@ -180,6 +182,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.jobs = JobManager(app.state.service_state)
     # publications a killed process left unfinished are completed (journaled publish)
     resume_publications(app.state.store, app.state.service_state)
+    # notifications: the outbox worker of this process (channels are in the state file)
+    notifier = (
+        start_worker(app.state.store, app.state.service_state, settings)
+        if settings.notify_worker
+        else None
+    )
     # Everything loaded so far (pydantic models, routes, networkx, numpy…) lives as long
     # as the process: keep it out of the cyclic collector's full passes, which would
     # otherwise walk it again and again and stall requests for tens of milliseconds.
@@ -188,6 +196,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if notifier is not None:
+            notifier.stop()
         app.state.jobs.shutdown()
         app.state.store.close()
         app.state.service_state.close()
@@ -268,6 +278,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         suitability_views,
         me_views,
         map_views,
+        notifications_views,
     ):
         # The routes go straight onto the app's router: FastAPI's included-router
         # layer costs about a third of a simple GET's CPU time in matching alone.

@@ -4,7 +4,8 @@ The graph (either store) holds the joint-building network; this file holds what
 only the service needs. Each domain keeps its table in its own module —
 users in :mod:`gongjian.service.auth.store`, the audit log in
 :mod:`gongjian.service.audit.store`, plan jobs in
-:mod:`gongjian.service.plans.job_store` — and :class:`ServiceState` joins them
+:mod:`gongjian.service.plans.job_store`, notification channels in
+:mod:`gongjian.service.notifications.channel_store` — and :class:`ServiceState` joins them
 over one durable connection per thread. The names below are re-exported so
 that ``from gongjian.service.state import …`` keeps working.
 """
@@ -23,6 +24,7 @@ from gongjian.service.audit.schemas import AuditEntry
 from gongjian.service.audit.store import AUDIT_SCHEMA, AuditStore
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.auth.store import USERS_SCHEMA, UserStore, hash_token
+from gongjian.service.notifications.channel_store import CHANNELS_SCHEMA, ChannelStore
 from gongjian.service.plans.job_store import (
     JOBS_SCHEMA,
     Job,
@@ -47,8 +49,8 @@ __all__ = [
 ]
 
 
-class ServiceState(UserStore, AuditStore, JobStore):
-    """Users, audit log and jobs in a SQLite file (WAL, synchronous=FULL)."""
+class ServiceState(UserStore, AuditStore, JobStore, ChannelStore):
+    """Users, audit log, jobs and notification channels in a SQLite file (WAL, synchronous=FULL)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -61,7 +63,7 @@ class ServiceState(UserStore, AuditStore, JobStore):
         self._conns: list[sqlite3.Connection] = []
         self._token_cache: dict[str, User | None] = {}
         try:
-            self._conn().executescript(USERS_SCHEMA + AUDIT_SCHEMA + JOBS_SCHEMA)
+            self._conn().executescript(USERS_SCHEMA + AUDIT_SCHEMA + JOBS_SCHEMA + CHANNELS_SCHEMA)
             self._migrate_jobs()
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailableError(f"服务数据库无法使用 {self.path}: {exc}") from exc

@@ -20,6 +20,7 @@ from gongjian.graph.model import (
     Unit,
     check_transition,
 )
+from gongjian.graph.outbox import OutboxSpec
 from gongjian.graph.store import GraphStore
 from gongjian.graph.whistle import whistle_state
 from gongjian.seeds.suitability import default_suitability
@@ -28,6 +29,7 @@ from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.needs.importing import ImportReport, import_needs
 from gongjian.service.needs.schemas import ClaimedNeed, WhistleUnit, WhistleView
+from gongjian.service.notifications import events as notify
 
 __all__ = [
     "acting_unit",
@@ -122,9 +124,12 @@ def _transition(
     *,
     unit_id: str | None = None,
     satisfaction: int | None = None,
+    outbox: OutboxSpec = None,
 ) -> Need:
     try:
-        return store.transition_need(need_id, target, unit_id=unit_id, satisfaction=satisfaction)
+        return store.transition_need(
+            need_id, target, unit_id=unit_id, satisfaction=satisfaction, outbox=outbox
+        )
     except ConflictError as exc:
         raise _with_allowed(exc) from None
 
@@ -140,7 +145,9 @@ def claim(
     if override:
         require_committee(user)
     try:
-        need = store.claim_need(need_id, unit_id, override=override)
+        need = store.claim_need(
+            need_id, unit_id, override=override, outbox=lambda n: [notify.dispatched(n)]
+        )
     except ConflictError as exc:
         raise _with_allowed(exc) from None
     return ClaimedNeed(**need.model_dump(), warnings=suitability_warnings(store, need, unit_id))
@@ -189,7 +196,14 @@ def follow_up(*, store: GraphStore, user: User, need_id: str, satisfaction: int)
     need = store.get(Need, need_id)
     require_community(user, need.community_id, "回访其他社区的交办单")
     check_transition(need_id, need.status, NeedStatus.followed_up)
-    return _transition(store, need_id, NeedStatus.followed_up, satisfaction=satisfaction)
+    # a dissatisfied follow-up tells the unit and the committee (written with it)
+    return _transition(
+        store,
+        need_id,
+        NeedStatus.followed_up,
+        satisfaction=satisfaction,
+        outbox=lambda n: [notify.dissatisfied(n)] if (n.satisfaction or 5) <= 2 else [],
+    )
 
 
 def cancel(*, store: GraphStore, user: User, need_id: str) -> Need:
@@ -254,7 +268,9 @@ def whistle(
             }
         )
 
-    return store.modify(Need, need_id, change), deadline
+    shown = deadline.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    outbox = lambda n: [notify.summoned(n, shown)]  # noqa: E731 - written with the whistle
+    return store.modify(Need, need_id, change, outbox=outbox), deadline
 
 
 def report(*, store: GraphStore, need_id: str, unit_id: str) -> Need:

@@ -12,7 +12,10 @@ across them. So a publication is **journaled**:
    by plan id, assignments are keyed by (unit, activity, plan) (written again,
    they stay one), and a need already claimed by the plan's unit counts as
    claimed;
-3. storing the ``publish_report`` marks it complete.
+3. the notifications of the publication (``plan.published``, one per unit with its
+   tasks and activities) are enqueued in the store's outbox with ids per plan and
+   unit, so a step run again adds none twice;
+4. storing the ``publish_report`` marks it complete.
 
 A publication whose owner process died (``kill -9``) or gave up (the store
 failed) is unfinished; it is completed — all its steps run again — by the next
@@ -30,6 +33,7 @@ import logging
 import os
 import threading
 import time
+from collections import defaultdict
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -37,8 +41,10 @@ from pydantic import BaseModel, Field
 from gongjian.core.errors import ConflictError, GongjianError, NotFoundError, StoreUnavailableError
 from gongjian.graph.model import Assignment as GraphAssignment
 from gongjian.graph.model import Need, ResourceKind
+from gongjian.graph.outbox import OutboxRow
 from gongjian.graph.store import GraphStore
 from gongjian.matching.problem import Plan, Problem, item_key
+from gongjian.service.notifications import events as notify
 from gongjian.service.plans.service import job_problem
 from gongjian.service.state import JobStatus, ServiceState, process_alive, process_tag
 
@@ -214,6 +220,7 @@ def _run(
             if earlier.get("superseded_by") != job_id:
                 state.update_job(other, publish_report={**earlier, "superseded_by": job_id})
         n_assigned, n_claims, skipped = _publish(store, plan, job_problem(state, job_id), job_id)
+        store.enqueue(_notifications(plan, job_id, state.get_job(job_id).quarter, skipped))
         stored = {
             "assignments": n_assigned,
             "claims": n_claims,
@@ -300,6 +307,28 @@ def _publish(
         else:
             n_claims += 1
     return n_assigned, n_claims, skipped
+
+
+def _notifications(
+    plan: Plan, job_id: str, quarter: str, skipped: list[SkippedDecision]
+) -> list[OutboxRow]:
+    """``plan.published`` per unit: the needs and activities it was given (not skipped)."""
+    left_out = {(s.item, s.unit) for s in skipped}
+    tasks: dict[str, list[str]] = defaultdict(list)
+    activities: dict[str, list[str]] = defaultdict(list)
+    for a in plan.assignments:
+        if (a.item, a.unit) in left_out:
+            continue
+        if a.type == "need":
+            tasks[a.unit].append(a.item)
+        elif a.type == "role":
+            activity = a.activity or a.item.partition("/")[0]
+            if activity not in activities[a.unit]:
+                activities[a.unit].append(activity)
+    return [
+        notify.published(job_id, quarter, unit, tasks.get(unit, []), activities.get(unit, []))
+        for unit in sorted(set(tasks) | set(activities))
+    ]
 
 
 def _claimed_by(store: GraphStore, need_id: str) -> str | None:

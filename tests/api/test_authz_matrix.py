@@ -144,6 +144,40 @@ def _import_file(community: str) -> dict[str, Any]:
     return {"file": ("needs.csv", rows.encode("utf-8"), "text/csv")}
 
 
+def _channel(c: httpx.Client, **extra: Any) -> str:
+    """A committee channel to a closed local port (its sends fail at once)."""
+    body = {
+        "kind": "wecom",
+        "url": "http://127.0.0.1:9/hook",
+        "events": ["need.dispatched"],
+        **extra,
+    }
+    r = c.post("/notifications/channels", json=body)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def _failing_delivery(c: httpx.Client) -> str:
+    """The outbox id of a delivery that failed (waiting for its retry, or dead)."""
+    channel = _channel(c)
+    need = need_body()
+    assert c.post("/needs", json=need).status_code == 201
+    r = c.post(f"/needs/{need['id']}/claim", json={"unit_id": "u01", "override": True})
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rows = c.get("/notifications/outbox", params={"kind": "delivery", "limit": 500}).json()
+        for row in rows:
+            if (
+                row["channel_id"] == channel
+                and row["status"] in ("pending", "dead")
+                and row["attempts"]
+            ):
+                return str(row["id"])
+        time.sleep(0.1)
+    raise AssertionError("no failed delivery")
+
+
 def _once(make: Callable[[httpx.Client], Req]) -> Callable[[httpx.Client], Req]:
     """One target per server for every user: the committee (asked first) gets it fresh,
     the others are refused before its state matters."""
@@ -251,6 +285,11 @@ CASES = [
     Case("record points for a member in c01", C01, lambda c: (lambda m: Req("POST", f"/party-members/{m['id']}/points", {"delta": 1, "reason": "参加活动"}, check=f"/party-members/{m['id']}"))(c.post("/party-members", json=_member_body("u01", "c01")).json()), ("POST", "/party-members/{member_id}/points")),
     Case("edit the suitability table", COMMITTEE, lambda c: Req("PUT", "/suitability", {"rows": c.get("/suitability").json()["rows"]}, check="/suitability"), ("PUT", "/suitability")),
     Case("upload the suitability csv", COMMITTEE, lambda c: Req("PUT", "/suitability.csv", headers={"If-Match": c.get("/suitability").headers["etag"], "Content-Type": "text/csv"}, content=c.get("/suitability.csv").content, check="/suitability"), ("PUT", "/suitability.csv")),
+    Case("add a committee channel", COMMITTEE, lambda c: Req("POST", "/notifications/channels", {"kind": "wecom", "url": "http://127.0.0.1:9/hook", "events": ["*"], "owner": "committee"}), ("POST", "/notifications/channels")),
+    Case("add u01's channel", U01, lambda c: Req("POST", "/notifications/channels", {"kind": "wecom", "url": "http://127.0.0.1:9/hook", "events": ["*"], "owner": "unit:u01"})),
+    Case("delete a committee channel", COMMITTEE, lambda c: Req("DELETE", f"/notifications/channels/{_channel(c)}"), ("DELETE", "/notifications/channels/{channel_id}")),
+    Case("test a committee channel", COMMITTEE, lambda c: Req("POST", f"/notifications/channels/{_channel(c)}/test"), ("POST", "/notifications/channels/{channel_id}/test")),
+    Case("retry a delivery", COMMITTEE, _once(lambda c: Req("POST", f"/notifications/outbox/{_failing_delivery(c)}/retry")), ("POST", "/notifications/outbox/{row_id}/retry")),
     Case("import c01's needs", C01, lambda c: Req("POST", "/needs/import", files=_import_file("c01"), check="/needs?community_id=c01&limit=1000"), ("POST", "/needs/import"), refused={"community:c02": 422}),
 ]  # fmt: skip
 

@@ -33,10 +33,10 @@ def test_bad_token_is_refused_with_a_message(console: Console) -> None:
 
 def test_each_role_sees_only_its_pages(console: Console) -> None:
     expected = {
-        "committee": ["todo", *ALL_PAGES, "users", "audit"],
-        "viewer": ALL_PAGES,  # a read-only role has nothing to do
-        "unit:u01": ["todo", *(p for p in ALL_PAGES if p != "plans")],
-        "community:c01": ["todo", *(p for p in ALL_PAGES if p != "plans")],
+        "committee": ["todo", *ALL_PAGES, "users", "audit", "notifications"],
+        "viewer": ALL_PAGES,  # a read-only role has nothing to do and no notifications
+        "unit:u01": ["todo", *(p for p in ALL_PAGES if p != "plans"), "notifications"],
+        "community:c01": ["todo", *(p for p in ALL_PAGES if p != "plans"), "notifications"],
     }
     for who, pages in expected.items():
         console.sign_in(who)

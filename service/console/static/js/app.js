@@ -20,8 +20,9 @@ import users from "./pages/users/index.js";
 import map from "./pages/map/index.js";
 import audit from "./pages/audit/index.js";
 import suitability from "./pages/suitability/index.js";
+import notifications, { mountBell } from "./pages/notifications.js";
 
-const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, suitability, users, audit];
+const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, suitability, users, audit, notifications];
 // unit and community users land on their to-do list, the others on the dashboard
 const LANDING = { unit: "#/todo", community: "#/todo" };
 let user = null;
@@ -121,6 +122,7 @@ async function start() {
     renderNav(null);
     return signinView(view, errorText(err));
   }
+  mountBell(user);
   if (!user) {
     renderNav(null);
     return signinView(view);

@@ -1,0 +1,1 @@
+"""Notifications (通知): the outbox events, the channels (robots, e-mail), the delivery worker."""

@@ -1,0 +1,157 @@
+"""The notification events: who hears of what, with the words they read.
+
+Each builder returns the outbox ``event`` row of one happening
+(:class:`~gongjian.graph.outbox.OutboxRow`). Its id is derived from the change
+itself — the need and its new version, the plan and the unit, the need and the
+day — so writing it twice (a retried transaction, a resumed publication, two
+scans of one day) stores it once. Its audience names who it is for:
+``unit:<id>``, ``community:<id>``, ``committee``. The payload holds the Chinese
+title, the lines of the message and the console path it links to; the channels
+render it (:mod:`gongjian.service.notifications.channels`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from gongjian.graph.model import Need
+from gongjian.graph.outbox import OutboxRow
+
+__all__ = [
+    "EVENTS",
+    "digest",
+    "dispatched",
+    "dissatisfied",
+    "due_soon",
+    "overdue",
+    "published",
+    "summoned",
+]
+
+#: event name → what it is, in Chinese (subscriptions choose among these)
+EVENTS: dict[str, str] = {
+    "need.dispatched": "交办单派给本单位（认领、派单）",
+    "whistle.summoned": "吹哨召集本单位报到",
+    "need.due_soon": "交办单 24 小时内到期",
+    "need.overdue": "交办单已超期",
+    "need.dissatisfied": "回访不满意",
+    "plan.published": "季度计划发布（本单位的任务与活动）",
+    "digest.daily": "每日汇总（超期、督办、待认领）",
+}
+
+
+def _need_path(need_id: str) -> str:
+    return f"#/needs?id={need_id}"
+
+
+def _need_audience(need: Need) -> list[str]:
+    out = [f"community:{need.community_id}", "committee"]
+    if need.claimed_by:
+        out.insert(0, f"unit:{need.claimed_by}")
+    return out
+
+
+def _row(
+    event_id: str, event: str, audience: Sequence[str], title: str, lines: list[str], path: str
+) -> OutboxRow:
+    return OutboxRow(
+        id=event_id,
+        kind="event",
+        event=event,
+        audience=list(dict.fromkeys(audience)),
+        payload={"title": title, "lines": lines, "path": path},
+    )
+
+
+def _need_event(need: Need, event: str, key: str, tag: str, lines: list[str]) -> OutboxRow:
+    """An event about one need, for its unit, community and the committee."""
+    return _row(
+        f"{event}:{need.id}:{key}",
+        event,
+        _need_audience(need),
+        f"【{tag}】{need.title}",
+        [f"交办单：{need.title}（{need.id}）", *lines],
+        _need_path(need.id),
+    )
+
+
+def dispatched(need: Need) -> OutboxRow:
+    """A need claimed by (dispatched to) a unit; keyed by the need's new version."""
+    lines = [f"类别：{need.category.label_zh}　社区：{need.community_id}　工作量：{need.effort}"]
+    if need.due:
+        lines.append(f"办结期限：{need.due.isoformat()}")
+    return _need_event(need, "need.dispatched", f"v{need.version}", "接单", lines)
+
+
+def summoned(need: Need, deadline_text: str) -> OutboxRow:
+    """A whistle (吹哨) summoning units to report; keyed by the need's new version."""
+    units = [f"unit:{u}" for u in need.summoned]
+    return _row(
+        f"whistle.summoned:{need.id}:v{need.version}",
+        "whistle.summoned",
+        [*units, f"community:{need.community_id}", "committee"],
+        f"【吹哨报到】{need.title}",
+        [
+            f"街道吹哨：{need.title}（{need.id}）",
+            f"召集单位：{'、'.join(need.summoned)}",
+            f"请于 {deadline_text} 前报到",
+        ],
+        _need_path(need.id),
+    )
+
+
+def due_soon(need: Need) -> OutboxRow:
+    """A need due within 24 hours (due today); once per need and due date."""
+    assert need.due is not None
+    due = need.due.isoformat()
+    return _need_event(need, "need.due_soon", due, "即将到期", [f"将于 {due} 到期，请及时办结"])
+
+
+def overdue(need: Need, today: date) -> OutboxRow:
+    """A need past its due date and not finished; once per need and day."""
+    assert need.due is not None
+    line = f"期限 {need.due.isoformat()} 已过，当前状态：{need.status.label_zh}"
+    return _need_event(need, "need.overdue", today.isoformat(), "已超期", [line])
+
+
+def dissatisfied(need: Need) -> OutboxRow:
+    """A follow-up (回访) with low satisfaction (the life cycle has no reopen: the
+    committee and the unit hear of it)."""
+    line = f"居民满意度 {need.satisfaction}/5，请跟进"
+    return _need_event(need, "need.dissatisfied", f"v{need.version}", "回访不满意", [line])
+
+
+def published(
+    plan_id: str, quarter: str, unit_id: str, tasks: Sequence[str], activities: Sequence[str]
+) -> OutboxRow:
+    """A plan published: one unit's tasks (needs) and activities; once per plan and unit."""
+    lines = [f"{quarter} 季度共建计划已发布（计划 {plan_id}）"]
+    lines.append(f"交办任务 {len(tasks)} 项：{'、'.join(tasks[:20]) or '无'}")
+    lines.append(f"共建活动 {len(activities)} 项：{'、'.join(activities[:20]) or '无'}")
+    return _row(
+        f"plan.published:{plan_id}:{unit_id}",
+        "plan.published",
+        [f"unit:{unit_id}"],
+        f"【计划发布】{quarter} 季度任务",
+        lines,
+        f"#/plans?id={plan_id}",
+    )
+
+
+def digest(
+    today: date, overdue_ids: Sequence[str], supervised: Sequence[str], unclaimed: int
+) -> OutboxRow:
+    """The committee's daily digest; once per day."""
+    return _row(
+        f"digest.daily:{today.isoformat()}",
+        "digest.daily",
+        ["committee"],
+        f"【每日汇总】{today.isoformat()}",
+        [
+            f"超期交办单 {len(overdue_ids)} 件：{'、'.join(overdue_ids[:20]) or '无'}",
+            f"吹哨督办未报到 {len(supervised)} 件：{'、'.join(supervised[:20]) or '无'}",
+            f"待认领交办单 {unclaimed} 件",
+        ],
+        "#/dashboard",
+    )
