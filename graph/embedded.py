@@ -55,7 +55,7 @@ from gongjian.graph.model import (
     Resource,
     parse_quarter,
 )
-from gongjian.graph.outbox import DUE, OutboxRow
+from gongjian.graph.outbox import DUE, OutboxQuery, OutboxRow
 from gongjian.graph.store import REL_TYPES
 
 __all__ = ["EmbeddedStore"]
@@ -455,14 +455,8 @@ class EmbeddedStore(StoreBase[Conn]):
             [(*_outbox_values(r)[1:], r.id) for r in rows],
         )
 
-    def _outbox_select(
-        self,
-        *,
-        kind: str | None,
-        status: str | None,
-        audience: Sequence[str] | None,
-        limit: int,
-    ) -> list[OutboxRow]:
+    def _outbox_select(self, query: OutboxQuery) -> list[OutboxRow]:
+        kind, status, audience, limit = query.kind, query.status, query.audience, query.limit
         sql, params = "SELECT props FROM outbox WHERE (? IS NULL OR kind = ?)", [kind, kind]
         sql += " AND (? IS NULL OR status = ?)"
         params += [status, status]

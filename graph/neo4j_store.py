@@ -69,7 +69,7 @@ from gongjian.graph.neo4j_io import (
     write_batch,
     write_group,
 )
-from gongjian.graph.outbox import DUE, OutboxRow, OutboxRules
+from gongjian.graph.outbox import DUE, OutboxQuery, OutboxRow, OutboxRules
 
 __all__ = ["Neo4jStore", "entity_from_props", "entity_props", "translate_errors"]
 
@@ -460,20 +460,14 @@ class Neo4jStore(base.StoreBase[ManagedTransaction]):
     def _outbox_put(self, tx: ManagedTransaction, rows: Sequence[OutboxRow]) -> None:
         tx.run(_OUTBOX_PUT, rows=[_outbox_props(r) for r in rows]).consume()
 
-    def _outbox_select(
-        self,
-        *,
-        kind: str | None,
-        status: str | None,
-        audience: Sequence[str] | None,
-        limit: int,
-    ) -> list[OutboxRow]:
+    def _outbox_select(self, query: OutboxQuery) -> list[OutboxRow]:
+        audience = None if query.audience is None else list(query.audience)
         records = self._query(
             _OUTBOX_SELECT,
-            kind=kind,
-            status=status,
-            audience=None if audience is None else list(audience),
-            limit=limit,
+            kind=query.kind,
+            status=query.status,
+            audience=audience,
+            limit=query.limit,
         )
         return [_outbox_row(r["props"]) for r in records]
 

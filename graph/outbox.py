@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -39,6 +40,7 @@ from pydantic import BaseModel, Field
 __all__ = [
     "DUE",
     "OutboxKind",
+    "OutboxQuery",
     "OutboxRow",
     "OutboxRules",
     "OutboxSpec",
@@ -96,6 +98,17 @@ def outbox_rows(spec: OutboxSpec, result: Any) -> list[OutboxRow]:
     return list(rows)
 
 
+@dataclass(frozen=True)
+class OutboxQuery:
+    """A listing of the outbox: rows of ``kind`` and ``status`` (None: any), addressed to
+    any of ``audience`` (None: everyone's), at most ``limit``."""
+
+    kind: str | None
+    status: str | None
+    audience: Sequence[str] | None
+    limit: int
+
+
 class OutboxRules:
     """The outbox operations of a store, each ONE store transaction."""
 
@@ -120,15 +133,8 @@ class OutboxRules:
         """Overwrite stored rows."""
 
     @abstractmethod
-    def _outbox_select(
-        self,
-        *,
-        kind: str | None,
-        status: str | None,
-        audience: Sequence[str] | None,
-        limit: int,
-    ) -> list[OutboxRow]:
-        """Rows newest first (``created_at``), filtered; audience: any of those."""
+    def _outbox_select(self, query: OutboxQuery) -> list[OutboxRow]:
+        """Rows newest first (``created_at``), filtered by ``query``."""
 
     # -- rules --------------------------------------------------------------------
     def enqueue(self, rows: Sequence[OutboxRow]) -> int:
@@ -207,7 +213,7 @@ class OutboxRules:
         limit: int = 100,
     ) -> list[OutboxRow]:
         """Rows newest first; ``audience``: rows addressed to any of these."""
-        return self._outbox_select(kind=kind, status=status, audience=audience, limit=limit)
+        return self._outbox_select(OutboxQuery(kind, status, audience, limit))
 
     def outbox_get(self, row_id: str) -> OutboxRow | None:
         """One row, or None."""
