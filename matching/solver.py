@@ -73,6 +73,7 @@ from gongjian.matching.grouped import CItem, Compiled, NeedClass, compile_proble
 from gongjian.matching.needs_lns import improve_needs
 from gongjian.matching.objective import evaluate, fairness_marginals
 from gongjian.matching.problem import Candidate, Decision, Plan, Problem, UnitLoad
+from gongjian.matching.progress import SolveProgress
 
 __all__ = ["Solution", "check_plan", "is_gap_shaped", "solution_value", "solve"]
 
@@ -242,7 +243,11 @@ LAGRANGIAN_ROUNDS = 1
 
 
 def _decompose(
-    cp: Compiled, deadline: float, time_limit: float, seed: int
+    cp: Compiled,
+    deadline: float,
+    time_limit: float,
+    seed: int,
+    progress: SolveProgress | None = None,
 ) -> tuple[Solution | None, int | None, bool]:
     """The decomposition engine.  Returns (solution, bound, proven_infeasible).
 
@@ -255,12 +260,14 @@ def _decompose(
     3. Large-neighbourhood search on the activities of the best plan (CP-SAT,
        deterministic time ``LNS_DTIME_PER_SECOND * time_limit``), needs again.
     The wall-clock ``deadline`` is only a safety net, so the result is
-    reproducible.
+    reproducible. ``progress`` hears of each bound and each better plan.
     """
+    feed = progress or SolveProgress()
     relax = flow_relaxation(cp)
     if relax is None:
         return None, None, True
     bound = relax.value + cp.constant + _joint_bonus_max(cp)
+    feed.bound(bound)
     act_load = np.zeros(cp.m, dtype=np.int64)
     act_kload: dict[tuple[int, str], int] = {}
     for ri, rf in enumerate(relax.role_flow):
@@ -289,6 +296,12 @@ def _decompose(
         val = solution_value(cp, sol)
         if best_val is None or val > best_val:
             best, best_val = sol, val
+            feed.objective(val)
+
+    def gained(delta: int) -> None:
+        # a window of the search improved the incumbent by at least ``delta``
+        if best_val is not None:
+            feed.objective(best_val + delta)
 
     for _ in range(LAGRANGIAN_ROUNDS if cp.roles else 1):
         dual = lagrangian_prices(cp, act_load, act_kload)
@@ -299,6 +312,7 @@ def _decompose(
             return None, None, True  # even the relaxation cannot staff the roles
         value, roles = af
         bound = min(bound, (value - dual.base) // dual.lcm + cp.constant)
+        feed.bound(bound)
         if not roles_feasible(cp, roles):
             roles = greedy_roles(cp, need_load, need_kload, roles) or greedy_roles(
                 cp, np.zeros(cp.m, dtype=np.int64), {}, roles
@@ -337,6 +351,7 @@ def _decompose(
             seed,
             dtime_budget=LNS_DTIME_PER_SECOND * time_limit,
             max_windows=max(1, int(LNS_WINDOWS_PER_SECOND * time_limit)),
+            on_gain=gained,
         )
         consider(roles)
     if best is not None and (best_val is None or best_val < bound):
@@ -349,11 +364,13 @@ def _decompose(
             deadline - 0.1 * time_limit,
             seed,
             max_windows=max(1, int(NEEDS_WINDOWS_PER_SECOND * time_limit)),
+            on_gain=gained,
         )
         sol = Solution(classes, best.role_units)
         val = solution_value(cp, sol)
         if best_val is None or val > best_val:
             best, best_val = sol, val
+            feed.objective(val)
     return best, bound, False
 
 
@@ -388,13 +405,19 @@ def _exact(
     workers: int,
     seed: int,
     deterministic: bool = True,
+    progress: SolveProgress | None = None,
 ) -> tuple[Solution | None, int | None, str]:
-    """One CP-SAT model of the whole problem (grouped needs), hinted; searches until ``deadline``."""
+    """One CP-SAT model of the whole problem (grouped needs), hinted; searches until ``deadline``.
+
+    ``progress`` hears of each solution and each better bound while CP-SAT searches.
+    """
     b = CpBuilder(cp)
     if hint is not None:
         b.add_hint(hint.class_units, hint.role_units)
     left = max(0.1, deadline - time.perf_counter())
-    solver, st = solve_cpsat(b, left, workers, seed, deterministic=deterministic)
+    solver, st = solve_cpsat(
+        b, left, workers, seed, deterministic=deterministic, progress=progress, offset=cp.constant
+    )
     if st == cp_model.INFEASIBLE:
         return None, None, "infeasible"
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -656,6 +679,7 @@ def solve(
     seed: int = 0,
     engine: str = "auto",
     deterministic: bool = True,
+    progress: SolveProgress | None = None,
 ) -> Plan:
     """Solve a planning problem.
 
@@ -675,6 +699,10 @@ def solve(
     deterministic : bool
         CP-SAT runs on one worker under a deterministic-time limit (reproducible);
         ``False`` lets the exact engine use ``workers`` threads under the wall clock.
+    progress : SolveProgress, optional
+        Hears of every better plan and bound during the solve (CP-SAT solution and
+        bound callbacks, the relaxations, the window searches), and of the final
+        plan's figures.
 
     Returns
     -------
@@ -705,7 +733,7 @@ def solve(
     if engine == "gap":
         sol, bound, status = _gap(cp, max(0.1, deadline - time.perf_counter()), workers, seed)
     elif engine == "decompose":
-        sol, bound, infeasible = _decompose(cp, deadline, time_limit, seed)
+        sol, bound, infeasible = _decompose(cp, deadline, time_limit, seed, progress)
         status = "infeasible" if infeasible else ("feasible" if sol else "unknown")
     else:
         hint = None
@@ -713,7 +741,9 @@ def solve(
         if cp.flowable:
             # the decomposition gives a good hint and a proven bound quickly
             share = 0.3 * time_limit
-            hint, flow_bound, infeasible = _decompose(cp, time.perf_counter() + share, share, seed)
+            hint, flow_bound, infeasible = _decompose(
+                cp, time.perf_counter() + share, share, seed, progress
+            )
             if infeasible:
                 return _finish_infeasible(cp, seed, t0, deadline, "exact")
         else:
@@ -727,8 +757,12 @@ def solve(
             if relax is None:
                 return _finish_infeasible(cp, seed, t0, deadline, "exact")
             flow_bound = relax.value + low.constant + _joint_bonus_max(low)
+            if progress is not None:
+                progress.bound(flow_bound)
+                if hint is not None:
+                    progress.objective(solution_value(cp, hint))
         sol, bound, status = _exact(
-            cp, hint, deadline - 0.08 * time_limit, workers, seed, deterministic
+            cp, hint, deadline - 0.08 * time_limit, workers, seed, deterministic, progress
         )
         if hint is not None and (sol is None or solution_value(cp, hint) > solution_value(cp, sol)):
             sol, status = hint, "feasible"
@@ -736,4 +770,8 @@ def solve(
             bound = flow_bound if bound is None else min(bound, flow_bound)
     if status == "infeasible":
         return _finish_infeasible(cp, seed, t0, deadline, engine)
-    return _plan(cp, sol, status, bound, engine, seed, t0)
+    plan = _plan(cp, sol, status, bound, engine, seed, t0)
+    if progress is not None:
+        progress.objective(plan.objective)
+        progress.bound(plan.bound)
+    return plan

@@ -24,11 +24,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gongjian.matching.problem import Plan, Problem
+from gongjian.matching.progress import ProgressPoint, SolveProgress, gap_of
 
 __all__ = [
+    "ProgressLog",
     "Stage",
     "StageProgress",
     "merge_stages",
@@ -48,9 +50,12 @@ class Stage:
 
 
 class StageProgress(BaseModel):
-    """Where a staged solve is: the stage, the best plan's figures, seconds elapsed.
+    """Where a staged solve is: the stage, the best figures so far, seconds elapsed.
 
-    Stages are ``starting`` and ``compiled`` (no plan yet), then ``quick`` and ``full``.
+    Stages are ``starting`` and ``compiled`` (no plan yet), then ``quick`` and ``full``
+    (the last finished stage; the figures move on during the next one).
+    ``time_limit`` is the job's, ``series`` the figures as they improved
+    (:class:`ProgressLog`).
     """
 
     stage: str
@@ -59,6 +64,8 @@ class StageProgress(BaseModel):
     bound: int | None = None
     gap: float | None = None
     elapsed: float = 0.0
+    time_limit: float | None = None
+    series: list[ProgressPoint] = Field(default_factory=list)
 
     @classmethod
     def of(cls, stage: str, plan: Plan | None, elapsed: float) -> StageProgress:
@@ -71,6 +78,63 @@ class StageProgress(BaseModel):
             gap=plan.gap if plan else None,
             elapsed=round(elapsed, 3),
         )
+
+
+class ProgressLog:
+    """A job's progress as it goes: the stage, the best figures and their series.
+
+    ``t`` of each point is the caller's clock (seconds since the job started). At
+    most ``max_points`` are kept: beyond that every other older point is dropped,
+    so a long solve keeps its shape (the first and the latest points stay).
+    """
+
+    def __init__(self, time_limit: float | None = None, *, max_points: int = 240) -> None:
+        self.max_points = max(4, max_points)
+        self.current = StageProgress(stage="starting", time_limit=time_limit)
+
+    def stage(self, stage: str, plan: Plan | None, elapsed: float) -> dict[str, Any]:
+        """A stage finished (``plan`` its best plan, None before the first): the progress."""
+        update: dict[str, Any] = {"stage": stage, "elapsed": round(elapsed, 3)}
+        if plan is not None:
+            update["status"] = plan.status
+            self._add(ProgressPoint(t=elapsed, objective=plan.objective, bound=plan.bound))
+        return self._dump(update)
+
+    def point(self, objective: int | None, bound: int | None, elapsed: float) -> dict[str, Any]:
+        """The solve found a better plan or bound: the progress."""
+        self._add(ProgressPoint(t=elapsed, objective=objective, bound=bound))
+        return self._dump({"elapsed": round(elapsed, 3)})
+
+    def _add(self, p: ProgressPoint) -> None:
+        series = self.current.series
+        last = series[-1] if series else None
+        # the best so far only: a stage's plan may repeat what was streamed
+        objective = _best(max, last.objective if last else None, p.objective)
+        bound = _best(min, last.bound if last else None, p.bound)
+        if last is not None and (objective, bound) == (last.objective, last.bound):
+            return
+        if objective is not None and bound is not None:
+            bound = max(bound, objective)
+        series.append(
+            ProgressPoint(
+                t=round(p.t, 3), objective=objective, bound=bound, gap=gap_of(objective, bound)
+            )
+        )
+        if len(series) > self.max_points:
+            head = series[:-1]
+            self.current.series = [*head[::2], series[-1]]
+
+    def _dump(self, update: dict[str, Any]) -> dict[str, Any]:
+        series = self.current.series
+        if series:
+            last = series[-1]
+            update.update(objective=last.objective, bound=last.bound, gap=last.gap)
+        self.current = self.current.model_copy(update=update)
+        return self.current.model_dump()
+
+
+def _best(pick: Callable[[int, int], int], a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else pick(a, b)
 
 
 def quick_limit(time_limit: float) -> float:
@@ -97,21 +161,34 @@ def merge_stages(first: Plan, second: Plan) -> Plan:
 
 
 def solve_in_stages(
-    problem: Problem, *, time_limit: float, seed: int, workers: int = 2
+    problem: Problem,
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int = 2,
+    progress: SolveProgress | None = None,
 ) -> Iterator[Stage]:
     """Solve ``problem`` quickly, then fully; yield the best plan after each stage.
 
     The quick stage ends the solve when it proves optimality or infeasibility.
+    ``progress`` hears of every better plan and bound of both stages as they are
+    found (it keeps the best of both, as :func:`merge_stages` does).
     """
     from gongjian.matching.solver import solve
 
     quick = quick_limit(time_limit)
-    first = solve(problem, time_limit=quick, workers=workers, seed=seed)
+    first = solve(problem, time_limit=quick, workers=workers, seed=seed, progress=progress)
     if first.status in ("optimal", "infeasible"):
         yield Stage("quick", first, final=True)
         return
     yield Stage("quick", first, final=False)
-    second = solve(problem, time_limit=max(0.1, time_limit - quick), workers=workers, seed=seed)
+    second = solve(
+        problem,
+        time_limit=max(0.1, time_limit - quick),
+        workers=workers,
+        seed=seed,
+        progress=progress,
+    )
     yield Stage("full", merge_stages(first, second), final=True)
 
 

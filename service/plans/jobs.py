@@ -16,9 +16,19 @@ Protocol with the child (:class:`SolverProcess`)
     the request's options, :class:`~gongjian.service.plans.service.PlanInput`); the
     parent then keeps stdin open. stdout: ``{"type": "problem", "length", …}``
     followed by the packed compiled problem (compiling is slow for a district, so
-    it happens here, not in the request), then one JSON line per finished stage
-    ``{"type": "stage", "stage", "final", "plan"}``
+    it happens here, not in the request), then, as the solve goes on, lines
+    ``{"type": "progress", "objective", "bound", "gap"}`` (each better plan or bound,
+    at most four a second, :class:`~gongjian.matching.progress.SolveProgress`) and
+    one line per finished stage ``{"type": "stage", "stage", "final", "plan"}``
     (:func:`gongjian.matching.staged.solve_in_stages`).
+
+The time limit is the user's clock
+    It counts from the start of the child (``header["started"]``): compiling and
+    packing the problem come out of it, and what is left (never less than
+    :data:`MIN_SOLVE_SHARE` of it) goes to the stages, less :data:`RESERVE` for
+    handing the plan back. The job's ``progress`` carries ``time_limit`` and the
+    ``series`` of ``{t, objective, bound, gap}`` so far (``t``: seconds since the
+    job started running), which the console draws while the job runs.
 
 The child dies with the server
     * it asks the kernel for ``SIGKILL`` when its parent dies
@@ -54,6 +64,7 @@ import contextlib
 import ctypes
 import json
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -76,12 +87,26 @@ try:  # one solve at a time across worker processes (POSIX)
 except ImportError:  # pragma: no cover - not on Linux
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["CompiledMessage", "JobManager", "SolverError", "SolverProcess", "StageMessage"]
+__all__ = [
+    "CompiledMessage",
+    "JobManager",
+    "ProgressMessage",
+    "SolverError",
+    "SolverProcess",
+    "StageMessage",
+    "solve_budget",
+]
 
 log = logging.getLogger("gongjian.service.plans.jobs")
 
 #: solver threads of one job (the machine has two cores; the API gets the GIL-free rest)
 WORKERS = 2
+#: the stages get at least this share of the time limit, however long compiling took
+MIN_SOLVE_SHARE = 0.5
+#: seconds of the time limit kept for handing the plan back (at most 5 % of the limit)
+RESERVE = 1.0
+#: points kept in a job's progress series (older ones are thinned out beyond this)
+SERIES_MAX = 240
 
 
 def _now() -> str:
@@ -102,6 +127,16 @@ class CompiledMessage:
     units: int
     needs: int
     activities: int
+    elapsed: float
+
+
+@dataclass
+class ProgressMessage:
+    """The solve found a better plan or bound: the best objective and bound so far."""
+
+    objective: int | None
+    bound: int | None
+    gap: float | None
     elapsed: float
 
 
@@ -144,6 +179,7 @@ class SolverProcess:
             "seed": seed,
             "workers": workers,
             "length": len(plan_input),
+            "started": time.time(),  # the time limit counts from here
         }
         try:
             self.proc.stdin.write(json.dumps(header).encode() + b"\n" + plan_input)
@@ -156,8 +192,8 @@ class SolverProcess:
     def pid(self) -> int:
         return self.proc.pid
 
-    def messages(self) -> Iterator[CompiledMessage | StageMessage]:
-        """The compiled problem, then each stage's plan, as they arrive.
+    def messages(self) -> Iterator[CompiledMessage | ProgressMessage | StageMessage]:
+        """The compiled problem, then the solve's progress and each stage's plan, as they arrive.
 
         Raises :class:`SolverError` when the child ends without a final stage
         (it failed, or was killed).
@@ -175,6 +211,13 @@ class SolverProcess:
                     units=msg["units"],
                     needs=msg["needs"],
                     activities=msg["activities"],
+                    elapsed=elapsed,
+                )
+            elif msg["type"] == "progress":
+                yield ProgressMessage(
+                    objective=msg.get("objective"),
+                    bound=msg.get("bound"),
+                    gap=msg.get("gap"),
                     elapsed=elapsed,
                 )
             else:
@@ -479,9 +522,10 @@ class JobManager:
         plan_input = self.state.job_input(run.job_id)
         if plan_input is None:
             raise SolverError("任务没有保存求解输入 (no input stored with the job)")
+        time_limit = float(job.request.get("time_limit", 10.0))
         proc = SolverProcess(
             plan_input,
-            time_limit=float(job.request.get("time_limit", 10.0)),
+            time_limit=time_limit,
             seed=int(job.request.get("seed", 1)),
             workers=self.workers,
         )
@@ -490,8 +534,9 @@ class JobManager:
             if run.cancelled or self._stopping:
                 proc.kill()
                 return
-        from gongjian.service.plans.service import stage_progress
+        from gongjian.matching.staged import ProgressLog
 
+        figures = ProgressLog(time_limit, max_points=SERIES_MAX)
         finished = threading.Event()
         threading.Thread(
             target=self._watch, args=(run, proc, finished), name="gongjian-plan-watch", daemon=True
@@ -504,7 +549,15 @@ class JobManager:
                     self.state.update_job(
                         run.job_id,
                         only_if=(JobStatus.running,),
-                        progress=stage_progress("compiled", None, msg.elapsed),
+                        progress=figures.stage("compiled", None, msg.elapsed),
+                    )
+                    continue
+                if isinstance(msg, ProgressMessage):
+                    # at most a few a second (the child throttles): one small write each
+                    self.state.update_job(
+                        run.job_id,
+                        only_if=(JobStatus.running,),
+                        progress=figures.point(msg.objective, msg.bound, msg.elapsed),
                     )
                     continue
                 with self._cv:
@@ -515,7 +568,7 @@ class JobManager:
                         run.job_id,
                         only_if=(JobStatus.running,),
                         plan=msg.plan.model_dump(mode="json"),
-                        progress=stage_progress(msg.stage, msg.plan, msg.elapsed),
+                        progress=figures.stage(msg.stage, msg.plan, msg.elapsed),
                     )
                     final = msg.final
             with self._cv:
@@ -555,6 +608,22 @@ def _watch_stdin(stdin: IO[bytes]) -> None:
     os._exit(4)
 
 
+def solve_budget(time_limit: float, spent: float) -> float:
+    """Seconds left to the stages of a job whose limit is ``time_limit`` after ``spent``.
+
+    The limit is the user's: compiling came out of it, and :data:`RESERVE` (at most
+    5 % of the limit) is kept for handing the plan back; the stages still get at
+    least :data:`MIN_SOLVE_SHARE` of the limit.
+    """
+    reserve = min(RESERVE, 0.05 * time_limit)
+    left = time_limit - spent - reserve
+    if time_limit >= 4:
+        # whole half-seconds: the budgets scale with it, so two runs of one request
+        # a few milliseconds apart still get the same budgets (and the same plan)
+        left = math.floor(2 * left) / 2
+    return max(MIN_SOLVE_SHARE * time_limit, left)
+
+
 def _child_main(argv: list[str]) -> None:
     parent = int(argv[argv.index("--parent") + 1]) if "--parent" in argv else os.getppid()
     _die_with_parent(parent)
@@ -566,8 +635,19 @@ def _child_main(argv: list[str]) -> None:
     blob = stdin.read(int(header["length"]))
     threading.Thread(target=_watch_stdin, args=(stdin,), daemon=True).start()
 
+    from gongjian.matching.progress import ProgressPoint, SolveProgress
     from gongjian.matching.staged import solve_in_stages
     from gongjian.service.plans.service import pack_problem, unpack_input
+
+    lock = threading.Lock()  # progress lines come from a timer thread, stages from here
+
+    def send(msg: dict[str, Any]) -> None:
+        with lock:
+            out.write(json.dumps(msg, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.flush()
+
+    def report(p: ProgressPoint) -> None:
+        send({"type": "progress", "objective": p.objective, "bound": p.bound, "gap": p.gap})
 
     problem = unpack_input(blob).compile()
     packed = pack_problem(problem)
@@ -578,25 +658,31 @@ def _child_main(argv: list[str]) -> None:
         "needs": len(problem.needs),
         "activities": len(problem.activities),
     }
-    out.write(json.dumps(head).encode() + b"\n" + packed)
-    out.flush()
+    with lock:
+        out.write(json.dumps(head).encode() + b"\n" + packed)
+        out.flush()
+    time_limit = float(header["time_limit"])
+    spent = time.time() - float(header.get("started", time.time()))
+    progress = SolveProgress(report)
     for stage in solve_in_stages(
         problem,
-        time_limit=float(header["time_limit"]),
+        time_limit=solve_budget(time_limit, spent),
         seed=int(header["seed"]),
         workers=int(header.get("workers", WORKERS)),
+        progress=progress,
     ):
-        line = json.dumps(
+        if stage.final:
+            progress.close()  # the last figures go before the final plan
+        else:
+            progress.flush()
+        send(
             {
                 "type": "stage",
                 "stage": stage.name,
                 "final": stage.final,
                 "plan": stage.plan.model_dump(mode="json"),
-            },
-            ensure_ascii=False,
+            }
         )
-        out.write(line.encode("utf-8") + b"\n")
-        out.flush()
     out.close()
     os._exit(0)  # skip interpreter finalisation: nothing is left to clean up
 
