@@ -75,7 +75,7 @@ from gongjian.matching.objective import evaluate, fairness_marginals
 from gongjian.matching.problem import Candidate, Decision, Plan, Problem, UnitLoad
 from gongjian.matching.progress import SolveProgress
 
-__all__ = ["Solution", "check_plan", "is_gap_shaped", "solution_value", "solve"]
+__all__ = ["Solution", "WarmStart", "check_plan", "is_gap_shaped", "solution_value", "solve"]
 
 #: The GAP engine takes dense (units x needs) matrices: only up to this many cells.
 GAP_DENSE_LIMIT = 4_000_000
@@ -242,30 +242,49 @@ NEEDS_WINDOWS_PER_SECOND = 0.5
 LAGRANGIAN_ROUNDS = 1
 
 
-def _decompose(
-    cp: Compiled,
-    deadline: float,
-    time_limit: float,
-    seed: int,
-    progress: SolveProgress | None = None,
-) -> tuple[Solution | None, int | None, bool]:
-    """The decomposition engine.  Returns (solution, bound, proven_infeasible).
+@dataclass
+class WarmStart:
+    """What one solve of a problem learnt that the next solve of the same problem reuses.
 
-    1. Flow relaxation of the whole problem: first bound, activity loads ``A``.
-    2. Lagrangian rounds: dual prices of unit capacity in the need flow at ``A``
-       (:func:`~gongjian.matching.flow.lagrangian_prices`); the activity part
-       under those prices is a b-matching solved exactly by min-cost flow
-       (:func:`~gongjian.matching.flow.activity_flow`), giving a tighter proven
-       bound and a role assignment; the needs are then re-assigned by flow.
-    3. Large-neighbourhood search on the activities of the best plan (CP-SAT,
-       deterministic time ``LNS_DTIME_PER_SECOND * time_limit``), needs again.
-    The wall-clock ``deadline`` is only a safety net, so the result is
-    reproducible. ``progress`` hears of each bound and each better plan.
+    :func:`gongjian.matching.staged.solve_in_stages` solves a problem twice (quick,
+    then full); the compiled problem and the decomposition's start (flow relaxation
+    and Lagrangian rounds: no time budget, so the same both times) are computed once.
     """
-    feed = progress or SolveProgress()
+
+    cp: Compiled | None = None
+    start: _Start | None = None
+
+
+@dataclass
+class _Start:
+    """The decomposition after its relaxation and Lagrangian rounds."""
+
+    infeasible: bool
+    bound: int | None = None
+    best: Solution | None = None
+    best_val: int | None = None
+    need_load: np.ndarray | None = None
+    need_kload: dict[tuple[int, str], int] = dataclasses.field(default_factory=dict)
+    hint_roles: list[set[int]] = dataclasses.field(default_factory=list)
+
+
+def _with_needs(cp: Compiled, roles: list[set[int]] | None) -> tuple[Solution, int] | None:
+    """The needs re-assigned by flow around ``roles``: the solution and its value."""
+    if roles is None:
+        return None
+    rl, rkl = _role_loads(cp, roles)
+    classes = needs_given_roles(cp, rl, rkl)
+    if classes is None:
+        return None
+    sol = Solution(classes, roles)
+    return sol, solution_value(cp, sol)
+
+
+def _decompose_start(cp: Compiled, feed: SolveProgress) -> _Start:
+    """Steps 1 and 2 of :func:`_decompose`: relaxation bound, Lagrangian bound and plan."""
     relax = flow_relaxation(cp)
     if relax is None:
-        return None, None, True
+        return _Start(infeasible=True)
     bound = relax.value + cp.constant + _joint_bonus_max(cp)
     feed.bound(bound)
     act_load = np.zeros(cp.m, dtype=np.int64)
@@ -281,37 +300,16 @@ def _decompose(
         for ri, rf in enumerate(relax.role_flow)
     ]
     need_load, need_kload = _need_loads(cp, relax.class_units)
-    best: Solution | None = None
-    best_val: int | None = None
-
-    def consider(roles: list[set[int]] | None) -> None:
-        nonlocal best, best_val
-        if roles is None:
-            return
-        rl, rkl = _role_loads(cp, roles)
-        classes = needs_given_roles(cp, rl, rkl)
-        if classes is None:
-            return
-        sol = Solution(classes, roles)
-        val = solution_value(cp, sol)
-        if best_val is None or val > best_val:
-            best, best_val = sol, val
-            feed.objective(val)
-
-    def gained(delta: int) -> None:
-        # a window of the search improved the incumbent by at least ``delta``
-        if best_val is not None:
-            feed.objective(best_val + delta)
-
+    start = _Start(False, bound, None, None, need_load, need_kload, hint_roles)
     for _ in range(LAGRANGIAN_ROUNDS if cp.roles else 1):
         dual = lagrangian_prices(cp, act_load, act_kload)
         if dual is None:
             break
         af = activity_flow(cp, dual)
         if af is None:
-            return None, None, True  # even the relaxation cannot staff the roles
+            return _Start(infeasible=True)  # even the relaxation cannot staff the roles
         value, roles = af
-        bound = min(bound, (value - dual.base) // dual.lcm + cp.constant)
+        start.bound = bound = min(bound, (value - dual.base) // dual.lcm + cp.constant)
         feed.bound(bound)
         if not roles_feasible(cp, roles):
             roles = greedy_roles(cp, need_load, need_kload, roles) or greedy_roles(
@@ -319,10 +317,65 @@ def _decompose(
             )
         if roles is None:
             break
-        consider(roles)
+        got = _with_needs(cp, roles)
+        if got is not None and (start.best_val is None or got[1] > start.best_val):
+            start.best, start.best_val = got
+            feed.objective(start.best_val)
         act_load, act_kload = _role_loads(cp, roles)
-        if time.perf_counter() > deadline - 0.3 * time_limit:
-            break
+    return start
+
+
+def _decompose(
+    cp: Compiled,
+    deadline: float,
+    time_limit: float,
+    seed: int,
+    progress: SolveProgress | None = None,
+    warm: WarmStart | None = None,
+) -> tuple[Solution | None, int | None, bool]:
+    """The decomposition engine.  Returns (solution, bound, proven_infeasible).
+
+    1. Flow relaxation of the whole problem: first bound, activity loads ``A``.
+    2. Lagrangian rounds: dual prices of unit capacity in the need flow at ``A``
+       (:func:`~gongjian.matching.flow.lagrangian_prices`); the activity part
+       under those prices is a b-matching solved exactly by min-cost flow
+       (:func:`~gongjian.matching.flow.activity_flow`), giving a tighter proven
+       bound and a role assignment; the needs are then re-assigned by flow.
+    3. Large-neighbourhood search on the activities of the best plan (CP-SAT,
+       deterministic time ``LNS_DTIME_PER_SECOND * time_limit``), needs again.
+    The wall-clock ``deadline`` is only a safety net, so the result is
+    reproducible. ``progress`` hears of each bound and each better plan; steps 1
+    and 2 are taken from ``warm`` when an earlier solve of ``cp`` left them there.
+    """
+    feed = progress or SolveProgress()
+    start = warm.start if warm is not None else None
+    if start is None:
+        start = _decompose_start(cp, feed)
+        if warm is not None:
+            warm.start = start
+    else:  # the same figures as the first time, for this solve's listener
+        feed.bound(start.bound)
+        feed.objective(start.best_val)
+    if start.infeasible:
+        return None, None, True
+    assert start.bound is not None and start.need_load is not None
+    bound = start.bound
+    need_load, need_kload, hint_roles = start.need_load, start.need_kload, start.hint_roles
+    best: Solution | None = start.best
+    best_val: int | None = start.best_val
+
+    def consider(roles: list[set[int]] | None) -> None:
+        nonlocal best, best_val
+        got = _with_needs(cp, roles)
+        if got is not None and (best_val is None or got[1] > best_val):
+            best, best_val = got
+            feed.objective(best_val)
+
+    def gained(delta: int) -> None:
+        # a window of the search improved the incumbent by at least ``delta``
+        if best_val is not None:
+            feed.objective(best_val + delta)
+
     if best is None:
         # greedy could not staff the activities from the activity flow's roles:
         # greedy from the relaxation's roles, else one CP-SAT model of all
@@ -680,6 +733,7 @@ def solve(
     engine: str = "auto",
     deterministic: bool = True,
     progress: SolveProgress | None = None,
+    warm: WarmStart | None = None,
 ) -> Plan:
     """Solve a planning problem.
 
@@ -703,6 +757,9 @@ def solve(
         Hears of every better plan and bound during the solve (CP-SAT solution and
         bound callbacks, the relaxations, the window searches), and of the final
         plan's figures.
+    warm : WarmStart, optional
+        Shared by solves of the same problem: the compiled problem and the
+        decomposition's start are computed by the first and reused by the next.
 
     Returns
     -------
@@ -711,7 +768,12 @@ def solve(
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
-    cp = compile_problem(problem)
+    if warm is not None and warm.cp is not None and warm.cp.problem is problem:
+        cp = warm.cp
+    else:
+        cp = compile_problem(problem)
+        if warm is not None:
+            warm.cp, warm.start = cp, None
     conflicts = precheck(cp)
     if conflicts:
         plan = _plan(cp, None, "infeasible", None, "precheck", seed, t0)
@@ -733,7 +795,7 @@ def solve(
     if engine == "gap":
         sol, bound, status = _gap(cp, max(0.1, deadline - time.perf_counter()), workers, seed)
     elif engine == "decompose":
-        sol, bound, infeasible = _decompose(cp, deadline, time_limit, seed, progress)
+        sol, bound, infeasible = _decompose(cp, deadline, time_limit, seed, progress, warm)
         status = "infeasible" if infeasible else ("feasible" if sol else "unknown")
     else:
         hint = None
@@ -742,7 +804,7 @@ def solve(
             # the decomposition gives a good hint and a proven bound quickly
             share = 0.3 * time_limit
             hint, flow_bound, infeasible = _decompose(
-                cp, time.perf_counter() + share, share, seed, progress
+                cp, time.perf_counter() + share, share, seed, progress, warm
             )
             if infeasible:
                 return _finish_infeasible(cp, seed, t0, deadline, "exact")

@@ -20,6 +20,7 @@ child process (:mod:`gongjian.service.plans.jobs`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "StageProgress",
     "merge_stages",
     "quick_limit",
+    "solve_budget",
     "solve_in_stages",
     "solve_staged",
 ]
@@ -54,8 +56,9 @@ class StageProgress(BaseModel):
 
     Stages are ``starting`` and ``compiled`` (no plan yet), then ``quick`` and ``full``
     (the last finished stage; the figures move on during the next one).
-    ``time_limit`` is the job's, ``series`` the figures as they improved
-    (:class:`ProgressLog`).
+    ``time_limit`` is the job's, ``started`` when it started (Unix time, so that a
+    reader can tell how long it has been running), ``series`` the figures as they
+    improved (:class:`ProgressLog`).
     """
 
     stage: str
@@ -65,6 +68,7 @@ class StageProgress(BaseModel):
     gap: float | None = None
     elapsed: float = 0.0
     time_limit: float | None = None
+    started: float | None = None
     series: list[ProgressPoint] = Field(default_factory=list)
 
     @classmethod
@@ -88,9 +92,15 @@ class ProgressLog:
     so a long solve keeps its shape (the first and the latest points stay).
     """
 
-    def __init__(self, time_limit: float | None = None, *, max_points: int = 240) -> None:
+    def __init__(
+        self,
+        time_limit: float | None = None,
+        *,
+        started: float | None = None,
+        max_points: int = 240,
+    ) -> None:
         self.max_points = max(4, max_points)
-        self.current = StageProgress(stage="starting", time_limit=time_limit)
+        self.current = StageProgress(stage="starting", time_limit=time_limit, started=started)
 
     def stage(self, stage: str, plan: Plan | None, elapsed: float) -> dict[str, Any]:
         """A stage finished (``plan`` its best plan, None before the first): the progress."""
@@ -137,6 +147,28 @@ def _best(pick: Callable[[int, int], int], a: int | None, b: int | None) -> int 
     return b if a is None else a if b is None else pick(a, b)
 
 
+#: the stages get at least this share of the time limit, however long compiling took
+MIN_SOLVE_SHARE = 0.5
+#: seconds of the time limit kept for handing the plan back (at most 5 % of the limit)
+RESERVE = 1.0
+
+
+def solve_budget(time_limit: float, spent: float) -> float:
+    """Seconds left to the stages of a job whose limit is ``time_limit`` after ``spent``.
+
+    The limit is the user's: compiling came out of it, and :data:`RESERVE` (at most
+    5 % of the limit) is kept for handing the plan back; the stages still get at
+    least :data:`MIN_SOLVE_SHARE` of the limit.
+    """
+    reserve = min(RESERVE, 0.05 * time_limit)
+    left = time_limit - spent - reserve
+    if time_limit >= 4:
+        # whole half-seconds: the budgets scale with it, so two runs of one request
+        # a few milliseconds apart still get the same budgets (and the same plan)
+        left = math.floor(2 * left) / 2
+    return max(MIN_SOLVE_SHARE * time_limit, left)
+
+
 def quick_limit(time_limit: float) -> float:
     """Seconds of the quick first stage."""
     return min(1.0, 0.1 * time_limit)
@@ -174,10 +206,13 @@ def solve_in_stages(
     ``progress`` hears of every better plan and bound of both stages as they are
     found (it keeps the best of both, as :func:`merge_stages` does).
     """
-    from gongjian.matching.solver import solve
+    from gongjian.matching.solver import WarmStart, solve
 
+    warm = WarmStart()  # the full stage starts where the quick one did
     quick = quick_limit(time_limit)
-    first = solve(problem, time_limit=quick, workers=workers, seed=seed, progress=progress)
+    first = solve(
+        problem, time_limit=quick, workers=workers, seed=seed, progress=progress, warm=warm
+    )
     if first.status in ("optimal", "infeasible"):
         yield Stage("quick", first, final=True)
         return
@@ -188,6 +223,7 @@ def solve_in_stages(
         workers=workers,
         seed=seed,
         progress=progress,
+        warm=warm,
     )
     yield Stage("full", merge_stages(first, second), final=True)
 

@@ -22,11 +22,15 @@ Protocol with the child (:class:`SolverProcess`)
     one line per finished stage ``{"type": "stage", "stage", "final", "plan"}``
     (:func:`gongjian.matching.staged.solve_in_stages`).
 
+A spare child
+    While the manager is idle it starts the next job's child ahead
+    (:class:`SpareChild`): the child does its imports (about a second) and waits
+    for the header, so a job starts solving that much sooner.
+
 The time limit is the user's clock
     It counts from the start of the child (``header["started"]``): compiling and
-    packing the problem come out of it, and what is left (never less than
-    :data:`MIN_SOLVE_SHARE` of it) goes to the stages, less :data:`RESERVE` for
-    handing the plan back. The job's ``progress`` carries ``time_limit`` and the
+    packing the problem come out of it, and what is left goes to the stages
+    (:func:`gongjian.matching.staged.solve_budget`). The job's ``progress`` carries ``time_limit`` and the
     ``series`` of ``{t, objective, bound, gap}`` so far (``t``: seconds since the
     job started running), which the console draws while the job runs.
 
@@ -64,7 +68,6 @@ import contextlib
 import ctypes
 import json
 import logging
-import math
 import os
 import signal
 import subprocess
@@ -94,17 +97,12 @@ __all__ = [
     "SolverError",
     "SolverProcess",
     "StageMessage",
-    "solve_budget",
 ]
 
 log = logging.getLogger("gongjian.service.plans.jobs")
 
 #: solver threads of one job (the machine has two cores; the API gets the GIL-free rest)
 WORKERS = 2
-#: the stages get at least this share of the time limit, however long compiling took
-MIN_SOLVE_SHARE = 0.5
-#: seconds of the time limit kept for handing the plan back (at most 5 % of the limit)
-RESERVE = 1.0
 #: points kept in a job's progress series (older ones are thinned out beyond this)
 SERIES_MAX = 240
 
@@ -150,6 +148,38 @@ class StageMessage:
     elapsed: float
 
 
+class SpareChild:
+    """A solver child started ahead of its job: its imports (~1 s) are done when it comes.
+
+    It waits for the job's header on stdin; :class:`SolverProcess` takes it over.
+    """
+
+    def __init__(self) -> None:
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the SolverProcess)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gongjian.service.plans.jobs", "--parent", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            close_fds=True,
+        )
+
+    def close(self) -> None:
+        """Stop a spare nobody took (EOF on stdin ends it; kill if it lingers)."""
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(2)
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(5)
+        self.stderr.close()
+
+
 class SolverProcess:
     """Compile and solve in a child process; iterate :meth:`messages` for the results.
 
@@ -159,20 +189,25 @@ class SolverProcess:
         What to solve, as :func:`gongjian.service.plans.service.pack_input` made it.
     time_limit, seed, workers
         Passed to :func:`gongjian.matching.staged.solve_in_stages`.
+    spare : SpareChild, optional
+        A child started ahead (else one is started now).
     """
 
     def __init__(
-        self, plan_input: bytes, *, time_limit: float, seed: int, workers: int = WORKERS
+        self,
+        plan_input: bytes,
+        *,
+        time_limit: float,
+        seed: int,
+        workers: int = WORKERS,
+        spare: SpareChild | None = None,
     ) -> None:
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gongjian.service.plans.jobs", "--parent", str(os.getpid())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            close_fds=True,
-        )
+        if spare is not None and spare.proc.poll() is not None:
+            spare.close()  # it died while waiting: start afresh
+            spare = None
+        spare = spare or SpareChild()
+        self.proc, self._stderr = spare.proc, spare.stderr
         assert self.proc.stdin is not None
         header = {
             "time_limit": time_limit,
@@ -304,6 +339,7 @@ class JobManager:
         self._queue: deque[str] = deque()
         self._running: _Run | None = None
         self._stopping = False
+        self._spare: SpareChild | None = None
         self._thread = threading.Thread(target=self._loop, name="gongjian-plan-jobs", daemon=True)
         self._thread.start()
 
@@ -409,6 +445,10 @@ class JobManager:
         if run is not None and run.proc is not None:
             run.proc.kill()
         self._thread.join(timeout)
+        with self._cv:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
         reason = "服务停止，计划未完成 (the service stopped before the job finished)"
         for job_id in queued:
             self._finish(job_id, JobStatus.interrupted, reason, (JobStatus.queued,))
@@ -458,6 +498,9 @@ class JobManager:
     def _loop(self) -> None:
         while True:
             with self._cv:
+                if not self._queue and not self._stopping and self._spare is None:
+                    # idle: start the next job's child now, not when the job comes
+                    self._spare = SpareChild()
                 while not self._queue and not self._stopping:
                     self._cv.wait()
                 if self._stopping:
@@ -523,11 +566,14 @@ class JobManager:
         if plan_input is None:
             raise SolverError("任务没有保存求解输入 (no input stored with the job)")
         time_limit = float(job.request.get("time_limit", 10.0))
+        with self._cv:
+            spare, self._spare = self._spare, None
         proc = SolverProcess(
             plan_input,
             time_limit=time_limit,
             seed=int(job.request.get("seed", 1)),
             workers=self.workers,
+            spare=spare,
         )
         with self._cv:
             run.proc = proc
@@ -536,7 +582,7 @@ class JobManager:
                 return
         from gongjian.matching.staged import ProgressLog
 
-        figures = ProgressLog(time_limit, max_points=SERIES_MAX)
+        figures = ProgressLog(time_limit, started=time.time(), max_points=SERIES_MAX)
         finished = threading.Event()
         threading.Thread(
             target=self._watch, args=(run, proc, finished), name="gongjian-plan-watch", daemon=True
@@ -608,36 +654,24 @@ def _watch_stdin(stdin: IO[bytes]) -> None:
     os._exit(4)
 
 
-def solve_budget(time_limit: float, spent: float) -> float:
-    """Seconds left to the stages of a job whose limit is ``time_limit`` after ``spent``.
-
-    The limit is the user's: compiling came out of it, and :data:`RESERVE` (at most
-    5 % of the limit) is kept for handing the plan back; the stages still get at
-    least :data:`MIN_SOLVE_SHARE` of the limit.
-    """
-    reserve = min(RESERVE, 0.05 * time_limit)
-    left = time_limit - spent - reserve
-    if time_limit >= 4:
-        # whole half-seconds: the budgets scale with it, so two runs of one request
-        # a few milliseconds apart still get the same budgets (and the same plan)
-        left = math.floor(2 * left) / 2
-    return max(MIN_SOLVE_SHARE * time_limit, left)
-
-
 def _child_main(argv: list[str]) -> None:
     parent = int(argv[argv.index("--parent") + 1]) if "--parent" in argv else os.getppid()
     _die_with_parent(parent)
     # stdout carries the protocol only: whatever a library prints goes to stderr
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
+    # the imports first: a spare child has them done when its job comes
+    from gongjian.matching.progress import ProgressPoint, SolveProgress
+    from gongjian.matching.staged import solve_budget, solve_in_stages
+    from gongjian.service.plans.service import pack_problem, unpack_input
+
     stdin = sys.stdin.buffer
-    header: dict[str, Any] = json.loads(stdin.readline())
+    line = stdin.readline()
+    if not line:
+        os._exit(0)  # a spare nobody took: the parent closed our stdin
+    header: dict[str, Any] = json.loads(line)
     blob = stdin.read(int(header["length"]))
     threading.Thread(target=_watch_stdin, args=(stdin,), daemon=True).start()
-
-    from gongjian.matching.progress import ProgressPoint, SolveProgress
-    from gongjian.matching.staged import solve_in_stages
-    from gongjian.service.plans.service import pack_problem, unpack_input
 
     lock = threading.Lock()  # progress lines come from a timer thread, stages from here
 
