@@ -364,12 +364,17 @@ def _decompose(
     best: Solution | None = start.best
     best_val: int | None = start.best_val
 
-    def consider(roles: list[set[int]] | None) -> None:
+    def keep(sol: Solution) -> None:
         nonlocal best, best_val
+        val = solution_value(cp, sol)
+        if best_val is None or val > best_val:
+            best, best_val = sol, val
+            feed.objective(val)
+
+    def consider(roles: list[set[int]] | None) -> None:
         got = _with_needs(cp, roles)
-        if got is not None and (best_val is None or got[1] > best_val):
-            best, best_val = got
-            feed.objective(best_val)
+        if got is not None:
+            keep(got[0])
 
     def gained(delta: int) -> None:
         # a window of the search improved the incumbent by at least ``delta``
@@ -406,6 +411,9 @@ def _decompose(
             max_windows=max(1, int(LNS_WINDOWS_PER_SECOND * time_limit)),
             on_gain=gained,
         )
+        # the windows improved the roles around these needs: that plan is held too,
+        # whether or not re-flowing the needs around the new roles does better
+        keep(Solution(best.class_units, roles))
         consider(roles)
     if best is not None and (best_val is None or best_val < bound):
         rl, rkl = _role_loads(cp, best.role_units)
@@ -419,11 +427,7 @@ def _decompose(
             max_windows=max(1, int(NEEDS_WINDOWS_PER_SECOND * time_limit)),
             on_gain=gained,
         )
-        sol = Solution(classes, best.role_units)
-        val = solution_value(cp, sol)
-        if best_val is None or val > best_val:
-            best, best_val = sol, val
-            feed.objective(val)
+        keep(Solution(classes, best.role_units))
     return best, bound, False
 
 

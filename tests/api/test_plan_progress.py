@@ -17,7 +17,7 @@ import pytest
 
 from gongjian.seeds.network import load_network
 from gongjian.seeds.synthetic import generate
-from tests.api.server import ApiServer, seeded_store, start_api
+from tests.api.server import ApiServer, neo4j_of, seeded_store, start_api
 
 QUARTER = "2026Q4"
 TIME_LIMIT = 6.0
@@ -28,10 +28,7 @@ def progress_api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiServer]:
     """A server whose store holds a 100-unit synthetic network (a few seconds to solve)."""
-    neo4j = None
-    if request.param == "neo4j":
-        endpoint = request.getfixturevalue("neo4j_server")
-        neo4j = (endpoint.uri, endpoint.user, endpoint.password)
+    neo4j = neo4j_of(request)
     workdir = tmp_path_factory.mktemp(f"api-progress-{request.param}")
     store = seeded_store(workdir, request.param, neo4j)
     try:
