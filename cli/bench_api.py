@@ -283,6 +283,7 @@ def register(bench_app: typer.Typer) -> None:
             seeded = time.monotonic() - t0
             port = _free_port()
             server = _serve(workdir, env, port, 1)
+            time.sleep(4.0)  # as a user opens the page first: the solver child is ready
             try:
                 body = {"quarter": EXAMPLE_QUARTER, "time_limit": time_limit, "seed": seed}
                 line = _time_plan_job(f"http://127.0.0.1:{port}", token, body)

@@ -2,7 +2,7 @@
 
 :func:`solve_in_stages` first solves for :func:`quick_limit` seconds
 (``min(1 s, 10 % of the limit)``); that plan is shown while the full solve runs
-with the rest of the limit, and the better of the two is kept with the lower of
+with the rest of the limit (what the quick stage left of it), and the better of the two is kept with the lower of
 the two proven bounds (:func:`merge_stages`). A quick stage that proves
 optimality or infeasibility ends the solve. Both stages are deterministic: same
 problem, limit and seed give the same plan.
@@ -163,10 +163,14 @@ def solve_budget(time_limit: float, spent: float) -> float:
     reserve = min(RESERVE, 0.05 * time_limit)
     left = time_limit - spent - reserve
     if time_limit >= 4:
-        # whole half-seconds: the budgets scale with it, so two runs of one request
-        # a few milliseconds apart still get the same budgets (and the same plan)
-        left = math.floor(2 * left) / 2
+        left = _half_seconds(left)
     return max(MIN_SOLVE_SHARE * time_limit, left)
+
+
+def _half_seconds(seconds: float) -> float:
+    """Down to whole half-seconds: the solver's budgets scale with its time limit, so
+    two runs of one request a few milliseconds apart get the same budgets (and plan)."""
+    return math.floor(2 * seconds) / 2
 
 
 def quick_limit(time_limit: float) -> float:
@@ -217,9 +221,12 @@ def solve_in_stages(
         yield Stage("quick", first, final=True)
         return
     yield Stage("quick", first, final=False)
+    # the full stage has what the quick one left: a district's quick stage takes
+    # longer than its limit (the relaxation it starts from is not cut short)
+    left = time_limit - max(quick, first.seconds)
     second = solve(
         problem,
-        time_limit=max(0.1, time_limit - quick),
+        time_limit=max(0.1, _half_seconds(left) if time_limit >= 4 else left),
         workers=workers,
         seed=seed,
         progress=progress,

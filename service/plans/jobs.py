@@ -23,7 +23,8 @@ Protocol with the child (:class:`SolverProcess`)
     (:func:`gongjian.matching.staged.solve_in_stages`).
 
 A spare child
-    While the manager is idle it starts the next job's child ahead
+    Once the manager has been idle :data:`SPARE_AFTER` seconds it starts the next
+    job's child ahead
     (:class:`SpareChild`): the child does its imports (about a second) and waits
     for the header, so a job starts solving that much sooner.
 
@@ -103,6 +104,9 @@ log = logging.getLogger("gongjian.service.plans.jobs")
 
 #: solver threads of one job (the machine has two cores; the API gets the GIL-free rest)
 WORKERS = 2
+#: seconds idle before the next job's child is started ahead (not while a service
+#: starts up or completes what a crash left: that has the CPU first)
+SPARE_AFTER = 3.0
 #: points kept in a job's progress series (older ones are thinned out beyond this)
 SERIES_MAX = 240
 
@@ -495,11 +499,12 @@ class JobManager:
     def _loop(self) -> None:
         while True:
             with self._cv:
-                if not self._queue and not self._stopping and self._spare is None:
-                    # idle: start the next job's child now, not when the job comes
-                    self._spare = SpareChild()
+                idle = time.monotonic()
                 while not self._queue and not self._stopping:
-                    self._cv.wait()
+                    if self._spare is None and time.monotonic() - idle >= SPARE_AFTER:
+                        # idle a while: start the next job's child now, not when it comes
+                        self._spare = SpareChild()
+                    self._cv.wait(None if self._spare is not None else SPARE_AFTER / 2)
                 if self._stopping:
                     return
                 run = _Run(self._queue.popleft())
