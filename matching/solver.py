@@ -397,6 +397,9 @@ def _decompose(
                 cp, load, kload, hint_roles, deadline, 0.2 * time_limit, seed, polish=False
             )
         consider(roles0)
+        if warm is not None and warm.start is start:
+            # building that one model is slow at district size: the next stage starts here
+            start.best, start.best_val = best, best_val
     if best is not None and cp.roles and (best_val is None or best_val < bound):
         need_load, need_kload = _need_loads(cp, best.class_units)
         lns_deadline = deadline - max(1.0, 0.2 * time_limit)
