@@ -59,7 +59,7 @@ Job states (see :class:`~gongjian.service.state.JobStatus`)
     job drops it; on a running one it kills the child and keeps the best plan of a
     finished stage. A finished job cannot be cancelled (409).
 
-Length: ~600 lines: the job manager, the child process and its protocol are one
+Length: ~720 lines: the job manager, the child process and its protocol are one
 unit (each side of the protocol next to the other).
 """
 
