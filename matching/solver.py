@@ -42,7 +42,7 @@ Engines (chosen by :func:`solve` with ``engine="auto"``)
 Objective: maximised, see :mod:`gongjian.matching.problem`.  Every reported
 objective is recomputed by :func:`gongjian.matching.objective.evaluate`.
 
-Length: ~810 lines on purpose — engine choice, the decomposition loop and plan
+Length: ~850 lines on purpose — engine choice, the decomposition loop and plan
 assembly share private fast-value helpers; :mod:`gongjian.matching.staged` already
 holds the staged solve. A split into engines/ and plan assembly is left for later.
 """
