@@ -13,6 +13,13 @@ seconds per endpoint, after a short warm-up:
 One JSON line per endpoint: requests/s, p50/p90/p99/max latency in ms, errors and
 non-2xx answers. wrk's own Lua ``done`` hook reports the figures (it keeps every
 latency, not a sample).
+
+``gongjian bench plan-job`` times a plan as the console sees it: the seeds
+generator's network (district size by default) in a fresh embedded store,
+``gongjian serve``, one ``POST /plans``, then ``GET /plans/{id}`` every 0.1 s until
+the job is done. One JSON line: seconds from the POST to the first bound and the
+first objective shown, to the final plan, the plan's figures and the series'
+length.
 """
 
 from __future__ import annotations
@@ -147,8 +154,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _prepare(workdir: Path) -> tuple[dict[str, str], str]:
-    """Seed a fresh embedded store and state file in ``workdir``: the server's env and a token."""
+def _prepare(workdir: Path, network: Any = None) -> tuple[dict[str, str], str]:
+    """Seed a fresh embedded store (``network``, default 星城) and state file in ``workdir``:
+    the server's env and a committee token."""
     from gongjian.graph.embedded import EmbeddedStore
     from gongjian.seeds.network import load_network
     from gongjian.seeds.xingcheng import load_xingcheng
@@ -164,7 +172,7 @@ def _prepare(workdir: Path) -> tuple[dict[str, str], str]:
     store = EmbeddedStore(workdir / "graph.sqlite")
     try:
         store.migrate()
-        load_network(store, load_xingcheng())
+        load_network(store, network if network is not None else load_xingcheng())
     finally:
         store.close()
     state = ServiceState(workdir / "service.sqlite")
@@ -204,8 +212,92 @@ def _serve(
     )
 
 
+def _time_plan_job(base_url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST one plan and poll it to the end: what the console shows, and when."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=60.0) as c:
+        t0 = time.monotonic()
+        r = c.post("/plans", json=body)
+        r.raise_for_status()
+        posted = time.monotonic() - t0
+        job_id = r.json()["id"]
+        first: dict[str, float] = {}
+        while True:
+            job = c.get(f"/plans/{job_id}").json()
+            now = time.monotonic() - t0
+            p = job.get("progress") or {}
+            if p.get("stage") == "compiled" or p.get("series"):
+                first.setdefault("compiled", now)
+            for key in ("bound", "objective"):
+                if p.get(key) is not None:
+                    first.setdefault(key, now)
+            if job["status"] not in ("queued", "running"):
+                break
+            if now > 10 * float(body["time_limit"]) + 300:
+                raise RuntimeError(f"plan job {job_id} did not finish: {job['status']}")
+            time.sleep(0.1)
+    plan = job.get("plan") or {}
+    series = (job.get("progress") or {}).get("series") or []
+    return {
+        "status": job["status"],
+        "post_seconds": round(posted, 3),
+        "compiled_seconds": round(first["compiled"], 2) if "compiled" in first else None,
+        "first_bound_seconds": round(first["bound"], 2) if "bound" in first else None,
+        "first_objective_seconds": round(first["objective"], 2) if "objective" in first else None,
+        "final_seconds": round(now, 2),
+        "plan_status": plan.get("status"),
+        "engine": plan.get("engine"),
+        "objective": plan.get("objective"),
+        "bound": plan.get("bound"),
+        "gap": plan.get("gap"),
+        "solve_seconds": plan.get("seconds"),
+        "points": len(series),
+        "series": series,
+    }
+
+
 def register(bench_app: typer.Typer) -> None:
-    """Add ``bench api`` to ``bench_app``."""
+    """Add ``bench api`` and ``bench plan-job`` to ``bench_app``."""
+
+    @bench_app.command("plan-job")
+    def bench_plan_job(
+        units: Annotated[int, typer.Option("--units", min=1)] = 2000,
+        needs: Annotated[int, typer.Option("--needs", min=0)] = 20000,
+        activities: Annotated[int, typer.Option("--activities", min=0)] = 800,
+        seed: Annotated[int, typer.Option("--seed")] = 1,
+        time_limit: Annotated[float, typer.Option("--time-limit", min=1, max=600)] = 20.0,
+    ) -> None:
+        """计划任务计时 Time one plan job through the service (POST → final plan; JSON line)."""
+        from gongjian.matching.examples import EXAMPLE_QUARTER, planning_day
+        from gongjian.seeds.synthetic import generate
+
+        with tempfile.TemporaryDirectory(prefix="gongjian-bench-plan-") as tmp_name:
+            workdir = Path(tmp_name)
+            t0 = time.monotonic()
+            network = generate(
+                units=units, needs=needs, activities=activities, seed=seed, quarter=EXAMPLE_QUARTER
+            )
+            env, token = _prepare(workdir, network)
+            # the day the benchmarks plan on (the quarter's activities all ahead)
+            env["GONGJIAN_TODAY"] = planning_day(EXAMPLE_QUARTER).isoformat()
+            seeded = time.monotonic() - t0
+            port = _free_port()
+            server = _serve(workdir, env, port, 1)
+            time.sleep(4.0)  # as a user opens the page first: the solver child is ready
+            try:
+                body = {"quarter": EXAMPLE_QUARTER, "time_limit": time_limit, "seed": seed}
+                line = _time_plan_job(f"http://127.0.0.1:{port}", token, body)
+            finally:
+                stop_process(server)
+        print_json_line(
+            {
+                "bench": "plan-job",
+                "problem": f"district-{units}u-{needs}n-{activities}a-s{seed}",
+                "time_limit": time_limit,
+                "store_seconds": round(seeded, 1),
+                **line,
+            }
+        )
 
     @bench_app.command("api")
     def bench_api(

@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
 
 from gongjian.cli.common import StoreChoice, console, handle_errors, open_selected_store
-
-if TYPE_CHECKING:
-    from gongjian.graph.model import Snapshot
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -239,48 +236,24 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--source",
-                help="seeds: 合成网络 → 快照 → 编译 (默认); graph: 合成网络 → 内嵌存储 → 快照 → 编译",
+                help="graph: 合成网络 → 内嵌存储 → 快照 → 编译 (默认); seeds: 合成网络 → 快照 → 编译",
             ),
-        ] = "seeds",
+        ] = "graph",
     ) -> None:
         """城区规模基准 (district-scale benchmark with greedy and plain CP-SAT baselines).
 
-        Always the production path: the seeds generator's network, its snapshot, the
-        production compiler, the solver; ``--source graph`` reads the snapshot back
-        from an embedded store first.
+        The production path (:func:`gongjian.matching.bench.bench_district`): the seeds
+        generator's network in an embedded store, its snapshot, the production
+        compiler, the staged solve; ``--source seeds`` skips the store.
         """
         from gongjian.matching.bench import bench_district
 
         if source not in ("seeds", "graph"):
             raise typer.BadParameter("--source must be seeds or graph")
-        snapshot = _store_snapshot(units, needs, activities, seed) if source == "graph" else None
         res = bench_district(
-            units, needs, activities, seed, time_limit, workers, baselines, snapshot=snapshot
+            units, needs, activities, seed, time_limit, workers, baselines, source=source
         )
-        res["source"] = source
         typer.echo(json.dumps(res, ensure_ascii=False))
-
-
-def _store_snapshot(units: int, needs: int, activities: int, seed: int) -> Snapshot:
-    """Synthetic network → embedded store → snapshot (what ``POST /plans`` reads)."""
-    import tempfile
-
-    from gongjian.graph.embedded import EmbeddedStore
-    from gongjian.matching.examples import EXAMPLE_QUARTER
-    from gongjian.seeds.network import load_network
-    from gongjian.seeds.synthetic import generate
-
-    network = generate(
-        units=units, needs=needs, activities=activities, seed=seed, quarter=EXAMPLE_QUARTER
-    )
-    with tempfile.TemporaryDirectory(prefix="gongjian-district-") as tmp:
-        store = EmbeddedStore(Path(tmp) / "district.sqlite")
-        try:
-            store.migrate()
-            load_network(store, network)
-            return store.snapshot(EXAMPLE_QUARTER)
-        finally:
-            store.close()
 
 
 def _parse_pairs(values: list[str], option: str) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ With the need loads fixed, the activity part is solved by
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -154,6 +155,7 @@ def improve_roles(
     max_windows: int = 10**9,
     window_activities: int = 60,
     sub_time: float = 1.0,
+    on_gain: Callable[[int], None] | None = None,
 ) -> tuple[list[set[int]], float]:
     """Large-neighbourhood search over windows of dates, then of communities.
 
@@ -162,7 +164,8 @@ def improve_roles(
     incumbent is the hint, so the plan never gets worse.  Stops after
     ``max_windows`` windows or when the CP-SAT deterministic time spent reaches
     ``dtime_budget`` (both deterministic), after a pass without improvement, or at
-    the wall-clock ``deadline`` (safety net).
+    the wall-clock ``deadline`` (safety net). ``on_gain`` hears the total gain so
+    far after each improving window (for progress reports).
 
     Returns
     -------
@@ -179,6 +182,7 @@ def improve_roles(
     improved_any = True
     rnd = 0
     done = 0
+    gain = 0
     while (
         improved_any
         and time.perf_counter() < deadline
@@ -230,6 +234,9 @@ def improve_roles(
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 continue
             if solver.ObjectiveValue() > cur + 0.5:
+                gain += int(solver.ObjectiveValue() - cur)
+                if on_gain is not None:
+                    on_gain(gain)
                 _, new = b.read(solver)
                 for ri, r in enumerate(cp.roles):
                     if r.activity in window:

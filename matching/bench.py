@@ -12,15 +12,22 @@ from ortools.sat.python import cp_model
 from gongjian.core.procstats import peak_rss_mb
 from gongjian.graph.model import Snapshot
 from gongjian.matching.cpsat import CpBuilder, cpsat_parameters
-from gongjian.matching.examples import district_snapshot, planning_day
+from gongjian.matching.examples import EXAMPLE_QUARTER, district_snapshot, planning_day
 from gongjian.matching.from_graph import compile_snapshot
 from gongjian.matching.greedy import greedy_plan
 from gongjian.matching.grouped import NeedClass, compile_problem
 from gongjian.matching.objective import evaluate
 from gongjian.matching.problem import Plan, Problem
-from gongjian.matching.solver import solve
+from gongjian.matching.staged import solve_budget, solve_in_stages
 
-__all__ = ["bench_district", "bench_gap_file", "cpsat_plain", "peak_rss_mb", "plan_figures"]
+__all__ = [
+    "bench_district",
+    "bench_gap_file",
+    "cpsat_plain",
+    "peak_rss_mb",
+    "plan_figures",
+    "store_snapshot",
+]
 
 
 def plan_figures(plan: Plan) -> dict[str, Any]:
@@ -80,6 +87,30 @@ def cpsat_plain(
     return out
 
 
+def store_snapshot(units: int, needs: int, activities: int, seed: int) -> tuple[Snapshot, float]:
+    """The seeds generator's network → a fresh embedded store → its snapshot (what
+    ``POST /plans`` reads); also the seconds loading the store took."""
+    import tempfile
+
+    from gongjian.graph.embedded import EmbeddedStore
+    from gongjian.seeds.network import load_network
+    from gongjian.seeds.synthetic import generate
+
+    network = generate(
+        units=units, needs=needs, activities=activities, seed=seed, quarter=EXAMPLE_QUARTER
+    )
+    with tempfile.TemporaryDirectory(prefix="gongjian-district-") as tmp:
+        store = EmbeddedStore(Path(tmp) / "district.sqlite")
+        try:
+            store.migrate()
+            t0 = time.perf_counter()
+            load_network(store, network)
+            loaded = time.perf_counter() - t0
+            return store.snapshot(EXAMPLE_QUARTER), loaded
+        finally:
+            store.close()
+
+
 def bench_district(
     units: int,
     needs: int,
@@ -89,18 +120,37 @@ def bench_district(
     workers: int = 2,
     baselines: bool = True,
     snapshot: Snapshot | None = None,
+    *,
+    source: str = "graph",
 ) -> dict[str, Any]:
-    """Generate a district, compile it as production does, solve it, run the baselines.
+    """Run a district through the production path; the greedy and plain CP-SAT baselines.
 
-    The district is the seeds generator's network (:func:`gongjian.seeds.synthetic.generate`)
-    as a store would snapshot it, or ``snapshot`` when given (e.g. read back from a
-    store). ``compile_seconds`` is :func:`compile_snapshot`, ``solve_seconds`` the
-    solver's time and ``seconds`` both together; ``generate_seconds`` (building the
-    snapshot) is not included. ``peak_rss_mb`` is taken after the solve, before the
-    baselines run in the same process.
+    The path is the service's: the seeds generator's network
+    (:func:`gongjian.seeds.synthetic.generate`) loaded into a fresh embedded store
+    and snapshot from it (``source="graph"``, the default; ``"seeds"`` takes the
+    network's own snapshot, no store), then — timed — the production compiler
+    (:func:`compile_snapshot`) and the staged solve of a plan job
+    (:func:`~gongjian.matching.staged.solve_in_stages`), whose time limit counts
+    compiling in (:func:`~gongjian.matching.staged.solve_budget`), as the job's does.
+    ``snapshot`` skips the first part.
+
+    ``seconds`` runs from the snapshot in hand to the plan out (``compile_seconds``
+    + ``solve_seconds``); ``generate_seconds`` (network, store, snapshot) is apart.
+    ``peak_rss_mb`` is taken after the solve, before the baselines, which solve the
+    same compiled problem in the same process: greedy (needs by priority to the
+    best-fit unit with room, then roles) and plain CP-SAT (one boolean per candidate
+    pair, the whole ``time_limit``).
     """
     t0 = time.perf_counter()
-    snap = snapshot or district_snapshot(units, needs, activities, seed)
+    store_seconds = None
+    if snapshot is not None:
+        snap = snapshot
+    elif source == "graph":
+        snap, store_seconds = store_snapshot(units, needs, activities, seed)
+    elif source == "seeds":
+        snap = district_snapshot(units, needs, activities, seed)
+    else:
+        raise ValueError(f"unknown source {source!r} (graph or seeds)")
     generated = time.perf_counter()
     prob = compile_snapshot(
         snap,
@@ -108,18 +158,29 @@ def bench_district(
         today=planning_day(snap.quarter),
     )
     compiled = time.perf_counter()
-    plan = solve(prob, time_limit=time_limit, workers=workers, seed=seed)
+    budget = solve_budget(time_limit, compiled - generated)
+    stages = {}
+    plan: Plan | None = None
+    for stage in solve_in_stages(prob, time_limit=budget, seed=seed, workers=workers):
+        plan = stage.plan
+        stages[stage.name] = round(time.perf_counter() - compiled, 3)
+    assert plan is not None  # solve_in_stages always ends with a final stage
     solved = time.perf_counter()
     rss = peak_rss_mb()
     n_met = sum(1 for a in plan.assignments if a.type == "need")
     ratio = max((ld.load / ld.capacity for ld in plan.loads if ld.capacity), default=0.0)
     out: dict[str, Any] = {
         "problem": prob.name,
+        "source": source if snapshot is None else "snapshot",
         **plan_figures(plan),
-        "generate_seconds": round(generated - t0, 3),
+        "time_limit": time_limit,
+        "seconds": round(solved - generated, 3),
         "compile_seconds": round(compiled - generated, 3),
         "solve_seconds": round(solved - compiled, 3),
-        "seconds": round(solved - generated, 3),
+        "solve_budget": budget,
+        "stages": stages,
+        "generate_seconds": round(generated - t0, 3),
+        "store_seconds": None if store_seconds is None else round(store_seconds, 3),
         "units": len(prob.units),
         "needs": len(prob.needs),
         "activities": len(prob.activities),

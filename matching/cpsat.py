@@ -31,6 +31,7 @@ from ortools.sat.python import cp_model
 from gongjian.matching.grouped import Compiled
 from gongjian.matching.objective import fairness_segments
 from gongjian.matching.problem import Conflict
+from gongjian.matching.progress import SolutionFeed, SolveProgress, watch_bound
 
 __all__ = ["CpBuilder", "RuleBook", "cpsat_parameters", "solve_cpsat"]
 
@@ -526,9 +527,24 @@ def cpsat_parameters(
 
 
 def solve_cpsat(
-    builder: CpBuilder, time_limit: float, workers: int, seed: int, *, deterministic: bool = True
+    builder: CpBuilder,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    *,
+    deterministic: bool = True,
+    progress: SolveProgress | None = None,
+    offset: int = 0,
 ) -> tuple[cp_model.CpSolver, int]:
-    """Solve the built model; returns the solver and the CP-SAT status."""
+    """Solve the built model; returns the solver and the CP-SAT status.
+
+    ``progress`` hears of each solution (a solution callback) and each better bound
+    (``best_bound_callback``) as CP-SAT finds them, ``offset`` added (the
+    objective's constant, which the model leaves out).
+    """
     solver = cpsat_parameters(time_limit, workers, seed, deterministic=deterministic)
-    status = solver.Solve(builder.model)
+    if progress is None:
+        return solver, solver.Solve(builder.model)
+    watch_bound(solver, progress, offset)
+    status = solver.Solve(builder.model, SolutionFeed(progress, offset))
     return solver, status

@@ -14,6 +14,7 @@ budget, so the search is reproducible (the wall clock is a safety net).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -51,6 +52,7 @@ def improve_needs(
     max_windows: int = 20,
     window_units: int = 80,
     sub_dtime: float = 0.2,
+    on_gain: Callable[[int], None] | None = None,
 ) -> list[dict[int, int]]:
     """Improve the need assignment window by window (see module docstring).
 
@@ -66,6 +68,8 @@ def improve_needs(
         Wall-clock safety limit (``time.perf_counter()``).
     max_windows : int
         Number of windows to re-solve (deterministic budget).
+    on_gain : callable, optional
+        Hears the total gain so far after each improving window (progress reports).
 
     Returns
     -------
@@ -74,6 +78,7 @@ def improve_needs(
     """
     out = [dict(d) for d in class_units]
     wf = cp.problem.weights.fairness
+    gain = 0
     for units in _windows(cp, window_units, out)[:max_windows]:
         if time.perf_counter() >= deadline:
             break
@@ -148,6 +153,9 @@ def improve_needs(
         st = solver.Solve(model)
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.ObjectiveValue() <= cur:
             continue
+        gain += int(solver.ObjectiveValue() - cur)
+        if on_gain is not None:
+            on_gain(gain)
         # write back: every class touched in this window
         for u, ts in terms.items():
             for _, v, _ in ts:

@@ -42,7 +42,7 @@ Engines (chosen by :func:`solve` with ``engine="auto"``)
 Objective: maximised, see :mod:`gongjian.matching.problem`.  Every reported
 objective is recomputed by :func:`gongjian.matching.objective.evaluate`.
 
-Length: ~740 lines on purpose — engine choice, the decomposition loop and plan
+Length: ~850 lines on purpose — engine choice, the decomposition loop and plan
 assembly share private fast-value helpers; :mod:`gongjian.matching.staged` already
 holds the staged solve. A split into engines/ and plan assembly is left for later.
 """
@@ -73,8 +73,9 @@ from gongjian.matching.grouped import CItem, Compiled, NeedClass, compile_proble
 from gongjian.matching.needs_lns import improve_needs
 from gongjian.matching.objective import evaluate, fairness_marginals
 from gongjian.matching.problem import Candidate, Decision, Plan, Problem, UnitLoad
+from gongjian.matching.progress import SolveProgress
 
-__all__ = ["Solution", "check_plan", "is_gap_shaped", "solution_value", "solve"]
+__all__ = ["Solution", "WarmStart", "check_plan", "is_gap_shaped", "solution_value", "solve"]
 
 #: The GAP engine takes dense (units x needs) matrices: only up to this many cells.
 GAP_DENSE_LIMIT = 4_000_000
@@ -241,26 +242,55 @@ NEEDS_WINDOWS_PER_SECOND = 0.5
 LAGRANGIAN_ROUNDS = 1
 
 
-def _decompose(
-    cp: Compiled, deadline: float, time_limit: float, seed: int
-) -> tuple[Solution | None, int | None, bool]:
-    """The decomposition engine.  Returns (solution, bound, proven_infeasible).
+@dataclass
+class WarmStart:
+    """What one solve of a problem learnt that the next solve of the same problem reuses.
 
-    1. Flow relaxation of the whole problem: first bound, activity loads ``A``.
-    2. Lagrangian rounds: dual prices of unit capacity in the need flow at ``A``
-       (:func:`~gongjian.matching.flow.lagrangian_prices`); the activity part
-       under those prices is a b-matching solved exactly by min-cost flow
-       (:func:`~gongjian.matching.flow.activity_flow`), giving a tighter proven
-       bound and a role assignment; the needs are then re-assigned by flow.
-    3. Large-neighbourhood search on the activities of the best plan (CP-SAT,
-       deterministic time ``LNS_DTIME_PER_SECOND * time_limit``), needs again.
-    The wall-clock ``deadline`` is only a safety net, so the result is
-    reproducible.
+    :func:`gongjian.matching.staged.solve_in_stages` solves a problem twice (quick,
+    then full); the compiled problem and the decomposition's start (flow relaxation
+    and Lagrangian rounds: no time budget, so the same both times) are computed once.
     """
+
+    cp: Compiled | None = None
+    start: _Start | None = None
+
+
+@dataclass
+class _Start:
+    """The decomposition after its relaxation and Lagrangian rounds."""
+
+    infeasible: bool
+    bound: int | None = None
+    best: Solution | None = None
+    best_val: int | None = None
+    need_load: np.ndarray | None = None
+    need_kload: dict[tuple[int, str], int] = dataclasses.field(default_factory=dict)
+    hint_roles: list[set[int]] = dataclasses.field(default_factory=list)
+
+
+def _with_needs(cp: Compiled, roles: list[set[int]] | None) -> tuple[Solution, int] | None:
+    """The needs re-assigned by flow around ``roles``: the solution and its value.
+
+    None for roles that break an activity rule: greedy and LNS repairs may return
+    such roles (pins beyond max_units, say), and such a plan must never be reported.
+    """
+    if roles is None or not roles_feasible(cp, roles):
+        return None
+    rl, rkl = _role_loads(cp, roles)
+    classes = needs_given_roles(cp, rl, rkl)
+    if classes is None:
+        return None
+    sol = Solution(classes, roles)
+    return sol, solution_value(cp, sol)
+
+
+def _decompose_start(cp: Compiled, feed: SolveProgress) -> _Start:
+    """Steps 1 and 2 of :func:`_decompose`: relaxation bound, Lagrangian bound and plan."""
     relax = flow_relaxation(cp)
     if relax is None:
-        return None, None, True
+        return _Start(infeasible=True)
     bound = relax.value + cp.constant + _joint_bonus_max(cp)
+    feed.bound(bound)
     act_load = np.zeros(cp.m, dtype=np.int64)
     act_kload: dict[tuple[int, str], int] = {}
     for ri, rf in enumerate(relax.role_flow):
@@ -274,43 +304,87 @@ def _decompose(
         for ri, rf in enumerate(relax.role_flow)
     ]
     need_load, need_kload = _need_loads(cp, relax.class_units)
-    best: Solution | None = None
-    best_val: int | None = None
-
-    def consider(roles: list[set[int]] | None) -> None:
-        nonlocal best, best_val
-        # greedy and LNS repairs may return roles that break an activity rule
-        # (pins beyond max_units, say); such a plan must never be reported
-        if roles is None or not roles_feasible(cp, roles):
-            return
-        rl, rkl = _role_loads(cp, roles)
-        classes = needs_given_roles(cp, rl, rkl)
-        if classes is None:
-            return
-        sol = Solution(classes, roles)
-        val = solution_value(cp, sol)
-        if best_val is None or val > best_val:
-            best, best_val = sol, val
-
+    start = _Start(False, bound, None, None, need_load, need_kload, hint_roles)
     for _ in range(LAGRANGIAN_ROUNDS if cp.roles else 1):
         dual = lagrangian_prices(cp, act_load, act_kload)
         if dual is None:
             break
         af = activity_flow(cp, dual)
         if af is None:
-            return None, None, True  # even the relaxation cannot staff the roles
+            return _Start(infeasible=True)  # even the relaxation cannot staff the roles
         value, roles = af
-        bound = min(bound, (value - dual.base) // dual.lcm + cp.constant)
+        start.bound = bound = min(bound, (value - dual.base) // dual.lcm + cp.constant)
+        feed.bound(bound)
         if not roles_feasible(cp, roles):
             roles = greedy_roles(cp, need_load, need_kload, roles) or greedy_roles(
                 cp, np.zeros(cp.m, dtype=np.int64), {}, roles
             )
         if roles is None:
             break
-        consider(roles)
+        got = _with_needs(cp, roles)
+        if got is not None and (start.best_val is None or got[1] > start.best_val):
+            start.best, start.best_val = got
+            feed.objective(start.best_val)
         act_load, act_kload = _role_loads(cp, roles)
-        if time.perf_counter() > deadline - 0.3 * time_limit:
-            break
+    return start
+
+
+def _decompose(
+    cp: Compiled,
+    deadline: float,
+    time_limit: float,
+    seed: int,
+    progress: SolveProgress | None = None,
+    warm: WarmStart | None = None,
+) -> tuple[Solution | None, int | None, bool]:
+    """The decomposition engine.  Returns (solution, bound, proven_infeasible).
+
+    1. Flow relaxation of the whole problem: first bound, activity loads ``A``.
+    2. Lagrangian rounds: dual prices of unit capacity in the need flow at ``A``
+       (:func:`~gongjian.matching.flow.lagrangian_prices`); the activity part
+       under those prices is a b-matching solved exactly by min-cost flow
+       (:func:`~gongjian.matching.flow.activity_flow`), giving a tighter proven
+       bound and a role assignment; the needs are then re-assigned by flow.
+    3. Large-neighbourhood search on the activities of the best plan (CP-SAT,
+       deterministic time ``LNS_DTIME_PER_SECOND * time_limit``), needs again.
+    The wall-clock ``deadline`` is only a safety net, so the result is
+    reproducible. ``progress`` hears of each bound and each better plan; steps 1
+    and 2 are taken from ``warm`` when an earlier solve of ``cp`` left them there.
+    """
+    feed = progress or SolveProgress()
+    start = warm.start if warm is not None else None
+    if start is None:
+        start = _decompose_start(cp, feed)
+        if warm is not None:
+            warm.start = start
+    else:  # the same figures as the first time, for this solve's listener
+        feed.bound(start.bound)
+        feed.objective(start.best_val)
+    if start.infeasible:
+        return None, None, True
+    assert start.bound is not None and start.need_load is not None
+    bound = start.bound
+    need_load, need_kload, hint_roles = start.need_load, start.need_kload, start.hint_roles
+    best: Solution | None = start.best
+    best_val: int | None = start.best_val
+
+    def keep(sol: Solution) -> None:
+        nonlocal best, best_val
+        val = solution_value(cp, sol)
+        if best_val is None or val > best_val:
+            best, best_val = sol, val
+            feed.objective(val)
+
+    def consider(roles: list[set[int]] | None) -> None:
+        got = _with_needs(cp, roles)
+        if got is not None:
+            keep(got[0])
+
+    def gained(delta: int) -> None:
+        # a window of the search improved the incumbent by at least ``delta``
+        if best_val is not None:
+            feed.objective(best_val + delta)
+
     if best is None:
         # greedy could not staff the activities from the activity flow's roles:
         # greedy from the relaxation's roles, else one CP-SAT model of all
@@ -327,6 +401,9 @@ def _decompose(
                 cp, load, kload, hint_roles, deadline, 0.2 * time_limit, seed, polish=False
             )
         consider(roles0)
+        if warm is not None and warm.start is start:
+            # building that one model is slow at district size: the next stage starts here
+            start.best, start.best_val = best, best_val
     if best is not None and cp.roles and (best_val is None or best_val < bound):
         need_load, need_kload = _need_loads(cp, best.class_units)
         lns_deadline = deadline - max(1.0, 0.2 * time_limit)
@@ -339,7 +416,11 @@ def _decompose(
             seed,
             dtime_budget=LNS_DTIME_PER_SECOND * time_limit,
             max_windows=max(1, int(LNS_WINDOWS_PER_SECOND * time_limit)),
+            on_gain=gained,
         )
+        # the windows improved the roles around these needs: that plan is held too,
+        # whether or not re-flowing the needs around the new roles does better
+        keep(Solution(best.class_units, roles))
         consider(roles)
     if best is not None and (best_val is None or best_val < bound):
         rl, rkl = _role_loads(cp, best.role_units)
@@ -351,11 +432,9 @@ def _decompose(
             deadline - 0.1 * time_limit,
             seed,
             max_windows=max(1, int(NEEDS_WINDOWS_PER_SECOND * time_limit)),
+            on_gain=gained,
         )
-        sol = Solution(classes, best.role_units)
-        val = solution_value(cp, sol)
-        if best_val is None or val > best_val:
-            best, best_val = sol, val
+        keep(Solution(classes, best.role_units))
     return best, bound, False
 
 
@@ -390,13 +469,19 @@ def _exact(
     workers: int,
     seed: int,
     deterministic: bool = True,
+    progress: SolveProgress | None = None,
 ) -> tuple[Solution | None, int | None, str]:
-    """One CP-SAT model of the whole problem (grouped needs), hinted; searches until ``deadline``."""
+    """One CP-SAT model of the whole problem (grouped needs), hinted; searches until ``deadline``.
+
+    ``progress`` hears of each solution and each better bound while CP-SAT searches.
+    """
     b = CpBuilder(cp)
     if hint is not None:
         b.add_hint(hint.class_units, hint.role_units)
     left = max(0.1, deadline - time.perf_counter())
-    solver, st = solve_cpsat(b, left, workers, seed, deterministic=deterministic)
+    solver, st = solve_cpsat(
+        b, left, workers, seed, deterministic=deterministic, progress=progress, offset=cp.constant
+    )
     if st == cp_model.INFEASIBLE:
         return None, None, "infeasible"
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -658,6 +743,8 @@ def solve(
     seed: int = 0,
     engine: str = "auto",
     deterministic: bool = True,
+    progress: SolveProgress | None = None,
+    warm: WarmStart | None = None,
 ) -> Plan:
     """Solve a planning problem.
 
@@ -677,6 +764,13 @@ def solve(
     deterministic : bool
         CP-SAT runs on one worker under a deterministic-time limit (reproducible);
         ``False`` lets the exact engine use ``workers`` threads under the wall clock.
+    progress : SolveProgress, optional
+        Hears of every better plan and bound during the solve (CP-SAT solution and
+        bound callbacks, the relaxations, the window searches), and of the final
+        plan's figures.
+    warm : WarmStart, optional
+        Shared by solves of the same problem: the compiled problem and the
+        decomposition's start are computed by the first and reused by the next.
 
     Returns
     -------
@@ -685,7 +779,12 @@ def solve(
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
-    cp = compile_problem(problem)
+    if warm is not None and warm.cp is not None and warm.cp.problem is problem:
+        cp = warm.cp
+    else:
+        cp = compile_problem(problem)
+        if warm is not None:
+            warm.cp, warm.start = cp, None
     conflicts = precheck(cp)
     if conflicts:
         plan = _plan(cp, None, "infeasible", None, "precheck", seed, t0)
@@ -707,7 +806,7 @@ def solve(
     if engine == "gap":
         sol, bound, status = _gap(cp, max(0.1, deadline - time.perf_counter()), workers, seed)
     elif engine == "decompose":
-        sol, bound, infeasible = _decompose(cp, deadline, time_limit, seed)
+        sol, bound, infeasible = _decompose(cp, deadline, time_limit, seed, progress, warm)
         status = "infeasible" if infeasible else ("feasible" if sol else "unknown")
     else:
         hint = None
@@ -715,7 +814,9 @@ def solve(
         if cp.flowable:
             # the decomposition gives a good hint and a proven bound quickly
             share = 0.3 * time_limit
-            hint, flow_bound, infeasible = _decompose(cp, time.perf_counter() + share, share, seed)
+            hint, flow_bound, infeasible = _decompose(
+                cp, time.perf_counter() + share, share, seed, progress, warm
+            )
             if infeasible:
                 return _finish_infeasible(cp, seed, t0, deadline, "exact")
         else:
@@ -729,8 +830,12 @@ def solve(
             if relax is None:
                 return _finish_infeasible(cp, seed, t0, deadline, "exact")
             flow_bound = relax.value + low.constant + _joint_bonus_max(low)
+            if progress is not None:
+                progress.bound(flow_bound)
+                if hint is not None:
+                    progress.objective(solution_value(cp, hint))
         sol, bound, status = _exact(
-            cp, hint, deadline - 0.08 * time_limit, workers, seed, deterministic
+            cp, hint, deadline - 0.08 * time_limit, workers, seed, deterministic, progress
         )
         if status == "infeasible":  # proven by CP-SAT: no hint can be a plan
             return _finish_infeasible(cp, seed, t0, deadline, "exact")
@@ -740,4 +845,8 @@ def solve(
             bound = flow_bound if bound is None else min(bound, flow_bound)
     if status == "infeasible":
         return _finish_infeasible(cp, seed, t0, deadline, engine)
-    return _plan(cp, sol, status, bound, engine, seed, t0)
+    plan = _plan(cp, sol, status, bound, engine, seed, t0)
+    if progress is not None:
+        progress.objective(plan.objective)
+        progress.bound(plan.bound)
+    return plan

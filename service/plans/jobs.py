@@ -16,9 +16,24 @@ Protocol with the child (:class:`SolverProcess`)
     the request's options, :class:`~gongjian.service.plans.service.PlanInput`); the
     parent then keeps stdin open. stdout: ``{"type": "problem", "length", …}``
     followed by the packed compiled problem (compiling is slow for a district, so
-    it happens here, not in the request), then one JSON line per finished stage
-    ``{"type": "stage", "stage", "final", "plan"}``
+    it happens here, not in the request), then, as the solve goes on, lines
+    ``{"type": "progress", "objective", "bound", "gap"}`` (each better plan or bound,
+    at most four a second, :class:`~gongjian.matching.progress.SolveProgress`) and
+    one line per finished stage ``{"type": "stage", "stage", "final", "plan"}``
     (:func:`gongjian.matching.staged.solve_in_stages`).
+
+A spare child
+    Once the manager has been idle :data:`SPARE_AFTER` seconds it starts the next
+    job's child ahead
+    (:class:`SpareChild`): the child does its imports (about a second) and waits
+    for the header, so a job starts solving that much sooner.
+
+The time limit is the user's clock
+    It counts from the start of the child (``header["started"]``): compiling and
+    packing the problem come out of it, and what is left goes to the stages
+    (:func:`gongjian.matching.staged.solve_budget`). The job's ``progress`` carries ``time_limit`` and the
+    ``series`` of ``{t, objective, bound, gap}`` so far (``t``: seconds since the
+    job started running), which the console draws while the job runs.
 
 The child dies with the server
     * it asks the kernel for ``SIGKILL`` when its parent dies
@@ -44,7 +59,7 @@ Job states (see :class:`~gongjian.service.state.JobStatus`)
     job drops it; on a running one it kills the child and keeps the best plan of a
     finished stage. A finished job cannot be cancelled (409).
 
-Length: ~600 lines: the job manager, the child process and its protocol are one
+Length: ~720 lines: the job manager, the child process and its protocol are one
 unit (each side of the protocol next to the other).
 """
 
@@ -76,12 +91,24 @@ try:  # one solve at a time across worker processes (POSIX)
 except ImportError:  # pragma: no cover - not on Linux
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["CompiledMessage", "JobManager", "SolverError", "SolverProcess", "StageMessage"]
+__all__ = [
+    "CompiledMessage",
+    "JobManager",
+    "ProgressMessage",
+    "SolverError",
+    "SolverProcess",
+    "StageMessage",
+]
 
 log = logging.getLogger("gongjian.service.plans.jobs")
 
 #: solver threads of one job (the machine has two cores; the API gets the GIL-free rest)
 WORKERS = 2
+#: seconds idle before the next job's child is started ahead (not while a service
+#: starts up or completes what a crash left: that has the CPU first)
+SPARE_AFTER = 3.0
+#: points kept in a job's progress series (older ones are thinned out beyond this)
+SERIES_MAX = 240
 
 
 def _now() -> str:
@@ -106,6 +133,16 @@ class CompiledMessage:
 
 
 @dataclass
+class ProgressMessage:
+    """The solve found a better plan or bound: the best objective and bound so far."""
+
+    objective: int | None
+    bound: int | None
+    gap: float | None
+    elapsed: float
+
+
+@dataclass
 class StageMessage:
     """A stage the child finished: its name, whether it is the last, its (best) plan."""
 
@@ -113,6 +150,35 @@ class StageMessage:
     final: bool
     plan: Plan
     elapsed: float
+
+
+class SpareChild:
+    """A solver child started ahead of its job: its imports (~1 s) are done when it comes.
+
+    It waits for the job's header on stdin; :class:`SolverProcess` takes it over.
+    """
+
+    def __init__(self) -> None:
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the SolverProcess)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gongjian.service.plans.jobs", "--parent", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            close_fds=True,
+        )
+
+    def close(self) -> None:
+        """Stop a spare nobody took (it holds nothing: killed at once)."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
+        for stream in (self.proc.stdin, self.proc.stdout, self.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
 
 
 class SolverProcess:
@@ -124,26 +190,32 @@ class SolverProcess:
         What to solve, as :func:`gongjian.service.plans.service.pack_input` made it.
     time_limit, seed, workers
         Passed to :func:`gongjian.matching.staged.solve_in_stages`.
+    spare : SpareChild, optional
+        A child started ahead (else one is started now).
     """
 
     def __init__(
-        self, plan_input: bytes, *, time_limit: float, seed: int, workers: int = WORKERS
+        self,
+        plan_input: bytes,
+        *,
+        time_limit: float,
+        seed: int,
+        workers: int = WORKERS,
+        spare: SpareChild | None = None,
     ) -> None:
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gongjian.service.plans.jobs", "--parent", str(os.getpid())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            close_fds=True,
-        )
+        if spare is not None and spare.proc.poll() is not None:
+            spare.close()  # it died while waiting: start afresh
+            spare = None
+        spare = spare or SpareChild()
+        self.proc, self._stderr = spare.proc, spare.stderr
         assert self.proc.stdin is not None
         header = {
             "time_limit": time_limit,
             "seed": seed,
             "workers": workers,
             "length": len(plan_input),
+            "started": time.time(),  # the time limit counts from here
         }
         try:
             self.proc.stdin.write(json.dumps(header).encode() + b"\n" + plan_input)
@@ -156,8 +228,8 @@ class SolverProcess:
     def pid(self) -> int:
         return self.proc.pid
 
-    def messages(self) -> Iterator[CompiledMessage | StageMessage]:
-        """The compiled problem, then each stage's plan, as they arrive.
+    def messages(self) -> Iterator[CompiledMessage | ProgressMessage | StageMessage]:
+        """The compiled problem, then the solve's progress and each stage's plan, as they arrive.
 
         Raises :class:`SolverError` when the child ends without a final stage
         (it failed, or was killed).
@@ -175,6 +247,13 @@ class SolverProcess:
                     units=msg["units"],
                     needs=msg["needs"],
                     activities=msg["activities"],
+                    elapsed=elapsed,
+                )
+            elif msg["type"] == "progress":
+                yield ProgressMessage(
+                    objective=msg.get("objective"),
+                    bound=msg.get("bound"),
+                    gap=msg.get("gap"),
                     elapsed=elapsed,
                 )
             else:
@@ -261,6 +340,7 @@ class JobManager:
         self._queue: deque[str] = deque()
         self._running: _Run | None = None
         self._stopping = False
+        self._spare: SpareChild | None = None
         self._thread = threading.Thread(target=self._loop, name="gongjian-plan-jobs", daemon=True)
         self._thread.start()
 
@@ -366,6 +446,10 @@ class JobManager:
         if run is not None and run.proc is not None:
             run.proc.kill()
         self._thread.join(timeout)
+        with self._cv:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
         reason = "服务停止，计划未完成 (the service stopped before the job finished)"
         for job_id in queued:
             self._finish(job_id, JobStatus.interrupted, reason, (JobStatus.queued,))
@@ -415,8 +499,12 @@ class JobManager:
     def _loop(self) -> None:
         while True:
             with self._cv:
+                idle = time.monotonic()
                 while not self._queue and not self._stopping:
-                    self._cv.wait()
+                    if self._spare is None and time.monotonic() - idle >= SPARE_AFTER:
+                        # idle a while: start the next job's child now, not when it comes
+                        self._spare = SpareChild()
+                    self._cv.wait(None if self._spare is not None else SPARE_AFTER / 2)
                 if self._stopping:
                     return
                 run = _Run(self._queue.popleft())
@@ -479,19 +567,24 @@ class JobManager:
         plan_input = self.state.job_input(run.job_id)
         if plan_input is None:
             raise SolverError("任务没有保存求解输入 (no input stored with the job)")
+        time_limit = float(job.request.get("time_limit", 10.0))
+        with self._cv:
+            spare, self._spare = self._spare, None
         proc = SolverProcess(
             plan_input,
-            time_limit=float(job.request.get("time_limit", 10.0)),
+            time_limit=time_limit,
             seed=int(job.request.get("seed", 1)),
             workers=self.workers,
+            spare=spare,
         )
         with self._cv:
             run.proc = proc
             if run.cancelled or self._stopping:
                 proc.kill()
                 return
-        from gongjian.service.plans.service import stage_progress
+        from gongjian.matching.staged import ProgressLog
 
+        figures = ProgressLog(time_limit, started=time.time(), max_points=SERIES_MAX)
         finished = threading.Event()
         threading.Thread(
             target=self._watch, args=(run, proc, finished), name="gongjian-plan-watch", daemon=True
@@ -504,7 +597,15 @@ class JobManager:
                     self.state.update_job(
                         run.job_id,
                         only_if=(JobStatus.running,),
-                        progress=stage_progress("compiled", None, msg.elapsed),
+                        progress=figures.stage("compiled", None, msg.elapsed),
+                    )
+                    continue
+                if isinstance(msg, ProgressMessage):
+                    # at most a few a second (the child throttles): one small write each
+                    self.state.update_job(
+                        run.job_id,
+                        only_if=(JobStatus.running,),
+                        progress=figures.point(msg.objective, msg.bound, msg.elapsed),
                     )
                     continue
                 with self._cv:
@@ -515,7 +616,7 @@ class JobManager:
                         run.job_id,
                         only_if=(JobStatus.running,),
                         plan=msg.plan.model_dump(mode="json"),
-                        progress=stage_progress(msg.stage, msg.plan, msg.elapsed),
+                        progress=figures.stage(msg.stage, msg.plan, msg.elapsed),
                     )
                     final = msg.final
             with self._cv:
@@ -561,13 +662,28 @@ def _child_main(argv: list[str]) -> None:
     # stdout carries the protocol only: whatever a library prints goes to stderr
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
+    # the imports first: a spare child has them done when its job comes
+    from gongjian.matching.progress import ProgressPoint, SolveProgress
+    from gongjian.matching.staged import solve_budget, solve_in_stages
+    from gongjian.service.plans.service import pack_problem, unpack_input
+
     stdin = sys.stdin.buffer
-    header: dict[str, Any] = json.loads(stdin.readline())
+    line = stdin.readline()
+    if not line:
+        os._exit(0)  # a spare nobody took: the parent closed our stdin
+    header: dict[str, Any] = json.loads(line)
     blob = stdin.read(int(header["length"]))
     threading.Thread(target=_watch_stdin, args=(stdin,), daemon=True).start()
 
-    from gongjian.matching.staged import solve_in_stages
-    from gongjian.service.plans.service import pack_problem, unpack_input
+    lock = threading.Lock()  # progress lines come from a timer thread, stages from here
+
+    def send(msg: dict[str, Any]) -> None:
+        with lock:
+            out.write(json.dumps(msg, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.flush()
+
+    def report(p: ProgressPoint) -> None:
+        send({"type": "progress", "objective": p.objective, "bound": p.bound, "gap": p.gap})
 
     problem = unpack_input(blob).compile()
     packed = pack_problem(problem)
@@ -578,25 +694,31 @@ def _child_main(argv: list[str]) -> None:
         "needs": len(problem.needs),
         "activities": len(problem.activities),
     }
-    out.write(json.dumps(head).encode() + b"\n" + packed)
-    out.flush()
+    with lock:
+        out.write(json.dumps(head).encode() + b"\n" + packed)
+        out.flush()
+    time_limit = float(header["time_limit"])
+    spent = time.time() - float(header.get("started", time.time()))
+    progress = SolveProgress(report)
     for stage in solve_in_stages(
         problem,
-        time_limit=float(header["time_limit"]),
+        time_limit=solve_budget(time_limit, spent),
         seed=int(header["seed"]),
         workers=int(header.get("workers", WORKERS)),
+        progress=progress,
     ):
-        line = json.dumps(
+        if stage.final:
+            progress.close()  # the last figures go before the final plan
+        else:
+            progress.flush()
+        send(
             {
                 "type": "stage",
                 "stage": stage.name,
                 "final": stage.final,
                 "plan": stage.plan.model_dump(mode="json"),
-            },
-            ensure_ascii=False,
+            }
         )
-        out.write(line.encode("utf-8") + b"\n")
-        out.flush()
     out.close()
     os._exit(0)  # skip interpreter finalisation: nothing is left to clean up
 

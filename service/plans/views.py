@@ -21,6 +21,7 @@ published plans only: a draft (not yet published) is left out of their list and 
 a 404 for them, as if it did not exist.
 """
 
+import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -62,7 +63,12 @@ class PlanJobBrief(BaseModel):
     quarter: str
     status: JobStatus
     status_zh: str
-    progress: dict[str, Any] | None = None
+    progress: dict[str, Any] | None = Field(
+        default=None,
+        description="求解进展 stage, status, objective, bound, gap, elapsed (s), time_limit (s),"
+        " started (Unix time) and series [{t, objective, bound, gap}] of the figures as the"
+        " solver improved them (t: seconds since the job started)",
+    )
     created_at: str
     created_by: str | None = None
     started_at: str | None = None
@@ -104,10 +110,15 @@ def _brief(job: Job) -> PlanJobBrief:
 
 
 def _full(job: Job, jobs: JobManager) -> PlanJob:
+    progress = job.progress
+    if job.status == JobStatus.running and progress and progress.get("started"):
+        # seconds running until now, not until the solver's last report
+        progress = {**progress, "elapsed": round(time.time() - float(progress["started"]), 3)}
     return PlanJob(
         status_zh=job.status.label_zh,
         queue_position=jobs.queue_position(job.id) if not job.status.finished else None,
-        **job.model_dump(exclude={"plan"}),
+        **job.model_dump(exclude={"plan", "progress"}),
+        progress=progress,
         plan=Plan.model_validate(job.plan) if job.plan is not None else None,
     )
 

@@ -142,6 +142,14 @@ def _env(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> 
     return env
 
 
+def neo4j_of(request: pytest.FixtureRequest) -> tuple[str, str, str] | None:
+    """``(uri, user, password)`` of the session's Neo4j for a ``neo4j`` param, else None."""
+    if request.param != "neo4j":
+        return None
+    endpoint = request.getfixturevalue("neo4j_server")
+    return (endpoint.uri, endpoint.user, endpoint.password)
+
+
 def seeded_store(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> GraphStore:
     """The store the server will use, cleared and loaded with the 星城 network."""
     if store_kind == "neo4j":

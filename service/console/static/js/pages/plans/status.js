@@ -1,9 +1,11 @@
 // 季度计划 · 求解状态: the status card of the current job (status, objective, bound,
-// gap, elapsed, a progress bar), polled with setTimeout while it runs; 停止 stops it.
+// gap, elapsed, a progress bar over the time limit, the live chart of objective and
+// bound), polled with setTimeout while it runs; 停止 stops it.
 
 import { api } from "../../api.js";
 import { errorText, fill, h, notice, quarterLabel, t, toast } from "../../ui.js";
 import { STAGES, figures, finished, gapText, num, pair, planTag, statusTag } from "./common.js";
+import { progressChart, progressShare } from "./progress.js";
 
 /** The status card of page `P`; sets P.renderStatus(), P.startPolling(), P.refreshJob(). */
 export function statusCard(P) {
@@ -26,16 +28,11 @@ export function statusCard(P) {
       return;
     }
     const f = figures(job);
-    const limit = Number(job.request?.time_limit) || 10;
-    let progress;
-    if (finished(job)) progress = 1;
-    else if (job.status === "queued") progress = 0.03;
-    else {
-      // while solving: the time since the job started (the server's stage times lag)
-      const since = job.started_at ? (Date.now() - Date.parse(job.started_at)) / 1000 : (Date.now() - s.pollStart) / 1000;
-      f.elapsed = Math.max(f.elapsed || 0, Number.isFinite(since) ? since : 0);
-      progress = Math.min(0.95, 0.05 + f.elapsed / limit);
+    if (job.status === "running") {
+      // the server's elapsed at the last poll, plus the time since (no clock skew)
+      f.elapsed = (f.elapsed || 0) + Math.max(0, (Date.now() - (s.polledAt || Date.now())) / 1000);
     }
+    const progress = progressShare(job, f.elapsed);
     const stopped = ["cancelled", "failed", "interrupted"].includes(job.status);
     const bar = h("span", { style: `width:${Math.round(progress * 100)}%` });
     const running = !finished(job);
@@ -57,6 +54,7 @@ export function statusCard(P) {
         kpi("gap", t("plans.gap"), gapText(f), f.gap),
         kpi("elapsed", t("plans.elapsed"), f.elapsed === null ? "—" : t("plans.seconds", { s: Number(f.elapsed).toFixed(1) }), f.elapsed),
       ),
+      progressChart(s, job),
       h(
         "div",
         {
@@ -106,6 +104,7 @@ export function statusCard(P) {
       try {
         const job = await api(`/plans/${encodeURIComponent(id)}`);
         if (!P.el.isConnected || !s.job || s.job.id !== id) return;
+        s.polledAt = Date.now();
         P.showJob(job);
         if (finished(job)) {
           toast(t("plans.finished", { id }), "ok");
@@ -116,7 +115,8 @@ export function statusCard(P) {
         if (!P.el.isConnected) return;
         toast(errorText(err), "error");
       }
-      s.timer = setTimeout(tick, n < 10 ? 400 : 1200);
+      // the solver reports up to four times a second: follow it closely
+      s.timer = setTimeout(tick, n < 120 ? 500 : 1200);
     };
     s.timer = setTimeout(tick, 300);
   }
