@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from gongjian.core.errors import ConflictError, InvalidInputError, PreconditionFailedError
+from gongjian.graph.contract import LIST_FILTERS, CreateResult
 from gongjian.graph.cooperation import (
     CooperationFacts,
     edges_from_facts,
@@ -67,7 +68,6 @@ from gongjian.graph.model import (
     resources_etag,
     transition_update,
 )
-from gongjian.graph.store import LIST_FILTERS, CreateResult
 
 #: how often create_many re-runs while concurrent writers' ids keep appearing
 _CREATE_ATTEMPTS = 10

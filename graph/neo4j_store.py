@@ -68,6 +68,7 @@ from gongjian.graph.neo4j_io import (
     write_batch,
     write_group,
 )
+from gongjian.graph.store import GraphStore
 
 __all__ = ["Neo4jStore", "entity_from_props", "entity_props", "translate_errors"]
 
@@ -94,7 +95,7 @@ def _translated(
 # --------------------------------------------------------------------------- the store
 
 
-class Neo4jStore(base.StoreBase[ManagedTransaction]):
+class Neo4jStore(GraphStore[ManagedTransaction]):
     """:class:`~gongjian.graph.store.GraphStore` on a Neo4j 5 server.
 
     Parameters
