@@ -9,21 +9,15 @@ transactions serialised by a process-wide lock, rolled back on any error.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
 
 from gongjian.core.errors import StoreUnavailableError
 
-__all__ = ["DurableFile", "connect_durable", "immediate", "model_from_row"]
-
-M = TypeVar("M", bound=BaseModel)
+__all__ = ["DurableFile", "connect_durable", "immediate"]
 
 
 def connect_durable(
@@ -105,28 +99,3 @@ class DurableFile:
                 conn.close()
             self._opened.clear()
         self._local = threading.local()
-
-
-def model_from_row(
-    model: type[M],
-    columns: Sequence[str],
-    row: Sequence[Any],
-    *,
-    json_columns: Collection[str] = (),
-) -> M:
-    """``model`` validated from a row whose first values are the fields ``columns``.
-
-    A row may carry more values after those (a join's). The values of ``json_columns``
-    are JSON text, decoded (empty or NULL: None).
-
-    >>> class Point(BaseModel):
-    ...     x: int
-    ...     tags: list[str] | None = None
-    >>> model_from_row(Point, ("x", "tags"), (3, '["a"]', "extra"), json_columns={"tags"})
-    Point(x=3, tags=['a'])
-    """
-    values = dict(zip(columns, row, strict=False))
-    for name in json_columns:
-        raw = values.get(name)
-        values[name] = json.loads(raw) if raw else None
-    return model.model_validate(values)

@@ -16,7 +16,6 @@ from typing import Any
 
 from gongjian.core.clock import utc_iso
 from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
-from gongjian.core.sqlite import model_from_row
 from gongjian.service.auth.schemas import User, UserRole
 
 __all__ = ["TOKEN_TTL", "USERS_SCHEMA", "UserStore", "hash_token"]
@@ -44,13 +43,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_USER_FIELDS = ("id", "name", "role", "unit_id", "community_id", "created_at")
-_USER_COLUMNS = ", ".join(_USER_FIELDS)
+_USER_COLUMNS = "id, name, role, unit_id, community_id, created_at"
 
 
 def user_from_row(row: tuple[Any, ...]) -> User:
     """A :class:`User` from a row starting with :data:`_USER_COLUMNS` (also sessions)."""
-    return model_from_row(User, _USER_FIELDS, row)
+    return User(
+        id=row[0],
+        name=row[1],
+        role=UserRole(row[2]),
+        unit_id=row[3],
+        community_id=row[4],
+        created_at=row[5],
+    )
 
 
 class UserStore:

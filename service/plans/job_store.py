@@ -24,8 +24,6 @@ from pydantic import BaseModel
 
 from gongjian.core.clock import utc_iso
 from gongjian.core.errors import NotFoundError
-from gongjian.core.labels import LabelledEnum
-from gongjian.core.sqlite import model_from_row
 
 __all__ = [
     "JOBS_SCHEMA",
@@ -62,15 +60,26 @@ CREATE INDEX IF NOT EXISTS jobs_quarter ON jobs(quarter, created_at);
 """
 
 
-class JobStatus(LabelledEnum):
+class JobStatus(StrEnum):
     """Life of a planning job: queued → running → done | failed | cancelled | interrupted."""
 
-    queued = "queued", "排队中"
-    running = "running", "求解中"
-    done = "done", "已完成"
-    failed = "failed", "失败"
-    cancelled = "cancelled", "已取消"
-    interrupted = "interrupted", "已中断"
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+    interrupted = "interrupted"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "queued": "排队中",
+            "running": "求解中",
+            "done": "已完成",
+            "failed": "失败",
+            "cancelled": "已取消",
+            "interrupted": "已中断",
+        }[self.value]
 
     @property
     def finished(self) -> bool:
@@ -96,8 +105,6 @@ class Job(BaseModel):
 
 
 _JOB_JSON = ("request", "progress", "plan", "publish_report")
-#: the columns a :class:`Job` is read from, in its fields' order
-_JOB_COLUMNS = tuple(Job.model_fields)
 _JOB_FIELDS = frozenset(
     {
         "status",
@@ -360,9 +367,36 @@ class JobStore:
         return [(str(r[0]), r[1]) for r in rows.fetchall()]
 
     def _jobs(self, tail: str, params: list[Any], *, with_plan: bool = True) -> list[Job]:
-        columns = ", ".join("NULL" if c == "plan" and not with_plan else c for c in _JOB_COLUMNS)
-        rows = self._conn().execute(f"SELECT {columns} FROM jobs {tail}", params).fetchall()
-        return [model_from_row(Job, _JOB_COLUMNS, r, json_columns=_JOB_JSON) for r in rows]
+        plan_col = "plan" if with_plan else "NULL"
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT id, quarter, status, created_at, created_by, started_at, finished_at, request,"
+                f" progress, {plan_col}, error, published_at, publish_report FROM jobs {tail}",
+                params,
+            )
+            .fetchall()
+        )
+        out = []
+        for r in rows:
+            out.append(
+                Job(
+                    id=r[0],
+                    quarter=r[1],
+                    status=JobStatus(r[2]),
+                    created_at=r[3],
+                    created_by=r[4],
+                    started_at=r[5],
+                    finished_at=r[6],
+                    request=json.loads(r[7]),
+                    progress=json.loads(r[8]) if r[8] else None,
+                    plan=json.loads(r[9]) if r[9] else None,
+                    error=r[10],
+                    published_at=r[11],
+                    publish_report=json.loads(r[12]) if r[12] else None,
+                )
+            )
+        return out
 
     def job_status(self, job_id: str) -> JobStatus:
         """Just the status of a job (cheap: no plan is read)."""
