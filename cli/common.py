@@ -20,8 +20,11 @@ from gongjian.core.procstats import peak_rss_mb
 from gongjian.graph import GraphStore, open_store
 
 __all__ = [
+    "SeedOpt",
     "StoreChoice",
     "StoreOpt",
+    "TimeLimitOpt",
+    "WorkersOpt",
     "console",
     "err_console",
     "handle_errors",
@@ -49,6 +52,11 @@ StoreOpt = Annotated[
     StoreChoice | None,
     typer.Option("--store", help="embedded (默认, SQLite) 或 neo4j (需 GONGJIAN_NEO4J_URI)"),
 ]
+
+#: the solver options of ``plan solve`` and the benchmarks (defaults per command)
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="seconds", min=0.1, max=86400)]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, max=64)]
+SeedOpt = Annotated[int, typer.Option("--seed")]
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

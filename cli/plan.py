@@ -16,14 +16,18 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import BaseModel
 
-from gongjian.cli.common import StoreChoice, console, handle_errors, open_selected_store
+from gongjian.cli.common import (
+    SeedOpt,
+    StoreChoice,
+    StoreOpt,
+    TimeLimitOpt,
+    WorkersOpt,
+    console,
+    handle_errors,
+    open_selected_store,
+)
 
 M = TypeVar("M", bound=BaseModel)
-
-StoreOpt = Annotated[
-    StoreChoice | None,
-    typer.Option("--store", help="embedded (默认, SQLite) 或 neo4j (需 GONGJIAN_NEO4J_URI)"),
-]
 
 
 class ExportFormat(StrEnum):
@@ -57,11 +61,9 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
     @plan_app.command("solve")
     def solve_cmd(
         problem: Annotated[Path, typer.Argument(help="problem.json")],
-        time_limit: Annotated[
-            float, typer.Option("--time-limit", help="seconds", min=0.1, max=86400)
-        ] = 10.0,
-        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
-        seed: Annotated[int, typer.Option("--seed")] = 0,
+        time_limit: TimeLimitOpt = 10.0,
+        workers: WorkersOpt = 2,
+        seed: SeedOpt = 0,
         out: Annotated[
             Path | None, typer.Option("--out", help="plan.json (default: stdout)")
         ] = None,
@@ -160,9 +162,9 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         paths: Annotated[
             list[Path] | None, typer.Argument(help="OR-Library GAP files or folders")
         ] = None,
-        time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, max=86400)] = 10.0,
-        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
-        seed: Annotated[int, typer.Option("--seed")] = 0,
+        time_limit: TimeLimitOpt = 10.0,
+        workers: WorkersOpt = 2,
+        seed: SeedOpt = 0,
         generate: Annotated[
             str | None, typer.Option("--generate", help="生成实例类型 instance types, e.g. C,D,E")
         ] = None,
@@ -228,9 +230,9 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         units: Annotated[int, typer.Option("--units")] = 2000,
         needs: Annotated[int, typer.Option("--needs")] = 20000,
         activities: Annotated[int, typer.Option("--activities")] = 800,
-        seed: Annotated[int, typer.Option("--seed")] = 1,
-        time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, max=86400)] = 20.0,
-        workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
+        seed: SeedOpt = 1,
+        time_limit: TimeLimitOpt = 20.0,
+        workers: WorkersOpt = 2,
         baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
         source: Annotated[
             str,

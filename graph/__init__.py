@@ -1,30 +1,17 @@
-"""The joint-building graph: domain model and the two stores behind one contract."""
+"""The joint-building graph: domain model and the two stores behind one contract.
+
+The errors the stores raise live in :mod:`gongjian.core.errors`.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from gongjian.core.errors import (
-    ConflictError,
-    GongjianError,
-    InvalidInputError,
-    NotFoundError,
-    PreconditionFailedError,
-    StoreUnavailableError,
-)
+from gongjian.core.errors import StoreUnavailableError
 from gongjian.core.settings import Settings, get_settings
 from gongjian.graph.store import GraphStore
 
-__all__ = [
-    "ConflictError",
-    "GongjianError",
-    "GraphStore",
-    "InvalidInputError",
-    "NotFoundError",
-    "PreconditionFailedError",
-    "StoreUnavailableError",
-    "open_store",
-]
+__all__ = ["GraphStore", "open_store"]
 
 
 def open_store(

@@ -40,6 +40,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from pydantic import ValidationError
 
 from gongjian.core.errors import ConflictError, InvalidInputError, PreconditionFailedError
+from gongjian.graph.contract import LIST_FILTERS, CreateResult
 from gongjian.graph.cooperation import (
     CooperationFacts,
     edges_from_facts,
@@ -76,7 +77,6 @@ from gongjian.graph.model import (
     transition_update,
 )
 from gongjian.graph.outbox import OutboxRules, OutboxSpec, outbox_rows
-from gongjian.graph.store import LIST_FILTERS, CreateResult
 
 #: how often create_many re-runs while concurrent writers' ids keep appearing
 _CREATE_ATTEMPTS = 10

@@ -360,11 +360,27 @@ ADJACENCY = (
     "MATCH (a:Community)-[:ADJACENT_TO]->(b:Community) RETURN a.id AS a, b.id AS b ORDER BY a, b"
 )
 
-ADD_PAIRINGS = (
-    "UNWIND $rows AS row "
-    "MATCH (u:Unit {id: row.unit_id}) MATCH (c:Community {id: row.community_id}) "
-    "MERGE (u)-[:PAIRED_WITH]->(c)"
-)
+
+def _link_units(label: str, var: str, key: str, merge: str) -> str:
+    """Per ``$rows`` row, the unit ``row.unit_id`` joined to the ``label`` node ``row.<key>``."""
+    return (
+        "UNWIND $rows AS row "
+        f"MATCH (u:Unit {{id: row.unit_id}}) MATCH ({var}:{label} {{id: row.{key}}}) "
+        f"MERGE {merge}"
+    )
+
+
+def _match_from_units(rel: str, label: str, var: str, *, by_unit: bool, by_other: bool) -> str:
+    """``MATCH`` units to ``label`` nodes over ``rel``, either end optionally one node.
+
+    The unit is ``$unit_id``, the other end ``$<label in lower case>_id``.
+    """
+    u = "(u:Unit {id: $unit_id})" if by_unit else "(u:Unit)"
+    other = f"({var}:{label} {{id: ${label.lower()}_id}})" if by_other else f"({var}:{label})"
+    return f"MATCH {u}-{rel}->{other} "
+
+
+ADD_PAIRINGS = _link_units("Community", "c", "community_id", "(u)-[:PAIRED_WITH]->(c)")
 REMOVE_PAIRING = (
     "MATCH (:Unit {id: $unit_id})-[r:PAIRED_WITH]->(:Community {id: $community_id}) DELETE r"
 )
@@ -372,18 +388,16 @@ REMOVE_PAIRING = (
 
 def pairings(*, by_unit: bool, by_community: bool) -> str:
     """Pairings, optionally of one unit (``$unit_id``) and/or one community (``$community_id``)."""
-    u = "(u:Unit {id: $unit_id})" if by_unit else "(u:Unit)"
-    c = "(c:Community {id: $community_id})" if by_community else "(c:Community)"
     return (
-        f"MATCH {u}-[:PAIRED_WITH]->{c} RETURN u.id AS unit_id, c.id AS community_id "
-        f"ORDER BY unit_id, community_id"
+        _match_from_units(
+            "[:PAIRED_WITH]", "Community", "c", by_unit=by_unit, by_other=by_community
+        )
+        + "RETURN u.id AS unit_id, c.id AS community_id ORDER BY unit_id, community_id"
     )
 
 
-ADD_ASSIGNMENTS = (
-    "UNWIND $rows AS row "
-    "MATCH (u:Unit {id: row.unit_id}) MATCH (a:Activity {id: row.activity_id}) "
-    "MERGE (u)-[r:ASSIGNED {plan: row.plan}]->(a) SET r.role = row.role"
+ADD_ASSIGNMENTS = _link_units(
+    "Activity", "a", "activity_id", "(u)-[r:ASSIGNED {plan: row.plan}]->(a) SET r.role = row.role"
 )
 
 
@@ -394,12 +408,10 @@ REMOVE_ASSIGNMENTS = (
 
 def assignments(*, by_activity: bool, by_unit: bool) -> str:
     """Assignments, optionally of one activity and/or one unit, ordered (activity, unit, plan)."""
-    u = "(u:Unit {id: $unit_id})" if by_unit else "(u:Unit)"
-    a = "(a:Activity {id: $activity_id})" if by_activity else "(a:Activity)"
     return (
-        f"MATCH {u}-[r:ASSIGNED]->{a} "
-        f"RETURN a.id AS activity_id, u.id AS unit_id, r.plan AS plan, r.role AS role "
-        f"ORDER BY activity_id, unit_id, plan"
+        _match_from_units("[r:ASSIGNED]", "Activity", "a", by_unit=by_unit, by_other=by_activity)
+        + "RETURN a.id AS activity_id, u.id AS unit_id, r.plan AS plan, r.role AS role "
+        "ORDER BY activity_id, unit_id, plan"
     )
 
 

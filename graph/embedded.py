@@ -18,21 +18,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import networkx as nx
 
 from gongjian.core.errors import InvalidInputError, NotFoundError, StoreUnavailableError
-from gongjian.core.sqlite import connect_durable, immediate
+from gongjian.core.sqlite import DurableFile
 from gongjian.graph import model
 from gongjian.graph.base import (
     DuplicateIdError,
-    StoreBase,
     StoredDocument,
     check_entities,
     check_filters,
@@ -56,7 +54,7 @@ from gongjian.graph.model import (
     parse_quarter,
 )
 from gongjian.graph.outbox import DUE, OutboxQuery, OutboxRow
-from gongjian.graph.store import REL_TYPES
+from gongjian.graph.store import REL_TYPES, GraphStore
 
 __all__ = ["EmbeddedStore"]
 
@@ -114,7 +112,7 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 _CHUNK = 900
 
 
-class EmbeddedStore(StoreBase[Conn]):
+class EmbeddedStore(GraphStore[Conn]):
     """:class:`~gongjian.graph.store.GraphStore` on a single SQLite file.
 
     Parameters
@@ -127,32 +125,17 @@ class EmbeddedStore(StoreBase[Conn]):
     def __init__(self, path: str | Path) -> None:
         if str(path) == ":memory:":
             raise InvalidInputError("嵌入式存储需要文件路径 (embedded store needs a file path)")
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreUnavailableError(f"无法创建数据库目录 {self.path.parent}: {exc}") from exc
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        # a larger page cache keeps index b-trees in memory during bulk loads
+        self._file = DurableFile(path, pragmas=("foreign_keys=OFF", "cache_size=-65536"))
+        self.path = self._file.path
 
     # ------------------------------------------------------------------ plumbing
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # a larger page cache keeps index b-trees in memory during bulk loads
-            conn = connect_durable(self.path, pragmas=("foreign_keys=OFF", "cache_size=-65536"))
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
-        return conn
+        return self._file.connection()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         """One immediate write transaction; rolled back on any error."""
-        with immediate(self._conn(), self._write_lock) as conn:
-            yield conn
+        return self._file.write()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
@@ -163,7 +146,7 @@ class EmbeddedStore(StoreBase[Conn]):
     # ------------------------------------------------------------------ life cycle
     def migrate(self) -> None:
         """Create tables and indexes (idempotent)."""
-        with self._write_lock:
+        with self._file.write_lock:
             try:
                 self._conn().executescript(_SCHEMA)
             except sqlite3.DatabaseError as exc:
@@ -172,11 +155,7 @@ class EmbeddedStore(StoreBase[Conn]):
                 ) from exc
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._file.close()
 
     def clear(self) -> None:
         with self._write() as conn:

@@ -70,6 +70,7 @@ from gongjian.graph.neo4j_io import (
     write_group,
 )
 from gongjian.graph.outbox import DUE, OutboxQuery, OutboxRow, OutboxRules
+from gongjian.graph.store import GraphStore
 
 __all__ = ["Neo4jStore", "entity_from_props", "entity_props", "translate_errors"]
 
@@ -96,7 +97,7 @@ def _translated(
 # --------------------------------------------------------------------------- the store
 
 
-class Neo4jStore(base.StoreBase[ManagedTransaction]):
+class Neo4jStore(GraphStore[ManagedTransaction]):
     """:class:`~gongjian.graph.store.GraphStore` on a Neo4j 5 server.
 
     Parameters

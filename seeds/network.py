@@ -10,10 +10,11 @@ it through the public :class:`~gongjian.graph.store.GraphStore` API only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gongjian.graph.base import chunks
 from gongjian.graph.model import (
     ENTITY_TYPES,
     Activity,
@@ -139,11 +140,6 @@ class SeedNetwork:
         return problems
 
 
-def _chunks(items: Sequence[Entity], size: int) -> Iterator[Sequence[Entity]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def load_network(
     store: Any,
     network: SeedNetwork,
@@ -167,7 +163,7 @@ def load_network(
     entities = sorted(network.entities, key=lambda e: _ORDER[e.LABEL])  # stable
     counts = {t.LABEL: 0 for t in ENTITY_TYPES}
     written = 0
-    for chunk in _chunks(entities, batch_size):
+    for chunk in chunks(entities, batch_size):
         store.upsert_many(chunk, batch_size=batch_size)
         for e in chunk:
             counts[e.LABEL] += 1

@@ -24,7 +24,7 @@ import math
 import random
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from gongjian.graph.model import (
     Activity,
@@ -49,8 +49,6 @@ from gongjian.graph.model import ResourceKind as K
 from gongjian.seeds.network import HISTORY_PLAN_ID, SeedNetwork
 
 __all__ = ["KINDS_BY_TYPE", "UNIT_TYPE_SHARES", "generate", "previous_quarter"]
-
-M = TypeVar("M", bound=Any)
 
 #: share of each unit type among resident units
 UNIT_TYPE_SHARES: dict[UnitType, float] = {
@@ -274,11 +272,6 @@ def _cn_number(n: int) -> str:
     return f"{head}十{_CN_DIGITS[ones] if ones else ''}"
 
 
-def _build(cls: type[M], **fields: Any) -> M:
-    """A model without validation (the generator only produces valid values)."""
-    return cls.model_construct(**fields)
-
-
 def _working_days(quarter: str) -> list[date]:
     start, end = quarter_dates(quarter)
     days = []
@@ -426,7 +419,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
 
     # ---- sub-district, communities, adjacency, grids
     sd_id = "sd01"
-    entities.append(_build(Subdistrict, id=sd_id, name="星城街道"))
+    entities.append(Subdistrict.model_construct(id=sd_id, name="星城街道"))
     n_comm = max(1, round(units / 10))
     places = [a + b for a in _PLACE_A for b in _PLACE_B]
     rng.shuffle(places)
@@ -443,7 +436,9 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         stars = rng.choices([2, 3, 4, 5], [2, 5, 3, 1])[0]
         brand = rng.choice(brands) if rng.random() < 0.6 else None
         entities.append(
-            _build(Community, id=cid, name=name, subdistrict_id=sd_id, brand=brand, stars=stars)
+            Community.model_construct(
+                id=cid, name=name, subdistrict_id=sd_id, brand=brand, stars=stars
+            )
         )
     adjacency = [(comm_ids[a], comm_ids[b]) for a, b in _adjacency(rng, n_comm)]
     neighbours: dict[str, list[str]] = defaultdict(list)
@@ -462,7 +457,9 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
             gid = f"{cid}-g{k}"
             ids.append(gid)
             entities.append(
-                _build(Grid, id=gid, name=f"{cname}第{k}网格", community_id=cid, keeper=person())
+                Grid.model_construct(
+                    id=gid, name=f"{cname}第{k}网格", community_id=cid, keeper=person()
+                )
             )
         grids_of[cid] = ids
 
@@ -568,7 +565,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
             fields["satisfaction"] = rng.choices([5, 4, 3, 2], [50, 35, 12, 3])[0] if done else None
         else:
             demand[cat] += effort
-        need_entities.append(_build(Need, **fields))
+        need_entities.append(Need.model_construct(**fields))
 
     # ---- activities in the quarter (+ a few in the previous quarter, with assignments)
     prev_working = _working_days(prev)
@@ -610,8 +607,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         else:
             title = _ACTIVITY_TITLES_BY_KIND[fill[0][0]]
         activity_entities.append(
-            _build(
-                Activity,
+            Activity.model_construct(
                 id=aid,
                 title=f"{comm_name_of[cid]}{title}",
                 joint_type=jt,
@@ -651,8 +647,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         for k in unit_kinds[i]:
             r_no += 1
             resource_entities.append(
-                _build(
-                    Resource,
+                Resource.model_construct(
                     id=f"r{r_no:06d}",
                     unit_id=unit_ids[i],
                     kind=k,
@@ -667,8 +662,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
     for i in range(units):
         cap = max(2, round(unit_res_cap[i] * 0.92))
         unit_entities.append(
-            _build(
-                Unit,
+            Unit.model_construct(
                 id=unit_ids[i],
                 name=unit_names[i],
                 type=unit_type[i],
@@ -696,8 +690,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         if rng.random() < 0.5:
             home = rng.choice(neighbours[home] or comm_ids)
         members.append(
-            _build(
-                PartyMember,
+            PartyMember.model_construct(
                 id=f"m{m + 1:06d}",
                 name=person(),
                 unit_id=unit_ids[i],

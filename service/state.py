@@ -13,13 +13,11 @@ that ``from gongjian.service.state import …`` keeps working.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from gongjian.core.errors import StoreUnavailableError
-from gongjian.core.sqlite import connect_durable, immediate
+from gongjian.core.sqlite import DurableFile
 from gongjian.service.audit.schemas import AuditEntry
 from gongjian.service.audit.store import AUDIT_SCHEMA, AuditStore
 from gongjian.service.auth.schemas import User, UserRole
@@ -53,14 +51,8 @@ class ServiceState(UserStore, AuditStore, JobStore, ChannelStore):
     """Users, audit log, jobs and notification channels in a SQLite file (WAL, synchronous=FULL)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreUnavailableError(f"无法创建目录 {self.path.parent}: {exc}") from exc
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._conns: list[sqlite3.Connection] = []
+        self._file = DurableFile(path, what="服务数据库")
+        self.path = self._file.path
         self._token_cache: dict[str, User | None] = {}
         try:
             self._conn().executescript(USERS_SCHEMA + AUDIT_SCHEMA + JOBS_SCHEMA + CHANNELS_SCHEMA)
@@ -69,22 +61,10 @@ class ServiceState(UserStore, AuditStore, JobStore, ChannelStore):
             raise StoreUnavailableError(f"服务数据库无法使用 {self.path}: {exc}") from exc
 
     def _conn(self) -> sqlite3.Connection:  # type: ignore[override]
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect_durable(self.path, what="服务数据库")
-            self._local.conn = conn
-            with self._lock:
-                self._conns.append(conn)
-        return conn
+        return self._file.connection()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:  # type: ignore[override]
-        with immediate(self._conn(), self._lock) as conn:
-            yield conn
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:  # type: ignore[override]
+        return self._file.write()
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._conns:
-                conn.close()
-            self._conns.clear()
-        self._local = threading.local()
+        self._file.close()

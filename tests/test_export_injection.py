@@ -32,7 +32,7 @@ import networkx as nx
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.server import ApiServer, start_api
+from tests.api.server import ApiServer, neo4j_credentials, start_api
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 QUARTER = "2027Q2"
@@ -47,12 +47,10 @@ def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiServer]:
     """A seeded server per store (this module sits outside ``tests/api``, so its own)."""
-    neo4j = None
-    if request.param == "neo4j":
-        endpoint = request.getfixturevalue("neo4j_server")
-        neo4j = (endpoint.uri, endpoint.user, endpoint.password)
     server = start_api(
-        tmp_path_factory.mktemp(f"export-injection-{request.param}"), request.param, neo4j
+        tmp_path_factory.mktemp(f"export-injection-{request.param}"),
+        request.param,
+        neo4j_credentials(request, request.param),
     )
     yield server
     server.stop()

@@ -52,6 +52,7 @@ from gongjian.service.network.service import (
     find_gaps,
     rank_central,
 )
+from gongjian.service.network.views import stored_cooperation_edges
 
 
 def _need(i: int, **kw: Any) -> Need:
@@ -362,19 +363,14 @@ def test_betweenness_ranking_on_a_tiny_graph() -> None:
 
 
 def test_cooperation_edges_agree_with_the_store(tmp_path: Any) -> None:
-    """The whole-graph edges equal the union of the store's own 1-hop networks."""
+    """The whole-graph edges (those ``/network/central`` ranks) equal the union of the
+    store's own 1-hop networks."""
     store = EmbeddedStore(tmp_path / "g.sqlite")
     store.migrate()
     try:
         load_network(store, load_xingcheng())
         units = store.list(Unit, limit=None)
-        ours = cooperation_edges(
-            units,
-            store.pairings(),
-            store.list(Need, limit=None),
-            store.list(Activity, limit=None),
-            store.assignments(),
-        )
+        ours = stored_cooperation_edges(store, units)
         theirs = set()
         for u in units:
             for e in store.cooperation_network("Unit", u.id, 1).edges:

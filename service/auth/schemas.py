@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from gongjian.core.labels import LabelledEnum
 from gongjian.graph.model import NodeId, check_name
 
 __all__ = ["CreatedUser", "NewUser", "User", "UserRole"]
 
 
-class UserRole(StrEnum):
+class UserRole(LabelledEnum):
     """Who a token belongs to (用户角色); not an activity's role slot."""
 
-    committee = "committee"
-    unit = "unit"
-    community = "community"
-    viewer = "viewer"
-
-    @property
-    def label_zh(self) -> str:
-        return {
-            "committee": "共建委员会",
-            "unit": "驻区单位",
-            "community": "社区",
-            "viewer": "只读",
-        }[self.value]
+    committee = "committee", "共建委员会"
+    unit = "unit", "驻区单位"
+    community = "community", "社区"
+    viewer = "viewer", "只读"
 
 
 class User(BaseModel):

@@ -7,6 +7,7 @@ store and checks parameters (422 for bad ones, 404 for unknown ids).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
 
@@ -17,10 +18,12 @@ from gongjian.graph.model import (
     Activity,
     Community,
     Need,
+    NetEdge,
     Resource,
     Unit,
     parse_quarter,
 )
+from gongjian.graph.store import GraphStore
 from gongjian.matching.from_graph import with_stored_suitability
 from gongjian.service.auth.schemas import UserRole
 from gongjian.service.deps import CurrentUser, Store
@@ -43,7 +46,7 @@ from gongjian.service.network.service import (
     rank_central,
 )
 
-__all__ = ["router"]
+__all__ = ["router", "stored_cooperation_edges"]
 
 router = APIRouter(prefix="/network", tags=["network 共建网络"])
 
@@ -52,6 +55,17 @@ MaxDistance = Annotated[
     int, Query(ge=0, le=10, description="最大相邻社区步数 max community adjacency steps")
 ]
 _ID = Annotated[str, Query(min_length=1, max_length=64)]
+
+
+def stored_cooperation_edges(store: GraphStore, units: Sequence[Unit]) -> list[NetEdge]:
+    """The cooperation edges of the whole stored graph, ``units`` being all its units."""
+    return cooperation_edges(
+        units,
+        store.pairings(),
+        store.list(Need, limit=None),
+        store.list(Activity, limit=None),
+        store.assignments(),
+    )
 
 
 def _quarter(value: str | None) -> str | None:
@@ -149,13 +163,7 @@ def central_units(
     1,000 nodes: ``betweenness_exact`` says which).
     """
     units = store.list(Unit, limit=None)
-    edges = cooperation_edges(
-        units,
-        store.pairings(),
-        store.list(Need, limit=None),
-        store.list(Activity, limit=None),
-        store.assignments(),
-    )
+    edges = stored_cooperation_edges(store, units)
     g = cooperation_graph(units, store.list(Community, limit=None), edges)
     ranked = rank_central(centrality(g), by=by, limit=limit)
     return CentralUnits(

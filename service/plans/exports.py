@@ -34,7 +34,16 @@ from urllib.parse import quote
 from gongjian.core.cells import put, safe_cell, safe_row
 from gongjian.core.errors import InvalidInputError
 from gongjian.matching.labels import STATUS_LABELS_ZH, parts_text, reason_label
-from gongjian.matching.problem import JOINT_TYPES, Activity, Need, Plan, Problem, RoleSlot, item_key
+from gongjian.matching.problem import (
+    JOINT_TYPES,
+    Activity,
+    Decision,
+    Need,
+    Plan,
+    Problem,
+    RoleSlot,
+    item_key,
+)
 from gongjian.service.plans.service import kind_zh
 
 __all__ = [
@@ -149,44 +158,37 @@ def _item_row(doc: PlanDocument, item: str) -> dict[str, Any]:
     return {"type": kind, "title": item, "kind": "", "community": "", "date": "", "priority": ""}
 
 
-DECISION_HEADER = [
-    "单位编号",
-    "单位名称",
-    "类型",
-    "条目编号",
-    "名称",
-    "类别",
-    "社区",
-    "日期",
-    "工作量",
-    "匹配分",
-    "匹配明细",
-    "固定",
-    "单位负荷",
-    "单位容量",
-]
+#: the columns that say which item a row is about, and how the unit fits it (both the
+#: 按单位 sheet and the csv have them)
+_ITEM_HEADER = ["类型", "条目编号", "名称", "类别", "社区", "日期"]
+_FIT_HEADER = ["工作量", "匹配分", "匹配明细", "固定"]
+
+
+def _item_cells(doc: PlanDocument, item: str) -> list[Any]:
+    """The :data:`_ITEM_HEADER` cells of ``item``."""
+    info = _item_row(doc, item)
+    return [info["type"], item, info["title"], info["kind"], info["community"], info["date"]]
+
+
+def _fit_cells(a: Decision) -> list[Any]:
+    """The :data:`_FIT_HEADER` cells of a decision."""
+    return [a.effort, a.score, parts_text(a.parts, signed=True), "是" if a.pinned else ""]
+
+
+DECISION_HEADER = ["单位编号", "单位名称", *_ITEM_HEADER, *_FIT_HEADER, "单位负荷", "单位容量"]
 
 
 def _decision_rows(doc: PlanDocument) -> list[list[Any]]:
     loads = {ld.unit: ld for ld in doc.plan.loads}
     rows = []
     for a in sorted(doc.plan.assignments, key=lambda a: (a.unit, a.type, a.item)):
-        info = _item_row(doc, a.item)
         ld = loads.get(a.unit)
         rows.append(
             [
                 a.unit,
                 doc.unit_name(a.unit, a.unit_name),
-                info["type"],
-                a.item,
-                info["title"],
-                info["kind"],
-                info["community"],
-                info["date"],
-                a.effort,
-                a.score,
-                parts_text(a.parts, signed=True),
-                "是" if a.pinned else "",
+                *_item_cells(doc, a.item),
+                *_fit_cells(a),
                 ld.load if ld else "",
                 ld.capacity if ld else "",
             ]
@@ -346,21 +348,7 @@ def plan_xlsx(doc: PlanDocument) -> bytes:
 
 
 # --------------------------------------------------------------------------- csv
-CSV_HEADER = [
-    "类型",
-    "条目编号",
-    "名称",
-    "类别",
-    "社区",
-    "日期",
-    "单位编号",
-    "单位名称",
-    "工作量",
-    "匹配分",
-    "匹配明细",
-    "固定",
-    "未满足原因",
-]
+CSV_HEADER = [*_ITEM_HEADER, "单位编号", "单位名称", *_FIT_HEADER, "未满足原因"]
 
 
 class _SafeWriter:
@@ -379,44 +367,19 @@ def plan_csv(doc: PlanDocument) -> bytes:
     w = _SafeWriter(csv.writer(buf, lineterminator="\r\n"))
     w.writerow(CSV_HEADER)
     for a in sorted(doc.plan.assignments, key=lambda a: (a.type, a.item, a.unit)):
-        info = _item_row(doc, a.item)
         w.writerow(
             [
-                info["type"],
-                a.item,
-                info["title"],
-                info["kind"],
-                info["community"],
-                info["date"],
+                *_item_cells(doc, a.item),
                 a.unit,
                 doc.unit_name(a.unit, a.unit_name),
-                a.effort,
-                a.score,
-                parts_text(a.parts, signed=True),
-                "是" if a.pinned else "",
+                *_fit_cells(a),
                 "",
             ]
         )
     for u in doc.plan.unmet:
-        info = _item_row(doc, u.item)
         reason = f"{reason_label(u.reason)} ({u.reason}) {u.detail}".strip()
-        w.writerow(
-            [
-                info["type"],
-                u.item,
-                info["title"],
-                info["kind"],
-                info["community"],
-                info["date"],
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                reason,
-            ]
-        )
+        # no unit and no fit: the need was not placed
+        w.writerow([*_item_cells(doc, u.item), *[""] * (2 + len(_FIT_HEADER)), reason])
     return buf.getvalue().encode("utf-8-sig")
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "idle_rss",
     "inline_row",
     "need_body",
+    "post_need",
     "raw_xlsx",
     "server_rss",
     "upload",
@@ -227,6 +228,16 @@ def need_body(community: str = "c01", need_id: str | None = None, **extra: Any) 
         "quarter": "2026Q4",
         **extra,
     }
+
+
+def post_need(
+    client: httpx.Client, community: str = "c01", need_id: str | None = None, **extra: Any
+) -> str:
+    """Create a need (:func:`need_body` of the arguments) through the API; its id."""
+    body = need_body(community, need_id, **extra)
+    r = client.post("/needs", json=body)
+    assert r.status_code == 201, r.text
+    return str(body["id"])
 
 
 def error_of(r: httpx.Response) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.server import ApiServer, embedded_server_fixture, start_api
+from tests.api.server import ApiServer, embedded_server_fixture, neo4j_credentials, start_api
 
 #: test modules (file names) that share one server per store
 SHARED_MODULES = frozenset({"test_errors.py", "test_metrics.py", "test_network.py"})
@@ -29,11 +29,7 @@ SHARED_MODULES = frozenset({"test_errors.py", "test_metrics.py", "test_network.p
 def _start(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, store: str, name: str
 ) -> ApiServer:
-    neo4j = None
-    if store == "neo4j":
-        endpoint = request.getfixturevalue("neo4j_server")
-        neo4j = (endpoint.uri, endpoint.user, endpoint.password)
-    return start_api(tmp_path_factory.mktemp(name), store, neo4j)
+    return start_api(tmp_path_factory.mktemp(name), store, neo4j_credentials(request, store))
 
 
 @pytest.fixture(scope="session")

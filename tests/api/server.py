@@ -30,7 +30,15 @@ from gongjian.seeds.network import load_network
 from gongjian.seeds.xingcheng import load_xingcheng
 from gongjian.service.state import ServiceState
 
-__all__ = ["USERS", "ApiServer", "free_port", "seeded_store", "start_api"]
+__all__ = [
+    "USERS",
+    "ApiServer",
+    "free_port",
+    "neo4j_credentials",
+    "seeded_store",
+    "start_api",
+    "store_at",
+]
 
 #: the users every test server has: key → (role, unit, community)
 USERS: dict[str, tuple[str, str | None, str | None]] = {
@@ -112,6 +120,17 @@ class ApiServer:
                 self.proc.wait(10)
         self.proc = None
 
+    def open_store(self) -> GraphStore:
+        """The server's store, opened beside it (to load it, or to look at what it wrote)."""
+        neo4j = None
+        if self.store_kind == "neo4j":
+            neo4j = (
+                self.env["GONGJIAN_NEO4J_URI"],
+                self.env["GONGJIAN_NEO4J_USER"],
+                self.env["GONGJIAN_NEO4J_PASSWORD"],
+            )
+        return store_at(self.workdir, self.store_kind, neo4j)
+
     def kill9(self) -> None:
         assert self.proc is not None
         self.proc.kill()
@@ -142,23 +161,29 @@ def _env(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> 
     return env
 
 
-def neo4j_of(request: pytest.FixtureRequest) -> tuple[str, str, str] | None:
-    """``(uri, user, password)`` of the session's Neo4j for a ``neo4j`` param, else None."""
-    if request.param != "neo4j":
+def neo4j_credentials(
+    request: pytest.FixtureRequest, store_kind: str
+) -> tuple[str, str, str] | None:
+    """``(uri, user, password)`` of the session's Neo4j server for ``neo4j``, else None."""
+    if store_kind != "neo4j":
         return None
     endpoint = request.getfixturevalue("neo4j_server")
     return (endpoint.uri, endpoint.user, endpoint.password)
 
 
-def seeded_store(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> GraphStore:
-    """The store the server will use, cleared and loaded with the 星城 network."""
+def store_at(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> GraphStore:
+    """The store a server in ``workdir`` uses (not migrated)."""
     if store_kind == "neo4j":
         from gongjian.graph.neo4j_store import Neo4jStore
 
         assert neo4j is not None
-        store: GraphStore = Neo4jStore(neo4j[0], user=neo4j[1], password=neo4j[2])
-    else:
-        store = EmbeddedStore(workdir / "graph.sqlite")
+        return Neo4jStore(neo4j[0], user=neo4j[1], password=neo4j[2])
+    return EmbeddedStore(workdir / "graph.sqlite")
+
+
+def seeded_store(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> GraphStore:
+    """The store the server will use, cleared and loaded with the 星城 network."""
+    store = store_at(workdir, store_kind, neo4j)
     store.migrate()
     store.clear()
     load_network(store, load_xingcheng())

@@ -17,7 +17,7 @@ import pytest
 
 from gongjian.seeds.network import load_network
 from gongjian.seeds.synthetic import generate
-from tests.api.server import ApiServer, neo4j_of, seeded_store, start_api
+from tests.api.server import ApiServer, neo4j_credentials, seeded_store, start_api
 
 QUARTER = "2026Q4"
 TIME_LIMIT = 6.0
@@ -28,7 +28,7 @@ def progress_api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiServer]:
     """A server whose store holds a 100-unit synthetic network (a few seconds to solve)."""
-    neo4j = neo4j_of(request)
+    neo4j = neo4j_credentials(request, request.param)
     workdir = tmp_path_factory.mktemp(f"api-progress-{request.param}")
     store = seeded_store(workdir, request.param, neo4j)
     try:

@@ -27,11 +27,11 @@ import pytest
 from openpyxl import load_workbook
 
 from gongjian.graph.embedded import EmbeddedStore
-from gongjian.graph.store import GraphStore
 from gongjian.matching.from_graph import compile_snapshot
 from gongjian.matching.problem import Problem
 from gongjian.seeds.network import load_network
 from gongjian.seeds.synthetic import generate
+from tests.api.attack import post_need
 from tests.api.server import ApiServer, start_api
 
 FINISHED = {"done", "failed", "cancelled", "interrupted"}
@@ -39,21 +39,8 @@ QUARTER = "2026Q4"
 
 
 # --------------------------------------------------------------------------- helpers
-def open_store(api: ApiServer) -> GraphStore:
-    """The server's store, opened beside it (to look at what publishing wrote)."""
-    if api.store_kind == "neo4j":
-        from gongjian.graph.neo4j_store import Neo4jStore
-
-        return Neo4jStore(
-            api.env["GONGJIAN_NEO4J_URI"],
-            user=api.env["GONGJIAN_NEO4J_USER"],
-            password=api.env["GONGJIAN_NEO4J_PASSWORD"],
-        )
-    return EmbeddedStore(api.workdir / "graph.sqlite")
-
-
 def current_problem(api: ApiServer, quarter: str = QUARTER) -> Problem:
-    store = open_store(api)
+    store = api.open_store()
     try:
         return compile_snapshot(store.snapshot(quarter))
     finally:
@@ -343,20 +330,16 @@ def _fresh_quarter_data(c: httpx.Client, quarter: str, date: str) -> tuple[list[
     for i, (category, community) in enumerate(
         [("medical", "c07"), ("legal_aid", "c01"), ("repair", "c02")]
     ):
-        need_id = f"pn-{tag}-{i}"
-        r = c.post(
-            "/needs",
-            json={
-                "id": need_id,
-                "title": f"发布测试需求{i}",
-                "category": category,
-                "community_id": community,
-                "quarter": quarter,
-                "effort": 1,
-                "priority": 4,
-            },
+        need_id = post_need(
+            c,
+            community,
+            f"pn-{tag}-{i}",
+            title=f"发布测试需求{i}",
+            category=category,
+            quarter=quarter,
+            effort=1,
+            priority=4,
         )
-        assert r.status_code == 201, r.text
         needs.append(need_id)
     activity_id = f"pa-{tag}"
     r = c.post(
@@ -390,7 +373,7 @@ def test_publish_creates_assignments_and_claims_once(api: ApiServer) -> None:
         # one planned need is claimed by hand before publishing: it is skipped, not overwritten
         taken = sorted(mine)[0]
         other_unit = next(u for u in ("u01", "u02", "u09") if u != mine[taken])
-        store = open_store(api)
+        store = api.open_store()
         try:
             store.claim_need(taken, other_unit)
         finally:
@@ -419,7 +402,7 @@ def test_publish_creates_assignments_and_claims_once(api: ApiServer) -> None:
             expected = other_unit if need_id == taken else unit
             assert by_id[need_id]["claimed_by"] == expected
         assert c.get(f"/activities/{activity_id}").status_code == 200
-    store = open_store(api)
+    store = api.open_store()
     try:
         written = store.assignments(activity_id=activity_id)
     finally:
@@ -652,7 +635,7 @@ def test_request_checks_name_the_items_the_compiler_makes(api: ApiServer) -> Non
     """Pins are checked against the snapshot; its item keys are exactly the problem's."""
     from gongjian.service.plans.service import snapshot_items
 
-    store = open_store(api)
+    store = api.open_store()
     try:
         snapshot = store.snapshot(QUARTER)
     finally:

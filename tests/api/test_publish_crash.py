@@ -30,12 +30,10 @@ from typing import Any
 import httpx
 import pytest
 
-from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import Need
-from gongjian.graph.store import GraphStore
 from gongjian.seeds.network import SeedNetwork, load_network
 from gongjian.seeds.synthetic import generate
-from tests.api.server import ApiServer, start_api
+from tests.api.server import ApiServer, neo4j_credentials, start_api
 
 QUARTER = "2026Q4"
 NETWORK = {"units": 80, "needs": 500, "activities": 24, "seed": 7, "quarter": QUARTER}
@@ -54,20 +52,8 @@ class Bench:
     decisions: dict[str, dict[str, Any]]
 
 
-def _open_store(server: ApiServer) -> GraphStore:
-    if server.store_kind == "neo4j":
-        from gongjian.graph.neo4j_store import Neo4jStore
-
-        return Neo4jStore(
-            server.env["GONGJIAN_NEO4J_URI"],
-            user=server.env["GONGJIAN_NEO4J_USER"],
-            password=server.env["GONGJIAN_NEO4J_PASSWORD"],
-        )
-    return EmbeddedStore(server.workdir / "graph.sqlite")
-
-
 def _load(server: ApiServer, network: SeedNetwork) -> None:
-    store = _open_store(server)
+    store = server.open_store()
     try:
         store.migrate()
         store.clear()
@@ -95,11 +81,8 @@ def _wait_done(c: httpx.Client, job_id: str, timeout: float = 180.0) -> dict[str
 def bench(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Bench]:
-    neo4j = None
-    if request.param == "neo4j":
-        endpoint = request.getfixturevalue("neo4j_server")
-        neo4j = (endpoint.uri, endpoint.user, endpoint.password)
     workdir = tmp_path_factory.mktemp(f"publish-crash-{request.param}")
+    neo4j = neo4j_credentials(request, request.param)
     server = start_api(workdir, request.param, neo4j, seed=False, start=False)
     network = generate(**NETWORK)
     _load(server, network)
@@ -138,7 +121,7 @@ def _missing(bench: Bench, plan_id: str) -> list[str]:
     plan = bench.decisions[plan_id]
     roles = Counter((a["activity"], a["unit"]) for a in plan["assignments"] if a["type"] == "role")
     needs = {a["item"]: a["unit"] for a in plan["assignments"] if a["type"] == "need"}
-    store = _open_store(bench.server)
+    store = bench.server.open_store()
     try:
         written = Counter(
             (a.activity_id, a.unit_id) for a in store.assignments() if a.plan_id == plan_id

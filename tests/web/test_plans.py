@@ -10,6 +10,7 @@ import httpx
 import openpyxl
 from playwright.sync_api import Page, expect
 
+from tests.api.attack import post_need
 from tests.api.server import ApiServer
 from tests.web.conftest import Console, shot
 
@@ -164,20 +165,18 @@ def test_pin_forbid_and_replan(console: Console, server: ApiServer) -> None:
     needs = []
     for _ in range(2):
         need_id = f"nweb-{uuid.uuid4().hex[:8]}"
-        r = api.post(
-            "/needs",
-            json={
-                "id": need_id,
-                "title": f"助老测试 {need_id}",
-                "category": "elderly_care",
-                "community_id": "c01",
-                "quarter": QUARTER,
-                "effort": 1,
-                "priority": 5,
-            },
+        needs.append(
+            post_need(
+                api,
+                "c01",
+                need_id,
+                title=f"助老测试 {need_id}",
+                category="elderly_care",
+                quarter=QUARTER,
+                effort=1,
+                priority=5,
+            )
         )
-        assert r.status_code == 201, r.text
-        needs.append(need_id)
     console.sign_in("committee")
     console.open("plans")
     page = console.page
