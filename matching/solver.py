@@ -813,9 +813,13 @@ def solve(
         flow_bound = None
         if cp.flowable:
             # the decomposition gives a good hint and a proven bound quickly
+            # ``share`` sizes the decomposition's deterministic budgets; its wall-clock
+            # safety net is the solve's own deadline less CP-SAT's part, not ``share``
+            # from now: under load a net that tight cut the hint short and the same seed
+            # gave another (equally optimal) plan
             share = 0.3 * time_limit
             hint, flow_bound, infeasible = _decompose(
-                cp, time.perf_counter() + share, share, seed, progress, warm
+                cp, deadline - 0.5 * time_limit, share, seed, progress, warm
             )
             if infeasible:
                 return _finish_infeasible(cp, seed, t0, deadline, "exact")
@@ -824,7 +828,7 @@ def solve(
             # largest effort everywhere) just for a feasible hint; its bound is
             # not valid for the real problem and is not used
             share = 0.3 * time_limit
-            hint, _, _ = _decompose(_surrogate(cp), time.perf_counter() + share, share, seed)
+            hint, _, _ = _decompose(_surrogate(cp), deadline - 0.5 * time_limit, share, seed)
             low = _surrogate(cp, largest=False)
             relax = flow_relaxation(low)
             if relax is None:
