@@ -32,6 +32,7 @@ __all__ = [
     "peak_rss_mb",
     "print_json_line",
     "progress_bar",
+    "run_plan_job",
     "stop_process",
 ]
 
@@ -109,3 +110,42 @@ def stop_process(proc: subprocess.Popen[Any], sig: signal.Signals = signal.SIGTE
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+def run_plan_job(
+    graph: GraphStore,
+    state: Any,
+    request: Any,
+    *,
+    by: str,
+    on_update: Callable[[Any], None] | None = None,
+) -> Any:
+    """A plan job like ``POST /plans``, run through the service's job runner and waited
+    for: the same machine-wide solver lock, child process and job records. Returns the
+    finished :class:`~gongjian.service.state.Job` (Ctrl-C cancels it); a job that did
+    not end ``done`` raises with its error.
+    """
+    from gongjian.service.plans.jobs import JobManager, SolverError
+    from gongjian.service.plans.service import new_job_id, pack_input, prepare
+    from gongjian.service.state import JobStatus
+
+    plan_input = pack_input(prepare(graph, state, request))
+    jobs = JobManager(state)
+    try:
+        job_id = new_job_id()
+        jobs.enqueue(job_id, request.quarter, request.model_dump(mode="json"), by, plan_input)
+        try:
+            job = jobs.wait(job_id, on_update=on_update)
+        except KeyboardInterrupt:
+            jobs.cancel(job_id)
+            raise
+    finally:
+        jobs.shutdown()
+    if job.status == JobStatus.failed:
+        raise SolverError(job.error or "求解失败 (solve failed)")
+    if job.status != JobStatus.done:
+        raise GongjianError(
+            f"计划 {job.id} 未完成（{job.status.label_zh}）(the job did not finish): "
+            f"{job.error or ''}".strip()
+        )
+    return job

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gongjian.cli.common import console, handle_errors
+from gongjian.cli.common import console, handle_errors, run_plan_job
 from gongjian.cli.graph import DEMO_QUARTER, load_with_progress, print_summary
 from gongjian.graph import GraphStore
 from gongjian.graph.embedded import EmbeddedStore
@@ -57,34 +57,19 @@ def register(app: typer.Typer) -> None:
 def _demo_plan(graph: GraphStore, state_db: Path, out: Path) -> None:
     """Plan the demo's next quarter as a plan job (the one the console then lists), print
     it in Chinese, write JSON and xlsx."""
-    from gongjian.core.errors import GongjianError
     from gongjian.graph.model import Community
     from gongjian.matching.explain import render_plan
     from gongjian.service.plans.exports import PlanDocument, plan_xlsx
-    from gongjian.service.plans.jobs import JobManager
-    from gongjian.service.plans.service import (
-        job_plan,
-        job_problem,
-        new_job_id,
-        pack_input,
-        parse_request,
-        prepare,
-    )
-    from gongjian.service.state import JobStatus, ServiceState
+    from gongjian.service.plans.service import job_plan, job_problem, parse_request
+    from gongjian.service.state import ServiceState
 
     state = ServiceState(state_db)
-    jobs = JobManager(state)
     try:
         request = parse_request({"quarter": DEMO_QUARTER, "time_limit": 10, "seed": 1})
-        job_id = new_job_id()
-        plan_input = pack_input(prepare(graph, state, request))
-        jobs.enqueue(job_id, request.quarter, request.model_dump(mode="json"), "demo", plan_input)
-        job = jobs.wait(job_id)
-        if job.status != JobStatus.done:
-            raise GongjianError(f"演示计划未完成 (the demo plan did not finish): {job.error or ''}")
+        job = run_plan_job(graph, state, request, by="demo")
+        job_id = job.id
         plan, problem = job_plan(job), job_problem(state, job_id)
     finally:
-        jobs.shutdown()
         state.close()
     console.rule(f"[bold]{DEMO_QUARTER} 季度共建计划 (quarterly plan)")
     console.print(render_plan(plan, problem), highlight=False)

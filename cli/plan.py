@@ -25,6 +25,7 @@ from gongjian.cli.common import (
     console,
     handle_errors,
     open_selected_store,
+    run_plan_job,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -290,20 +291,10 @@ def _plan_run(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from gongjian.core.errors import GongjianError
     from gongjian.core.settings import get_settings
     from gongjian.matching.explain import render_plan
-    from gongjian.service.plans.jobs import JobManager, SolverError
-    from gongjian.service.plans.service import (
-        job_plan,
-        job_problem,
-        new_job_id,
-        pack_input,
-        parse_request,
-        prepare,
-        publish_job,
-    )
-    from gongjian.service.state import Job, JobStatus, ServiceState
+    from gongjian.service.plans.service import job_plan, job_problem, parse_request, publish_job
+    from gongjian.service.state import Job, ServiceState
 
     request = parse_request(
         {
@@ -318,7 +309,6 @@ def _plan_run(
     )
     state = ServiceState(get_settings().state_db)
     graph = open_selected_store(store)
-    jobs: JobManager | None = None
     try:
         with Progress(
             SpinnerColumn(),
@@ -328,28 +318,11 @@ def _plan_run(
             transient=True,
         ) as bar:
             task = bar.add_task(f"读取 {request.quarter} 快照 (reading the snapshot)…")
-            plan_input = pack_input(prepare(graph, state, request))
 
             def show(job: Job) -> None:
                 bar.update(task, description=_progress_text(job, request.time_limit))
 
-            jobs = JobManager(state)
-            job_id = new_job_id()
-            jobs.enqueue(
-                job_id, request.quarter, request.model_dump(mode="json"), "cli", plan_input
-            )
-            try:
-                job = jobs.wait(job_id, on_update=show)
-            except KeyboardInterrupt:
-                jobs.cancel(job_id)
-                raise
-        if job.status == JobStatus.failed:
-            raise SolverError(job.error or "求解失败 (solve failed)")
-        if job.status != JobStatus.done:
-            raise GongjianError(
-                f"计划 {job.id} 未完成（{job.status.label_zh}）(the job did not finish): "
-                f"{job.error or ''}".strip()
-            )
+            job = run_plan_job(graph, state, request, by="cli", on_update=show)
         console.print(render_plan(job_plan(job), job_problem(state, job.id)), highlight=False)
         console.print(f"计划编号 plan id: [bold]{job.id}[/]", highlight=False)
         if publish:
@@ -362,8 +335,6 @@ def _plan_run(
             for s in report.skipped:
                 console.print(f"  - 跳过 skipped {s.item} → {s.unit}：{s.reason}", highlight=False)
     finally:
-        if jobs is not None:
-            jobs.shutdown()
         graph.close()
         state.close()
 

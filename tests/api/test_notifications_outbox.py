@@ -31,7 +31,6 @@ from gongjian.service.state import ServiceState
 from tests.api.notify_receivers import RobotReceiver
 from tests.api.server import start_api
 from tests.api.test_notifications import FAST_ENV, until
-from tests.api.test_plans import open_store
 
 
 def _event(event_id: str, event: str = "bulk.test") -> OutboxRow:
@@ -129,7 +128,7 @@ def test_kill_9_with_200_pending_loses_and_repeats_nothing(
         Channel(id="-", kind="wecom", url=robots.url("wecom", "bulk"), events=["bulk.test"])
     )
     channels.close()
-    store = open_store(server)
+    store = server.open_store()
     expected = {f"bulk:{i:03d}|{ch.id}" for i in range(200)}
     try:
         assert store.enqueue([_event(f"bulk:{i:03d}") for i in range(200)]) == 200

@@ -20,7 +20,6 @@ from gongjian.matching.recommend import held_problem
 from gongjian.matching.solver import solve
 from gongjian.service.needs.recommend import ROLE_EFFORT, need_problem
 from tests.api.server import SEED_TODAY, ApiServer
-from tests.api.test_plans import open_store
 
 QUARTER = "2026Q4"
 PARTS_ZH = {"适配度", "距离", "结对", "以往合作", "以往满意度"}
@@ -62,7 +61,7 @@ def test_the_first_recommendation_is_what_the_solver_picks_alone(
     api: ApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GONGJIAN_TODAY", SEED_TODAY)  # the server's today, for need_problem
-    store = open_store(api)
+    store = api.open_store()
     exact = 0
     try:
         with api.client("committee") as c:
