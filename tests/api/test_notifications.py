@@ -23,6 +23,7 @@ from tests.api.test_plans import _fresh_quarter_data, post_plan, wait
 
 #: short back-off, lease and scan period, so that retries and scans happen within a test
 FAST_ENV = {
+    "GONGJIAN_NOTIFY_WORKER": "true",
     "GONGJIAN_NOTIFY_POLL_SECONDS": "0.1",
     "GONGJIAN_NOTIFY_BACKOFF_SECONDS": "0.2",
     "GONGJIAN_NOTIFY_MAX_ATTEMPTS": "5",

@@ -568,7 +568,9 @@ def test_cancel_a_queued_and_a_running_job(big_api: ApiServer) -> None:
             running["id"],
             lambda j: j["status"] == "running" and (j["progress"] or {}).get("stage") == "quick",
         )
-        assert job["plan"]["objective"] == job["progress"]["objective"]
+        # the objective streams during the solve: at least the plan the job holds so far
+        assert job["plan"]["objective"] is not None
+        assert job["plan"]["objective"] <= job["progress"]["objective"]
         children = solver_children(big_api)
         assert len(children) == 1
 

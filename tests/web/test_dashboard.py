@@ -136,6 +136,7 @@ def test_dashboard_switches_quarter_ranks_and_links_to_whistles(console: Console
 
 def test_dashboard_at_phone_width(console: Console) -> None:
     page = at_phone_width(console, "community:c01")
+    page.goto(console.server.base_url + "/#/dashboard")  # a community lands on its to-do list
     expect(page.locator("section[data-page=dashboard]")).to_be_visible()
     _check_charts(page, 3)
     assert_no_sideways_scroll(page)

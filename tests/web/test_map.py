@@ -4,6 +4,7 @@ size (units above the point limit) one aggregated point per community."""
 
 from __future__ import annotations
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from gongjian.graph.embedded import EmbeddedStore
@@ -37,20 +38,27 @@ def test_the_map_draws_every_community_and_unit(console: Console) -> None:
     expect(page.locator("#map-summary")).to_contain_text("8 个社区，20 家单位")
     shot(page, "service-map")
 
-    # a click on a unit's point opens the unit
-    page.evaluate(
-        """() => {
-          const c = window.__gongjianMap;
-          const i = c.getOption().series[1].data.findIndex(d => d.name === "u04");
-          const d = c.getOption().series[1].data[i];
-          const [x, y] = c.convertToPixel({geoIndex: 0}, d.value);
-          window.__mapPoint = {x, y};
-        }"""
-    )
-    box = page.locator("#map-chart").bounding_box()
-    assert box is not None
-    point = page.evaluate("window.__mapPoint")
-    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    # a click on a unit's point opens the unit (the point's pixel read once the chart has
+    # settled; a click that lands while it still lays out is tried again)
+    page.evaluate("document.querySelector('#map-chart').scrollIntoView()")
+    for _ in range(5):
+        page.wait_for_timeout(300)
+        box = page.locator("#map-chart").bounding_box()  # in the viewport, after scrolling
+        assert box is not None
+        point = page.evaluate(
+            """() => {
+              const c = window.__gongjianMap;
+              const d = c.getOption().series[1].data.find(d => d.name === "u04");
+              const [x, y] = c.convertToPixel({geoIndex: 0}, d.value);
+              return {x, y};
+            }"""
+        )
+        page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+        try:
+            page.wait_for_url("**/#/units*", timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
     expect(page.locator('section[data-page="units"]')).to_be_visible()
     assert "id=u04" in page.url
 
