@@ -35,6 +35,7 @@ class ExportFormat(StrEnum):
     xlsx = "xlsx"
     csv = "csv"
     ics = "ics"
+    pdf = "pdf"
 
 
 def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -147,7 +148,7 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
             str, typer.Argument(help="计划编号 plan id (from plan run / POST /plans)")
         ],
         fmt: Annotated[
-            ExportFormat, typer.Option("--format", help="xlsx (Excel), csv 或 ics (日历)")
+            ExportFormat, typer.Option("--format", help="xlsx (Excel)、csv、ics (日历) 或 pdf (打印)")
         ] = ExportFormat.xlsx,
         out: Annotated[
             Path | None,
@@ -155,7 +156,7 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         ] = None,
         store: StoreOpt = None,
     ) -> None:
-        """导出已记录的计划 (export a recorded plan as xlsx, csv or ics)."""
+        """导出已记录的计划 (export a recorded plan as xlsx, csv, ics or pdf)."""
         _plan_export(plan_id, fmt.value, out, store)
 
     @bench_app.command("gap")

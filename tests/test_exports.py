@@ -180,6 +180,7 @@ def test_ics_fold_keeps_lines_short_and_characters_whole(line: str) -> None:
         ("xlsx", "application/vnd.openxmlformats", b"PK"),
         ("csv", "text/csv", b"\xef\xbb\xbf"),
         ("ics", "text/calendar", b"BEGIN:VCALENDAR"),
+        ("pdf", "application/pdf", b"%PDF-"),
     ],
 )
 def test_export_plan_formats(doc: PlanDocument, fmt: str, media: str, magic: bytes) -> None:
@@ -190,8 +191,8 @@ def test_export_plan_formats(doc: PlanDocument, fmt: str, media: str, magic: byt
 
 
 def test_unknown_format_is_invalid_input(doc: PlanDocument) -> None:
-    with pytest.raises(InvalidInputError, match="xlsx, csv, ics"):
-        export_plan(doc, "pdf")
+    with pytest.raises(InvalidInputError, match="xlsx, csv, ics, pdf"):
+        export_plan(doc, "docx")
 
 
 def test_content_disposition_carries_the_chinese_name() -> None:

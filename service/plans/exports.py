@@ -59,11 +59,12 @@ __all__ = [
     "plan_xlsx",
 ]
 
-ExportFormat = Literal["xlsx", "csv", "ics"]
+ExportFormat = Literal["xlsx", "csv", "ics", "pdf"]
 FORMATS: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
     "ics": "text/calendar; charset=utf-8",
+    "pdf": "application/pdf",
 }
 
 
@@ -78,6 +79,7 @@ class PlanDocument:
     community_names: dict[str, str] = field(default_factory=dict)
     job_status: str = "done"
     stamp: datetime | None = None  # when the plan was made (DTSTAMP); default now
+    org: str = ""  # the sub-district's name, for the printed title
 
     # -- lookups ------------------------------------------------------------------
     def __post_init__(self) -> None:
@@ -116,11 +118,18 @@ def content_disposition(filename: str, ascii_filename: str) -> str:
 
 
 def export_plan(doc: PlanDocument, fmt: str) -> Export:
-    """The plan in ``fmt`` (xlsx, csv or ics); :class:`InvalidInputError` for another format."""
-    makers = {"xlsx": plan_xlsx, "csv": plan_csv, "ics": plan_ics}
+    """The plan in ``fmt`` (xlsx, csv, ics or pdf); :class:`InvalidInputError` for another."""
+    from gongjian.service.plans.pdf import plan_pdf  # it builds on this module's document
+
+    makers = {
+        "xlsx": plan_xlsx,
+        "csv": plan_csv,
+        "ics": plan_ics,
+        "pdf": lambda d: plan_pdf(d, org=d.org),
+    }
     if fmt not in makers:
         raise InvalidInputError(
-            f"未知导出格式 '{fmt}' (unknown format); 可选: xlsx, csv, ics",
+            f"未知导出格式 '{fmt}' (unknown format); 可选: xlsx, csv, ics, pdf",
             [{"field": "format", "message": "must be xlsx, csv or ics"}],
         )
     return Export(

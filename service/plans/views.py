@@ -29,7 +29,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from gongjian.core.errors import ConflictError, GongjianError, NotFoundError
-from gongjian.graph.model import Community, parse_quarter
+from gongjian.graph.model import Community, Subdistrict, parse_quarter
 from gongjian.matching.problem import Plan
 from gongjian.service.auth.permissions import require_committee
 from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, audit_note, paging
@@ -225,6 +225,15 @@ def _community_names(request: Request) -> dict[str, str]:
         return {}
 
 
+def _org(request: Request) -> str:
+    """The sub-district's name for printed titles ("" when there is none or several)."""
+    try:
+        names = {d.name for d in request.app.state.store.list(Subdistrict, limit=None)}
+    except GongjianError:
+        return ""
+    return names.pop() if len(names) == 1 else ""
+
+
 def _stamp(job: Job) -> datetime | None:
     try:
         return datetime.fromisoformat(job.finished_at or job.created_at)
@@ -242,6 +251,7 @@ def _stamp(job: Job) -> datetime | None:
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
                 "text/csv": {},
                 "text/calendar": {},
+                "application/pdf": {},
             }
         },
         409: {"description": "尚无计划 no plan yet"},
@@ -252,7 +262,8 @@ def export_plan_file(
     user: CurrentUser,
     request: Request,
     format: Annotated[
-        Literal["xlsx", "csv", "ics"], Query(description="xlsx (Excel), csv 或 ics (日历)")
+        Literal["xlsx", "csv", "ics", "pdf"],
+        Query(description="xlsx (Excel)、csv、ics (日历) 或 pdf (打印归档与一单位一页任务通知书)"),
     ] = "xlsx",
 ) -> Response:
     state: ServiceState = request.app.state.service_state
@@ -266,6 +277,7 @@ def export_plan_file(
         community_names=_community_names(request),
         job_status=f"{job.status.label_zh} ({job.status.value})",
         stamp=_stamp(job),
+        org=_org(request),
     )
     out = export_plan(doc, format)
     return Response(

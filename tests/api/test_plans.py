@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import psutil
+import pypdf
 import pytest
 from openpyxl import load_workbook
 
@@ -475,7 +476,15 @@ def test_exports(api: ApiServer) -> None:
         uids = [x for x in lines if x.startswith(b"UID:")]
         assert len(set(uids)) == len(activities)
 
-        bad = c.get(base, params={"format": "pdf"})
+        p = c.get(base, params={"format": "pdf"})
+        assert p.status_code == 200 and p.headers["content-type"] == "application/pdf"
+        assert p.content.startswith(b"%PDF-") and ".pdf" in p.headers["content-disposition"]
+        pages = [pg.extract_text() for pg in pypdf.PdfReader(io.BytesIO(p.content)).pages]
+        assert "星城街道2026年第四季度共建计划" in pages[0]  # the sub-district in the title
+        units = {a["unit"] for a in plan["assignments"]}
+        assert sum("共建任务通知书" in pg for pg in pages) == len(units)  # one page a unit
+
+        bad = c.get(base, params={"format": "docx"})
         assert bad.status_code == 422 and bad.json()["error"]["errors"][0]["field"] == "format"
         assert c.get("/plans/plan-nope/export").status_code == 404
 
