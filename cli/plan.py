@@ -148,7 +148,8 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
             str, typer.Argument(help="计划编号 plan id (from plan run / POST /plans)")
         ],
         fmt: Annotated[
-            ExportFormat, typer.Option("--format", help="xlsx (Excel)、csv、ics (日历) 或 pdf (打印)")
+            ExportFormat,
+            typer.Option("--format", help="xlsx (Excel)、csv、ics (日历) 或 pdf (打印)"),
         ] = ExportFormat.xlsx,
         out: Annotated[
             Path | None,
