@@ -29,7 +29,16 @@ SHARED_MODULES = frozenset({"test_errors.py", "test_metrics.py", "test_network.p
 def _start(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, store: str, name: str
 ) -> ApiServer:
-    return start_api(tmp_path_factory.mktemp(name), store, neo4j_credentials(request, store))
+    server = start_api(
+        tmp_path_factory.mktemp(name), store, neo4j_credentials(request, store), start=False
+    )
+    if name.startswith("api-shared-"):
+        # a shared server lives through the session on the one Neo4j database, but its
+        # state file (where channels live) is its own: its outbox worker would take the
+        # events later modules' servers wait for. A deployment has one state file per graph.
+        server.env["GONGJIAN_NOTIFY_WORKER"] = "false"
+    server.start()
+    return server
 
 
 @pytest.fixture(scope="session")

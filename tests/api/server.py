@@ -157,11 +157,6 @@ def _env(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> 
             GONGJIAN_NEO4J_URI=neo4j[0],
             GONGJIAN_NEO4J_USER=neo4j[1],
             GONGJIAN_NEO4J_PASSWORD=neo4j[2],
-            # the test servers share one Neo4j database but not their state files (where
-            # channels live): a long-lived server's outbox worker would take the events
-            # another test's server waits for. A deployment has one state file per graph;
-            # the notification tests turn their own server's worker back on.
-            GONGJIAN_NOTIFY_WORKER="false",
         )
     return env
 

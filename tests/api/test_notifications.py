@@ -240,13 +240,19 @@ def test_every_event_reaches_every_channel_once(
         )
         assert r.status_code == 200, r.text
         # need.due_soon (due today) and need.overdue (due yesterday), claimed by u01
-        n3 = new_need(c, due=SEED_TODAY)
-        n4 = new_need(c, due="2026-11-20")
-        for n in (n3, n4):
+        # (created due later, claimed, then made due: a scan between the create and the
+        # claim would address the reminder to an order nobody holds yet)
+        n3 = new_need(c, due="2099-01-01")
+        n4 = new_need(c, due="2099-01-01")
+        for n, due in ((n3, SEED_TODAY), (n4, "2026-11-20")):
             assert (
                 c.post(f"/needs/{n}/claim", json={"unit_id": "u01", "override": True}).status_code
                 == 200
             )
+            r = c.get(f"/needs/{n}")
+            body = {k: v for k, v in r.json().items() if k != "version"} | {"due": due}
+            r = c.put(f"/needs/{n}", json=body, headers={"If-Match": r.headers["etag"]})
+            assert r.status_code == 200, r.text
         # plan.published: a fresh quarter, planned and published
         quarter = "2027Q3"
         _fresh_quarter_data(c, quarter, "2027-08-04")
