@@ -9,6 +9,9 @@ lon/lat, RFC 7946) that the console draws offline with ECharts ``registerMap``:
   the points mirrored across the sub-district's box, so every cell is bounded),
   clipped to that box: a plausible map in which no area hides another. A community
   without coordinates is listed under ``unplaced``.
+  An outline the committee imported (:mod:`gongjian.service.map.outlines`) is drawn
+  instead, exactly as imported (``outline: "imported"``); a community with an
+  imported outline but no coordinates is placed at its outline's centre.
 * **Units** are points at their coordinates; a unit without them is drawn at its
   community's centre and marked ``approximate``.
 * **Coverage**: per community its open work orders and how many of them have no
@@ -31,6 +34,7 @@ import numpy as np
 from gongjian.graph.model import Community, Need, Resource, SuitabilityTable, Unit
 from gongjian.graph.store import GraphStore
 from gongjian.graph.vocab import ResourceKind
+from gongjian.service.map.outlines import stored_outlines
 
 __all__ = ["POINT_LIMIT", "service_map", "voronoi_cells"]
 
@@ -136,9 +140,26 @@ def service_map(
                 for t in {u.type for u in units}
             )
         ]
-    placed = [c for c in communities if c.lat is not None and c.lon is not None]
-    cells = voronoi_cells([(c.lon, c.lat) for c in placed])  # type: ignore[misc]
-    centre = {c.id: (c.lon, c.lat) for c in placed}
+    outlines, outlines_version = stored_outlines(store)
+    located = [c for c in communities if c.lat is not None and c.lon is not None]
+    cells = dict(
+        zip(
+            (c.id for c in located),
+            voronoi_cells([(c.lon, c.lat) for c in located]),  # type: ignore[misc]
+            strict=True,
+        )
+    )
+    placed = [c for c in communities if c.id in cells or c.id in outlines]
+    centre: dict[str, tuple[float, float]] = {
+        c.id: (c.lon, c.lat) if c.id in cells else _outline_centre(outlines[c.id])  # type: ignore[misc]
+        for c in placed
+    }
+    extent = [centre[c] for c in centre] + [
+        (float(p[0]), float(p[1]))
+        for cid, g in outlines.items()
+        if cid in centre
+        for p in _positions(g)
+    ]
     by_community: dict[str, list[Unit]] = defaultdict(list)
     for u in units:
         by_community[u.community_id].append(u)
@@ -147,7 +168,8 @@ def service_map(
         open_by[n.community_id].append(n)
 
     features: list[dict[str, Any]] = []
-    for c, ring in zip(placed, cells, strict=True):
+    for c in placed:
+        geometry = outlines.get(c.id) or {"type": "Polygon", "coordinates": [cells[c.id]]}
         open_needs = open_by.get(c.id, [])
         gaps = sum(
             1 for n in open_needs if not _covered(n, by_community.get(c.id, []), offers, table)
@@ -156,7 +178,7 @@ def service_map(
             {
                 "type": "Feature",
                 "id": c.id,
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "geometry": geometry,
                 "properties": {
                     "kind": "community",
                     "id": c.id,
@@ -165,7 +187,8 @@ def service_map(
                     "open_needs": len(open_needs),
                     "gaps": gaps,
                     "gap_share": round(gaps / len(open_needs), 4) if open_needs else 0.0,
-                    "outline": "derived",
+                    "outline": "imported" if c.id in outlines else "derived",
+                    "centre": [round(centre[c.id][0], 6), round(centre[c.id][1], 6)],
                 },
             }
         )
@@ -214,11 +237,25 @@ def service_map(
             "aggregated": aggregated,
             "unplaced": sorted(c.id for c in communities if c.id not in centre),
             "kind": kind,
-            "bbox": list(_box(np.asarray([centre[c] for c in centre], dtype=float)))
-            if centre
-            else None,
+            "bbox": list(_box(np.asarray(extent, dtype=float))) if extent else None,
+            "outlines_version": outlines_version,
         },
     }
+
+
+def _positions(geometry: dict[str, Any]) -> Iterable[list[float]]:
+    """Every outer-ring position of a Polygon or MultiPolygon."""
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    for polygon in polygons:
+        yield from polygon[0][:-1]
+
+
+def _outline_centre(geometry: dict[str, Any]) -> tuple[float, float]:
+    """The mean of an outline's outer-ring positions (inside any convex outline)."""
+    pts = np.asarray([p[:2] for p in _positions(geometry)], dtype=float)
+    return float(pts[:, 0].mean()), float(pts[:, 1].mean())
 
 
 def _point(fid: str, at: tuple[float | None, float | None], **props: Any) -> dict[str, Any]:
