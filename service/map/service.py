@@ -25,8 +25,9 @@ lon/lat, RFC 7946) that the console draws offline with ECharts ``registerMap``:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -99,10 +100,13 @@ def _suitable_kinds(table: SuitabilityTable, category: str, unit_type: str) -> s
 
 
 def _covered(
-    need: Need, units: Iterable[Unit], offers: dict[str, list[Resource]], table: SuitabilityTable
+    need: Need,
+    units: Iterable[Unit],
+    offers: dict[str, list[Resource]],
+    kinds_for: Callable[[str, str], set[str]],
 ) -> bool:
     for u in units:
-        kinds = _suitable_kinds(table, need.category.value, u.type.value)
+        kinds = kinds_for(need.category.value, u.type.value)
         if any(
             r.kind.value in kinds and r.available_in(need.quarter) for r in offers.get(u.id, [])
         ):
@@ -140,6 +144,10 @@ def service_map(
                 for t in {u.type for u in units}
             )
         ]
+    # the suitable kinds of a (category, unit type): a few hundred pairs, looked up once
+    kinds_for = functools.cache(
+        lambda category, unit_type: _suitable_kinds(table, category, unit_type)
+    )
     outlines, outlines_version = stored_outlines(store)
     located = [c for c in communities if c.lat is not None and c.lon is not None]
     cells = dict(
@@ -171,9 +179,14 @@ def service_map(
     for c in placed:
         geometry = outlines.get(c.id) or {"type": "Polygon", "coordinates": [cells[c.id]]}
         open_needs = open_by.get(c.id, [])
-        gaps = sum(
-            1 for n in open_needs if not _covered(n, by_community.get(c.id, []), offers, table)
-        )
+        # needs of one category and quarter in one community share the answer
+        covered: dict[tuple[str, str], bool] = {}
+        gaps = 0
+        for n in open_needs:
+            key = (n.category.value, n.quarter)
+            if key not in covered:
+                covered[key] = _covered(n, by_community.get(c.id, []), offers, kinds_for)
+            gaps += not covered[key]
         features.append(
             {
                 "type": "Feature",

@@ -146,7 +146,7 @@ async function render(el, ctx) {
       bottom: 8,
       formatter: (v) => `${Math.round(v * 100)}%`,
     },
-    geo: { map: name, roam: true, label: { show: false }, itemStyle: { borderColor: "#fff" } },
+    geo: { map: name, roam: true, label: { show: false }, itemStyle: { borderColor: "#fff" }, ...focus(areas, state.community) },
     series: [
       {
         type: "map",
@@ -313,6 +313,13 @@ async function render(el, ctx) {
       ),
     ),
   );
+}
+
+// An expanded community is brought into view: centred, zoomed to about its share of the
+// area (its units are a few metres apart at the whole district's scale).
+function focus(areas, community) {
+  const f = community && areas.length > 9 && areas.find((a) => a.id === community);
+  return f ? { center: f.properties.centre, zoom: Math.min(12, Math.sqrt(areas.length) * 0.7) } : {};
 }
 
 // 导入社区边界: a GeoJSON file straight to PUT /map/outlines (validated by the server, whose
