@@ -268,16 +268,17 @@ def _community_places(geo: random.Random, n: int) -> list[tuple[float, float]]:
     out = []
     for i in range(n):
         r, c = divmod(i, cols)
-        lat = _ORIGIN[0] - (r + geo.uniform(-0.25, 0.25)) * _SPACING[0]
-        lon = _ORIGIN[1] + (c + geo.uniform(-0.25, 0.25)) * _SPACING[1]
+        lat = _ORIGIN[0] - (r + geo.uniform(-0.15, 0.15)) * _SPACING[0]
+        lon = _ORIGIN[1] + (c + geo.uniform(-0.15, 0.15)) * _SPACING[1]
         out.append((round(lat, 6), round(lon, 6)))
     return out
 
 
 def _near(geo: random.Random, centre: tuple[float, float]) -> tuple[float, float]:
-    """A point within ~40 % of the lattice spacing of ``centre``."""
-    lat = centre[0] + geo.uniform(-0.4, 0.4) * _SPACING[0]
-    lon = centre[1] + geo.uniform(-0.4, 0.4) * _SPACING[1]
+    """A point within 20 % of the lattice spacing of ``centre`` (so inside the area the
+    map derives for its community: neighbours' centres are at least 70 % apart)."""
+    lat = centre[0] + geo.uniform(-0.2, 0.2) * _SPACING[0]
+    lon = centre[1] + geo.uniform(-0.2, 0.2) * _SPACING[1]
     return round(lat, 6), round(lon, 6)
 
 

@@ -5,6 +5,7 @@ their own — every other generated value is what it was before coordinates exis
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 
@@ -33,6 +34,15 @@ def _digest_without_coordinates(units: int, needs: int, activities: int, seed: i
     return h.hexdigest()
 
 
+def _inside(point: tuple[float, float], ring: list[list[float]]) -> bool:
+    x, y = point
+    inside = False
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+            inside = not inside
+    return inside
+
+
 def test_other_values_are_unchanged_by_the_coordinates() -> None:
     assert _digest_without_coordinates(30, 100, 20, 1) == PINNED
 
@@ -48,11 +58,20 @@ def test_coordinates_are_plausible_and_seeded() -> None:
     for a, b in net.adjacency:
         ca, cb = comms[a], comms[b]
         km = math.hypot((ca.lat - cb.lat) * 111, (ca.lon - cb.lon) * 85)
-        assert 0.3 < km < 2.5, (a, b, km)
+        assert 0.5 < km < 2.5, (a, b, km)
     for u in units:
         Unit.model_validate(u.model_dump())
         home = comms[u.community_id]
-        assert abs(u.lat - home.lat) < 0.005 and abs(u.lon - home.lon) < 0.006
+        assert abs(u.lat - home.lat) < 0.002 and abs(u.lon - home.lon) < 0.0025
+    # every unit lies inside the area the map derives for its own community
+    from gongjian.service.map.service import voronoi_cells
+
+    order = sorted(comms)
+    cells = dict(
+        zip(order, voronoi_cells([(comms[c].lon, comms[c].lat) for c in order]), strict=True)
+    )
+    outside = [u.id for u in units if not _inside((u.lon, u.lat), cells[u.community_id])]
+    assert not outside, outside
     again = generate(200, 50, 10, seed=3)
     assert [(e.lat, e.lon) for e in again.entities if isinstance(e, Unit)] == [
         (u.lat, u.lon) for u in units

@@ -221,6 +221,7 @@ def report_pdf(p: Progress, *, org: str = "") -> bytes:
             [[para(c) for c in r] for r in rows],
             colWidths=[w * mm for w in widths],
             repeatRows=1 if header else 0,
+            hAlign="LEFT",
         )
         style = [
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
@@ -248,7 +249,7 @@ def report_pdf(p: Progress, *, org: str = "") -> bytes:
         ),
         Spacer(1, 3 * mm),
         para("一、年度数据", h2),
-        grid([list(r) for r in figure_rows(p)], [70, 190], header=False),
+        grid([list(r) for r in figure_rows(p)], [70, 203], header=False),
         Spacer(1, 3 * mm),
         para("二、承诺事项完成情况", h2),
         grid(rows, [12, 62, 22, 24, 20, 20, 20, 22, 22, 49])

@@ -80,15 +80,68 @@ def voronoi_cells(points: list[tuple[float, float]]) -> list[list[list[float]]]:
     ]
     # tiny jitter-free tie-break: identical centres would share a cell
     vor = Voronoi(np.vstack(mirrored))
+    reach = _reach(pts)
     rings = []
     for i in range(len(pts)):
         region = vor.regions[vor.point_region[i]]
         verts = vor.vertices[[v for v in region if v >= 0]]
         centre = verts.mean(axis=0)
         order = np.argsort(np.arctan2(verts[:, 1] - centre[1], verts[:, 0] - centre[0]))
-        ring = [[round(float(x), 6), round(float(y), 6)] for x, y in verts[order]]
+        cell = [(float(x), float(y)) for x, y in verts[order]]
+        if reach is not None:
+            # an edge community's cell would run to the box's corner: keep it near its centre
+            px, py = pts[i]
+            cell = _clip(cell, px - reach, py - reach, px + reach, py + reach)
+        ring = [[round(x, 6), round(y, 6)] for x, y in cell]
         rings.append([*ring, ring[0]])
     return rings
+
+
+def _reach(pts: np.ndarray) -> float | None:
+    """How far (per axis) a derived cell may reach from its centre: 1.2× the median
+    distance to the nearest other centre (interior cells of an even spread are smaller)."""
+    if len(pts) < 3:
+        return None
+    from scipy.spatial import cKDTree
+
+    dist, _ = cKDTree(pts).query(pts, k=2)
+    nearest = float(np.median(dist[:, 1]))
+    return 1.2 * nearest if nearest > 0 else None
+
+
+def _clip(
+    poly: list[tuple[float, float]], x0: float, y0: float, x1: float, y1: float
+) -> list[tuple[float, float]]:
+    """A convex polygon clipped to a box (Sutherland–Hodgman, one side at a time)."""
+
+    def side(
+        points: list[tuple[float, float]], inside: Callable[[tuple[float, float]], bool], cut: Any
+    ) -> list[tuple[float, float]]:
+        out: list[tuple[float, float]] = []
+        for k, cur in enumerate(points):
+            prev = points[k - 1]
+            if inside(cur):
+                if not inside(prev):
+                    out.append(cut(prev, cur))
+                out.append(cur)
+            elif inside(prev):
+                out.append(cut(prev, cur))
+        return out
+
+    def at_x(x: float) -> Any:
+        return lambda a, b: (x, a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]))
+
+    def at_y(y: float) -> Any:
+        return lambda a, b: (a[0] + (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]), y)
+
+    for inside, cut in (
+        (lambda p: p[0] >= x0, at_x(x0)),
+        (lambda p: p[0] <= x1, at_x(x1)),
+        (lambda p: p[1] >= y0, at_y(y0)),
+        (lambda p: p[1] <= y1, at_y(y1)),
+    ):
+        poly = side(poly, inside, cut)
+    return poly
 
 
 def _suitable_kinds(table: SuitabilityTable, category: str, unit_type: str) -> set[str]:

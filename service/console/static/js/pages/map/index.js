@@ -84,6 +84,7 @@ addStrings({
 
 export default page("map", { zh: "服务一张图", en: "Service map" }, render);
 
+const LABEL_LIMIT = 40;
 const UNIT_COLOURS = ["#1f6feb", "#8e44ad", "#16a085", "#d35400", "#2c3e50", "#b9770e", "#c0392b", "#27ae60"];
 
 function fmt(key, vars) {
@@ -160,13 +161,15 @@ async function render(el, ctx) {
         name: "units",
         symbolSize: (v, p) => {
           const d = p && p.data && p.data.props;
-          return d && d.kind === "units" ? Math.min(40, 8 + Math.sqrt(d.count) * 3) : 11;
+          // aggregated points: smaller when there are many communities, so areas show
+          const dense = areas.length > LABEL_LIMIT;
+          return d && d.kind === "units" ? Math.min(40, (dense ? 4 : 8) + Math.sqrt(d.count) * (dense ? 1.5 : 3)) : 11;
         },
         data: points.map((f) => ({
           name: f.id,
           value: f.geometry.coordinates,
           props: f.properties,
-          itemStyle: { color: f.properties.kind === "units" ? "#627083" : colour(f.properties.type), borderColor: "#fff", borderWidth: 1 },
+          itemStyle: { color: f.properties.kind === "units" ? "rgba(68, 80, 96, 0.75)" : colour(f.properties.type), borderColor: "#fff", borderWidth: 1 },
         })),
       },
       {
@@ -176,7 +179,8 @@ async function render(el, ctx) {
         symbolSize: 0,
         silent: true,
         label: { show: true, formatter: (p) => p.data.label, color: "#1f2933", fontSize: 12 },
-        data: areas.map((f) => ({ name: f.id, label: f.properties.name, value: f.properties.centre })),
+        // names on the map while they fit; at district size they are in the tooltips
+        data: areas.length <= LABEL_LIMIT ? areas.map((f) => ({ name: f.id, label: f.properties.name, value: f.properties.centre })) : [],
       },
     ],
   };
