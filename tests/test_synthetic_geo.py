@@ -5,12 +5,12 @@ their own — every other generated value is what it was before coordinates exis
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 
 from gongjian.graph.model import Community, Unit
 from gongjian.seeds.synthetic import generate
+from tests.api.test_map import inside_ring
 
 #: sha256 over every generated value but lat/lon, for generate(30, 100, 20, seed=1),
 #: taken before coordinates were added (and checked for 200/1000/80/7 and 2000/20000/800/1)
@@ -32,15 +32,6 @@ def _digest_without_coordinates(units: int, needs: int, activities: int, seed: i
     for part in parts:
         h.update(json.dumps(part, sort_keys=True, default=str).encode())
     return h.hexdigest()
-
-
-def _inside(point: tuple[float, float], ring: list[list[float]]) -> bool:
-    x, y = point
-    inside = False
-    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
-        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-            inside = not inside
-    return inside
 
 
 def test_other_values_are_unchanged_by_the_coordinates() -> None:
@@ -70,7 +61,7 @@ def test_coordinates_are_plausible_and_seeded() -> None:
     cells = dict(
         zip(order, voronoi_cells([(comms[c].lon, comms[c].lat) for c in order]), strict=True)
     )
-    outside = [u.id for u in units if not _inside((u.lon, u.lat), cells[u.community_id])]
+    outside = [u.id for u in units if not inside_ring((u.lon, u.lat), cells[u.community_id])]
     assert not outside, outside
     again = generate(200, 50, 10, seed=3)
     assert [(e.lat, e.lon) for e in again.entities if isinstance(e, Unit)] == [

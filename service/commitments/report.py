@@ -29,7 +29,7 @@ from gongjian.service.commitments.schemas import (
     OwnerKind,
     Progress,
 )
-from gongjian.service.plans.pdf import FONT
+from gongjian.service.plans.pdf import FONT, landscape_pdf
 
 __all__ = ["STATUS_ZH", "figure_rows", "report_filename", "report_pdf", "report_xlsx"]
 
@@ -199,12 +199,11 @@ def report_pdf(p: Progress, *, org: str = "") -> bytes:
 
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -259,22 +258,4 @@ def report_pdf(p: Progress, *, org: str = "") -> bytes:
         para("负责人（签字）：____________　　日期：____________", base),
     ]
 
-    def footer(canvas: Any, pdf: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.drawRightString(pdf.pagesize[0] - 12 * mm, 8 * mm, f"{name} · 第 {pdf.page} 页")
-        canvas.restoreState()
-
-    buf = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        buf,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=14 * mm,
-        title=name,
-        author=org or "gongjian",
-    )
-    pdf.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
+    return landscape_pdf(story, title=name, footer=name, author=org or "gongjian")

@@ -14,10 +14,11 @@ Definitions are in :mod:`gongjian.service.commitments.service`; every write is a
 
 # no ``from __future__ import annotations``: FastAPI must see real classes in annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from gongjian.core.errors import GongjianError
 from gongjian.graph.model import Community, Subdistrict, Unit
@@ -48,17 +49,38 @@ def _etag(version: int) -> str:
     return f'"{version}"'
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Whose list and which year: the path's ``owner_kind``, ``owner_id`` and ``year``."""
+
+    kind: OwnerKind
+    id: str
+    year: int
+
+    def of(self) -> dict[str, Any]:
+        """The service functions' keyword arguments naming the list."""
+        return {"kind": self.kind, "owner_id": self.id, "year": self.year}
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} {self.id} {self.year}"
+
+
+def _owner(owner_kind: OwnerKind, owner_id: OwnerId, year: Year) -> Owner:
+    return Owner(owner_kind, owner_id, year)
+
+
+OwnerPath = Annotated[Owner, Depends(_owner)]
+
+
 @router.get(_BASE, summary="年初列清单 A year's commitments of a unit or community")
 def get_commitments(
     user: CurrentUser,
     store: Store,
     response: Response,
-    owner_kind: OwnerKind,
-    owner_id: OwnerId,
-    year: Year,
+    owner: OwnerPath,
 ) -> CommitmentList:
     del user  # every signed-in role reads
-    out = service.read_list(store=store, kind=owner_kind, owner_id=owner_id, year=year)
+    out = service.read_list(store=store, **owner.of())
     response.headers["ETag"] = _etag(out.version)
     return out
 
@@ -74,24 +96,15 @@ def put_commitments(
     store: Store,
     request: Request,
     response: Response,
-    owner_kind: OwnerKind,
-    owner_id: OwnerId,
-    year: Year,
+    owner: OwnerPath,
     if_match: IfMatch = None,
 ) -> CommitmentList:
     out = service.replace_list(
-        store=store,
-        user=user,
-        kind=owner_kind,
-        owner_id=owner_id,
-        year=year,
-        items=body.items,
-        if_match=if_match,
+        store=store, user=user, items=body.items, if_match=if_match, **owner.of()
     )
     audit_note(
         request,
-        f"replace commitments of {owner_kind.value} {owner_id} {year}:"
-        f" {len(out.items)} items, version {out.version}",
+        f"replace commitments of {owner}: {len(out.items)} items, version {out.version}",
     )
     response.headers["ETag"] = _etag(out.version)
     return out
@@ -105,14 +118,10 @@ def post_commitment(
     user: CurrentUser,
     store: Store,
     request: Request,
-    owner_kind: OwnerKind,
-    owner_id: OwnerId,
-    year: Year,
+    owner: OwnerPath,
 ) -> Commitment:
-    item = service.add_item(
-        store=store, user=user, kind=owner_kind, owner_id=owner_id, year=year, item=body
-    )
-    audit_note(request, f"add commitment {item.id} of {owner_kind.value} {owner_id} {year}")
+    item = service.add_item(store=store, user=user, item=body, **owner.of())
+    audit_note(request, f"add commitment {item.id} of {owner}")
     return item
 
 
@@ -123,24 +132,18 @@ def delete_commitment(
     user: CurrentUser,
     store: Store,
     request: Request,
-    owner_kind: OwnerKind,
-    owner_id: OwnerId,
-    year: Year,
+    owner: OwnerPath,
     item_id: ItemId,
 ) -> Response:
-    service.remove_item(
-        store=store, user=user, kind=owner_kind, owner_id=owner_id, year=year, item_id=item_id
-    )
-    audit_note(request, f"remove commitment {item_id} of {owner_kind.value} {owner_id} {year}")
+    service.remove_item(store=store, user=user, item_id=item_id, **owner.of())
+    audit_note(request, f"remove commitment {item_id} of {owner}")
     return Response(status_code=204)
 
 
 @router.get(_BASE + "/progress", summary="年中查清单 Progress of each commitment from the data")
-def get_progress(
-    user: CurrentUser, store: Store, owner_kind: OwnerKind, owner_id: OwnerId, year: Year
-) -> Progress:
+def get_progress(user: CurrentUser, store: Store, owner: OwnerPath) -> Progress:
     del user
-    return service.progress(store=store, kind=owner_kind, owner_id=owner_id, year=year)
+    return service.progress(store=store, **owner.of())
 
 
 def _org(store: GraphStore, kind: OwnerKind, owner_id: str) -> str:
@@ -168,14 +171,12 @@ _FILES = {
 def get_report(
     user: CurrentUser,
     store: Store,
-    owner_kind: OwnerKind,
-    owner_id: OwnerId,
-    year: Year,
+    owner: OwnerPath,
     format: Annotated[Literal["xlsx", "pdf"], Query(description="xlsx 或 pdf")] = "xlsx",
 ) -> Response:
     del user
-    p = service.progress(store=store, kind=owner_kind, owner_id=owner_id, year=year)
-    org = _org(store, owner_kind, owner_id)
+    p = service.progress(store=store, **owner.of())
+    org = _org(store, owner.kind, owner.id)
     data = report.report_xlsx(p, org=org) if format == "xlsx" else report.report_pdf(p, org=org)
     name = report.report_filename(p, format)
     return Response(

@@ -24,7 +24,7 @@ def _csv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def _inside(point: tuple[float, float], ring: list[list[float]]) -> bool:
+def inside_ring(point: tuple[float, float], ring: list[list[float]]) -> bool:
     """Ray casting: whether ``point`` lies inside the closed ``ring``."""
     x, y = point
     inside = False
@@ -60,7 +60,7 @@ def test_every_community_is_an_area_and_every_unit_a_point(api: ApiServer) -> No
         owners = [
             o
             for o, g in areas.items()
-            if o in seed and _inside(here, g["geometry"]["coordinates"][0])
+            if o in seed and inside_ring(here, g["geometry"]["coordinates"][0])
         ]
         assert owners == [cid], (cid, owners)  # its own area, hidden under no other
     points = _features(fc, "unit")
