@@ -178,7 +178,7 @@ async function render(el, ctx) {
         name: "labels",
         symbolSize: 0,
         silent: true,
-        label: { show: true, formatter: (p) => p.data.label, color: "#1f2933", fontSize: 12 },
+        label: { show: true, formatter: (p) => p.data.label, color: "#1f2933", fontSize: 12, textBorderColor: "#fff", textBorderWidth: 2 },
         // names on the map while they fit; at district size they are in the tooltips
         data: areas.length <= LABEL_LIMIT ? areas.map((f) => ({ name: f.id, label: f.properties.name, value: f.properties.centre })) : [],
       },
