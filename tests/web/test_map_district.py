@@ -26,11 +26,11 @@ UNITS, NEEDS, ACTIVITIES = 2000, 2000, 40
 
 
 @pytest.fixture(scope="module")
-def district() -> Iterator[tuple[ApiServer, Counter[str]]]:
+def district(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ApiServer, Counter[str]]]:
     """The server, and how many units each community has."""
-    import tempfile
-
-    workdir = Path(tempfile.mkdtemp(prefix="web-district-"))
+    workdir: Path = tmp_path_factory.mktemp("web-district")
     server = start_api(workdir, "embedded", seed=False, start=False)
     network = generate(UNITS, NEEDS, ACTIVITIES, seed=1)
     store = EmbeddedStore(workdir / "graph.sqlite")
