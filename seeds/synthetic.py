@@ -8,11 +8,17 @@ community on a planar-ish adjacency (a jittered lattice with some diagonals),
 ~1.2× the quarter's demand, open needs in the quarter plus a modest history in
 the previous quarter, activities on working days, pairings and party members.
 
+Communities and units get plausible coordinates (WGS-84, around the 星城 seed's
+sub-district): communities on the same near-square lattice as their adjacency,
+~1 km apart with some jitter, units scattered around their community's centre.
+They come from a second stream, ``random.Random(f"geo-{seed}")``, so every other
+value is what it was before coordinates existed (benchmarks stay comparable).
+
 Everything comes from one ``random.Random(seed)``: the same arguments give an
 identical network. Entities are built with ``model_construct`` for speed; the
 generator only produces values that pass validation (the tests validate them).
 
-Length: ~720 lines, of which ~200 are vocabulary tables (titles and kinds per unit
+Length: ~770 lines, of which ~200 are vocabulary tables (titles and kinds per unit
 type); the generator itself is one deterministic random stream and reads top to bottom.
 """
 
@@ -251,6 +257,31 @@ _COMPANY = "恒信达通源泰丰盛联创华瑞宏博汇鑫隆"
 _BANKS = ("工商银行", "建设银行", "农业银行", "中国银行", "邮储银行", "交通银行")
 _CN_DIGITS = "零一二三四五六七八九"
 
+#: the lattice's north-west corner (near the 星城 seed) and its spacing in degrees
+_ORIGIN = (39.76, 115.94)
+_SPACING = (0.009, 0.0115)  # ~1 km north–south and east–west at this latitude
+
+
+def _community_places(geo: random.Random, n: int) -> list[tuple[float, float]]:
+    """``(lat, lon)`` per community: row-major on the adjacency's lattice, jittered."""
+    cols = max(1, math.ceil(math.sqrt(n)))
+    out = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        lat = _ORIGIN[0] - (r + geo.uniform(-0.15, 0.15)) * _SPACING[0]
+        lon = _ORIGIN[1] + (c + geo.uniform(-0.15, 0.15)) * _SPACING[1]
+        out.append((round(lat, 6), round(lon, 6)))
+    return out
+
+
+def _near(geo: random.Random, centre: tuple[float, float]) -> tuple[float, float]:
+    """A point within 20 % of the lattice spacing of ``centre`` (so inside the area the
+    map derives for its community: neighbours' centres are at least 70 % apart)."""
+    lat = centre[0] + geo.uniform(-0.2, 0.2) * _SPACING[0]
+    lon = centre[1] + geo.uniform(-0.2, 0.2) * _SPACING[1]
+    return round(lat, 6), round(lon, 6)
+
+
 # dates that are not working days although they fall on Mon–Fri (main public holidays)
 _HOLIDAYS = frozenset(
     [(1, 1), (5, 1), (5, 2), (5, 3), (5, 4), (5, 5)] + [(10, d) for d in range(1, 8)]
@@ -414,6 +445,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         raise ValueError("units must be ≥ 1, needs and activities ≥ 0")
     quarter_dates(quarter)  # validates the quarter
     rng = random.Random(seed)
+    geo = random.Random(f"geo-{seed}")  # coordinates only: ``rng`` draws as before
     prev = previous_quarter(quarter)
     entities: list[Entity] = []
 
@@ -432,12 +464,20 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         comm_names.append(f"{base}社区" if i < len(places) else f"{base}第{i // len(places)}社区")
     comm_name_of = dict(zip(comm_ids, comm_names, strict=True))
     brands = ("邻里守望", "银龄互助", "书香社区", "平安楼门", "绿色家园", "红色引擎", "小手拉大手")
+    comm_at = dict(zip(comm_ids, _community_places(geo, n_comm), strict=True))
     for cid, name in zip(comm_ids, comm_names, strict=True):
         stars = rng.choices([2, 3, 4, 5], [2, 5, 3, 1])[0]
         brand = rng.choice(brands) if rng.random() < 0.6 else None
+        lat, lon = comm_at[cid]
         entities.append(
             Community.model_construct(
-                id=cid, name=name, subdistrict_id=sd_id, brand=brand, stars=stars
+                id=cid,
+                name=name,
+                subdistrict_id=sd_id,
+                brand=brand,
+                stars=stars,
+                lat=lat,
+                lon=lon,
             )
         )
     adjacency = [(comm_ids[a], comm_ids[b]) for a, b in _adjacency(rng, n_comm)]
@@ -661,6 +701,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
     unit_entities = []
     for i in range(units):
         cap = max(2, round(unit_res_cap[i] * 0.92))
+        lat, lon = _near(geo, comm_at[unit_comm[i]])
         unit_entities.append(
             Unit.model_construct(
                 id=unit_ids[i],
@@ -670,6 +711,8 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
                 capacity=min(cap, 100_000),
                 brand=None,
                 contact=person() if rng.random() < 0.5 else None,
+                lat=lat,
+                lon=lon,
             )
         )
 

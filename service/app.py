@@ -33,6 +33,7 @@ from gongjian.service.audit.middleware import AuditMiddleware
 from gongjian.service.auth import session_views
 from gongjian.service.auth import views as auth_views
 from gongjian.service.auth.permissions import BEARER_SCHEME
+from gongjian.service.commitments import views as commitments_views
 from gongjian.service.console import mount_console
 from gongjian.service.deps import ensure_migrated
 from gongjian.service.errors import document_errors, error_body, install_error_handlers
@@ -279,6 +280,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         me_views,
         map_views,
         notifications_views,
+        commitments_views,
     ):
         # The routes go straight onto the app's router: FastAPI's included-router
         # layer costs about a third of a simple GET's CPU time in matching alone.

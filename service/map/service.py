@@ -9,6 +9,9 @@ lon/lat, RFC 7946) that the console draws offline with ECharts ``registerMap``:
   the points mirrored across the sub-district's box, so every cell is bounded),
   clipped to that box: a plausible map in which no area hides another. A community
   without coordinates is listed under ``unplaced``.
+  An outline the committee imported (:mod:`gongjian.service.map.outlines`) is drawn
+  instead, exactly as imported (``outline: "imported"``); a community with an
+  imported outline but no coordinates is placed at its outline's centre.
 * **Units** are points at their coordinates; a unit without them is drawn at its
   community's centre and marked ``approximate``.
 * **Coverage**: per community its open work orders and how many of them have no
@@ -22,8 +25,9 @@ lon/lat, RFC 7946) that the console draws offline with ECharts ``registerMap``:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -31,6 +35,7 @@ import numpy as np
 from gongjian.graph.model import Community, Need, Resource, SuitabilityTable, Unit
 from gongjian.graph.store import GraphStore
 from gongjian.graph.vocab import ResourceKind
+from gongjian.service.map.outlines import stored_outlines
 
 __all__ = ["POINT_LIMIT", "service_map", "voronoi_cells"]
 
@@ -75,15 +80,68 @@ def voronoi_cells(points: list[tuple[float, float]]) -> list[list[list[float]]]:
     ]
     # tiny jitter-free tie-break: identical centres would share a cell
     vor = Voronoi(np.vstack(mirrored))
+    reach = _reach(pts)
     rings = []
     for i in range(len(pts)):
         region = vor.regions[vor.point_region[i]]
         verts = vor.vertices[[v for v in region if v >= 0]]
         centre = verts.mean(axis=0)
         order = np.argsort(np.arctan2(verts[:, 1] - centre[1], verts[:, 0] - centre[0]))
-        ring = [[round(float(x), 6), round(float(y), 6)] for x, y in verts[order]]
+        cell = [(float(x), float(y)) for x, y in verts[order]]
+        if reach is not None:
+            # an edge community's cell would run to the box's corner: keep it near its centre
+            px, py = pts[i]
+            cell = _clip(cell, px - reach, py - reach, px + reach, py + reach)
+        ring = [[round(x, 6), round(y, 6)] for x, y in cell]
         rings.append([*ring, ring[0]])
     return rings
+
+
+def _reach(pts: np.ndarray) -> float | None:
+    """How far (per axis) a derived cell may reach from its centre: 1.2× the median
+    distance to the nearest other centre (interior cells of an even spread are smaller)."""
+    if len(pts) < 3:
+        return None
+    from scipy.spatial import cKDTree
+
+    dist, _ = cKDTree(pts).query(pts, k=2)
+    nearest = float(np.median(dist[:, 1]))
+    return 1.2 * nearest if nearest > 0 else None
+
+
+def _clip(
+    poly: list[tuple[float, float]], x0: float, y0: float, x1: float, y1: float
+) -> list[tuple[float, float]]:
+    """A convex polygon clipped to a box (Sutherland–Hodgman, one side at a time)."""
+
+    def side(
+        points: list[tuple[float, float]], inside: Callable[[tuple[float, float]], bool], cut: Any
+    ) -> list[tuple[float, float]]:
+        out: list[tuple[float, float]] = []
+        for k, cur in enumerate(points):
+            prev = points[k - 1]
+            if inside(cur):
+                if not inside(prev):
+                    out.append(cut(prev, cur))
+                out.append(cur)
+            elif inside(prev):
+                out.append(cut(prev, cur))
+        return out
+
+    def at_x(x: float) -> Any:
+        return lambda a, b: (x, a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]))
+
+    def at_y(y: float) -> Any:
+        return lambda a, b: (a[0] + (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]), y)
+
+    for inside, cut in (
+        (lambda p: p[0] >= x0, at_x(x0)),
+        (lambda p: p[0] <= x1, at_x(x1)),
+        (lambda p: p[1] >= y0, at_y(y0)),
+        (lambda p: p[1] <= y1, at_y(y1)),
+    ):
+        poly = side(poly, inside, cut)
+    return poly
 
 
 def _suitable_kinds(table: SuitabilityTable, category: str, unit_type: str) -> set[str]:
@@ -95,10 +153,13 @@ def _suitable_kinds(table: SuitabilityTable, category: str, unit_type: str) -> s
 
 
 def _covered(
-    need: Need, units: Iterable[Unit], offers: dict[str, list[Resource]], table: SuitabilityTable
+    need: Need,
+    units: Iterable[Unit],
+    offers: dict[str, list[Resource]],
+    kinds_for: Callable[[str, str], set[str]],
 ) -> bool:
     for u in units:
-        kinds = _suitable_kinds(table, need.category.value, u.type.value)
+        kinds = kinds_for(need.category.value, u.type.value)
         if any(
             r.kind.value in kinds and r.available_in(need.quarter) for r in offers.get(u.id, [])
         ):
@@ -136,9 +197,30 @@ def service_map(
                 for t in {u.type for u in units}
             )
         ]
-    placed = [c for c in communities if c.lat is not None and c.lon is not None]
-    cells = voronoi_cells([(c.lon, c.lat) for c in placed])  # type: ignore[misc]
-    centre = {c.id: (c.lon, c.lat) for c in placed}
+    # the suitable kinds of a (category, unit type): a few hundred pairs, looked up once
+    kinds_for = functools.cache(
+        lambda category, unit_type: _suitable_kinds(table, category, unit_type)
+    )
+    outlines, outlines_version = stored_outlines(store)
+    located = [c for c in communities if c.lat is not None and c.lon is not None]
+    cells = dict(
+        zip(
+            (c.id for c in located),
+            voronoi_cells([(c.lon, c.lat) for c in located]),  # type: ignore[misc]
+            strict=True,
+        )
+    )
+    placed = [c for c in communities if c.id in cells or c.id in outlines]
+    centre: dict[str, tuple[float, float]] = {
+        c.id: (c.lon, c.lat) if c.id in cells else _outline_centre(outlines[c.id])  # type: ignore[misc]
+        for c in placed
+    }
+    extent = [centre[c] for c in centre] + [
+        (float(p[0]), float(p[1]))
+        for cid, g in outlines.items()
+        if cid in centre
+        for p in _positions(g)
+    ]
     by_community: dict[str, list[Unit]] = defaultdict(list)
     for u in units:
         by_community[u.community_id].append(u)
@@ -147,16 +229,22 @@ def service_map(
         open_by[n.community_id].append(n)
 
     features: list[dict[str, Any]] = []
-    for c, ring in zip(placed, cells, strict=True):
+    for c in placed:
+        geometry = outlines.get(c.id) or {"type": "Polygon", "coordinates": [cells[c.id]]}
         open_needs = open_by.get(c.id, [])
-        gaps = sum(
-            1 for n in open_needs if not _covered(n, by_community.get(c.id, []), offers, table)
-        )
+        # needs of one category and quarter in one community share the answer
+        covered: dict[tuple[str, str], bool] = {}
+        gaps = 0
+        for n in open_needs:
+            key = (n.category.value, n.quarter)
+            if key not in covered:
+                covered[key] = _covered(n, by_community.get(c.id, []), offers, kinds_for)
+            gaps += not covered[key]
         features.append(
             {
                 "type": "Feature",
                 "id": c.id,
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "geometry": geometry,
                 "properties": {
                     "kind": "community",
                     "id": c.id,
@@ -165,7 +253,8 @@ def service_map(
                     "open_needs": len(open_needs),
                     "gaps": gaps,
                     "gap_share": round(gaps / len(open_needs), 4) if open_needs else 0.0,
-                    "outline": "derived",
+                    "outline": "imported" if c.id in outlines else "derived",
+                    "centre": [round(centre[c.id][0], 6), round(centre[c.id][1], 6)],
                 },
             }
         )
@@ -214,11 +303,25 @@ def service_map(
             "aggregated": aggregated,
             "unplaced": sorted(c.id for c in communities if c.id not in centre),
             "kind": kind,
-            "bbox": list(_box(np.asarray([centre[c] for c in centre], dtype=float)))
-            if centre
-            else None,
+            "bbox": list(_box(np.asarray(extent, dtype=float))) if extent else None,
+            "outlines_version": outlines_version,
         },
     }
+
+
+def _positions(geometry: dict[str, Any]) -> Iterable[list[float]]:
+    """Every outer-ring position of a Polygon or MultiPolygon."""
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    for polygon in polygons:
+        yield from polygon[0][:-1]
+
+
+def _outline_centre(geometry: dict[str, Any]) -> tuple[float, float]:
+    """The mean of an outline's outer-ring positions (inside any convex outline)."""
+    pts = np.asarray([p[:2] for p in _positions(geometry)], dtype=float)
+    return float(pts[:, 0].mean()), float(pts[:, 1].mean())
 
 
 def _point(fid: str, at: tuple[float | None, float | None], **props: Any) -> dict[str, Any]:

@@ -2,19 +2,31 @@
 
 Every signed-in role reads it; units' contact persons are in it for the committee
 only (personal data). What the map holds is in :mod:`gongjian.service.map.service`.
+
+* ``GET /map/outlines`` — the imported community outlines as a GeoJSON
+  FeatureCollection (``ETag: "<version>"``, ``"0"`` when none is imported);
+* ``PUT /map/outlines`` (committee, ``If-Match``) — import a FeatureCollection of
+  outlines (``application/geo+json`` or ``application/json``), merged into the
+  stored ones (``?replace=true``: instead of them); validated as described in
+  :mod:`gongjian.service.map.outlines`, audited.
 """
 
 # no ``from __future__ import annotations``: FastAPI must see real classes in annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+import anyio
+from fastapi import APIRouter, Query, Request, Response
 
+from gongjian.core.errors import InvalidInputError
+from gongjian.graph.model import Community
 from gongjian.graph.vocab import ResourceKind
 from gongjian.service.auth.schemas import UserRole
-from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.deps import CurrentUser, Store, audit_note
+from gongjian.service.map import outlines as outline_service
 from gongjian.service.map.service import service_map
 from gongjian.service.me.service import suitability_table
+from gongjian.service.registry.views import IfMatch
 
 __all__ = ["router"]
 
@@ -44,3 +56,91 @@ def get_map(
         community=community,
         personal=user.role == UserRole.committee,
     )
+
+
+def _outline_collection(store: Store) -> tuple[dict[str, Any], int]:
+    outlines, version = outline_service.stored_outlines(store)
+    names = {c.id: c.name for c in store.list(Community, limit=None)}
+    features = [
+        {
+            "type": "Feature",
+            "id": cid,
+            "geometry": geometry,
+            "properties": {"id": cid, "name": names.get(cid, cid)},
+        }
+        for cid, geometry in sorted(outlines.items())
+        if cid in names
+    ]
+    return {"type": "FeatureCollection", "features": features}, version
+
+
+@router.get(
+    "/map/outlines",
+    summary="社区边界 The imported community outlines (GeoJSON, with ETag)",
+    response_model=None,
+)
+def get_outlines(user: CurrentUser, store: Store, response: Response) -> dict[str, Any]:
+    del user  # any signed-in role
+    fc, version = _outline_collection(store)
+    response.headers["ETag"] = f'"{version}"'
+    return fc
+
+
+@router.put(
+    "/map/outlines",
+    summary="导入社区边界 Import community outlines (GeoJSON; committee, If-Match)",
+    response_model=None,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/geo+json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "FeatureCollection：Polygon / MultiPolygon，"
+                        "properties 中写社区编号 id 或名称 name",
+                    }
+                }
+            },
+        }
+    },
+    responses={
+        412: {"description": "ETag 已过期 stale ETag"},
+        428: {"description": "缺少 If-Match"},
+        422: {"description": "无效边界或未知社区：`error.message` 指出是哪一个"},
+    },
+)
+async def put_outlines(
+    user: CurrentUser,
+    store: Store,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    replace: Annotated[
+        bool, Query(description="替换全部已导入边界 replace all imported outlines")
+    ] = False,
+) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in {"application/geo+json", "application/json"}:
+        raise InvalidInputError(
+            "请以 application/geo+json 上传社区边界"
+            f" (send the outlines as GeoJSON, not {content_type!r})"
+        )
+    outline_service.require_importer(user)  # before the body is read: others learn nothing
+    data = await request.body()
+
+    def work() -> tuple[int, dict[str, Any], int]:
+        count, _version = outline_service.import_outlines(
+            store=store, user=user, data=data, if_match=if_match, replace=replace
+        )
+        fc, version = _outline_collection(store)
+        return count, fc, version
+
+    count, fc, version = await anyio.to_thread.run_sync(work)
+    audit_note(
+        request,
+        f"import community outlines: {count} outlines"
+        f"{' (replacing all)' if replace else ''}, version {version}",
+    )
+    response.headers["ETag"] = f'"{version}"'
+    return fc

@@ -28,7 +28,7 @@ from gongjian.matching.labels import STATUS_LABELS_ZH, reason_label
 from gongjian.service.plans.exports import PlanDocument
 from gongjian.service.plans.service import kind_zh
 
-__all__ = ["FONT", "plan_name", "plan_pdf"]
+__all__ = ["FONT", "landscape_pdf", "plan_name", "plan_pdf"]
 
 #: reportlab's built-in Simplified Chinese CID font
 FONT = "STSong-Light"
@@ -95,7 +95,6 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
     """The plan as a PDF: the filing copy, then one task notice page per unit."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
@@ -103,7 +102,6 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
     from reportlab.platypus import (
         PageBreak,
         Paragraph,
-        SimpleDocTemplate,
         Spacer,
         Table,
         TableStyle,
@@ -214,10 +212,20 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
             para(f"{org}共建委员会（盖章）　　计划编号：{doc.job_id}", base),
         ]
 
-    def footer(canvas: Any, pdf: Any) -> None:
+    return landscape_pdf(story, title=f"{org}{name}", footer=name, author=org or "gongjian")
+
+
+def landscape_pdf(story: list[Any], *, title: str, footer: str, author: str) -> bytes:
+    """Build ``story`` on A4 landscape with ``footer · 第 n 页`` on every page (the plan
+    PDF and the year-end report, :mod:`gongjian.service.commitments.report`)."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    def draw_footer(canvas: Any, pdf: Any) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 8)
-        canvas.drawRightString(pdf.pagesize[0] - 12 * mm, 8 * mm, f"{name} · 第 {pdf.page} 页")
+        canvas.drawRightString(pdf.pagesize[0] - 12 * mm, 8 * mm, f"{footer} · 第 {pdf.page} 页")
         canvas.restoreState()
 
     buf = io.BytesIO()
@@ -228,8 +236,8 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
         rightMargin=12 * mm,
         topMargin=12 * mm,
         bottomMargin=14 * mm,
-        title=f"{org}{name}",
-        author=org or "gongjian",
+        title=title,
+        author=author,
     )
-    pdf.build(story, onFirstPage=footer, onLaterPages=footer)
+    pdf.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
     return buf.getvalue()

@@ -12,6 +12,7 @@ itself is in the role's scope), allowed for the committee.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -218,6 +219,26 @@ def _queued_job(c: httpx.Client) -> str:
     return _plan_job(c, wait=False)
 
 
+def _outline_file(community: str) -> bytes:
+    ring = [[116.0, 39.7], [116.001, 39.7], [116.001, 39.701], [116.0, 39.7]]
+    feature = {
+        "type": "Feature",
+        "properties": {"id": community},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+
+
+def _commitment() -> dict[str, Any]:
+    return {
+        "title": "联建活动",
+        "joint_type": "joint_organization",
+        "measure": "activities",
+        "target": 2,
+        "due_month": 6,
+    }
+
+
 COMMITTEE = frozenset({"committee"})
 C01 = frozenset({"committee", "community:c01"})
 U01 = frozenset({"committee", "unit:u01"})
@@ -290,6 +311,10 @@ CASES = [
     Case("delete a committee channel", COMMITTEE, lambda c: Req("DELETE", f"/notifications/channels/{_channel(c)}"), ("DELETE", "/notifications/channels/{channel_id}")),
     Case("test a committee channel", COMMITTEE, lambda c: Req("POST", f"/notifications/channels/{_channel(c)}/test"), ("POST", "/notifications/channels/{channel_id}/test")),
     Case("retry a delivery", COMMITTEE, _once(lambda c: Req("POST", f"/notifications/outbox/{_failing_delivery(c)}/retry")), ("POST", "/notifications/outbox/{row_id}/retry")),
+    Case("import community outlines", COMMITTEE, lambda c: Req("PUT", "/map/outlines", headers={"If-Match": c.get("/map/outlines").headers["etag"], "Content-Type": "application/geo+json"}, content=_outline_file(_community(c)), check="/map/outlines"), ("PUT", "/map/outlines")),
+    Case("replace u01's commitments", U01, lambda c: Req("PUT", "/commitments/unit/u01/2024", {"items": [_commitment()]}, check="/commitments/unit/u01/2024"), ("PUT", "/commitments/{owner_kind}/{owner_id}/{year}")),
+    Case("add a commitment of c01", C01, lambda c: Req("POST", "/commitments/community/c01/2024/items", _commitment(), check="/commitments/community/c01/2024"), ("POST", "/commitments/{owner_kind}/{owner_id}/{year}/items")),
+    Case("remove a commitment of u01", U01, lambda c: (lambda k: Req("DELETE", f"/commitments/unit/u01/2024/items/{k}", check="/commitments/unit/u01/2024"))(c.post("/commitments/unit/u01/2024/items", json=_commitment()).json()["id"]), ("DELETE", "/commitments/{owner_kind}/{owner_id}/{year}/items/{item_id}")),
     Case("import c01's needs", C01, lambda c: Req("POST", "/needs/import", files=_import_file("c01"), check="/needs?community_id=c01&limit=1000"), ("POST", "/needs/import"), refused={"community:c02": 422}),
 ]  # fmt: skip
 

@@ -1,13 +1,16 @@
 """服务一张图 over HTTP, both stores: every community of the 星城 seed an area holding
 its own centre and no other, every unit a point where the seed puts it, the coverage
 gaps following what units a community has, the kind filter, personal data for the
-committee only."""
+committee only; imported community outlines round-trip, bad ones are refused."""
 
 from __future__ import annotations
 
 import csv
 import itertools
+import json
+import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -21,7 +24,7 @@ def _csv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def _inside(point: tuple[float, float], ring: list[list[float]]) -> bool:
+def inside_ring(point: tuple[float, float], ring: list[list[float]]) -> bool:
     """Ray casting: whether ``point`` lies inside the closed ``ring``."""
     x, y = point
     inside = False
@@ -57,7 +60,7 @@ def test_every_community_is_an_area_and_every_unit_a_point(api: ApiServer) -> No
         owners = [
             o
             for o, g in areas.items()
-            if o in seed and _inside(here, g["geometry"]["coordinates"][0])
+            if o in seed and inside_ring(here, g["geometry"]["coordinates"][0])
         ]
         assert owners == [cid], (cid, owners)  # its own area, hidden under no other
     points = _features(fc, "unit")
@@ -127,3 +130,149 @@ def test_one_community_expanded_and_bad_filters(api: ApiServer) -> None:
         assert c.get("/map", params={"kind": "nonsense"}).status_code == 422
     with api.client(None) as c:
         assert c.get("/map").status_code == 401
+
+
+# --------------------------------------------------------------------------- outlines
+
+
+def _square(lon: float, lat: float, d: float = 0.002) -> list[list[float]]:
+    return [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+
+
+def _geojson(*features: dict[str, Any]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)}).encode()
+
+
+def _feature(geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+def _put_outlines(
+    c: Any, data: bytes, etag: str | None, *, content_type: str = "application/geo+json"
+) -> Any:
+    headers = {"Content-Type": content_type}
+    if etag is not None:
+        headers["If-Match"] = etag
+    return c.put("/map/outlines", content=data, headers=headers)
+
+
+def _fresh_communities(c: Any, tag: str) -> tuple[str, str, str]:
+    a, b = f"c-ol-{tag}-a", f"c-ol-{tag}-b"
+    name_b = f"边界社区{tag}"
+    body = {"id": a, "name": f"<b>边界</b>{tag}", "subdistrict_id": "xingcheng"}
+    assert c.post("/communities", json={**body, "lat": 39.75, "lon": 116.05}).status_code == 201
+    assert (
+        c.post(
+            "/communities", json={"id": b, "name": name_b, "subdistrict_id": "xingcheng"}
+        ).status_code
+        == 201
+    )
+    return a, b, name_b
+
+
+def test_imported_outlines_round_trip(api: ApiServer) -> None:
+    tag = uuid.uuid4().hex[:6]
+    with api.client("committee") as c:
+        a, b, name_b = _fresh_communities(c, tag)
+        etag = c.get("/map/outlines").headers["etag"]
+        poly = {"type": "Polygon", "coordinates": [_square(116.05, 39.75)]}
+        multi = {
+            "type": "MultiPolygon",
+            "coordinates": [[_square(116.1, 39.8)], [_square(116.11, 39.81, 0.001)]],
+        }
+        # one by id, one by its Chinese name (no coordinates of its own)
+        r = _put_outlines(c, _geojson(_feature(poly, id=a), _feature(multi, 名称=name_b)), etag)
+        assert r.status_code == 200, r.text
+        new_etag = r.headers["etag"]
+        assert new_etag != etag
+        # a second import with the old ETag is refused, and one without any
+        assert _put_outlines(c, _geojson(_feature(poly, id=a)), etag).status_code == 412
+        assert _put_outlines(c, _geojson(_feature(poly, id=a)), None).status_code == 428
+        exported = {f["id"]: f for f in c.get("/map/outlines").json()["features"]}
+    assert exported[a]["geometry"] == poly and exported[b]["geometry"] == multi
+    assert exported[b]["properties"]["name"] == name_b
+    areas = _features(_map(api), "community")
+    assert areas[a]["geometry"] == poly and areas[a]["properties"]["outline"] == "imported"
+    # placed by its outline although it has no coordinates
+    assert areas[b]["geometry"] == multi and b not in _map(api)["meta"]["unplaced"]
+    lon, lat = areas[b]["properties"]["centre"]
+    assert 116.1 < lon < 116.112 and 39.8 < lat < 39.812
+    assert areas["c01"]["properties"]["outline"] in {"derived", "imported"}
+    # the import was audited
+    with api.client("committee") as c:
+        log = c.get("/audit", params={"q": "/map/outlines", "limit": 50}).json()
+    assert any("import community outlines" in (e.get("summary") or "") for e in log["items"])
+
+
+def test_bad_outlines_are_refused_in_chinese_and_nothing_changes(api: ApiServer) -> None:
+    tag = uuid.uuid4().hex[:6]
+    with api.client("committee") as c:
+        a, _b, _name = _fresh_communities(c, tag)
+        etag = c.get("/map/outlines").headers["etag"]
+        before = c.get("/map/outlines").json()
+        ok = _square(116.0, 39.7)
+        cases = {
+            "not a collection": json.dumps({"type": "Feature"}).encode(),
+            "not json": b"{nope",
+            "a point": _geojson(_feature({"type": "Point", "coordinates": [116, 39]}, id=a)),
+            "out of range": _geojson(
+                _feature(
+                    {"type": "Polygon", "coordinates": [[[200, 39], *ok[1:-1], [200, 39]]]}, id=a
+                )
+            ),
+            "not closed": _geojson(
+                _feature({"type": "Polygon", "coordinates": [[*ok[:-1], [1, 1]]]}, id=a)
+            ),
+            "too short": _geojson(
+                _feature({"type": "Polygon", "coordinates": [[*ok[:2], ok[0]]]}, id=a)
+            ),
+            "a string position": _geojson(
+                _feature({"type": "Polygon", "coordinates": [[["116", 39], *ok[1:]]]}, id=a)
+            ),
+            "twice": _geojson(
+                _feature({"type": "Polygon", "coordinates": [ok]}, id=a),
+                _feature({"type": "Polygon", "coordinates": [ok]}, id=a),
+            ),
+            "unnamed": _geojson(_feature({"type": "Polygon", "coordinates": [ok]})),
+        }
+        for what, data in cases.items():
+            r = _put_outlines(c, data, etag)
+            assert r.status_code == 422, (what, r.text)
+            assert re.search(r"[\u4e00-\u9fff]", r.json()["error"]["message"]), what
+        # unknown communities are listed by what the file calls them, nothing imported
+        r = _put_outlines(
+            c,
+            _geojson(
+                _feature({"type": "Polygon", "coordinates": [ok]}, id=a),
+                _feature({"type": "Polygon", "coordinates": [ok]}, name="=1+1不存在社区"),
+            ),
+            etag,
+        )
+        assert r.status_code == 422 and "=1+1不存在社区" in r.json()["error"]["message"]
+        big = b'{"type":"FeatureCollection","features":[' + b" " * (5 * 1024 * 1024) + b"]}"
+        assert _put_outlines(c, big, etag).status_code in (413, 422)
+        r = _put_outlines(c, _geojson(), etag, content_type="text/plain")
+        assert r.status_code == 422
+        assert c.get("/map/outlines").json() == before
+        assert c.get("/map/outlines").headers["etag"] == etag
+    for who in ("viewer", "unit:u01", "community:c01"):
+        with api.client(who) as c:
+            data = _geojson(_feature({"type": "Polygon", "coordinates": [ok]}, id="c01"))
+            assert _put_outlines(c, data, etag).status_code == 403, who
+            assert c.get("/map/outlines").status_code == 200
+
+
+def test_racing_imports_one_wins(api: ApiServer) -> None:
+    tag = uuid.uuid4().hex[:6]
+    with api.client("committee") as c:
+        a, _b, _name = _fresh_communities(c, tag)
+        etag = c.get("/map/outlines").headers["etag"]
+
+    def once(d: float) -> int:
+        data = _geojson(_feature({"type": "Polygon", "coordinates": [_square(116, 39.7, d)]}, id=a))
+        with api.client("committee") as c:
+            return _put_outlines(c, data, etag).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(once, [0.001, 0.002, 0.003, 0.004]))
+    assert codes == [200, 412, 412, 412], codes

@@ -1,8 +1,12 @@
 """服务一张图 in the browser: every community and unit of the 星城 seed drawn, the
 coverage table, a click through to a unit, names as text in tooltips; at district
-size (units above the point limit) one aggregated point per community."""
+size (units above the point limit) one aggregated point per community; an outline
+import round-trips."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -107,3 +111,66 @@ def test_a_unit_places_itself_with_a_click(console: Console) -> None:
         unit = c.get("/units/u09").json()
     assert abs(unit["lon"] - want[0]) < 1e-4 and abs(unit["lat"] - want[1]) < 1e-4
     assert unit["version"] >= 2  # written through the guarded PUT
+
+
+def test_an_outline_import_round_trips(console: Console, tmp_path) -> None:
+    """The committee imports a GeoJSON file on the map page: the chart draws the imported
+    outline, and the downloaded outlines are the file's."""
+    ring = [[115.966, 39.732], [115.971, 39.732], [115.971, 39.736], [115.966, 39.736]]
+    ring.append(ring[0])
+    geometry = {"type": "MultiPolygon", "coordinates": [[ring]]}
+    upload = tmp_path / "outlines.geojson"
+    upload.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {"name": "第一社区"}, "geometry": geometry}
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    console.sign_in("committee")
+    console.open("map")
+    page = console.page
+    expect(page.locator("#map-outlines-state")).to_contain_text("推算")
+    page.set_input_files("#map-outlines-file", str(upload))
+    expect(page.locator("#toast")).to_contain_text("已导入 1 个社区的边界")
+    expect(page.locator("#map-outlines-state")).to_contain_text("已导入 1 个社区的边界")
+    page.wait_for_function("() => window.__gongjianMap")
+    drawn = page.evaluate(
+        """() => {
+          const c = window.__gongjianMap;
+          return echarts.getMap(c.getOption().geo[0].map).geoJSON.features
+            .find(f => f.id === "c01").geometry;
+        }"""
+    )
+    assert drawn == geometry
+    with page.expect_download() as info:
+        page.click("#map-outlines-export")
+    exported = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert [f["geometry"] for f in exported["features"]] == [geometry]
+    assert exported["features"][0]["properties"] == {"id": "c01", "name": "第一社区"}
+
+    # a file naming an unknown community: the server's Chinese message, nothing changes
+    upload.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "<img src=x>社区"},
+                        "geometry": geometry,
+                    }
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    page.set_input_files("#map-outlines-file", str(upload))
+    expect(page.locator("#map-outlines-msg")).to_contain_text("<img src=x>社区")
+    assert page.locator("#map-outlines-msg img").count() == 0

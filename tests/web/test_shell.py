@@ -8,7 +8,17 @@ from playwright.sync_api import expect
 from tests.api.server import ApiServer
 from tests.web.conftest import Console, assert_no_sideways_scroll, at_phone_width, shot
 
-ALL_PAGES = ["dashboard", "map", "units", "needs", "plans", "network", "activities", "suitability"]
+ALL_PAGES = [
+    "dashboard",
+    "map",
+    "units",
+    "needs",
+    "plans",
+    "network",
+    "activities",
+    "commitments",
+    "suitability",
+]
 
 
 def test_console_is_served_without_internet(server: ApiServer) -> None:

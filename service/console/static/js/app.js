@@ -20,9 +20,10 @@ import users from "./pages/users/index.js";
 import map from "./pages/map/index.js";
 import audit from "./pages/audit/index.js";
 import suitability from "./pages/suitability/index.js";
+import commitments from "./pages/commitments/index.js";
 import notifications, { mountBell } from "./pages/notifications.js";
 
-const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, suitability, users, audit, notifications];
+const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, commitments, suitability, users, audit, notifications];
 // unit and community users land on their to-do list, the others on the dashboard
 const LANDING = { unit: "#/todo", community: "#/todo" };
 let user = null;

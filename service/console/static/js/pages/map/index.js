@@ -4,9 +4,13 @@
 // orders, a click on a unit opens the unit. At district size the units are one point
 // per community (with the count) until a community is expanded.
 //
+// The committee imports surveyed community outlines (GeoJSON, PUT /map/outlines with the
+// outlines' version as If-Match) and downloads them again; imported outlines replace the
+// derived Voronoi areas.
+//
 // Every name reaches the chart as data; tooltips are built with esc().
 
-import { api } from "../../api.js";
+import { api, download } from "../../api.js";
 import { addStrings, chart, errorText, esc, fill, h, label, notice, page, select, t, toast, vocabOptions, KINDS, UNIT_TYPES } from "../../ui.js";
 
 addStrings({
@@ -35,6 +39,13 @@ addStrings({
     "map.place.go": "在地图上点选位置",
     "map.place.hint": "请在地图上点击 {name} 的位置（Esc 取消）。",
     "map.place.done": "已更新 {name} 的位置",
+    "map.outlines": "社区边界",
+    "map.outlines.derived": "社区边界为按社区中心推算的示意范围；可导入实测边界（GeoJSON）。",
+    "map.outlines.some": "已导入 {n} 个社区的边界（版本 {v}），其余为推算范围。",
+    "map.outlines.import": "导入边界 GeoJSON",
+    "map.outlines.export": "下载已导入边界",
+    "map.outlines.done": "已导入 {n} 个社区的边界",
+    "map.outlines.stale": "边界已被他人修改，已刷新，请重新导入。",
   },
   en: {
     "map.title": "Service map",
@@ -61,11 +72,19 @@ addStrings({
     "map.place.go": "Click its place on the map",
     "map.place.hint": "Click where {name} is on the map (Esc cancels).",
     "map.place.done": "{name} placed",
+    "map.outlines": "Community outlines",
+    "map.outlines.derived": "Areas are derived from the communities' centres; import surveyed outlines (GeoJSON).",
+    "map.outlines.some": "{n} communities have imported outlines (version {v}); the others are derived.",
+    "map.outlines.import": "Import outlines (GeoJSON)",
+    "map.outlines.export": "Download imported outlines",
+    "map.outlines.done": "Imported {n} outlines",
+    "map.outlines.stale": "The outlines were changed by someone else; reloaded, please import again.",
   },
 });
 
 export default page("map", { zh: "服务一张图", en: "Service map" }, render);
 
+const LABEL_LIMIT = 40;
 const UNIT_COLOURS = ["#1f6feb", "#8e44ad", "#16a085", "#d35400", "#2c3e50", "#b9770e", "#c0392b", "#27ae60"];
 
 function fmt(key, vars) {
@@ -128,7 +147,7 @@ async function render(el, ctx) {
       bottom: 8,
       formatter: (v) => `${Math.round(v * 100)}%`,
     },
-    geo: { map: name, roam: true, label: { show: false }, itemStyle: { borderColor: "#fff" } },
+    geo: { map: name, roam: true, label: { show: false }, itemStyle: { borderColor: "#fff" }, ...focus(areas, state.community) },
     series: [
       {
         type: "map",
@@ -142,13 +161,15 @@ async function render(el, ctx) {
         name: "units",
         symbolSize: (v, p) => {
           const d = p && p.data && p.data.props;
-          return d && d.kind === "units" ? Math.min(40, 8 + Math.sqrt(d.count) * 3) : 11;
+          // aggregated points: smaller when there are many communities, so areas show
+          const dense = areas.length > LABEL_LIMIT;
+          return d && d.kind === "units" ? Math.min(40, (dense ? 4 : 8) + Math.sqrt(d.count) * (dense ? 1.5 : 3)) : 11;
         },
         data: points.map((f) => ({
           name: f.id,
           value: f.geometry.coordinates,
           props: f.properties,
-          itemStyle: { color: f.properties.kind === "units" ? "#627083" : colour(f.properties.type), borderColor: "#fff", borderWidth: 1 },
+          itemStyle: { color: f.properties.kind === "units" ? "rgba(68, 80, 96, 0.75)" : colour(f.properties.type), borderColor: "#fff", borderWidth: 1 },
         })),
       },
       {
@@ -157,8 +178,9 @@ async function render(el, ctx) {
         name: "labels",
         symbolSize: 0,
         silent: true,
-        label: { show: true, formatter: (p) => p.data.label, color: "#1f2933", fontSize: 12 },
-        data: areas.map((f) => ({ name: f.id, label: f.properties.name, value: centroid(f.geometry.coordinates[0]) })),
+        label: { show: true, formatter: (p) => p.data.label, color: "#1f2933", fontSize: 12, textBorderColor: "#fff", textBorderWidth: 2 },
+        // names on the map while they fit; at district size they are in the tooltips
+        data: areas.length <= LABEL_LIMIT ? areas.map((f) => ({ name: f.id, label: f.properties.name, value: f.properties.centre })) : [],
       },
     ],
   };
@@ -259,6 +281,7 @@ async function render(el, ctx) {
         })(),
       )
     : null;
+  const outlines = ctx.user.role === "committee" ? outlineTools(fc, areas, () => render(el, ctx)) : null;
   const rows = [...areas].sort((a, b) => b.properties.gap_share - a.properties.gap_share);
   fill(
     body,
@@ -268,6 +291,7 @@ async function render(el, ctx) {
     placer,
     fc.meta.unplaced.length ? notice(t("map.unplaced", { list: fc.meta.unplaced.join("、") })) : null,
     holder.el,
+    outlines,
     h("h2", {}, t("map.list")),
     h(
       "div",
@@ -295,7 +319,53 @@ async function render(el, ctx) {
   );
 }
 
-function centroid(ring) {
-  const pts = ring.slice(0, -1);
-  return [pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length];
+// An expanded community is brought into view: centred, zoomed to about its share of the
+// area (its units are a few metres apart at the whole district's scale).
+function focus(areas, community) {
+  const f = community && areas.length > 9 && areas.find((a) => a.id === community);
+  return f ? { center: f.properties.centre, zoom: Math.min(12, Math.sqrt(areas.length) * 0.7) } : {};
+}
+
+// 导入社区边界: a GeoJSON file straight to PUT /map/outlines (validated by the server, whose
+// 422 names the feature and the unknown communities), guarded by the outlines' version
+function outlineTools(fc, areas, reload) {
+  const imported = areas.filter((f) => f.properties.outline === "imported").length;
+  const msg = h("div", { id: "map-outlines-msg", "aria-live": "polite" });
+  const file = h("input", { type: "file", id: "map-outlines-file", accept: ".geojson,.json,application/geo+json,application/json", hidden: true });
+  file.addEventListener("change", async () => {
+    const f = file.files[0];
+    file.value = "";
+    if (!f) return;
+    try {
+      const out = await api("/map/outlines", {
+        method: "PUT",
+        form: f,
+        headers: { "Content-Type": "application/geo+json", "If-Match": `"${fc.meta.outlines_version}"` },
+      });
+      toast(t("map.outlines.done", { n: out.features.length }), "ok");
+      await reload();
+    } catch (err) {
+      if (err.status === 412) {
+        toast(t("map.outlines.stale"), "error");
+        return reload();
+      }
+      fill(msg, notice(errorText(err), "error"));
+    }
+  });
+  return h(
+    "div",
+    { id: "map-outlines" },
+    h("h2", {}, t("map.outlines")),
+    h("p", { class: "muted", id: "map-outlines-state" }, imported ? t("map.outlines.some", { n: imported, v: fc.meta.outlines_version }) : t("map.outlines.derived")),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("button", { type: "button", id: "map-outlines-import", onclick: () => file.click() }, t("map.outlines.import")),
+      imported
+        ? h("button", { type: "button", id: "map-outlines-export", onclick: () => download("/map/outlines", "community-outlines.geojson").catch((err) => toast(errorText(err), "error")) }, t("map.outlines.export"))
+        : null,
+      file,
+    ),
+    msg,
+  );
 }

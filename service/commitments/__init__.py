@@ -1,0 +1,1 @@
+"""清单制: annual responsibility lists — commitments, mid-year progress, year-end reports."""

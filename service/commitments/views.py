@@ -1,0 +1,189 @@
+"""``/commitments``: the annual responsibility lists (清单制) of units and communities.
+
+* ``GET /commitments/{owner_kind}/{owner_id}/{year}`` — the list (``ETag``; version 0
+  when nothing is recorded), every signed-in role;
+* ``PUT`` the same path (``If-Match``: ``"0"`` for a first list) — replace the list:
+  the committee any, a unit role its own unit's, a community role its own community's;
+* ``POST …/items`` — add one commitment (201), ``DELETE …/items/{item_id}`` — remove
+  one, same rights (a lost race with another write is re-applied, never lost);
+* ``GET …/progress`` — 年中查清单: each commitment against the data;
+* ``GET …/report?format=xlsx|pdf`` — 年底述清单, the year-end report.
+
+Definitions are in :mod:`gongjian.service.commitments.service`; every write is audited.
+"""
+
+# no ``from __future__ import annotations``: FastAPI must see real classes in annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from gongjian.core.errors import GongjianError
+from gongjian.graph.model import Community, Subdistrict, Unit
+from gongjian.graph.store import GraphStore
+from gongjian.service.commitments import report, service
+from gongjian.service.commitments.schemas import (
+    Commitment,
+    CommitmentIn,
+    CommitmentList,
+    CommitmentsIn,
+    OwnerKind,
+    Progress,
+)
+from gongjian.service.deps import CurrentUser, Store, audit_note
+from gongjian.service.registry.views import IfMatch
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/commitments", tags=["commitments 清单制"])
+
+OwnerId = Annotated[str, Path(min_length=1, max_length=64, description="单位或社区编号")]
+Year = Annotated[int, Path(ge=service.MIN_YEAR, le=service.MAX_YEAR, description="年度")]
+ItemId = Annotated[str, Path(pattern=r"^k[0-9]{1,4}$", description="条目编号")]
+_BASE = "/{owner_kind}/{owner_id}/{year}"
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose list and which year: the path's ``owner_kind``, ``owner_id`` and ``year``."""
+
+    kind: OwnerKind
+    id: str
+    year: int
+
+    def of(self) -> dict[str, Any]:
+        """The service functions' keyword arguments naming the list."""
+        return {"kind": self.kind, "owner_id": self.id, "year": self.year}
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} {self.id} {self.year}"
+
+
+def _owner(owner_kind: OwnerKind, owner_id: OwnerId, year: Year) -> Owner:
+    return Owner(owner_kind, owner_id, year)
+
+
+OwnerPath = Annotated[Owner, Depends(_owner)]
+
+
+@router.get(_BASE, summary="年初列清单 A year's commitments of a unit or community")
+def get_commitments(
+    user: CurrentUser,
+    store: Store,
+    response: Response,
+    owner: OwnerPath,
+) -> CommitmentList:
+    del user  # every signed-in role reads
+    out = service.read_list(store=store, **owner.of())
+    response.headers["ETag"] = _etag(out.version)
+    return out
+
+
+@router.put(
+    _BASE,
+    summary="修改清单 Replace a year's commitments (If-Match)",
+    responses={412: {"description": "ETag 已过期"}, 428: {"description": "缺少 If-Match"}},
+)
+def put_commitments(
+    body: CommitmentsIn,
+    user: CurrentUser,
+    store: Store,
+    request: Request,
+    response: Response,
+    owner: OwnerPath,
+    if_match: IfMatch = None,
+) -> CommitmentList:
+    out = service.replace_list(
+        store=store, user=user, items=body.items, if_match=if_match, **owner.of()
+    )
+    audit_note(
+        request,
+        f"replace commitments of {owner}: {len(out.items)} items, version {out.version}",
+    )
+    response.headers["ETag"] = _etag(out.version)
+    return out
+
+
+@router.post(
+    _BASE + "/items", status_code=201, summary="添加承诺事项 Add one commitment to a year's list"
+)
+def post_commitment(
+    body: CommitmentIn,
+    user: CurrentUser,
+    store: Store,
+    request: Request,
+    owner: OwnerPath,
+) -> Commitment:
+    item = service.add_item(store=store, user=user, item=body, **owner.of())
+    audit_note(request, f"add commitment {item.id} of {owner}")
+    return item
+
+
+@router.delete(
+    _BASE + "/items/{item_id}", status_code=204, summary="删除承诺事项 Remove one commitment"
+)
+def delete_commitment(
+    user: CurrentUser,
+    store: Store,
+    request: Request,
+    owner: OwnerPath,
+    item_id: ItemId,
+) -> Response:
+    service.remove_item(store=store, user=user, item_id=item_id, **owner.of())
+    audit_note(request, f"remove commitment {item_id} of {owner}")
+    return Response(status_code=204)
+
+
+@router.get(_BASE + "/progress", summary="年中查清单 Progress of each commitment from the data")
+def get_progress(user: CurrentUser, store: Store, owner: OwnerPath) -> Progress:
+    del user
+    return service.progress(store=store, **owner.of())
+
+
+def _org(store: GraphStore, kind: OwnerKind, owner_id: str) -> str:
+    """The owner's sub-district's name for the printed title ("" when unknown)."""
+    try:
+        cid = store.get(Unit, owner_id).community_id if kind == OwnerKind.unit else owner_id
+        sid = store.get(Community, cid).subdistrict_id
+        return store.get(Subdistrict, sid).name if sid else ""
+    except GongjianError:
+        return ""
+
+
+_FILES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@router.get(
+    _BASE + "/report",
+    summary="年底述清单 The year-end report (xlsx or PDF)",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in _FILES.values()}}},
+)
+def get_report(
+    user: CurrentUser,
+    store: Store,
+    owner: OwnerPath,
+    format: Annotated[Literal["xlsx", "pdf"], Query(description="xlsx 或 pdf")] = "xlsx",
+) -> Response:
+    del user
+    p = service.progress(store=store, **owner.of())
+    org = _org(store, owner.kind, owner.id)
+    data = report.report_xlsx(p, org=org) if format == "xlsx" else report.report_pdf(p, org=org)
+    name = report.report_filename(p, format)
+    return Response(
+        data,
+        media_type=_FILES[format],
+        headers={
+            "Content-Disposition": f"attachment; filename=\"report.{format}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        },
+    )
