@@ -16,7 +16,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from gongjian.graph.model import (
     Activity,
@@ -35,9 +35,11 @@ from gongjian.graph.store import LIST_FILTERS, GraphStore
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import (
     CurrentUser,
+    IfMatch,
     Page,
     Paging,
     Store,
+    Write,
     audit_note,
     paging,
     read_inline,
@@ -53,19 +55,11 @@ from gongjian.service.registry.schemas import (
 )
 from gongjian.service.registry.service import ScopeCheck
 
-__all__ = ["ScopeCheck", "register_crud", "router"]
+__all__ = ["IfMatch", "ScopeCheck", "register_crud", "router"]
 
 router = APIRouter()
 
 _ID_PATH = Annotated[str, Path(max_length=64)]
-
-
-#: the ETag a conditional write names: an entity's version, or for resources the unit's
-#: declared set's (428 where required and missing, 412 when stale)
-IfMatch = Annotated[
-    str | None,
-    Header(max_length=200, description="ETag from GET (428 without where required, 412 stale)"),
-]
 
 
 def _etag(store: GraphStore, item: Any) -> str:
@@ -144,47 +138,17 @@ def register_crud(
         response.headers["ETag"] = _etag(store, item)
         return item
 
-    def create_item(
-        body: Annotated[kind, Body()],  # type: ignore[valid-type]
-        user: CurrentUser,
-        store: Store,
-        request: Request,
-        response: Response,
-        if_match: IfMatch = None,
-    ) -> kind:  # type: ignore[valid-type]
-        body = service.create(
-            store=store,
-            user=user,
-            entity=body,
-            scope=create_scope,
-            prepare=prepare_create,
-            if_match=if_match,
-        )
-        audit_note(request, f"create {kind.LABEL} {body.id}")
-        response.headers["Location"] = f"{path}/{body.id}"
-        response.headers["ETag"] = _etag(store, body)
+    def create_item(body: Annotated[kind, Body()], w: Write) -> kind:  # type: ignore[valid-type]
+        body = service.create(**w.args, entity=body, scope=create_scope, prepare=prepare_create)
+        w.response.headers["Location"] = f"{path}/{body.id}"
+        w.saved(f"create {kind.LABEL} {body.id}", _etag(w.store, body))
         return body
 
-    def replace_item(
-        item_id: str,
-        body: Annotated[kind, Body()],  # type: ignore[valid-type]
-        user: CurrentUser,
-        store: Store,
-        request: Request,
-        response: Response,
-        if_match: IfMatch = None,
-    ) -> kind:  # type: ignore[valid-type]
+    def replace_item(item_id: str, body: Annotated[kind, Body()], w: Write) -> kind:  # type: ignore[valid-type]
         body = service.replace(
-            store=store,
-            user=user,
-            item_id=item_id,
-            entity=body,
-            scope=write_scope,
-            if_match=if_match,
-            prepare=prepare_update,
+            **w.args, item_id=item_id, entity=body, scope=write_scope, prepare=prepare_update
         )
-        audit_note(request, f"replace {kind.LABEL} {item_id}")
-        response.headers["ETag"] = _etag(store, body)
+        w.saved(f"replace {kind.LABEL} {item_id}", _etag(w.store, body))
         return body
 
     def delete_item(
@@ -295,17 +259,10 @@ def get_unit_resources(
 def put_unit_resources(
     unit_id: str,
     body: Annotated[list[ResourceIn], Body(max_length=500)],
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    w: Write,
 ) -> DeclaredResources:
-    declared = service.declare_resources(
-        store=store, user=user, unit_id=unit_id, rows=body, if_match=if_match
-    )
-    audit_note(request, f"declare {len(declared.items)} resources of unit {unit_id}")
-    response.headers["ETag"] = declared.etag
+    declared = service.declare_resources(**w.args, unit_id=unit_id, rows=body)
+    w.saved(f"declare {len(declared.items)} resources of unit {unit_id}", declared.etag)
     return declared
 
 
