@@ -51,9 +51,10 @@ def neo4j_server() -> Iterator[Neo4jEndpoint]:
 
 def _neo4j_store(endpoint: Neo4jEndpoint) -> GraphStore:
     from gongjian.graph.neo4j_store import Neo4jStore
+    from tests.api.server import migrate_once
 
     store = Neo4jStore(endpoint.uri, user=endpoint.user, password=endpoint.password)
-    store.migrate()
+    migrate_once(store, endpoint.uri)
     store.clear()
     return store
 
