@@ -100,7 +100,7 @@ class ApiServer:
                     f"uvicorn exited: {self.log_path.read_text(errors='replace')[-3000:]}"
                 )
             try:
-                r = httpx.get(f"{self.base_url}/openapi.json", timeout=2.0)
+                r = httpx.get(f"{self.base_url}/health", timeout=5.0)
                 if r.status_code == 200:
                     return
             except httpx.HTTPError:
