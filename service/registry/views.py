@@ -60,6 +60,8 @@ __all__ = ["IfMatch", "ScopeCheck", "register_crud", "router"]
 router = APIRouter()
 
 _ID_PATH = Annotated[str, Path(max_length=64)]
+#: an optional id to filter a list by
+_ID_FILTER = Annotated[str | None, Query(max_length=64)]
 
 
 def _etag(store: GraphStore, item: Any) -> str:
@@ -77,7 +79,7 @@ def _filter_annotation(kind: type[Entity], field: str) -> Any:
     for arg in (annotation, *get_args(annotation)):
         if isinstance(arg, type) and issubclass(arg, Enum):
             return arg | None
-    return Annotated[str | None, Query(max_length=64)]
+    return _ID_FILTER
 
 
 def _filters_dependency(kind: type[Entity]) -> Callable[..., dict[str, Any]]:
@@ -316,8 +318,8 @@ def list_points(
 def list_pairings(
     user: CurrentUser,
     store: Store,
-    unit_id: Annotated[str | None, Query(max_length=64)] = None,
-    community_id: Annotated[str | None, Query(max_length=64)] = None,
+    unit_id: _ID_FILTER = None,
+    community_id: _ID_FILTER = None,
 ) -> list[Pairing]:
     return store.pairings(unit_id=unit_id, community_id=community_id)
 
@@ -374,9 +376,9 @@ def remove_adjacency(a: str, b: str, user: CurrentUser, store: Store, request: R
 def list_assignments(
     user: CurrentUser,
     store: Store,
-    activity_id: Annotated[str | None, Query(max_length=64)] = None,
-    unit_id: Annotated[str | None, Query(max_length=64)] = None,
-    plan_id: Annotated[str | None, Query(max_length=64)] = None,
+    activity_id: _ID_FILTER = None,
+    unit_id: _ID_FILTER = None,
+    plan_id: _ID_FILTER = None,
 ) -> list[Assignment]:
     """Assignments ordered by activity then unit; filter by activity, unit or plan."""
     return service.assignments(
