@@ -214,7 +214,6 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
             for prop in props
         ]
         statements += cypher.POINT_ENTRY_SCHEMA
-        statements += _OUTBOX_SCHEMA  # racing migrations meet "AlreadyExists" here too
         for text in statements:
             try:
                 self._execute(text)
@@ -222,6 +221,8 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
                 # another process migrating at the same moment created it first
                 if "AlreadyExists" not in (exc.code or ""):
                     raise
+        for text in _OUTBOX_SCHEMA:
+            self._execute(text)
         self._execute(cypher.AWAIT_INDEXES, seconds=300)
 
     def close(self) -> None:
