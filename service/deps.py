@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 import anyio
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from gongjian.core.errors import StoreUnavailableError
@@ -19,10 +20,13 @@ from gongjian.service.state import ServiceState
 
 __all__ = [
     "CurrentUser",
+    "IfMatch",
     "Page",
     "Paging",
     "State",
     "Store",
+    "Write",
+    "WriteContext",
     "audit_note",
     "get_state",
     "get_store",
@@ -107,3 +111,42 @@ class Page(BaseModel, Generic[T]):
 def audit_note(request: Request, summary: str) -> None:
     """What a write did, in a few words, for the audit log (the middleware records it)."""
     request.state.audit = summary
+
+
+#: the ETag a conditional write names: an entity's version, or for resources the unit's
+#: declared set's (428 where required and missing, 412 when stale)
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=200, description="ETag from GET (428 without where required, 412 stale)"),
+]
+
+
+@dataclass
+class WriteContext:
+    """What a conditional write route needs: who writes, the store, the ``If-Match`` it
+    names, and where the audit note and the new ETag go."""
+
+    user: User
+    store: GraphStore
+    request: Request
+    response: Response
+    if_match: str | None
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The keyword arguments every conditional write of the service layer takes."""
+        return {"store": self.store, "user": self.user, "if_match": self.if_match}
+
+    def saved(self, note: str, etag: str) -> None:
+        """Record ``note`` for the audit log and answer with the written state's ``etag``."""
+        audit_note(self.request, note)
+        self.response.headers["ETag"] = etag
+
+
+async def write_context(
+    user: CurrentUser, store: Store, request: Request, response: Response, if_match: IfMatch = None
+) -> WriteContext:
+    return WriteContext(user, store, request, response, if_match)
+
+
+Write = Annotated[WriteContext, Depends(write_context)]

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from gongjian.graph.model import Need
 from gongjian.service.state import ServiceState
+from tests.api.server import seeded_store
 
 GONGJIAN = [sys.executable, "-m", "gongjian.cli.main"]
 SHEETS = {"概况", "按单位", "按活动", "未满足需求"}
@@ -46,6 +47,16 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[dict[str, st
     out = run(["seed", "load", "xingcheng", "--replace"], env, tmp_path)
     assert out.returncode == 0, out.stderr
     return env, tmp_path
+
+
+def seeded_embedded(tmp_path: Path) -> dict[str, str]:
+    """Environment of a CLI user whose embedded store holds the 星城 network, loaded in this
+    process (``seed load`` through the CLI is the ``seeded`` fixture's and test_cli_graph's)."""
+    seeded_store(tmp_path, "embedded", None).close()
+    return {
+        "GONGJIAN_DB": str(tmp_path / "graph.sqlite"),
+        "GONGJIAN_STATE_DB": str(tmp_path / "s.sqlite"),
+    }
 
 
 def plan_id(stdout: str) -> str:
@@ -150,11 +161,7 @@ def test_plan_run_publish_claims_the_needs(seeded: tuple[dict[str, str], Path]) 
 
 
 def test_same_seed_same_plan(tmp_path: Path) -> None:
-    env = {
-        "GONGJIAN_DB": str(tmp_path / "g.sqlite"),
-        "GONGJIAN_STATE_DB": str(tmp_path / "s.sqlite"),
-    }
-    assert run(["seed", "load", "xingcheng"], env, tmp_path).returncode == 0
+    env = seeded_embedded(tmp_path)
     ids = []
     for _ in range(2):
         out = run(["plan", "run", "--quarter", "2026Q4", "--seed", "5"], env, tmp_path)
@@ -183,11 +190,7 @@ def test_same_seed_same_plan(tmp_path: Path) -> None:
     ],
 )
 def test_errors_are_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
-    env = {
-        "GONGJIAN_DB": str(tmp_path / "g.sqlite"),
-        "GONGJIAN_STATE_DB": str(tmp_path / "s.sqlite"),
-    }
-    assert run(["seed", "load", "xingcheng"], env, tmp_path).returncode == 0
+    env = seeded_embedded(tmp_path)
     out = run(args, env, tmp_path)
     assert out.returncode == 2, out.stdout + out.stderr
     assert message in out.stderr.replace("\n", "")
@@ -222,11 +225,7 @@ def test_plan_run_waits_for_the_solver_lock_of_a_running_job(tmp_path: Path) -> 
     import fcntl
     import time
 
-    env = {
-        "GONGJIAN_DB": str(tmp_path / "g.sqlite"),
-        "GONGJIAN_STATE_DB": str(tmp_path / "s.sqlite"),
-    }
-    assert run(["seed", "load", "xingcheng"], env, tmp_path).returncode == 0
+    env = seeded_embedded(tmp_path)
     ServiceState(env["GONGJIAN_STATE_DB"]).close()  # the state file exists before the lock
     # what a JobManager of the API holds while its job runs
     lock = os.open(f"{env['GONGJIAN_STATE_DB']}.solver.lock", os.O_RDWR | os.O_CREAT, 0o600)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from gongjian.graph.model import (
     Activity,
@@ -35,9 +35,11 @@ from gongjian.graph.store import LIST_FILTERS, GraphStore
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import (
     CurrentUser,
+    IfMatch,
     Page,
     Paging,
     Store,
+    Write,
     audit_note,
     paging,
     read_inline,
@@ -53,19 +55,13 @@ from gongjian.service.registry.schemas import (
 )
 from gongjian.service.registry.service import ScopeCheck
 
-__all__ = ["ScopeCheck", "register_crud", "router"]
+__all__ = ["IfMatch", "ScopeCheck", "register_crud", "router"]
 
 router = APIRouter()
 
 _ID_PATH = Annotated[str, Path(max_length=64)]
-
-
-#: the ETag a conditional write names: an entity's version, or for resources the unit's
-#: declared set's (428 where required and missing, 412 when stale)
-IfMatch = Annotated[
-    str | None,
-    Header(max_length=200, description="ETag from GET (428 without where required, 412 stale)"),
-]
+#: an optional id to filter a list by
+_ID_FILTER = Annotated[str | None, Query(max_length=64)]
 
 
 def _etag(store: GraphStore, item: Any) -> str:
@@ -83,7 +79,7 @@ def _filter_annotation(kind: type[Entity], field: str) -> Any:
     for arg in (annotation, *get_args(annotation)):
         if isinstance(arg, type) and issubclass(arg, Enum):
             return arg | None
-    return Annotated[str | None, Query(max_length=64)]
+    return _ID_FILTER
 
 
 def _filters_dependency(kind: type[Entity]) -> Callable[..., dict[str, Any]]:
@@ -144,47 +140,17 @@ def register_crud(
         response.headers["ETag"] = _etag(store, item)
         return item
 
-    def create_item(
-        body: Annotated[kind, Body()],  # type: ignore[valid-type]
-        user: CurrentUser,
-        store: Store,
-        request: Request,
-        response: Response,
-        if_match: IfMatch = None,
-    ) -> kind:  # type: ignore[valid-type]
-        body = service.create(
-            store=store,
-            user=user,
-            entity=body,
-            scope=create_scope,
-            prepare=prepare_create,
-            if_match=if_match,
-        )
-        audit_note(request, f"create {kind.LABEL} {body.id}")
-        response.headers["Location"] = f"{path}/{body.id}"
-        response.headers["ETag"] = _etag(store, body)
+    def create_item(body: Annotated[kind, Body()], w: Write) -> kind:  # type: ignore[valid-type]
+        body = service.create(**w.args, entity=body, scope=create_scope, prepare=prepare_create)
+        w.response.headers["Location"] = f"{path}/{body.id}"
+        w.saved(f"create {kind.LABEL} {body.id}", _etag(w.store, body))
         return body
 
-    def replace_item(
-        item_id: str,
-        body: Annotated[kind, Body()],  # type: ignore[valid-type]
-        user: CurrentUser,
-        store: Store,
-        request: Request,
-        response: Response,
-        if_match: IfMatch = None,
-    ) -> kind:  # type: ignore[valid-type]
+    def replace_item(item_id: str, body: Annotated[kind, Body()], w: Write) -> kind:  # type: ignore[valid-type]
         body = service.replace(
-            store=store,
-            user=user,
-            item_id=item_id,
-            entity=body,
-            scope=write_scope,
-            if_match=if_match,
-            prepare=prepare_update,
+            **w.args, item_id=item_id, entity=body, scope=write_scope, prepare=prepare_update
         )
-        audit_note(request, f"replace {kind.LABEL} {item_id}")
-        response.headers["ETag"] = _etag(store, body)
+        w.saved(f"replace {kind.LABEL} {item_id}", _etag(w.store, body))
         return body
 
     def delete_item(
@@ -295,17 +261,10 @@ def get_unit_resources(
 def put_unit_resources(
     unit_id: str,
     body: Annotated[list[ResourceIn], Body(max_length=500)],
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    w: Write,
 ) -> DeclaredResources:
-    declared = service.declare_resources(
-        store=store, user=user, unit_id=unit_id, rows=body, if_match=if_match
-    )
-    audit_note(request, f"declare {len(declared.items)} resources of unit {unit_id}")
-    response.headers["ETag"] = declared.etag
+    declared = service.declare_resources(**w.args, unit_id=unit_id, rows=body)
+    w.saved(f"declare {len(declared.items)} resources of unit {unit_id}", declared.etag)
     return declared
 
 
@@ -359,8 +318,8 @@ def list_points(
 def list_pairings(
     user: CurrentUser,
     store: Store,
-    unit_id: Annotated[str | None, Query(max_length=64)] = None,
-    community_id: Annotated[str | None, Query(max_length=64)] = None,
+    unit_id: _ID_FILTER = None,
+    community_id: _ID_FILTER = None,
 ) -> list[Pairing]:
     return store.pairings(unit_id=unit_id, community_id=community_id)
 
@@ -417,9 +376,9 @@ def remove_adjacency(a: str, b: str, user: CurrentUser, store: Store, request: R
 def list_assignments(
     user: CurrentUser,
     store: Store,
-    activity_id: Annotated[str | None, Query(max_length=64)] = None,
-    unit_id: Annotated[str | None, Query(max_length=64)] = None,
-    plan_id: Annotated[str | None, Query(max_length=64)] = None,
+    activity_id: _ID_FILTER = None,
+    unit_id: _ID_FILTER = None,
+    plan_id: _ID_FILTER = None,
 ) -> list[Assignment]:
     """Assignments ordered by activity then unit; filter by activity, unit or plan."""
     return service.assignments(

@@ -13,11 +13,10 @@ Every replace is written to the audit log.
 from __future__ import annotations
 
 import anyio
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from gongjian.core.errors import InvalidInputError
-from gongjian.service.deps import CurrentUser, Store, audit_note
-from gongjian.service.registry.views import IfMatch
+from gongjian.service.deps import CurrentUser, Store, Write, WriteContext
 from gongjian.service.suitability import service
 from gongjian.service.suitability.schemas import SuitabilityIn, SuitabilityOut
 
@@ -46,12 +45,10 @@ _CSV_BODY = {
 }
 
 
-def _saved(request: Request, response: Response, table: SuitabilityOut, how: str) -> None:
-    audit_note(
-        request,
-        f"replace suitability table ({how}): {len(table.rows)} rows, version {table.version}",
-    )
-    response.headers["ETag"] = service.etag(table.version)
+def _saved(w: WriteContext, table: SuitabilityOut, how: str) -> SuitabilityOut:
+    note = f"replace suitability table ({how}): {len(table.rows)} rows, version {table.version}"
+    w.saved(note, service.etag(table.version))
+    return table
 
 
 @router.get("/suitability", summary="适配表 The suitability table (with ETag)")
@@ -68,22 +65,10 @@ def get_suitability(user: CurrentUser, store: Store, response: Response) -> Suit
     summary="修改适配表 Replace the whole suitability table (committee, If-Match)",
     responses=_CONDITIONAL,
 )
-def put_suitability(
-    body: SuitabilityIn,
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-) -> SuitabilityOut:
-    table = service.replace_table(
-        store=store,
-        user=user,
-        rows=[r.model_dump() for r in body.rows],
-        if_match=if_match,
-    )
-    _saved(request, response, table, "json")
-    return table
+def put_suitability(body: SuitabilityIn, w: Write) -> SuitabilityOut:
+    rows = [r.model_dump() for r in body.rows]
+    table = service.replace_table(**w.args, rows=rows)
+    return _saved(w, table, "json")
 
 
 @router.get(
@@ -112,27 +97,17 @@ def get_suitability_csv(user: CurrentUser, store: Store) -> Response:
     openapi_extra=_CSV_BODY,
     responses=_CONDITIONAL,
 )
-async def put_suitability_csv(
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-) -> SuitabilityOut:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+async def put_suitability_csv(w: Write) -> SuitabilityOut:
+    content_type = w.request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in {"text/csv", "text/plain", "application/octet-stream"}:
         raise InvalidInputError(
             f"请以 text/csv 上传适配表 (send the table as text/csv, not {content_type!r})"
         )
-    data = await request.body()
+    data = await w.request.body()
 
     def work() -> SuitabilityOut:
         # the role is checked before the body is parsed: a unit learns nothing from it
-        service.require_editor(user)
-        return service.replace_table(
-            store=store, user=user, rows=service.parse_csv(data), if_match=if_match
-        )
+        service.require_editor(w.user)
+        return service.replace_table(**w.args, rows=service.parse_csv(data))
 
-    table = await anyio.to_thread.run_sync(work)
-    _saved(request, response, table, "csv")
-    return table
+    return _saved(w, await anyio.to_thread.run_sync(work), "csv")

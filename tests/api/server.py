@@ -34,6 +34,7 @@ __all__ = [
     "USERS",
     "ApiServer",
     "free_port",
+    "migrate_once",
     "neo4j_credentials",
     "seeded_store",
     "start_api",
@@ -99,7 +100,7 @@ class ApiServer:
                     f"uvicorn exited: {self.log_path.read_text(errors='replace')[-3000:]}"
                 )
             try:
-                r = httpx.get(f"{self.base_url}/openapi.json", timeout=2.0)
+                r = httpx.get(f"{self.base_url}/health", timeout=5.0)
                 if r.status_code == 200:
                     return
             except httpx.HTTPError:
@@ -181,10 +182,26 @@ def store_at(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None)
     return EmbeddedStore(workdir / "graph.sqlite")
 
 
+#: the Neo4j servers (URIs) whose schema this test process has migrated
+_MIGRATED: set[str] = set()
+
+
+def migrate_once(store: GraphStore, neo4j_uri: str | None = None) -> GraphStore:
+    """``store.migrate()``, for a Neo4j server only the first time in this test process:
+    clearing keeps the schema, and checking it again costs ~1 s a store on a busy box (the
+    tests that drop constraints migrate again themselves)."""
+    if neo4j_uri is None:
+        store.migrate()
+    elif neo4j_uri not in _MIGRATED:
+        store.migrate()
+        _MIGRATED.add(neo4j_uri)
+    return store
+
+
 def seeded_store(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> GraphStore:
     """The store the server will use, cleared and loaded with the 星城 network."""
     store = store_at(workdir, store_kind, neo4j)
-    store.migrate()
+    migrate_once(store, neo4j[0] if store_kind == "neo4j" and neo4j else None)
     store.clear()
     load_network(store, load_xingcheng())
     return store

@@ -58,6 +58,13 @@ def _status(r: Any) -> int | str:
     return r.status_code if isinstance(r, httpx.Response) else type(r).__name__
 
 
+def _assert_none(api: ApiServer, figures: str, problems: list[str], what: str = "") -> None:
+    """Print the race's figures (``-s``) under the store's name; fail on any problem."""
+    figures = f"[{api.store_kind}] {figures}"
+    print(figures)
+    assert not problems, f"{what}{figures}; {problems[:5]}"
+
+
 # --------------------------------------------------------------------------- PUT racing claim
 @pytest.mark.slow
 def test_put_racing_a_claim_never_loses_an_acknowledged_claim(api: ApiServer) -> None:
@@ -88,11 +95,10 @@ def test_put_racing_a_claim_never_loses_an_acknowledged_claim(api: ApiServer) ->
                 if stored["status"] != "claimed" or stored["claimed_by"] != "u01":
                     lost.append(f"{body['id']}: {stored['status']}/{stored['claimed_by']}")
     figures = (
-        f"[{api.store_kind}] {SOAK_ROUNDS} rounds: {acked} claims acknowledged, {len(lost)}"
+        f"{SOAK_ROUNDS} rounds: {acked} claims acknowledged, {len(lost)}"
         f" lost; (PUT, claim) outcomes {dict(outcomes)}"
     )
-    print(figures)
-    assert not lost, f"acknowledged claims lost: {figures}; {lost}"
+    _assert_none(api, figures, lost, "acknowledged claims lost: ")
 
 
 _MUTABLE = [
@@ -223,11 +229,10 @@ def test_concurrent_creates_of_one_id_have_exactly_one_winner(
                 f"{item_id}: stored {stored[field]!r}, the 201 went to {bodies[winners[0]][field]!r}"
             )
     figures = (
-        f"[{api.store_kind}] {kind}: {rounds} rounds × {CREATORS} creators, 201s per round"
+        f"{kind}: {rounds} rounds × {CREATORS} creators, 201s per round"
         f" {per_round} (want {[1] * rounds})"
     )
-    print(figures)
-    assert not problems, f"{figures}; {problems}"
+    _assert_none(api, figures, problems)
 
 
 # --------------------------------------------------------------------------- imports racing imports
@@ -282,11 +287,10 @@ def test_two_concurrent_imports_of_the_same_ids_have_one_winner(api: ApiServer) 
         if titles != Counter({winner: IMPORT_ROWS}):
             problems.append(f"round {n}: stored titles by importer {dict(titles)}, winner {winner}")
     figures = (
-        f"[{api.store_kind}] {rounds} rounds of 2 imports × {IMPORT_ROWS} rows: winners"
+        f"{rounds} rounds of 2 imports × {IMPORT_ROWS} rows: winners"
         f" {winners_per_round}, conflicting rows the loser named {named_per_round}"
     )
-    print(figures)
-    assert not problems, f"{figures}; {problems}"
+    _assert_none(api, figures, problems)
 
 
 BIG_IMPORT = 3000
@@ -331,8 +335,7 @@ def test_an_import_never_overwrites_a_need_created_after_its_validation(api: Api
                 if stored["title"] != title or need_id in imported:
                     overwritten.append(f"{need_id}: {stored['title']!r} (POSTed {title!r})")
     figures = (
-        f"[{api.store_kind}] 2 imports × {BIG_IMPORT} rows with racing POSTs: {created_total}"
+        f"2 imports × {BIG_IMPORT} rows with racing POSTs: {created_total}"
         f" POSTs got 201, {len(overwritten)} of them overwritten by the import"
     )
-    print(figures)
-    assert not overwritten, f"{figures}; {overwritten[:5]}"
+    _assert_none(api, figures, overwritten)
