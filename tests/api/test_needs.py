@@ -107,7 +107,9 @@ def test_committee_drives_the_life_cycle_for_a_unit(api: ApiServer) -> None:
         r = c.post(f"/needs/{nid}/claim", json={"unit_id": "u05"})
         assert r.status_code == 200 and r.json()["claimed_by"] == "u05"
         assert c.post(f"/needs/{nid}/start").json()["status"] == "in_progress"
-        assert c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        assert (
+            c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        )
         r = c.post(f"/needs/{nid}/follow-up", json={"satisfaction": 5})
         assert r.status_code == 200 and r.json()["satisfaction"] == 5
 
@@ -177,7 +179,9 @@ def test_only_the_claiming_unit_or_committee_starts_and_resolves(api: ApiServer)
         _refused((u02, c01, viewer), f"/needs/{nid}/resolve", json={"note": "已修复"})
         assert _get(api, nid)["status"] == "in_progress"
     with api.client("committee") as c:
-        assert c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        assert (
+            c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        )
     with api.client("unit:u01") as u01:
         assert _error(u01.post("/needs/nope-404/start"), 404)
 
@@ -187,7 +191,9 @@ def test_follow_up_scope_and_validation(api: ApiServer) -> None:
     with api.client("committee") as c:
         c.post(f"/needs/{nid}/claim", json={"unit_id": "u01"})
         c.post(f"/needs/{nid}/start")
-        assert c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        assert (
+            c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        )
     with _clients(api, "community:c02", "unit:u01", "viewer", "community:c01") as clients:
         c02, u01, viewer, c01 = clients
         _refused((c02, u01, viewer), f"/needs/{nid}/follow-up", json={"satisfaction": 5})
@@ -215,7 +221,10 @@ def test_cancel_scope(api: ApiServer) -> None:
         assert r.json()["cancelled_at"] is not None
     other = _new_need(api, "c02")
     with api.client("committee") as c:
-        assert c.post(f"/needs/{other}/cancel", json={"reason": "重复登记"}).json()["status"] == "cancelled"
+        assert (
+            c.post(f"/needs/{other}/cancel", json={"reason": "重复登记"}).json()["status"]
+            == "cancelled"
+        )
         assert _error(c.post("/needs/nope-404/cancel", json={"reason": "重复"}), 404)
 
 
