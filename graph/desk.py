@@ -211,6 +211,9 @@ class DeskRules:
         """Give every stored need without a number one (older stores); how many."""
 
         def work(tx: Any) -> int:
+            # one backfill at a time (service workers start together): the counter's lock
+            # is taken before the read, so a second one sees the first one's numbers
+            self._next_sequence(tx, "need:backfill", 0)
             needs = self._unnumbered_needs(tx)
             if needs:
                 self._write_entities(tx, Need, self._number_needs(tx, needs))

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
+from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import ExtensionRequest, Need, NeedSource, NeedStatus
+from gongjian.graph.neo4j_io import entity_props
 from gongjian.graph.store import GraphStore
 from tests import factories as f
 
@@ -78,3 +80,40 @@ def test_a_phone_other_than_digits_plus_dash_spaces_is_refused(phone: str) -> No
 def test_source_labels_are_chinese() -> None:
     assert NeedSource.hotline.label_zh == "12345 热线"
     assert [s.value for s in NeedSource] == ["visit", "grid", "council", "hotline", "other"]
+
+
+def _raw_need(store: GraphStore, need: Need) -> None:
+    """Write a need as an older store holds it: no number, no timeline (bypassing the rules)."""
+    if isinstance(store, EmbeddedStore):
+        with store._write() as conn:
+            conn.execute(
+                "INSERT INTO nodes(label, id, props) VALUES ('Need', ?, ?)",
+                (need.id, need.model_dump_json(exclude_none=True)),
+            )
+    else:
+        store._execute("CREATE (n:Need) SET n = $props", props=entity_props(need))
+
+
+def test_an_older_stores_orders_are_numbered_on_start_and_keep_their_numbers(
+    store: GraphStore,
+) -> None:
+    store.upsert_many(f.small_network())  # n1..n3 numbered on load
+    loaded = sorted(n.number or "" for n in store.list(Need, limit=None))
+    assert loaded == ["XC-2026-000001", "XC-2026-000002", "XC-2026-000003"]
+    at = datetime(2025, 12, 31, 17, 0, tzinfo=UTC)  # 2026-01-01 01:00 in Beijing
+    _raw_need(store, f.need(8, created_at=at))
+    assert store.get(Need, "n8").number is None
+    store.migrate()  # what every start does
+    assert store.get(Need, "n8").number == "XC-2026-000004"
+    store.migrate()
+    store.upsert(store.get(Need, "n1").model_copy(update={"number": None, "title": "改标题"}))
+    assert store.get(Need, "n1").number == "XC-2026-000001"  # an upsert keeps the number
+    assert sorted(n.number or "" for n in store.list(Need, limit=None))[-1] == "XC-2026-000004"
+    # an order without a stored timeline starts with its registration
+    steps = store.need_timeline("n8")
+    assert [(s.seq, s.action.value, s.at) for s in steps] == [(0, "created", at)]
+    created = store.create(f.need(9, created_at=at))
+    assert created.number == "XC-2026-000005"
+    assert [s.action.value for s in store.need_timeline("n9")] == ["created"]
+    store.delete(Need, "n9")  # no history: deleted with its timeline
+    assert store.desk_steps(["created"]) == []
