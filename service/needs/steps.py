@@ -118,6 +118,20 @@ def _community(user: User, need: Need, what: str) -> None:
     require_community(user, need.community_id, f"{what}其他社区的交办单")
 
 
+def _community_reason(
+    store: GraphStore, user: User, need_id: str, what: str, reason: str, label: str
+) -> str:
+    """A step of the need's community (or committee) that needs a reason: the reason."""
+    _community(user, store.get(Need, need_id), what)
+    return _note(reason, "reason", label)
+
+
+def _community_move(user: User, need: Need, what: str, move: str) -> None:
+    """Under the lock: the need's community (or committee) may take ``move`` now."""
+    _community(user, need, what)
+    check_move(need, move)
+
+
 def _note(text: str | None, field: str, label: str) -> str:
     value = (text or "").strip()
     if not value:
@@ -378,8 +392,7 @@ def follow_up(
     text = note.strip() if note and note.strip() else None
 
     def change(need: Need) -> StepChange:
-        _community(user, need, "回访")
-        check_move(need, "follow-up")
+        _community_move(user, need, "回访", "follow-up")
         line = f"满意度 {satisfaction}/5" + (f"：{text}" if text else "")
         update = {
             "status": NeedStatus.followed_up,
@@ -407,12 +420,10 @@ def follow_up(
 
 def reopen(*, store: GraphStore, user: User, need_id: str, reason: str) -> Need:
     """重办 a resolved / followed-up order (its community or the committee), with a reason."""
-    _community(user, store.get(Need, need_id), "重办")
-    reason = _note(reason, "reason", "重办原因")
+    reason = _community_reason(store, user, need_id, "重办", reason, "重办原因")
 
     def change(need: Need) -> StepChange:
-        _community(user, need, "重办")
-        check_move(need, "reopen")
+        _community_move(user, need, "重办", "reopen")
         if need.claimed_by is None:
             raise ConflictError(
                 f"交办单 '{need.id}' 没有承办单位，不能重办 (no unit to reopen it for)",
@@ -428,12 +439,10 @@ def reopen(*, store: GraphStore, user: User, need_id: str, reason: str) -> Need:
 
 def cancel(*, store: GraphStore, user: User, need_id: str, reason: str) -> Need:
     """撤销 with a reason: the need's community or the committee."""
-    _community(user, store.get(Need, need_id), "撤销")
-    reason = _note(reason, "reason", "撤销原因")
+    reason = _community_reason(store, user, need_id, "撤销", reason, "撤销原因")
 
     def change(need: Need) -> StepChange:
-        _community(user, need, "撤销")
-        check_move(need, "cancel")
+        _community_move(user, need, "撤销", "cancel")
         update = {
             "status": NeedStatus.cancelled,
             "cancelled_at": now_utc(),
