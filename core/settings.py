@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     #: wall-clock cap (seconds) of reading one import file (then 413); the
     #: row, cell, string and size limits are in ``gongjian.service.needs.import_format``
     import_max_seconds: float = Field(default=8.0, gt=0, le=600)
+    #: the sub-district code of order numbers (XC-2026-000123); read by
+    #: :func:`gongjian.graph.desk.subdistrict_code` (letters and digits, else XC)
+    subdistrict_code: str = "XC"
     #: seconds a client should wait before retrying when the store is unreachable (503)
     retry_after_seconds: int = Field(default=5, ge=1)
 

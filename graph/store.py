@@ -20,7 +20,13 @@ Rules every implementation keeps:
   References must name stored nodes or nodes of the same call. This is what the
   service writes with.
 * ``upsert`` / ``upsert_many`` OVERWRITE whatever is stored under the id; they
-  are for the seed loaders and ``seed load`` only, never for user requests.
+  are for the seed loaders and ``seed load`` only, never for user requests. A
+  need without an order number keeps the stored one or gets the next one
+  (:mod:`gongjian.graph.desk`), in the same transaction.
+* A need's order number is given in its create's transaction from a counter per
+  sub-district code and year, unique on both stores; every step of the desk
+  (``step_need``, ``claim_need``, ``transition_need``, a ``modify`` with ``step``)
+  appends to its timeline in the step's own transaction (``need_timeline``).
   ``upsert_many`` is atomic per call in the embedded store and per batch in
   Neo4j; it is idempotent (same rows twice → same graph).
 * Every entity has a ``version``: 1 when created, +1 on each ``modify``, claim

@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from gongjian.core.labels import LabelledEnum
 
-__all__ = ["JointType", "NeedCategory", "NeedStatus", "ResourceKind", "UnitType"]
+__all__ = [
+    "JointType",
+    "NeedAction",
+    "NeedCategory",
+    "NeedSource",
+    "NeedStatus",
+    "ResourceKind",
+    "UnitType",
+]
 
 
 class UnitType(LabelledEnum):
@@ -138,3 +146,34 @@ class NeedStatus(LabelledEnum):
     resolved = "resolved", "已办结"
     followed_up = "followed_up", "已回访"
     cancelled = "cancelled", "已撤销"
+
+
+class NeedSource(LabelledEnum):
+    """Where a work order came from (来源渠道)."""
+
+    visit = "visit", "上门走访"
+    grid = "grid", "网格员"
+    council = "council", "议事厅"
+    hotline = "hotline", "12345 热线"
+    other = "other", "其他"
+
+
+class NeedAction(LabelledEnum):
+    """A step of a work order's timeline (办理记录)."""
+
+    created = "created", "登记"
+    dispatched = "dispatched", "派单"
+    claimed = "claimed", "接单"
+    started = "started", "开始办理"
+    returned = "returned", "退单"
+    released = "released", "收回"
+    extension_requested = "extension_requested", "申请延期"
+    extension_approved = "extension_approved", "批准延期"
+    extension_refused = "extension_refused", "驳回延期"
+    supervised = "supervised", "督办"
+    resolved = "resolved", "办结"
+    followed_up = "followed_up", "回访"
+    reopened = "reopened", "重办"
+    cancelled = "cancelled", "撤销"
+    whistled = "whistled", "吹哨"
+    reported = "reported", "报到"

@@ -5,7 +5,7 @@
 import { api } from "../../api.js";
 import { errorText, fill, h, t, toast } from "../../ui.js";
 import { colon } from "./common.js";
-import { cancelNeed, claimFor, followUp, whistle } from "./dialogs.js";
+import { cancelNeed, claimFor, followUp, resolveNeed, whistle } from "./dialogs.js";
 import { recommendPanel } from "./recommend.js";
 
 export function actions(V, n) {
@@ -18,7 +18,7 @@ export function actions(V, n) {
   if (user.role === "unit") {
     if (n.status === "open") list.push(["claim", t("needs.a.claim"), () => run(V, n, "claim", null, t("needs.a.claim")), "primary"]);
     if (n.status === "claimed" && n.claimed_by === uid) list.push(["start", t("needs.a.start"), () => run(V, n, "start", null, t("needs.a.start")), "primary"]);
-    if (n.status === "in_progress" && n.claimed_by === uid) list.push(["resolve", t("needs.a.resolve"), () => run(V, n, "resolve", null, t("needs.a.resolve")), "primary"]);
+    if (n.status === "in_progress" && n.claimed_by === uid) list.push(["resolve", t("needs.a.resolve"), () => resolveNeed(V, n), "primary"]);
     if (n.whistle && n.summoned.includes(uid) && !(uid in (n.reports || {})) && n.status !== "cancelled") {
       list.push(["report", t("needs.a.report"), () => run(V, n, "report", null, t("needs.a.report")), ""]);
     }
@@ -27,7 +27,7 @@ export function actions(V, n) {
     if (n.status === "open") list.push(["recommend", t("needs.a.recommend"), () => recommendPanel(V, n), ""]);
     if (n.status === "open") list.push(["claim-for", t("needs.a.claimFor"), () => claimFor(V, n), ""]);
     if (n.status === "claimed") list.push(["start", t("needs.a.start"), () => run(V, n, "start", null, t("needs.a.start")), ""]);
-    if (n.status === "in_progress") list.push(["resolve", t("needs.a.resolve"), () => run(V, n, "resolve", null, t("needs.a.resolve")), ""]);
+    if (n.status === "in_progress") list.push(["resolve", t("needs.a.resolve"), () => resolveNeed(V, n), ""]);
   }
   if ((own || committee) && n.status === "resolved") list.push(["followup", t("needs.a.followup"), () => followUp(V, n), "primary"]);
   if (committee && openish) list.push(["whistle", t("needs.a.whistle"), () => whistle(V, n), ""]);

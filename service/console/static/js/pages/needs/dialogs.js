@@ -57,13 +57,27 @@ export function followUp(V, n) {
 
 export function cancelNeed(V, n) {
   const { box } = V;
+  const reasonF = field(t("needs.dlg.reason"), h("textarea", { id: "needs-dlg-reason", maxlength: 2000, rows: 3 }));
   openDialog(
     box,
     t("needs.dlg.cancel", { title: n.title }),
-    h("p", {}, t("needs.dlg.cancel.body")),
-    async (msg) => dialogFail(await run(V, n, "cancel", null, t("needs.a.cancel")), msg, {}),
+    [h("p", {}, t("needs.dlg.cancel.body")), reasonF.wrap],
+    async (msg) => {
+      const res = await run(V, n, "cancel", { reason: reasonF.input.value.trim() }, t("needs.a.cancel"));
+      return dialogFail(res, msg, { reason: reasonF.set });
+    },
     t("needs.a.cancel"),
   );
+}
+
+/** 办结: the resolution note (办结说明) is required. */
+export function resolveNeed(V, n) {
+  const { box } = V;
+  const noteF = field(t("needs.dlg.resolution"), h("textarea", { id: "needs-dlg-resolution", maxlength: 2000, rows: 3 }));
+  openDialog(box, t("needs.dlg.resolve", { title: n.title }), noteF.wrap, async (msg) => {
+    const res = await run(V, n, "resolve", { note: noteF.input.value.trim() }, t("needs.a.resolve"));
+    return dialogFail(res, msg, { note: noteF.set });
+  });
 }
 
 export function whistle(V, n) {
