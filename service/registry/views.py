@@ -42,6 +42,7 @@ from gongjian.service.deps import (
     paging,
     read_inline,
 )
+from gongjian.service.needs.privacy import present_need
 from gongjian.service.registry import service
 from gongjian.service.registry.schemas import (
     Adjacent,
@@ -117,14 +118,18 @@ def register_crud(
     write_scope: ScopeCheck,
     prepare_create: Callable[[User, Any], Any] | None = None,
     prepare_update: Callable[[User, Any, Any], Any] | None = None,
+    present: Callable[[Any, User], Any] | None = None,
 ) -> None:
     """Add list / get / create / replace / delete routes for ``kind`` under ``path``.
 
     ``create_scope`` guards POST and DELETE, ``write_scope`` guards PUT (checked on
     both the stored and the new version, so nothing can be moved out of scope).
+    ``present(item, user)`` is what every answer shows of an item (a need's
+    complainant masked for those who may not see it: :mod:`gongjian.service.needs.privacy`).
     """
     label_zh = kind.LABEL_ZH
     filters_dep = _filters_dependency(kind)
+    shown: Callable[[Any, User], Any] = present or (lambda item, _user: item)
 
     async def list_items(
         user: CurrentUser,
@@ -137,12 +142,13 @@ def register_crud(
             return items, store.count(kind, filters=filters)
 
         items, total = await read_inline(store, read)
+        items = [shown(item, user) for item in items]
         return Page[kind](items=items, total=total, offset=page.offset, limit=page.limit)  # type: ignore[valid-type]
 
     async def get_item(item_id: str, user: CurrentUser, store: Store, response: Response) -> kind:  # type: ignore[valid-type]
         item = await read_inline(store, store.get, kind, item_id)
         response.headers["ETag"] = _etag(store, item)
-        return item
+        return shown(item, user)
 
     def create_item(
         body: Annotated[kind, Body()],  # type: ignore[valid-type]
@@ -163,7 +169,7 @@ def register_crud(
         audit_note(request, f"create {kind.LABEL} {body.id}")
         response.headers["Location"] = f"{path}/{body.id}"
         response.headers["ETag"] = _etag(store, body)
-        return body
+        return shown(body, user)
 
     def replace_item(
         item_id: str,
@@ -185,7 +191,7 @@ def register_crud(
         )
         audit_note(request, f"replace {kind.LABEL} {item_id}")
         response.headers["ETag"] = _etag(store, body)
-        return body
+        return shown(body, user)
 
     def delete_item(
         item_id: str,
@@ -266,6 +272,7 @@ register_crud(
     write_scope=service.need_scope,
     prepare_create=service.prepare_need_create,
     prepare_update=service.prepare_need_update,
+    present=present_need,
 )
 
 

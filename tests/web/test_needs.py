@@ -77,7 +77,7 @@ def _enter_need(page: Page, tag: str) -> str:
     page.fill("#needs-n-title", f"3号楼楼道灯不亮 {tag}")
     page.select_option("#needs-n-category", "repair")
     page.select_option("#needs-n-grid", "c01-g1")
-    page.fill("#needs-n-quarter", "2026Q4")
+    page.select_option("#needs-n-quarter", "2026Q4")
     page.fill("#needs-n-effort", "0")
     page.click("#needs-n-submit")
     expect(form.locator("#needs-n-effort-err")).to_contain_text("1–1000")

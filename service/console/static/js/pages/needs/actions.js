@@ -7,6 +7,7 @@ import { errorText, fill, h, t, toast } from "../../ui.js";
 import { colon } from "./common.js";
 import { cancelNeed, claimFor, followUp, whistle } from "./dialogs.js";
 import { recommendPanel } from "./recommend.js";
+import { needName } from "./steps.js";
 
 export function actions(V, n) {
   const { user } = V;
@@ -43,7 +44,8 @@ export function actions(V, n) {
 /** After an action went through: say so next to the row and in a toast; refresh. */
 export async function done(V, n, action) {
   const { rowMsgs, pageNotice, load } = V;
-  const text = t(`needs.done.${action === "follow-up" ? "followup" : action}`, { id: n.id });
+  // people know an order by its number and title, not its internal id
+  const text = t(`needs.done.${action === "follow-up" ? "followup" : action}`, { id: needName(n) });
   rowMsgs.set(n.id, { kind: "ok", text });
   toast(text, "ok");
   fill(pageNotice);
