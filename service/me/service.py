@@ -28,6 +28,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from urllib.parse import quote
 
 from gongjian.core.cells import put
 from gongjian.core.clock import now_utc, quarter_of
@@ -47,6 +48,7 @@ from gongjian.graph.suitability import stored_suitability
 from gongjian.graph.whistle import whistle_state
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.me.schemas import Todo, TodoItem, TodoSection
+from gongjian.service.needs.privacy import masked_for, present_need
 from gongjian.service.plans.exports import ics_escape, ics_fold
 
 __all__ = ["suitability_table", "todo", "unit_calendar", "unit_tasks_xlsx"]
@@ -69,9 +71,10 @@ ACTIONS_ZH = {
 class _Context:
     """Names and the day, read once per request."""
 
-    def __init__(self, store: GraphStore, today: dt.date) -> None:
+    def __init__(self, store: GraphStore, today: dt.date, user: User | None = None) -> None:
         self.store = store
         self.today = today
+        self.user = user
         self.communities = {c.id: c.name for c in store.list(Community, limit=None)}
         self.units = {u.id: u for u in store.list(Unit, limit=None)}
 
@@ -99,19 +102,25 @@ class _Context:
             **more,  # type: ignore[arg-type]
         )
 
+    def shown(self, need: Need) -> Need:
+        """``need`` as the user may read it (the complainant masked unless they may see it)."""
+        return masked_for(need) if self.user is None else present_need(need, self.user)
+
     def need_item(self, need: Need, action: str) -> TodoItem:
+        shown = self.shown(need)
         return self._item(
             "need",
             need,
             action,
+            number=getattr(shown, "number", None),
+            address=getattr(shown, "address", None),
             status=need.status.value,
             priority=need.priority,
             due=need.due,
             overdue_days=self.overdue_days(need),
             unit_id=need.claimed_by,
             unit_name=self.unit_name(need.claimed_by),
-            link=f"#/needs?quarter={need.quarter}&status={need.status.value}"
-            f"&community={need.community_id}",
+            link=f"#/needs/{quote(need.id, safe='')}",
         )
 
     def whistle_item(self, need: Need, action: str, due: dt.date | None) -> TodoItem:
@@ -298,7 +307,7 @@ def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
 def todo(*, store: GraphStore, user: User, limit: int = 50, today: dt.date | None = None) -> Todo:
     """The to-do list of ``user`` (sections by role, see the module docstring)."""
     day = today or clock_today()
-    ctx = _Context(store, day)
+    ctx = _Context(store, day, user)
     scope_id: str | None = None
     scope_name: str | None = None
     if user.role == UserRole.unit and user.unit_id:
@@ -397,7 +406,22 @@ def unit_calendar(*, store: GraphStore, unit_id: str, quarter: str | None = None
     return b"".join(ics_fold(line) for line in lines)
 
 
-TASK_HEADERS = ["类型", "编号", "事项", "社区", "日期/截止", "状态", "本单位角色", "优先级"]
+#: the order's fields of the task list's last four columns (交办单号, 地址, 诉求人, 联系电话)
+_TASK_NEED_FIELDS = ("number", "address", "complainant_name", "complainant_phone")
+TASK_HEADERS = [
+    "类型",
+    "编号",
+    "事项",
+    "社区",
+    "日期/截止",
+    "状态",
+    "本单位角色",
+    "优先级",
+    "交办单号",
+    "地址",
+    "诉求人",
+    "联系电话",
+]
 
 
 def unit_tasks_xlsx(*, store: GraphStore, unit_id: str, quarter: str | None = None) -> bytes:
@@ -413,7 +437,12 @@ def unit_tasks_xlsx(*, store: GraphStore, unit_id: str, quarter: str | None = No
         if quarter is not None and n.quarter != quarter:
             continue
         where = ctx.communities.get(n.community_id, n.community_id)
-        rows.append(["交办单", n.id, n.title, where, n.due, n.status.label_zh, "", n.priority])
+        # a unit's own list: the complainant as a unit may see it (masked)
+        m = masked_for(n)
+        person = [getattr(m, f, None) for f in _TASK_NEED_FIELDS]
+        rows.append(
+            ["交办单", n.id, n.title, where, n.due, n.status.label_zh, "", n.priority, *person]
+        )
     for act, kinds in _unit_activities(store, unit_id, quarter):
         where = ctx.communities.get(act.community_id, act.community_id)
         rows.append(["活动", act.id, act.title, where, act.date, "已安排", "、".join(kinds), None])
@@ -429,7 +458,8 @@ def unit_tasks_xlsx(*, store: GraphStore, unit_id: str, quarter: str | None = No
             if isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGH", (8, 14, 40, 14, 12, 10, 16, 8), strict=True):
+    widths = (8, 14, 40, 14, 12, 10, 16, 8, 16, 24, 10, 14)
+    for letter, width in zip("ABCDEFGHIJKL", widths, strict=True):
         ws.column_dimensions[letter].width = width
     buf = io.BytesIO()
     wb.save(buf)

@@ -16,7 +16,9 @@ const SOURCES = [
   ["hotline", "12345 热线"],
   ["other", "其他"],
 ];
-const PHONE_RE = /^[0-9+\- ]{3,32}$/;
+// as the server checks it: digits, +, - and spaces, 7–20 digits
+const PHONE_RE = /^\+?[0-9][0-9 -]{5,28}[0-9]$/;
+const phoneOk = (text) => PHONE_RE.test(text) && (text.match(/[0-9]/g) || []).length >= 7 && (text.match(/[0-9]/g) || []).length <= 20;
 
 /** The current quarter and the `more` after it: "2026Q4" → ["2026Q4", "2027Q1", "2027Q2"]. */
 export function quartersFrom(current, more = 2) {
@@ -130,7 +132,7 @@ export async function newView(P, box) {
     const quarter = qF.input.value;
     if (!quarter) errors.quarter = t("needs.err.required");
     const phone = phoneF.input.value.trim();
-    if (phone && !PHONE_RE.test(phone)) errors.complainant_phone = t("needs.err.phone");
+    if (phone && !phoneOk(phone)) errors.complainant_phone = t("needs.err.phone");
     if (!intIn(effortF.input.value, 1, 1000)) errors.effort = t("needs.err.int", { lo: 1, hi: 1000 });
     if (descF.input.value.length > 2000) errors.description = t("needs.err.long", { n: 2000 });
     const keys = Object.keys(errors);
