@@ -61,6 +61,7 @@ from gongjian.service.needs.importing import (
     XLSX_MEDIA_TYPE,
     build_template,
 )
+from gongjian.service.needs.privacy import PresentingRoute
 from gongjian.service.needs.recommend import NeedRecommendations, recommendations
 from gongjian.service.needs.schemas import (
     ClaimedNeed,
@@ -75,7 +76,7 @@ from gongjian.service.needs.upload import read_upload
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(route_class=PresentingRoute)  # every need answered as the user may read it
 TAG = "needs 民情交办单"
 
 
