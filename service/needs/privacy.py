@@ -13,7 +13,7 @@ not see never leaves the server.
 >>> mask_phone("13812345678"), mask_phone("+86 138-1234-5678"), mask_phone("010-12345")
 ('138****5678', '+86 138****5678', '010-****45')
 >>> mask_name("张三丰"), mask_name("欧阳"), mask_name("Li Lei")
-('张**', '欧*', 'L*****')
+('张**', '欧*', 'L**')
 >>> mask_address("幸福路12号3栋201室"), mask_address("三里屯南路三号楼"), mask_address("星城东区")
 ('幸福路****', '三里屯南路****', '星城****')
 """
@@ -98,8 +98,8 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 def mask_name(name: str | None) -> str | None:
-    """The first character of the name, the rest as ``*`` (two at least for a Chinese
-    name of three, one per character otherwise).
+    """The first character of the name and one ``*`` per further character, two at
+    most (a long name does not show its length).
 
     >>> mask_name("张"), mask_name(None)
     ('*', None)
@@ -109,7 +109,7 @@ def mask_name(name: str | None) -> str | None:
     text = name.strip()
     if len(text) <= 1:
         return _MASK * len(text)
-    return text[0] + _MASK * (len(text) - 1)
+    return text[0] + _MASK * min(len(text) - 1, 2)  # at most two: the length says little
 
 
 def mask_address(address: str | None) -> str | None:

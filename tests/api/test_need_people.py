@@ -150,7 +150,7 @@ def test_hostile_complainant_text_is_kept_as_text(api: ApiServer) -> None:
         assert admin.get("/communities/c01").status_code == 200  # nothing was deleted
     with api.client("unit:u01") as u01:
         got = u01.get(f"/needs/{nid}").json()
-    assert got["complainant_name"] == "<" + "*" * (len(hostile["complainant_name"]) - 1)
+    assert got["complainant_name"] == "<**"
     assert got["address"].endswith("****") and "DELETE" not in got["address"]
 
 
