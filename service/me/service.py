@@ -4,14 +4,17 @@
 role           sections (each sorted most urgent first)
 =============  ==============================================================
 unit           吹哨待报到 whistles summoning it, not reported yet ·
-               已逾期 its orders past their due date · 待办结 its orders in hand ·
+               已逾期 its orders past their due date · 督办 its supervised orders ·
+               重办 its orders reopened after a dissatisfied follow-up ·
+               待办结 its other orders in hand (each order in the first of these) ·
                待接单 open orders it is suited for (a resource of a kind the
                suitability table rates above 0 for the order's category) ·
                近期活动 the activities it is assigned to from today on
 community      待回访 its resolved orders awaiting the follow-up call ·
                已逾期 its orders past due · 待认领 its open orders (oldest first) ·
                吹哨逾期 its whistles with units that missed the deadline
-committee      已逾期 every order past due · 待派单 open orders, due first ·
+committee      已逾期 every order past due · 待审批延期 extension requests to decide ·
+               退单待重派 orders a unit returned, open again · 待派单 the other open orders ·
                吹哨逾期 whistles with overdue units · 待回访 resolved orders
                awaiting follow-up
 viewer         nothing to act on (read-only role): no sections
@@ -65,6 +68,9 @@ ACTIONS_ZH = {
     "wait_claim": "督促认领",
     "dispatch": "派单",
     "urge": "督办",
+    "decide_extension": "审批延期",
+    "redispatch": "重新派单",
+    "redo": "重新办理",
 }
 
 
@@ -155,6 +161,10 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "to_follow_up": ("待回访", "Resolved, to follow up"),
     "unclaimed": ("待认领", "Open, not claimed yet"),
     "whistles_late": ("吹哨逾期", "Whistles with late units"),
+    "supervised": ("督办", "Supervised by the committee"),
+    "to_redo": ("重办", "Reopened, to do again"),
+    "extensions": ("待审批延期", "Extension requests to decide"),
+    "returned": ("退单待重派", "Returned by a unit, to dispatch again"),
 }
 COMMITTEE_SECTIONS = {"unclaimed": ("待派单", "Open, to dispatch")}
 
@@ -223,8 +233,12 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
         if unit_id in n.summoned and unit_id not in n.reports and n.status != NeedStatus.cancelled:
             whistles.append(ctx.whistle_item(n, "report", _whistle_due(n)))
     mine = _in_hand(store, claimed_by=unit_id)
+    # each order in hand in one section: overdue, else supervised, else reopened, else in hand
     overdue = [ctx.need_item(n, "resolve") for n in mine if ctx.overdue_days(n) is not None]
-    in_hand = [ctx.need_item(n, "resolve") for n in mine if ctx.overdue_days(n) is None]
+    rest = [n for n in mine if ctx.overdue_days(n) is None]
+    supervised = [ctx.need_item(n, "resolve") for n in rest if n.supervised]
+    redo = [ctx.need_item(n, "redo") for n in rest if not n.supervised and n.reopens]
+    in_hand = [ctx.need_item(n, "resolve") for n in rest if not n.supervised and not n.reopens]
     accept: list[TodoItem] = []
     if unit is not None:
         suited = _suited(store, unit, suitability_table(store))
@@ -242,6 +256,8 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
         {
             "to_report": whistles,
             "overdue": overdue,
+            "supervised": supervised,
+            "to_redo": redo,
             "to_resolve": in_hand,
             "to_accept": accept,
             "activities": unique_acts,
@@ -289,12 +305,22 @@ def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[To
 
 def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
     store = ctx.store
-    overdue = [ctx.need_item(n, "urge") for n in _in_hand(store) if ctx.overdue_days(n) is not None]
-    open_ = [ctx.need_item(n, "dispatch") for n in _needs(store, status="open")]
+    in_hand = _in_hand(store)
+    overdue = [ctx.need_item(n, "urge") for n in in_hand if ctx.overdue_days(n) is not None]
+    pending = [
+        ctx.need_item(n, "decide_extension")
+        for n in in_hand
+        if n.extension is not None and n.extension.state == "pending"
+    ]
+    open_needs = _needs(store, status="open")
+    returned = [ctx.need_item(n, "redispatch") for n in open_needs if n.returns]
+    open_ = [ctx.need_item(n, "dispatch") for n in open_needs if not n.returns]
     follow = [ctx.need_item(n, "follow_up") for n in _needs(store, status="resolved")]
     return _sections(
         {
             "overdue": overdue,
+            "extensions": pending,
+            "returned": returned,
             "unclaimed": open_,
             "whistles_late": _late_whistles(ctx),
             "to_follow_up": follow,
