@@ -6,6 +6,7 @@ quarter picker. Every name is put in as text."""
 from __future__ import annotations
 
 import struct
+import time
 import uuid
 import zlib
 from typing import Any
@@ -141,3 +142,81 @@ def test_the_new_order_form_takes_the_complainant_and_a_picked_quarter(
     assert need["quarter"] == "2027Q1"
     assert (need["complainant_name"], need["complainant_phone"]) == ("李四", "139 1234 5678")
     assert (need["address"], need["source"], need["source_no"]) == ("幸福路8号", "grid", "WG-77")
+
+
+def _wait_status(server: ApiServer, need_id: str, status: str) -> dict[str, Any]:
+    with server.client("committee") as c:
+        for _ in range(200):
+            got = c.get(f"/needs/{need_id}").json()
+            if got["status"] == status:
+                return got
+            time.sleep(0.05)
+    raise AssertionError(f"{need_id} never became {status}: {got['status']}")
+
+
+def test_the_timeline_of_claim_return_dispatch_resolve_and_the_photos(
+    console: Console, server: ApiServer
+) -> None:
+    with server.client("committee") as c:
+        need = _order(c)
+        nid = need["id"]
+        units = {
+            u["id"]: u["name"] for u in c.get("/units", params={"limit": 1000}).json()["items"]
+        }
+    with server.client("unit:u01") as u01:
+        assert u01.post(f"/needs/{nid}/claim").status_code == 200
+        r = u01.post(f"/needs/{nid}/return", json={"reason": "不属于本单位职责"})
+        assert r.status_code == 200, r.text
+
+    # the committee dispatches it again, picking the unit by typing its name
+    page = console.sign_in("committee").page
+    _open(page, nid)
+    expect(page.locator("#nd-timeline li")).to_have_count(3)  # created, claimed, returned
+    page.click('#nd-steps button[data-step="dispatch"]')
+    dialog = page.locator("dialog.needs-dialog")
+    page.fill("#nd-d-unit", "没有这个单位")
+    page.click("#needs-dlg-ok")
+    expect(dialog.locator("#nd-d-unit-err")).to_have_text("请从列表中选择一个单位")
+    page.fill("#nd-d-unit", f"{units['u09']} (u09)")
+    page.fill("#nd-d-note", "改派 u09")
+    page.click("#needs-dlg-ok")
+    expect(dialog).to_have_count(0)
+    toast = page.locator("#toast")
+    expect(toast).to_contain_text(need["title"])
+    expect(toast).not_to_contain_text(nid)
+    expect(page.locator('#nd-people [data-field="complainant_phone"]')).to_have_text("13812345678")
+    _wait_status(server, nid, "claimed")
+    page.click("#signout")
+    expect(page.locator("#token")).to_be_visible()
+
+    # u09 starts and resolves it with a note and a photo
+    console.sign_in("unit:u09")
+    _open(page, nid)
+    expect(page.locator('#nd-people [data-field="complainant_phone"]')).to_have_text("138****5678")
+    _step(page, "start")
+    expect(page.locator("#nd-head")).to_have_attribute("data-status", "in_progress")
+    page.click('#nd-steps button[data-step="resolve"]')
+    page.click("#needs-dlg-ok")
+    expect(page.locator("#nd-d-resolution-err")).to_have_text("必填")
+    page.fill("#nd-d-resolution", "已更换灯泡 <b>并测试</b>")
+    page.set_input_files(
+        "#nd-d-photos", files=[{"name": "现场.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    page.click("#needs-dlg-ok")
+    expect(page.locator("dialog.needs-dialog")).to_have_count(0)
+    expect(page.locator("#nd-head")).to_have_attribute("data-status", "resolved")
+    img = page.locator("#nd-photo-grid img")
+    expect(img).to_have_count(1)
+    page.wait_for_function("() => document.querySelector('#nd-photo-grid img').naturalWidth === 8")
+    expect(page.locator('#nd-fields [data-field="resolution_note"]')).to_have_text(
+        "已更换灯泡 <b>并测试</b>"
+    )
+    actions = page.locator("#nd-timeline li").evaluate_all("ls => ls.map(l => l.dataset.action)")
+    assert actions == ["created", "claimed", "returned", "dispatched", "started", "resolved"]
+    timeline = page.locator("#nd-timeline")
+    expect(timeline.locator('li[data-action="returned"]')).to_contain_text("不属于本单位职责")
+    expect(timeline.locator('li[data-action="dispatched"]')).to_contain_text(units["u09"])
+    expect(timeline.locator('li[data-action="resolved"] .nd-tl-action')).to_have_text("办结")
+    shot(page, "need-detail-resolved")
+    done = _wait_status(server, nid, "resolved")
+    assert done["resolution_note"] == "已更换灯泡 <b>并测试</b>" and len(done["photos"]) == 1

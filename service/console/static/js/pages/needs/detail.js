@@ -5,7 +5,7 @@
 // Opened from the list by the order's number or title. Every value is text (h()).
 
 import { api } from "../../api.js";
-import { errorText, fill, h, label, loadVocab, notice, t, toast, when, CATEGORIES, STATUSES } from "../../ui.js";
+import { errorText, fill, h, label, loadVocab, notice, t, toast, when, CATEGORIES, ROLES, STATUSES } from "../../ui.js";
 import { statusTag } from "./common.js";
 import "./detail_strings.js";
 import { PHOTO_MAX, PHOTO_TYPES, needName, photoProblem, stepBar, uploadPhotos } from "./steps.js";
@@ -150,7 +150,8 @@ function timelineCard(steps) {
               " ",
               h("strong", { class: "nd-tl-action" }, s.action_zh || s.action),
               " ",
-              h("span", { class: "nd-tl-by" }, s.by_name || s.by || "—"),
+              h("span", { class: "nd-tl-by" }, s.by_name || s.by || "—", s.by_role ? ` · ${label(ROLES, s.by_role)}` : ""),
+              s.unit_name || s.unit_id ? h("span", { class: "nd-tl-unit" }, ` → ${s.unit_name || s.unit_id}`) : null,
               s.note ? h("div", { class: "nd-tl-note" }, s.note) : null,
             ),
           ),

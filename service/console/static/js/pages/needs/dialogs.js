@@ -1,6 +1,7 @@
 // 民情交办单 · 对话框: the dialogs of the actions that need more than a click: 代认领
-// claim for a unit, 回访 follow-up with satisfaction, 撤销 cancel, 吹哨 whistle (deadline
-// and the units summoned). A refusal's field messages go next to their fields.
+// claim for a unit, 回访 follow-up with satisfaction, 吹哨 whistle (deadline and the
+// units summoned); 办结 and 撤销 use the detail page's dialogs (steps.js). A refusal's
+// field messages go next to their fields.
 
 import { errorText, field, fill, h, notice, select, t } from "../../ui.js";
 import { run } from "./actions.js";
@@ -53,17 +54,6 @@ export function followUp(V, n) {
     const res = await run(V, n, "follow-up", payload, t("needs.a.followup"));
     return dialogFail(res, msg, { satisfaction: satF.set, note: noteF.set });
   });
-}
-
-export function cancelNeed(V, n) {
-  const { box } = V;
-  openDialog(
-    box,
-    t("needs.dlg.cancel", { title: n.title }),
-    h("p", {}, t("needs.dlg.cancel.body")),
-    async (msg) => dialogFail(await run(V, n, "cancel", null, t("needs.a.cancel")), msg, {}),
-    t("needs.a.cancel"),
-  );
 }
 
 export function whistle(V, n) {

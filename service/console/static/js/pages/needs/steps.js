@@ -273,6 +273,12 @@ const STEPS = {
   cancel: reasonStep("cancel", "cancel"),
 };
 
+/** Open the dialog of step `key` for order `n` from another view (the list's rows):
+ * `V` is that view ({box, units, load}); after the step the view reloads. */
+export function openStep(key, V, n) {
+  STEPS[key]({ n, host: V.box, units: V.units.items, V, reload: V.load });
+}
+
 /** The bar of step buttons for `D` (see STEPS), or a note that there is none. */
 export function stepBar(user, D) {
   const steps = allowedSteps(user, D.n);
