@@ -44,7 +44,7 @@ from gongjian.service.auth.permissions import require_unit, require_writer
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import CurrentUser, Store, audit_note, read_inline
 from gongjian.service.errors import PayloadTooLargeError, UnsupportedMediaTypeError
-from gongjian.service.needs.upload import read_upload
+from gongjian.service.needs.upload import file_body, read_upload
 
 __all__ = [
     "MAX_PHOTOS",
@@ -158,26 +158,7 @@ def add_photo(*, store: GraphStore, user: User, need_id: str, name: str) -> Need
     return store.modify(Need, need_id, change)
 
 
-_UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "JPEG / PNG / WebP，不超过 5 MB",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+_UPLOAD_BODY = file_body("JPEG / PNG / WebP，不超过 5 MB")
 _NeedId = Annotated[str, PathParam(max_length=64)]
 
 

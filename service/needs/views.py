@@ -72,7 +72,7 @@ from gongjian.service.needs.schemas import (
     WhistleIn,
     WhistleView,
 )
-from gongjian.service.needs.upload import read_upload
+from gongjian.service.needs.upload import file_body, read_upload
 
 __all__ = ["router"]
 
@@ -245,26 +245,7 @@ def needs_template(user: CurrentUser, store: Store) -> Response:
     )
 
 
-_UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "xlsx 或 UTF-8 CSV (xlsx or UTF-8 CSV)",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+_UPLOAD_BODY = file_body("xlsx 或 UTF-8 CSV (xlsx or UTF-8 CSV)")
 
 
 @router.post(

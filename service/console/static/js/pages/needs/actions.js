@@ -5,7 +5,7 @@
 import { api } from "../../api.js";
 import { errorText, fill, h, t, toast } from "../../ui.js";
 import { colon } from "./common.js";
-import { claimFor, followUp, whistle } from "./dialogs.js";
+import { claimFor, whistle } from "./dialogs.js";
 import { recommendPanel } from "./recommend.js";
 import { needName, openStep } from "./steps.js";
 
@@ -30,9 +30,10 @@ export function actions(V, n) {
     if (n.status === "claimed") list.push(["start", t("needs.a.start"), () => run(V, n, "start", null, t("needs.a.start")), ""]);
     if (n.status === "in_progress") list.push(["resolve", t("needs.a.resolve"), () => openStep("resolve", V, n), ""]);
   }
-  if ((own || committee) && n.status === "resolved") list.push(["followup", t("needs.a.followup"), () => followUp(V, n), "primary"]);
+  if ((own || committee) && n.status === "resolved") list.push(["followup", t("needs.a.followup"), () => openStep("followup", V, n), "primary"]);
   if (committee && openish) list.push(["whistle", t("needs.a.whistle"), () => whistle(V, n), ""]);
-  // 办结 asks for what was done (and photos), 撤销 for a reason: the detail page's dialogs
+  // 办结 asks for what was done (and photos), 回访 warns that 1–2 reopens, 撤销 asks for a
+  // reason: the detail page's dialogs
   if ((own || committee) && openish) list.push(["cancel", t("needs.a.cancel"), () => openStep("cancel", V, n), "danger"]);
   if (!list.length) return h("span", { class: "muted" }, t("needs.noaction"));
   return h(

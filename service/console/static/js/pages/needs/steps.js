@@ -237,13 +237,13 @@ function followUp(D) {
   const { n } = D;
   const satF = field(
     t("nd.d.satisfaction"),
-    select([["", t("needs.err.pick")], ...[5, 4, 3, 2, 1].map((s) => [String(s), t(`needs.sat.${s}`)])], "", { id: "nd-d-sat" }),
+    select([["", t("needs.err.pick")], ...[5, 4, 3, 2, 1].map((s) => [String(s), t(`needs.sat.${s}`)])], "", { id: "needs-dlg-sat" }),
   );
   const warn = h("p", { class: "notice warn", id: "nd-d-reopen-warn", hidden: true }, t("nd.d.reopen.warn"));
   satF.input.addEventListener("change", () => {
     warn.hidden = !(satF.input.value && Number(satF.input.value) <= 2);
   });
-  const noteF = field(t("nd.d.note"), h("textarea", { id: "nd-d-note", rows: 3, maxlength: 500 }));
+  const noteF = field(t("needs.dlg.note"), h("textarea", { id: "needs-dlg-note", rows: 3, maxlength: 500 }));
   openDialog(D.host, title("followup", n), [satF.wrap, warn, noteF.wrap], async (msg) => {
     satF.set("");
     if (!satF.input.value) {
