@@ -10,7 +10,9 @@ route                                   who                             what
 ======================================  ==============================  ====================
 
 * **What is taken**: JPEG, PNG or WebP, recognised by the file's first bytes (never by
-  its name or the type the client claims): an SVG, HTML or anything else is 415. At
+  its name or the type the client claims): an SVG, HTML or anything else is 415; its
+  metadata (EXIF GPS and the like) is dropped before it is kept
+  (:mod:`gongjian.service.needs.photo_meta`), a damaged file is 422. At
   most :data:`MAX_PHOTO_BYTES` (5 MB) each — 413 beyond — and :data:`MAX_PHOTOS` (6)
   per order — 409 beyond. Only while the order is with a unit (claimed, in progress)
   or just resolved: 409 otherwise.
@@ -37,13 +39,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from gongjian.core.errors import ConflictError, NotFoundError
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.graph.model import Need, NeedStatus
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.permissions import require_unit, require_writer
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import CurrentUser, Store, audit_note, read_inline
 from gongjian.service.errors import PayloadTooLargeError, UnsupportedMediaTypeError
+from gongjian.service.needs.photo_meta import BadImageError, strip_metadata
 from gongjian.service.needs.upload import file_body, read_upload
 
 __all__ = [
@@ -187,6 +190,13 @@ async def upload_photo(
     ext = photo_type(data)
     if ext is None:
         raise _refuse_kind()
+    try:  # where and when it was taken (EXIF GPS…) is not for every reader of the order
+        data = strip_metadata(data, ext)
+    except BadImageError:
+        raise InvalidInputError(
+            "照片文件已损坏或不完整，无法读取 (the photo file is damaged or truncated)",
+            [{"field": "file", "message": "damaged image"}],
+        ) from None
     name = f"{secrets.token_hex(16)}.{ext}"
     folder = photo_dir(request, need_id)
 

@@ -173,6 +173,18 @@ def png(width: int = 2, height: int = 2, pad: int = 0) -> bytes:
     return out + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
+#: a JPEG's framing: SOI, a JFIF APP0 segment, the scan (its data), EOI
+JPEG = (
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
+    + b"image data"
+    + b"\xff\xd9"
+)
+#: a WebP's framing: RIFF, WEBP, one VP8 chunk of ten bytes
+WEBP = b"RIFF\x16\x00\x00\x00WEBPVP8 \x0a\x00\x00\x00" + b"0123456789"
+SECRET = b"GPS 39.9042N 116.4074E"
+
+
 def _upload(
     c: httpx.Client, nid: str, data: bytes, name: str = "photo.png", kind: str = "image/png"
 ) -> httpx.Response:
@@ -268,10 +280,7 @@ def test_at_most_six_photos_even_when_uploads_race(api: ApiServer) -> None:
 
 @pytest.mark.parametrize("kind", ["jpg", "webp"])
 def test_jpeg_and_webp_are_taken_by_their_first_bytes(api: ApiServer, kind: str) -> None:
-    data = {
-        "jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64,
-        "webp": b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64,
-    }[kind]
+    data = {"jpg": JPEG, "webp": WEBP}[kind]
     nid = _claimed(api)
     with api.client("committee") as admin:
         r = _upload(admin, nid, data, name="photo.bin", kind="application/octet-stream")
@@ -281,3 +290,22 @@ def test_jpeg_and_webp_are_taken_by_their_first_bytes(api: ApiServer, kind: str)
         got = admin.get(photo["url"])
     media = {"jpg": "image/jpeg", "webp": "image/webp"}[kind]
     assert got.headers["content-type"] == media and got.content == data
+
+
+def test_where_a_photo_was_taken_is_dropped_and_a_damaged_one_refused(api: ApiServer) -> None:
+    exif = b"Exif\x00\x00" + SECRET
+    jpeg = JPEG[:2] + b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif + JPEG[2:]
+    text = b"Location\x00" + SECRET
+    image = png()
+    at = image.index(b"IDAT") - 4
+    tagged = image[:at] + struct.pack(">I", len(text)) + b"tEXt" + text + b"\x00" * 4 + image[at:]
+    nid = _claimed(api)
+    with api.client("unit:u01") as u01:
+        for data, plain in ((jpeg, JPEG), (tagged, image)):
+            r = _upload(u01, nid, data)
+            assert r.status_code == 201, r.text
+            got = u01.get(r.json()["items"][-1]["url"])
+            assert SECRET not in got.content and got.content == plain
+        r = _upload(u01, nid, image[: len(image) // 2])  # a truncated PNG
+        assert r.status_code == 422 and "损坏" in r.json()["error"]["message"], r.text
+    assert not [p for p in _photo_dir(api, nid).iterdir() if SECRET in p.read_bytes()]
