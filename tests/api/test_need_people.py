@@ -309,3 +309,44 @@ def test_where_a_photo_was_taken_is_dropped_and_a_damaged_one_refused(api: ApiSe
         r = _upload(u01, nid, image[: len(image) // 2])  # a truncated PNG
         assert r.status_code == 422 and "损坏" in r.json()["error"]["message"], r.text
     assert not [p for p in _photo_dir(api, nid).iterdir() if SECRET in p.read_bytes()]
+
+
+def _section(c: httpx.Client, key: str) -> list[str]:
+    todo = c.get("/me/todo", params={"limit": 500})
+    assert todo.status_code == 200, todo.text
+    section = next((s for s in todo.json()["sections"] if s["key"] == key), None)
+    assert section is not None, (key, [s["key"] for s in todo.json()["sections"]])
+    return [i["id"] for i in section["items"]]
+
+
+def test_the_to_do_lists_follow_the_desks_steps(api: ApiServer) -> None:
+    with api.client("committee") as admin:
+        asked, returned, reopened = (_order(admin) for _ in range(3))
+    with api.client("unit:u01") as u01, api.client("committee") as admin:
+        for nid in (asked, returned, reopened):
+            assert u01.post(f"/needs/{nid}/claim").status_code == 200
+        r = u01.post(f"/needs/{asked}/extension", json={"due": "2027-01-15", "reason": "等零件"})
+        assert r.status_code == 200 and _person(r.json()) == MASKED, r.text
+        r = u01.post(f"/needs/{returned}/return", json={"reason": "不属于本单位职责"})
+        assert r.status_code == 200 and _person(r.json()) == MASKED, r.text
+        for step, body in (("start", None), ("resolve", {"note": "已修好"})):
+            assert u01.post(f"/needs/{reopened}/{step}", json=body).status_code == 200
+        with api.client("community:c01") as c01:
+            r = c01.post(f"/needs/{reopened}/follow-up", json={"satisfaction": 1})
+            assert r.status_code == 200 and r.json()["status"] == "in_progress", r.text
+            assert _person(r.json()) == FULL
+
+        assert asked in _section(admin, "extensions")
+        assert returned in _section(admin, "returned")
+        assert returned not in _section(admin, "unclaimed")
+        assert reopened in _section(u01, "to_redo") and reopened not in _section(u01, "to_resolve")
+        assert asked in _section(u01, "to_resolve")
+
+        r = admin.post(
+            f"/needs/{asked}/supervise", json={"deadline": "2097-08-01T18:00:00", "note": "抓紧"}
+        )
+        assert r.status_code == 200, r.text
+        assert asked in _section(u01, "supervised") and asked not in _section(u01, "to_resolve")
+        r = admin.post(f"/needs/{asked}/extension/decide", json={"approve": True, "note": "同意"})
+        assert r.status_code == 200 and r.json()["due"] == "2027-01-15", r.text
+        assert asked not in _section(admin, "extensions")

@@ -113,11 +113,18 @@ function dispatch(D) {
   const unitF = field(t("nd.d.unit"), input);
   const options = h("datalist", { id: listId }, units.map((u) => h("option", { value: `${u.name} (${u.id})` })));
   const noteF = field(t("nd.d.note"), h("textarea", { id: "nd-d-note", rows: 2, maxlength: 500 }));
+  const override = h("input", { type: "checkbox", id: "nd-d-override" });
+  const overrideBox = h("label", { class: "needs-check", for: "nd-d-override" }, override, h("span", {}, t("nd.d.override")));
   const rec =
     n.status === "open"
-      ? h("p", {}, h("button", { type: "button", id: "nd-d-recommend", onclick: () => recommendPanel(D.V, n) }, t("nd.a.recommend")))
+      ? h(
+          "p",
+          {},
+          h("button", { type: "button", id: "nd-d-recommend", onclick: () => (dlg.close(), recommendPanel(D.V, n)) }, t("nd.a.recommend")),
+        )
       : null;
-  openDialog(D.host, title("dispatch", n), [unitF.wrap, options, rec, noteF.wrap], async (msg) => {
+  // the recommendations panel takes the place of this dialog (its 派给 dispatches)
+  const dlg = openDialog(D.host, title("dispatch", n), [unitF.wrap, options, rec, noteF.wrap, overrideBox], async (msg) => {
     unitF.set("");
     const text = input.value.trim();
     const exact = units.find((u) => u.id === text || u.name === text);
@@ -128,6 +135,7 @@ function dispatch(D) {
     }
     const payload = { unit_id: unitId };
     if (noteF.input.value.trim()) payload.note = noteF.input.value.trim();
+    if (override.checked) payload.override = true;
     return post(D, "dispatch", "dispatch", payload, msg, { unit_id: unitF.set, note: noteF.set });
   }, t("nd.a.dispatch"));
 }
