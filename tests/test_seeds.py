@@ -470,4 +470,9 @@ def test_network_snapshot_is_what_the_store_reads(which: str, tmp_path: Path) ->
     # the planner reads carried needs and follow-ups besides the store's own snapshot
     theirs = planning_snapshot(store, quarter).normalised()
     assert ours.history and ours.needs and ours.activities
-    assert ours.model_dump(mode="json") == theirs.model_dump(mode="json")
+    stored, expected = theirs.model_dump(mode="json"), ours.model_dump(mode="json")
+    # the store gives every need an order number (issue 13); the seed has none
+    for key in ("needs", "carried"):
+        assert all(n.pop("number") for n in stored.get(key) or [])
+        assert all(n.pop("number") is None for n in expected.get(key) or [])
+    assert expected == stored

@@ -118,13 +118,34 @@ def _need_at(c: httpx.Client, *steps: str, community: str = "c01") -> str:
             body = {"unit_id": "u01"}
         elif step == "follow-up":
             body = {"satisfaction": 5}
+        elif step == "resolve":
+            body = {"note": "已修复"}
         r = c.post(f"/needs/{nid}/{step}", json=body)
         assert r.status_code == 200, r.text
     return nid
 
 
-#: the first bytes of a PNG: what the photo upload goes by
-_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+#: the framing of a PNG (signature, IEND): what the photo upload goes by
+_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+_U01_TOKENS: dict[str, str] = {}
+
+
+def _pending_extension(c: httpx.Client) -> str:
+    """A need u01 holds with an extension request waiting for the committee."""
+    nid = _need_at(c, "claim", "start")
+    key = str(c.base_url)
+    if key not in _U01_TOKENS:
+        r = c.post("/users", json={"name": "u01 延期申请人", "role": "unit", "unit_id": "u01"})
+        assert r.status_code == 201, r.text
+        _U01_TOKENS[key] = r.json()["token"]
+    due = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
+    r = c.post(
+        f"/needs/{nid}/extension",
+        json={"due": due, "reason": "等零件"},
+        headers={"Authorization": f"Bearer {_U01_TOKENS[key]}"},
+    )
+    assert r.status_code == 200, r.text
+    return nid
 
 
 def _whistled(c: httpx.Client) -> str:
@@ -278,9 +299,16 @@ CASES = [
     Case("remove adjacency", COMMITTEE, lambda c: (lambda a: (c.post("/adjacency", json={"a": a, "b": "c01"}), Req("DELETE", f"/adjacency/{a}/c01", check="/adjacency"))[1])(_community(c)), ("DELETE", "/adjacency/{a}/{b}")),
     Case("claim for u01", U01, lambda c: Req("POST", f"/needs/{_need(c)}/claim", {"unit_id": "u01"}), ("POST", "/needs/{need_id}/claim")),
     Case("start u01's claim", U01, lambda c: (lambda n: Req("POST", f"/needs/{n}/start", {}, check=f"/needs/{n}"))(_need_at(c, "claim")), ("POST", "/needs/{need_id}/start")),
-    Case("resolve u01's claim", U01, lambda c: (lambda n: Req("POST", f"/needs/{n}/resolve", {}, check=f"/needs/{n}"))(_need_at(c, "claim", "start")), ("POST", "/needs/{need_id}/resolve")),
+    Case("resolve u01's claim", U01, lambda c: (lambda n: Req("POST", f"/needs/{n}/resolve", {"note": "已修复"}, check=f"/needs/{n}"))(_need_at(c, "claim", "start")), ("POST", "/needs/{need_id}/resolve")),
     Case("follow up c01's need", C01, lambda c: (lambda n: Req("POST", f"/needs/{n}/follow-up", {"satisfaction": 4}, check=f"/needs/{n}"))(_need_at(c, "claim", "start", "resolve")), ("POST", "/needs/{need_id}/follow-up")),
-    Case("cancel c01's need", C01, lambda c: (lambda n: Req("POST", f"/needs/{n}/cancel", {}, check=f"/needs/{n}"))(_need(c)), ("POST", "/needs/{need_id}/cancel")),
+    Case("cancel c01's need", C01, lambda c: (lambda n: Req("POST", f"/needs/{n}/cancel", {"reason": "重复登记"}, check=f"/needs/{n}"))(_need(c)), ("POST", "/needs/{need_id}/cancel")),
+    Case("dispatch c01's need", COMMITTEE, lambda c: (lambda n: Req("POST", f"/needs/{n}/dispatch", {"unit_id": "u02", "note": "派单"}, check=f"/needs/{n}"))(_need(c)), ("POST", "/needs/{need_id}/dispatch")),
+    Case("release u01's claim", COMMITTEE, lambda c: (lambda n: Req("POST", f"/needs/{n}/release", {"reason": "重新派单"}, check=f"/needs/{n}"))(_need_at(c, "claim")), ("POST", "/needs/{need_id}/release")),
+    Case("return u01's claim", frozenset({"unit:u01"}), lambda c: (lambda n: Req("POST", f"/needs/{n}/return", {"reason": "不在服务范围"}, check=f"/needs/{n}"))(_need_at(c, "claim")), ("POST", "/needs/{need_id}/return")),
+    Case("ask to extend u01's claim", frozenset({"unit:u01"}), lambda c: (lambda n: Req("POST", f"/needs/{n}/extension", {"due": (datetime.now(UTC) + timedelta(days=60)).date().isoformat(), "reason": "等零件"}, check=f"/needs/{n}"))(_need_at(c, "claim", "start")), ("POST", "/needs/{need_id}/extension")),
+    Case("decide u01's extension", COMMITTEE, lambda c: (lambda n: Req("POST", f"/needs/{n}/extension/decide", {"approve": True, "note": "同意"}, check=f"/needs/{n}"))(_pending_extension(c)), ("POST", "/needs/{need_id}/extension/decide")),
+    Case("supervise c01's need", COMMITTEE, lambda c: (lambda n: Req("POST", f"/needs/{n}/supervise", {"deadline": (datetime.now(UTC) + timedelta(days=2)).isoformat(), "note": "加快办理"}, check=f"/needs/{n}"))(_need_at(c, "claim")), ("POST", "/needs/{need_id}/supervise")),
+    Case("reopen c01's resolved need", C01, lambda c: (lambda n: Req("POST", f"/needs/{n}/reopen", {"reason": "复查未修好"}, check=f"/needs/{n}"))(_need_at(c, "claim", "start", "resolve")), ("POST", "/needs/{need_id}/reopen")),
     Case("whistle", COMMITTEE, lambda c: (lambda n: Req("POST", f"/needs/{n}/whistle", {"deadline": (datetime.now(UTC) + timedelta(days=2)).isoformat(), "units": ["u01"]}, check=f"/needs/{n}"))(_need(c)), ("POST", "/needs/{need_id}/whistle")),
     Case("report for u01", U01, lambda c: (lambda n: Req("POST", f"/needs/{n}/report", {"unit_id": "u01"}, check=f"/needs/{n}"))(_whistled(c)), ("POST", "/needs/{need_id}/report")),
     Case("start a plan", COMMITTEE, lambda c: Req("POST", "/plans", {"quarter": "2026Q4", "time_limit": 1}), ("POST", "/plans")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -39,6 +40,14 @@ HOSTILE_NAMES = [
 ]
 
 
+def _unnumbered(entity: Any) -> Any:
+    """A loaded need gets an order number (issue 13); the rest must be as given."""
+    if isinstance(entity, Need):
+        assert entity.number and entity.number.startswith("XC-2026-")
+        return entity.model_copy(update={"number": None})
+    return entity
+
+
 def _load(store: GraphStore) -> None:
     store.upsert_many(f.small_network())
     store.set_adjacent("c1", "c2")
@@ -50,8 +59,8 @@ def test_every_entity_round_trips_with_chinese_text(store: GraphStore, kind: typ
     originals = [e for e in f.small_network() if isinstance(e, kind)]
     assert originals
     for original in originals:
-        assert store.get(kind, original.id) == original
-    listed = store.list(kind, limit=None)
+        assert _unnumbered(store.get(kind, original.id)) == original
+    listed = [_unnumbered(e) for e in store.list(kind, limit=None)]
     assert listed == sorted(originals, key=lambda e: e.id)
     assert store.count(kind) == len(originals)
 
