@@ -220,3 +220,32 @@ def test_the_timeline_of_claim_return_dispatch_resolve_and_the_photos(
     shot(page, "need-detail-resolved")
     done = _wait_status(server, nid, "resolved")
     assert done["resolution_note"] == "已更换灯泡 <b>并测试</b>" and len(done["photos"]) == 1
+
+
+def test_the_committee_decides_an_extension_from_its_to_do_list(
+    console: Console, server: ApiServer
+) -> None:
+    with server.client("committee") as c:
+        need = _order(c)
+    nid = need["id"]
+    with server.client("unit:u01") as u01:
+        assert u01.post(f"/needs/{nid}/claim").status_code == 200
+        r = u01.post(f"/needs/{nid}/extension", json={"due": "2027-01-10", "reason": "等零件到货"})
+        assert r.status_code == 200, r.text
+    page = console.sign_in("committee").page
+    console.open("todo")
+    card = page.locator('[data-section="extensions"]')
+    expect(card.locator("h2")).to_contain_text("待审批延期")
+    row = card.locator("tbody tr", has_text=need["number"])
+    expect(row).to_contain_text(need["title"])
+    row.locator("a.button").click()
+    expect(page.locator(f'#nd-head[data-need="{nid}"]')).to_be_visible()
+    expect(page.locator('#nd-fields [data-field="extension"]')).to_contain_text("2027-01-10")
+    _step(page, "approve", {"#nd-d-note": "同意延期"})
+    expect(page.locator("#toast")).to_contain_text(need["number"])
+    expect(page.locator('#nd-fields [data-field="due"]')).to_have_text("2027-01-10")
+    expect(page.locator('#nd-fields [data-field="extension"]')).to_contain_text("已批准")
+    expect(page.locator('#nd-timeline li[data-action="extension_approved"]')).to_contain_text(
+        "同意延期"
+    )
+    expect(page.locator('#nd-steps button[data-step="approve"]')).to_have_count(0)
