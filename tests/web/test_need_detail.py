@@ -154,7 +154,7 @@ def _wait_status(server: ApiServer, need_id: str, status: str) -> dict[str, Any]
     raise AssertionError(f"{need_id} never became {status}: {got['status']}")
 
 
-def test_the_timeline_of_claim_return_dispatch_resolve_and_the_photos(
+def test_the_timeline_of_dispatch_return_claim_dispatch_resolve_and_the_photos(
     console: Console, server: ApiServer
 ) -> None:
     with server.client("committee") as c:
@@ -163,22 +163,26 @@ def test_the_timeline_of_claim_return_dispatch_resolve_and_the_photos(
         units = {
             u["id"]: u["name"] for u in c.get("/units", params={"limit": 1000}).json()["items"]
         }
+        r = c.post(f"/needs/{nid}/dispatch", json={"unit_id": "u02", "override": True})
+        assert r.status_code == 200, r.text
+    with server.client("unit:u02") as u02:
+        r = u02.post(f"/needs/{nid}/return", json={"reason": "不属于本单位职责"})
+        assert r.status_code == 200, r.text
     with server.client("unit:u01") as u01:
         assert u01.post(f"/needs/{nid}/claim").status_code == 200
-        r = u01.post(f"/needs/{nid}/return", json={"reason": "不属于本单位职责"})
-        assert r.status_code == 200, r.text
 
-    # the committee dispatches it again, picking the unit by typing its name
+    # the committee reassigns it, picking the unit by typing its name
     page = console.sign_in("committee").page
     _open(page, nid)
-    expect(page.locator("#nd-timeline li")).to_have_count(3)  # created, claimed, returned
+    expect(page.locator("#nd-timeline li")).to_have_count(4)  # created … claimed
     page.click('#nd-steps button[data-step="dispatch"]')
     dialog = page.locator("dialog.needs-dialog")
     page.fill("#nd-d-unit", "没有这个单位")
     page.click("#needs-dlg-ok")
     expect(dialog.locator("#nd-d-unit-err")).to_have_text("请从列表中选择一个单位")
     page.fill("#nd-d-unit", f"{units['u09']} (u09)")
-    page.fill("#nd-d-note", "改派 u09")
+    page.fill("#nd-d-note", "城管执法更合适")
+    page.check("#nd-d-override")
     page.click("#needs-dlg-ok")
     expect(dialog).to_have_count(0)
     toast = page.locator("#toast")
@@ -212,10 +216,20 @@ def test_the_timeline_of_claim_return_dispatch_resolve_and_the_photos(
         "已更换灯泡 <b>并测试</b>"
     )
     actions = page.locator("#nd-timeline li").evaluate_all("ls => ls.map(l => l.dataset.action)")
-    assert actions == ["created", "claimed", "returned", "dispatched", "started", "resolved"]
+    assert actions == [
+        "created",
+        "dispatched",
+        "returned",
+        "claimed",
+        "dispatched",
+        "started",
+        "resolved",
+    ]
     timeline = page.locator("#nd-timeline")
     expect(timeline.locator('li[data-action="returned"]')).to_contain_text("不属于本单位职责")
-    expect(timeline.locator('li[data-action="dispatched"]')).to_contain_text(units["u09"])
+    reassigned = timeline.locator('li[data-action="dispatched"]').nth(1)
+    expect(reassigned).to_contain_text(units["u09"])
+    expect(reassigned).to_contain_text("城管执法更合适")
     expect(timeline.locator('li[data-action="resolved"] .nd-tl-action')).to_have_text("办结")
     shot(page, "need-detail-resolved")
     done = _wait_status(server, nid, "resolved")
