@@ -530,3 +530,4 @@ DELETE_STEPS = "MATCH (e:NeedStep) WHERE e.need_id = $need DELETE e"
 NEED_STEPS = (
     "MATCH (e:NeedStep) WHERE e.need_id = $need RETURN properties(e) AS props ORDER BY e.seq"
 )
+STEPS_BY_ACTION = "MATCH (e:NeedStep) WHERE e.action IN $actions RETURN properties(e) AS props"

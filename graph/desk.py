@@ -165,6 +165,15 @@ class DeskRules:
     def _select_steps(self, need_id: str) -> list[NeedStep]:
         """A need's steps, oldest first (``seq`` ascending)."""
 
+    @abstractmethod
+    def _steps_by_action(self, actions: Sequence[str]) -> list[NeedStep]:
+        """Every stored step whose action is one of ``actions`` (any order)."""
+
+    def desk_steps(self, actions: Sequence[NeedAction]) -> list[NeedStep]:
+        """Every step of these kinds over all needs, by need then ``seq`` (the metrics)."""
+        rows = self._steps_by_action([NeedAction(a).value for a in actions])
+        return sorted(rows, key=lambda s: (s.need_id, s.seq))
+
     # -- numbers --------------------------------------------------------------------
     def _number_needs(self, tx: Any, needs: Sequence[Need]) -> list[Need]:
         """``needs`` with a number each: the given one, else the stored one, else the next

@@ -466,6 +466,16 @@ class EmbeddedStore(GraphStore[Conn]):
         rows = self._read("SELECT props FROM need_steps WHERE need_id = ? ORDER BY seq", (need_id,))
         return [NeedStep.model_validate_json(r[0]) for r in rows]
 
+    def _steps_by_action(self, actions: Sequence[str]) -> list[NeedStep]:
+        if not actions:
+            return []
+        marks = ",".join("?" * len(actions))
+        rows = self._read(
+            f"SELECT props FROM need_steps WHERE json_extract(props, '$.action') IN ({marks})",
+            tuple(actions),
+        )
+        return [NeedStep.model_validate_json(r[0]) for r in rows]
+
     # -- outbox primitives (graph.outbox): one table, the row as JSON plus the columns
     # the worker selects on; the audience as "|a|b|" so instr() finds one member
     def _outbox_insert(self, tx: Conn, rows: Sequence[OutboxRow]) -> int:

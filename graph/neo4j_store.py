@@ -452,6 +452,10 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
         records = self._query(cypher.NEED_STEPS, need=need_id)
         return [NeedStep.model_validate(r["props"]) for r in records]
 
+    def _steps_by_action(self, actions: Sequence[str]) -> list[NeedStep]:
+        records = self._query(cypher.STEPS_BY_ACTION, actions=list(actions))
+        return [NeedStep.model_validate(r["props"]) for r in records]
+
     # the shared rules, with the connection checked and driver errors translated
     create = _translated(base.StoreBase.create)
     create_many = _translated(base.StoreBase.create_many)
@@ -466,6 +470,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
     step_need = _translated(DeskRules.step_need)
     need_timeline = _translated(DeskRules.need_timeline)
     number_unnumbered = _translated(DeskRules.number_unnumbered)
+    desk_steps = _translated(DeskRules.desk_steps)
     enqueue = _translated(OutboxRules.enqueue)
     outbox_claim = _translated(OutboxRules.outbox_claim)
     outbox_update = _translated(OutboxRules.outbox_update)

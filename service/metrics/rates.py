@@ -13,15 +13,19 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from gongjian.core.clock import day_end, stored_utc
+from gongjian.graph.desk import NeedStep
 from gongjian.graph.model import Community, Need, NeedStatus, Unit
+from gongjian.graph.vocab import NeedAction
 
 __all__ = [
+    "DESK_ACTIONS",
     "HELD_STATUSES",
     "RESOLVED_STATUSES",
     "GroupRates",
     "RankBy",
     "Rate",
     "community_rates",
+    "desk_counts",
     "due_deadline",
     "group_rates",
     "in_quarter",
@@ -108,12 +112,55 @@ class GroupRates(BaseModel):
     on_time_rate: Rate = Field(description="按期办结率 on time / resolved with due and time")
     satisfaction_rate: Rate = Field(description="满意率 satisfaction ≥ 4 / rated follow-ups")
     mean_satisfaction: float | None = Field(description="平均满意度 over rated follow-ups")
+    returns: int = Field(default=0, description="退单次数")
+    extensions: int = Field(default=0, description="批准延期次数")
+    reopens: int = Field(default=0, description="重办次数")
+    supervisions: int = Field(default=0, description="督办次数")
     rank: int | None = None
     ranked: bool = False
 
 
+#: the timeline steps a unit's desk counts are made of, and the count each feeds
+DESK_ACTIONS: dict[NeedAction, str] = {
+    NeedAction.returned: "returns",
+    NeedAction.extension_approved: "extensions",
+    NeedAction.reopened: "reopens",
+    NeedAction.supervised: "supervisions",
+}
+
+
+def desk_counts(
+    steps: Iterable[NeedStep], need_ids: set[str] | None = None
+) -> dict[str, dict[str, int]]:
+    """Per unit, its returns, approved extensions, reopens and supervisions, from the
+    timeline steps naming it (of the needs ``need_ids``, all when None).
+
+    >>> from datetime import UTC, datetime
+    >>> at = datetime(2026, 11, 1, tzinfo=UTC)
+    >>> s = [NeedStep(need_id="n1", seq=3, at=at, action="returned", unit_id="u1"),
+    ...      NeedStep(need_id="n2", seq=5, at=at, action="reopened", unit_id="u1")]
+    >>> desk_counts(s)["u1"]
+    {'returns': 1, 'extensions': 0, 'reopens': 1, 'supervisions': 0}
+    """
+    out: dict[str, dict[str, int]] = {}
+    for step in steps:
+        key = DESK_ACTIONS.get(step.action)
+        if key is None or step.unit_id is None:
+            continue
+        if need_ids is not None and step.need_id not in need_ids:
+            continue
+        counts = out.setdefault(step.unit_id, dict.fromkeys(DESK_ACTIONS.values(), 0))
+        counts[key] += 1
+    return out
+
+
 def group_rates(
-    group_id: str, name: str, needs: Iterable[Need], *, unit_id: str | None = None
+    group_id: str,
+    name: str,
+    needs: Iterable[Need],
+    *,
+    unit_id: str | None = None,
+    counts: dict[str, int] | None = None,
 ) -> GroupRates:
     """The rates of one group of needs (definitions in the module docstring).
 
@@ -142,8 +189,13 @@ def group_rates(
     """
     cases = responded = claimed = resolved = judged = on_time = rated = satisfied = 0
     score = 0
+    # a community's or quarter's desk counts are its needs' counters; a unit's are given
+    # (``counts``: the timeline steps naming it, see :func:`desk_counts`)
+    totals = dict.fromkeys(DESK_ACTIONS.values(), 0)
     for n in needs:
         cases += 1
+        for key in totals:
+            totals[key] += getattr(n, key)
         mine = was_claimed(n) if unit_id is None else n.claimed_by == unit_id
         if mine or (unit_id is not None and unit_id in n.reports):
             responded += 1
@@ -168,6 +220,7 @@ def group_rates(
         on_time_rate=rate(on_time, judged),
         satisfaction_rate=rate(satisfied, rated),
         mean_satisfaction=score / rated if rated else None,
+        **(totals if unit_id is None else {**totals, **(counts or dict.fromkeys(totals, 0))}),
     )
 
 
@@ -177,7 +230,11 @@ def in_quarter(needs: Iterable[Need], quarter: str | None) -> list[Need]:
 
 
 def unit_rates(
-    units: Sequence[Unit], needs: Iterable[Need], *, quarter: str | None = None
+    units: Sequence[Unit],
+    needs: Iterable[Need],
+    *,
+    quarter: str | None = None,
+    steps: Iterable[NeedStep] = (),
 ) -> list[GroupRates]:
     """The rates of every unit (cases: needs it claimed or was summoned to), by unit id.
 
@@ -190,14 +247,16 @@ def unit_rates(
     Rate(numerator=0, denominator=1, value=0.0)
     """
     cases: dict[str, list[Need]] = defaultdict(list)
-    for n in in_quarter(needs, quarter):
+    chosen = in_quarter(needs, quarter)
+    counts = desk_counts(steps, {n.id for n in chosen})
+    for n in chosen:
         involved = set(n.summoned)
         if n.claimed_by is not None:
             involved.add(n.claimed_by)
         for u in involved:
             cases[u].append(n)
     return [
-        group_rates(u.id, u.name, cases.get(u.id, []), unit_id=u.id)
+        group_rates(u.id, u.name, cases.get(u.id, []), unit_id=u.id, counts=counts.get(u.id))
         for u in sorted(units, key=lambda u: u.id)
     ]
 

@@ -26,11 +26,20 @@ Rates of a group of needs (a unit, a community, a quarter)
     * **on-time rate** (按期办结率) = on time / judged, where *judged* are the
       resolved needs (as above) with both a ``due`` date and a ``resolved_at``
       time, and *on time* those resolved no later than the end of the due day
-      in Asia/Shanghai (``resolved_at < due + 1 day, 00:00 +08:00``).
+      in Asia/Shanghai (``resolved_at < due + 1 day, 00:00 +08:00``). ``resolved_at``
+      is the time the 办结 step was taken; an approved extension (延期) has moved
+      ``due``, so the extended date is the one that counts; a reopened order (重办)
+      has no ``resolved_at`` until it is resolved again.
     * **satisfaction rate** (满意率) = satisfied / rated, where *rated* are the
       claimed needs now ``followed_up`` with a recorded satisfaction and
       *satisfied* those with satisfaction ≥ 4; **mean satisfaction** (平均满意度)
       is the mean over the same *rated* needs (``None`` when there are none).
+
+Desk counts (issue 13), per group: **returns** (退单), approved **extensions** (延期),
+**reopens** (重办) and **supervisions** (督办). A community's (and a quarter's) are the
+sums of its needs' counters; a unit's are the timeline steps that name it (the unit that
+returned the order, whose extension was approved, whose order was reopened or
+supervised), whoever holds the order now.
 
 Rankings (排名) are only over groups with at least ``min_cases`` cases and a
 defined value of the ranking rate; the others are listed after them, unranked.
@@ -66,6 +75,7 @@ from gongjian.graph.model import (
 from gongjian.graph.whistle import whistle_state
 
 __all__ = [
+    "DESK_ACTIONS",
     "ROLE_EFFORT",
     "SHANGHAI",
     "Fairness",
@@ -80,6 +90,7 @@ __all__ = [
     "Summary",
     "UnitLoad",
     "community_rates",
+    "desk_counts",
     "due_deadline",
     "fairness",
     "gini",
@@ -105,11 +116,13 @@ from gongjian.service.metrics.fairness import (
     unit_loads,
 )
 from gongjian.service.metrics.rates import (
+    DESK_ACTIONS,
     HELD_STATUSES,
     GroupRates,
     RankBy,
     Rate,
     community_rates,
+    desk_counts,
     due_deadline,
     group_rates,
     in_quarter,

@@ -27,6 +27,7 @@ from gongjian.graph.model import (
 from gongjian.graph.store import GraphStore
 from gongjian.service.deps import CurrentUser, Store
 from gongjian.service.metrics.service import (
+    DESK_ACTIONS,
     Fairness,
     GroupRates,
     MemberPoints,
@@ -110,7 +111,8 @@ def metrics_units(user: CurrentUser, store: Store, ranking: RankingQuery) -> Ran
     """Per unit: cases (needs it claimed or was summoned to), response, resolution, on-time
     and satisfaction rates; ranked by ``by`` over units with at least ``min_cases`` cases."""
     needs = _needs(store, ranking.quarter)
-    return ranking.rank(unit_rates(store.list(Unit, limit=None), needs))
+    steps = store.desk_steps(list(DESK_ACTIONS))
+    return ranking.rank(unit_rates(store.list(Unit, limit=None), needs, steps=steps))
 
 
 @router.get("/communities", summary="社区指标与排名 Rates and ranking per community")

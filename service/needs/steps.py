@@ -122,7 +122,8 @@ def _note(text: str | None, field: str, label: str) -> str:
     value = (text or "").strip()
     if not value:
         raise InvalidInputError(
-            f"请填写{label} ({field} is required)", [{"field": field, "message": "required"}]
+            f"请填写{label} ({field} is required)",
+            [{"field": field, "message": f"请填写{label} (required)"}],
         )
     return value
 
@@ -271,7 +272,7 @@ def request_extension(
             raise InvalidInputError(
                 f"新的办结期限应晚于 {floor.isoformat()} (the new due date must be after"
                 f" {floor.isoformat()})",
-                [{"field": "due", "message": f"after {floor.isoformat()}"}],
+                [{"field": "due", "message": f"应晚于 {floor.isoformat()} (after it)"}],
             )
         ext = ExtensionRequest(
             due=due,
@@ -328,12 +329,13 @@ def supervise(
         deadline = clock.as_utc(deadline)
     except OverflowError:
         raise InvalidInputError(
-            "时间超出范围 (date-time out of range)", [{"field": "deadline", "message": "range"}]
+            "时间超出范围 (date-time out of range)",
+            [{"field": "deadline", "message": "时间超出范围 (out of range)"}],
         ) from None
     if deadline <= now_utc():
         raise InvalidInputError(
             "督办期限应晚于现在 (the deadline must be in the future)",
-            [{"field": "deadline", "message": "must be in the future"}],
+            [{"field": "deadline", "message": "督办期限应晚于现在 (in the future)"}],
         )
     shown = deadline.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
 

@@ -295,3 +295,58 @@ def test_a_published_plans_claims_are_released_or_reassigned(api: ApiServer) -> 
         assert n["claimed_by"] == other
         n = _ok(c.post(f"/needs/{first}/release", json={"reason": "重新派单"}))
         assert n["status"] == "open" and n["claimed_by"] is None
+
+
+# --------------------------------------------------------------------------- metrics
+def _unit_token(c: httpx.Client, unit_id: str) -> dict[str, str]:
+    r = c.post("/users", json={"name": f"{unit_id} 经办人", "role": "unit", "unit_id": unit_id})
+    assert r.status_code == 201, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_metrics_count_the_desk_steps_per_unit_and_community(api: ApiServer) -> None:
+    tag = uuid.uuid4().hex[:6]
+    cid, ua, ub = f"cm-{tag}", f"ua-{tag}", f"ub-{tag}"
+    with api.client("committee") as c:
+        assert c.post("/communities", json={"id": cid, "name": "指标社区"}).status_code == 201
+        for u in (ua, ub):
+            body = {"id": u, "name": f"指标单位{u}", "type": "bank", "community_id": cid}
+            assert c.post("/units", json=body).status_code == 201
+        as_a = _unit_token(c, ua)
+
+        def go(nid: str, step: str, body: Any = None, headers: Any = None) -> dict[str, Any]:
+            return _ok(c.post(f"/needs/{nid}/{step}", json=body, headers=headers))
+
+        def dispatch(nid: str, unit: str) -> None:
+            go(nid, "dispatch", {"unit_id": unit, "override": True})
+
+        n1 = _new(c, cid, due="2099-01-01")["id"]  # returned by ua, resolved on time by ub
+        dispatch(n1, ua)
+        go(n1, "return", {"reason": "不对口"}, as_a)
+        dispatch(n1, ub)
+        go(n1, "start")
+        go(n1, "resolve", {"note": "办好了"})
+        n2 = _new(c, cid, due="2099-01-10")["id"]  # ua: extended, supervised, reopened
+        dispatch(n2, ua)
+        go(n2, "start")
+        go(n2, "extension", {"due": "2099-02-10", "reason": "等审批"}, as_a)
+        go(n2, "extension/decide", {"approve": True})
+        go(n2, "supervise", {"deadline": _ahead(), "note": "加快"})
+        go(n2, "resolve", {"note": "第一次"})
+        go(n2, "follow-up", {"satisfaction": 1})
+        go(n2, "resolve", {"note": "第二次"})
+        n3 = _new(c, cid, due="2026-01-05")["id"]  # resolved late by ub
+        dispatch(n3, ub)
+        go(n3, "start")
+        go(n3, "resolve", {"note": "迟了"})
+        units = {g["id"]: g for g in _ok(c.get("/metrics/units", params={"min_cases": 0}))["items"]}
+        communities = {g["id"]: g for g in _ok(c.get("/metrics/communities"))["items"]}
+    a, b, cm = units[ua], units[ub], communities[cid]
+    desk = ("returns", "extensions", "reopens", "supervisions")
+    assert [a[k] for k in desk] == [1, 1, 1, 1], a
+    assert [b[k] for k in desk] == [0, 0, 0, 0], b
+    assert [cm[k] for k in desk] == [1, 1, 1, 1], cm
+    # on time from the real resolution times; n2's extended due date counts
+    assert a["on_time_rate"] == {"numerator": 1, "denominator": 1, "value": 1.0}
+    assert b["on_time_rate"]["numerator"] == 1 and b["on_time_rate"]["denominator"] == 2
+    assert cm["on_time_rate"]["numerator"] == 2 and cm["on_time_rate"]["denominator"] == 3

@@ -217,7 +217,11 @@ def test_every_event_reaches_every_channel_once(
     notify_api: ApiServer, robots: RobotReceiver, mail: MailReceiver
 ) -> None:
     wecom = f"wecom-{_tag()}"
-    with notify_api.client() as c, notify_api.client("community:c01") as c01:
+    with (
+        notify_api.client() as c,
+        notify_api.client("community:c01") as c01,
+        notify_api.client("unit:u01") as u01c,
+    ):
         # the committee's robots and mail hear everything (the fixture made them); u01's
         # own robot the events addressed to u01
         unit_channel = channel(
@@ -233,6 +237,23 @@ def test_every_event_reaches_every_channel_once(
         assert c.post(f"/needs/{n1}/resolve", json={"note": "已修复"}).status_code == 200
         r = c01.post(f"/needs/{n1}/follow-up", json={"satisfaction": 1})
         assert r.status_code == 200, r.text
+        # the desk's events (issue 13): need.claimable (created, returned),
+        # need.extension_decided, need.supervised; need.reopened came with n1's 1/5
+        n5 = new_need(c)
+        assert u01c.post(f"/needs/{n5}/claim").status_code == 200
+        due = "2099-06-30"
+        r = u01c.post(f"/needs/{n5}/extension", json={"due": due, "reason": "等零件"})
+        assert r.status_code == 200, r.text
+        r = c.post(f"/needs/{n5}/extension/decide", json={"approve": True, "note": "同意"})
+        assert r.status_code == 200, r.text
+        decided = r.json()["version"]
+        deadline = "2099-01-01T18:00:00"
+        r = c.post(f"/needs/{n5}/supervise", json={"deadline": deadline, "note": "加快"})
+        assert r.status_code == 200, r.text
+        supervised = r.json()["version"]
+        r = u01c.post(f"/needs/{n5}/return", json={"reason": "不在服务范围"})
+        assert r.status_code == 200, r.text
+        returned = r.json()["version"]
         # whistle.summoned
         n2 = new_need(c)
         r = c.post(
@@ -264,6 +285,11 @@ def test_every_event_reaches_every_channel_once(
     expected = {
         f"need.dispatched:{n1}:v2",
         f"need.dissatisfied:{n1}:v5",
+        f"need.reopened:{n1}:v5",
+        f"need.claimable:{n5}:v1",
+        f"need.extension_decided:{n5}:v{decided}",
+        f"need.supervised:{n5}:v{supervised}",
+        f"need.claimable:{n5}:v{returned}",
         f"whistle.summoned:{n2}:v2",
         f"need.due_soon:{n3}:{SEED_TODAY}",
         f"need.overdue:{n4}:{SEED_TODAY}",
@@ -287,6 +313,9 @@ def test_every_event_reaches_every_channel_once(
     u01 = robots.received[wecom]
     mine = {
         f"need.dispatched:{n1}:v2",
+        f"need.reopened:{n1}:v5",
+        f"need.extension_decided:{n5}:v{decided}",
+        f"need.supervised:{n5}:v{supervised}",
         f"whistle.summoned:{n2}:v2",
         f"need.due_soon:{n3}:{SEED_TODAY}",
     }

@@ -154,7 +154,7 @@ def test_need_life_cycle_across_roles_with_a_refused_second_claim(
     dialog = page.locator("dialog.needs-dialog")
     page.click("#needs-dlg-ok")  # 办结 asks for what was done
     expect(dialog.locator("#nd-d-resolution-err")).to_have_text("必填")
-    page.fill("#nd-d-resolution", "已更换楼道灯")
+    page.fill("#nd-d-resolution", "已更换灯泡 <b>=1+1</b>")
     page.click("#needs-dlg-ok")
     expect(dialog).to_have_count(0)
     expect(_row(page, need_id)).to_contain_text("已办结")

@@ -88,6 +88,10 @@ const EVENTS = [
   "need.due_soon",
   "need.overdue",
   "need.dissatisfied",
+  "need.claimable",
+  "need.extension_decided",
+  "need.reopened",
+  "need.supervised",
   "plan.published",
   "digest.daily",
 ];
