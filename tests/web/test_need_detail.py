@@ -263,3 +263,12 @@ def test_the_committee_decides_an_extension_from_its_to_do_list(
         "同意延期"
     )
     expect(page.locator('#nd-steps button[data-step="approve"]')).to_have_count(0)
+    # 督办 wants its note; the deadline comes filled in (three days ahead, 18:00)
+    page.click('#nd-steps button[data-step="supervise"]')
+    page.click("#needs-dlg-ok")
+    expect(page.locator("#nd-d-note-err")).to_have_text("必填")
+    page.fill("#nd-d-note", "本周内办结")
+    page.click("#needs-dlg-ok")
+    expect(page.locator("dialog.needs-dialog")).to_have_count(0)
+    expect(page.locator('#nd-timeline li[data-action="supervised"]')).to_contain_text("本周内办结")
+    expect(page.locator('#nd-fields [data-field="supervised"]')).to_contain_text("督办中")

@@ -140,23 +140,33 @@ function dispatch(D) {
   }, t("nd.a.dispatch"));
 }
 
+/**
+ * A date (or date-time) and a text, both required; `tooEarly(value)` says why the date
+ * will not do ("" when it will). {when, why}, or null with the messages shown.
+ */
+function whenAndWhy(whenF, whyF, tooEarly) {
+  whenF.set("");
+  whyF.set("");
+  const when = whenF.input.value;
+  const why = whyF.input.value.trim();
+  const hasWhen = required(whenF, when);
+  let ok = required(whyF, why) && hasWhen;
+  const early = when ? tooEarly(when) : "";
+  if (early) {
+    whenF.set(early);
+    ok = false;
+  }
+  return ok ? { when, why } : null;
+}
+
 function extension(D) {
   const { n } = D;
   const dueF = field(t("nd.d.due"), h("input", { type: "date", id: "nd-d-due", min: n.due || undefined }));
   const reasonF = reasonField("nd-d-reason");
   openDialog(D.host, title("extension", n), [dueF.wrap, reasonF.wrap], async (msg) => {
-    dueF.set("");
-    reasonF.set("");
-    const due = dueF.input.value;
-    const reason = reasonF.input.value.trim();
-    const hasDue = required(dueF, due);
-    let ok = required(reasonF, reason) && hasDue;
-    if (due && n.due && due <= n.due) {
-      dueF.set(t("nd.err.after_due", { due: n.due }));
-      ok = false;
-    }
-    if (!ok) return false;
-    return post(D, "extension", "extension", { due, reason }, msg, { due: dueF.set, reason: reasonF.set });
+    const got = whenAndWhy(dueF, reasonF, (due) => (n.due && due <= n.due ? t("nd.err.after_due", { due: n.due }) : ""));
+    if (!got) return false;
+    return post(D, "extension", "extension", { due: got.when, reason: got.why }, msg, { due: dueF.set, reason: reasonF.set });
   }, t("nd.a.extension"));
 }
 
@@ -181,18 +191,11 @@ function supervise(D) {
   const deadlineF = field(t("nd.d.deadline"), h("input", { type: "datetime-local", id: "nd-d-deadline", value: soon }));
   const noteF = field(t("nd.d.supervise.note"), h("textarea", { id: "nd-d-note", rows: 3, maxlength: 500 }));
   openDialog(D.host, title("supervise", n), [deadlineF.wrap, noteF.wrap], async (msg) => {
-    deadlineF.set("");
-    noteF.set("");
-    const v = deadlineF.input.value;
-    const note = noteF.input.value.trim();
-    const hasDeadline = required(deadlineF, v);
-    let ok = required(noteF, note) && hasDeadline;
-    if (v && new Date(`${v}:00+08:00`).getTime() <= Date.now()) {
-      deadlineF.set(t("nd.err.future"));
-      ok = false;
-    }
-    if (!ok) return false;
-    return post(D, "supervise", "supervise", { deadline: `${v}:00+08:00`, note }, msg, { deadline: deadlineF.set, note: noteF.set });
+    const past = (v) => (new Date(`${v}:00+08:00`).getTime() <= Date.now() ? t("nd.err.future") : "");
+    const got = whenAndWhy(deadlineF, noteF, past);
+    if (!got) return false;
+    const payload = { deadline: `${got.when}:00+08:00`, note: got.why };
+    return post(D, "supervise", "supervise", payload, msg, { deadline: deadlineF.set, note: noteF.set });
   }, t("nd.a.supervise"));
 }
 
