@@ -44,6 +44,7 @@ from gongjian.service.deps import (
     paging,
     read_inline,
 )
+from gongjian.service.needs.privacy import present_need
 from gongjian.service.registry import service
 from gongjian.service.registry.schemas import (
     Adjacent,
@@ -113,14 +114,18 @@ def register_crud(
     write_scope: ScopeCheck,
     prepare_create: Callable[[User, Any], Any] | None = None,
     prepare_update: Callable[[User, Any, Any], Any] | None = None,
+    present: Callable[[Any, User], Any] | None = None,
 ) -> None:
     """Add list / get / create / replace / delete routes for ``kind`` under ``path``.
 
     ``create_scope`` guards POST and DELETE, ``write_scope`` guards PUT (checked on
     both the stored and the new version, so nothing can be moved out of scope).
+    ``present(item, user)`` is what every answer shows of an item (a need's
+    complainant masked for those who may not see it: :mod:`gongjian.service.needs.privacy`).
     """
     label_zh = kind.LABEL_ZH
     filters_dep = _filters_dependency(kind)
+    shown: Callable[[Any, User], Any] = present or (lambda item, _user: item)
 
     async def list_items(
         user: CurrentUser,
@@ -133,25 +138,26 @@ def register_crud(
             return items, store.count(kind, filters=filters)
 
         items, total = await read_inline(store, read)
+        items = [shown(item, user) for item in items]
         return Page[kind](items=items, total=total, offset=page.offset, limit=page.limit)  # type: ignore[valid-type]
 
     async def get_item(item_id: str, user: CurrentUser, store: Store, response: Response) -> kind:  # type: ignore[valid-type]
         item = await read_inline(store, store.get, kind, item_id)
         response.headers["ETag"] = _etag(store, item)
-        return item
+        return shown(item, user)
 
     def create_item(body: Annotated[kind, Body()], w: Write) -> kind:  # type: ignore[valid-type]
         body = service.create(**w.args, entity=body, scope=create_scope, prepare=prepare_create)
         w.response.headers["Location"] = f"{path}/{body.id}"
         w.saved(f"create {kind.LABEL} {body.id}", _etag(w.store, body))
-        return body
+        return shown(body, w.user)
 
     def replace_item(item_id: str, body: Annotated[kind, Body()], w: Write) -> kind:  # type: ignore[valid-type]
         body = service.replace(
             **w.args, item_id=item_id, entity=body, scope=write_scope, prepare=prepare_update
         )
         w.saved(f"replace {kind.LABEL} {item_id}", _etag(w.store, body))
-        return body
+        return shown(body, w.user)
 
     def delete_item(
         item_id: str,
@@ -232,6 +238,7 @@ register_crud(
     write_scope=service.need_scope,
     prepare_create=service.prepare_need_create,
     prepare_update=service.prepare_need_update,
+    present=present_need,
 )
 
 

@@ -126,6 +126,8 @@ def _need_at(c: httpx.Client, *steps: str, community: str = "c01") -> str:
     return nid
 
 
+#: the framing of a PNG (signature, IEND): what the photo upload goes by
+_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x00IEND\xaeB`\x82"
 _U01_TOKENS: dict[str, str] = {}
 
 
@@ -345,6 +347,7 @@ CASES = [
     Case("replace u01's commitments", U01, lambda c: Req("PUT", "/commitments/unit/u01/2024", {"items": [_commitment()]}, check="/commitments/unit/u01/2024"), ("PUT", "/commitments/{owner_kind}/{owner_id}/{year}")),
     Case("add a commitment of c01", C01, lambda c: Req("POST", "/commitments/community/c01/2024/items", _commitment(), check="/commitments/community/c01/2024"), ("POST", "/commitments/{owner_kind}/{owner_id}/{year}/items")),
     Case("remove a commitment of u01", U01, lambda c: (lambda k: Req("DELETE", f"/commitments/unit/u01/2024/items/{k}", check="/commitments/unit/u01/2024"))(c.post("/commitments/unit/u01/2024/items", json=_commitment()).json()["id"]), ("DELETE", "/commitments/{owner_kind}/{owner_id}/{year}/items/{item_id}")),
+    Case("add a photo to u01's order", U01, lambda c: (lambda n: Req("POST", f"/needs/{n}/photos", files={"file": ("p.png", _PNG, "image/png")}, check=f"/needs/{n}/photos"))(_need_at(c, "claim")), ("POST", "/needs/{need_id}/photos")),
     Case("import c01's needs", C01, lambda c: Req("POST", "/needs/import", files=_import_file("c01"), check="/needs?community_id=c01&limit=1000"), ("POST", "/needs/import"), refused={"community:c02": 422}),
 ]  # fmt: skip
 

@@ -3,6 +3,7 @@
 // report), entering a new need, the whistle list, and the xlsx / csv import with its
 // row-by-row report.
 //
+// `#/needs/{id}` is one order's detail page (detail.js, steps.js);
 // `#/needs?view=list|whistles|new|import` picks the view; list filters come from the hash
 // too (`status`, `quarter`, `community`, `category`, `claimed_by`, `offset`), e.g.
 // `#/needs?status=open`; the whistle list takes `overdue=true|false`.
@@ -13,6 +14,7 @@
 import { api } from "../../api.js";
 import { currentQuarter, h, t, page } from "../../ui.js";
 import "./strings.js";
+import { detailView } from "./detail.js";
 import { importView } from "./import.js";
 import { listView } from "./list.js";
 import { newView } from "./new.js";
@@ -52,12 +54,13 @@ async function render(el, ctx) {
       "nav",
       { class: "needs-tabs", "aria-label": t("needs.title") },
       tabs.map(([id, text]) =>
-        h("a", { href: `#/needs?view=${id}`, "aria-current": id === view ? "page" : null, dataset: { view: id } }, text),
+        h("a", { href: `#/needs?view=${id}`, "aria-current": id === view && !ctx.rest ? "page" : null, dataset: { view: id } }, text),
       ),
     ),
   );
-  const body = h("div", { class: "needs-body", dataset: { view } });
+  const body = h("div", { class: "needs-body", dataset: { view: ctx.rest ? "detail" : view } });
   el.append(body);
+  if (ctx.rest) return detailView(P, body, ctx.rest);
   if (view === "whistles") return whistlesView(P, body);
   if (view === "new") return newView(P, body);
   if (view === "import") return importView(P, body);

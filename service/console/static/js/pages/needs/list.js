@@ -3,6 +3,7 @@
 
 import { fill, h, label, newest, notice, pagerFor, t, table, CATEGORIES } from "../../ui.js";
 import { actions } from "./actions.js";
+import { needLink } from "./detail.js";
 import { PAGE, beijingLocal, flash, labelCells, statusTag } from "./common.js";
 import { filterBars } from "./filters.js";
 
@@ -63,14 +64,14 @@ export async function listView(P, box) {
     const today = beijingLocal(new Date()).slice(0, 10);
     const tbl = table(
       [
-        { label: t("needs.c.id"), value: (n) => h("span", { class: "needs-id" }, n.id) },
+        { label: t("needs.c.id"), value: (n) => needLink(n, n.number || n.id, "needs-id") },
         {
           label: t("needs.c.title"),
           value: (n) =>
             h(
               "div",
               { class: "needs-title-cell" },
-              h("span", { class: "needs-title", title: n.description || "" }, n.title),
+              needLink(n, h("span", { class: "needs-title", title: n.description || "" }, n.title)),
               n.whistle ? h("span", { class: "tag bad needs-whistle-tag" }, t("needs.whistle")) : null,
               n.id === created ? h("span", { class: "tag ok" }, t("needs.created")) : null,
               n.description ? h("small", { class: "muted needs-desc" }, n.description) : null,
