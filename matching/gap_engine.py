@@ -418,72 +418,39 @@ class _TabuSearch:
             todo = int(min(self.chunk, max_iters - done))
             it0 = st[2]
             ev0 = st[7]
+            head = (self.c, self.w, self.cap, self.allowed, self.cand, self.ncand)
+            tail = (assign, loads, pen, self.pen_floor, tabu, best, ebest, st, todo, self.stall)
+            seed = self.seed * 1_000_003 + chunk_no
             if self.fast:
                 code = gap_search.fs_chunk(
-                    self.c,
-                    self.w,
-                    self.cap,
-                    self.allowed,
-                    self.cand,
-                    self.ncand,
+                    *head,
                     self.perm,
-                    assign,
-                    loads,
-                    pen,
-                    self.pen_floor,
-                    tabu,
-                    best,
-                    ebest,
-                    st,
-                    todo,
-                    self.stall,
+                    *tail,
                     self.sample,
                     _FS_PARTNERS,
                     self.t_min,
                     self.t_max,
                     self.step,
                     float(target),
-                    self.seed * 1_000_003 + chunk_no,
+                    seed,
                     _FS_HOLD,
                     _FS_EXITS,
                 )
-                chunk_no += 1
-                done += int(st[7] - ev0)
-                if shared is not None and math.isfinite(st[1]):
-                    shared.offer(st[1], best)
-                if code in (2, 3):
-                    break
-                if code == 1:
-                    self._restart(assign, loads, tabu, best, ebest, st, elite, shared)
-                continue
-            code = gap_search.ts_chunk(
-                self.c,
-                self.w,
-                self.cap,
-                self.allowed,
-                self.cand,
-                self.ncand,
-                self.iscand,
-                self.perm,
-                assign,
-                loads,
-                pen,
-                self.pen_floor,
-                tabu,
-                best,
-                ebest,
-                st,
-                todo,
-                self.stall,
-                self.window,
-                self.t_min,
-                self.t_max,
-                self.step,
-                float(target),
-                self.seed * 1_000_003 + chunk_no,
-            )
+            else:
+                code = gap_search.ts_chunk(
+                    *head,
+                    self.iscand,
+                    self.perm,
+                    *tail,
+                    self.window,
+                    self.t_min,
+                    self.t_max,
+                    self.step,
+                    float(target),
+                    seed,
+                )
             chunk_no += 1
-            done += int(st[2] - it0)
+            done += int(st[7] - ev0) if self.fast else int(st[2] - it0)
             if shared is not None and math.isfinite(st[1]):
                 shared.offer(st[1], best)
             if code in (2, 3):

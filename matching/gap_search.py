@@ -186,6 +186,44 @@ def _excess(loads, cap):
 
 
 @njit(cache=True, nogil=True)
+def _apply(c, w, loads, assign, tabu, kind, j, k, i, until):
+    """Make a move and mark its reversal tabu until ``until``; returns the cost change.
+
+    ``kind`` 0: shift ``j -> i``; 1: swap ``j <-> k``; 2: ejection chain
+    ``j -> agent of k``, ``k -> i``.
+    """
+    a = assign[j]
+    if kind == 0:
+        loads[a] -= w[a, j]
+        loads[i] += w[i, j]
+        assign[j] = i
+        tabu[a, j] = until
+        return c[i, j] - c[a, j]
+    b = assign[k]
+    cc = a if kind == 1 else i
+    loads[a] -= w[a, j]
+    loads[b] += w[b, j] - w[b, k]
+    loads[cc] += w[cc, k]
+    assign[j] = b
+    assign[k] = cc
+    tabu[a, j] = until
+    tabu[b, k] = until
+    return c[b, j] - c[a, j] + c[cc, k] - c[b, k]
+
+
+@njit(cache=True, nogil=True)
+def _store(st, cur, bestc, it, last, pos, moves, ebc):
+    """Write a chunk's scalars back into the state vector."""
+    st[S_CUR] = cur
+    st[S_BEST] = bestc
+    st[S_IT] = it
+    st[S_LAST] = last
+    st[S_POS] = pos
+    st[S_MOVES] = moves
+    st[S_EBEST] = ebc
+
+
+@njit(cache=True, nogil=True)
 def ts_chunk(
     c,
     w,
@@ -345,40 +383,11 @@ def ts_chunk(
         pos = (pos + window) % n
         ten = t_min + np.random.randint(0, t_max - t_min + 1)
         if be_v < bs_v and be_v < bw_v:
-            j = be_j
-            k = be_k
-            a = assign[j]
-            b = assign[k]
-            cc = be_c
-            loads[a] -= w[a, j]
-            loads[b] += w[b, j] - w[b, k]
-            loads[cc] += w[cc, k]
-            cur += c[b, j] - c[a, j] + c[cc, k] - c[b, k]
-            assign[j] = b
-            assign[k] = cc
-            tabu[a, j] = it + ten
-            tabu[b, k] = it + ten
+            cur += _apply(c, w, loads, assign, tabu, 2, be_j, be_k, be_c, it + ten)
         elif bw_v < bs_v:
-            j = bw_j
-            k = bw_k
-            a = assign[j]
-            b = assign[k]
-            loads[a] += w[a, k] - w[a, j]
-            loads[b] += w[b, j] - w[b, k]
-            cur += c[b, j] + c[a, k] - c[a, j] - c[b, k]
-            assign[j] = b
-            assign[k] = a
-            tabu[a, j] = it + ten
-            tabu[b, k] = it + ten
+            cur += _apply(c, w, loads, assign, tabu, 1, bw_j, bw_k, -1, it + ten)
         elif bs_j >= 0:
-            j = bs_j
-            i = bs_i
-            a = assign[j]
-            loads[a] -= w[a, j]
-            loads[i] += w[i, j]
-            cur += c[i, j] - c[a, j]
-            assign[j] = i
-            tabu[a, j] = it + ten
+            cur += _apply(c, w, loads, assign, tabu, 0, bs_j, -1, bs_i, it + ten)
         else:
             # everything tabu: clear the list (or no move exists at all)
             anytabu = False
@@ -415,13 +424,7 @@ def ts_chunk(
         if it - last > stall:
             code = 1
             break
-    st[S_CUR] = cur
-    st[S_BEST] = bestc
-    st[S_IT] = it
-    st[S_LAST] = last
-    st[S_POS] = pos
-    st[S_MOVES] = moves
-    st[S_EBEST] = ebc
+    _store(st, cur, bestc, it, last, pos, moves, ebc)
     st[S_EVALS] += evals
     return code
 
@@ -744,44 +747,11 @@ def fs_chunk(
         ten = t_min + np.random.randint(0, t_max - t_min + 1)
         j = mj
         a = assign[j]
-        if kind == 0:
-            i = mi
-            loads[a] -= w[a, j]
-            loads[i] += w[i, j]
-            cur += c[i, j] - c[a, j]
-            assign[j] = i
-            tabu[a, j] = it + ten
-            ch0 = a
-            ch1 = i
-            ch2 = i
-        elif kind == 1:
-            k = mk
-            b = assign[k]
-            loads[a] += w[a, k] - w[a, j]
-            loads[b] += w[b, j] - w[b, k]
-            cur += c[b, j] + c[a, k] - c[a, j] - c[b, k]
-            assign[j] = b
-            assign[k] = a
-            tabu[a, j] = it + ten
-            tabu[b, k] = it + ten
-            ch0 = a
-            ch1 = b
-            ch2 = b
-        else:
-            k = mk
-            b = assign[k]
-            cc = mi
-            loads[a] -= w[a, j]
-            loads[b] += w[b, j] - w[b, k]
-            loads[cc] += w[cc, k]
-            cur += c[b, j] - c[a, j] + c[cc, k] - c[b, k]
-            assign[j] = b
-            assign[k] = cc
-            tabu[a, j] = it + ten
-            tabu[b, k] = it + ten
-            ch0 = a
-            ch1 = b
-            ch2 = cc
+        b = assign[mk] if kind > 0 else mi
+        ch0 = a
+        ch1 = b
+        ch2 = mi if kind == 2 else b
+        cur += _apply(c, w, loads, assign, tabu, kind, j, mk, mi, it + ten)
         # member lists: move j (and k) to their new agents
         if kind == 0:
             mk = -1
@@ -831,12 +801,6 @@ def fs_chunk(
         if it - last > stall:
             code = 1
             break
-    st[S_CUR] = cur
-    st[S_BEST] = bestc
-    st[S_IT] = it
-    st[S_LAST] = last
-    st[S_POS] = pos
-    st[S_MOVES] = moves
-    st[S_EBEST] = ebc
+    _store(st, cur, bestc, it, last, pos, moves, ebc)
     st[S_EVALS] = evals0 + evals
     return code
