@@ -206,6 +206,10 @@ def bench_instance(
         "seconds": round(res.seconds, 3),
         "time_limit": time_limit,
         "peak_rss_mb": peak_rss_mb(),
+        "moves_applied": res.stats.get("moves_applied"),
+        "moves_evaluated": res.stats.get("moves_evaluated"),
+        "moves_applied_per_s": res.stats.get("moves_applied_per_s"),
+        "moves_evaluated_per_s": res.stats.get("moves_evaluated_per_s"),
     }
     if baselines:
         for kind in ("cpsat", "highs"):
@@ -213,6 +217,11 @@ def bench_instance(
             fig["gap_best_known_pct"] = _pct(fig.get("objective"), bk)
             line[kind] = fig
     return line
+
+
+def _mean(vals: Iterable[float | None]) -> float | None:
+    got = [v for v in vals if v is not None]
+    return round(sum(got) / len(got), 1) if got else None
 
 
 def summarise(dataset: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -234,6 +243,8 @@ def summarise(dataset: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "worst_gap_own_bound_pct": stats(own)[1],
         "mean_seconds": round(sum(r["seconds"] for r in rows) / max(1, len(rows)), 3),
         "peak_rss_mb": max((r["peak_rss_mb"] for r in rows), default=None),
+        "mean_moves_applied_per_s": _mean(r.get("moves_applied_per_s") for r in rows),
+        "mean_moves_evaluated_per_s": _mean(r.get("moves_evaluated_per_s") for r in rows),
     }
     for kind in ("cpsat", "highs"):
         figs = [(r["objective"], r[kind].get("objective")) for r in rows if kind in r]

@@ -25,12 +25,16 @@ Method
 4. Search (:mod:`gongjian.matching.gap_search`, numba, GIL released): a tabu
    search with shift, swap and ejection-chain moves, strategic oscillation on
    per-agent capacity penalties, and restarts by path relinking over an elite
-   pool.  With ``workers >= 2`` a second thread runs, on small instances
+   pool.  Two kernels: ``ts_chunk`` makes the best move of the whole
+   neighbourhood (few, strong moves), ``fs_chunk`` the first improving move of a
+   sampled one (many cheap moves; when a sample has none, the penalties move
+   instead).  With ``workers >= 2`` a second thread runs, on small instances
    (``m * n <= 10,000``) or while no feasible solution is known, a single-worker
    whole-model CP-SAT (one Boolean per pair, objective floored at the bound, the
    start as hint) that proves optimality and tightens the bound, and on larger
-   ones a second tabu search with another seed (the two share their best
-   solution at restarts when not deterministic).  A CP-SAT proof stops the
+   ones a second tabu search with another seed and the sampled kernel (the two
+   share their best solution at restarts when not deterministic).
+   :attr:`GapResult.stats` counts the moves applied and evaluated.  A CP-SAT proof stops the
    search; the search reaching the bound stops CP-SAT (not in deterministic
    mode, where CP-SAT's result must not depend on timing).  If no feasible
    solution is known at the end, CP-SAT looks for one.
@@ -46,7 +50,7 @@ safety net at ``3 * time_limit + 1`` s.  ``deterministic=False``: every phase
 runs against the wall clock and the search uses the whole limit (stops at about
 97 % of it unless optimality is proven); results may vary with machine load.
 
-Length: ~820 lines: the driver that schedules the phases above against one clock and
+Length: ~900 lines: the driver that schedules the phases above against one clock and
 one budget; the LP, the compiled search and the generator already live beside it
 (``gap_lp``, ``gap_search``, ``gap_generate``).
 """
@@ -56,7 +60,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +100,23 @@ _TS_PERTURB = 0.05
 # path relinking: share of the items that differ from the guide taken over from it
 _TS_RELINK = 0.5
 _TS_ELITE = 10
+# sampled-neighbourhood kernel (gap_search.fs_chunk): items looked at per move (up to
+# the first improving one), random swap / ejection-chain partners per item, stall
+# (iterations without a new best, times n), penalty step per move, evaluated moves
+# per second on the reference machine (chunk size; deterministic budget)
+_FS_SAMPLE = 8
+_FS_PARTNERS = 4
+_FS_STALL = 50.0
+_FS_STEP = 1.005
+_FS_RATE = 1.5e7
+_FS_TENURE = 1.0
+_FS_HOLD = True
+_FS_EXITS = 5
+# kernel of the main search thread and of the second one (large instances):
+# full-neighbourhood (False) or sampled (True, many cheap moves; it won on the
+# generated 80-agent instances where a full neighbourhood costs ~10^6 evaluations)
+_FAST = False
+_FAST_SIDE = True
 _INF = np.iinfo(np.int64).max // 4
 # deterministic mode: hard wall-clock stop at this multiple of time_limit (+1 s)
 _DET_GUARD = 3.0
@@ -123,6 +144,11 @@ class GapResult:
         ``"optimal"``, ``"feasible"``, ``"infeasible"`` or ``"unknown"``.
     seconds : float
         Wall-clock time spent.
+    stats : dict
+        Local-search counters summed over the search threads: ``moves_applied``,
+        ``moves_evaluated``, ``iterations``, ``search_seconds`` (thread seconds),
+        and ``moves_applied_per_s`` / ``moves_evaluated_per_s`` (per wall-clock
+        second of the call); empty when no search ran.
     """
 
     assignment: np.ndarray
@@ -130,6 +156,7 @@ class GapResult:
     bound: int
     status: str
     seconds: float
+    stats: dict[str, float] = field(default_factory=dict)
 
 
 def read_orlibrary(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -292,9 +319,11 @@ class _TabuSearch:
         allowed: np.ndarray,
         prices: np.ndarray | None,
         seed: int,
+        fast: bool = False,
     ) -> None:
         m, n = cost.shape
         self.m, self.n = m, n
+        self.fast = fast
         self.cost = cost
         self.c = np.ascontiguousarray(cost, dtype=np.float64)
         self.w = np.ascontiguousarray(weight, dtype=np.float64)
@@ -336,9 +365,23 @@ class _TabuSearch:
         self.perturb = _TS_PERTURB
         self.iterations = 0
         self.moves = 0
+        self.evals = 0
+        self.seconds = 0.0
+        if fast:
+            self.stall = max(2000, int(_FS_STALL * n))
+            self.step = _FS_STEP
+            self.sample = int(min(n, _FS_SAMPLE if _FS_SAMPLE > 0 else n))
+            self.t_min = int(self.t_min * _FS_TENURE)
+            self.t_max = int(self.t_max * _FS_TENURE)
+            self.chunk = int(0.02 * _FS_RATE)  # evaluations per chunk
 
     def iters_for(self, seconds: float) -> int:
-        """Deterministic iteration budget worth ``seconds`` on the reference machine."""
+        """Deterministic budget worth ``seconds`` on the reference machine.
+
+        In iterations for the full-neighbourhood kernel, in evaluated moves for the
+        sampled one (``fast``)."""
+        if self.fast:
+            return max(1, int(seconds * _FS_RATE))
         return max(1, int(seconds * _TS_RATE / max(1.0, self.units)))
 
     def run(
@@ -363,8 +406,9 @@ class _TabuSearch:
         best = assign.copy()
         ebest = assign.copy()
         st = np.array(
-            [cur, cur if feasible else np.inf, 0.0, 0.0, 0.0, 0.0, cur if feasible else np.inf]
+            [cur, cur if feasible else np.inf, 0.0, 0.0, 0.0, 0.0, cur if feasible else np.inf, 0.0]
         )
+        t_start = time.perf_counter()
         elite: list[tuple[float, np.ndarray]] = []
         done = 0
         chunk_no = 0
@@ -373,42 +417,50 @@ class _TabuSearch:
                 break
             todo = int(min(self.chunk, max_iters - done))
             it0 = st[2]
-            code = gap_search.ts_chunk(
-                self.c,
-                self.w,
-                self.cap,
-                self.allowed,
-                self.cand,
-                self.ncand,
-                self.iscand,
-                self.perm,
-                assign,
-                loads,
-                pen,
-                self.pen_floor,
-                tabu,
-                best,
-                ebest,
-                st,
-                todo,
-                self.stall,
-                self.window,
-                self.t_min,
-                self.t_max,
-                self.step,
-                float(target),
-                self.seed * 1_000_003 + chunk_no,
-            )
+            ev0 = st[7]
+            head = (self.c, self.w, self.cap, self.allowed, self.cand, self.ncand)
+            tail = (assign, loads, pen, self.pen_floor, tabu, best, ebest, st, todo, self.stall)
+            seed = self.seed * 1_000_003 + chunk_no
+            if self.fast:
+                code = gap_search.fs_chunk(
+                    *head,
+                    self.perm,
+                    *tail,
+                    self.sample,
+                    _FS_PARTNERS,
+                    self.t_min,
+                    self.t_max,
+                    self.step,
+                    float(target),
+                    seed,
+                    _FS_HOLD,
+                    _FS_EXITS,
+                )
+            else:
+                code = gap_search.ts_chunk(
+                    *head,
+                    self.iscand,
+                    self.perm,
+                    *tail,
+                    self.window,
+                    self.t_min,
+                    self.t_max,
+                    self.step,
+                    float(target),
+                    seed,
+                )
             chunk_no += 1
-            done += int(st[2] - it0)
+            done += int(st[7] - ev0) if self.fast else int(st[2] - it0)
             if shared is not None and math.isfinite(st[1]):
                 shared.offer(st[1], best)
             if code in (2, 3):
                 break
             if code == 1:
                 self._restart(assign, loads, tabu, best, ebest, st, elite, shared)
-        self.iterations += done
+        self.iterations += int(st[2])
         self.moves += int(st[5])
+        self.evals += int(st[7])
+        self.seconds += time.perf_counter() - t_start
         if not math.isfinite(st[1]):
             return None, _INF
         return best.copy(), int(self.cost[best, ar].sum())
@@ -459,9 +511,13 @@ def _tabu_search(
     target: int,
     stop: threading.Event | None = None,
     prices: np.ndarray | None = None,
+    fast: bool = False,
 ) -> tuple[np.ndarray, int, int]:
-    """One tabu search from a feasible ``start``; returns ``(best, cost, iterations)``."""
-    ts = _TabuSearch(cost, weight, capacity, allowed, prices, seed)
+    """One tabu search from a feasible ``start``; returns ``(best, cost, iterations)``.
+
+    ``max_iters`` counts iterations (full-neighbourhood kernel) or evaluated moves
+    (``fast``: the sampled kernel)."""
+    ts = _TabuSearch(cost, weight, capacity, allowed, prices, seed, fast=fast)
     best, obj = ts.run(start, max_iters=max_iters, deadline=deadline, target=target, stop=stop)
     if best is None or obj > _objective(cost, start):
         best, obj = start.copy(), _objective(cost, start)
@@ -646,10 +702,25 @@ def solve_gap(
     neg = np.where(weight < 0, weight, 0).sum(axis=1)
     allow &= weight <= (capacity - neg)[:, None] + np.where(weight < 0, weight, 0)
 
+    searches: list[_TabuSearch] = []
+
     def result(assign: np.ndarray | None, obj: int, bound: int, status: str) -> GapResult:
         if assign is None:
             assign = np.full(n, -1, dtype=np.int64)
-        return GapResult(assign.astype(np.int64), int(obj), int(bound), status, clock.wall())
+        wall = clock.wall()
+        stats: dict[str, float] = {}
+        if searches:
+            applied = sum(t.moves for t in searches)
+            evaluated = sum(t.evals for t in searches)
+            stats = {
+                "moves_applied": applied,
+                "moves_evaluated": evaluated,
+                "iterations": sum(t.iterations for t in searches),
+                "search_seconds": round(sum(t.seconds for t in searches), 3),
+                "moves_applied_per_s": round(applied / max(wall, 1e-9), 1),
+                "moves_evaluated_per_s": round(evaluated / max(wall, 1e-9), 1),
+            }
+        return GapResult(assign.astype(np.int64), int(obj), int(bound), status, wall, stats)
 
     if n == 0:
         if (capacity >= 0).all():
@@ -747,8 +818,9 @@ def solve_gap(
         if res.optimal or res.infeasible:
             stop.set()
 
-    def run_ts(s: int, share: float) -> tuple[np.ndarray | None, int]:
-        ts = _TabuSearch(cost, weight, capacity, allow, prices, s)
+    def run_ts(s: int, share: float, fast: bool) -> tuple[np.ndarray | None, int]:
+        ts = _TabuSearch(cost, weight, capacity, allow, prices, s, fast=fast)
+        searches.append(ts)
         return ts.run(
             start,
             max_iters=ts.iters_for(share * left) if deterministic else 1 << 60,
@@ -765,7 +837,7 @@ def solve_gap(
             share = 1.0 - cp_share
 
         if share > 0 and not stop.is_set() and not one_thread:
-            ts_out.append(run_ts(seed + 7919, share))
+            ts_out.append(run_ts(seed + 7919, share, _FAST_SIDE))
 
     th: threading.Thread | None = None
     if one_thread:
@@ -775,7 +847,7 @@ def solve_gap(
         th.start()
     if not stop.is_set():
         share = (1.0 - cp_share) if one_thread and use_cp else 1.0
-        main = run_ts(seed, share)
+        main = run_ts(seed, share, _FAST)
         if main[1] <= bound:
             stop.set()
         ts_out.insert(0, main)

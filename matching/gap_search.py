@@ -1,5 +1,8 @@
 """Compiled (numba) kernels of the GAP engine: regret greedy, shift descent, tabu search.
 
+Length: ~850 lines: two tabu-search kernels (full and sampled neighbourhoods) and
+the construction kernels share their state layout, so they stay in one module.
+
 All kernels are ``@njit(cache=True, nogil=True)``: the JIT cost is paid once per
 machine (the cache lives next to this file, or in ``NUMBA_CACHE_DIR``), and the
 kernels release the GIL, so two searches (or a search and CP-SAT) run on two
@@ -28,6 +31,12 @@ A chunk returns after ``iters`` iterations, on a stall (no new best for
 pool), or on reaching ``target``.  The state lives in the caller's arrays, so
 chunks continue one another exactly; with the same inputs and seeds a run is
 reproducible.
+
+Sampled kernel (:func:`fs_chunk`)
+---------------------------------
+The same state and moves, but each iteration looks at a few items only and
+stops at the first improving move; see its docstring.  Its work unit (for the
+deterministic budgets) is the evaluated move.
 """
 
 from __future__ import annotations
@@ -37,10 +46,10 @@ import time
 import numpy as np
 from numba import njit
 
-__all__ = ["greedy_regret", "shift_descent", "ts_chunk", "warm_up"]
+__all__ = ["fs_chunk", "greedy_regret", "shift_descent", "ts_chunk", "warm_up"]
 
 # slots of the float state vector of ts_chunk
-S_CUR, S_BEST, S_IT, S_LAST, S_POS, S_MOVES, S_EBEST = 0, 1, 2, 3, 4, 5, 6
+S_CUR, S_BEST, S_IT, S_LAST, S_POS, S_MOVES, S_EBEST, S_EVALS = 0, 1, 2, 3, 4, 5, 6, 7
 
 
 @njit(cache=True, nogil=True)
@@ -177,6 +186,44 @@ def _excess(loads, cap):
 
 
 @njit(cache=True, nogil=True)
+def _apply(c, w, loads, assign, tabu, kind, j, k, i, until):
+    """Make a move and mark its reversal tabu until ``until``; returns the cost change.
+
+    ``kind`` 0: shift ``j -> i``; 1: swap ``j <-> k``; 2: ejection chain
+    ``j -> agent of k``, ``k -> i``.
+    """
+    a = assign[j]
+    if kind == 0:
+        loads[a] -= w[a, j]
+        loads[i] += w[i, j]
+        assign[j] = i
+        tabu[a, j] = until
+        return c[i, j] - c[a, j]
+    b = assign[k]
+    cc = a if kind == 1 else i
+    loads[a] -= w[a, j]
+    loads[b] += w[b, j] - w[b, k]
+    loads[cc] += w[cc, k]
+    assign[j] = b
+    assign[k] = cc
+    tabu[a, j] = until
+    tabu[b, k] = until
+    return c[b, j] - c[a, j] + c[cc, k] - c[b, k]
+
+
+@njit(cache=True, nogil=True)
+def _store(st, cur, bestc, it, last, pos, moves, ebc):
+    """Write a chunk's scalars back into the state vector."""
+    st[S_CUR] = cur
+    st[S_BEST] = bestc
+    st[S_IT] = it
+    st[S_LAST] = last
+    st[S_POS] = pos
+    st[S_MOVES] = moves
+    st[S_EBEST] = ebc
+
+
+@njit(cache=True, nogil=True)
 def ts_chunk(
     c,
     w,
@@ -224,6 +271,7 @@ def ts_chunk(
     pos = np.int64(st[S_POS])
     moves = st[S_MOVES]
     ebc = st[S_EBEST]
+    evals = 0.0
     inf = np.inf
     code = 0
     for _ in range(iters):
@@ -272,6 +320,7 @@ def ts_chunk(
                     bs_v = val
                     bs_j = j
                     bs_i = i
+            evals += ncand[j]
             e1v[j] = v1
             e1a[j] = a1
             e2v[j] = v2
@@ -295,6 +344,7 @@ def ts_chunk(
                 b = assign[k]
                 if b == a or not iscand[b, j]:
                     continue
+                evals += 2.0
                 wbj = w[b, j]
                 cbj = c[b, j]
                 dcj = cbj - caj
@@ -333,40 +383,11 @@ def ts_chunk(
         pos = (pos + window) % n
         ten = t_min + np.random.randint(0, t_max - t_min + 1)
         if be_v < bs_v and be_v < bw_v:
-            j = be_j
-            k = be_k
-            a = assign[j]
-            b = assign[k]
-            cc = be_c
-            loads[a] -= w[a, j]
-            loads[b] += w[b, j] - w[b, k]
-            loads[cc] += w[cc, k]
-            cur += c[b, j] - c[a, j] + c[cc, k] - c[b, k]
-            assign[j] = b
-            assign[k] = cc
-            tabu[a, j] = it + ten
-            tabu[b, k] = it + ten
+            cur += _apply(c, w, loads, assign, tabu, 2, be_j, be_k, be_c, it + ten)
         elif bw_v < bs_v:
-            j = bw_j
-            k = bw_k
-            a = assign[j]
-            b = assign[k]
-            loads[a] += w[a, k] - w[a, j]
-            loads[b] += w[b, j] - w[b, k]
-            cur += c[b, j] + c[a, k] - c[a, j] - c[b, k]
-            assign[j] = b
-            assign[k] = a
-            tabu[a, j] = it + ten
-            tabu[b, k] = it + ten
+            cur += _apply(c, w, loads, assign, tabu, 1, bw_j, bw_k, -1, it + ten)
         elif bs_j >= 0:
-            j = bs_j
-            i = bs_i
-            a = assign[j]
-            loads[a] -= w[a, j]
-            loads[i] += w[i, j]
-            cur += c[i, j] - c[a, j]
-            assign[j] = i
-            tabu[a, j] = it + ten
+            cur += _apply(c, w, loads, assign, tabu, 0, bs_j, -1, bs_i, it + ten)
         else:
             # everything tabu: clear the list (or no move exists at all)
             anytabu = False
@@ -403,13 +424,8 @@ def ts_chunk(
         if it - last > stall:
             code = 1
             break
-    st[S_CUR] = cur
-    st[S_BEST] = bestc
-    st[S_IT] = it
-    st[S_LAST] = last
-    st[S_POS] = pos
-    st[S_MOVES] = moves
-    st[S_EBEST] = ebc
+    _store(st, cur, bestc, it, last, pos, moves, ebc)
+    st[S_EVALS] += evals
     return code
 
 
@@ -427,7 +443,7 @@ def warm_up() -> float:
     a = shift_descent(c, w, cap, allowed, a, 2)
     cand = np.tile(np.arange(m, dtype=np.int64), (n, 1))
     loads = np.bincount(a, weights=w[a, np.arange(n)], minlength=m).astype(np.float64)
-    st = np.array([float(c[a, np.arange(n)].sum())] * 2 + [0.0] * 4 + [np.inf])
+    st = np.array([float(c[a, np.arange(n)].sum())] * 2 + [0.0] * 4 + [np.inf, 0.0])
     ts_chunk(
         c,
         w,
@@ -454,6 +470,36 @@ def warm_up() -> float:
         -1e18,
         1,
     )
+    loads = np.bincount(a, weights=w[a, np.arange(n)], minlength=m).astype(np.float64)
+    st = np.array([float(c[a, np.arange(n)].sum())] * 2 + [0.0] * 4 + [np.inf, 0.0])
+    fs_chunk(
+        c,
+        w,
+        cap,
+        allowed,
+        cand,
+        np.full(n, m, np.int64),
+        np.arange(n, dtype=np.int64),
+        a.copy(),
+        loads,
+        np.ones(m),
+        np.ones(m),
+        np.zeros((m, n), np.int64),
+        a.copy(),
+        a.copy(),
+        st,
+        1000,
+        100,
+        4,
+        2,
+        2,
+        3,
+        1.1,
+        -1e18,
+        1,
+        True,
+        3,
+    )
     return time.perf_counter() - t0
 
 
@@ -476,3 +522,285 @@ def lagrangian(c, w, cap, allowed, u, assign):
     for i in range(m):
         val -= u[i] * cap[i]
     return val
+
+
+@njit(cache=True, nogil=True)
+def _log_change(log, nlog, x):
+    """Append item ``x`` to a change log; ``-1`` marks overflow (full copy needed)."""
+    if nlog < 0:
+        return nlog
+    if nlog >= log.size:
+        return -1
+    log[nlog] = x
+    return nlog + 1
+
+
+@njit(cache=True, nogil=True)
+def _sync(dst, src, log, nlog):
+    """Bring ``dst`` up to ``src`` over the logged items (all items on overflow)."""
+    if nlog < 0:
+        for x in range(src.size):
+            dst[x] = src[x]
+    else:
+        for t in range(nlog):
+            x = log[t]
+            dst[x] = src[x]
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def fs_chunk(
+    c,
+    w,
+    cap,
+    allowed,
+    cand,
+    ncand,
+    perm,
+    assign,
+    loads,
+    pen,
+    pen_floor,
+    tabu,
+    best,
+    ebest,
+    st,
+    max_evals,
+    stall,
+    sample,
+    partners,
+    t_min,
+    t_max,
+    step,
+    target,
+    seed,
+    hold,
+    exits,
+):
+    """Sampled-neighbourhood tabu search: many cheap moves (see :func:`ts_chunk` for the state).
+
+    One iteration looks at up to ``sample`` items of the rotating permutation and,
+    for each, at all its shifts to its candidate agents and at ``partners`` random
+    partners ``k`` (an item now held by a random candidate agent ``b`` of ``j``):
+    the swap ``j <-> k`` and the ejection chain ``j -> b``, ``k -> c`` with ``c``
+    the best non-tabu exit of ``k`` among its first ``exits`` candidates under the
+    current loads.  It stops at the
+    first item whose best move lowers the penalised objective (first
+    improvement) and otherwise makes the best non-tabu move seen (aspiration:
+    a move to a new best feasible solution is always allowed).  Per-agent item
+    lists make partner sampling O(1); the loads' excesses are kept incrementally.
+    The same strategic oscillation as :func:`ts_chunk` updates the penalties
+    after every move.  The chunk stops once ``max_evals`` moves were evaluated
+    (the work unit of the deterministic mode), on a stall (``stall`` iterations
+    without a new best), or on reaching ``target``; it returns the codes of
+    :func:`ts_chunk`.  ``st[S_EVALS]`` accumulates the evaluated moves.
+    """
+    np.random.seed(seed)
+    m, n = c.shape
+    # per-agent item lists
+    mcount = np.zeros(m, np.int64)
+    for j in range(n):
+        mcount[assign[j]] += 1
+    mstart = np.zeros(m + 1, np.int64)
+    for i in range(m):
+        mstart[i + 1] = mstart[i] + mcount[i]
+    # members[i] lives in a row of width n (any agent may end up holding every item)
+    members = np.empty((m, n), np.int64)
+    mpos = np.empty(n, np.int64)
+    for i in range(m):
+        mcount[i] = 0
+    for j in range(n):
+        a = assign[j]
+        members[a, mcount[a]] = j
+        mpos[j] = mcount[a]
+        mcount[a] += 1
+    ex = np.empty(m)
+    extot = 0.0
+    nover = 0
+    for i in range(m):
+        e = loads[i] - cap[i]
+        ex[i] = e if e > 0.0 else 0.0
+        extot += ex[i]
+        if loads[i] > cap[i] + 1e-9:
+            nover += 1
+    blog = np.empty(n, np.int64)
+    elog = np.empty(n, np.int64)
+    nb = -1  # full copy at the first new best of the chunk
+    ne = -1
+    cur = st[S_CUR]
+    bestc = st[S_BEST]
+    it = np.int64(st[S_IT])
+    last = np.int64(st[S_LAST])
+    pos = np.int64(st[S_POS])
+    moves = st[S_MOVES]
+    ebc = st[S_EBEST]
+    evals0 = st[S_EVALS]
+    evals = 0
+    inf = np.inf
+    code = 0
+    while evals < max_evals:
+        it += 1
+        bv = inf
+        kind = -1
+        mj = -1
+        mk = -1
+        mi = -1
+        for _r in range(sample):
+            j = perm[pos]
+            pos += 1
+            if pos >= n:
+                pos = 0
+            a = assign[j]
+            waj = w[a, j]
+            caj = c[a, j]
+            ra = loads[a] - waj - cap[a]
+            exf = (ra if ra > 0.0 else 0.0) - ex[a]
+            dfrom = pen[a] * exf
+            nc = ncand[j]
+            for t in range(nc):
+                i = cand[j, t]
+                if i == a:
+                    continue
+                evals += 1
+                r = loads[i] + w[i, j] - cap[i]
+                ext = (r if r > 0.0 else 0.0) - ex[i]
+                dc = c[i, j] - caj
+                val = dc + pen[i] * ext + dfrom
+                if val < bv:
+                    if tabu[i, j] > it and not (
+                        extot + ext + exf <= 0.0 and cur + dc < bestc - 0.5
+                    ):
+                        continue
+                    bv = val
+                    kind = 0
+                    mj = j
+                    mi = i
+            if nc > 1:
+                for _s in range(partners):
+                    b = cand[j, np.random.randint(0, nc)]
+                    if b == a or mcount[b] == 0:
+                        continue
+                    k = members[b, np.random.randint(0, mcount[b])]
+                    wbj = w[b, j]
+                    wbk = w[b, k]
+                    dcj = c[b, j] - caj
+                    tab_j = tabu[b, j] > it
+                    rb = loads[b] + wbj - wbk - cap[b]
+                    exb = (rb if rb > 0.0 else 0.0) - ex[b]
+                    if allowed[a, k]:
+                        evals += 1
+                        rs = loads[a] - waj + w[a, k] - cap[a]
+                        exa = (rs if rs > 0.0 else 0.0) - ex[a]
+                        dc = dcj + c[a, k] - c[b, k]
+                        val = dc + pen[a] * exa + pen[b] * exb
+                        if val < bv:
+                            ok = True
+                            if tab_j or tabu[a, k] > it:
+                                ok = extot + exa + exb <= 0.0 and cur + dc < bestc - 0.5
+                            if ok:
+                                bv = val
+                                kind = 1
+                                mj = j
+                                mk = k
+                    if tab_j:
+                        continue
+                    base = dcj + dfrom + pen[b] * exb - c[b, k]
+                    nk = ncand[k] if ncand[k] < exits else exits
+                    for t2 in range(nk):
+                        cc = cand[k, t2]
+                        if cc in (b, a) or tabu[cc, k] > it:
+                            continue
+                        evals += 1
+                        r3 = loads[cc] + w[cc, k] - cap[cc]
+                        e3 = (r3 if r3 > 0.0 else 0.0) - ex[cc]
+                        val = base + c[cc, k] + pen[cc] * e3
+                        if val < bv:
+                            bv = val
+                            kind = 2
+                            mj = j
+                            mk = k
+                            mi = cc
+            if bv < -1e-9:
+                break  # first improvement
+        if hold and bv >= -1e-9:
+            # no improving move in the sample: reshape the landscape (oscillation)
+            # instead of moving, unless every penalty is at rest
+            changed = False
+            for i in range(m):
+                if loads[i] > cap[i] + 1e-9:
+                    pen[i] *= step
+                    changed = True
+                elif pen[i] > pen_floor[i]:
+                    p2 = pen[i] / step
+                    pen[i] = p2 if p2 > pen_floor[i] else pen_floor[i]
+                    changed = True
+            if changed:
+                if it - last > stall:
+                    code = 1
+                    break
+                continue
+        if kind < 0:
+            if it - last > stall:
+                code = 1
+                break
+            continue
+        ten = t_min + np.random.randint(0, t_max - t_min + 1)
+        j = mj
+        a = assign[j]
+        b = assign[mk] if kind > 0 else mi
+        ch0 = a
+        ch1 = b
+        ch2 = mi if kind == 2 else b
+        cur += _apply(c, w, loads, assign, tabu, kind, j, mk, mi, it + ten)
+        # member lists: move j (and k) to their new agents
+        if kind == 0:
+            mk = -1
+        for t in range(2):
+            x = j if t == 0 else mk
+            if x < 0:
+                continue
+            old = a if t == 0 else ch1
+            new = assign[x]
+            p = mpos[x]
+            last_item = members[old, mcount[old] - 1]
+            members[old, p] = last_item
+            mpos[last_item] = p
+            mcount[old] -= 1
+            members[new, mcount[new]] = x
+            mpos[x] = mcount[new]
+            mcount[new] += 1
+            nb = _log_change(blog, nb, x)
+            ne = _log_change(elog, ne, x)
+        for i in (ch0, ch1, ch2):
+            e = loads[i] - cap[i]
+            e = e if e > 0.0 else 0.0
+            extot += e - ex[i]
+            ex[i] = e
+        nover = 0
+        for i in range(m):
+            if loads[i] > cap[i] + 1e-9:
+                nover += 1
+                if not hold:
+                    pen[i] *= step
+            elif not hold:
+                p2 = pen[i] / step
+                pen[i] = p2 if p2 > pen_floor[i] else pen_floor[i]
+        moves += 1
+        if nover == 0 and cur < ebc - 0.5:
+            ebc = cur
+            _sync(ebest, assign, elog, ne)
+            ne = 0
+        if nover == 0 and cur < bestc - 0.5:
+            bestc = cur
+            last = it
+            _sync(best, assign, blog, nb)
+            nb = 0
+            if bestc <= target:
+                code = 2
+                break
+        if it - last > stall:
+            code = 1
+            break
+    _store(st, cur, bestc, it, last, pos, moves, ebc)
+    st[S_EVALS] = evals0 + evals
+    return code
