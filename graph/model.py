@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -46,7 +46,14 @@ from gongjian.graph.lifecycle import (
     check_transition,
     transition_update,
 )
-from gongjian.graph.vocab import JointType, NeedCategory, NeedStatus, ResourceKind, UnitType
+from gongjian.graph.vocab import (
+    JointType,
+    NeedCategory,
+    NeedSource,
+    NeedStatus,
+    ResourceKind,
+    UnitType,
+)
 
 __all__ = [
     "ENTITY_TYPES",
@@ -57,10 +64,12 @@ __all__ = [
     "Assignment",
     "Community",
     "Entity",
+    "ExtensionRequest",
     "Grid",
     "JointType",
     "Need",
     "NeedCategory",
+    "NeedSource",
     "NeedStatus",
     "NetEdge",
     "NetNode",
@@ -112,6 +121,9 @@ _NAME_ZH = {
     "contact": "联系人",
     "keeper": "网格员",
     "reason": "原因",
+    "complainant_name": "诉求人姓名",
+    "address": "地址",
+    "source_no": "来源编号",
 }
 
 
@@ -339,6 +351,39 @@ class Resource(Entity):
         return not self.quarters or quarter in self.quarters
 
 
+#: a phone number as people write it: digits, +, -, spaces (7–20 digits in all)
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,28}[0-9]$", re.ASCII)
+
+
+def _check_phone(value: str) -> str:
+    value = value.strip()
+    digits = sum(ch.isdigit() for ch in value)
+    if not _PHONE_RE.fullmatch(value) or not 7 <= digits <= 20:
+        raise ValueError(
+            "联系电话只能包含数字、+、- 和空格，7–20 位数字 (phone: digits, +, - and spaces,"
+            " 7–20 digits)"
+        )
+    return value
+
+
+Phone = Annotated[str, Field(max_length=30), AfterValidator(_check_phone)]
+
+
+class ExtensionRequest(BaseModel):
+    """延期申请 — the holding unit asks for a new due date; the committee decides."""
+
+    model_config = ConfigDict(extra="forbid")
+    due: date = Field(description="申请的新办结期限")
+    reason: Note = Field(description="延期原因")
+    requested_at: datetime
+    requested_by: str = Field(max_length=200, description="申请人 (user id)")
+    unit_id: NodeId | None = Field(default=None, description="申请单位")
+    state: Literal["pending", "approved", "refused"] = "pending"
+    decided_at: datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=200)
+    note: Note | None = Field(default=None, description="批复意见")
+
+
 class Need(Entity):
     """民情交办单 — a residents' demand turned into a work order."""
 
@@ -373,6 +418,27 @@ class Need(Entity):
     reports: dict[str, datetime] = Field(
         default_factory=dict, description="单位报到时间 (unit id → time reported)"
     )
+    # -- the 12345 desk (issue 13): number, who and where, the steps' notes and counters
+    number: str | None = Field(
+        default=None,
+        max_length=40,
+        description="工单编号 XC-2026-000123（创建时分配，只读） (order number, read-only)",
+    )
+    complainant_name: Name | None = Field(default=None, description="诉求人姓名")
+    complainant_phone: Phone | None = Field(default=None, description="联系电话")
+    address: Name | None = Field(default=None, description="地址（门牌）")
+    source: NeedSource = Field(default=NeedSource.other, description="来源渠道")
+    source_no: Name | None = Field(default=None, description="来源编号（如 12345 工单号）")
+    resolution_note: Note | None = Field(default=None, description="办结说明")
+    cancel_reason: Note | None = Field(default=None, description="撤销原因")
+    photos: list[str] = Field(default_factory=list, max_length=20, description="照片文件名")
+    supervised: Boolean = Field(default=False, description="督办")
+    supervise_deadline: datetime | None = Field(default=None, description="督办期限")
+    extension: ExtensionRequest | None = Field(default=None, description="延期申请（最近一次）")
+    returns: int = Field(default=0, ge=0, description="退单次数")
+    reopens: int = Field(default=0, ge=0, description="重办次数")
+    extensions: int = Field(default=0, ge=0, description="批准延期次数")
+    supervisions: int = Field(default=0, ge=0, description="督办次数")
 
     @model_validator(mode="after")
     def _consistent(self) -> Need:

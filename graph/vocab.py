@@ -19,7 +19,14 @@ from __future__ import annotations
 
 from gongjian.core.labels import LabelledEnum
 
-__all__ = ["JointType", "NeedCategory", "NeedStatus", "ResourceKind", "UnitType"]
+__all__ = [
+    "JointType",
+    "NeedCategory",
+    "NeedSource",
+    "NeedStatus",
+    "ResourceKind",
+    "UnitType",
+]
 
 
 class UnitType(LabelledEnum):
@@ -138,3 +145,13 @@ class NeedStatus(LabelledEnum):
     resolved = "resolved", "已办结"
     followed_up = "followed_up", "已回访"
     cancelled = "cancelled", "已撤销"
+
+
+class NeedSource(LabelledEnum):
+    """Where a work order came from (来源渠道)."""
+
+    visit = "visit", "上门走访"
+    grid = "grid", "网格员"
+    council = "council", "议事厅"
+    hotline = "hotline", "12345 热线"
+    other = "other", "其他"
