@@ -23,7 +23,9 @@ import pytest
 from tests.api.server import ApiServer, embedded_server_fixture, neo4j_credentials, start_api
 
 #: test modules (file names) that share one server per store
-SHARED_MODULES = frozenset({"test_errors.py", "test_metrics.py", "test_network.py"})
+SHARED_MODULES = frozenset(
+    {"test_errors.py", "test_metrics.py", "test_network.py", "test_need_lists.py"}
+)
 
 
 def _start(
