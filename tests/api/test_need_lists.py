@@ -13,6 +13,7 @@ sort needs (status, due, priority, created time).
 from __future__ import annotations
 
 import io
+import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -335,3 +336,106 @@ def test_ledger_export_is_audited(api: ApiServer, needs: list[dict[str, Any]]) -
     assert entries and entries[0]["method"] == "GET"
     assert entries[0]["path"] == "/needs/ledger.xlsx"
     assert "2 needs" in entries[0]["summary"] and "状态 待认领" in entries[0]["summary"]
+
+
+# --------------------------------------------------------------------------- import without duplicates
+IMPORT_QUARTER = "2031Q3"
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    head = "标题,类别,社区,网格,季度,截止日期,来源编号"
+    return "\n".join([head, *(",".join(r) for r in rows)]).encode("utf-8")
+
+
+def _import(api: ApiServer, data: bytes, **params: Any) -> dict[str, Any]:
+    with api.client("committee") as c:
+        r = c.post("/needs/import", files={"file": ("needs.csv", data)}, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _imported(api: ApiServer, tag: str) -> list[dict[str, Any]]:
+    with api.client("committee") as c:
+        items, total = _list(c, quarter=IMPORT_QUARTER, q=tag, limit=1000)
+    assert total == len(items)
+    return items
+
+
+def test_import_twice_creates_nothing_the_second_time(api: ApiServer) -> None:
+    tag = uuid.uuid4().hex[:6]
+    with api.client("committee") as c:  # an order entered by hand, with a 12345 number
+        r = c.post(
+            "/needs",
+            json={
+                "id": f"nh-{tag}",
+                "title": f"手工登记 {tag}",
+                "category": "repair",
+                "community_id": "c01",
+                "quarter": IMPORT_QUARTER,
+                "source": "hotline",
+                "source_no": f"HX-{tag}-1",
+            },
+        )
+        assert r.status_code == 201, r.text
+    rows = [
+        [f"路灯不亮 {tag}", "repair", "c01", "c01-g1", IMPORT_QUARTER, "2031-08-01", ""],  # 2
+        [f"路灯不亮 {tag}", "repair", "c01", "c01-g1", IMPORT_QUARTER, "2031-08-02", ""],  # 3
+        [f"井盖松动 {tag}", "repair", "c02", "", IMPORT_QUARTER, "", f"hx-{tag}-1"],  # 4: hand
+        [f"噪音扰民 {tag}", "mediation", "c02", "", IMPORT_QUARTER, "", f"HX-{tag}-2"],  # 5
+        [f"噪音扰民（又报）{tag}", "mediation", "c03", "", IMPORT_QUARTER, "", f"HX-{tag}-2"],
+        [f"路灯不亮 {tag}", "repair", "第一社区", "c01-g1", IMPORT_QUARTER, "2031/8/1", ""],  # 7
+        [f"坏行 {tag}", "castle", "c01", "", IMPORT_QUARTER, "", ""],  # 8: refused
+    ]
+    first = _import(api, _csv(rows), skip_errors="true")
+    assert (first["new"], first["duplicate"], first["refused"]) == (3, 3, 1)
+    assert first["imported"] == 3 and [e["row"] for e in first["errors"]] == [8]
+    dups = {d["row"]: d for d in first["duplicates"]}
+    assert dups[4]["need_id"] == f"nh-{tag}" and dups[4]["by"] == "source_no"
+    assert dups[6]["earlier_row"] == 5 and dups[6]["by"] == "source_no"
+    assert dups[7]["earlier_row"] == 2 and dups[7]["by"] == "same"
+    created = _imported(api, tag)
+    assert len(created) == 4  # the hand-entered one and three imported
+    # the whole file again (the bad row fixed): only the fixed row is new
+    rows[6][1] = "repair"
+    again = _import(api, _csv(rows))
+    assert (again["new"], again["duplicate"], again["refused"]) == (1, 6, 0)
+    assert {d["row"] for d in again["duplicates"]} == {2, 3, 4, 5, 6, 7}
+    assert len(_imported(api, tag)) == 5
+    # a dry run reports the same and writes nothing
+    dry = _import(api, _csv(rows), dry_run="true")
+    assert (dry["new"], dry["duplicate"], dry["valid"]) == (0, 7, 0)
+
+
+def test_concurrent_imports_of_one_file_create_each_order_once(api: ApiServer) -> None:
+    tag = uuid.uuid4().hex[:6]
+    rows = [
+        [f"并发导入 {tag} {i}", "repair", f"c0{1 + i % 3}", "", IMPORT_QUARTER, "", ""]
+        for i in range(30)
+    ] + [
+        [f"并发来源 {tag} {i}", "repair", "c01", "", IMPORT_QUARTER, "", f"CC-{tag}-{i}"]
+        for i in range(10)
+    ]
+    data = _csv(rows)
+    barrier = threading.Barrier(4)
+    reports: list[dict[str, Any]] = []
+    failures: list[str] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            reports.append(_import(api, data))
+        except AssertionError as exc:  # a refusal would be a failure of the rule
+            failures.append(str(exc))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not failures, failures
+    assert len(reports) == 4
+    assert sum(r["new"] for r in reports) == 40  # each order created once in all
+    assert all(r["new"] + r["duplicate"] == 40 for r in reports)
+    created = _imported(api, tag)
+    assert len(created) == 40
+    assert len({n["title"] for n in created}) == 40
