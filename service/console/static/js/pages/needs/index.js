@@ -4,14 +4,16 @@
 // row-by-row report.
 //
 // `#/needs?view=list|whistles|new|import` picks the view; list filters come from the hash
-// too (`status`, `quarter`, `community`, `category`, `claimed_by`, `offset`), e.g.
-// `#/needs?status=open`; the whistle list takes `overdue=true|false`.
+// too (`status`, `quarter`, `community`, `category`, `claimed_by`, `q`, `sort`, `order`,
+// `offset`, `size`), e.g. `#/needs?status=open&q=路灯`; the whistle list takes
+// `overdue=true|false`.
 //
 // The page shell (tabs, the view routing, the units / communities / quarters every view
 // names) is here; one module per view: list.js (with filters.js, actions.js,
 // dialogs.js), whistles.js, new.js, import.js.
 import { api } from "../../api.js";
-import { currentQuarter, h, t, page } from "../../ui.js";
+import { currentQuarter, h, listAll, t, page } from "../../ui.js";
+import { nameOf, rememberNames } from "../../typeahead.js";
 import "./strings.js";
 import { importView } from "./import.js";
 import { listView } from "./list.js";
@@ -28,17 +30,21 @@ async function render(el, ctx) {
   if ((view === "new" || view === "import") && !canEnter) view = "list";
   if (!["list", "whistles", "new", "import"].includes(view)) view = "list";
 
-  const [units, communities, quarters] = await Promise.all([
-    api("/units?limit=1000"),
-    api("/communities?limit=1000"),
+  // units are many (2,000 in a district): never loaded whole — pickers search the API
+  // (typeahead.js) and views fetch the names of the units they show (loadNames)
+  const [communityItems, quarters] = await Promise.all([
+    listAll("/communities"),
     api("/metrics/quarters").catch(() => ({ items: [] })),
   ]);
-  const unitName = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
-  const commName = Object.fromEntries(communities.items.map((c) => [c.id, c.name]));
-  const uname = (id) => (id ? `${unitName[id] || id} (${id})` : "—");
+  const communities = { items: communityItems };
+  rememberNames("/communities", communityItems);
+  const commName = Object.fromEntries(communityItems.map((c) => [c.id, c.name]));
+  // a unit's name once loaded (its id until then); `unitName[id]` reads the same cache
+  const unitName = new Proxy({}, { get: (_, id) => (typeof id === "string" ? nameOf("/units", id) : undefined) });
+  const uname = (id) => (id ? nameOf("/units", id) : "—");
   const quarterIds = [...new Set([...quarters.items.map((q) => q.id), currentQuarter()])].sort().reverse();
-  // what every view names: units, communities, quarters
-  const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds };
+  // what every view names: communities, quarters, unit names
+  const P = { user, p, ctx, communities, unitName, commName, uname, quarterIds };
 
   const tabs = [
     ["list", t("needs.tab.list")],
