@@ -6,7 +6,7 @@
 //   const unit = typeahead({ path: "/units", id: "needs-f-claimed", value: "u01", onPick });
 //   toolbar.append(unit.el);            // unit.value() → "u01" | ""; unit.set(id, label)
 //
-// Keyboard: ↓/↑ move through the options, Enter picks, Escape closes; the clear button
+// Typing (or a click, or ↓) lists the matches. Keyboard: ↓/↑ move through the options, Enter picks, Escape closes; the clear button
 // (×) empties the choice. The options are role=option in a role=listbox; names are text.
 
 import { api } from "./api.js";
@@ -154,8 +154,10 @@ export function typeahead(opts) {
     clearTimeout(timer);
     timer = setTimeout(search, 200);
   });
-  input.addEventListener("focus", () => {
-    if (!input.value || input.value === nameOf(opts.path, chosen)) {
+  // a click into the box lists the first matches (focus alone does not: a dialog that
+  // focuses its first field must not cover its own buttons with a list)
+  input.addEventListener("click", () => {
+    if (list.hidden && (!input.value || input.value === nameOf(opts.path, chosen))) {
       clearTimeout(timer);
       timer = setTimeout(search, 0);
     }

@@ -30,6 +30,7 @@ export function claimFor(V, n) {
   // a type-ahead over /units: any of a district's units can be found by name or id
   const picker = typeahead({ path: "/units", id: "needs-dlg-unit", placeholder: t("needs.err.pick") });
   const unitF = field(t("needs.dlg.unit"), picker.input);
+  picker.el.prepend(picker.input); // field() moved it into its label: back into the picker
   unitF.wrap.replaceChildren(t("needs.dlg.unit"), picker.el, unitF.error);
   openDialog(box, t("needs.dlg.claimFor", { title: n.title }), unitF.wrap, async (msg) => {
     unitF.set("");
