@@ -47,7 +47,9 @@ from gongjian.graph.cooperation import (
     network_around,
     node_key,
 )
+from gongjian.graph.desk import DeskRules, StepActor
 from gongjian.graph.lifecycle import (
+    STEP_OF_STATUS,
     check_can_take,
     check_deletable,
     check_lifecycle_kept,
@@ -77,6 +79,7 @@ from gongjian.graph.model import (
     transition_update,
 )
 from gongjian.graph.outbox import OutboxRules, OutboxSpec, outbox_rows
+from gongjian.graph.vocab import NeedAction
 
 #: how often create_many re-runs while concurrent writers' ids keep appearing
 _CREATE_ATTEMPTS = 10
@@ -301,7 +304,7 @@ class StoredDocument(NamedTuple):
     body: str
 
 
-class StoreBase(OutboxRules, ABC, Generic[Tx]):
+class StoreBase(OutboxRules, DeskRules, ABC, Generic[Tx]):
     """The rules of the store contract over a store's transaction primitives.
 
     A write that causes notifications takes ``outbox=`` (:mod:`gongjian.graph.outbox`):
@@ -412,15 +415,38 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
         check_filters(check_kind(kind), filters)
         return self._list(kind, filters, offset, limit)
 
-    def create(self, entity: Entity) -> Entity:
-        """Create one entity; :class:`ConflictError` naming the id when it exists."""
-        self.create_many([entity])
-        return entity.model_copy(update={"version": 1})
+    def create(
+        self, entity: Entity, *, actor: StepActor | None = None, outbox: OutboxSpec = None
+    ) -> Entity:
+        """Create one entity; :class:`ConflictError` naming the id when it exists.
+
+        A need gets its order number in the create's transaction (returned with it), and
+        its timeline starts with ``created`` by ``actor``; ``outbox`` rows (a function of
+        the created entity) are written in the same transaction.
+        """
+        written: list[Entity] = []
+        self._create([entity], skip_existing=False, actor=actor, outbox=outbox, written=written)
+        return written[0] if written else entity.model_copy(update={"version": 1})
 
     def create_many(
-        self, entities: Iterable[Entity], *, skip_existing: bool = False
+        self,
+        entities: Iterable[Entity],
+        *,
+        skip_existing: bool = False,
+        actor: StepActor | None = None,
     ) -> CreateResult:
         """Create entities in ONE transaction: all or nothing, or the new rows only."""
+        return self._create(entities, skip_existing=skip_existing, actor=actor)
+
+    def _create(
+        self,
+        entities: Iterable[Entity],
+        *,
+        skip_existing: bool,
+        actor: StepActor | None,
+        outbox: OutboxSpec = None,
+        written: list[Entity] | None = None,
+    ) -> CreateResult:
         items = [e.model_copy(update={"version": 1}) for e in check_entities(entities)[0]]
         if not items:
             return CreateResult(created=0)
@@ -443,7 +469,18 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
             if rows and not skip_existing:
                 raise conflicting_rows_error(rows)
             if new:
+                needs = self._number_needs(tx, [e for e in new if isinstance(e, Need)])
+                numbered = {n.id: n for n in needs}
+                new = [numbered.get(e.id, e) if isinstance(e, Need) else e for e in new]
                 self._insert_entities(tx, new)
+                for n in needs:
+                    self._record_steps(
+                        tx, n.id, actor, [(NeedAction.created, None, None)], n.created_at
+                    )
+                for e in new:
+                    self._outbox_insert(tx, outbox_rows(outbox, e))
+            if written is not None:
+                written[:] = new
             return CreateResult(created=len(new), skipped=rows)
 
         for attempt in range(_CREATE_ATTEMPTS):
@@ -464,8 +501,14 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
         *,
         expected_version: int | None = None,
         outbox: OutboxSpec = None,
+        step: tuple[NeedAction, str | None] | None = None,
+        actor: StepActor | None = None,
     ) -> E:
-        """Atomic read-check-write of one node under its write lock (compare-and-set)."""
+        """Atomic read-check-write of one node under its write lock (compare-and-set).
+
+        ``step``: a need's timeline step ``(action, note)`` by ``actor``, recorded with a
+        write that changed something.
+        """
         check_kind(kind)
         _check_version_arg(expected_version)
 
@@ -479,6 +522,8 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
                 return current  # nothing changed: no write, no new version
             new = new.model_copy(update={"version": current.version + 1})
             self._write_entities(tx, kind, [new])
+            if step is not None and isinstance(new, Need):
+                self._record_steps(tx, node_id, actor, [(step[0], step[1], None)])
             self._outbox_insert(tx, outbox_rows(outbox, new))
             return new
 
@@ -499,6 +544,7 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
             check_expected_version(kind, current, expected_version)
             if isinstance(current, Need):
                 check_deletable(current)
+                self._delete_steps(tx, node_id)
             deps = self._dependents(tx, label, node_id)
             if isinstance(current, PartyMember) and not deps:
                 self._delete_point_entries(tx, node_id)  # its points go with it
@@ -537,7 +583,15 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
         return resources_etag(new)
 
     def claim_need(
-        self, need_id: str, unit_id: str, *, override: bool = False, outbox: OutboxSpec = None
+        self,
+        need_id: str,
+        unit_id: str,
+        *,
+        override: bool = False,
+        outbox: OutboxSpec = None,
+        actor: StepActor | None = None,
+        note: str | None = None,
+        action: NeedAction = NeedAction.claimed,
     ) -> Need:
         """Atomically claim an open need (接单), within the unit's capacity unless ``override``.
 
@@ -565,6 +619,7 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
                 }
             )
             self._write_entities(tx, Need, [claimed])
+            self._record_steps(tx, need_id, actor, [(action, note, unit_id)])
             self._outbox_insert(tx, outbox_rows(outbox, claimed))
             return claimed
 
@@ -578,13 +633,16 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
         unit_id: str | None = None,
         satisfaction: int | None = None,
         outbox: OutboxSpec = None,
+        actor: StepActor | None = None,
+        note: str | None = None,
     ) -> Need:
-        """Move a need along its life cycle (``NEED_TRANSITIONS``), atomically."""
+        """Move a need along its life cycle (``NEED_TRANSITIONS``), atomically; the step
+        goes into its timeline (by ``actor``, with ``note``)."""
         target = parse_status(target)
         if target == NeedStatus.claimed:
             if unit_id is None:
                 raise InvalidInputError("认领需要单位 (claiming needs a unit_id)")
-            return self.claim_need(need_id, unit_id, outbox=outbox)
+            return self.claim_need(need_id, unit_id, outbox=outbox, actor=actor, note=note)
         update = transition_update(target, satisfaction)
 
         def work(tx: Tx) -> Need:
@@ -593,6 +651,7 @@ class StoreBase(OutboxRules, ABC, Generic[Tx]):
             check_transition(need_id, need.status, target)
             changed = need.model_copy(update={**update, "version": need.version + 1})
             self._write_entities(tx, Need, [changed])
+            self._record_steps(tx, need_id, actor, [(STEP_OF_STATUS[target], note, unit_id)])
             self._outbox_insert(tx, outbox_rows(outbox, changed))
             return changed
 

@@ -468,7 +468,8 @@ def stats() -> str:
 # point entries are members' records and settings documents (the suitability table)
 # are no part of the graph
 TO_NETWORKX_NODES = (
-    "MATCH (n) WHERE NOT n:PointEntry AND NOT n:GongjianDocument"
+    "MATCH (n) WHERE NOT n:PointEntry AND NOT n:GongjianDocument AND NOT n:NeedStep"
+    " AND NOT n:Sequence"
     " RETURN labels(n) AS labels, properties(n) AS props"
 )
 TO_NETWORKX_RELS = (
@@ -495,3 +496,37 @@ POINT_ENTRIES = (
     " ORDER BY e.seq DESC SKIP $offset"
 )
 POINT_ENTRIES_PAGE = POINT_ENTRIES + " LIMIT $limit"
+
+# --------------------------------------------------------------------------- the 12345 desk
+# A need's timeline steps (graph.desk.NeedStep) are nodes of their own label found by
+# need_id, like point entries; the counters of the order numbers are (:Sequence) nodes;
+# Need.number is unique.
+
+DESK_SCHEMA = (
+    "CREATE CONSTRAINT gongjian_needstep_seq IF NOT EXISTS "
+    "FOR (e:NeedStep) REQUIRE (e.need_id, e.seq) IS UNIQUE",
+    "CREATE CONSTRAINT gongjian_sequence_name IF NOT EXISTS "
+    "FOR (s:Sequence) REQUIRE s.name IS UNIQUE",
+    "CREATE CONSTRAINT gongjian_need_number IF NOT EXISTS FOR (n:Need) REQUIRE n.number IS UNIQUE",
+)
+#: take the counter's write lock (MERGE under the uniqueness constraint, then a write);
+#: read and add with a LATER statement, which then sees the latest committed value
+LOCK_SEQUENCE = (
+    "MERGE (s:Sequence {name: $name}) ON CREATE SET s.value = 0"
+    " SET s._lock = true REMOVE s._lock RETURN s.name AS name"
+)
+ADD_SEQUENCE = "MATCH (s:Sequence {name: $name}) SET s.value = s.value + $n RETURN s.value AS value"
+STORED_NUMBERS = (
+    "UNWIND $ids AS id MATCH (n:Need {id: id}) WHERE n.number IS NOT NULL"
+    " RETURN n.id AS id, n.number AS number"
+)
+UNNUMBERED_NEEDS = (
+    "MATCH (n:Need) WHERE n.number IS NULL AND n._held IS NULL"
+    " RETURN properties(n) AS props ORDER BY n.id"
+)
+LAST_STEP = "MATCH (e:NeedStep) WHERE e.need_id = $need RETURN coalesce(max(e.seq), 0) AS seq"
+CREATE_STEPS = "UNWIND $rows AS row CREATE (e:NeedStep) SET e = row"
+DELETE_STEPS = "MATCH (e:NeedStep) WHERE e.need_id = $need DELETE e"
+NEED_STEPS = (
+    "MATCH (e:NeedStep) WHERE e.need_id = $need RETURN properties(e) AS props ORDER BY e.seq"
+)

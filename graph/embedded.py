@@ -43,6 +43,7 @@ from gongjian.graph.base import (
     wanted_refs,
 )
 from gongjian.graph.cooperation import CooperationFacts
+from gongjian.graph.desk import NeedStep
 from gongjian.graph.lifecycle import UNFINISHED
 from gongjian.graph.listing import ListQuery, sql_find
 from gongjian.graph.model import (
@@ -106,6 +107,17 @@ CREATE TABLE IF NOT EXISTS outbox(
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(kind, status, next_at);
 CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created);
+-- the 12345 desk (graph.desk): a need's timeline, counters of the order numbers, and
+-- the numbers unique
+CREATE TABLE IF NOT EXISTS need_steps(
+    need_id TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    props   TEXT NOT NULL,
+    PRIMARY KEY (need_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sequences(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS nodes_need_number ON nodes(json_extract(props, '$.number'))
+    WHERE label = 'Need' AND json_extract(props, '$.number') IS NOT NULL;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 """
 
@@ -154,6 +166,7 @@ class EmbeddedStore(GraphStore[Conn]):
                 raise StoreUnavailableError(
                     f"数据库文件无法使用 {self.path} (not a usable database): {exc}"
                 ) from exc
+        self.number_unnumbered()
 
     def close(self) -> None:
         self._file.close()
@@ -165,6 +178,8 @@ class EmbeddedStore(GraphStore[Conn]):
             conn.execute("DELETE FROM nodes")
             conn.execute("DELETE FROM point_entries")
             conn.execute("DELETE FROM outbox")
+            conn.execute("DELETE FROM need_steps")
+            conn.execute("DELETE FROM sequences")
 
     # ------------------------------------------------------------------ entities
     def _existing_ids(self, conn: sqlite3.Connection, label: str, ids: Iterable[str]) -> set[str]:
@@ -260,7 +275,7 @@ class EmbeddedStore(GraphStore[Conn]):
             return 0
         with self._write() as conn:
             self._check_refs(conn, items)
-            self._store_entities(conn, items)
+            self._store_entities(conn, self._with_numbers(conn, items))
         return len(items)
 
     def get(self, kind: type[E], node_id: str) -> E:
@@ -421,6 +436,53 @@ class EmbeddedStore(GraphStore[Conn]):
             (member_id, -1 if limit is None else limit, offset),
         )
         return [PointEntry.model_validate_json(r[0]) for r in rows]
+
+    # -- the desk's primitives (graph.desk): counters, numbers, the timeline
+    def _next_sequence(self, tx: Conn, name: str, n: int) -> int:
+        row = tx.execute(
+            "INSERT INTO sequences(name, value) VALUES (?, ?) ON CONFLICT(name)"
+            " DO UPDATE SET value = value + excluded.value RETURNING value",
+            (name, n),
+        ).fetchone()
+        return int(row[0])
+
+    def _stored_numbers(self, tx: Conn, ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for part in chunks(list(ids), _CHUNK):
+            marks = ",".join("?" * len(part))
+            for node_id, number in tx.execute(
+                f"SELECT id, json_extract(props, '$.number') FROM nodes WHERE label = 'Need'"
+                f" AND id IN ({marks}) AND json_extract(props, '$.number') IS NOT NULL",
+                tuple(part),
+            ):
+                out[node_id] = number
+        return out
+
+    def _unnumbered_needs(self, tx: Conn) -> list[model.Need]:
+        rows = tx.execute(
+            "SELECT props FROM nodes WHERE label = 'Need'"
+            " AND json_extract(props, '$.number') IS NULL ORDER BY id"
+        ).fetchall()
+        return [model.Need.model_validate_json(r[0]) for r in rows]
+
+    def _last_step(self, tx: Conn, need_id: str) -> int:
+        row = tx.execute(
+            "SELECT coalesce(max(seq), 0) FROM need_steps WHERE need_id = ?", (need_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def _insert_steps(self, tx: Conn, steps: Sequence[NeedStep]) -> None:
+        tx.executemany(
+            "INSERT INTO need_steps(need_id, seq, props) VALUES (?, ?, ?)",
+            [(s.need_id, s.seq, s.model_dump_json()) for s in steps],
+        )
+
+    def _delete_steps(self, tx: Conn, need_id: str) -> None:
+        tx.execute("DELETE FROM need_steps WHERE need_id = ?", (need_id,))
+
+    def _select_steps(self, need_id: str) -> list[NeedStep]:
+        rows = self._read("SELECT props FROM need_steps WHERE need_id = ? ORDER BY seq", (need_id,))
+        return [NeedStep.model_validate_json(r[0]) for r in rows]
 
     # -- outbox primitives (graph.outbox): one table, the row as JSON plus the columns
     # the worker selects on; the audience as "|a|b|" so instr() finds one member

@@ -11,21 +11,26 @@ from typing import TYPE_CHECKING, Any
 
 from gongjian.core.clock import now_utc
 from gongjian.core.errors import ConflictError, InvalidInputError
-from gongjian.graph.vocab import NeedStatus
+from gongjian.graph.vocab import NeedAction, NeedStatus
 
 if TYPE_CHECKING:
     from gongjian.graph.model import Need, Resource, Unit
 
 __all__ = [
+    "DESK_FIELDS",
     "LIFECYCLE_FIELDS",
+    "MOVES",
     "NEED_TRANSITIONS",
     "STATUS_TIME_FIELD",
+    "STEP_OF_STATUS",
     "UNFINISHED",
+    "allowed_moves",
     "check_actor",
     "check_can_take",
     "check_claimable",
     "check_deletable",
     "check_lifecycle_kept",
+    "check_move",
     "check_transition",
     "has_history",
     "transition_update",
@@ -111,12 +116,37 @@ def check_actor(need: Need, unit_id: str | None) -> None:
         )
 
 
-#: the fields only ``claim_need`` / ``transition_need`` change (never ``modify``)
+#: the timeline step each plain transition (``transition_need``) records
+STEP_OF_STATUS: dict[NeedStatus, NeedAction] = {
+    NeedStatus.claimed: NeedAction.claimed,
+    NeedStatus.in_progress: NeedAction.started,
+    NeedStatus.resolved: NeedAction.resolved,
+    NeedStatus.followed_up: NeedAction.followed_up,
+    NeedStatus.cancelled: NeedAction.cancelled,
+}
+
+#: the desk's fields that only its steps set (the number, the steps' notes and counters)
+DESK_FIELDS: tuple[str, ...] = (
+    "number",
+    "resolution_note",
+    "cancel_reason",
+    "supervised",
+    "supervise_deadline",
+    "extension",
+    "returns",
+    "reopens",
+    "extensions",
+    "supervisions",
+)
+
+#: the fields only ``claim_need`` / ``transition_need`` / ``step_need`` change (never
+#: ``modify``)
 LIFECYCLE_FIELDS: tuple[str, ...] = (
     "status",
     "claimed_by",
     "satisfaction",
     *STATUS_TIME_FIELD.values(),
+    *DESK_FIELDS,
 )
 
 
@@ -195,3 +225,100 @@ def check_can_take(need: Need, unit: Unit, resources: Sequence[Resource], claime
             effort=need.effort,
             quarter=need.quarter,
         )
+
+
+# --------------------------------------------------------------------------- the desk's moves
+_WORKING = frozenset({NeedStatus.claimed, NeedStatus.in_progress})
+_UNFINISHED_ALL = frozenset({NeedStatus.open, *_WORKING})
+
+#: the moves of the desk (``POST /needs/{id}/<move>``): Chinese name, statuses it starts from
+MOVES: dict[str, tuple[str, frozenset[NeedStatus]]] = {
+    "claim": ("接单", frozenset({NeedStatus.open})),
+    "dispatch": ("派单/改派", _UNFINISHED_ALL),
+    "start": ("开始办理", frozenset({NeedStatus.claimed})),
+    "release": ("收回", _WORKING),
+    "return": ("退单", _WORKING),
+    "extension": ("申请延期", _WORKING),
+    "extension/decide": ("审批延期", _WORKING),
+    "supervise": ("督办", _UNFINISHED_ALL),
+    "resolve": ("办结", frozenset({NeedStatus.in_progress})),
+    "follow-up": ("回访", frozenset({NeedStatus.resolved})),
+    "reopen": ("重办", frozenset({NeedStatus.resolved, NeedStatus.followed_up})),
+    "cancel": ("撤销", _UNFINISHED_ALL),
+}
+
+
+def allowed_moves(need: Need) -> list[str]:
+    """The moves open to ``need`` now (an extension request only without a pending one,
+    its decision only with one).
+
+    >>> from gongjian.graph.model import Need
+    >>> allowed_moves(Need(id="n1", title="t", category="repair", community_id="c1",
+    ...                    quarter="2026Q4"))
+    ['claim', 'dispatch', 'supervise', 'cancel']
+    """
+    pending = need.extension is not None and need.extension.state == "pending"
+    out = []
+    for move, (_zh, statuses) in MOVES.items():
+        if need.status not in statuses:
+            continue
+        if (move == "extension" and pending) or (move == "extension/decide" and not pending):
+            continue
+        out.append(move)
+    return out
+
+
+def moves_text(moves: Sequence[str]) -> str:
+    """>>> moves_text(["claim", "cancel"])
+    '接单 (claim)、撤销 (cancel)'
+    """
+    return "、".join(f"{MOVES[m][0]} ({m})" for m in moves) or "无 (none)"
+
+
+def check_move(need: Need, move: str, why: str = "") -> None:
+    """:class:`ConflictError` (409) unless ``move`` is open to ``need``; the message names
+    the moves that are (``allowed_moves``), ``allowed`` the next statuses as before."""
+    moves = allowed_moves(need)
+    if move in moves and not why:
+        return
+    cur = need.status
+    raise ConflictError(
+        f"交办单 '{need.id}' 状态为 {cur.label_zh} ({cur.value})，不能{MOVES[move][0]}"
+        f" ({move}){why}；允许：{moves_text(moves)}",
+        current=cur.value,
+        move=move,
+        allowed=sorted(s.value for s in NEED_TRANSITIONS[cur]),
+        allowed_moves=moves,
+    )
+
+
+def unclaimed_update(need: Need) -> dict[str, Any]:
+    """Back to open (收回, 退单): no unit, no claim or start time, no pending extension."""
+    update: dict[str, Any] = {
+        "status": NeedStatus.open,
+        "claimed_by": None,
+        "claimed_at": None,
+        "started_at": None,
+    }
+    if need.extension is not None and need.extension.state == "pending":
+        update["extension"] = None
+    return update
+
+
+def dispatch_update(need: Need, unit_id: str) -> dict[str, Any]:
+    """To ``unit_id`` (派单, 改派): claimed now, not started; a pending extension dropped."""
+    update = unclaimed_update(need)
+    update.update({"status": NeedStatus.claimed, "claimed_by": unit_id, "claimed_at": now_utc()})
+    return update
+
+
+def reopen_update(need: Need) -> dict[str, Any]:
+    """重办: back to the same unit, in progress; resolution and follow-up cleared."""
+    return {
+        "status": NeedStatus.in_progress,
+        "resolved_at": None,
+        "followed_up_at": None,
+        "satisfaction": None,
+        "started_at": need.started_at or now_utc(),
+        "reopens": need.reopens + 1,
+    }

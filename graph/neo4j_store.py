@@ -36,6 +36,7 @@ from gongjian.core.errors import (
 )
 from gongjian.graph import base, cypher
 from gongjian.graph.cooperation import CooperationFacts
+from gongjian.graph.desk import DeskRules, NeedStep
 from gongjian.graph.lifecycle import UNFINISHED
 from gongjian.graph.listing import ListQuery, cypher_find
 from gongjian.graph.model import (
@@ -215,6 +216,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
             for prop in props
         ]
         statements += cypher.POINT_ENTRY_SCHEMA
+        statements += cypher.DESK_SCHEMA
         for text in statements:
             try:
                 self._execute(text)
@@ -225,6 +227,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
         for text in _OUTBOX_SCHEMA:
             self._execute(text)
         self._execute(cypher.AWAIT_INDEXES, seconds=300)
+        self.number_unnumbered()
 
     def close(self) -> None:
         self._driver.close()
@@ -276,13 +279,23 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
                 for kind in ENTITY_TYPES
                 for chunk in base.chunks(groups.get(kind, []), batch_size)
             ]
+
+        def work(
+            tx: ManagedTransaction,
+            batch: list[tuple[type[Entity], list[Entity]]],
+            fast: bool = True,
+        ) -> None:
+            # needs get their numbers from the counters inside the batch's transaction
+            numbered = [(kind, self._with_numbers(tx, group)) for kind, group in batch]
+            write_batch(tx, numbered, fast=fast)
+
         try:
             for batch in batches:
                 try:
-                    self._write(functools.partial(write_batch, batch=batch))
+                    self._write(functools.partial(work, batch=batch))
                 except neo4j_errors.ConstraintError:
                     # created concurrently between our id check and our CREATE: merge instead
-                    self._write(functools.partial(write_batch, batch=batch, fast=False))
+                    self._write(functools.partial(work, batch=batch, fast=False))
         except MissingTarget:
             self._check_refs(unique)  # names every missing reference
             raise
@@ -428,6 +441,35 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
         records = self._query(text, member=member_id, offset=offset, limit=limit)
         return [PointEntry.model_validate(r["props"]) for r in records]
 
+    # -- the desk's primitives (graph.desk): (:Sequence) counters, (:NeedStep) timelines
+    def _next_sequence(self, tx: ManagedTransaction, name: str, n: int) -> int:
+        tx.run(statement(cypher.LOCK_SEQUENCE), name=name).consume()
+        record = tx.run(statement(cypher.ADD_SEQUENCE), name=name, n=n).single(strict=True)
+        return int(record["value"])
+
+    def _stored_numbers(self, tx: ManagedTransaction, ids: Sequence[str]) -> dict[str, str]:
+        rows = tx.run(statement(cypher.STORED_NUMBERS), ids=list(ids))
+        return {r["id"]: r["number"] for r in rows}
+
+    def _unnumbered_needs(self, tx: ManagedTransaction) -> list[Need]:
+        rows = tx.run(statement(cypher.UNNUMBERED_NEEDS))
+        return [entity_from_props(Need, r["props"]) for r in rows]
+
+    def _last_step(self, tx: ManagedTransaction, need_id: str) -> int:
+        record = tx.run(statement(cypher.LAST_STEP), need=need_id).single(strict=True)
+        return int(record["seq"])
+
+    def _insert_steps(self, tx: ManagedTransaction, steps: Sequence[NeedStep]) -> None:
+        rows = [s.model_dump(mode="json", exclude_none=True) for s in steps]
+        tx.run(statement(cypher.CREATE_STEPS), rows=rows).consume()
+
+    def _delete_steps(self, tx: ManagedTransaction, need_id: str) -> None:
+        tx.run(statement(cypher.DELETE_STEPS), need=need_id).consume()
+
+    def _select_steps(self, need_id: str) -> list[NeedStep]:
+        records = self._query(cypher.NEED_STEPS, need=need_id)
+        return [NeedStep.model_validate(r["props"]) for r in records]
+
     # the shared rules, with the connection checked and driver errors translated
     create = _translated(base.StoreBase.create)
     create_many = _translated(base.StoreBase.create_many)
@@ -439,6 +481,9 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
     transition_need = _translated(base.StoreBase.transition_need)
     cooperation_network = _translated(base.StoreBase.cooperation_network)
     put_document = _translated(base.StoreBase.put_document)
+    step_need = _translated(DeskRules.step_need)
+    need_timeline = _translated(DeskRules.need_timeline)
+    number_unnumbered = _translated(DeskRules.number_unnumbered)
     enqueue = _translated(OutboxRules.enqueue)
     outbox_claim = _translated(OutboxRules.outbox_claim)
     outbox_update = _translated(OutboxRules.outbox_update)

@@ -21,6 +21,7 @@ from gongjian.core.labels import LabelledEnum
 
 __all__ = [
     "JointType",
+    "NeedAction",
     "NeedCategory",
     "NeedSource",
     "NeedStatus",
@@ -155,3 +156,24 @@ class NeedSource(LabelledEnum):
     council = "council", "议事厅"
     hotline = "hotline", "12345 热线"
     other = "other", "其他"
+
+
+class NeedAction(LabelledEnum):
+    """A step of a work order's timeline (办理记录)."""
+
+    created = "created", "登记"
+    dispatched = "dispatched", "派单"
+    claimed = "claimed", "接单"
+    started = "started", "开始办理"
+    returned = "returned", "退单"
+    released = "released", "收回"
+    extension_requested = "extension_requested", "申请延期"
+    extension_approved = "extension_approved", "批准延期"
+    extension_refused = "extension_refused", "驳回延期"
+    supervised = "supervised", "督办"
+    resolved = "resolved", "办结"
+    followed_up = "followed_up", "回访"
+    reopened = "reopened", "重办"
+    cancelled = "cancelled", "撤销"
+    whistled = "whistled", "吹哨"
+    reported = "reported", "报到"

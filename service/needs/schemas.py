@@ -2,20 +2,28 @@
 
 # no ``from __future__ import annotations``: FastAPI must see real classes in annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from gongjian.graph.model import Integer, Need, NeedStatus, NodeId
+from gongjian.graph.model import Integer, Need, NeedStatus, NodeId, Note
+from gongjian.graph.vocab import NeedAction
 
 __all__ = [
     "ClaimIn",
     "ClaimedNeed",
+    "DecideIn",
+    "DispatchIn",
+    "ExtensionIn",
     "FollowUpIn",
     "ImportReportOut",
+    "NoteIn",
+    "ReasonIn",
     "ReportIn",
     "RowErrorOut",
+    "StepOut",
+    "SuperviseIn",
     "UnitState",
     "WhistleIn",
     "WhistleUnit",
@@ -127,3 +135,68 @@ class ImportReportOut(BaseModel):
     dry_run: bool
     format: str
     warnings: list[str]
+
+
+# --------------------------------------------------------------------------- the desk's steps
+class DispatchIn(BaseModel):
+    """派单 / 改派: the unit to take the order, an optional note."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: NodeId = Field(description="承办单位")
+    note: Note | None = Field(default=None, description="派单说明")
+    override: StrictBool = Field(
+        default=False, description="越过单位本季度能力上限 (beyond the unit's capacity)"
+    )
+
+
+class ReasonIn(BaseModel):
+    """收回、退单、重办、撤销: the reason (required)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: Note | None = Field(default=None, description="原因（必填）")
+
+
+class NoteIn(BaseModel):
+    """办结: the resolution note (办结说明, required)."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: Note | None = Field(default=None, description="办结说明（必填）")
+
+
+class ExtensionIn(BaseModel):
+    """申请延期: the new due date and the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    due: date = Field(description="新的办结期限")
+    reason: Note | None = Field(default=None, description="延期原因（必填）")
+
+
+class DecideIn(BaseModel):
+    """批准或驳回延期申请."""
+
+    model_config = ConfigDict(extra="forbid")
+    approve: StrictBool = Field(description="true 批准，false 驳回")
+    note: Note | None = Field(default=None, description="批复意见")
+
+
+class SuperviseIn(BaseModel):
+    """督办: the deadline (naive = Beijing time) and the note."""
+
+    model_config = ConfigDict(extra="forbid")
+    deadline: datetime = Field(description="督办期限；不带时区按北京时间")
+    note: Note | None = Field(default=None, description="督办意见（必填）")
+
+
+class StepOut(BaseModel):
+    """One step of an order's timeline (办理记录), oldest first."""
+
+    seq: int
+    at: datetime
+    by: str = Field(description="操作人 (user id)")
+    by_name: str = Field(description="操作人姓名")
+    by_role: str
+    action: NeedAction
+    action_zh: str = Field(description="步骤名称")
+    note: str | None
+    unit_id: str | None = Field(description="涉及的单位")
+    unit_name: str | None = Field(default=None, description="单位名称")

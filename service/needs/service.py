@@ -18,15 +18,15 @@ from gongjian.graph.model import (
     NeedStatus,
     Resource,
     Unit,
-    check_transition,
 )
-from gongjian.graph.outbox import OutboxSpec
 from gongjian.graph.store import GraphStore
+from gongjian.graph.vocab import NeedAction
 from gongjian.graph.whistle import whistle_state
 from gongjian.seeds.suitability import default_suitability
 from gongjian.service.auth.permissions import require_committee, require_community, require_writer
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError
+from gongjian.service.needs import steps
 from gongjian.service.needs.importing import ImportReport, import_needs
 from gongjian.service.needs.schemas import ClaimedNeed, WhistleUnit, WhistleView
 from gongjian.service.notifications import events as notify
@@ -96,44 +96,6 @@ def _with_allowed(exc: ConflictError) -> ConflictError:
     return exc
 
 
-def _claimer_acts(user: User, need: Need, target: NeedStatus, what: str) -> str | None:
-    """Check the claiming unit (or committee) may move ``need`` to ``target``; its unit id."""
-    require_writer(user)
-    if user.role == UserRole.committee:
-        check_transition(need.id, need.status, target)
-        return None
-    if user.role != UserRole.unit:
-        raise ForbiddenError(
-            f"{user.role.label_zh}角色不能{what}交办单 (only the claiming unit or the committee)",
-            role=user.role.value,
-        )
-    if need.claimed_by is not None and need.claimed_by != user.unit_id:
-        raise ForbiddenError(
-            f"交办单 '{need.id}' 由单位 {need.claimed_by} 认领，本单位不能{what} (claimed by"
-            " another unit)",
-            claimed_by=need.claimed_by,
-        )
-    check_transition(need.id, need.status, target)
-    return user.unit_id
-
-
-def _transition(
-    store: GraphStore,
-    need_id: str,
-    target: NeedStatus,
-    *,
-    unit_id: str | None = None,
-    satisfaction: int | None = None,
-    outbox: OutboxSpec = None,
-) -> Need:
-    try:
-        return store.transition_need(
-            need_id, target, unit_id=unit_id, satisfaction=satisfaction, outbox=outbox
-        )
-    except ConflictError as exc:
-        raise _with_allowed(exc) from None
-
-
 # --------------------------------------------------------------------------- life cycle
 def claim(
     *, store: GraphStore, user: User, need_id: str, unit_id: str, override: bool = False
@@ -146,7 +108,11 @@ def claim(
         require_committee(user)
     try:
         need = store.claim_need(
-            need_id, unit_id, override=override, outbox=lambda n: [notify.dispatched(n)]
+            need_id,
+            unit_id,
+            override=override,
+            outbox=lambda n: [notify.dispatched(n)],
+            actor=steps.actor_of(user),
         )
     except ConflictError as exc:
         raise _with_allowed(exc) from None
@@ -171,48 +137,11 @@ def suitability_warnings(store: GraphStore, need: Need, unit_id: str) -> list[st
     ]
 
 
-def _claimer_step(
-    store: GraphStore, user: User, need_id: str, target: NeedStatus, what: str
-) -> Need:
-    """A step only the claiming unit (or the committee) takes: start, resolve."""
-    need = store.get(Need, need_id)
-    unit_id = _claimer_acts(user, need, target, what)
-    return _transition(store, need_id, target, unit_id=unit_id)
-
-
-def start(*, store: GraphStore, user: User, need_id: str) -> Need:
-    """开始办理: the claiming unit or the committee."""
-    return _claimer_step(store, user, need_id, NeedStatus.in_progress, "办理")
-
-
-def resolve(*, store: GraphStore, user: User, need_id: str) -> Need:
-    """办结: the claiming unit or the committee."""
-    return _claimer_step(store, user, need_id, NeedStatus.resolved, "办结")
-
-
-def follow_up(*, store: GraphStore, user: User, need_id: str, satisfaction: int) -> Need:
-    """回访 with the residents' satisfaction: the need's community or the committee."""
-    require_writer(user)
-    need = store.get(Need, need_id)
-    require_community(user, need.community_id, "回访其他社区的交办单")
-    check_transition(need_id, need.status, NeedStatus.followed_up)
-    # a dissatisfied follow-up tells the unit and the committee (written with it)
-    return _transition(
-        store,
-        need_id,
-        NeedStatus.followed_up,
-        satisfaction=satisfaction,
-        outbox=lambda n: [notify.dissatisfied(n)] if (n.satisfaction or 5) <= 2 else [],
-    )
-
-
-def cancel(*, store: GraphStore, user: User, need_id: str) -> Need:
-    """撤销: the need's community or the committee."""
-    require_writer(user)
-    need = store.get(Need, need_id)
-    require_community(user, need.community_id, "撤销其他社区的交办单")
-    check_transition(need_id, need.status, NeedStatus.cancelled)
-    return _transition(store, need_id, NeedStatus.cancelled)
+# start, resolve, follow-up and cancel are steps of the desk (with the other steps)
+start = steps.start
+resolve = steps.resolve
+follow_up = steps.follow_up
+cancel = steps.cancel
 
 
 # --------------------------------------------------------------------------- whistle / report
@@ -270,10 +199,12 @@ def whistle(
 
     shown = deadline.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
     outbox = lambda n: [notify.summoned(n, shown)]  # noqa: E731 - written with the whistle
-    return store.modify(Need, need_id, change, outbox=outbox), deadline
+    step = (NeedAction.whistled, f"召集 {'、'.join(units)}，{shown} 前报到")
+    need = store.modify(Need, need_id, change, outbox=outbox, step=step, actor=steps.actor_of(user))
+    return need, deadline
 
 
-def report(*, store: GraphStore, need_id: str, unit_id: str) -> Need:
+def report(*, store: GraphStore, need_id: str, unit_id: str, user: User | None = None) -> Need:
     """报到 of ``unit_id`` (now); idempotent: the first report time is kept."""
     store.get(Need, need_id)
     at = clock.now_utc()
@@ -297,7 +228,9 @@ def report(*, store: GraphStore, need_id: str, unit_id: str) -> Need:
             return need
         return need.model_copy(update={"reports": {**need.reports, unit_id: at}})
 
-    return store.modify(Need, need_id, change)
+    actor = steps.actor_of(user) if user is not None else None
+    step = (NeedAction.reported, f"单位 {unit_id} 报到")
+    return store.modify(Need, need_id, change, step=step, actor=actor)
 
 
 def whistle_view(need: Need, now: datetime) -> WhistleView:

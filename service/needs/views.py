@@ -54,7 +54,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from gongjian.graph.model import Need
 from gongjian.service.deps import CurrentUser, Page, Paging, Store, audit_note, paging
-from gongjian.service.needs import service
+from gongjian.service.needs import service, steps
 from gongjian.service.needs.importing import (
     TEMPLATE_ASCII_FILENAME,
     TEMPLATE_FILENAME,
@@ -65,9 +65,16 @@ from gongjian.service.needs.recommend import NeedRecommendations, recommendation
 from gongjian.service.needs.schemas import (
     ClaimedNeed,
     ClaimIn,
+    DecideIn,
+    DispatchIn,
+    ExtensionIn,
     FollowUpIn,
     ImportReportOut,
+    NoteIn,
+    ReasonIn,
     ReportIn,
+    StepOut,
+    SuperviseIn,
     WhistleIn,
     WhistleView,
 )
@@ -113,36 +120,153 @@ def claim_need(
     return need
 
 
-def _step_route(verb: str, step: Callable[..., Need], summary: str) -> None:
-    """``POST /needs/{id}/<verb>`` for a step with no body: start, resolve, cancel."""
-
-    def route(need_id: str, user: CurrentUser, store: Store, request: Request) -> Need:
-        need = step(store=store, user=user, need_id=need_id)
-        audit_note(request, f"{verb} need {need_id}")
-        return need
-
-    route.__name__ = f"{verb}_need"  # the operation id, as when each had its own def
-    _need_post(verb, summary)(route)
+@_need_post("start", "开始办理 Start (holding unit or committee)")
+def start_need(need_id: str, user: CurrentUser, store: Store, request: Request) -> Need:
+    """claimed → in_progress."""
+    need = steps.start(store=store, user=user, need_id=need_id)
+    audit_note(request, f"start need {need_id}")
+    return need
 
 
-_step_route("start", service.start, "开始办理 Start (claiming unit or committee)")
-_step_route("resolve", service.resolve, "办结 Resolve (claiming unit or committee)")
+@_need_post("resolve", "办结 Resolve with a resolution note (holding unit or committee)")
+def resolve_need(
+    need_id: str,
+    user: CurrentUser,
+    store: Store,
+    request: Request,
+    body: Annotated[NoteIn | None, Body()] = None,
+) -> Need:
+    """in_progress → resolved; ``note`` (办结说明) is required (422 without)."""
+    need = steps.resolve(store=store, user=user, need_id=need_id, note=body.note if body else "")
+    audit_note(request, f"resolve need {need_id}")
+    return need
 
 
-@_need_post("follow-up", "回访 Follow up with satisfaction 1–5 (the need's community or committee)")
+@_need_post(
+    "follow-up",
+    "回访 Follow up with satisfaction 1–5; 1–2 reopens it (the need's community or committee)",
+)
 def follow_up_need(
     need_id: str, body: FollowUpIn, user: CurrentUser, store: Store, request: Request
 ) -> Need:
-    """Record the residents' satisfaction; the note goes into the audit log entry."""
-    need = service.follow_up(
-        store=store, user=user, need_id=need_id, satisfaction=body.satisfaction
+    """Record the residents' satisfaction (and note, in the timeline); 1–2 (不满意) sends the
+    order back to its unit as 重办 (in_progress, ``reopens`` + 1)."""
+    need = steps.follow_up(
+        store=store, user=user, need_id=need_id, satisfaction=body.satisfaction, note=body.note
     )
     note = f": {body.note.strip()[:300]}" if body.note and body.note.strip() else ""
     audit_note(request, f"follow up need {need_id}, satisfaction {body.satisfaction}{note}")
     return need
 
 
-_step_route("cancel", service.cancel, "撤销 Cancel (the need's community or committee)")
+def _reason_route(verb: str, step: Callable[..., Need], summary: str, doc: str) -> None:
+    """``POST /needs/{id}/<verb> {reason}``: release, return, reopen, cancel."""
+
+    def route(
+        need_id: str,
+        user: CurrentUser,
+        store: Store,
+        request: Request,
+        body: Annotated[ReasonIn | None, Body()] = None,
+    ) -> Need:
+        need = step(store=store, user=user, need_id=need_id, reason=body.reason if body else "")
+        audit_note(request, f"{verb} need {need_id}")
+        return need
+
+    route.__name__ = f"{verb}_need"  # the operation id
+    route.__doc__ = doc
+    _need_post(verb, summary)(route)
+
+
+_reason_route(
+    "cancel",
+    steps.cancel,
+    "撤销 Cancel with a reason (the need's community or committee)",
+    "open / claimed / in_progress → cancelled; ``reason`` (撤销原因) is required.",
+)
+_reason_route(
+    "release",
+    steps.release,
+    "收回 Release a claimed order back to open (committee)",
+    "claimed / in_progress (also a plan's claim) → open; ``reason`` required.",
+)
+_reason_route(
+    "return",
+    steps.return_need,
+    "退单 Return the order (the holding unit)",
+    "claimed / in_progress → open, ``returns`` + 1; ``reason`` required.",
+)
+_reason_route(
+    "reopen",
+    steps.reopen,
+    "重办 Reopen a resolved order (the need's community or committee)",
+    "resolved / followed_up → in_progress for the same unit, ``reopens`` + 1.",
+)
+
+
+@_need_post("dispatch", "派单/改派 Dispatch or reassign to a unit (committee)")
+def dispatch_need(
+    need_id: str, body: DispatchIn, user: CurrentUser, store: Store, request: Request
+) -> Need:
+    """open → claimed by ``unit_id``, or a claimed / in-progress order (a plan's claim too)
+    to another unit; within the unit's capacity this quarter unless ``override``."""
+    need = steps.dispatch(
+        store=store,
+        user=user,
+        need_id=need_id,
+        unit_id=body.unit_id,
+        note=body.note,
+        override=body.override,
+    )
+    audit_note(request, f"dispatch need {need_id} to unit {body.unit_id}")
+    return need
+
+
+@_need_post("extension", "申请延期 Ask for a later due date (the holding unit)")
+def extension_need(
+    need_id: str, body: ExtensionIn, user: CurrentUser, store: Store, request: Request
+) -> Need:
+    """One pending request at a time; the new due date must be later than the current one."""
+    need = steps.request_extension(
+        store=store, user=user, need_id=need_id, due=body.due, reason=body.reason or ""
+    )
+    audit_note(request, f"request extension of need {need_id} to {body.due.isoformat()}")
+    return need
+
+
+@_need_post("extension/decide", "批准/驳回延期 Decide an extension request (committee)")
+def decide_extension_need(
+    need_id: str, body: DecideIn, user: CurrentUser, store: Store, request: Request
+) -> Need:
+    """Approve (``due`` moves, ``extensions`` + 1) or refuse the pending request."""
+    need = steps.decide_extension(
+        store=store, user=user, need_id=need_id, approve=body.approve, note=body.note
+    )
+    audit_note(request, f"{'approve' if body.approve else 'refuse'} extension of {need_id}")
+    return need
+
+
+@_need_post("supervise", "督办 Supervise with a deadline and a note (committee)")
+def supervise_need(
+    need_id: str, body: SuperviseIn, user: CurrentUser, store: Store, request: Request
+) -> Need:
+    """Flag the order as supervised (``supervisions`` + 1); naive deadline = Beijing time."""
+    need = steps.supervise(
+        store=store, user=user, need_id=need_id, deadline=body.deadline, note=body.note or ""
+    )
+    audit_note(request, f"supervise need {need_id}")
+    return need
+
+
+@router.get(
+    "/needs/{need_id}/timeline",
+    tags=[TAG],
+    summary="办理记录 Timeline: every step of the order, oldest first",
+    responses={404: {"description": "交办单不存在"}},
+)
+def need_timeline(need_id: str, user: CurrentUser, store: Store) -> list[StepOut]:
+    """``[{seq, at, by, by_name, by_role, action, action_zh, note, unit_id, unit_name}]``."""
+    return steps.timeline_out(store=store, need_id=need_id)
 
 
 # --------------------------------------------------------------------------- ask the planner
@@ -199,7 +323,7 @@ def report_need(
     idempotent: the first time is kept. Late reports are recorded too (``GET /whistles``
     shows them as ``late``)."""
     unit_id = service.acting_unit(user=user, requested=body.unit_id if body else None, what="报到")
-    need = service.report(store=store, need_id=need_id, unit_id=unit_id)
+    need = service.report(store=store, need_id=need_id, unit_id=unit_id, user=user)
     audit_note(request, f"report unit {unit_id} for whistle {need_id}")
     return need
 

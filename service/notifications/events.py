@@ -20,13 +20,17 @@ from gongjian.graph.outbox import OutboxRow
 
 __all__ = [
     "EVENTS",
+    "claimable",
     "digest",
     "dispatched",
     "dissatisfied",
     "due_soon",
+    "extension_decided",
     "overdue",
     "published",
+    "reopened",
     "summoned",
+    "supervised",
 ]
 
 #: event name → what it is, in Chinese (subscriptions choose among these)
@@ -36,6 +40,10 @@ EVENTS: dict[str, str] = {
     "need.due_soon": "交办单 24 小时内到期",
     "need.overdue": "交办单已超期",
     "need.dissatisfied": "回访不满意",
+    "need.claimable": "有适合本单位的待认领交办单（新登记、退单、收回）",
+    "need.extension_decided": "延期申请已批复",
+    "need.reopened": "交办单重办（回访不满意或复核）",
+    "need.supervised": "交办单被督办",
     "plan.published": "季度计划发布（本单位的任务与活动）",
     "digest.daily": "每日汇总（超期、督办、待认领）",
 }
@@ -82,6 +90,77 @@ def dispatched(need: Need) -> OutboxRow:
     if need.due:
         lines.append(f"办结期限：{need.due.isoformat()}")
     return _need_event(need, "need.dispatched", f"v{need.version}", "接单", lines)
+
+
+def _label(need: Need) -> str:
+    return f"{need.title}（{need.number or need.id}）"
+
+
+def claimable(need: Need, units: Sequence[str], why: str) -> OutboxRow:
+    """An order became claimable (``why``: 新登记, 退单, 收回): for the units that suit it
+    (suitability table), or the committee when none does; keyed by the need's version."""
+    audience = [f"unit:{u}" for u in units] or ["committee"]
+    lines = [
+        f"交办单：{_label(need)}",
+        f"{why}，待认领　类别：{need.category.label_zh}　工作量：{need.effort}",
+    ]
+    if need.due:
+        lines.append(f"办结期限：{need.due.isoformat()}")
+    return _row(
+        f"need.claimable:{need.id}:v{need.version}",
+        "need.claimable",
+        audience,
+        f"【待认领】{need.title}",
+        lines,
+        _need_path(need.id),
+    )
+
+
+def extension_decided(need: Need) -> OutboxRow:
+    """The committee approved or refused the holding unit's extension request."""
+    ext = need.extension
+    assert ext is not None
+    unit = ext.unit_id or need.claimed_by
+    verdict = "已批准" if ext.state == "approved" else "未批准"
+    lines = [f"交办单：{_label(need)}", f"延期至 {ext.due.isoformat()} 的申请{verdict}"]
+    if ext.note:
+        lines.append(f"批复意见：{ext.note}")
+    if need.due:
+        lines.append(f"当前办结期限：{need.due.isoformat()}")
+    return _row(
+        f"need.extension_decided:{need.id}:v{need.version}",
+        "need.extension_decided",
+        [f"unit:{unit}"] if unit else ["committee"],
+        f"【延期批复】{need.title}",
+        lines,
+        _need_path(need.id),
+    )
+
+
+def reopened(need: Need, reason: str) -> OutboxRow:
+    """重办: a resolved order back to its unit (dissatisfied follow-up, or a review)."""
+    audience = [f"unit:{need.claimed_by}", "committee"] if need.claimed_by else ["committee"]
+    return _row(
+        f"need.reopened:{need.id}:v{need.version}",
+        "need.reopened",
+        audience,
+        f"【重办】{need.title}",
+        [f"交办单：{_label(need)}", f"重办原因：{reason}", f"第 {need.reopens} 次重办"],
+        _need_path(need.id),
+    )
+
+
+def supervised(need: Need, deadline_text: str, note: str) -> OutboxRow:
+    """督办: the committee flags the order with a deadline; for its unit (committee if none)."""
+    audience = [f"unit:{need.claimed_by}"] if need.claimed_by else ["committee"]
+    return _row(
+        f"need.supervised:{need.id}:v{need.version}",
+        "need.supervised",
+        audience,
+        f"【督办】{need.title}",
+        [f"交办单：{_label(need)}", f"督办期限：{deadline_text}", f"督办意见：{note}"],
+        _need_path(need.id),
+    )
 
 
 def summoned(need: Need, deadline_text: str) -> OutboxRow:

@@ -39,6 +39,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from gongjian.core.errors import ConflictError, GongjianError, NotFoundError, StoreUnavailableError
+from gongjian.graph.desk import StepActor
 from gongjian.graph.model import Assignment as GraphAssignment
 from gongjian.graph.model import Need, ResourceKind
 from gongjian.graph.outbox import OutboxRow
@@ -296,7 +297,8 @@ def _publish(
         if a.type != "need":
             continue
         try:
-            store.claim_need(a.item, a.unit)
+            actor = StepActor(f"plan:{job_id}", "计划发布", "plan")
+            store.claim_need(a.item, a.unit, note="计划发布", actor=actor)
         except ConflictError as exc:
             if _claimed_by(store, a.item) == a.unit:  # already: by this plan before a crash
                 n_claims += 1

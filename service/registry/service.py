@@ -17,6 +17,7 @@ from gongjian.core.errors import (
     NotFoundError,
     PreconditionFailedError,
 )
+from gongjian.graph.lifecycle import DESK_FIELDS
 from gongjian.graph.model import (
     Assignment,
     Community,
@@ -41,6 +42,7 @@ from gongjian.service.auth.permissions import (
 )
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import PreconditionRequiredError, first_errors
+from gongjian.service.needs import steps
 from gongjian.service.registry.schemas import (
     DeclaredResources,
     PointEntries,
@@ -139,7 +141,13 @@ def prepare_need_create(user: User, need: Need) -> Need:
             " committee whistles)",
             [{"field": "status", "message": "must be open"}],
         )
-    return need.model_copy(update={"created_at": need.created_at or now_utc()})
+    # the number and the desk's fields are the store's and the steps' (read-only here)
+    cleared = {f: Need.model_fields[f].get_default(call_default_factory=True) for f in _DESK}
+    return need.model_copy(update={**cleared, "created_at": need.created_at or now_utc()})
+
+
+#: fields a need's create / replace never sets: the number, the steps' notes, counters, photos
+_DESK = (*DESK_FIELDS, "photos")
 
 
 def prepare_need_update(user: User, old: Need, new: Need) -> Need:
@@ -150,7 +158,8 @@ def prepare_need_update(user: User, old: Need, new: Need) -> Need:
             f" only through the life-cycle endpoints): {', '.join(changed)}",
             fields=changed,
         )
-    return new.model_copy(update={"created_at": old.created_at})
+    kept = {f: getattr(old, f) for f in _DESK}
+    return new.model_copy(update={**kept, "created_at": old.created_at})
 
 
 def need_has_history(need: Need) -> bool:
@@ -198,7 +207,20 @@ def create(
 
         _write_declared_set(store=store, unit_id=entity.unit_id, if_match=if_match, change=add)
         return store.get(Resource, entity.id)
+    if isinstance(entity, Need):
+        return _create_need(store, user, entity)
     return store.create(entity)
+
+
+def _create_need(store: GraphStore, user: User, need: Need) -> Entity:
+    """A need with its number, its ``created`` step and, when open, ``need.claimable``
+    for the units that suit it — all in the create's transaction."""
+    units = steps.suited_units(store, need) if need.status == NeedStatus.open else []
+    return store.create(
+        need,
+        actor=steps.actor_of(user),
+        outbox=steps.claimable_rows(units, "新登记"),
+    )
 
 
 def _write_declared_set(

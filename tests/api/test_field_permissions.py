@@ -154,7 +154,7 @@ def test_a_need_with_history_cannot_be_hard_deleted(api: ApiServer, history: str
         assert u02.post(f"/needs/{nid}/claim").status_code == 200
         if history in ("resolved", "followed_up"):
             assert u02.post(f"/needs/{nid}/start").status_code == 200
-            assert u02.post(f"/needs/{nid}/resolve").status_code == 200
+            assert u02.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).status_code == 200
         if history == "followed_up":
             r = c01.post(f"/needs/{nid}/follow-up", json={"satisfaction": 4})
             assert r.status_code == 200

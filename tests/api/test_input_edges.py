@@ -124,7 +124,7 @@ def test_booleans_do_not_coerce_to_integers(api: ApiServer, what: str, field: st
             nid = body["id"]
             c.post(f"/needs/{nid}/claim", json={"unit_id": "u09"})
             c.post(f"/needs/{nid}/start")
-            c.post(f"/needs/{nid}/resolve")
+            c.post(f"/needs/{nid}/resolve", json={"note": "已修复"})
             r = c.post(f"/needs/{nid}/follow-up", json={"satisfaction": True})
         elif what == "need":
             r = c.post("/needs", json=need_body("c01", **{field: True}))

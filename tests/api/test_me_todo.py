@@ -140,7 +140,7 @@ def test_an_order_moves_through_the_to_do_lists(api: ApiServer) -> None:
         assert nid not in _ids(_todo(c02), "unclaimed")
 
         assert u01.post(f"/needs/{nid}/start").status_code == 200
-        assert u01.post(f"/needs/{nid}/resolve").status_code == 200
+        assert u01.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).status_code == 200
         assert nid not in _ids(_todo(u01), "to_resolve")
         assert nid in _ids(_todo(c02), "to_follow_up")
         assert nid in _ids(_todo(com), "to_follow_up")

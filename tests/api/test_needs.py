@@ -76,7 +76,7 @@ def test_full_life_cycle(api: ApiServer) -> None:
         r = u01.post(f"/needs/{nid}/start")
         assert r.status_code == 200 and r.json()["status"] == "in_progress"
         assert r.json()["started_at"] is not None
-        r = u01.post(f"/needs/{nid}/resolve")
+        r = u01.post(f"/needs/{nid}/resolve", json={"note": "已修复"})
         assert r.status_code == 200 and r.json()["status"] == "resolved"
         r = c01.post(f"/needs/{nid}/follow-up", json={"satisfaction": 4, "note": "居民满意"})
         assert r.status_code == 200, r.text
@@ -107,7 +107,9 @@ def test_committee_drives_the_life_cycle_for_a_unit(api: ApiServer) -> None:
         r = c.post(f"/needs/{nid}/claim", json={"unit_id": "u05"})
         assert r.status_code == 200 and r.json()["claimed_by"] == "u05"
         assert c.post(f"/needs/{nid}/start").json()["status"] == "in_progress"
-        assert c.post(f"/needs/{nid}/resolve").json()["status"] == "resolved"
+        assert (
+            c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        )
         r = c.post(f"/needs/{nid}/follow-up", json={"satisfaction": 5})
         assert r.status_code == 200 and r.json()["satisfaction"] == 5
 
@@ -118,18 +120,18 @@ def test_illegal_transitions_are_409_with_allowed_states(api: ApiServer) -> None
         err = _error(u01.post(f"/needs/{nid}/start"), 409)
         assert err["allowed"] == ["cancelled", "claimed"] and err["current"] == "open"
         assert "允许" in err["message"]
-        err = _error(u01.post(f"/needs/{nid}/resolve"), 409)
+        err = _error(u01.post(f"/needs/{nid}/resolve", json={"note": "已修复"}), 409)
         assert sorted(err["allowed"]) == ["cancelled", "claimed"]
         err = _error(c01.post(f"/needs/{nid}/follow-up", json={"satisfaction": 3}), 409)
         assert err["allowed"] == ["cancelled", "claimed"]
         assert u01.post(f"/needs/{nid}/claim").status_code == 200
-        err = _error(u01.post(f"/needs/{nid}/resolve"), 409)
+        err = _error(u01.post(f"/needs/{nid}/resolve", json={"note": "已修复"}), 409)
         assert err["allowed"] == ["cancelled", "in_progress"] and err["current"] == "claimed"
         # claiming again (even by the holder) is a conflict naming the holder
         err = _error(u01.post(f"/needs/{nid}/claim"), 409)
         assert err["claimed_by"] == "u01" and err["allowed"] == ["cancelled", "in_progress"]
-        assert c01.post(f"/needs/{nid}/cancel").status_code == 200
-        err = _error(c01.post(f"/needs/{nid}/cancel"), 409)
+        assert c01.post(f"/needs/{nid}/cancel", json={"reason": "重复登记"}).status_code == 200
+        err = _error(c01.post(f"/needs/{nid}/cancel", json={"reason": "重复登记"}), 409)
         assert err["allowed"] == [] and err["current"] == "cancelled"
         err = _error(u01.post(f"/needs/{nid}/start"), 409)
         assert err["allowed"] == []
@@ -174,10 +176,12 @@ def test_only_the_claiming_unit_or_committee_starts_and_resolves(api: ApiServer)
         assert {err["code"] for err in refused} == {"forbidden"}
         assert _get(api, nid)["status"] == "claimed"
         assert u01.post(f"/needs/{nid}/start").status_code == 200
-        _refused((u02, c01, viewer), f"/needs/{nid}/resolve")
+        _refused((u02, c01, viewer), f"/needs/{nid}/resolve", json={"note": "已修复"})
         assert _get(api, nid)["status"] == "in_progress"
     with api.client("committee") as c:
-        assert c.post(f"/needs/{nid}/resolve").json()["status"] == "resolved"
+        assert (
+            c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        )
     with api.client("unit:u01") as u01:
         assert _error(u01.post("/needs/nope-404/start"), 404)
 
@@ -187,7 +191,9 @@ def test_follow_up_scope_and_validation(api: ApiServer) -> None:
     with api.client("committee") as c:
         c.post(f"/needs/{nid}/claim", json={"unit_id": "u01"})
         c.post(f"/needs/{nid}/start")
-        assert c.post(f"/needs/{nid}/resolve").json()["status"] == "resolved"
+        assert (
+            c.post(f"/needs/{nid}/resolve", json={"note": "已修复"}).json()["status"] == "resolved"
+        )
     with _clients(api, "community:c02", "unit:u01", "viewer", "community:c01") as clients:
         c02, u01, viewer, c01 = clients
         _refused((c02, u01, viewer), f"/needs/{nid}/follow-up", json={"satisfaction": 5})
@@ -196,11 +202,11 @@ def test_follow_up_scope_and_validation(api: ApiServer) -> None:
             assert err["code"] == "invalid_input"
         assert _error(c01.post("/needs/nope-404/follow-up", json={"satisfaction": 3}), 404)
         assert _get(api, nid)["status"] == "resolved"
-        r = c01.post(f"/needs/{nid}/follow-up", json={"satisfaction": 2})
-        assert r.status_code == 200 and r.json()["satisfaction"] == 2
+        r = c01.post(f"/needs/{nid}/follow-up", json={"satisfaction": 3})
+        assert r.status_code == 200 and r.json()["satisfaction"] == 3
         err = _error(c01.post(f"/needs/{nid}/follow-up", json={"satisfaction": 5}), 409)
-        assert err["allowed"] == []
-    assert _get(api, nid)["satisfaction"] == 2
+        assert err["allowed"] == [] and err["allowed_moves"] == ["reopen"]
+    assert _get(api, nid)["satisfaction"] == 3
 
 
 def test_cancel_scope(api: ApiServer) -> None:
@@ -208,15 +214,18 @@ def test_cancel_scope(api: ApiServer) -> None:
     with _clients(api, "community:c02", "unit:u01", "viewer", "community:c01") as clients:
         c02, u01, viewer, c01 = clients
         assert u01.post(f"/needs/{nid}/claim").status_code == 200
-        _refused((c02, u01, viewer), f"/needs/{nid}/cancel")
+        _refused((c02, u01, viewer), f"/needs/{nid}/cancel", json={"reason": "重复登记"})
         assert _get(api, nid)["status"] == "claimed"
-        r = c01.post(f"/needs/{nid}/cancel")
+        r = c01.post(f"/needs/{nid}/cancel", json={"reason": "重复登记"})
         assert r.status_code == 200 and r.json()["status"] == "cancelled"
         assert r.json()["cancelled_at"] is not None
     other = _new_need(api, "c02")
     with api.client("committee") as c:
-        assert c.post(f"/needs/{other}/cancel").json()["status"] == "cancelled"
-        assert _error(c.post("/needs/nope-404/cancel"), 404)
+        assert (
+            c.post(f"/needs/{other}/cancel", json={"reason": "重复登记"}).json()["status"]
+            == "cancelled"
+        )
+        assert _error(c.post("/needs/nope-404/cancel", json={"reason": "重复"}), 404)
 
 
 def test_twenty_concurrent_claims_exactly_one_wins(api: ApiServer) -> None:
@@ -329,7 +338,7 @@ def test_whistle_rules(api: ApiServer) -> None:
             assert err["whistle"] is False
         # a closed need cannot be whistled
         closed = _new_need(api)
-        c.post(f"/needs/{closed}/cancel")
+        c.post(f"/needs/{closed}/cancel", json={"reason": "重复登记"})
         err = _error(c.post(f"/needs/{closed}/whistle", json=body), 409)
         assert err["current"] == "cancelled"
         assert _get(api, closed)["whistle"] is False

@@ -230,7 +230,7 @@ def test_every_event_reaches_every_channel_once(
             == 200
         )
         assert c.post(f"/needs/{n1}/start").status_code == 200
-        assert c.post(f"/needs/{n1}/resolve").status_code == 200
+        assert c.post(f"/needs/{n1}/resolve", json={"note": "已修复"}).status_code == 200
         r = c01.post(f"/needs/{n1}/follow-up", json={"satisfaction": 1})
         assert r.status_code == 200, r.text
         # whistle.summoned
