@@ -39,6 +39,7 @@ from gongjian.service.errors import document_errors, error_body, install_error_h
 from gongjian.service.map import views as map_views
 from gongjian.service.me import views as me_views
 from gongjian.service.metrics import views as metrics_views
+from gongjian.service.needs import photos as needs_photos
 from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
 from gongjian.service.notifications import views as notifications_views
@@ -268,6 +269,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         registry_views,
         needs_views,
+        needs_photos,
         plans_views,
         network_views,
         metrics_views,

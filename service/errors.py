@@ -8,6 +8,7 @@ Error bodies always look like ``{"error": {"code", "message", ...details}}``;
 :class:`ConflictError`         409
 :class:`PreconditionFailedError` 412
 :class:`PayloadTooLargeError`  413
+:class:`UnsupportedMediaTypeError` 415
 :class:`PreconditionRequiredError` 428
 :class:`InvalidInputError`     422 (``errors``: field-level messages)
 :class:`StoreUnavailableError` 503 with ``Retry-After``
@@ -46,6 +47,7 @@ __all__ = [
     "PreconditionRequiredError",
     "TooManyAttemptsError",
     "UnauthorizedError",
+    "UnsupportedMediaTypeError",
     "document_errors",
     "error_body",
     "first_errors",
@@ -99,6 +101,12 @@ class PayloadTooLargeError(GongjianError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaTypeError(GongjianError):
+    """An upload of a kind the route does not take, by its content (HTTP 415)."""
+
+    code = "unsupported_media_type"
+
+
 class TooManyAttemptsError(GongjianError):
     """Repeated failed sign-ins: the account is locked for a while (HTTP 429)."""
 
@@ -110,6 +118,7 @@ _STATUS: list[tuple[type[GongjianError], int]] = [
     (ConflictError, 409),
     (PreconditionFailedError, 412),
     (PayloadTooLargeError, 413),
+    (UnsupportedMediaTypeError, 415),
     (PreconditionRequiredError, 428),
     (InvalidInputError, 422),
     (StoreUnavailableError, 503),

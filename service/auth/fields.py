@@ -15,6 +15,9 @@ Community             subdistrict_id      allow      deny            deny       
 PartyMember           points              entries    deny            own entries  deny
 PartyMember           community_id        allow      own community   allow        deny
 Need                  grid_id             own grid   own grid        own grid     deny
+Need                  complainant_name    allow      deny            allow        deny
+Need                  complainant_phone   allow      deny            allow        deny
+Need                  address             allow      deny            allow        deny
 ====================  ==================  =========  ==============  ===========  ======
 
 * **deny**: the field may not change (on create: may not differ from the
@@ -28,6 +31,11 @@ Need                  grid_id             own grid   own grid        own grid   
 * **own community**: a unit registers members only in its own community;
 * **own grid**: a need's grid must be one of the need's community's grids (422,
   as the import says it).
+
+A need's complainant (name, phone, address) is personal data: the committee and the
+community the need is raised in write it (a need's object scope already keeps every
+other community out) and read it in full; everyone else reads it masked
+(:mod:`gongjian.service.needs.privacy`), so no other role may write it either.
 
 A unit's sub-district is its community's, so ``community_id`` covers it. The
 fields not in the table are free for whoever passes the object scope; value
@@ -89,6 +97,9 @@ _ROWS: list[tuple[str, str, tuple[Access, Access, Access, Access]]] = [
     ("PartyMember", "points", (_PE, _D, _OPE, _D)),
     ("PartyMember", "community_id", (_A, _OC, _A, _D)),
     ("Need", "grid_id", (_OG, _OG, _OG, _D)),
+    ("Need", "complainant_name", (_A, _D, _A, _D)),
+    ("Need", "complainant_phone", (_A, _D, _A, _D)),
+    ("Need", "address", (_A, _D, _A, _D)),
 ]
 
 #: the table: (role, entity label, field) → access; a field not listed is free
@@ -105,6 +116,9 @@ _FIELD_ZH = {
     "subdistrict_id": "所属街道",
     "points": "积分",
     "grid_id": "网格",
+    "complainant_name": "诉求人",
+    "complainant_phone": "联系电话",
+    "address": "地址",
 }
 
 

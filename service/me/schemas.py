@@ -15,6 +15,7 @@ class TodoItem(BaseModel):
 
     kind: Literal["need", "whistle", "activity"]
     id: str
+    number: str | None = Field(default=None, description="交办单号 the order's number")
     title: str
     community_id: str
     community_name: str
@@ -26,6 +27,9 @@ class TodoItem(BaseModel):
     )
     unit_id: str | None = Field(default=None, description="认领单位 the claiming unit")
     unit_name: str | None = None
+    address: str | None = Field(
+        default=None, description="地址（门牌），按权限脱敏 (masked unless the user may see it)"
+    )
     action: str = Field(description="要做的事 the next step, e.g. claim, resolve, follow_up")
     action_zh: str
     link: str = Field(description="控制台链接 console link (hash route)")

@@ -4,14 +4,17 @@
 role           sections (each sorted most urgent first)
 =============  ==============================================================
 unit           吹哨待报到 whistles summoning it, not reported yet ·
-               已逾期 its orders past their due date · 待办结 its orders in hand ·
+               已逾期 its orders past their due date · 督办 its supervised orders ·
+               重办 its orders reopened after a dissatisfied follow-up ·
+               待办结 its other orders in hand (each order in the first of these) ·
                待接单 open orders it is suited for (a resource of a kind the
                suitability table rates above 0 for the order's category) ·
                近期活动 the activities it is assigned to from today on
 community      待回访 its resolved orders awaiting the follow-up call ·
                已逾期 its orders past due · 待认领 its open orders (oldest first) ·
                吹哨逾期 its whistles with units that missed the deadline
-committee      已逾期 every order past due · 待派单 open orders, due first ·
+committee      已逾期 every order past due · 待审批延期 extension requests to decide ·
+               退单待重派 orders a unit returned, open again · 待派单 the other open orders ·
                吹哨逾期 whistles with overdue units · 待回访 resolved orders
                awaiting follow-up
 viewer         nothing to act on (read-only role): no sections
@@ -28,6 +31,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from urllib.parse import quote
 
 from gongjian.core.cells import put
 from gongjian.core.clock import now_utc, quarter_of
@@ -47,6 +51,7 @@ from gongjian.graph.suitability import stored_suitability
 from gongjian.graph.whistle import whistle_state
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.me.schemas import Todo, TodoItem, TodoSection
+from gongjian.service.needs.privacy import masked_for, present_need
 from gongjian.service.plans.exports import ics_escape, ics_fold
 
 __all__ = ["suitability_table", "todo", "unit_calendar", "unit_tasks_xlsx"]
@@ -63,15 +68,19 @@ ACTIONS_ZH = {
     "wait_claim": "督促认领",
     "dispatch": "派单",
     "urge": "督办",
+    "decide_extension": "审批延期",
+    "redispatch": "重新派单",
+    "redo": "重新办理",
 }
 
 
 class _Context:
     """Names and the day, read once per request."""
 
-    def __init__(self, store: GraphStore, today: dt.date) -> None:
+    def __init__(self, store: GraphStore, today: dt.date, user: User | None = None) -> None:
         self.store = store
         self.today = today
+        self.user = user
         self.communities = {c.id: c.name for c in store.list(Community, limit=None)}
         self.units = {u.id: u for u in store.list(Unit, limit=None)}
 
@@ -99,19 +108,25 @@ class _Context:
             **more,  # type: ignore[arg-type]
         )
 
+    def shown(self, need: Need) -> Need:
+        """``need`` as the user may read it (the complainant masked unless they may see it)."""
+        return masked_for(need) if self.user is None else present_need(need, self.user)
+
     def need_item(self, need: Need, action: str) -> TodoItem:
+        shown = self.shown(need)
         return self._item(
             "need",
             need,
             action,
+            number=getattr(shown, "number", None),
+            address=getattr(shown, "address", None),
             status=need.status.value,
             priority=need.priority,
             due=need.due,
             overdue_days=self.overdue_days(need),
             unit_id=need.claimed_by,
             unit_name=self.unit_name(need.claimed_by),
-            link=f"#/needs?quarter={need.quarter}&status={need.status.value}"
-            f"&community={need.community_id}",
+            link=f"#/needs/{quote(need.id, safe='')}",
         )
 
     def whistle_item(self, need: Need, action: str, due: dt.date | None) -> TodoItem:
@@ -146,6 +161,10 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "to_follow_up": ("待回访", "Resolved, to follow up"),
     "unclaimed": ("待认领", "Open, not claimed yet"),
     "whistles_late": ("吹哨逾期", "Whistles with late units"),
+    "supervised": ("督办", "Supervised by the committee"),
+    "to_redo": ("重办", "Reopened, to do again"),
+    "extensions": ("待审批延期", "Extension requests to decide"),
+    "returned": ("退单待重派", "Returned by a unit, to dispatch again"),
 }
 COMMITTEE_SECTIONS = {"unclaimed": ("待派单", "Open, to dispatch")}
 
@@ -214,8 +233,12 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
         if unit_id in n.summoned and unit_id not in n.reports and n.status != NeedStatus.cancelled:
             whistles.append(ctx.whistle_item(n, "report", _whistle_due(n)))
     mine = _in_hand(store, claimed_by=unit_id)
+    # each order in hand in one section: overdue, else supervised, else reopened, else in hand
     overdue = [ctx.need_item(n, "resolve") for n in mine if ctx.overdue_days(n) is not None]
-    in_hand = [ctx.need_item(n, "resolve") for n in mine if ctx.overdue_days(n) is None]
+    rest = [n for n in mine if ctx.overdue_days(n) is None]
+    supervised = [ctx.need_item(n, "resolve") for n in rest if n.supervised]
+    redo = [ctx.need_item(n, "redo") for n in rest if not n.supervised and n.reopens]
+    in_hand = [ctx.need_item(n, "resolve") for n in rest if not n.supervised and not n.reopens]
     accept: list[TodoItem] = []
     if unit is not None:
         suited = _suited(store, unit, suitability_table(store))
@@ -233,6 +256,8 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
         {
             "to_report": whistles,
             "overdue": overdue,
+            "supervised": supervised,
+            "to_redo": redo,
             "to_resolve": in_hand,
             "to_accept": accept,
             "activities": unique_acts,
@@ -280,12 +305,22 @@ def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[To
 
 def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
     store = ctx.store
-    overdue = [ctx.need_item(n, "urge") for n in _in_hand(store) if ctx.overdue_days(n) is not None]
-    open_ = [ctx.need_item(n, "dispatch") for n in _needs(store, status="open")]
+    in_hand = _in_hand(store)
+    overdue = [ctx.need_item(n, "urge") for n in in_hand if ctx.overdue_days(n) is not None]
+    pending = [
+        ctx.need_item(n, "decide_extension")
+        for n in in_hand
+        if n.extension is not None and n.extension.state == "pending"
+    ]
+    open_needs = _needs(store, status="open")
+    returned = [ctx.need_item(n, "redispatch") for n in open_needs if n.returns]
+    open_ = [ctx.need_item(n, "dispatch") for n in open_needs if not n.returns]
     follow = [ctx.need_item(n, "follow_up") for n in _needs(store, status="resolved")]
     return _sections(
         {
             "overdue": overdue,
+            "extensions": pending,
+            "returned": returned,
             "unclaimed": open_,
             "whistles_late": _late_whistles(ctx),
             "to_follow_up": follow,
@@ -298,7 +333,7 @@ def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
 def todo(*, store: GraphStore, user: User, limit: int = 50, today: dt.date | None = None) -> Todo:
     """The to-do list of ``user`` (sections by role, see the module docstring)."""
     day = today or clock_today()
-    ctx = _Context(store, day)
+    ctx = _Context(store, day, user)
     scope_id: str | None = None
     scope_name: str | None = None
     if user.role == UserRole.unit and user.unit_id:
@@ -397,7 +432,22 @@ def unit_calendar(*, store: GraphStore, unit_id: str, quarter: str | None = None
     return b"".join(ics_fold(line) for line in lines)
 
 
-TASK_HEADERS = ["类型", "编号", "事项", "社区", "日期/截止", "状态", "本单位角色", "优先级"]
+#: the order's fields of the task list's last four columns (交办单号, 地址, 诉求人, 联系电话)
+_TASK_NEED_FIELDS = ("number", "address", "complainant_name", "complainant_phone")
+TASK_HEADERS = [
+    "类型",
+    "编号",
+    "事项",
+    "社区",
+    "日期/截止",
+    "状态",
+    "本单位角色",
+    "优先级",
+    "交办单号",
+    "地址",
+    "诉求人",
+    "联系电话",
+]
 
 
 def unit_tasks_xlsx(*, store: GraphStore, unit_id: str, quarter: str | None = None) -> bytes:
@@ -413,7 +463,12 @@ def unit_tasks_xlsx(*, store: GraphStore, unit_id: str, quarter: str | None = No
         if quarter is not None and n.quarter != quarter:
             continue
         where = ctx.communities.get(n.community_id, n.community_id)
-        rows.append(["交办单", n.id, n.title, where, n.due, n.status.label_zh, "", n.priority])
+        # a unit's own list: the complainant as a unit may see it (masked)
+        m = masked_for(n)
+        person = [getattr(m, f, None) for f in _TASK_NEED_FIELDS]
+        rows.append(
+            ["交办单", n.id, n.title, where, n.due, n.status.label_zh, "", n.priority, *person]
+        )
     for act, kinds in _unit_activities(store, unit_id, quarter):
         where = ctx.communities.get(act.community_id, act.community_id)
         rows.append(["活动", act.id, act.title, where, act.date, "已安排", "、".join(kinds), None])
@@ -429,7 +484,8 @@ def unit_tasks_xlsx(*, store: GraphStore, unit_id: str, quarter: str | None = No
             if isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGH", (8, 14, 40, 14, 12, 10, 16, 8), strict=True):
+    widths = (8, 14, 40, 14, 12, 10, 16, 8, 16, 24, 10, 14)
+    for letter, width in zip("ABCDEFGHIJKL", widths, strict=True):
         ws.column_dimensions[letter].width = width
     buf = io.BytesIO()
     wb.save(buf)

@@ -50,6 +50,7 @@ from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, read_
 from gongjian.service.list_params import Keyword, filters_dependency
 from gongjian.service.needs.importing import XLSX_MEDIA_TYPE
 from gongjian.service.needs.ledger import LedgerContext, ledger_filename, ledger_xlsx
+from gongjian.service.needs.privacy import present_needs
 from gongjian.service.plans.exports import content_disposition
 
 __all__ = ["MAX_LEDGER_ROWS", "MAX_PAGE_SIZE", "need_paging", "need_query", "router"]
@@ -107,7 +108,7 @@ Query_ = Annotated[ListQuery, Depends(need_query)]
 
 def _present(needs: list[Need], user: User) -> list[Need]:
     """Each need as ``user`` may read it (the complainant masked where not allowed)."""
-    return needs
+    return present_needs(needs, user)
 
 
 @router.get(

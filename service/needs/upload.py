@@ -19,12 +19,23 @@ from starlette.requests import Request as StarletteRequest
 from gongjian.core.errors import InvalidInputError
 from gongjian.service.errors import PayloadTooLargeError
 
-__all__ = ["MULTIPART_SLACK", "read_upload"]
+__all__ = ["MULTIPART_SLACK", "file_body", "read_upload"]
 
 #: multipart framing allowed on top of the file itself
 MULTIPART_SLACK = 64 * 1024
 #: slice of the body handed to the multipart parser at a time
 REPLAY_CHUNK = 64 * 1024
+
+
+def file_body(description: str) -> dict[str, Any]:
+    """The OpenAPI ``openapi_extra`` of a route that takes one multipart ``file`` part."""
+    schema = {
+        "type": "object",
+        "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary", "description": description}},
+    }
+    content = {"multipart/form-data": {"schema": schema}}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:

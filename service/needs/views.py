@@ -61,6 +61,7 @@ from gongjian.service.needs.importing import (
     XLSX_MEDIA_TYPE,
     build_template,
 )
+from gongjian.service.needs.privacy import PresentingRoute
 from gongjian.service.needs.recommend import NeedRecommendations, recommendations
 from gongjian.service.needs.schemas import (
     ClaimedNeed,
@@ -78,11 +79,11 @@ from gongjian.service.needs.schemas import (
     WhistleIn,
     WhistleView,
 )
-from gongjian.service.needs.upload import read_upload
+from gongjian.service.needs.upload import file_body, read_upload
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(route_class=PresentingRoute)  # every need answered as the user may read it
 TAG = "needs 民情交办单"
 
 
@@ -368,26 +369,7 @@ def needs_template(user: CurrentUser, store: Store) -> Response:
     )
 
 
-_UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "xlsx 或 UTF-8 CSV (xlsx or UTF-8 CSV)",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+_UPLOAD_BODY = file_body("xlsx 或 UTF-8 CSV (xlsx or UTF-8 CSV)")
 
 
 @router.post(

@@ -44,6 +44,7 @@ from gongjian.service.deps import (
 )
 from gongjian.service.list_params import Keyword, filters_dependency
 from gongjian.service.needs import listing as need_list
+from gongjian.service.needs.privacy import present_need
 from gongjian.service.registry import service
 from gongjian.service.registry.schemas import (
     Adjacent,
@@ -89,6 +90,7 @@ def register_crud(
     prepare_create: Callable[[User, Any], Any] | None = None,
     prepare_update: Callable[[User, Any, Any], Any] | None = None,
     list_router: APIRouter | None = None,
+    present: Callable[[Any, User], Any] | None = None,
 ) -> None:
     """Add list / get / create / replace / delete routes for ``kind`` under ``path``.
 
@@ -97,9 +99,12 @@ def register_crud(
     ``list_router``, when given, serves the list instead of the generic route (GET
     ``path`` and fixed paths under it, such as an export): its routes go first, before
     ``path/{item_id}`` could take their paths.
+    ``present(item, user)`` is what every answer shows of an item (a need's
+    complainant masked for those who may not see it: :mod:`gongjian.service.needs.privacy`).
     """
     label_zh = kind.LABEL_ZH
     filters_dep = filters_dependency(kind)
+    shown: Callable[[Any, User], Any] = present or (lambda item, _user: item)
 
     async def list_items(
         user: CurrentUser,
@@ -114,12 +119,13 @@ def register_crud(
             store, functools.partial(store.find, kind, query, offset=page.offset, limit=page.limit)
         )
         response.headers["X-Total-Count"] = str(total)
+        items = [shown(item, user) for item in items]
         return Page[kind](items=items, total=total, offset=page.offset, limit=page.limit)  # type: ignore[valid-type]
 
     async def get_item(item_id: str, user: CurrentUser, store: Store, response: Response) -> kind:  # type: ignore[valid-type]
         item = await read_inline(store, store.get, kind, item_id)
         response.headers["ETag"] = _etag(store, item)
-        return item
+        return shown(item, user)
 
     def create_item(
         body: Annotated[kind, Body()],  # type: ignore[valid-type]
@@ -140,7 +146,7 @@ def register_crud(
         audit_note(request, f"create {kind.LABEL} {body.id}")
         response.headers["Location"] = f"{path}/{body.id}"
         response.headers["ETag"] = _etag(store, body)
-        return body
+        return shown(body, user)
 
     def replace_item(
         item_id: str,
@@ -162,7 +168,7 @@ def register_crud(
         )
         audit_note(request, f"replace {kind.LABEL} {item_id}")
         response.headers["ETag"] = _etag(store, body)
-        return body
+        return shown(body, user)
 
     def delete_item(
         item_id: str,
@@ -247,6 +253,7 @@ register_crud(
     prepare_create=service.prepare_need_create,
     prepare_update=service.prepare_need_update,
     list_router=need_list.router,
+    present=present_need,
 )
 
 

@@ -25,6 +25,7 @@ class Vocab(BaseModel):
     joint_types: list[Term] = Field(description="五联 joint types")
     need_categories: list[Term] = Field(description="需求类别 need categories")
     need_statuses: list[Term] = Field(description="交办单状态 need statuses")
+    need_sources: list[Term] = Field(description="交办单来源渠道 where an order came from")
     user_roles: list[Term] = Field(description="用户角色 user roles")
     weights: Weights = Field(description="规划目标权重默认值 planner weight defaults")
     current_quarter: str = Field(description="当前季度（北京时间）current quarter, Asia/Shanghai")

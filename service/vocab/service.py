@@ -15,7 +15,14 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from gongjian.core.clock import current_quarter
-from gongjian.graph.model import JointType, NeedCategory, NeedStatus, ResourceKind, UnitType
+from gongjian.graph.model import (
+    JointType,
+    NeedCategory,
+    NeedSource,
+    NeedStatus,
+    ResourceKind,
+    UnitType,
+)
 from gongjian.matching.problem import Weights
 from gongjian.service.state import UserRole
 from gongjian.service.vocab.schemas import Term, Vocab
@@ -107,6 +114,13 @@ _NEED_STATUSES_EN: dict[NeedStatus, str] = {
     NeedStatus.followed_up: "Followed up",
     NeedStatus.cancelled: "Cancelled",
 }
+_NEED_SOURCES_EN: dict[NeedSource, str] = {
+    NeedSource.visit: "Home visit",
+    NeedSource.grid: "Grid keeper",
+    NeedSource.council: "Residents' council",
+    NeedSource.hotline: "12345 hotline",
+    NeedSource.other: "Other",
+}
 _USER_ROLES_EN: dict[UserRole, str] = {
     UserRole.committee: "Committee",
     UserRole.unit: "Unit",
@@ -121,6 +135,7 @@ ENGLISH: dict[str, tuple[type[StrEnum], Mapping[Any, str]]] = {
     "need_categories": (NeedCategory, _NEED_CATEGORIES_EN),
     "joint_types": (JointType, _JOINT_TYPES_EN),
     "need_statuses": (NeedStatus, _NEED_STATUSES_EN),
+    "need_sources": (NeedSource, _NEED_SOURCES_EN),
     "user_roles": (UserRole, _USER_ROLES_EN),
 }
 

@@ -123,6 +123,10 @@ def _need_at(c: httpx.Client, *steps: str, community: str = "c01") -> str:
     return nid
 
 
+#: the first bytes of a PNG: what the photo upload goes by
+_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
 def _whistled(c: httpx.Client) -> str:
     nid = _need(c)
     deadline = (datetime.now(UTC) + timedelta(days=3)).isoformat()
@@ -290,6 +294,7 @@ CASES = [
     Case("delete a committee channel", COMMITTEE, lambda c: Req("DELETE", f"/notifications/channels/{_channel(c)}"), ("DELETE", "/notifications/channels/{channel_id}")),
     Case("test a committee channel", COMMITTEE, lambda c: Req("POST", f"/notifications/channels/{_channel(c)}/test"), ("POST", "/notifications/channels/{channel_id}/test")),
     Case("retry a delivery", COMMITTEE, _once(lambda c: Req("POST", f"/notifications/outbox/{_failing_delivery(c)}/retry")), ("POST", "/notifications/outbox/{row_id}/retry")),
+    Case("add a photo to u01's order", U01, lambda c: (lambda n: Req("POST", f"/needs/{n}/photos", files={"file": ("p.png", _PNG, "image/png")}, check=f"/needs/{n}/photos"))(_need_at(c, "claim")), ("POST", "/needs/{need_id}/photos")),
     Case("import c01's needs", C01, lambda c: Req("POST", "/needs/import", files=_import_file("c01"), check="/needs?community_id=c01&limit=1000"), ("POST", "/needs/import"), refused={"community:c02": 422}),
 ]  # fmt: skip
 

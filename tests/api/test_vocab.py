@@ -12,7 +12,14 @@ from datetime import UTC, datetime
 import pytest
 
 from gongjian.core.clock import current_quarter
-from gongjian.graph.model import JointType, NeedCategory, NeedStatus, ResourceKind, UnitType
+from gongjian.graph.model import (
+    JointType,
+    NeedCategory,
+    NeedSource,
+    NeedStatus,
+    ResourceKind,
+    UnitType,
+)
 from gongjian.matching.problem import Weights
 from gongjian.service.state import UserRole
 from gongjian.service.vocab.service import vocab
@@ -24,6 +31,7 @@ VOCABS = {
     "joint_types": JointType,
     "need_categories": NeedCategory,
     "need_statuses": NeedStatus,
+    "need_sources": NeedSource,
     "user_roles": UserRole,
 }
 

@@ -77,7 +77,7 @@ def _enter_need(page: Page, tag: str) -> str:
     page.fill("#needs-n-title", f"3号楼楼道灯不亮 {tag}")
     page.select_option("#needs-n-category", "repair")
     page.select_option("#needs-n-grid", "c01-g1")
-    page.fill("#needs-n-quarter", "2026Q4")
+    page.select_option("#needs-n-quarter", "2026Q4")
     page.fill("#needs-n-effort", "0")
     page.click("#needs-n-submit")
     expect(form.locator("#needs-n-effort-err")).to_contain_text("1–1000")
@@ -151,6 +151,12 @@ def test_need_life_cycle_across_roles_with_a_refused_second_claim(
     _row(page, need_id).locator('[data-action="start"]').click()
     expect(_row(page, need_id)).to_contain_text("办理中")
     _row(page, need_id).locator('[data-action="resolve"]').click()
+    dialog = page.locator("dialog.needs-dialog")
+    page.click("#needs-dlg-ok")  # 办结 asks for what was done
+    expect(dialog.locator("#nd-d-resolution-err")).to_have_text("必填")
+    page.fill("#nd-d-resolution", "已更换楼道灯")
+    page.click("#needs-dlg-ok")
+    expect(dialog).to_have_count(0)
     expect(_row(page, need_id)).to_contain_text("已办结")
     assert _need(server, need_id)["status"] == "resolved"
 

@@ -64,7 +64,9 @@ def test_the_panel_lists_the_planners_units_and_dispatches(
             assert time.monotonic() < deadline
             time.sleep(0.1)
     assert (got["status"], got["claimed_by"]) == ("claimed", expected[0]["unit"])
-    expect(page.locator("#toast")).to_contain_text(NEED)
+    # the toast names the order by its title (and number), never its internal id
+    expect(page.locator("#toast")).to_contain_text(f"消防隐患{IMG}")
+    expect(page.locator("#toast")).not_to_contain_text(NEED)
 
 
 def test_the_plan_decisions_table_shows_the_runner_up(console: Console, server: ApiServer) -> None:

@@ -3,7 +3,8 @@
 // A page module (js/pages/<page>/index.js, with one module per view beside it, or
 // js/pages/<page>.js) exports default ui.page(id, {zh, en}, render, roles?), i.e.
 //   {id, hash: "#/<id>", title: {zh, en}, roles: ["committee", …] or null (all), render(el, ctx)}
-// where `render` fills `el` (it may be async) and ctx = {user, go(hash), params}.
+// where `render` fills `el` (it may be async) and ctx = {user, go(hash), params, rest}
+// (`rest`: what follows the page's hash, e.g. "n001" of #/needs/n001; "" otherwise).
 // The vocabularies (ui.js KINDS, STATUSES, … DEFAULTS) are loaded before any page renders.
 
 import { ApiError, restoreSession, signIn, signOut } from "./api.js";
@@ -82,13 +83,22 @@ function signinView(el, message) {
   username.focus();
 }
 
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a malformed %-escape: the page says it does not know that one
+  }
+}
+
 async function route() {
   const view = document.getElementById("view");
   if (!user) return;
   const [path, query = ""] = (location.hash || LANDING[user.role] || "#/dashboard").split("?");
   const pages = visiblePages();
   const home = pages.find((p) => p.hash === (LANDING[user.role] || "#/dashboard")) || pages[0];
-  const page = pages.find((p) => p.hash === path) || (path === "#/" || path === "" ? home : null);
+  // a page's own sub-paths (#/needs/n001: one work order) go to that page, as ctx.rest
+  const page = pages.find((p) => p.hash === path || path.startsWith(`${p.hash}/`)) || (path === "#/" || path === "" ? home : null);
   renderNav(page);
   document.getElementById("nav").classList.remove("open");
   if (!page) {
@@ -98,7 +108,8 @@ async function route() {
   document.title = `${pageTitle(page)} · ${t("app.title")}`;
   const el = h("section", { "aria-labelledby": `h-${page.id}`, dataset: { page: page.id } });
   view.replaceChildren(el);
-  const ctx = { user, go: (hash) => (location.hash = hash), params: new URLSearchParams(query) };
+  const rest = page.hash === path ? "" : decoded(path.slice(page.hash.length + 1));
+  const ctx = { user, go: (hash) => (location.hash = hash), params: new URLSearchParams(query), rest };
   try {
     await page.render(el, ctx);
   } catch (err) {

@@ -6,8 +6,9 @@ import { api } from "../../api.js";
 import { errorText, fill, h, t, toast } from "../../ui.js";
 import { loadNames } from "../../typeahead.js";
 import { colon } from "./common.js";
-import { cancelNeed, claimFor, followUp, whistle } from "./dialogs.js";
+import { claimFor, whistle } from "./dialogs.js";
 import { recommendPanel } from "./recommend.js";
+import { needName, openStep } from "./steps.js";
 
 export function actions(V, n) {
   const { user } = V;
@@ -19,7 +20,7 @@ export function actions(V, n) {
   if (user.role === "unit") {
     if (n.status === "open") list.push(["claim", t("needs.a.claim"), () => run(V, n, "claim", null, t("needs.a.claim")), "primary"]);
     if (n.status === "claimed" && n.claimed_by === uid) list.push(["start", t("needs.a.start"), () => run(V, n, "start", null, t("needs.a.start")), "primary"]);
-    if (n.status === "in_progress" && n.claimed_by === uid) list.push(["resolve", t("needs.a.resolve"), () => run(V, n, "resolve", null, t("needs.a.resolve")), "primary"]);
+    if (n.status === "in_progress" && n.claimed_by === uid) list.push(["resolve", t("needs.a.resolve"), () => openStep("resolve", V, n), "primary"]);
     if (n.whistle && n.summoned.includes(uid) && !(uid in (n.reports || {})) && n.status !== "cancelled") {
       list.push(["report", t("needs.a.report"), () => run(V, n, "report", null, t("needs.a.report")), ""]);
     }
@@ -28,11 +29,13 @@ export function actions(V, n) {
     if (n.status === "open") list.push(["recommend", t("needs.a.recommend"), () => recommendPanel(V, n), ""]);
     if (n.status === "open") list.push(["claim-for", t("needs.a.claimFor"), () => claimFor(V, n), ""]);
     if (n.status === "claimed") list.push(["start", t("needs.a.start"), () => run(V, n, "start", null, t("needs.a.start")), ""]);
-    if (n.status === "in_progress") list.push(["resolve", t("needs.a.resolve"), () => run(V, n, "resolve", null, t("needs.a.resolve")), ""]);
+    if (n.status === "in_progress") list.push(["resolve", t("needs.a.resolve"), () => openStep("resolve", V, n), ""]);
   }
-  if ((own || committee) && n.status === "resolved") list.push(["followup", t("needs.a.followup"), () => followUp(V, n), "primary"]);
+  if ((own || committee) && n.status === "resolved") list.push(["followup", t("needs.a.followup"), () => openStep("followup", V, n), "primary"]);
   if (committee && openish) list.push(["whistle", t("needs.a.whistle"), () => whistle(V, n), ""]);
-  if ((own || committee) && openish) list.push(["cancel", t("needs.a.cancel"), () => cancelNeed(V, n), "danger"]);
+  // 办结 asks for what was done (and photos), 回访 warns that 1–2 reopens, 撤销 asks for a
+  // reason: the detail page's dialogs
+  if ((own || committee) && openish) list.push(["cancel", t("needs.a.cancel"), () => openStep("cancel", V, n), "danger"]);
   if (!list.length) return h("span", { class: "muted" }, t("needs.noaction"));
   return h(
     "div",
@@ -44,7 +47,8 @@ export function actions(V, n) {
 /** After an action went through: say so next to the row and in a toast; refresh. */
 export async function done(V, n, action) {
   const { rowMsgs, pageNotice, load } = V;
-  const text = t(`needs.done.${action === "follow-up" ? "followup" : action}`, { id: n.id });
+  // people know an order by its number and title, not its internal id
+  const text = t(`needs.done.${action === "follow-up" ? "followup" : action}`, { id: needName(n) });
   rowMsgs.set(n.id, { kind: "ok", text });
   toast(text, "ok");
   fill(pageNotice);

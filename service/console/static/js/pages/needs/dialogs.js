@@ -1,10 +1,10 @@
 // 民情交办单 · 对话框: the dialogs of the actions that need more than a click: 代认领
-// claim for a unit, 回访 follow-up with satisfaction, 撤销 cancel, 吹哨 whistle (deadline
-// and the units summoned). Units are picked with a type-ahead over the API (typeahead.js),
-// so any of a district's units can be named. A refusal's field messages go next to their
-// fields.
+// claim for a unit, 吹哨 whistle (deadline and the units summoned); 办结, 回访 and 撤销
+// use the detail page's dialogs (steps.js). Units are picked with a type-ahead over the
+// API (typeahead.js), so any of a district's units can be named. A refusal's field
+// messages go next to their fields.
 
-import { errorText, field, fill, h, notice, select, t } from "../../ui.js";
+import { errorText, field, fill, h, notice, t } from "../../ui.js";
 import { loadNames, nameOf, typeahead } from "../../typeahead.js";
 import "./list_strings.js";
 import { run } from "./actions.js";
@@ -41,37 +41,6 @@ export function claimFor(V, n) {
     const res = await run(V, n, "claim", { unit_id: picker.value() }, t("needs.a.claimFor"));
     return dialogFail(res, msg, { unit_id: unitF.set });
   });
-}
-
-export function followUp(V, n) {
-  const { box } = V;
-  const satF = field(
-    t("needs.dlg.satisfaction"),
-    select([["", t("needs.err.pick")], ...[5, 4, 3, 2, 1].map((s) => [String(s), t(`needs.sat.${s}`)])], "", { id: "needs-dlg-sat" }),
-  );
-  const noteF = field(t("needs.dlg.note"), h("textarea", { id: "needs-dlg-note", maxlength: 500, rows: 3 }));
-  openDialog(box, t("needs.dlg.followup", { title: n.title }), [satF.wrap, noteF.wrap], async (msg) => {
-    satF.set("");
-    if (!satF.input.value) {
-      satF.set(t("needs.err.pick"));
-      return false;
-    }
-    const payload = { satisfaction: Number(satF.input.value) };
-    if (noteF.input.value.trim()) payload.note = noteF.input.value.trim();
-    const res = await run(V, n, "follow-up", payload, t("needs.a.followup"));
-    return dialogFail(res, msg, { satisfaction: satF.set, note: noteF.set });
-  });
-}
-
-export function cancelNeed(V, n) {
-  const { box } = V;
-  openDialog(
-    box,
-    t("needs.dlg.cancel", { title: n.title }),
-    h("p", {}, t("needs.dlg.cancel.body")),
-    async (msg) => dialogFail(await run(V, n, "cancel", null, t("needs.a.cancel")), msg, {}),
-    t("needs.a.cancel"),
-  );
 }
 
 export async function whistle(V, n) {

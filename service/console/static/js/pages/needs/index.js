@@ -3,6 +3,7 @@
 // report), entering a new need, the whistle list, and the xlsx / csv import with its
 // row-by-row report.
 //
+// `#/needs/{id}` is one order's detail page (detail.js, steps.js);
 // `#/needs?view=list|whistles|new|import` picks the view; list filters come from the hash
 // too (`status`, `quarter`, `community`, `category`, `claimed_by`, `q`, `sort`, `order`,
 // `offset`, `size`), e.g. `#/needs?status=open&q=路灯`; the whistle list takes
@@ -15,6 +16,7 @@ import { api } from "../../api.js";
 import { currentQuarter, h, listAll, t, page } from "../../ui.js";
 import { nameOf, rememberNames } from "../../typeahead.js";
 import "./strings.js";
+import { detailView } from "./detail.js";
 import { importView } from "./import.js";
 import { listView } from "./list.js";
 import { newView } from "./new.js";
@@ -43,8 +45,12 @@ async function render(el, ctx) {
   const unitName = new Proxy({}, { get: (_, id) => (typeof id === "string" ? nameOf("/units", id) : undefined) });
   const uname = (id) => (id ? nameOf("/units", id) : "—");
   const quarterIds = [...new Set([...quarters.items.map((q) => q.id), currentQuarter()])].sort().reverse();
+  // the detail page's 派单 dialog (steps.js) still lists every unit: only it loads them all
+  // (every page of them, so none is missing); the list views search instead
+  const units = { items: ctx.rest ? await listAll("/units") : [] };
+  if (ctx.rest) rememberNames("/units", units.items);
   // what every view names: communities, quarters, unit names
-  const P = { user, p, ctx, communities, unitName, commName, uname, quarterIds };
+  const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds };
 
   const tabs = [
     ["list", t("needs.tab.list")],
@@ -58,12 +64,13 @@ async function render(el, ctx) {
       "nav",
       { class: "needs-tabs", "aria-label": t("needs.title") },
       tabs.map(([id, text]) =>
-        h("a", { href: `#/needs?view=${id}`, "aria-current": id === view ? "page" : null, dataset: { view: id } }, text),
+        h("a", { href: `#/needs?view=${id}`, "aria-current": id === view && !ctx.rest ? "page" : null, dataset: { view: id } }, text),
       ),
     ),
   );
-  const body = h("div", { class: "needs-body", dataset: { view } });
+  const body = h("div", { class: "needs-body", dataset: { view: ctx.rest ? "detail" : view } });
   el.append(body);
+  if (ctx.rest) return detailView(P, body, ctx.rest);
   if (view === "whistles") return whistlesView(P, body);
   if (view === "new") return newView(P, body);
   if (view === "import") return importView(P, body);

@@ -7,6 +7,7 @@ import { download } from "../../api.js";
 import { errorText, fill, h, label, newest, notice, t, table, toast, CATEGORIES } from "../../ui.js";
 import { loadNames } from "../../typeahead.js";
 import { actions } from "./actions.js";
+import { needLink } from "./detail.js";
 import { PAGE, beijingLocal, flash, labelCells, statusTag } from "./common.js";
 import { filterBars } from "./filters.js";
 import "./list_strings.js";
@@ -115,14 +116,14 @@ export async function listView(P, box) {
     const today = beijingLocal(new Date()).slice(0, 10);
     const tbl = table(
       [
-        { label: t("needs.c.id"), value: (n) => h("span", { class: "needs-id", title: n.number ? n.id : "" }, n.number || n.id) },
+        { label: t("needs.c.id"), value: (n) => needLink(n, n.number || n.id, "needs-id") },
         {
           label: t("needs.c.title"),
           value: (n) =>
             h(
               "div",
               { class: "needs-title-cell" },
-              h("span", { class: "needs-title", title: n.description || "" }, n.title),
+              needLink(n, h("span", { class: "needs-title", title: n.description || "" }, n.title)),
               n.whistle ? h("span", { class: "tag bad needs-whistle-tag" }, t("needs.whistle")) : null,
               n.id === created ? h("span", { class: "tag ok" }, t("needs.created")) : null,
               n.description ? h("small", { class: "muted needs-desc" }, n.description) : null,

@@ -1,12 +1,41 @@
-// 民情交办单 · 登记交办单: the form that enters a new work order (checked here first, then
-// by the server, whose field messages go next to their fields).
+// 民情交办单 · 登记交办单: the form that enters a new work order — what, where (community,
+// grid, address), who asked (诉求人, phone) and through which channel (来源, its number),
+// for the current quarter or one of the next two (picked, never typed). Checked here
+// first, then by the server, whose field messages go next to their fields.
 
 import { api } from "../../api.js";
-import { currentQuarter, errorText, field, fill, h, notice, select, t, toast, vocabOptions, CATEGORIES } from "../../ui.js";
+import { currentQuarter, errorText, field, fill, h, loadVocab, notice, quarterLabel, select, t, toast, vocabOptions, CATEGORIES } from "../../ui.js";
 import { QUARTER_RE, flash, newId } from "./common.js";
+import "./detail_strings.js";
+
+/** The channels an order comes in by, when the server's /vocab does not list them. */
+const SOURCES = [
+  ["visit", "上门走访"],
+  ["grid", "网格员"],
+  ["council", "议事厅"],
+  ["hotline", "12345 热线"],
+  ["other", "其他"],
+];
+// as the server checks it: digits, +, - and spaces, 7–20 digits
+const PHONE_RE = /^\+?[0-9][0-9 -]{5,28}[0-9]$/;
+const phoneOk = (text) => PHONE_RE.test(text) && (text.match(/[0-9]/g) || []).length >= 7 && (text.match(/[0-9]/g) || []).length <= 20;
+
+/** The current quarter and the `more` after it: "2026Q4" → ["2026Q4", "2027Q1", "2027Q2"]. */
+export function quartersFrom(current, more = 2) {
+  const m = QUARTER_RE.exec(current || "");
+  if (!m) return current ? [current] : [];
+  let [y, q] = [Number(m[1]), Number(m[2])];
+  const out = [current];
+  for (let i = 0; i < more; i += 1) {
+    q += 1;
+    if (q > 4) [y, q] = [y + 1, 1];
+    out.push(`${y}Q${q}`);
+  }
+  return out;
+}
 
 export async function newView(P, box) {
-  const { user, communities, commName, quarterIds, ctx } = P;
+  const { user, communities, commName, ctx } = P;
   const fixed = user.role === "community" ? user.community_id : null;
   const grids = await api("/grids?limit=1000");
   const titleF = field(t("needs.new.title.f"), h("input", { id: "needs-n-title", maxlength: 200, autocomplete: "off" }));
@@ -30,8 +59,17 @@ export async function newView(P, box) {
   };
   fillGrids();
   commF.input.addEventListener("change", fillGrids);
-  const qF = field(t("needs.new.quarter"), h("input", { id: "needs-n-quarter", value: currentQuarter(), list: "needs-quarters", autocomplete: "off" }), t("needs.new.quarter.hint"));
-  const qList = h("datalist", { id: "needs-quarters" }, quarterIds.map((q) => h("option", { value: q })));
+  const qF = field(
+    t("needs.new.quarter"),
+    select(quartersFrom(currentQuarter()).map((q) => [q, `${quarterLabel(q)}（${q}）`]), currentQuarter(), { id: "needs-n-quarter" }),
+  );
+  const vocab = await loadVocab();
+  const sources = vocab.need_sources && vocab.need_sources.length ? vocab.need_sources.map((s) => [s.value, s.zh]) : SOURCES;
+  const personF = field(t("nd.f.complainant"), h("input", { id: "needs-n-complainant", maxlength: 100, autocomplete: "off" }));
+  const phoneF = field(t("nd.f.phone"), h("input", { id: "needs-n-phone", type: "tel", maxlength: 32, autocomplete: "off" }));
+  const addressF = field(t("nd.f.address"), h("input", { id: "needs-n-address", maxlength: 200, autocomplete: "off" }));
+  const sourceF = field(t("nd.f.source"), select(sources, "other", { id: "needs-n-source" }));
+  const sourceNoF = field(t("nd.f.source_no"), h("input", { id: "needs-n-source-no", maxlength: 64, autocomplete: "off" }));
   const effortF = field(t("needs.new.effort"), h("input", { id: "needs-n-effort", type: "number", min: 1, max: 1000, step: 1, value: 1 }), t("needs.new.effort.hint"));
   const priF = field(t("needs.new.priority"), select([1, 2, 3, 4, 5].map((n) => [String(n), t(`needs.pri.${n}`)]), "3", { id: "needs-n-priority" }));
   const dueF = field(t("needs.new.due"), h("input", { id: "needs-n-due", type: "date" }));
@@ -46,6 +84,11 @@ export async function newView(P, box) {
     priority: priF,
     due: dueF,
     description: descF,
+    complainant_name: personF,
+    complainant_phone: phoneF,
+    address: addressF,
+    source: sourceF,
+    source_no: sourceNoF,
   };
   const status = h("div", { class: "needs-form-status", "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary", id: "needs-n-submit" }, t("needs.new.submit"));
@@ -66,8 +109,12 @@ export async function newView(P, box) {
       priF.wrap,
       dueF.wrap,
       h("div", { class: "needs-span-all" }, descF.wrap),
+      personF.wrap,
+      phoneF.wrap,
+      h("div", { class: "needs-span-2" }, addressF.wrap),
+      sourceF.wrap,
+      sourceNoF.wrap,
     ),
-    qList,
     status,
     h("p", {}, submit),
   );
@@ -82,10 +129,10 @@ export async function newView(P, box) {
     else if (title.length > 200) errors.title = t("needs.err.long", { n: 200 });
     if (!catF.input.value) errors.category = t("needs.err.category");
     if (!commF.input.value) errors.community_id = t("needs.err.pick");
-    const quarter = qF.input.value.trim().toUpperCase();
-    const qm = QUARTER_RE.exec(quarter);
+    const quarter = qF.input.value;
     if (!quarter) errors.quarter = t("needs.err.required");
-    else if (!qm || +qm[1] < 2000 || +qm[1] > 2100) errors.quarter = t("needs.err.quarter");
+    const phone = phoneF.input.value.trim();
+    if (phone && !phoneOk(phone)) errors.complainant_phone = t("needs.err.phone");
     if (!intIn(effortF.input.value, 1, 1000)) errors.effort = t("needs.err.int", { lo: 1, hi: 1000 });
     if (descF.input.value.length > 2000) errors.description = t("needs.err.long", { n: 2000 });
     const keys = Object.keys(errors);
@@ -106,11 +153,16 @@ export async function newView(P, box) {
       priority: Number(priF.input.value),
       due: dueF.input.value || null,
       description: descF.input.value.trim() || null,
+      complainant_name: personF.input.value.trim() || null,
+      complainant_phone: phone || null,
+      address: addressF.input.value.trim() || null,
+      source: sourceF.input.value,
+      source_no: sourceNoF.input.value.trim() || null,
     };
     submit.disabled = true;
     try {
       const saved = await api("/needs", { method: "POST", body: need });
-      const text = t("needs.new.saved", { title: saved.title, id: saved.id });
+      const text = t("needs.new.saved", { title: saved.title, id: saved.number || saved.quarter });
       toast(text, "ok");
       flash.text = text;
       const q = new URLSearchParams({ community: saved.community_id, quarter: saved.quarter, created: saved.id });

@@ -1,8 +1,8 @@
 // 民情交办单 · 推荐单位: the panel of the planner's best units for one open need
 // (GET /needs/{id}/recommendations), for the committee dispatching by hand. Per unit:
 // the total fit and its parts (适配度, 距离, 结对, 以往合作, 以往满意度), the effort left
-// this quarter, the distance and the claims it would give up; 派给 claims the need for
-// it (POST /needs/{id}/claim), with the committee's override when it is over capacity.
+// this quarter, the distance and the claims it would give up; 派给 dispatches the need
+// to it (POST /needs/{id}/dispatch), with the committee's override when it is over capacity.
 // Every value is put in the DOM as text (h()), never as markup.
 
 import { api } from "../../api.js";
@@ -105,7 +105,7 @@ function recTable(V, n, rec, dlg, msg) {
 async function dispatch(V, n, r, dlg, msg, button) {
   button.disabled = true;
   fill(msg);
-  const path = `/needs/${encodeURIComponent(n.id)}/claim`;
+  const path = `/needs/${encodeURIComponent(n.id)}/dispatch`; // 派单: on the order's timeline as such
   const claim = (override) => api(path, { method: "POST", body: override ? { unit_id: r.unit, override: true } : { unit_id: r.unit } });
   try {
     try {
@@ -121,5 +121,5 @@ async function dispatch(V, n, r, dlg, msg, button) {
     return;
   }
   dlg.close();
-  await done(V, n, "claim");
+  await done(V, n, "dispatch");
 }

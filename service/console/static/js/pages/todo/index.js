@@ -1,8 +1,10 @@
 // 我的待办 My to-do: what waits for the signed-in user's action (GET /me/todo).
 //
-// One card per section the server sends for the role (吹哨待报到, 已逾期, 待办结, 待接单,
-// 近期活动 for a unit; 待回访, 已逾期, 待认领, 吹哨逾期 for a community; the committee's
-// overdue, to dispatch, late whistles, follow-ups), most urgent first, each row with
+// One card per section the server sends for the role (吹哨待报到, 已逾期, 督办, 重办, 待办结,
+// 待接单, 近期活动 for a unit; 待回访, 已逾期, 待认领, 吹哨逾期 for a community; the
+// committee's overdue, extension requests to decide, returned orders to dispatch again,
+// to dispatch, late whistles, follow-ups), most urgent first, each row (an order's
+// number and title, its link to the order's page) with
 // its countdown to the due date and a link to where the step is taken. A unit also
 // downloads its calendar (.ics) and task list (.xlsx). Unit and community users land
 // here after sign-in (app.js). Every value is put in the page as text (h()).
@@ -70,7 +72,10 @@ function left(item, today) {
 
 function sectionCard(section, todo) {
   const columns = [
-    { label: t("todo.col.title"), value: (i) => i.title },
+    {
+      label: t("todo.col.title"),
+      value: (i) => (i.number ? h("span", {}, h("span", { class: "todo-number" }, i.number), " ", i.title) : i.title),
+    },
     { label: t("todo.col.community"), value: (i) => i.community_name },
     { label: t("todo.col.unit"), value: (i) => i.unit_name || "—" },
     { label: t("todo.col.status"), value: (i) => (i.status ? label(STATUSES, i.status) : "—") },
