@@ -439,3 +439,43 @@ def test_concurrent_imports_of_one_file_create_each_order_once(api: ApiServer) -
     created = _imported(api, tag)
     assert len(created) == 40
     assert len({n["title"] for n in created}) == 40
+
+
+def test_search_by_number(api: ApiServer, needs: list[dict[str, Any]]) -> None:
+    numbers = [n["number"] for n in needs]
+    assert all(numbers) and len(set(numbers)) == len(numbers)  # assigned at creation
+    with api.client("viewer") as c:
+        items, total = _list(c, q=numbers[4])
+        assert total == 1 and items[0]["id"] == needs[4]["id"]
+        items, _ = _list(c, q=numbers[4].lower())  # any case
+        assert [n["id"] for n in items] == [needs[4]["id"]]
+
+
+def _ledger_rows(c: httpx.Client) -> dict[str, dict[str, Any]]:
+    sheet = _ledger(c, q=MARK)
+    head = _header_row(sheet)
+    headers = [cell.value for cell in sheet[head]]
+    rows = [
+        dict(zip(headers, r, strict=True))
+        for r in sheet.iter_rows(min_row=head + 1, values_only=True)
+    ]
+    return {r["标题"]: r for r in rows}
+
+
+def test_a_units_ledger_and_list_mask_the_complainant(
+    api: ApiServer, needs: list[dict[str, Any]]
+) -> None:
+    resident, hotline = ROWS[3][0], ROWS[2][0]
+    with api.client("unit:u01") as c:
+        rows = _ledger_rows(c)
+        items, _ = _list(c, q=MARK)
+    assert (rows[resident]["诉求人"], rows[resident]["联系电话"]) == ("张**", "138****5678")
+    assert rows[hotline]["门牌地址"] == "幸福路****"
+    listed = {n["title"]: n for n in items}
+    assert listed[resident]["complainant_phone"] == "138****5678"
+    assert "13812345678" not in str(rows) + str(items)  # never a full phone
+    # the raising community (c02: the resident's order) sees it in full, another does not
+    with api.client("community:c02") as c:
+        assert _ledger_rows(c)[resident]["联系电话"] == "13812345678"
+    with api.client("community:c01") as c:
+        assert _ledger_rows(c)[resident]["联系电话"] == "138****5678"
