@@ -16,16 +16,20 @@ export const SORTS = [
   ["number", "needs.sort.number"],
 ];
 
+function quarterSelect(ids, value) {
+  return select([["", t("needs.f.all")], ...ids.map((q) => [q, q])], value, { id: "needs-f-quarter" });
+}
+
 /** The filter toolbar, search row and quick chips of list view `V` ({f, sync, load, …}). */
 export function filterBars(V) {
-  const { user, quarterIds, commName, f, sync, load } = V;
+  const { user, quarterIds, quarterList, commName, f, sync, load } = V;
   const reload = () => {
     f.offset = 0;
     sync();
     load();
   };
   const sel = {
-    quarter: select([["", t("needs.f.all")], ...quarterIds.map((q) => [q, q])], f.quarter, { id: "needs-f-quarter" }),
+    quarter: quarterSelect([...new Set([...quarterIds, f.quarter].filter(Boolean))], f.quarter),
     status: select([["", t("needs.f.all")], ...vocabOptions(STATUSES)], f.status, { id: "needs-f-status" }),
     category: select([["", t("needs.f.all")], ...vocabOptions(CATEGORIES)], f.category, { id: "needs-f-category" }),
   };
@@ -59,6 +63,14 @@ export function filterBars(V) {
     category: "needs.f.category",
     claimed_by: "needs.f.claimed",
   };
+  /** Add the quarters with data to the quarter filter (the choice kept); after the list. */
+  const loadQuarters = () =>
+    quarterList &&
+    quarterList().then((ids) => {
+      const fresh = quarterSelect([...new Set([...ids, f.quarter].filter(Boolean))].sort().reverse(), sel.quarter.value);
+      sel.quarter.replaceChildren(...fresh.children);
+      sel.quarter.value = f.quarter;
+    });
   for (const [k, s] of Object.entries(sel)) {
     s.addEventListener("change", () => {
       f[k] = s.value;
@@ -165,5 +177,6 @@ export function filterBars(V) {
     ),
     quick: h("div", { class: "needs-quick" }, quick),
     show,
+    loadQuarters,
   };
 }

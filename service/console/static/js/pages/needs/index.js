@@ -34,23 +34,27 @@ async function render(el, ctx) {
 
   // units are many (2,000 in a district): never loaded whole — pickers search the API
   // (typeahead.js) and views fetch the names of the units they show (loadNames)
-  const [communityItems, quarters] = await Promise.all([
-    listAll("/communities"),
-    api("/metrics/quarters").catch(() => ({ items: [] })),
-  ]);
+  const communityItems = await listAll("/communities");
+  // the quarters with data come from the metrics (slow on a district's store): asked for
+  // only once a view has shown its list (quarterList()), the quarter filter gains them then
+  let quarters = null;
+  const quarterList = () =>
+    (quarters ??= api("/metrics/quarters")
+      .then((q) => q.items.map((x) => x.id), () => [])
+      .then((ids) => [...new Set([...ids, currentQuarter()])].sort().reverse()));
   const communities = { items: communityItems };
   rememberNames("/communities", communityItems);
   const commName = Object.fromEntries(communityItems.map((c) => [c.id, c.name]));
   // a unit's name once loaded (its id until then); `unitName[id]` reads the same cache
   const unitName = new Proxy({}, { get: (_, id) => (typeof id === "string" ? nameOf("/units", id) : undefined) });
   const uname = (id) => (id ? nameOf("/units", id) : "—");
-  const quarterIds = [...new Set([...quarters.items.map((q) => q.id), currentQuarter()])].sort().reverse();
+  const quarterIds = [currentQuarter()];
   // the detail page's 派单 dialog (steps.js) still lists every unit: only it loads them all
   // (every page of them, so none is missing); the list views search instead
   const units = { items: ctx.rest ? await listAll("/units") : [] };
   if (ctx.rest) rememberNames("/units", units.items);
   // what every view names: communities, quarters, unit names
-  const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds };
+  const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds, quarterList };
 
   const tabs = [
     ["list", t("needs.tab.list")],

@@ -178,6 +178,7 @@ export async function listView(P, box) {
   }
 
   await load();
+  bars.loadQuarters();
 }
 
 /** Turn the sortable columns' headers into buttons (aria-sort shows the current order). */
