@@ -25,6 +25,7 @@ API tests run on both).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -156,23 +157,28 @@ class ListQuery:
         return tuple(t._replace(descending=descending != t.descending) for t in keys)
 
 
-# --------------------------------------------------------------------------- SQL (embedded)
-def _sql_value(f: str) -> str:
-    return f"json_extract(props, '$.{f}')"
-
-
-def _sql_term(term: Term) -> list[str]:
+# --------------------------------------------------------------------------- ORDER BY terms
+def _order_parts(term: Term, value: Callable[[str], str], listed: str) -> list[str]:
+    """The ORDER BY parts of ``term``; ``value(field)`` is a field's expression in the
+    store's language, ``listed`` the unfinished statuses as its list literal."""
     way = " DESC" if term.descending else ""
     if term.kind == "field":
-        v = _sql_value(term.field)
+        v = value(term.field)
         return [f"({v} IS NULL)", v + way]
     if term.kind == "number":
-        return [f"coalesce({_sql_value('number')}, id){way}"]
+        return [f"coalesce({value('number')}, {value('id')}){way}"]
     if term.kind == "status":
         cases = " ".join(f"WHEN '{s}' THEN {r}" for s, r in STATUS_RANK.items())
-        return [f"(CASE {_sql_value('status')} {cases} ELSE 99 END){way}"]
-    listed = ", ".join(f"'{s}'" for s in _UNFINISHED)
-    return [f"(CASE WHEN {_sql_value('status')} IN ({listed}) THEN 0 ELSE 1 END){way}"]
+        return [f"(CASE {value('status')} {cases} ELSE 99 END){way}"]
+    return [f"(CASE WHEN {value('status')} IN {listed} THEN 0 ELSE 1 END){way}"]
+
+
+_LISTED = ", ".join(f"'{s}'" for s in _UNFINISHED)
+
+
+# --------------------------------------------------------------------------- SQL (embedded)
+def _sql_value(f: str) -> str:
+    return "id" if f == "id" else f"json_extract(props, '$.{f}')"
 
 
 def sql_find(label: str, query: ListQuery) -> tuple[str, str, list[Any]]:
@@ -191,26 +197,14 @@ def sql_find(label: str, query: ListQuery) -> tuple[str, str, list[Any]]:
         fields = [f"instr(lower({_sql_value(f)}), ?) > 0" for f in SEARCH_FIELDS[label]]
         where.append(f"({' OR '.join(fields)})")
         params += [keyword] * len(fields)
-    order = [part for term in query.terms(label) for part in _sql_term(term)]
+    order = [
+        p for term in query.terms(label) for p in _order_parts(term, _sql_value, f"({_LISTED})")
+    ]
     order.append("id DESC" if _id_descending(label, query) else "id")
     return " AND ".join(where), ", ".join(order), params
 
 
 # --------------------------------------------------------------------------- Cypher (Neo4j)
-def _cy_term(term: Term) -> list[str]:
-    way = " DESC" if term.descending else ""
-    if term.kind == "field":
-        v = f"n.{term.field}"
-        return [f"({v} IS NULL)", v + way]
-    if term.kind == "number":
-        return [f"coalesce(n.number, n.id){way}"]
-    if term.kind == "status":
-        cases = " ".join(f"WHEN '{s}' THEN {r}" for s, r in STATUS_RANK.items())
-        return [f"(CASE n.status {cases} ELSE 99 END){way}"]
-    listed = ", ".join(f"'{s}'" for s in _UNFINISHED)
-    return [f"(CASE WHEN n.status IN [{listed}] THEN 0 ELSE 1 END){way}"]
-
-
 def cypher_find(label: str, query: ListQuery, *, limited: bool) -> tuple[str, str, dict[str, Any]]:
     """``(page, count, params)``: the statement of one page (``$offset``, ``$limit``
     unless not ``limited``) returning ``props``, the one counting every match as ``n``."""
@@ -230,7 +224,9 @@ def cypher_find(label: str, query: ListQuery, *, limited: bool) -> tuple[str, st
         conds.append(f"({' OR '.join(fields)})")
         params["q"] = keyword
     where = f" WHERE {' AND '.join(conds)}" if conds else ""
-    order = [part for term in query.terms(label) for part in _cy_term(term)]
+    order = [
+        p for term in query.terms(label) for p in _order_parts(term, "n.{}".format, f"[{_LISTED}]")
+    ]
     order.append("n.id DESC" if _id_descending(label, query) else "n.id")
     tail = " SKIP $offset LIMIT $limit" if limited else " SKIP $offset"
     page = f"MATCH (n:{label}){where} RETURN properties(n) AS props ORDER BY {', '.join(order)}"

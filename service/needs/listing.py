@@ -27,6 +27,7 @@ These routes serve the list in place of the registry's generic one
 # no ``from __future__ import annotations``: FastAPI must see real classes in annotations
 
 import functools
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -150,24 +151,19 @@ def filter_words(
     query: ListQuery, communities: dict[str, str], grids: dict[str, str], units: dict[str, str]
 ) -> list[str]:
     """The query in words for the ledger's title block (``季度 2026Q4`` …)."""
+    named: list[tuple[str, str, Callable[[Any], str]]] = [
+        ("quarter", "季度", str),
+        ("community_id", "社区", lambda v: communities.get(v, v)),
+        ("grid_id", "网格", lambda v: grids.get(v, v)),
+        ("status", "状态", lambda v: NeedStatus(v).label_zh),
+        ("category", "类别", lambda v: NeedCategory(v).label_zh),
+        ("claimed_by", "承办单位", lambda v: units.get(v, v)),
+        ("whistle", "吹哨", lambda v: "是" if v else "否"),
+    ]
     f = query.filters
-    words: list[str] = []
-    if f.get("quarter"):
-        words.append(f"季度 {f['quarter']}")
-    if f.get("community_id"):
-        words.append(f"社区 {communities.get(f['community_id'], f['community_id'])}")
-    if f.get("grid_id"):
-        words.append(f"网格 {grids.get(f['grid_id'], f['grid_id'])}")
-    if f.get("status"):
-        words.append(f"状态 {NeedStatus(f['status']).label_zh}")
-    if f.get("category"):
-        words.append(f"类别 {NeedCategory(f['category']).label_zh}")
-    if f.get("claimed_by"):
-        words.append(f"承办单位 {units.get(f['claimed_by'], f['claimed_by'])}")
-    if f.get("whistle") is not None:
-        words.append("吹哨 是" if f["whistle"] else "吹哨 否")
+    words = [f"{zh} {show(f[k])}" for k, zh, show in named if f.get(k) not in (None, "")]
     if query.keyword:
-        words.append(f"关键词 “{query.q.strip() if query.q else ''}”")
+        words.append(f"关键词 “{(query.q or '').strip()}”")
     return words
 
 
