@@ -127,6 +127,7 @@ def ledger_xlsx(needs: Iterable[Need], ctx: LedgerContext) -> bytes:
     """The ledger workbook of ``needs`` (already masked for the reader), as bytes."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -163,6 +164,8 @@ def ledger_xlsx(needs: Iterable[Need], ctx: LedgerContext) -> bytes:
         sheet.merged_cells.add(f"A{r}:{last}{r}")
 
     def cell(value: Any, **style: Any) -> Any:
+        if isinstance(value, str):  # control characters cannot be stored in xlsx at all
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         c = WriteOnlyCell(sheet, value=safe_cell(value))
         if isinstance(c.value, str):
             c.data_type = "s"  # never a formula, whatever the text

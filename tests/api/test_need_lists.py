@@ -310,6 +310,9 @@ def test_ledger_is_the_filtered_list(api: ApiServer, needs: list[dict[str, Any]]
         rows = list(sheet.iter_rows(min_row=_header_row(sheet) + 1, values_only=True))
         assert sorted(r[1] for r in rows) == sorted([ROWS[0][0], ROWS[5][0]])
         assert "状态 待认领" in str(sheet.cell(2, 1).value)
+        # a keyword with control characters (which xlsx cannot hold) still exports
+        sheet = _ledger(c, q="\x14\x01" + MARK)
+        assert MARK in str(sheet.cell(2, 1).value)
 
 
 def test_ledger_prints_landscape_one_page_wide(api: ApiServer, needs: list[dict[str, Any]]) -> None:
