@@ -45,6 +45,7 @@ from gongjian.graph.base import (
 from gongjian.graph.cooperation import CooperationFacts
 from gongjian.graph.desk import NeedStep
 from gongjian.graph.lifecycle import UNFINISHED
+from gongjian.graph.listing import ListQuery, sql_find
 from gongjian.graph.model import (
     ENTITY_TYPES,
     Assignment,
@@ -306,6 +307,23 @@ class EmbeddedStore(GraphStore[Conn]):
     def count(self, kind: type[Entity], *, filters: dict[str, Any] | None = None) -> int:
         where, params = self._where(kind, filters)
         return int(self._read(f"SELECT count(*) FROM nodes WHERE {where}", params)[0][0])
+
+    def find(
+        self, kind: type[E], query: ListQuery, *, offset: int = 0, limit: int | None = 50
+    ) -> tuple[list[E], int]:
+        check_page(offset, limit)
+        where, order, params = sql_find(check_kind(kind), query)
+        # the total in the same statement (one snapshot): a window over every match
+        sql = (
+            f"SELECT props, count(*) OVER () FROM nodes WHERE {where}"
+            f" ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        rows = self._read(sql, (*params, -1 if limit is None else limit, offset))
+        if rows:
+            total = int(rows[0][1])
+        else:  # past the last page: count alone
+            total = int(self._read(f"SELECT count(*) FROM nodes WHERE {where}", params)[0][0])
+        return [kind.model_validate_json(r[0]) for r in rows], total
 
     # -- primitives of the shared rules (graph.base), inside one _write transaction
     def _write_tx(self, work: Callable[[Conn], T]) -> T:

@@ -38,6 +38,7 @@ from gongjian.graph import base, cypher
 from gongjian.graph.cooperation import CooperationFacts
 from gongjian.graph.desk import DeskRules, NeedStep
 from gongjian.graph.lifecycle import UNFINISHED
+from gongjian.graph.listing import ListQuery, cypher_find
 from gongjian.graph.model import (
     ENTITY_TYPES,
     Activity,
@@ -323,6 +324,23 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
         where = base.check_filters(label, filters)
         params = {f"f_{k}": v for k, v in where.items()}
         return int(self._query(cypher.count_nodes(label, list(where)), **params)[0]["n"])
+
+    @_translated
+    def find(
+        self, kind: type[E], query: ListQuery, *, offset: int = 0, limit: int | None = 50
+    ) -> tuple[list[E], int]:
+        base.check_page(offset, limit)
+        label = base.check_kind(kind)
+        page, count, params = cypher_find(label, query, limited=limit is not None)
+
+        def read(tx: ManagedTransaction) -> tuple[list[Any], int]:
+            # page and total in one read transaction: one consistent view
+            records = list(tx.run(statement(page), offset=offset, limit=limit, **params))
+            total = tx.run(statement(count), **params).single(strict=True)["n"]
+            return [r["props"] for r in records], int(total)
+
+        props, total = self._read(read)
+        return [entity_from_props(kind, p) for p in props], total
 
     # -- primitives of the shared rules (graph.base), inside one managed write transaction
     def _write_tx(self, work: Callable[[ManagedTransaction], T]) -> T:

@@ -67,12 +67,14 @@ import networkx as nx
 
 from gongjian.graph.base import StoreBase, StoredDocument
 from gongjian.graph.contract import LIST_FILTERS, REL_TYPES, CreateResult
+from gongjian.graph.listing import ListQuery
 from gongjian.graph.model import Assignment, Entity, Pairing, PointEntry, Snapshot
 
 __all__ = ["LIST_FILTERS", "REL_TYPES", "CreateResult", "GraphStore"]
 
 
 Tx = TypeVar("Tx")
+E = TypeVar("E", bound=Entity)
 
 
 class GraphStore(StoreBase[Tx]):
@@ -114,6 +116,14 @@ class GraphStore(StoreBase[Tx]):
 
     @abstractmethod
     def count(self, kind: type[Entity], *, filters: dict[str, Any] | None = None) -> int: ...
+
+    @abstractmethod
+    def find(
+        self, kind: type[E], query: ListQuery, *, offset: int = 0, limit: int | None = 50
+    ) -> tuple[list[E], int]:
+        """One page of ``kind`` matching ``query`` (filters, keyword, sort; see
+        :mod:`gongjian.graph.listing`) and the total matching, computed in the store."""
+        ...
 
     # -- relationships not owned by one entity -------------------------------------
     @abstractmethod

@@ -25,6 +25,7 @@ from gongjian.graph.model import (
     parse_quarter,
 )
 from gongjian.graph.store import GraphStore
+from gongjian.service.needs.import_dedupe import Duplicate, find_duplicates
 from gongjian.service.needs.import_format import (
     COLUMNS,
     EXAMPLE_IDS,
@@ -249,6 +250,10 @@ class Checked:
     #: rows refused only because their id exists — as read outside the write's transaction,
     #: so the write decides again (a concurrent create may be half visible here)
     taken: list[tuple[int, Need]] = field(default_factory=list)
+    #: rows not created because they repeat an order (:mod:`~.import_dedupe`)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    #: rows whose id is derived from their duplicate key (not given in the file)
+    derived: set[int] = field(default_factory=set)
 
 
 def validate_rows(
@@ -297,6 +302,7 @@ def validate_rows(
             "priority": row.get("priority", _int, 1, 5, 3),
             "due": row.get("due", _date),
             "description": row.get("description", _optional_text, 2000),
+            "source_no": row.get("source_no", _optional_text, 200),
         }
         row.get("status", _status)
         if raw_id is not None:
@@ -324,6 +330,10 @@ def validate_rows(
         errors.extend(row_errors)
         if progress is not None and (done % 500 == 0 or done == total):
             progress("check", done, total)
+    # rows that repeat a stored order or an earlier row: reported, not created
+    given_rows = {r for rows in rows_of_id.values() for r in rows}
+    good, duplicates, derived = find_duplicates(store, good, given_rows)
+    duplicate_rows = {d.row for d in duplicates}
     # ids twice in the file: every occurrence is an error
     for node_id, n in given_ids.items():
         if n > 1:
@@ -337,9 +347,17 @@ def validate_rows(
                     )
                 )
     # ids already in the store (given ones, bad rows included, and generated ones)
-    candidates = {i for i, n in given_ids.items() if n == 1} | {need.id for _, need in good}
+    candidates = {
+        i for i, n in given_ids.items() if n == 1 and rows_of_id[i][0] not in duplicate_rows
+    } | {need.id for _, need in good}
     bad_before = {e.row for e in errors}
     existing = _existing_ids(store, sorted(candidates))
+    for row, need in [(r, n) for r, n in good if r in derived and n.id in existing]:
+        # its id is its key's: this very row was imported before (the order since edited)
+        duplicates.append(Duplicate(row, need.id, "same"))
+        duplicate_rows.add(row)
+        existing.discard(need.id)
+    good = [(r, n) for r, n in good if r not in duplicate_rows]
     for node_id in sorted(existing):
         for number in rows_of_id.get(node_id) or [r for r, n in good if n.id == node_id]:
             errors.append(
@@ -358,6 +376,8 @@ def validate_rows(
         warnings=notes,
         rows=total - examples,
         taken=[(r, n) for r, n in good if n.id in existing and r not in bad_before],
+        duplicates=sorted(duplicates, key=lambda d: d.row),
+        derived=derived,
     )
 
 

@@ -155,6 +155,14 @@ COLUMNS: tuple[Column, ...] = (
         "可空；最长 2000 字 (optional, at most 2000 characters)",
         ("说明", "备注", "情况说明"),
     ),
+    Column(
+        "source_no",
+        "来源编号",
+        False,
+        "可空；如 12345 工单号。来源编号相同的行不会重复导入 (optional, e.g. the 12345 ticket"
+        " number; a row with a number already imported is a duplicate)",
+        ("来源单号", "工单号", "12345工单号"),
+    ),
 )
 
 #: accepted but not in the template: must be blank or open
@@ -190,9 +198,15 @@ class ImportReport:
     dry_run: bool = False
     format: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: rows not created because they repeat an order (``import_dedupe.Duplicate``)
+    duplicates: list[Any] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "new": self.imported,
+            "duplicate": len(self.duplicates),
+            "refused": self.bad_rows,
+            "duplicates": [d.as_dict() for d in self.duplicates],
             "imported": self.imported,
             "skipped": self.skipped,
             "errors": [e.as_dict() for e in self.errors],

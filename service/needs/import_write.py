@@ -13,10 +13,12 @@ from gongjian.core.errors import ConflictError
 from gongjian.graph.model import (
     Community,
     Grid,
+    Need,
     NeedCategory,
 )
-from gongjian.graph.store import GraphStore
+from gongjian.graph.store import CreateResult, GraphStore
 from gongjian.service.needs.import_check import validate_rows
+from gongjian.service.needs.import_dedupe import Duplicate
 from gongjian.service.needs.import_format import (
     COLUMNS,
     MAX_ROWS,
@@ -80,8 +82,9 @@ def import_needs(
         dry_run=dry_run,
         format=table.format,
         warnings=[*table.warnings, *checked.warnings],
+        duplicates=list(checked.duplicates),
     )
-    if not good and not errors:
+    if not good and not errors and not checked.duplicates:
         raise file_error(
             "文件中没有交办单数据行（模板示例行不会导入）(the file has no data rows; the template example row is never imported)"
         )
@@ -105,8 +108,9 @@ def import_needs(
     rows = [number for number, _ in good]
     try:
         # create-only, one transaction: an id that exists (even one created since the
-        # validation above) is a conflict of its row, never overwritten
-        result = store.create_many(needs, skip_existing=skip_errors)
+        # validation above) is a conflict of its row, never overwritten; a row whose id
+        # is its duplicate key's was created by a concurrent import of the same row
+        result, raced = _create(store, needs, rows, checked.derived, skip_errors)
     except ConflictError as exc:
         if not exc.details.get("rows"):
             raise  # no row to name (a concurrent writer kept winning): 409, try again
@@ -116,11 +120,16 @@ def import_needs(
         report.skipped = 0
         report.ids = []
         raise ImportRejectedError(report) from None
+    if raced:
+        report.duplicates = sorted([*report.duplicates, *raced], key=lambda d: d.row)
+        gone_ids = {d.need_id for d in raced}
+        report.ids = [i for i in report.ids if i not in gone_ids]
+        report.valid -= len(raced)
     if result.skipped:
         report.errors = sorted(
             [*errors, *_conflict_errors(rows, result.skipped)], key=lambda e: e.row
         )
-        report.valid = len(needs) - len(result.skipped)
+        report.valid = len(needs) - len(result.skipped) - len(raced)
         gone = {s["id"] for s in result.skipped}
         report.ids = [i for i in report.ids if i not in gone]
         report.skipped = report.bad_rows
@@ -128,6 +137,49 @@ def import_needs(
     if progress is not None:
         progress("write", len(needs), len(needs))
     return report
+
+
+def _create(
+    store: GraphStore,
+    needs: list[Need],
+    rows: list[int],
+    derived: set[int],
+    skip_errors: bool,
+) -> tuple[CreateResult, list[Duplicate]]:
+    """``create_many`` of ``needs`` (at ``rows`` of the file); the rows with a derived id
+    that a concurrent import created first become duplicates, the others are written.
+
+    Without ``skip_errors`` it stays all or nothing: a taken id of the file's own is the
+    :class:`ConflictError` of before (nothing written); taken derived ids only drop their
+    rows, and the rest is written again in a new transaction (each round drops rows).
+    With ``skip_errors`` the taken ids are skipped in the one transaction.
+    """
+    raced: list[Duplicate] = []
+    todo = list(zip(rows, needs, strict=True))
+    while todo:
+        try:
+            result = store.create_many([n for _, n in todo], skip_existing=skip_errors)
+        except ConflictError as exc:
+            conflicts = exc.details.get("rows") or []
+            if not conflicts:
+                raise
+            if any(todo[c["index"]][0] not in derived for c in conflicts):
+                # the file's own id is taken: nothing written; name rows as the caller does
+                exc.details["rows"] = [
+                    {**c, "index": rows.index(todo[c["index"]][0])} for c in conflicts
+                ]
+                raise
+            taken = {c["index"] for c in conflicts}
+            raced += [Duplicate(todo[i][0], todo[i][1].id, "same") for i in sorted(taken)]
+            todo = [t for i, t in enumerate(todo) if i not in taken]
+            continue
+        own = [c for c in result.skipped if todo[c["index"]][0] not in derived]
+        dup = [c for c in result.skipped if todo[c["index"]][0] in derived]
+        raced += [Duplicate(todo[c["index"]][0], todo[c["index"]][1].id, "same") for c in dup]
+        # the skipped rows of the file's own ids, indexed into ``rows`` again
+        kept = [{**c, "index": rows.index(todo[c["index"]][0])} for c in own]
+        return CreateResult(created=result.created, skipped=kept), raced
+    return CreateResult(created=0), raced
 
 
 def _conflict_errors(rows: list[int], conflicts: list[dict]) -> list[RowError]:
@@ -180,6 +232,7 @@ def build_template(store: GraphStore) -> bytes:
         )
         sheet.column_dimensions[cell.column_letter].width = 16 if column.field != "title" else 30
     sheet.column_dimensions["J"].width = 36
+    sheet.column_dimensions["K"].width = 22
     sheet.freeze_panes = "A2"
 
     quarter = current_quarter()
@@ -198,6 +251,7 @@ def build_template(store: GraphStore) -> bytes:
         "priority": 3,
         "due": due,
         "description": "网格员巡查发现。示例行导入时自动忽略，可删除 (example row: ignored)",
+        "source_no": "12345-20261201-0001",
     }
     grey = Font(italic=True, color="808080")
     for col, column in enumerate(COLUMNS, start=1):
@@ -274,6 +328,15 @@ def build_template(store: GraphStore) -> bytes:
         ("导入的交办单均为待认领状态 (imported needs start open)", "", "", ""),
         (f"每个文件最多 {MAX_ROWS} 行 (at most {MAX_ROWS} rows per file)", "", "", ""),
         ("有错误的文件不会导入任何数据，除非选择跳过错误行 (all or nothing)", "", "", ""),
+        (
+            "重复的行不会再次导入：来源编号相同，或无来源编号时标题、社区、网格、截止日期都相同"
+            "（与已有交办单或文件中前面的行相同）；导入结果列出新建、重复、有误各几行"
+            " (duplicates — same source number, or same title, community, grid and due date"
+            " — are reported, not imported again)",
+            "",
+            "",
+            "",
+        ),
         ("CSV 请保存为 CSV UTF-8 (CSV files must be UTF-8)", "", "", ""),
     ]
     for r, values in enumerate(help_rows, start=1):

@@ -17,7 +17,8 @@ Rules
   name, the English field, or both as in the template (``标题 title``,
   ``标题 (title)``); case, spaces, brackets and a trailing ``*`` are ignored.
   Required columns: title, category, community_id, quarter. The id column is
-  optional (blank cells get ``n-<12 hex>``). Unknown columns are ignored with a
+  optional (blank cells get ``n-<12 hex>``, derived from the row's duplicate key).
+  Unknown columns are ignored with a
   warning. A ``status`` column may only hold ``open`` / ``待认领``: imported needs
   always start open.
 * **Rows** are numbered as Excel shows them (the header row is row 1 when it is
@@ -29,6 +30,13 @@ Rules
   by their exact name; a grid must belong to the row's community. With a
   community scope (the community role), rows of other communities are errors
   (``超出本社区范围``).
+* **Duplicates** (:mod:`~gongjian.service.needs.import_dedupe`): a row whose source
+  number (``来源编号 source_no``, optional) an existing order or an earlier row has, or —
+  without one — whose title, community, grid and due date match one, is reported in
+  ``duplicates`` (row, the order it repeats, why) and not created; importing a file
+  twice creates nothing the second time, and two concurrent imports of it create each
+  order once (new rows get ids derived from their duplicate key, unique in both
+  stores). The report counts ``new``, ``duplicate`` and ``refused`` rows.
 * **All or nothing**: with any bad row and ``skip_errors`` false nothing is written
   and :class:`ImportRejectedError` (HTTP 422) carries the full report. The good
   rows are written with ONE ``store.upsert_many`` call whose ``batch_size`` covers

@@ -107,9 +107,25 @@ class RowErrorOut(BaseModel):
     message: str
 
 
-class ImportReportOut(BaseModel):
-    """导入结果. ``imported`` needs were written (0 in a dry run: see ``valid``)."""
+class DuplicateRowOut(BaseModel):
+    """一行重复：它重复的交办单 (an existing one, or an earlier row of the file)."""
 
+    row: int
+    need_id: str
+    by: str = Field(description="source_no 来源编号相同; same 标题、社区、网格、截止日期相同")
+    earlier_row: int | None = None
+    message: str
+
+
+class ImportReportOut(BaseModel):
+    """导入结果. ``new`` needs were written (``imported``, the same; 0 in a dry run: see
+    ``valid``), ``duplicate`` rows repeat an order and were not created, ``refused`` rows
+    have errors (``errors``)."""
+
+    new: int = Field(description="新建 created")
+    duplicate: int = Field(description="重复未导入 duplicates, not created")
+    refused: int = Field(description="有错误的行 rows refused")
+    duplicates: list[DuplicateRowOut]
     imported: int
     skipped: int
     errors: list[RowErrorOut]

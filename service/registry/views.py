@@ -11,13 +11,13 @@ need's plain replace may change) are in :mod:`gongjian.service.registry.service`
 # no ``from __future__ import annotations``: the routes are built at run time and
 # FastAPI must see real classes in their annotations
 
-import inspect
+import functools
 from collections.abc import Callable
-from enum import Enum
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
+from gongjian.graph.listing import ListQuery
 from gongjian.graph.model import (
     Activity,
     Assignment,
@@ -31,7 +31,7 @@ from gongjian.graph.model import (
     Subdistrict,
     Unit,
 )
-from gongjian.graph.store import LIST_FILTERS, GraphStore
+from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import (
     CurrentUser,
@@ -44,6 +44,8 @@ from gongjian.service.deps import (
     paging,
     read_inline,
 )
+from gongjian.service.list_params import Keyword, filters_dependency
+from gongjian.service.needs import listing as need_list
 from gongjian.service.needs.privacy import present_need
 from gongjian.service.registry import service
 from gongjian.service.registry.schemas import (
@@ -73,37 +75,6 @@ def _etag(store: GraphStore, item: Any) -> str:
     return service.etag(item)
 
 
-def _filter_annotation(kind: type[Entity], field: str) -> Any:
-    annotation = kind.model_fields[field].annotation
-    if annotation is bool:
-        return bool | None
-    for arg in (annotation, *get_args(annotation)):
-        if isinstance(arg, type) and issubclass(arg, Enum):
-            return arg | None
-    return _ID_FILTER
-
-
-def _filters_dependency(kind: type[Entity]) -> Callable[..., dict[str, Any]]:
-    """A dependency whose query parameters are the list filters of ``kind``."""
-    fields = sorted(LIST_FILTERS[kind.LABEL])
-
-    async def dependency(**kwargs: Any) -> dict[str, Any]:
-        return {k: getattr(v, "value", v) for k, v in kwargs.items() if v is not None}
-
-    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(
-                f,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None,
-                annotation=_filter_annotation(kind, f),
-            )
-            for f in fields
-        ]
-    )
-    return dependency
-
-
 def register_crud(
     router: APIRouter,
     kind: type[Entity],
@@ -114,30 +85,36 @@ def register_crud(
     write_scope: ScopeCheck,
     prepare_create: Callable[[User, Any], Any] | None = None,
     prepare_update: Callable[[User, Any, Any], Any] | None = None,
+    list_router: APIRouter | None = None,
     present: Callable[[Any, User], Any] | None = None,
 ) -> None:
     """Add list / get / create / replace / delete routes for ``kind`` under ``path``.
 
     ``create_scope`` guards POST and DELETE, ``write_scope`` guards PUT (checked on
     both the stored and the new version, so nothing can be moved out of scope).
+    ``list_router``, when given, serves the list instead of the generic route (GET
+    ``path`` and fixed paths under it, such as an export): its routes go first, before
+    ``path/{item_id}`` could take their paths.
     ``present(item, user)`` is what every answer shows of an item (a need's
     complainant masked for those who may not see it: :mod:`gongjian.service.needs.privacy`).
     """
     label_zh = kind.LABEL_ZH
-    filters_dep = _filters_dependency(kind)
+    filters_dep = filters_dependency(kind)
     shown: Callable[[Any, User], Any] = present or (lambda item, _user: item)
 
     async def list_items(
         user: CurrentUser,
         store: Store,
+        response: Response,
         page: Annotated[Paging, Depends(paging)],
         filters: Annotated[dict[str, Any], Depends(filters_dep)],
+        q: Keyword = None,
     ) -> Page[kind]:  # type: ignore[valid-type]
-        def read() -> tuple[list[Any], int]:
-            items = store.list(kind, filters=filters, offset=page.offset, limit=page.limit)
-            return items, store.count(kind, filters=filters)
-
-        items, total = await read_inline(store, read)
+        query = ListQuery(filters=filters, q=q)
+        items, total = await read_inline(
+            store, functools.partial(store.find, kind, query, offset=page.offset, limit=page.limit)
+        )
+        response.headers["X-Total-Count"] = str(total)
         items = [shown(item, user) for item in items]
         return Page[kind](items=items, total=total, offset=page.offset, limit=page.limit)  # type: ignore[valid-type]
 
@@ -193,6 +170,9 @@ def register_crud(
             {"status_code": 204, "response_class": Response},
         ),
     ]
+    if list_router is not None:
+        router.routes.extend(list_router.routes)
+        routes = routes[1:]
     for route_path, endpoint, method, summary, verb, extra in routes:
         router.add_api_route(
             route_path,
@@ -238,6 +218,7 @@ register_crud(
     write_scope=service.need_scope,
     prepare_create=service.prepare_need_create,
     prepare_update=service.prepare_need_update,
+    list_router=need_list.router,
     present=present_need,
 )
 

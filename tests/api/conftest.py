@@ -24,8 +24,14 @@ from tests.api.server import ApiServer, embedded_server_fixture, neo4j_credentia
 
 #: test modules (file names) that share one server per store
 SHARED_MODULES = frozenset(
-    {"test_errors.py", "test_metrics.py", "test_network.py", "test_commitments.py",
-     "test_need_people.py"}
+    {
+        "test_errors.py",
+        "test_metrics.py",
+        "test_network.py",
+        "test_commitments.py",
+        "test_need_lists.py",
+        "test_need_people.py",
+    }
 )
 
 

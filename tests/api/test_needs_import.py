@@ -155,12 +155,14 @@ def test_template_round_trip(api: ApiServer) -> None:
         assert second["effort"] == 1 and second["priority"] == 3
         third = c.get(f"/needs/{report['ids'][2]}").json()
         assert third["category"] == "anti_fraud"
-    # the same file again: its given id exists now → refused, nothing written
+    # the same file again: every row repeats an order → reported as duplicates, not created
     again = _upload(api, out.getvalue())
-    err = again.json()["error"]
-    assert again.status_code == 422 and err["report"]["imported"] == 0
-    assert [(e["row"], e["field"]) for e in err["errors"]] == [(3, "id")]
-    assert "已存在" in err["errors"][0]["message"]
+    assert again.status_code == 200, again.text
+    rep = again.json()
+    assert (rep["new"], rep["duplicate"], rep["refused"], rep["imported"]) == (0, 3, 0, 0)
+    assert [d["row"] for d in rep["duplicates"]] == [3, 4, 5]
+    assert [d["need_id"] for d in rep["duplicates"]] == report["ids"]
+    assert all("重复" in d["message"] for d in rep["duplicates"])
     assert len(_all_needs(api)) == before + 3
 
 

@@ -132,3 +132,12 @@ def shot(page: Page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def pick(page: Page, selector: str, text: str, item_id: str) -> None:
+    """Choose ``item_id`` in a type-ahead picker (typeahead.js): type ``text`` into the
+    box at ``selector`` and click the option the API's search lists for it."""
+    box = page.locator(selector)
+    box.fill(text)
+    listbox = box.get_attribute("aria-controls")
+    page.locator(f'#{listbox} [role="option"][data-id="{item_id}"]').click()

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Locator, Page, Request, expect
 from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import Need
 from tests.api.server import ApiServer
-from tests.web.conftest import Console, console_in, shot
+from tests.web.conftest import Console, console_in, pick, shot
 
 
 def _need(server: ApiServer, need_id: str) -> dict[str, Any]:
@@ -136,7 +136,7 @@ def test_need_life_cycle_across_roles_with_a_refused_second_claim(
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text("接单未成功")
     expect(refusal).to_contain_text("列表已刷新")
-    expect(refusal).to_contain_text(f"交办单 {need_id} 已由 星城中学 (u01) 认领")
+    expect(refusal).to_contain_text(f"交办单 {need_id} 已由 星城中学 认领")
     # the list refreshed: the need is no longer open, so it left the open list
     expect(_row(other, need_id)).to_have_count(0)
     shot(other, "needs-refusal")
@@ -144,7 +144,7 @@ def test_need_life_cycle_across_roles_with_a_refused_second_claim(
 
     # without the status filter u02 sees the claim and has no button for it
     _go(other, "#/needs?community=c01&quarter=2026Q4&status=")
-    expect(_row(other, need_id)).to_contain_text("星城中学 (u01)")
+    expect(_row(other, need_id)).to_contain_text("星城中学")
     expect(_row(other, need_id).locator("button")).to_have_count(0)
 
     # u01 starts and resolves
@@ -203,13 +203,15 @@ def test_committee_claims_for_a_unit_whistles_and_sees_overdue_list(console: Con
     row.locator('[data-action="claim-for"]').click()
     page.click("#needs-dlg-ok")
     expect(page.locator("#needs-dlg-unit-err")).to_have_text("请选择")
-    page.select_option("#needs-dlg-unit", "u09")
+    pick(page, "#needs-dlg-unit", "城管", "u09")  # a type-ahead over /units
     page.click("#needs-dlg-ok")
-    expect(row).to_contain_text("星城街道城管执法队 (u09)")
+    expect(row).to_contain_text("星城街道城管执法队")
     assert _need(server, need_id)["claimed_by"] == "u09"
 
     row.locator('[data-action="whistle"]').click()
-    page.locator("dialog.needs-dialog").get_by_label("星城派出所").check()
+    expect(page.locator('#needs-dlg-picked [data-unit="u09"]')).to_be_visible()  # claiming
+    pick(page, "#needs-dlg-units", "派出所", "u08")
+    expect(page.locator('#needs-dlg-picked [data-unit="u08"]')).to_contain_text("星城派出所")
     shot(page, "needs-whistle-dialog")
     page.click("#needs-dlg-ok")
     expect(row.locator(".needs-whistle-tag")).to_be_visible()

@@ -4,6 +4,7 @@
 
 import { api } from "../../api.js";
 import { errorText, fill, h, t, toast } from "../../ui.js";
+import { loadNames } from "../../typeahead.js";
 import { colon } from "./common.js";
 import { claimFor, whistle } from "./dialogs.js";
 import { recommendPanel } from "./recommend.js";
@@ -66,6 +67,7 @@ export async function run(V, n, action, payload, actionLabel) {
     return { ok: true };
   } catch (err) {
     const holder = err.details && err.details.claimed_by;
+    if (holder) await loadNames("/units", [holder]); // its name, not its id
     let reason;
     if (action === "claim" && holder && (err.status === 409 || err.status === 403)) {
       reason = t("needs.refused.claimed", { id: n.id, unit: uname(holder) });

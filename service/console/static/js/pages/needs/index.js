@@ -5,14 +5,16 @@
 //
 // `#/needs/{id}` is one order's detail page (detail.js, steps.js);
 // `#/needs?view=list|whistles|new|import` picks the view; list filters come from the hash
-// too (`status`, `quarter`, `community`, `category`, `claimed_by`, `offset`), e.g.
-// `#/needs?status=open`; the whistle list takes `overdue=true|false`.
+// too (`status`, `quarter`, `community`, `category`, `claimed_by`, `q`, `sort`, `order`,
+// `offset`, `size`), e.g. `#/needs?status=open&q=路灯`; the whistle list takes
+// `overdue=true|false`.
 //
 // The page shell (tabs, the view routing, the units / communities / quarters every view
 // names) is here; one module per view: list.js (with filters.js, actions.js,
 // dialogs.js), whistles.js, new.js, import.js.
 import { api } from "../../api.js";
-import { currentQuarter, h, t, page } from "../../ui.js";
+import { currentQuarter, h, listAll, t, page } from "../../ui.js";
+import { nameOf, rememberNames } from "../../typeahead.js";
 import "./strings.js";
 import { detailView } from "./detail.js";
 import { importView } from "./import.js";
@@ -30,17 +32,29 @@ async function render(el, ctx) {
   if ((view === "new" || view === "import") && !canEnter) view = "list";
   if (!["list", "whistles", "new", "import"].includes(view)) view = "list";
 
-  const [units, communities, quarters] = await Promise.all([
-    api("/units?limit=1000"),
-    api("/communities?limit=1000"),
-    api("/metrics/quarters").catch(() => ({ items: [] })),
-  ]);
-  const unitName = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
-  const commName = Object.fromEntries(communities.items.map((c) => [c.id, c.name]));
-  const uname = (id) => (id ? `${unitName[id] || id} (${id})` : "—");
-  const quarterIds = [...new Set([...quarters.items.map((q) => q.id), currentQuarter()])].sort().reverse();
-  // what every view names: units, communities, quarters
-  const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds };
+  // units are many (2,000 in a district): never loaded whole — pickers search the API
+  // (typeahead.js) and views fetch the names of the units they show (loadNames)
+  const communityItems = await listAll("/communities");
+  // the quarters with data come from the metrics (slow on a district's store): asked for
+  // only once a view has shown its list (quarterList()), the quarter filter gains them then
+  let quarters = null;
+  const quarterList = () =>
+    (quarters ??= api("/metrics/quarters")
+      .then((q) => q.items.map((x) => x.id), () => [])
+      .then((ids) => [...new Set([...ids, currentQuarter()])].sort().reverse()));
+  const communities = { items: communityItems };
+  rememberNames("/communities", communityItems);
+  const commName = Object.fromEntries(communityItems.map((c) => [c.id, c.name]));
+  // a unit's name once loaded (its id until then); `unitName[id]` reads the same cache
+  const unitName = new Proxy({}, { get: (_, id) => (typeof id === "string" ? nameOf("/units", id) : undefined) });
+  const uname = (id) => (id ? nameOf("/units", id) : "—");
+  const quarterIds = [currentQuarter()];
+  // the detail page's 派单 dialog (steps.js) still lists every unit: only it loads them all
+  // (every page of them, so none is missing); the list views search instead
+  const units = { items: ctx.rest ? await listAll("/units") : [] };
+  if (ctx.rest) rememberNames("/units", units.items);
+  // what every view names: communities, quarters, unit names
+  const P = { user, p, ctx, units, communities, unitName, commName, uname, quarterIds, quarterList };
 
   const tabs = [
     ["list", t("needs.tab.list")],

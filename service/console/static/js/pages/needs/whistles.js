@@ -3,6 +3,7 @@
 
 import { api } from "../../api.js";
 import { errorText, fill, h, newest, notice, pagerFor, select, t, table, toast, when } from "../../ui.js";
+import { loadNames } from "../../typeahead.js";
 import { PAGE, WSTATE_CLASS, labelCells, statusTag } from "./common.js";
 
 export async function whistlesView(P, box) {
@@ -50,6 +51,7 @@ export async function whistlesView(P, box) {
     if (f.overdue) q.set("overdue", f.overdue);
     const page = await get(`/whistles?${q}`, listBox);
     if (!page) return; // failed (said in the list), or a newer filter's answer is coming
+    await loadNames("/units", page.items.flatMap((w) => [w.claimed_by, ...w.units.map((u) => u.unit_id)]));
     const rows = page.items;
     const tbl = table(
       [

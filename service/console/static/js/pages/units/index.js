@@ -36,6 +36,7 @@ async function render(el, ctx) {
   const state = {
     community: ctx.params.get("community") || "",
     type: ctx.params.get("type") || "",
+    q: (ctx.params.get("q") || "").trim(),
     offset: Math.max(0, Number.parseInt(ctx.params.get("offset") || "0", 10) || 0),
     id: ctx.params.get("id") || (user.role === "unit" ? user.unit_id : ""),
   };
@@ -44,7 +45,7 @@ async function render(el, ctx) {
 
   const syncHash = () => {
     const p = new URLSearchParams();
-    for (const k of ["id", "community", "type"]) if (state[k]) p.set(k, state[k]);
+    for (const k of ["id", "community", "type", "q"]) if (state[k]) p.set(k, state[k]);
     if (state.offset) p.set("offset", String(state.offset));
     const q = p.toString();
     history.replaceState(null, "", `#/units${q ? `?${q}` : ""}`);
@@ -54,6 +55,19 @@ async function render(el, ctx) {
     id: "units-f-community",
   });
   const typeSel = select([["", t("units.all")], ...vocabOptions(UNIT_TYPES)], state.type, { id: "units-f-type" });
+  // the keyword: a unit's name or id, searched on the server as the user types
+  const search = h("input", { type: "search", id: "units-q", value: state.q, maxlength: 100, placeholder: t("units.q.placeholder") });
+  let searchTimer = null;
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      if (search.value.trim() === state.q) return;
+      state.q = search.value.trim();
+      state.offset = 0;
+      syncHash();
+      loadList();
+    }, 300);
+  });
   const listBox = h("div", { class: "units-list", id: "units-list" });
   const detailBox = h("div", { class: "units-detail", id: "units-detail", "aria-live": "polite" });
   const layout = h("div", { class: "units-layout" }, listBox, detailBox);
@@ -66,6 +80,7 @@ async function render(el, ctx) {
       { class: "toolbar" },
       h("label", { for: "units-f-community" }, t("units.community"), commSel),
       h("label", { for: "units-f-type" }, t("units.type"), typeSel),
+      h("label", { for: "units-q" }, t("units.q.label"), search),
       user.role === "unit"
         ? h(
             "button",
@@ -83,6 +98,7 @@ async function render(el, ctx) {
     const q = new URLSearchParams({ offset: String(state.offset), limit: String(PAGE) });
     if (state.community) q.set("community_id", state.community);
     if (state.type) q.set("type", state.type);
+    if (state.q) q.set("q", state.q);
     const page = await getList(`/units?${q}`, listBox);
     if (!page) return; // failed (said in the list), or a newer filter's answer is coming
     if (page.items.length === 0 && page.total > 0 && state.offset > 0) {
