@@ -10,6 +10,7 @@ import httpx
 import openpyxl
 from playwright.sync_api import Page, expect
 
+from gongjian.service.plans.xlsx import HEADER_ROW
 from tests.api.attack import post_need
 from tests.api.server import ApiServer
 from tests.web.conftest import Console, shot
@@ -151,12 +152,13 @@ def test_committee_runs_explains_publishes_and_exports(
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["概况", "按单位", "按活动", "未满足需求"]
-    summary = {row[0]: row[1] for row in wb["概况"].iter_rows(values_only=True)}
-    assert summary["计划编号 plan id"] == plan_id
-    assert summary["目标值 objective"] == plan["objective"]
-    assert wb["按单位"].max_row - 1 == len(plan["assignments"])
-    assert wb["未满足需求"].max_row - 1 == len(plan["unmet"])
+    assert wb.sheetnames == ["概况", "按单位", "按活动", "未满足需求", "技术说明"]
+    rows = wb["技术说明"].iter_rows(min_row=HEADER_ROW, values_only=True)
+    technical = {row[0]: row[1] for row in rows}
+    assert technical["计划编号"] == plan_id
+    assert technical["目标值"] == plan["objective"]
+    assert wb["按单位"].max_row - HEADER_ROW == len(plan["assignments"])
+    assert wb["未满足需求"].max_row - HEADER_ROW == len(plan["unmet"])
 
 
 def test_pin_forbid_and_replan(console: Console, server: ApiServer) -> None:
