@@ -47,7 +47,7 @@ async function rankingSection(quarter, state) {
                   ? h("span", { class: `dash-rank-no ${r.rank <= 3 ? "top" : ""}` }, String(r.rank))
                   : h("span", { class: "tag", title: t("dash.rank.few") }, t("dash.rank.unranked")),
             },
-            { label: t("dash.rank.unit"), value: (r) => h("span", {}, r.name, " ", h("small", { class: "muted" }, r.id)) },
+            { label: t("dash.rank.unit"), value: (r) => h("span", {}, r.name || r.id) },
             { label: t("dash.cases"), value: (r) => String(r.cases) },
             ...RATES.map(([k, name]) => ({ label: t(name), value: (r) => rateCell(r[k]) })),
             { label: t("dash.rank.mean"), value: (r) => (r.mean_satisfaction === null ? "—" : r.mean_satisfaction.toFixed(1)) },

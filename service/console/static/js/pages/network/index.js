@@ -309,7 +309,6 @@ async function render(el, ctx) {
           { dataset: { key: n.key }, class: [matches(n) ? null : "dim", gap ? "gap" : null].filter(Boolean).join(" ") || null },
           h("span", { class: `net-dot ${gap ? "gap" : n.label.toLowerCase()}`, "aria-hidden": "true" }),
           h("button", { type: "button", class: "linkish", onclick: () => focus(n.key) }, names[n.key] || n.name),
-          h("small", { class: "muted" }, n.id),
           h(
             "button",
             {
