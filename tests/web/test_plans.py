@@ -118,7 +118,10 @@ def test_committee_runs_explains_publishes_and_exports(
 
     page.click("#plans-publish")
     expect(page.locator("dialog.gj-dialog")).to_be_visible()
-    expect(page.locator("#plans-dlg-msg")).to_contain_text(plan_id)
+    # the plan by its name, never its id
+    expect(page.locator("#plans-dlg-msg")).to_contain_text(job["name"])
+    expect(page.locator("#plans-dlg-msg")).not_to_contain_text(plan_id)
+    expect(page.locator("#plans-current-id")).to_have_text(job["name"])
     shot(page, "plans-publish-confirm")
     page.click("#plans-dlg-ok")
     report = page.locator("#plans-report")
