@@ -222,7 +222,9 @@ def test_pin_forbid_and_replan(console: Console, server: ApiServer) -> None:
     row = page.locator(f'#plans-by-unit tr[data-item="{pinned[0]}"][data-unit="{pinned[1]}"]')
     expect(row).to_contain_text("已固定")
     expect(row).to_have_class("gj-pinned")
-    expect(page.locator("#plans-list")).to_contain_text(first_id)
+    first_name = api.get(f"/plans/{first_id}").json()["name"]
+    expect(page.locator("#plans-list")).to_contain_text(first_name)  # by name, not id
+    expect(page.locator("#plans-list")).not_to_contain_text(first_id)
     shot(page, "plans-replanned")
 
 
