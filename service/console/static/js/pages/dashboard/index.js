@@ -11,6 +11,7 @@ import { errorText, h, lang, notice, pct, select, t, table, page } from "../../u
 import { RATES, fairnessCard, needsCard, rateCard, whistleCard } from "./cards.js";
 import { activitiesOption, chartCard, loadOption, quartersOption } from "./charts.js";
 import "./strings.js";
+import { loadLegend } from "../../loadscale.js";
 
 function rateCell(rate) {
   if (rate.value === null) return h("span", { class: "muted", title: t("dash.nocases") }, "—");
@@ -144,6 +145,7 @@ async function render(el, ctx) {
         tall: true,
         wide: true,
         sub: `${quarter} · ${t("dash.chart.load.sub")}`,
+        legend: loadLegend("dash-load-legend"),
       }),
     );
   }
