@@ -109,6 +109,9 @@ def test_committee_runs_explains_publishes_and_exports(
     page.click("#plans-tab-text")
     expect(page.locator("#plans-text")).to_contain_text("目标值 objective")
     expect(page.locator("#plans-load-chart[data-ready='1']")).to_be_visible()
+    # the load scale's legend, the same bands as the dashboard's
+    expect(page.locator("#plans-load-legend .load-legend-item")).to_have_count(5)
+    expect(page.locator("#plans-load-legend")).to_contain_text("超负荷（>100%）")
     shot(page, "plans-explained")
 
     # a second tab opens the same plan before it is published
