@@ -386,6 +386,7 @@ def _plan_export(plan_id: str, fmt: str, out: Path | None, store: StoreChoice | 
 
     from gongjian.core.settings import get_settings
     from gongjian.service.plans.exports import PlanDocument, export_plan
+    from gongjian.service.plans.naming import plan_version
     from gongjian.service.plans.service import job_plan, job_problem
     from gongjian.service.state import ServiceState
 
@@ -398,8 +399,9 @@ def _plan_export(plan_id: str, fmt: str, out: Path | None, store: StoreChoice | 
             job_id=job.id,
             quarter=job.quarter,
             community_names=_community_names(store),
-            job_status=f"{job.status.label_zh} ({job.status.value})",
+            job_status=job.status.label_zh,
             stamp=datetime.fromisoformat(job.finished_at or job.created_at),
+            version=plan_version(state, job.id, job.quarter),
         )
     finally:
         state.close()

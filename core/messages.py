@@ -16,14 +16,29 @@ prefix. An unknown type keeps pydantic's text behind a Chinese lead.
 '日期不在季度内'
 >>> field_message({"type": "enum", "ctx": {"expected": "'a' or 'b'"}, "msg": ""})
 "应为以下之一：'a' or 'b' (must be one of 'a' or 'b')"
+
+Messages are written once, ``中文 (English)``. :func:`language` picks the user's
+language from ``Accept-Language`` (Chinese unless English is preferred) and
+:func:`in_language` gives a message in it: Chinese as written (with the English
+alongside), English with each ``中文 (English)`` pair replaced by its English.
+
+>>> in_language("Plan 'p1' 不存在 (not found)", "en")
+"Plan 'p1' not found"
+>>> in_language("请求数据无效 (invalid request): x: 应大于 0 (must be greater than 0)", "en")
+'invalid request: x: must be greater than 0'
+>>> language("en-GB,en;q=0.9,zh;q=0.5"), language("zh-CN,en;q=0.8"), language(None)
+('en', 'zh', 'zh')
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["field_message"]
+__all__ = ["Language", "field_message", "in_language", "language"]
+
+Language = Literal["zh", "en"]
 
 _TEMPLATES: dict[str, str] = {
     "missing": "必填 (required)",
@@ -85,3 +100,40 @@ def field_message(error: Mapping[str, Any]) -> str:
         return template.format(**ctx)
     except (KeyError, IndexError, ValueError):  # a context without the limit: say what we can
         return f"数据无效 (invalid): {msg}" if msg else "数据无效 (invalid)"
+
+
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+#: a Chinese run (starting with a CJK character; digits, spaces, quotes inside) and its
+#: English in round brackets right after it
+_PAIR = re.compile(
+    rf"[{_CJK}][{_CJK}0-9\s,.'\"%/:：\-]*?\s*\((?P<en>[^(){_CJK}]*[A-Za-z][^(){_CJK}]*)\)"
+)
+
+
+def language(accept_language: str | None) -> Language:
+    """``en`` when the header prefers English to Chinese, else ``zh`` (the default)."""
+    best: tuple[float, int, Language] | None = None
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in ("zh", "en"):
+            continue
+        q = 1.0
+        for p in params.split(";"):
+            key, _, value = p.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        lang: Language = "en" if primary == "en" else "zh"
+        if q > 0 and (best is None or (q, -i) > (best[0], best[1])):
+            best = (q, -i, lang)
+    return best[2] if best else "zh"
+
+
+def in_language(message: str, lang: Language) -> str:
+    """``message`` (written ``中文 (English)``) in ``lang``; Chinese unchanged."""
+    if lang != "en" or not message:
+        return message
+    return _PAIR.sub(lambda m: m.group("en").strip(), message)

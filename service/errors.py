@@ -1,7 +1,9 @@
 """One place that maps errors to HTTP responses.
 
 Error bodies always look like ``{"error": {"code", "message", ...details}}``;
-``message`` is Chinese with English in brackets, for the people using the console.
+``message`` is Chinese with English in brackets, for the people using the console;
+with ``Accept-Language`` preferring English, it is the English alone
+(:func:`gongjian.core.messages.in_language`).
 
 ============================  ======
 :class:`NotFoundError`         404
@@ -38,7 +40,7 @@ from gongjian.core.errors import (
     PreconditionFailedError,
     StoreUnavailableError,
 )
-from gongjian.core.messages import field_message
+from gongjian.core.messages import field_message, in_language, language
 from gongjian.graph.model import ID_PATTERN, QUARTER_PATTERN
 
 __all__ = [
@@ -150,6 +152,19 @@ def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **_jsonable(details)}}
 
 
+def _answer(
+    request: Request, body: dict[str, Any], status: int, headers: Any = None
+) -> JSONResponse:
+    """The error response in the user's language (``Accept-Language``; Chinese by default)."""
+    lang = language(request.headers.get("accept-language"))
+    err = body["error"]
+    err["message"] = in_language(err["message"], lang)
+    for item in err.get("errors") or []:
+        if isinstance(item, dict) and isinstance(item.get("message"), str):
+            item["message"] = in_language(item["message"], lang)
+    return JSONResponse(body, status_code=status, headers=headers, media_type="application/json")
+
+
 def _project_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GongjianError)
     status = status_of(exc)
@@ -164,9 +179,7 @@ def _project_error(request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = 'Bearer realm="gongjian"'
     elif status == 412 and "etag" in exc.details:
         headers["ETag"] = str(exc.details["etag"])
-    return JSONResponse(
-        error_body(exc.code, exc.message, **exc.details), status_code=status, headers=headers
-    )
+    return _answer(request, error_body(exc.code, exc.message, **exc.details), status, headers)
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -189,13 +202,14 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         else:
             where = "body"
         errors.append({"field": ".".join(loc) or where, "in": where, "message": field_message(e)})
-    return JSONResponse(
+    return _answer(
+        request,
         error_body(
             "invalid_input",
             f"请求数据无效 (invalid request): {first_errors(errors)}",
             errors=errors,
         ),
-        status_code=422,
+        422,
     )
 
 
@@ -212,17 +226,15 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     }
     message = messages.get(exc.status_code, str(exc.detail))
     code = "payload_too_large" if exc.status_code == 413 else "http_error"
-    return JSONResponse(
-        error_body(code, message),
-        status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+    return _answer(
+        request, error_body(code, message), exc.status_code, getattr(exc, "headers", None)
     )
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return JSONResponse(
-        error_body("internal", "服务内部错误，已记录 (internal error, logged)"), status_code=500
+    return _answer(
+        request, error_body("internal", "服务内部错误，已记录 (internal error, logged)"), 500
     )
 
 

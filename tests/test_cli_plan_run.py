@@ -14,11 +14,12 @@ import pytest
 from openpyxl import load_workbook
 
 from gongjian.graph.model import Need
+from gongjian.service.plans.xlsx import HEADER_ROW
 from gongjian.service.state import ServiceState
 from tests.api.server import seeded_store
 
 GONGJIAN = [sys.executable, "-m", "gongjian.cli.main"]
-SHEETS = {"概况", "按单位", "按活动", "未满足需求"}
+SHEETS = {"概况", "按单位", "按活动", "未满足需求", "技术说明"}
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -102,7 +103,7 @@ def test_plan_run_records_a_job_that_exports(seeded: tuple[dict[str, str], Path]
     assert xlsx.returncode == 0, xlsx.stderr
     wb = load_workbook(cwd / "p.xlsx")
     assert set(wb.sheetnames) == SHEETS
-    assert wb["按单位"].max_row == 1 + len(job.plan["assignments"])
+    assert wb["按单位"].max_row == HEADER_ROW + len(job.plan["assignments"])
 
     csv_out = run(["plan", "export", job_id, "--format", "csv"], env, cwd)
     assert csv_out.returncode == 0, csv_out.stderr
@@ -215,9 +216,10 @@ def test_demo_writes_the_plan_workbook(tmp_path: Path) -> None:
     assert "gongjian-demo-plan.xlsx" in out.stdout
     wb = load_workbook(tmp_path / "gongjian-demo-plan.xlsx")
     assert set(wb.sheetnames) == SHEETS
-    assert wb["按单位"].max_row > 1
-    summary = {r[0].value: r[1].value for r in wb["概况"].iter_rows()}
-    assert summary["季度 quarter"] == "2026Q4"
+    assert wb["按单位"].max_row > HEADER_ROW
+    summary = {r[0].value: r[1].value for r in wb["概况"].iter_rows(min_row=HEADER_ROW)}
+    assert summary["季度"] == "2026年第四季度"
+    assert summary["计划名称"].startswith("2026年第四季度计划")
 
 
 def test_plan_run_waits_for_the_solver_lock_of_a_running_job(tmp_path: Path) -> None:

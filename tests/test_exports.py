@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from gongjian.core.errors import InvalidInputError
 from gongjian.matching import example_problem, solve
@@ -23,6 +25,7 @@ from gongjian.service.plans.exports import (
     plan_ics,
     plan_xlsx,
 )
+from gongjian.service.plans.xlsx import HEADER_ROW
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,7 @@ def doc(solved: tuple[Problem, Plan]) -> PlanDocument:
         quarter="2026Q4",
         community_names={c: f"社区,{c};名" for c in communities},
         stamp=datetime(2026, 10, 1, 8, 30, tzinfo=UTC),
+        version=3,
     )
 
 
@@ -51,33 +55,104 @@ def unfold(body: bytes) -> list[str]:
 
 
 # --------------------------------------------------------------------------- xlsx
-def test_xlsx_has_the_four_sheets_with_every_decision(doc: PlanDocument) -> None:
+def table(ws) -> list[tuple]:
+    """A sheet's header and rows (below the title block)."""
+    return list(ws.iter_rows(min_row=HEADER_ROW, values_only=True))
+
+
+def test_xlsx_has_the_sheets_with_every_decision_by_name(doc: PlanDocument) -> None:
     wb = load_workbook(io.BytesIO(plan_xlsx(doc)))
-    assert wb.sheetnames == ["概况", "按单位", "按活动", "未满足需求"]
-    by_unit = list(wb["按单位"].iter_rows(values_only=True))
-    assert by_unit[0][:4] == ("单位编号", "单位名称", "类型", "条目编号")
+    assert wb.sheetnames == ["概况", "按单位", "按活动", "未满足需求", "技术说明"]
+    by_unit = table(wb["按单位"])
+    assert by_unit[0][:3] == ("单位", "类型", "事项")
     assert len(by_unit) == 1 + len(doc.plan.assignments)
-    assert {r[3] for r in by_unit[1:]} == {a.item for a in doc.plan.assignments}
+    names = {doc.unit_name(a.unit) for a in doc.plan.assignments}
+    assert {r[0] for r in by_unit[1:]} == names
+    titles = {doc.needs[a.item].name for a in doc.plan.assignments if a.item in doc.needs}
+    assert titles <= {r[2] for r in by_unit[1:]}
     # rows are grouped by unit
-    units = [r[0] for r in by_unit[1:]]
-    assert units == sorted(units)
-    by_activity = list(wb["按活动"].iter_rows(values_only=True))
+    firsts = [r[0] for r in by_unit[1:]]
+    assert len([k for k, _ in itertools.groupby(firsts)]) == len(names)
+    by_activity = table(wb["按活动"])
     assert len(by_activity) == 1 + sum(len(a.roles) for a in doc.problem.activities)
-    placed = sum(r[8] for r in by_activity[1:])
+    placed = sum(r[6] for r in by_activity[1:])
     assert placed == sum(1 for a in doc.plan.assignments if a.type == "role")
-    unmet = list(wb["未满足需求"].iter_rows(values_only=True))
-    assert unmet[0][6] == "原因"
+    unmet = table(wb["未满足需求"])
+    assert unmet[0][4] == "原因"
     assert len(unmet) == 1 + len(doc.plan.unmet)
-    summary = {r[0]: r[1] for r in wb["概况"].iter_rows(values_only=True)}
-    assert summary["目标值 objective"] == doc.plan.objective
-    assert summary["上界 bound"] == doc.plan.bound
-    assert summary["差距 gap"].endswith("%")
-    assert summary["计划编号 plan id"] == "plan-test"
+    summary = dict(table(wb["概况"])[1:])
+    assert summary["计划名称"] == "2026年第四季度计划（第3版）"
+    assert summary["季度"] == "2026年第四季度"
+    assert summary["安排事项（项）"] == len(doc.plan.assignments)
+    assert summary["未满足的交办单（件）"] == len(doc.plan.unmet)
+    technical = dict(table(wb["技术说明"])[1:])
+    assert technical["目标值"] == doc.plan.objective
+    assert technical["上界"] == doc.plan.bound
+    assert technical["计划编号"] == "plan-test"
+    assert "目标值" not in summary and "随机种子" not in summary  # the engine's figures: last sheet
+
+
+def test_xlsx_prints_landscape_one_page_wide_with_the_header_on_every_page(
+    doc: PlanDocument,
+) -> None:
+    wb = load_workbook(io.BytesIO(plan_xlsx(doc)))
+    for ws in wb.worksheets:
+        ps = ws.page_setup
+        assert ps.orientation == "landscape", ws.title
+        assert ps.fitToWidth == 1 and ps.fitToHeight == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows == f"$1:${HEADER_ROW}", ws.title
+        # the title block: the plan's name, then quarter and date made
+        assert ws["A1"].value == "2026年第四季度计划（第3版）"
+        assert "2026年第四季度" in ws["A2"].value and "2026年10月1日" in ws["A2"].value
+        assert "&P" in ws.oddFooter.center.text
+        header = [c.value for c in ws[HEADER_ROW] if c.value is not None]
+        assert header
+        for col, _ in enumerate(header, start=1):
+            width = ws.column_dimensions[get_column_letter(col)].width
+            assert 6 <= width <= 46, (ws.title, col, width)
+
+
+def test_xlsx_labels_are_chinese_and_cells_show_names_not_codes(doc: PlanDocument) -> None:
+    wb = load_workbook(io.BytesIO(plan_xlsx(doc)))
+    code = re.compile(r"[A-Za-z_]{3,}|[a-z]\d")
+    for ws in wb.worksheets:
+        labels = [c.value for c in ws[HEADER_ROW]]
+        if ws.title in ("概况", "技术说明"):
+            labels += [c.value for c in ws["A"][HEADER_ROW:]]
+        for label in labels:
+            assert label is None or not code.search(label), (ws.title, label)
+    ids = {u.id for u in doc.problem.units} | {n.id for n in doc.problem.needs}
+    ids |= {a.id for a in doc.problem.activities} | set(doc.roles)
+    reasons = {u.reason for u in doc.plan.unmet}
+    for ws in wb.worksheets:
+        if ws.title == "技术说明":
+            continue  # the plan id and engine are there for audits
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                if isinstance(v, str):
+                    assert v not in ids and v not in reasons, (ws.title, v)
+                    assert not any(re.search(rf"\b{re.escape(i)}\b", v) for i in ids), v
+
+
+def test_xlsx_dates_are_date_cells(doc: PlanDocument) -> None:
+    wb = load_workbook(io.BytesIO(plan_xlsx(doc)))
+    days = [r[0] for r in wb["按活动"].iter_rows(min_row=HEADER_ROW + 1)]
+    assert days and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in days)
+    assert {c.value.date() for c in days} == {a.date for a in doc.problem.activities}
+    dated = [
+        r[5] for r in wb["按单位"].iter_rows(min_row=HEADER_ROW + 1) if r[1].value == "活动角色"
+    ]
+    assert dated and all(c.is_date for c in dated)
+    made = next(
+        r[1] for r in wb["概况"].iter_rows(min_row=HEADER_ROW + 1) if r[0].value == "编制日期"
+    )
+    assert made.is_date and made.value.date() == datetime(2026, 10, 1).date()
 
 
 def test_xlsx_gives_unmet_reasons_in_chinese(doc: PlanDocument) -> None:
     assert doc.plan.unmet, "the example problem leaves needs unmet"
-    rows = list(load_workbook(io.BytesIO(plan_xlsx(doc)))["未满足需求"].iter_rows(values_only=True))
+    rows = table(load_workbook(io.BytesIO(plan_xlsx(doc)))["未满足需求"])
     reasons_zh = {
         "no_eligible_unit": "没有符合条件的单位",
         "beyond_distance_limit": "提供该资源的单位都超出距离限制",
@@ -85,15 +160,16 @@ def test_xlsx_gives_unmet_reasons_in_chinese(doc: PlanDocument) -> None:
         "lost_to_higher_priority": "容量让给了优先级更高的需求",
         "net_benefit_negative": "再增加负荷的均衡代价大于收益",
     }
+    by_title = {doc.needs[u.item].name: u.reason for u in doc.plan.unmet}
     for row in rows[1:]:
-        assert row[6] == reasons_zh[row[5]]
+        assert row[4] == reasons_zh[by_title[row[0]]]
 
 
 def test_exports_work_without_the_problem(solved: tuple[Problem, Plan]) -> None:
     _, plan = solved
     bare = PlanDocument(plan=plan, problem=None, job_id="p1", quarter="2026Q4")
     wb = load_workbook(io.BytesIO(plan_xlsx(bare)))
-    assert wb["按单位"].max_row == 1 + len(plan.assignments)
+    assert wb["按单位"].max_row == HEADER_ROW + len(plan.assignments)
     assert plan_csv(bare).startswith(b"\xef\xbb\xbf")
     assert plan_ics(bare).count(b"BEGIN:VEVENT") == 0  # no dates without the problem
 

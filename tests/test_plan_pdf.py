@@ -38,6 +38,7 @@ def doc() -> PlanDocument:
         quarter="2026Q4",
         community_names={c.id: c.name for c in snap.communities},
         stamp=datetime(2026, 10, 1, 1, 30, tzinfo=UTC),
+        version=2,
     )
 
 
@@ -65,11 +66,12 @@ def test_the_filing_copy_opens_with_a_title_block_and_figures(
     doc: PlanDocument, pages: list[str]
 ) -> None:
     first = pages[0]
-    assert "星城街道2026年第四季度共建计划" in first
-    assert "计划编号：plan-print" in first and "2026年10月01日 09:30" in first  # Beijing
+    assert "星城街道2026年第四季度计划（第2版）" in first
+    assert "2026年10月01日 09:30" in first  # Beijing
+    assert "plan-print" not in " ".join(pages)  # the name, never the id
     assert f"安排事项\n{len(doc.plan.assignments)}" in first
     assert "objective" not in " ".join(pages) and "bound" not in " ".join(pages)
-    assert plan_name("2026Q4") == "2026年第四季度共建计划"
+    assert plan_name("2026Q4", 2) == "2026年第四季度计划（第2版）"
 
 
 def test_every_unit_gets_a_notice_page_with_all_its_tasks(

@@ -1,9 +1,8 @@
 """A plan as the committee takes it away: Excel, CSV and an iCalendar file.
 
-* **xlsx** (openpyxl): sheets 概况 (summary: status, objective, bound, gap, the
-  objective's parts, conflicts), 按单位 (decisions by unit, with each unit's load),
-  按活动 (each activity role and the units placed in it), 未满足需求 (unmet needs
-  with their reasons in Chinese).
+* **xlsx** (openpyxl, :mod:`gongjian.service.plans.xlsx`): a workbook to print and
+  file — 概况, 按单位, 按活动, 未满足需求 and 技术说明, each with a title block,
+  landscape, fitted to the page width, header row repeated on every page.
 * **csv**: one row per item — decisions and unmet needs — UTF-8 with a BOM so
   that Excel shows the Chinese.
 * **ics** (RFC 5545): one all-day ``VEVENT`` per activity that got units
@@ -18,7 +17,7 @@ converted to spreadsheets too); xlsx text cells are always string cells.
 The functions are pure (plan + problem in, bytes out) and shared by
 ``GET /plans/{id}/export``, ``gongjian plan export`` and ``gongjian demo``.
 
-Length: ~500 lines: three formats built from the same rows, kept side by side.
+Length: ~400 lines: three formats built from the same rows, kept side by side.
 """
 
 from __future__ import annotations
@@ -31,9 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
-from gongjian.core.cells import put, safe_cell, safe_row
+from gongjian.core.cells import safe_cell, safe_row
 from gongjian.core.errors import InvalidInputError
-from gongjian.matching.labels import STATUS_LABELS_ZH, parts_text, reason_label
+from gongjian.matching.labels import parts_text, reason_label
 from gongjian.matching.problem import (
     JOINT_TYPES,
     Activity,
@@ -44,6 +43,7 @@ from gongjian.matching.problem import (
     RoleSlot,
     item_key,
 )
+from gongjian.service.plans.naming import plan_name
 from gongjian.service.plans.service import kind_zh
 
 __all__ = [
@@ -80,6 +80,7 @@ class PlanDocument:
     job_status: str = "done"
     stamp: datetime | None = None  # when the plan was made (DTSTAMP); default now
     org: str = ""  # the sub-district's name, for the printed title
+    version: int | None = None  # the plan's place among its quarter's plans (第n版)
 
     # -- lookups ------------------------------------------------------------------
     def __post_init__(self) -> None:
@@ -98,6 +99,11 @@ class PlanDocument:
     def community(self, community_id: str) -> str:
         name = self.community_names.get(community_id)
         return f"{name} ({community_id})" if name else community_id
+
+    @property
+    def name(self) -> str:
+        """The plan's human name (「2026年第四季度计划（第2版）」)."""
+        return plan_name(self.quarter, self.version)
 
     @property
     def base_name(self) -> str:
@@ -184,176 +190,12 @@ def _fit_cells(a: Decision) -> list[Any]:
     return [a.effort, a.score, parts_text(a.parts, signed=True), "是" if a.pinned else ""]
 
 
-DECISION_HEADER = ["单位编号", "单位名称", *_ITEM_HEADER, *_FIT_HEADER, "单位负荷", "单位容量"]
-
-
-def _decision_rows(doc: PlanDocument) -> list[list[Any]]:
-    loads = {ld.unit: ld for ld in doc.plan.loads}
-    rows = []
-    for a in sorted(doc.plan.assignments, key=lambda a: (a.unit, a.type, a.item)):
-        ld = loads.get(a.unit)
-        rows.append(
-            [
-                a.unit,
-                doc.unit_name(a.unit, a.unit_name),
-                *_item_cells(doc, a.item),
-                *_fit_cells(a),
-                ld.load if ld else "",
-                ld.capacity if ld else "",
-            ]
-        )
-    return rows
-
-
-ACTIVITY_HEADER = [
-    "活动编号",
-    "活动名称",
-    "五联类型",
-    "社区",
-    "日期",
-    "角色",
-    "角色类别",
-    "需要单位数",
-    "已安排数",
-    "安排单位",
-    "缺口",
-]
-
-
-def _activity_rows(doc: PlanDocument) -> list[list[Any]]:
-    placed: dict[str, list[str]] = defaultdict(list)
-    for a in doc.plan.assignments:
-        if a.type == "role":
-            placed[a.item].append(f"{doc.unit_name(a.unit, a.unit_name)} ({a.unit})")
-    rows = []
-    for act in sorted(doc.activities.values(), key=lambda a: (a.date, a.id)):
-        for r in act.roles:
-            units = sorted(placed.get(item_key(act.id, r.id), []))
-            rows.append(
-                [
-                    act.id,
-                    act.name,
-                    JOINT_TYPES.get(act.joint_type, act.joint_type),
-                    doc.community(act.community),
-                    act.date.isoformat(),
-                    r.id,
-                    kind_zh(r.kind),
-                    r.count,
-                    len(units),
-                    "、".join(units),
-                    max(0, r.count - len(units)),
-                ]
-            )
-    return rows
-
-
-UNMET_HEADER = ["需求编号", "名称", "类别", "社区", "优先级", "原因代码", "原因", "说明"]
-
-
-def _unmet_rows(doc: PlanDocument) -> list[list[Any]]:
-    rows = []
-    for u in doc.plan.unmet:
-        info = _item_row(doc, u.item)
-        rows.append(
-            [
-                u.item,
-                info["title"],
-                info["kind"],
-                info["community"],
-                info["priority"],
-                u.reason,
-                reason_label(u.reason),
-                u.detail,
-            ]
-        )
-    return rows
-
-
-def _summary_rows(doc: PlanDocument) -> list[list[Any]]:
-    p = doc.plan
-    gap = f"{100 * p.gap:.3f}%" if p.gap is not None else ""
-    rows: list[list[Any]] = [
-        ["计划编号 plan id", doc.job_id],
-        ["季度 quarter", doc.quarter],
-        ["任务状态 job status", doc.job_status],
-        ["求解状态 status", f"{STATUS_LABELS_ZH.get(p.status, p.status)} ({p.status})"],
-        ["目标值 objective", p.objective],
-        ["上界 bound", p.bound],
-        ["差距 gap", gap],
-        ["用时（秒）seconds", p.seconds],
-        ["引擎 engine", p.engine],
-        ["随机种子 seed", p.seed],
-    ]
-    if p.objective_parts is not None:
-        op = p.objective_parts
-        rows += [
-            ["匹配度 fit", op.fit],
-            ["需求覆盖 coverage", op.coverage],
-            ["均衡扣分 fairness", -op.fairness],
-            ["五联覆盖 joint coverage", op.joint_coverage],
-            ["变动扣分 changes", -op.changes],
-        ]
-    n_roles = sum(1 for a in p.assignments if a.type == "role")
-    rows += [
-        ["分配项数 decisions", len(p.assignments)],
-        ["活动角色分配 role decisions", n_roles],
-        ["需求分配（接单）need decisions", len(p.assignments) - n_roles],
-        ["未满足需求 unmet needs", len(p.unmet)],
-    ]
-    if p.roles_short:
-        rows.append(["人数不足的角色 roles below count", "、".join(p.roles_short)])
-    for c in p.conflicts:
-        rows.append([f"冲突 conflict [{c.code}]", f"{c.message_zh} / {c.message_en}"])
-    return rows
-
-
 # --------------------------------------------------------------------------- xlsx
 def plan_xlsx(doc: PlanDocument) -> bytes:
-    """The plan as an Excel workbook (sheets 概况, 按单位, 按活动, 未满足需求)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    """The plan as an Excel workbook to print and file (:mod:`gongjian.service.plans.xlsx`)."""
+    from gongjian.service.plans.xlsx import plan_workbook  # it builds on this module's document
 
-    wb = Workbook()
-    head_font = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
-
-    def sheet(title: str, header: list[str] | None, rows: list[list[Any]], first: bool = False):
-        ws = wb.active if first else wb.create_sheet()
-        assert ws is not None
-        ws.title = title
-        table = ([header] if header else []) + rows
-        for r, row in enumerate(table, start=1):
-            for c, value in enumerate(row, start=1):
-                put(ws, r, c, value)  # neutralised text, never a formula
-        if header:
-            for cell in ws[1]:
-                cell.font = head_font
-                cell.fill = head_fill
-            ws.freeze_panes = "A2"
-        widths: dict[int, int] = defaultdict(int)
-        for row in table:
-            for i, v in enumerate(row, start=1):
-                text = "" if v is None else str(v)
-                # CJK characters are about two columns wide
-                w = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-                widths[i] = max(widths[i], min(60, w))
-        for i, w in widths.items():
-            ws.column_dimensions[get_column_letter(i)].width = max(8, w + 2)
-        return ws
-
-    ws = sheet("概况", None, _summary_rows(doc), first=True)
-    for cell in ws["A"]:
-        cell.font = head_font
-        cell.alignment = Alignment(vertical="top")
-    sheet("按单位", DECISION_HEADER, _decision_rows(doc))
-    sheet("按活动", ACTIVITY_HEADER, _activity_rows(doc))
-    sheet("未满足需求", UNMET_HEADER, _unmet_rows(doc))
-    wb.properties.title = f"共建计划 {doc.base_name}"
-    wb.properties.creator = "gongjian"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return plan_workbook(doc)
 
 
 # --------------------------------------------------------------------------- csv

@@ -26,23 +26,13 @@ from typing import Any
 from gongjian.core.clock import as_utc
 from gongjian.matching.labels import STATUS_LABELS_ZH, reason_label
 from gongjian.service.plans.exports import PlanDocument
+from gongjian.service.plans.naming import plan_name, quarter_zh
 from gongjian.service.plans.service import kind_zh
 
 __all__ = ["FONT", "landscape_pdf", "plan_name", "plan_pdf"]
 
 #: reportlab's built-in Simplified Chinese CID font
 FONT = "STSong-Light"
-_QUARTER_ZH = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
-
-
-def plan_name(quarter: str) -> str:
-    """The plan's name as staff say it.
-
-    >>> plan_name("2026Q4")
-    '2026年第四季度共建计划'
-    """
-    year, q = quarter.split("Q")
-    return f"{year}年{_QUARTER_ZH.get(q, q)}共建计划"
 
 
 def _beijing(moment: datetime | None) -> str:
@@ -134,14 +124,14 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
         )
         return t
 
-    name = plan_name(doc.quarter)
+    name = doc.name
     plan = doc.plan
     tasks = _Tasks(doc)
     story: list[Any] = [
         para(f"{org}{name}", title),
         Spacer(1, 4 * mm),
         para(
-            f"季度：{doc.quarter}　　计划编号：{doc.job_id}　　编制时间：{_beijing(doc.stamp)}"
+            f"季度：{quarter_zh(doc.quarter)}　　编制时间：{_beijing(doc.stamp)}"
             f"　　状态：{STATUS_LABELS_ZH.get(plan.status, plan.status)}",
             base,
         ),
@@ -209,7 +199,7 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
             Spacer(1, 10 * mm),
             para("单位负责人（签字）：____________　　日期：____________", base),
             Spacer(1, 6 * mm),
-            para(f"{org}共建委员会（盖章）　　计划编号：{doc.job_id}", base),
+            para(f"{org}共建委员会（盖章）　　{name}", base),
         ]
 
     return landscape_pdf(story, title=f"{org}{name}", footer=name, author=org or "gongjian")

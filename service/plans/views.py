@@ -35,6 +35,7 @@ from gongjian.service.auth.permissions import require_committee
 from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, audit_note, paging
 from gongjian.service.plans.exports import PlanDocument, content_disposition, export_plan
 from gongjian.service.plans.jobs import JobManager
+from gongjian.service.plans.naming import plan_name, plan_version, versions
 from gongjian.service.plans.publish import PublishReport, publish_job
 from gongjian.service.plans.service import (
     Explanation,
@@ -61,6 +62,8 @@ class PlanJobBrief(BaseModel):
 
     id: str
     quarter: str
+    name: str = Field(default="", description="计划名称，如 2026年第四季度计划（第2版）")
+    version: int | None = Field(default=None, description="本季度第几版 (1 = first)")
     status: JobStatus
     status_zh: str
     progress: dict[str, Any] | None = Field(
@@ -102,20 +105,26 @@ def _visible(state: ServiceState, plan_id: str, user: User) -> Job:
     return job
 
 
-def _brief(job: Job) -> PlanJobBrief:
+def _named(job: Job, version: int | None) -> dict[str, Any]:
+    return {"name": plan_name(job.quarter, version), "version": version}
+
+
+def _brief(job: Job, version: int | None = None) -> PlanJobBrief:
     return PlanJobBrief(
         status_zh=job.status.label_zh,
+        **_named(job, version),
         **job.model_dump(exclude={"plan", "publish_report"}),
     )
 
 
-def _full(job: Job, jobs: JobManager) -> PlanJob:
+def _full(job: Job, jobs: JobManager, state: ServiceState) -> PlanJob:
     progress = job.progress
     if job.status == JobStatus.running and progress and progress.get("started"):
         # seconds running until now, not until the solver's last report
         progress = {**progress, "elapsed": round(time.time() - float(progress["started"]), 3)}
     return PlanJob(
         status_zh=job.status.label_zh,
+        **_named(job, plan_version(state, job.id, job.quarter)),
         queue_position=jobs.queue_position(job.id) if not job.status.finished else None,
         **job.model_dump(exclude={"plan", "progress"}),
         progress=progress,
@@ -152,7 +161,7 @@ def create_plan(
     jobs.enqueue(job_id, body.quarter, body.model_dump(mode="json"), user.id, plan_input)
     audit_note(request, f"plan job {job_id} for {body.quarter}")
     response.headers["Location"] = f"/plans/{job_id}"
-    return _full(state.get_job(job_id), jobs)
+    return _full(state.get_job(job_id), jobs, state)
 
 
 @router.get("/plans", summary="计划列表 Planning jobs, newest first")
@@ -168,8 +177,9 @@ def list_plans(
     items = state.list_jobs(
         quarter=quarter, offset=page.offset, limit=page.limit, published_only=published_only
     )
+    numbers = versions(items, state)
     return Page[PlanJobBrief](
-        items=[_brief(j) for j in items],
+        items=[_brief(j, numbers.get(j.id)) for j in items],
         total=state.count_jobs(quarter=quarter, published_only=published_only),
         offset=page.offset,
         limit=page.limit,
@@ -178,7 +188,7 @@ def list_plans(
 
 @router.get("/plans/{plan_id}", summary="查看计划 A job: status, progress, best plan so far")
 def get_plan(plan_id: str, user: CurrentUser, state: State, request: Request) -> PlanJob:
-    return _full(_visible(state, plan_id, user), _jobs(request))
+    return _full(_visible(state, plan_id, user), _jobs(request), request.app.state.service_state)
 
 
 @router.delete(
@@ -191,7 +201,7 @@ def cancel_plan(plan_id: str, user: CurrentUser, request: Request) -> PlanJob:
     jobs = _jobs(request)
     job = jobs.cancel(plan_id)
     audit_note(request, f"cancel plan job {plan_id}")
-    return _full(job, jobs)
+    return _full(job, jobs, request.app.state.service_state)
 
 
 @router.get("/plans/{plan_id}/explain", summary="计划说明 Explain the plan")
@@ -275,9 +285,10 @@ def export_plan_file(
         job_id=job.id,
         quarter=job.quarter,
         community_names=_community_names(request),
-        job_status=f"{job.status.label_zh} ({job.status.value})",
+        job_status=job.status.label_zh,
         stamp=_stamp(job),
         org=_org(request),
+        version=plan_version(state, job.id, job.quarter),
     )
     out = export_plan(doc, format)
     return Response(

@@ -61,3 +61,41 @@ def test_missing_fields_and_query_errors_are_in_chinese(embedded_api: ApiServer)
         assert r.status_code == 422
         assert "应不小于" in r.json()["error"]["message"]
         assert not PYDANTIC.search(r.text)
+
+
+@pytest.mark.parametrize(("change", "expected"), [BAD_NEEDS[0], BAD_NEEDS[2], BAD_NEEDS[8]])
+def test_accept_language_en_gives_the_messages_in_english(
+    embedded_api: ApiServer, change: dict, expected: str
+) -> None:
+    body = {"id": "n-lang-en", "title": "楼道灯不亮", "category": "repair", **change}
+    english = {
+        "应不大于 5": "must be at most 5",
+        "应为整数": "must be an integer",
+        "不认识的字段": "unknown field",
+    }[expected]
+    with embedded_api.client("committee") as c:
+        zh = c.post("/needs", json=body).json()["error"]
+        en = c.post("/needs", json=body, headers={"Accept-Language": "en-GB,en;q=0.9"}).json()[
+            "error"
+        ]
+        # a browser preferring Chinese, and no header at all, get Chinese
+        zh2 = c.post("/needs", json=body, headers={"Accept-Language": "zh-CN,en;q=0.8"}).json()
+    assert zh["message"] == zh2["error"]["message"] and CHINESE.search(zh["message"])
+    assert en["message"].startswith("invalid request")
+    texts = [en["message"], *(e["message"] for e in en["errors"])]
+    assert any(english in t for t in texts), texts
+    for t in texts:
+        assert not CHINESE.search(t), t
+        assert not PYDANTIC.search(t), t
+
+
+def test_project_and_http_errors_follow_accept_language(embedded_api: ApiServer) -> None:
+    en = {"Accept-Language": "en"}
+    with embedded_api.client("committee") as c:
+        zh = c.get("/needs/n-nope-lang").json()["error"]["message"]
+        assert "不存在" in zh
+        assert c.get("/needs/n-nope-lang", headers=en).json()["error"]["message"] == (
+            "Need 'n-nope-lang' not found"
+        )
+        assert c.get("/no-such-path", headers=en).json()["error"]["message"] == "no such path"
+        assert "没有这个地址" in c.get("/no-such-path").json()["error"]["message"]

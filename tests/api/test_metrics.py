@@ -31,13 +31,14 @@ def _csv(name: str) -> list[dict[str, str]]:
 
 
 def _expected_rates(needs: list[dict[str, str]]) -> dict[str, Any]:
-    """Rates of a community / quarter group from CSV rows (no time stamps in the seed)."""
+    """Rates of a community / quarter group from CSV rows."""
     ever = [
         n
         for n in needs
         if n["status"] in CLAIMED or (n["status"] == "cancelled" and n["claimed_by"])
     ]
     done = [n for n in ever if n["status"] in RESOLVED]
+    judged = [n for n in done if n["due"] and n.get("resolved_at")]
     rated = [
         int(n["satisfaction"]) for n in ever if n["status"] == "followed_up" and n["satisfaction"]
     ]
@@ -45,7 +46,11 @@ def _expected_rates(needs: list[dict[str, str]]) -> dict[str, Any]:
         "cases": len(needs),
         "response": (len(ever), len(needs)),
         "resolution": (len(done), len(ever)),
-        "on_time": (0, 0),  # the seed has no resolved_at
+        # resolved before the end of the due day, Beijing time (the seed's times are +08:00)
+        "on_time": (
+            sum(1 for n in judged if n["resolved_at"][:10] <= n["due"]),
+            len(judged),
+        ),
         "satisfaction": (sum(1 for s in rated if s >= 4), len(rated)),
         "mean": sum(rated) / len(rated) if rated else None,
     }

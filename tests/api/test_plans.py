@@ -32,6 +32,7 @@ from gongjian.matching.from_graph import compile_snapshot
 from gongjian.matching.problem import Problem
 from gongjian.seeds.network import load_network
 from gongjian.seeds.synthetic import generate
+from gongjian.service.plans.xlsx import HEADER_ROW
 from tests.api.attack import post_need
 from tests.api.server import ApiServer, start_api
 
@@ -296,6 +297,10 @@ def test_list_is_newest_first_without_plans_and_filters_by_quarter(api: ApiServe
         assert v.get("/plans", params={"quarter": "2026Q7"}).status_code == 422
         one = v.get(f"/plans/{b}").json()
         assert one["plan"]["assignments"] and one["status_zh"] == "已完成"
+        # plans are named by quarter and version, the later one a version after the other
+        named = {j["id"]: j for j in page["items"]}
+        assert named[b]["version"] == named[a]["version"] + 1 == one["version"]
+        assert one["name"] == f"2026年第四季度计划（第{one['version']}版）" == named[b]["name"]
         assert v.get("/plans/plan-nope").status_code == 404
 
 
@@ -446,12 +451,13 @@ def test_exports(api: ApiServer) -> None:
             in x.headers["content-disposition"]
         )
         wb = load_workbook(io.BytesIO(x.content))
-        assert {"概况", "按单位", "按活动", "未满足需求"} <= set(wb.sheetnames)
-        assert wb["按单位"].max_row == 1 + len(plan["assignments"])
-        assert wb["未满足需求"].max_row == 1 + len(plan["unmet"])
-        summary = {r[0].value: r[1].value for r in wb["概况"].iter_rows()}
-        assert summary["目标值 objective"] == plan["objective"]
-        assert summary["上界 bound"] == plan["bound"]
+        assert {"概况", "按单位", "按活动", "未满足需求", "技术说明"} <= set(wb.sheetnames)
+        assert wb["概况"]["A1"].value.endswith(job["name"]) and "版）" in job["name"]
+        assert wb["按单位"].max_row == HEADER_ROW + len(plan["assignments"])
+        assert wb["未满足需求"].max_row == HEADER_ROW + len(plan["unmet"])
+        technical = {r[0].value: r[1].value for r in wb["技术说明"].iter_rows(min_row=HEADER_ROW)}
+        assert technical["目标值"] == plan["objective"]
+        assert technical["上界"] == plan["bound"]
 
         default = c.get(base)
         assert default.status_code == 200 and default.content[:2] == b"PK"
@@ -480,7 +486,7 @@ def test_exports(api: ApiServer) -> None:
         assert p.status_code == 200 and p.headers["content-type"] == "application/pdf"
         assert p.content.startswith(b"%PDF-") and ".pdf" in p.headers["content-disposition"]
         pages = [pg.extract_text() for pg in pypdf.PdfReader(io.BytesIO(p.content)).pages]
-        assert "星城街道2026年第四季度共建计划" in pages[0]  # the sub-district in the title
+        assert f"星城街道{job['name']}" in pages[0]  # the sub-district and the plan's name
         units = {a["unit"] for a in plan["assignments"]}
         assert sum("共建任务通知书" in pg for pg in pages) == len(units)  # one page a unit
 

@@ -10,6 +10,7 @@ import httpx
 import openpyxl
 from playwright.sync_api import Page, expect
 
+from gongjian.service.plans.xlsx import HEADER_ROW
 from tests.api.attack import post_need
 from tests.api.server import ApiServer
 from tests.web.conftest import Console, shot
@@ -108,6 +109,9 @@ def test_committee_runs_explains_publishes_and_exports(
     page.click("#plans-tab-text")
     expect(page.locator("#plans-text")).to_contain_text("目标值 objective")
     expect(page.locator("#plans-load-chart[data-ready='1']")).to_be_visible()
+    # the load scale's legend, the same bands as the dashboard's
+    expect(page.locator("#plans-load-legend .load-legend-item")).to_have_count(5)
+    expect(page.locator("#plans-load-legend")).to_contain_text("超负荷（>100%）")
     shot(page, "plans-explained")
 
     # a second tab opens the same plan before it is published
@@ -117,7 +121,10 @@ def test_committee_runs_explains_publishes_and_exports(
 
     page.click("#plans-publish")
     expect(page.locator("dialog.gj-dialog")).to_be_visible()
-    expect(page.locator("#plans-dlg-msg")).to_contain_text(plan_id)
+    # the plan by its name, never its id
+    expect(page.locator("#plans-dlg-msg")).to_contain_text(job["name"])
+    expect(page.locator("#plans-dlg-msg")).not_to_contain_text(plan_id)
+    expect(page.locator("#plans-current-id")).to_have_text(job["name"])
     shot(page, "plans-publish-confirm")
     page.click("#plans-dlg-ok")
     report = page.locator("#plans-report")
@@ -151,12 +158,13 @@ def test_committee_runs_explains_publishes_and_exports(
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["概况", "按单位", "按活动", "未满足需求"]
-    summary = {row[0]: row[1] for row in wb["概况"].iter_rows(values_only=True)}
-    assert summary["计划编号 plan id"] == plan_id
-    assert summary["目标值 objective"] == plan["objective"]
-    assert wb["按单位"].max_row - 1 == len(plan["assignments"])
-    assert wb["未满足需求"].max_row - 1 == len(plan["unmet"])
+    assert wb.sheetnames == ["概况", "按单位", "按活动", "未满足需求", "技术说明"]
+    rows = wb["技术说明"].iter_rows(min_row=HEADER_ROW, values_only=True)
+    technical = {row[0]: row[1] for row in rows}
+    assert technical["计划编号"] == plan_id
+    assert technical["目标值"] == plan["objective"]
+    assert wb["按单位"].max_row - HEADER_ROW == len(plan["assignments"])
+    assert wb["未满足需求"].max_row - HEADER_ROW == len(plan["unmet"])
 
 
 def test_pin_forbid_and_replan(console: Console, server: ApiServer) -> None:
@@ -217,7 +225,9 @@ def test_pin_forbid_and_replan(console: Console, server: ApiServer) -> None:
     row = page.locator(f'#plans-by-unit tr[data-item="{pinned[0]}"][data-unit="{pinned[1]}"]')
     expect(row).to_contain_text("已固定")
     expect(row).to_have_class("gj-pinned")
-    expect(page.locator("#plans-list")).to_contain_text(first_id)
+    first_name = api.get(f"/plans/{first_id}").json()["name"]
+    expect(page.locator("#plans-list")).to_contain_text(first_name)  # by name, not id
+    expect(page.locator("#plans-list")).not_to_contain_text(first_id)
     shot(page, "plans-replanned")
 
 

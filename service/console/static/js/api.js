@@ -4,6 +4,8 @@
 // lives in this module's memory only — never in localStorage or sessionStorage.
 // Errors come back as ApiError with the server's Chinese/English message.
 
+import { lang } from "./i18n.js";
+
 const CSRF_HEADER = "X-CSRF-Token";
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 let csrf = "";
@@ -33,7 +35,7 @@ export class ApiError extends Error {
 
 async function send(path, opts) {
   const method = (opts.method || "GET").toUpperCase();
-  const headers = { ...(opts.headers || {}) };
+  const headers = { "Accept-Language": lang(), ...(opts.headers || {}) };
   if (WRITES.has(method) && csrf) headers[CSRF_HEADER] = csrf;
   let body;
   if (opts.form) body = opts.form;

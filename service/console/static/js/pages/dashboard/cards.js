@@ -3,6 +3,9 @@
 
 import { h, pct, t } from "../../ui.js";
 
+/** units named in 负荷最高 before the rest are counted */
+const TIED_SHOWN = 3;
+
 export const RATES = [
   ["response_rate", "dash.response", "#2980b9"],
   ["resolution_rate", "dash.resolution", "#16a085"],
@@ -45,7 +48,15 @@ export function fairnessCard(f, unitName) {
     );
   }
   const fmt = (x) => (x === null || x === undefined ? "—" : x.toFixed(2));
-  const top = (f.max_load_units || []).map(unitName).join("、") || "—";
+  // many units tie (all of them when no one has load yet): a count, not a list of them all
+  const tied = f.max_load_units || [];
+  const top = !tied.length
+    ? t("dash.fair.units", { units: "—" })
+    : !f.max_load_ratio
+      ? t("dash.fair.none")
+      : tied.length > TIED_SHOWN
+        ? t("dash.fair.units.many", { units: tied.slice(0, TIED_SHOWN).map(unitName).join("、"), n: tied.length })
+        : t("dash.fair.units", { units: tied.map(unitName).join("、") });
   return h(
     "div",
     { class: "card dash-kpi", dataset: { kpi: "dash.fair" } },
@@ -70,7 +81,7 @@ export function fairnessCard(f, unitName) {
         h("small", { class: "muted" }, t("dash.fair.gini")),
       ),
     ),
-    h("div", { class: "dash-hint" }, t("dash.fair.units", { units: top })),
+    h("div", { class: "dash-hint", id: "dash-fair-top" }, top),
     h(
       "div",
       { class: "dash-hint" },

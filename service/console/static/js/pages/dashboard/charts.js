@@ -1,6 +1,7 @@
 // 总览 · 图表: rates per quarter, activities by joint type, unit load against capacity.
 // The load tooltip is HTML: every value in it goes through esc() (unit names are data).
 
+import { loadColour } from "../../loadscale.js";
 import { chart, esc, h, label, pct, t, JOINTS, JOINT_COLORS } from "../../ui.js";
 import { RATES } from "./cards.js";
 
@@ -14,6 +15,7 @@ export function chartCard(titleKey, option, opts = {}) {
     h("h2", {}, t(titleKey)),
     opts.sub ? h("p", { class: "muted dash-sub" }, opts.sub) : null,
     c.el,
+    opts.legend || null,
   );
 }
 
@@ -91,7 +93,7 @@ export function activitiesOption(activities) {
 
 export function loadOption(loads) {
   const rows = [...loads].sort((a, b) => (b.ratio ?? -1) - (a.ratio ?? -1) || b.load - a.load).reverse();
-  const colour = (r) => (r.ratio === null ? "#9aa5b1" : r.load > r.capacity ? "#c0392b" : r.ratio >= 0.8 ? "#b9770e" : "#1e8449");
+  const colour = (r) => loadColour(r.load, r.capacity);
   return {
     animationDuration: 400,
     tooltip: {
@@ -100,7 +102,7 @@ export function loadOption(loads) {
       formatter: (ps) => {
         const r = rows[ps[0].dataIndex];
         // tooltip HTML: unit names are user data
-        return `${esc(r.name)} (${esc(r.unit_id)})<br>${esc(t("dash.load"))} ${esc(r.load)} / ${esc(t("dash.capacity"))} ${esc(r.capacity)} · ${esc(pct(r.ratio))}`;
+        return `${esc(r.name)}<br>${esc(t("dash.load"))} ${esc(r.load)} / ${esc(t("dash.capacity"))} ${esc(r.capacity)} · ${esc(pct(r.ratio))}`;
       },
     },
     legend: { top: 0, textStyle: AXIS_TEXT },

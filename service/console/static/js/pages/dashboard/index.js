@@ -11,6 +11,7 @@ import { errorText, h, lang, notice, pct, select, t, table, page } from "../../u
 import { RATES, fairnessCard, needsCard, rateCard, whistleCard } from "./cards.js";
 import { activitiesOption, chartCard, loadOption, quartersOption } from "./charts.js";
 import "./strings.js";
+import { loadLegend } from "../../loadscale.js";
 
 function rateCell(rate) {
   if (rate.value === null) return h("span", { class: "muted", title: t("dash.nocases") }, "—");
@@ -47,7 +48,7 @@ async function rankingSection(quarter, state) {
                   ? h("span", { class: `dash-rank-no ${r.rank <= 3 ? "top" : ""}` }, String(r.rank))
                   : h("span", { class: "tag", title: t("dash.rank.few") }, t("dash.rank.unranked")),
             },
-            { label: t("dash.rank.unit"), value: (r) => h("span", {}, r.name, " ", h("small", { class: "muted" }, r.id)) },
+            { label: t("dash.rank.unit"), value: (r) => h("span", {}, r.name || r.id) },
             { label: t("dash.cases"), value: (r) => String(r.cases) },
             ...RATES.map(([k, name]) => ({ label: t(name), value: (r) => rateCell(r[k]) })),
             { label: t("dash.rank.mean"), value: (r) => (r.mean_satisfaction === null ? "—" : r.mean_satisfaction.toFixed(1)) },
@@ -144,6 +145,7 @@ async function render(el, ctx) {
         tall: true,
         wide: true,
         sub: `${quarter} · ${t("dash.chart.load.sub")}`,
+        legend: loadLegend("dash-load-legend"),
       }),
     );
   }

@@ -309,7 +309,6 @@ async function render(el, ctx) {
           { dataset: { key: n.key }, class: [matches(n) ? null : "dim", gap ? "gap" : null].filter(Boolean).join(" ") || null },
           h("span", { class: `net-dot ${gap ? "gap" : n.label.toLowerCase()}`, "aria-hidden": "true" }),
           h("button", { type: "button", class: "linkish", onclick: () => focus(n.key) }, names[n.key] || n.name),
-          h("small", { class: "muted" }, n.id),
           h(
             "button",
             {
@@ -374,6 +373,7 @@ async function render(el, ctx) {
   async function loadStart() {
     const seq = (s.seq = (s.seq || 0) + 1);
     setUrl();
+    if (!s.nodes.size) fill(summary, h("span", { class: "net-loading", id: "network-loading" }, t("loading")));
     try {
       const net = await api(netPath(s.start, s.hops));
       if (seq !== s.seq) return; // a newer start was chosen meanwhile
@@ -428,6 +428,10 @@ async function render(el, ctx) {
   });
   bySel.addEventListener("change", loadCentral);
 
-  await Promise.all([loadGaps(), loadFilters(s), loadCentral()]);
+  // the graph first: the gaps (slow at district size) and the side panels load beside it
+  // and colour the graph when they come
+  const side = Promise.all([loadGaps(), loadFilters(s), loadCentral()]);
   await loadStart();
+  await side;
+  draw();
 }

@@ -30,6 +30,7 @@ export function sidePanels(N) {
   );
 
   async function loadGaps() {
+    gapBox.replaceChildren(h("p", { class: "muted small", id: "network-gaps-loading" }, t("loading")));
     try {
       s.gaps = await api(`/network/gaps?quarter=${encodeURIComponent(s.quarter)}`);
     } catch (err) {

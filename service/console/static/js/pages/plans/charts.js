@@ -2,6 +2,7 @@
 // The tooltip is HTML: every value in it goes through esc() (unit names are user data).
 
 import { chart, esc, t } from "../../ui.js";
+import { loadColour } from "../../loadscale.js";
 
 /** The load-vs-capacity bar chart of `plan` (units named by P.unitNames). */
 export function loadChart(P, plan) {
@@ -44,7 +45,7 @@ export function loadChart(P, plan) {
           barWidth: 12,
           data: loadRows.map((r) => ({
             value: r.load,
-            itemStyle: { color: r.ratio >= 0.9 ? "#c0392b" : r.ratio >= 0.7 ? "#e67e22" : "#2e86c1", borderRadius: 3 },
+            itemStyle: { color: loadColour(r.load, r.capacity), borderRadius: 3 },
           })),
           label: { show: true, position: "right", fontSize: 10, formatter: (p) => `${p.value}/${loadRows[p.dataIndex].capacity}` },
           z: 2,

@@ -78,6 +78,13 @@ export function gapText(f) {
   return `${(f.gap * 100).toFixed(2)}%`;
 }
 
+/** A plan as people call it: 2026年第四季度计划（第2版）(the server's name), never its id. */
+export function planLabel(job) {
+  if (!job) return "—";
+  if (en()) return job.version ? `${job.quarter} plan (version ${job.version})` : `${job.quarter} plan`;
+  return job.name || `${job.quarter} 计划`;
+}
+
 export const finished = (job) => !["queued", "running"].includes(job.status);
 
 

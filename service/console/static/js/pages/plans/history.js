@@ -2,7 +2,15 @@
 
 import { api } from "../../api.js";
 import { errorText, h, notice, t, when } from "../../ui.js";
-import { LIST_SIZE, gapText, num, planTag, statusTag, tableOf } from "./common.js";
+import { LIST_SIZE, gapText, num, planLabel, planTag, statusTag, tableOf } from "./common.js";
+
+/** The plan a re-plan started from, by name when it is on the page ("更早的计划" otherwise). */
+function basedOn(job, items) {
+  const prev = job.request?.previous_plan_id;
+  if (!prev) return "—";
+  const known = items.find((x) => x.id === prev);
+  return known ? planLabel(known) : t("plans.based.earlier");
+}
 
 /** The list card of page `P`; sets P.refreshList(). */
 export function historyCard(P) {
@@ -21,7 +29,7 @@ export function historyCard(P) {
             h(
               "button",
               { type: "button", class: "linkish", dataset: { open: j.id }, onclick: () => P.openPlan(j.id), "aria-current": j.id === current ? "true" : null },
-              j.id,
+              planLabel(j),
             ),
         },
         { label: t("plans.col.created"), value: (j) => when(j.created_at) },
@@ -29,7 +37,7 @@ export function historyCard(P) {
         { label: t("plans.objective"), value: (j) => num(j.progress?.objective) },
         { label: t("plans.gap"), value: (j) => (j.progress ? gapText(j.progress) : "—") },
         { label: t("plans.col.published"), value: (j) => (j.published_at ? h("span", { class: "tag ok" }, t("plans.published")) : "—") },
-        { label: t("plans.col.based"), value: (j) => j.request?.previous_plan_id || "—" },
+        { label: t("plans.col.based"), value: (j) => basedOn(j, page.items) },
       ];
       listBox.replaceChildren(
         tableOf(

@@ -26,6 +26,7 @@ import { historyCard } from "./history.js";
 import { planToolbar, publishReport } from "./publish.js";
 import { settings } from "./run.js";
 import { statusCard } from "./status.js";
+import { loadLegend } from "../../loadscale.js";
 
 export default page("plans", { zh: "季度计划", en: "Plans" }, render, ["committee", "viewer"]);
 
@@ -160,7 +161,7 @@ async function renderDetail(P) {
     h(
       "div",
       { class: "plans-charts" },
-      h("div", { class: "card" }, h("h2", {}, t("plans.loads")), load.el),
+      h("div", { class: "card" }, h("h2", {}, t("plans.loads")), load.el, loadLegend("plans-load-legend")),
       h("div", { class: "card" }, h("h2", {}, t("plans.parts")), parts.el),
     ),
     decisions.card,

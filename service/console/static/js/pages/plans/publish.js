@@ -3,7 +3,7 @@
 
 import { api, download } from "../../api.js";
 import { errorText, h, notice, t, toast, when } from "../../ui.js";
-import { confirmDialog, tableOf } from "./common.js";
+import { confirmDialog, planLabel, tableOf } from "./common.js";
 
 /** The toolbar of a finished plan: publish (committee, once) and the exports. */
 export function planToolbar(P, job, plan) {
@@ -23,7 +23,7 @@ export function planToolbar(P, job, plan) {
           id: `plans-export-${fmt}`,
           onclick: async () => {
             try {
-              const name = await download(`/plans/${encodeURIComponent(id)}/export?format=${fmt}`, `${id}.${fmt}`);
+              const name = await download(`/plans/${encodeURIComponent(id)}/export?format=${fmt}`, `${planLabel(job)}.${fmt}`);
               toast(t("plans.downloaded", { name }), "ok");
             } catch (err) {
               toast(errorText(err), "error");
@@ -49,10 +49,10 @@ export function publishReport(P, job) {
           "ok",
         ),
         job.publish_report.superseded
-          ? notice(t("plans.report.superseded", { id: job.publish_report.superseded, n: job.publish_report.removed_assignments || 0 }))
+          ? notice(t("plans.report.superseded", { n: job.publish_report.removed_assignments || 0 }))
           : null,
         job.publish_report.superseded_by
-          ? notice(t("plans.report.superseded_by", { id: job.publish_report.superseded_by }), "error")
+          ? notice(t("plans.report.superseded_by"), "error")
           : null,
         (job.publish_report.skipped || []).length
           ? h(
@@ -81,7 +81,7 @@ export async function publish(P) {
   const { s, msgBox } = P;
   const job = s.job;
   if (!job) return;
-  const ok = await confirmDialog(P.el, t("plans.publish.confirm", { id: job.id }), t("plans.publish.ok"));
+  const ok = await confirmDialog(P.el, t("plans.publish.confirm", { name: planLabel(job) }), t("plans.publish.ok"));
   if (!ok) return;
   msgBox.replaceChildren();
   try {

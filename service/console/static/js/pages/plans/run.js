@@ -4,6 +4,7 @@
 
 import { api, ApiError } from "../../api.js";
 import { DEFAULTS, errorText, field, h, notice, quarterOptions, select, t, toast } from "../../ui.js";
+import { planLabel } from "./common.js";
 
 /** The weights as [[name, default]…] in the planner's order. */
 const weightDefaults = () => Object.entries(DEFAULTS.weights);
@@ -56,7 +57,7 @@ export function settings(P) {
     runBtn.disabled = true;
     try {
       const job = await api("/plans", { method: "POST", body });
-      toast(t("plans.started", { id: job.id }), "ok");
+      toast(t("plans.started", { name: planLabel(job) }), "ok");
       s.explain = null;
       P.showJob(job);
       P.refreshList();

@@ -4,7 +4,7 @@
 
 import { api } from "../../api.js";
 import { errorText, fill, h, notice, quarterLabel, t, toast } from "../../ui.js";
-import { STAGES, figures, finished, gapText, num, pair, planTag, statusTag } from "./common.js";
+import { STAGES, figures, finished, gapText, num, pair, planLabel, planTag, statusTag } from "./common.js";
 import { progressChart, progressShare } from "./progress.js";
 
 /** The status card of page `P`; sets P.renderStatus(), P.startPolling(), P.refreshJob(). */
@@ -41,7 +41,7 @@ export function statusCard(P) {
       h(
         "div",
         { class: "row plans-status-head" },
-        h("code", { id: "plans-current-id", dataset: { planId: job.id } }, job.id),
+        h("strong", { id: "plans-current-id", dataset: { planId: job.id } }, planLabel(job)),
         statusTag(job),
         f.status ? planTag(f.status) : null,
         job.published_at ? h("span", { class: "tag ok", id: "plans-published-tag" }, t("plans.published")) : null,
@@ -83,7 +83,7 @@ export function statusCard(P) {
     if (!s.job) return;
     try {
       const job = await api(`/plans/${encodeURIComponent(s.job.id)}`, { method: "DELETE" });
-      toast(t("plans.stopped", { id: job.id }));
+      toast(t("plans.stopped", { name: planLabel(job) }));
       P.showJob(job);
       P.refreshList();
     } catch (err) {
@@ -107,7 +107,7 @@ export function statusCard(P) {
         s.polledAt = Date.now();
         P.showJob(job);
         if (finished(job)) {
-          toast(t("plans.finished", { id }), "ok");
+          toast(t("plans.finished", { name: planLabel(job) }), "ok");
           P.refreshList();
           return;
         }
