@@ -434,9 +434,11 @@ class StoreBase(OutboxRules, DeskRules, ABC, Generic[Tx]):
         *,
         skip_existing: bool = False,
         actor: StepActor | None = None,
+        outbox: OutboxSpec = None,
     ) -> CreateResult:
-        """Create entities in ONE transaction: all or nothing, or the new rows only."""
-        return self._create(entities, skip_existing=skip_existing, actor=actor)
+        """Create entities in ONE transaction: all or nothing, or the new rows only;
+        ``outbox`` (a function of each new entity) writes its notifications in it."""
+        return self._create(entities, skip_existing=skip_existing, actor=actor, outbox=outbox)
 
     def _create(
         self,

@@ -17,6 +17,7 @@ from gongjian.graph.model import (
     NeedCategory,
 )
 from gongjian.graph.store import CreateResult, GraphStore
+from gongjian.service.needs import steps
 from gongjian.service.needs.import_check import validate_rows
 from gongjian.service.needs.import_dedupe import Duplicate
 from gongjian.service.needs.import_format import (
@@ -158,7 +159,12 @@ def _create(
     todo = list(zip(rows, needs, strict=True))
     while todo:
         try:
-            result = store.create_many([n for _, n in todo], skip_existing=skip_errors)
+            batch = [n for _, n in todo]
+            result = store.create_many(
+                batch,
+                skip_existing=skip_errors,
+                outbox=steps.claimable_on_import(store, batch),
+            )
         except ConflictError as exc:
             conflicts = exc.details.get("rows") or []
             if not conflicts:

@@ -55,6 +55,7 @@ from gongjian.service.notifications import events as notify
 __all__ = [
     "actor_of",
     "cancel",
+    "claimable_on_import",
     "claimable_rows",
     "decide_extension",
     "dispatch",
@@ -160,6 +161,24 @@ def suited_units(store: GraphStore, need: Need, *, besides: str | None = None) -
             if (table.lookup(need.category.value, kind, unit.type.value) or 0) > 0:
                 out.add(r.unit_id)
     return sorted(out)
+
+
+def claimable_on_import(store: GraphStore, needs: list[Need]) -> Callable[[Need], list[OutboxRow]]:
+    """The ``outbox=`` of an import: ``need.claimable`` for each new open order, to the
+    units that suit it — looked up before the write, once per category and quarter."""
+    units: dict[tuple[str, str], list[str]] = {}
+    for n in needs:
+        key = (n.category.value, n.quarter)
+        if n.status == NeedStatus.open and key not in units:
+            units[key] = suited_units(store, n)
+
+    def rows(n: Need) -> list[OutboxRow]:
+        key = (n.category.value, n.quarter)
+        if n.status != NeedStatus.open or key not in units:
+            return []
+        return [notify.claimable(n, units[key], "批量导入")]
+
+    return rows
 
 
 def claimable_rows(units: list[str], why: str) -> Callable[[Need], list[OutboxRow]]:

@@ -254,6 +254,12 @@ def test_every_event_reaches_every_channel_once(
         r = u01c.post(f"/needs/{n5}/return", json={"reason": "不在服务范围"})
         assert r.status_code == 200, r.text
         returned = r.json()["version"]
+        # need.claimable of an imported order (written in the import's transaction)
+        n6 = f"nt-{_tag()}"
+        rows = ["编号 id,标题 title,类别 category,社区 community_id,季度 quarter",
+                f"{n6},导入的楼道灯,repair,c01,2026Q4"]  # fmt: skip
+        r = c.post("/needs/import", files={"file": ("n.csv", "\n".join(rows).encode())})
+        assert r.status_code == 200 and r.json()["new"] == 1, r.text
         # whistle.summoned
         n2 = new_need(c)
         r = c.post(
@@ -290,6 +296,7 @@ def test_every_event_reaches_every_channel_once(
         f"need.extension_decided:{n5}:v{decided}",
         f"need.supervised:{n5}:v{supervised}",
         f"need.claimable:{n5}:v{returned}",
+        f"need.claimable:{n6}:v1",
         f"whistle.summoned:{n2}:v2",
         f"need.due_soon:{n3}:{SEED_TODAY}",
         f"need.overdue:{n4}:{SEED_TODAY}",
