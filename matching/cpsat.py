@@ -17,7 +17,7 @@ are only lower-bounded by the convex penalty for a given assignment; since the
 marginals are non-decreasing, the maximisation fills them in order, so the model
 optimum (and CP-SAT's bound) equals the true optimum of the objective.
 
-Length: ~520 lines, one CP-SAT model builder (rules and objective read together).
+Length: ~570 lines, one CP-SAT model builder (rules and objective read together).
 """
 
 from __future__ import annotations
@@ -31,9 +31,16 @@ from ortools.sat.python import cp_model
 from gongjian.matching.grouped import Compiled
 from gongjian.matching.objective import fairness_segments
 from gongjian.matching.problem import Conflict
-from gongjian.matching.progress import SolutionFeed, SolveProgress, watch_bound
+from gongjian.matching.progress import SolveProgress
 
-__all__ = ["CpBuilder", "RuleBook", "cpsat_parameters", "solve_cpsat"]
+__all__ = [
+    "CpBuilder",
+    "RuleBook",
+    "SolutionFeed",
+    "cpsat_parameters",
+    "solve_cpsat",
+    "watch_bound",
+]
 
 
 @dataclass
@@ -548,3 +555,21 @@ def solve_cpsat(
     watch_bound(solver, progress, offset)
     status = solver.Solve(builder.model, SolutionFeed(progress, offset))
     return solver, status
+
+
+class SolutionFeed(cp_model.CpSolverSolutionCallback):
+    """CP-SAT solution callback: each solution's objective and bound (plus ``offset``)."""
+
+    def __init__(self, progress: SolveProgress, offset: int = 0) -> None:
+        super().__init__()
+        self._progress = progress
+        self._offset = offset
+
+    def on_solution_callback(self) -> None:
+        self._progress.objective(self.ObjectiveValue() + self._offset)
+        self._progress.bound(self.BestObjectiveBound() + self._offset)
+
+
+def watch_bound(solver: cp_model.CpSolver, progress: SolveProgress, offset: int = 0) -> None:
+    """Have ``solver`` report each improvement of its proven bound (plus ``offset``)."""
+    solver.best_bound_callback = lambda b: progress.bound(b + offset)

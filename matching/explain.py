@@ -38,9 +38,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from ortools.sat.python import cp_model
-
-from gongjian.matching.cpsat import CpBuilder
 from gongjian.matching.grouped import CItem, Compiled
 from gongjian.matching.labels import STATUS_LABELS_ZH, left_out_label, parts_text, reason_label
 from gongjian.matching.problem import (
@@ -229,6 +226,12 @@ def infeasible_core(
         The conflicting rules (empty if the model turned out feasible or the time
         ran out before infeasibility was proven).
     """
+    # OR-Tools (and the pandas it imports, ~1 s) only when a core is searched: the service
+    # imports this module for render_plan and the labels, and should start without it
+    from ortools.sat.python import cp_model
+
+    from gongjian.matching.cpsat import CpBuilder
+
     t0 = time.perf_counter()
     b = CpBuilder(cp, named=True)
     lits = b.rules.literals

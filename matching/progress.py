@@ -1,7 +1,7 @@
 """The best objective and proven bound of a solve while it runs.
 
 Every engine tells a :class:`SolveProgress` what it finds as it finds it: a
-CP-SAT solution (a :class:`cp_model.CpSolverSolutionCallback`, :class:`SolutionFeed`),
+CP-SAT solution (:class:`gongjian.matching.cpsat.SolutionFeed`),
 a better bound (CP-SAT's ``best_bound_callback``, the flow relaxation, the
 Lagrangian bound), an improvement of a large-neighbourhood window. The progress
 keeps the best of each — the highest objective and the lowest bound, both valid
@@ -12,6 +12,9 @@ Reports are throttled to one per ``interval`` seconds: a change is reported at
 once when the last report is that old (so the first figures go out without
 delay), otherwise by a timer thread when the interval is up; :meth:`SolveProgress.flush`
 reports what is left.
+
+OR-Tools is not imported here (the CP-SAT callbacks are in :mod:`gongjian.matching.cpsat`):
+the service imports this module at start-up, and OR-Tools with pandas costs ~1 s.
 
 >>> seen = []
 >>> p = SolveProgress(seen.append, interval=0)
@@ -27,10 +30,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from ortools.sat.python import cp_model
 from pydantic import BaseModel
 
-__all__ = ["ProgressPoint", "SolutionFeed", "SolveProgress", "gap_of", "watch_bound"]
+__all__ = ["ProgressPoint", "SolveProgress", "gap_of"]
 
 
 def gap_of(objective: int | None, bound: int | None) -> float | None:
@@ -147,21 +149,3 @@ class SolveProgress:
                 due = self._clock() - self._last >= self._interval
             if due:
                 self.flush()
-
-
-class SolutionFeed(cp_model.CpSolverSolutionCallback):
-    """CP-SAT solution callback: each solution's objective and bound (plus ``offset``)."""
-
-    def __init__(self, progress: SolveProgress, offset: int = 0) -> None:
-        super().__init__()
-        self._progress = progress
-        self._offset = offset
-
-    def on_solution_callback(self) -> None:
-        self._progress.objective(self.ObjectiveValue() + self._offset)
-        self._progress.bound(self.BestObjectiveBound() + self._offset)
-
-
-def watch_bound(solver: cp_model.CpSolver, progress: SolveProgress, offset: int = 0) -> None:
-    """Have ``solver`` report each improvement of its proven bound (plus ``offset``)."""
-    solver.best_bound_callback = lambda b: progress.bound(b + offset)

@@ -46,10 +46,11 @@ def neo4j_server() -> Iterator[Neo4jEndpoint]:
     try:
         yield Neo4jEndpoint(server.uri, server.user, server.password)
     finally:
-        # the data is thrown away; a server that would dump the class archive at exit (a
-        # fresh clone's first) is killed when another server of this run already left one:
-        # the dump cost 15-40 s of CI teardown and would be discarded
-        if server.cds_archive and Path(server.cds_archive).is_file():
+        # the data is thrown away, so the server is killed: a graceful stop checkpoints a
+        # whole suite's writes (the session's last teardown). Only a server that would dump
+        # the class archive at exit (a fresh clone's first) is stopped gracefully, and only
+        # when no other server of this run left one: the dump cost 15-40 s of CI teardown
+        if not server.cds_archive or Path(server.cds_archive).is_file():
             stop_server(server, timeout=0, quiet=True)
         else:
             stop_server(server)
