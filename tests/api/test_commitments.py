@@ -190,7 +190,7 @@ def _resolved_need(c: Any, uid: str, cid: str, quarter: str, satisfaction: int) 
     for step, payload in (
         ("claim", {"unit_id": uid}),
         ("start", {}),
-        ("resolve", {}),
+        ("resolve", {"note": "已修复"}),
         ("follow-up", {"satisfaction": satisfaction}),
     ):
         r = c.post(f"/needs/{nid}/{step}", json=payload)

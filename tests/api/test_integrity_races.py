@@ -240,8 +240,10 @@ IMPORT_ROWS = 200
 
 
 def _import_file(ids: list[str], tag: str) -> bytes:
+    # titles name the id: a title (with community, grid and due date) that an earlier
+    # import stored makes the row a duplicate of that order (import de-duplication)
     return csv_bytes(
-        [[i, f"{tag}导入第{k}行", "repair", "c01", "", "2026Q4", 1] for k, i in enumerate(ids)]
+        [[i, f"{tag}导入第{k}行 {i}", "repair", "c01", "", "2026Q4", 1] for k, i in enumerate(ids)]
     )
 
 

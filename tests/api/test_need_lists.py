@@ -24,23 +24,23 @@ from openpyxl import load_workbook
 
 from tests.api.server import ApiServer
 
-QUARTER = "2031Q2"
+QUARTER = "2033Q2"
 MARK = uuid.uuid4().hex[:6]
 
 #: (title, status, claimed_by, due, priority) of the module's needs
 ROWS: list[tuple[str, str, str | None, str | None, int]] = [
-    (f"Road 路面破损 {MARK}", "open", None, "2031-05-20", 3),
-    (f"路灯不亮 {MARK}", "claimed", "u01", "2031-04-10", 5),
+    (f"Road 路面破损 {MARK}", "open", None, "2033-05-20", 3),
+    (f"路灯不亮 {MARK}", "claimed", "u01", "2033-04-10", 5),
     (f"下水道堵塞 {MARK}", "in_progress", "u02", None, 2),
-    (f"暖气不热 {MARK}", "resolved", "u01", "2031-04-01", 4),
-    (f"=1+1 公式 {MARK}", "cancelled", None, "2031-06-30", 1),
-    (f"100%_达标 {MARK}", "open", None, "2031-04-15", 5),
-    (f"老人体检 {MARK}", "followed_up", "u02", "2031-05-01", 3),
+    (f"暖气不热 {MARK}", "resolved", "u01", "2033-04-01", 4),
+    (f"=1+1 公式 {MARK}", "cancelled", None, "2033-06-30", 1),
+    (f"100%_达标 {MARK}", "open", None, "2033-04-15", 5),
+    (f"老人体检 {MARK}", "followed_up", "u02", "2033-05-01", 3),
 ]
 
 
 def _created(i: int) -> str:
-    return (datetime(2031, 4, 1, 8, tzinfo=UTC) + timedelta(hours=i)).isoformat()
+    return (datetime(2033, 4, 1, 8, tzinfo=UTC) + timedelta(hours=i)).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -284,10 +284,10 @@ def test_ledger_is_the_filtered_list(api: ApiServer, needs: list[dict[str, Any]]
         assert road[col["社区"]] == "第一社区"
         # dates are dates, times are Beijing times, with number formats
         due_cell = sheet.cell(head + 1 + list(by_title).index(ROWS[0][0]), col["截止日期"] + 1)
-        assert isinstance(due_cell.value, datetime) and due_cell.value.date() == date(2031, 5, 20)
+        assert isinstance(due_cell.value, datetime) and due_cell.value.date() == date(2033, 5, 20)
         assert due_cell.number_format == "yyyy-mm-dd"
         created = sheet.cell(due_cell.row, col["登记时间"] + 1)
-        assert created.value == datetime(2031, 4, 1, 16, 0)  # 08:00 UTC = 16:00 Beijing
+        assert created.value == datetime(2033, 4, 1, 16, 0)  # 08:00 UTC = 16:00 Beijing
         assert "hh:mm" in created.number_format
         hotline = by_title[ROWS[2][0]]
         assert hotline[col["门牌地址"]] == "幸福路12号3栋201室"
@@ -304,7 +304,7 @@ def test_ledger_is_the_filtered_list(api: ApiServer, needs: list[dict[str, Any]]
         subdistricts = c.get("/subdistricts").json()["items"]
         if len(subdistricts) == 1:  # (a shared server may hold others: then no name)
             assert subdistricts[0]["name"] in block
-        assert "季度 2031Q2" in block and MARK in block and f"共 {total} 条" in block
+        assert "季度 2033Q2" in block and MARK in block and f"共 {total} 条" in block
         # filters narrow it exactly as they narrow the list
         sheet = _ledger(c, q=MARK, status="open")
         rows = list(sheet.iter_rows(min_row=_header_row(sheet) + 1, values_only=True))
@@ -342,7 +342,7 @@ def test_ledger_export_is_audited(api: ApiServer, needs: list[dict[str, Any]]) -
 
 
 # --------------------------------------------------------------------------- import without duplicates
-IMPORT_QUARTER = "2031Q3"
+IMPORT_QUARTER = "2033Q3"
 
 
 def _csv(rows: list[list[str]]) -> bytes:
@@ -381,12 +381,12 @@ def test_import_twice_creates_nothing_the_second_time(api: ApiServer) -> None:
         )
         assert r.status_code == 201, r.text
     rows = [
-        [f"路灯不亮 {tag}", "repair", "c01", "c01-g1", IMPORT_QUARTER, "2031-08-01", ""],  # 2
-        [f"路灯不亮 {tag}", "repair", "c01", "c01-g1", IMPORT_QUARTER, "2031-08-02", ""],  # 3
+        [f"路灯不亮 {tag}", "repair", "c01", "c01-g1", IMPORT_QUARTER, "2033-08-01", ""],  # 2
+        [f"路灯不亮 {tag}", "repair", "c01", "c01-g1", IMPORT_QUARTER, "2033-08-02", ""],  # 3
         [f"井盖松动 {tag}", "repair", "c02", "", IMPORT_QUARTER, "", f"hx-{tag}-1"],  # 4: hand
         [f"噪音扰民 {tag}", "mediation", "c02", "", IMPORT_QUARTER, "", f"HX-{tag}-2"],  # 5
         [f"噪音扰民（又报）{tag}", "mediation", "c03", "", IMPORT_QUARTER, "", f"HX-{tag}-2"],
-        [f"路灯不亮 {tag}", "repair", "第一社区", "c01-g1", IMPORT_QUARTER, "2031/8/1", ""],  # 7
+        [f"路灯不亮 {tag}", "repair", "第一社区", "c01-g1", IMPORT_QUARTER, "2033/8/1", ""],  # 7
         [f"坏行 {tag}", "castle", "c01", "", IMPORT_QUARTER, "", ""],  # 8: refused
     ]
     first = _import(api, _csv(rows), skip_errors="true")
