@@ -8,7 +8,7 @@ import hashlib
 import json
 import math
 
-from gongjian.graph.model import Community, Unit
+from gongjian.graph.model import Community, Need, Unit
 from gongjian.seeds.synthetic import generate
 from tests.api.test_map import inside_ring
 
@@ -17,11 +17,21 @@ from tests.api.test_map import inside_ring
 PINNED = "2395b1ca55a103f18f268ab9e4f8145cc19c09b34f8e4fba347b68765cca09ad"
 
 
+#: the work-order desk's fields (issue 13), added after the pin with defaults the
+#: generator leaves alone
+DESK_FIELDS = {
+    "number", "complainant_name", "complainant_phone", "address", "source", "source_no",
+    "resolution_note", "cancel_reason", "photos", "supervised", "supervise_deadline",
+    "extension", "returns", "reopens", "extensions", "supervisions",
+}  # fmt: skip
+
+
 def _digest_without_coordinates(units: int, needs: int, activities: int, seed: int) -> str:
     net = generate(units, needs, activities, seed=seed)
     h = hashlib.sha256()
     for e in net.entities:
-        d = e.model_dump(mode="json", exclude={"lat", "lon"})
+        added = DESK_FIELDS if isinstance(e, Need) else set()
+        d = e.model_dump(mode="json", exclude={"lat", "lon", *added})
         h.update(type(e).__name__.encode())
         h.update(json.dumps(d, sort_keys=True, ensure_ascii=False).encode())
     parts = (
