@@ -71,7 +71,7 @@ def greedy_roles(
         if load[u] + e > cp.cap[u]:
             return False
         kk = (u, r.kind)
-        return not (kk in cp.kind_cap and kload.get(kk, 0) + e > cp.kind_cap[kk])
+        return not (kk in cp.kind_cap and kload.get(kk, 0) + 1 > cp.kind_cap[kk])
 
     def take(ri: int, u: int, date: int, used: set[int]) -> None:
         e = _effort(cp, ri, u)
@@ -81,7 +81,7 @@ def greedy_roles(
         load[u] += e
         kk = (u, cp.roles[ri].kind)
         if kk in cp.kind_cap:
-            kload[kk] = kload.get(kk, 0) + e
+            kload[kk] = kload.get(kk, 0) + 1  # one use (次)
 
     # pinned places first (all activities), so that greedy choices respect them
     used_by_act: list[set[int]] = [set() for _ in cp.activities]
@@ -211,7 +211,7 @@ def improve_roles(
                     fixed[u] += e
                     busy.add((u, a.date))
                     if (u, r.kind) in cp.kind_cap:
-                        fkind[(u, r.kind)] = fkind.get((u, r.kind), 0) + e
+                        fkind[(u, r.kind)] = fkind.get((u, r.kind), 0) + 1
             b = CpBuilder(
                 cp,
                 include_needs=False,
@@ -295,7 +295,7 @@ def roles_feasible(
             e = _effort(cp, ri, u)
             load[u] += e
             if (u, r.kind) in cp.kind_cap:
-                kload[(u, r.kind)] = kload.get((u, r.kind), 0) + e
+                kload[(u, r.kind)] = kload.get((u, r.kind), 0) + 1
     for a in cp.activities:
         members = [u for ri in a.roles for u in roles[ri]]
         if len(set(members)) != len(members):

@@ -84,7 +84,7 @@ class CpBuilder:
     fixed_load : numpy.ndarray, optional
         Effort already used at each unit by parts not modelled (need loads).
     fixed_kind_load : dict, optional
-        Same per ``(unit, kind)``.
+        Uses (次) already taken per ``(unit, kind)`` by parts not modelled.
     named : bool
         Guard hard rules with named literals (explanation model).
     activities : set of int, optional
@@ -349,10 +349,13 @@ class CpBuilder:
             )
 
     def hard_kind_capacity(self) -> None:
-        """The effort per resource kind stays within the unit's kind capacity."""
+        """The uses (次) per resource kind stay within the unit's capacity of that kind.
+
+        Every assignment of an item of the kind takes one use, whatever its effort.
+        """
         cp = self.cp
         for (u, kind), kc in sorted(cp.kind_cap.items()):
-            terms = [(e, v) for e, v, k in self.unit_terms[u] if k == kind]
+            terms = [(1, v) for _, v, k in self.unit_terms[u] if k == kind]
             if not terms:
                 continue
             self._unit_cap(
@@ -360,8 +363,8 @@ class CpBuilder:
                 terms,
                 kc - self.fixed_kind.get((u, kind), 0),
                 "kind_capacity",
-                f"的 {kind} 类容量为 {kc}",
-                f"has capacity {kc} for kind {kind}",
+                f"的 {kind} 类资源本季度可用 {kc} 次",
+                f"has {kc} uses of kind {kind} this quarter",
             )
 
     def _unit_cap(
@@ -373,7 +376,7 @@ class CpBuilder:
         zh: str,
         en: str,
     ) -> None:
-        """Unit ``u``'s effort over ``terms`` stays within ``room``, as the named rule ``code``."""
+        """``sum(coef * var)`` over ``terms`` stays within ``room``, as the named rule ``code``."""
         ct = self.model.Add(sum(e * v for e, v in terms) <= room)
         self.rules.enforce(
             ct,

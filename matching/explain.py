@@ -9,7 +9,10 @@ Unmet-need reason codes
     distance limit (candidates marked ``beyond_distance_limit`` or
     ``Need.excluded_by_distance > 0``).
 ``eligible_units_full``
-    Every eligible unit lacks room for the need's effort.
+    Every eligible unit is full (满额): its effort left is below the need's
+    effort, or its resources of the need's kind have no use (次) left — one use
+    per assignment, whatever the effort.  The detail names the first full unit
+    and which capacity it has used up.
 ``lost_to_higher_priority``
     Every eligible unit lacks room, and at least one of them took a need of
     strictly higher priority.
@@ -294,7 +297,7 @@ def unmet_reasons(
     loads : list of int
         Effort load per unit in the plan.
     kind_loads : dict
-        Effort load per (unit, kind) in the plan.
+        Uses (次) per capped (unit, kind) in the plan.
     """
     prob = cp.problem
     holders: dict[int, int] = defaultdict(int)  # unit -> highest priority of its needs
@@ -323,19 +326,24 @@ def _why_unmet(
             return "beyond_distance_limit", f"{far} 个单位超出距离限制"
         return "no_eligible_unit", "没有候选单位" if not need.candidates else "候选单位均被排除"
     room = []
+    full: list[str] = []
     for u, e in zip(it.units.tolist(), it.effort.tolist(), strict=True):
-        ok = loads[u] + e <= cp.cap[u]
         kk = (u, it.kind)
-        if ok and kk in cp.kind_cap:
-            ok = kind_loads.get(kk, 0) + e <= cp.kind_cap[kk]
-        if ok:
+        if loads[u] + e > cp.cap[u]:
+            full.append(f"{cp.unit_ids[u]} 工作量已用 {loads[u]}/{int(cp.cap[u])}，该需求需 {e}")
+        elif kk in cp.kind_cap and kind_loads.get(kk, 0) + 1 > cp.kind_cap[kk]:
+            full.append(
+                f"{cp.unit_ids[u]} 的 {it.kind} 类资源已用 {kind_loads.get(kk, 0)}/"
+                f"{cp.kind_cap[kk]} 次"
+            )
+        else:
             room.append(u)
     if room:
         return "net_benefit_negative", f"{cp.unit_ids[room[0]]} 等单位尚有容量"
     higher = [u for u in it.units.tolist() if holders.get(u, 0) > it.priority]
     if higher:
         return "lost_to_higher_priority", f"{cp.unit_ids[higher[0]]} 承担了优先级更高的需求"
-    return "eligible_units_full", f"{it.units.size} 个候选单位均已满"
+    return "eligible_units_full", f"{it.units.size} 个候选单位均已满额（{full[0]}）"
 
 
 def carry_text(need: Need | None) -> str:

@@ -12,12 +12,26 @@ most one place per unit); a pinned pair is a commodity with a single arc.  Arc
 costs are ``-gain * L / e`` per effort unit with ``L`` the lcm of all efforts, so
 they are integers; the fairness segment of marginal ``m`` costs ``w * m * L``.
 
+Unit-kind nodes: a resource capacity counts uses (次)
+----------------------------------------------------
+A unit's capacity is effort; the capacity of its resources of one kind is a
+number of uses, one per assignment whatever the effort.  Flow is effort, so the
+arc from the unit-kind node ``(u, K)`` to the unit carries at most
+``(uses left) * E`` where ``E`` is the largest effort of an item of kind ``K``
+on ``u`` (:attr:`~gongjian.matching.grouped.Compiled.kind_effort_max`).  A plan
+that takes ``n <= uses`` items of kind ``K`` on ``u`` sends at most ``n * E``
+through that arc, so it stays a feasible flow: a relaxation, exact when every
+item of the kind has the same effort on ``u`` (then the arc holds exactly
+``uses`` of them).  The primal users (:func:`needs_given_roles`,
+:func:`repair_needs`) count uses themselves and never keep more than the cap.
+
 Why the relaxation bound is valid
 ---------------------------------
 Every feasible plan maps to a feasible flow of the same value: send ``e`` effort
 units along each assigned pair and route each unit's load through its cheapest
 segments, whose cost is exactly the convex penalty ``P`` because the marginals
-are non-decreasing.  The flow only *drops* constraints (activity min/max, one
+are non-decreasing.  The flow only *drops* or relaxes constraints (the uses of
+a resource kind, see above; activity min/max, one
 activity per date, one place per activity across roles, and integrality of
 ``flow / e``), so the min-cost flow value is at least the plan optimum of the
 linear part.  The joint-coverage bonus is bounded by its maximum (every
@@ -245,8 +259,10 @@ def _solve(
     """Build and solve the network; returns (value, flows per commodity[, dual]) or None.
 
     ``inject`` adds fixed load (activity efforts) as supply at the unit nodes
-    (``inject_kind`` at the unit-kind nodes); it then flows through the unit's
-    fairness segments like any need.  ``hubs`` feed optional role commodities
+    (``inject_kind``, the part of it on capped kinds, in effort, at the unit-kind
+    nodes); it then flows through the unit's fairness segments like any need.
+    ``start`` is effort already taken per unit, ``start_kind`` uses (次) already
+    taken per capped (unit, kind).  ``hubs`` feed optional role commodities
     (see the module docstring); their nodes follow the sink.
     """
     m = cp.m
@@ -306,9 +322,14 @@ def _solve(
         keys = sorted(kind_nodes)
         t_list.append(np.array([kind_nodes[key] for key in keys], dtype=np.int64))
         h_list.append(np.array([unit0 + key[0] for key in keys], dtype=np.int64))
+        emax = cp.kind_effort_max
         c_list.append(
             np.array(
-                [max(0, cp.kind_cap[key] - start_kind.get(key, 0)) for key in keys], dtype=np.int64
+                [
+                    max(0, cp.kind_cap[key] - start_kind.get(key, 0)) * emax.get(key, 0)
+                    for key in keys
+                ],
+                dtype=np.int64,
             )
         )
         w_list.append(np.zeros(len(keys), dtype=np.int64))
@@ -467,6 +488,8 @@ def needs_given_roles(
     the whole needs (``flow // e``) are kept, the rest is re-flowed on the
     capacity left (``REFLOW_ROUNDS``), and what still remains is placed greedily
     (best net gain, required first).  ``None`` if a required need cannot be placed.
+    ``role_kind_load`` counts uses (次) per capped (unit, kind); whole needs kept
+    from a flow never take more uses than are left (the flow only relaxes them).
     """
     load = role_load.astype(np.int64).copy()
     kload = dict(role_kind_load)
@@ -488,14 +511,18 @@ def needs_given_roles(
         placed = 0
         for ci, d in enumerate(fr.class_units):
             rep = cp.classes[ci].rep
-            for u, k in d.items():
+            for u, k in sorted(d.items()):
+                kk = (u, rep.kind)
+                if kk in cp.kind_cap:
+                    k = min(k, max(0, cp.kind_cap[kk] - kload.get(kk, 0)))
+                    if k <= 0:
+                        continue
+                    kload[kk] = kload.get(kk, 0) + k
                 e = int(rep.effort[0]) * k
                 total[ci][u] = total[ci].get(u, 0) + k
                 left[ci] -= k
                 placed += k
                 load[u] += e
-                if (u, rep.kind) in cp.kind_cap:
-                    kload[(u, rep.kind)] = kload.get((u, rep.kind), 0) + e
         if placed == 0:
             break
     return repair_needs(cp, total, role_load, role_kind_load)
@@ -524,7 +551,7 @@ def repair_needs(
             e = int(rep.effort[np.searchsorted(rep.units, u)])
             load[u] += k * e
             if (u, rep.kind) in cp.kind_cap:
-                kload[(u, rep.kind)] = kload.get((u, rep.kind), 0) + k * e
+                kload[(u, rep.kind)] = kload.get((u, rep.kind), 0) + k
     marg = {}
     wf = cp.problem.weights.fairness
     todo = []
@@ -547,7 +574,7 @@ def repair_needs(
                 if load[u] + e > cp.cap[u]:
                     continue
                 kk = (u, rep.kind)
-                if kk in cp.kind_cap and kload.get(kk, 0) + e > cp.kind_cap[kk]:
+                if kk in cp.kind_cap and kload.get(kk, 0) + 1 > cp.kind_cap[kk]:
                     continue
                 pen = 0
                 if wf:
@@ -565,7 +592,7 @@ def repair_needs(
             out[ci][best_u] = out[ci].get(best_u, 0) + 1
             load[best_u] += e
             if (best_u, rep.kind) in cp.kind_cap:
-                kload[(best_u, rep.kind)] = kload.get((best_u, rep.kind), 0) + e
+                kload[(best_u, rep.kind)] = kload.get((best_u, rep.kind), 0) + 1
     return out
 
 
@@ -573,6 +600,12 @@ def lagrangian_prices(
     cp: Compiled, act_load: np.ndarray, act_kind_load: dict[tuple[int, str], int]
 ) -> _Dual | None:
     """Dual prices of unit capacity for the need part, taken at activity loads ``act_load``.
+
+    ``act_kind_load`` is the part of ``act_load`` (effort) on capped (unit, kind)
+    pairs; it enters at the unit-kind nodes.  The flow at any role loads ``A`` is
+    still a relaxation of the need part: roles taking ``r`` uses of ``(u, K)``
+    inject at most ``r * E`` effort there, and the needs may take the ``uses - r``
+    left, at most ``(uses - r) * E`` effort (module docstring).
 
     Why the resulting bound is valid
     --------------------------------

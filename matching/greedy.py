@@ -18,7 +18,8 @@ def greedy_plan(problem: Problem) -> tuple[list[tuple[str, str]], bool]:
     """Build a plan greedily.
 
     Needs in order of priority (highest first, then input order) go to the
-    candidate with the best fit score that still has room; then the roles of each
+    candidate with the best fit score that still has room (effort within the
+    unit's capacity, one use left of the resource kind); then the roles of each
     activity (in input order) take the best-fit units that have room, are free on
     that date and not yet in the activity.  Pins are placed first.
 
@@ -39,12 +40,12 @@ def greedy_plan(problem: Problem) -> tuple[list[tuple[str, str]], bool]:
         if load[u] + e > cp.cap[u]:
             return False
         kk = (u, kind)
-        return not (kk in cp.kind_cap and kload.get(kk, 0) + e > cp.kind_cap[kk])
+        return not (kk in cp.kind_cap and kload.get(kk, 0) + 1 > cp.kind_cap[kk])
 
     def take(key: str, u: int, e: int, kind: str) -> None:
         load[u] += e
         if (u, kind) in cp.kind_cap:
-            kload[(u, kind)] = kload.get((u, kind), 0) + e
+            kload[(u, kind)] = kload.get((u, kind), 0) + 1  # one use (次)
         pairs.append((key, cp.unit_ids[u]))
 
     order = sorted(range(len(cp.needs)), key=lambda i: (-cp.needs[i].priority, i))

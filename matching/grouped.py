@@ -1,7 +1,8 @@
 """Compile a :class:`~gongjian.matching.problem.Problem` into index arrays.
 
 This is where eligibility is applied (forbidden pairs, distance-excluded
-candidates, unavailable dates and efforts above capacity are removed) and where
+candidates, unavailable dates, efforts above the unit's capacity and units with
+no use (次) left of the item's resource kind are removed) and where
 interchangeable needs are grouped into classes:
 
 two needs are interchangeable when they have the same eligible units with the
@@ -9,6 +10,11 @@ same effort and the same per-pair gain, the same priority, the same
 ``required`` flag, the same kind (when kind capacities exist) and no pin.  A
 class with ``count`` members is then one integer decision per unit instead of
 ``count`` booleans.  Callers may pass needs one by one; grouping is detected here.
+
+Capacities: ``cap[u]`` is the unit's quarterly capacity in effort; ``kind_cap[(u,
+kind)]`` is the quarterly capacity of the unit's resources of that kind as a
+number of uses (次): every assignment of an item of that kind to the unit takes
+one use, whatever its effort.
 
 The *gain* of a pair is its linear objective contribution::
 
@@ -86,7 +92,7 @@ class Compiled:
     problem: Problem
     unit_ids: list[str]
     cap: np.ndarray
-    kind_cap: dict[tuple[int, str], int]
+    kind_cap: dict[tuple[int, str], int]  # uses (次) per (unit, kind), not effort
     needs: list[CItem]
     roles: list[CItem]
     activities: list[CActivity]
@@ -125,6 +131,23 @@ class Compiled:
             )
             for r in self.roles
         ]
+
+    @functools.cached_property
+    def kind_effort_max(self) -> dict[tuple[int, str], int]:
+        """Per capped (unit, kind): the largest effort of an item of that kind on that unit.
+
+        The flow engines measure flow in effort, so they can only relax a cap of
+        ``uses`` to ``uses * kind_effort_max`` effort (exact when one effort).
+        """
+        out: dict[tuple[int, str], int] = {}
+        if not self.kind_cap:
+            return out
+        for it in [*self.needs, *self.roles]:
+            for u, e in zip(it.units.tolist(), it.effort.tolist(), strict=True):
+                key = (u, it.kind)
+                if key in self.kind_cap and e > out.get(key, 0):
+                    out[key] = e
+        return out
 
     def effort_lcm(self) -> int:
         """Least common multiple of all item efforts (for integer flow costs)."""
@@ -207,8 +230,9 @@ def compile_problem(problem: Problem) -> Compiled:
             if unavailable:
                 ok &= ~np.isin(us, list(unavailable))
             if has_kind_cap:
+                # a resource capacity counts uses (次): any effort fits one use left
                 kc = np.array([kind_cap.get((int(u), kind), 1 << 40) for u in us], dtype=np.int64)
-                ok &= eff <= kc
+                ok &= kc >= 1
             gain = w.fit * sc + (0 if is_role else w.coverage * priority)
             if special:
                 ids = [c.unit for c in cands]

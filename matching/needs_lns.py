@@ -63,7 +63,8 @@ def improve_needs(
     class_units : list of dict
         Incumbent: needs of each class per unit.
     role_load, role_kind_load
-        Effort of the (fixed) activities per unit and per (unit, kind).
+        Effort of the (fixed) activities per unit, and their uses (次) per capped
+        (unit, kind): a resource capacity counts one use per assignment.
     deadline : float
         Wall-clock safety limit (``time.perf_counter()``).
     max_windows : int
@@ -105,6 +106,9 @@ def improve_needs(
             xs = []
             for u, e, g in cand:
                 room = int(cp.cap[u] - role_load[u]) // e
+                kk = (u, rep.kind)
+                if kk in cp.kind_cap:
+                    room = min(room, cp.kind_cap[kk] - role_kind_load.get(kk, 0))
                 ub = max(0, min(free, room))
                 v = model.NewIntVar(0, ub, f"x{ci}_{u}")
                 k = held.get(u, 0)
@@ -126,9 +130,9 @@ def improve_needs(
             for (uu, kind), kc in cp.kind_cap.items():
                 if uu != u:
                     continue
-                kt = [(e, v) for e, v, k in ts if k == kind]
-                if kt:
-                    model.Add(sum(e * v for e, v in kt) <= kc - role_kind_load.get((u, kind), 0))
+                kt = [v for _, v, k in ts if k == kind]
+                if kt:  # one use (次) per need, whatever its effort
+                    model.Add(sum(kt) <= kc - role_kind_load.get((u, kind), 0))
             if wf:
                 segs = []
                 left_h = hint_load[u]

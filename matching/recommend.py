@@ -62,7 +62,13 @@ class Recommendation(BaseModel):
     distance_km: float | None = None
     effort: int
     capacity: int = Field(default=0, description="the unit's capacity this quarter (effort)")
-    remaining_capacity: int
+    remaining_capacity: int = Field(description="effort left this quarter")
+    kind_capacity: int | None = Field(
+        default=None, description="uses (次) of the need's resource kind this quarter, if capped"
+    )
+    remaining_uses: int | None = Field(
+        default=None, description="uses (次) of that kind left this quarter, if capped"
+    )
     displaces: list[str] = Field(
         default_factory=list, description="items it would give up to make room (lowest fit first)"
     )
@@ -77,7 +83,9 @@ class _Held:
         for a in problem.activities:
             item_kind.update({f"{a.id}/{r.id}": r.kind for r in a.roles})
         self.load: dict[str, int] = defaultdict(int)
+        #: uses (次) per (unit, kind): one per held item, whatever its effort
         self.kind_load: dict[tuple[str, str], int] = defaultdict(int)
+        self.kind_effort: dict[tuple[str, str], int] = defaultdict(int)
         #: droppable items per unit: (score, effort, item, kind)
         self.items: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
         self.current: str | None = None
@@ -87,7 +95,8 @@ class _Held:
                 continue  # the need's own load is what we are placing
             kind = item_kind.get(a.item, a.kind)
             self.load[a.unit] += a.effort
-            self.kind_load[(a.unit, kind)] += a.effort
+            self.kind_load[(a.unit, kind)] += 1
+            self.kind_effort[(a.unit, kind)] += a.effort
             if a.type == "need" and not a.pinned:
                 self.items[a.unit].append((a.score, a.effort, a.item, kind))
 
@@ -109,8 +118,8 @@ def eligible(
         kind_cap = u.kind_capacity.get(kind)
         if c.beyond_distance_limit or c.unit in forbidden or c.effort > u.capacity:
             continue
-        if kind_cap is not None and c.effort > kind_cap:
-            continue
+        if kind_cap is not None and kind_cap < 1:
+            continue  # a resource capacity counts uses: any effort fits one use
         if date is not None and any(d.isoformat() == date for d in u.unavailable_dates):
             continue
         out.append(c)
@@ -143,15 +152,15 @@ def recommend(
         freed = kind_freed = 0
         for _, effort, item, kind in sorted(held.items[c.unit]):
             short = room + freed < c.effort
-            kind_short = kind_room is not None and kind_room + kind_freed < c.effort
+            kind_short = kind_room is not None and kind_room + kind_freed < 1
             if not short and not kind_short:
                 break
             if not short and kind != need.kind:
                 continue  # dropping it frees nothing of the kind that is short
             displaces.append(item)
             freed += effort
-            kind_freed += effort if kind == need.kind else 0
-        if room + freed < c.effort or (kind_room is not None and kind_room + kind_freed < c.effort):
+            kind_freed += 1 if kind == need.kind else 0
+        if room + freed < c.effort or (kind_room is not None and kind_room + kind_freed < 1):
             continue  # even giving up every item it may give up would not make room
         have -= freed
         gain = w.fit * c.score - w.fairness * (
@@ -170,6 +179,8 @@ def recommend(
                 effort=c.effort,
                 capacity=cap,
                 remaining_capacity=max(0, room),
+                kind_capacity=kind_cap,
+                remaining_uses=None if kind_room is None else max(0, kind_room),
                 displaces=displaces,
                 in_plan=c.unit == held.current,
             )
@@ -182,8 +193,10 @@ def held_problem(problem: Problem, need_id: str, plan: Plan | None = None) -> Pr
     """The problem the solver sees when ``need_id`` is planned alone while units hold ``plan``.
 
     The need itself, no activities, and per unit and kind one pinned stand-in need
-    (``held:<unit>:<kind>``, fit 0) carrying the effort the unit already holds of that
-    kind — clipped to its capacities, since a full unit is full whatever it holds beyond.
+    (``held:<unit>:<kind>``, fit 0, of no capped kind) carrying the effort the unit
+    already holds of that kind — clipped to its capacity, since a full unit is full
+    whatever it holds beyond; the uses (次) held are taken off the unit's capacity of
+    that kind instead (one use per held item).
     Solving it places the need exactly as :func:`recommend` weighs it.
     """
     need = next((n for n in problem.needs if n.id == need_id), None)
@@ -194,9 +207,12 @@ def held_problem(problem: Problem, need_id: str, plan: Plan | None = None) -> Pr
     needs = [need]
     pins: list[Pair] = []
     left = {u: units[u].capacity for u in units}
-    for (unit, kind), effort in sorted(held.kind_load.items()):
-        kind_cap = units[unit].kind_capacity.get(kind)
-        effort = min(effort, left[unit], effort if kind_cap is None else kind_cap)
+    kind_left = {u: dict(units[u].kind_capacity) for u in units}
+    for (unit, kind), uses in sorted(held.kind_load.items()):
+        if kind in kind_left[unit]:
+            kind_left[unit][kind] = max(0, kind_left[unit][kind] - uses)
+    for (unit, kind), effort in sorted(held.kind_effort.items()):
+        effort = min(effort, left[unit])
         if effort <= 0:
             continue
         left[unit] -= effort
@@ -204,7 +220,7 @@ def held_problem(problem: Problem, need_id: str, plan: Plan | None = None) -> Pr
         needs.append(
             Need(
                 id=key,
-                kind=kind,
+                kind=HELD_PREFIX,
                 priority=1,
                 candidates=[Candidate(unit=unit, effort=effort, score=0)],
             )
@@ -212,7 +228,7 @@ def held_problem(problem: Problem, need_id: str, plan: Plan | None = None) -> Pr
         pins.append(Pair(item=key, unit=unit))
     return Problem(
         name=f"{problem.name} · {need_id}",
-        units=problem.units,
+        units=[u.model_copy(update={"kind_capacity": kind_left[u.id]}) for u in problem.units],
         needs=needs,
         pinned=pins,
         forbidden=[p for p in problem.forbidden if p.item == need_id],

@@ -137,7 +137,7 @@ class _PlanState:
             self.taken[d.item].add(d.unit)
             if it is None:
                 continue
-            self.kind_load[(d.unit, it.kind)] += d.effort
+            self.kind_load[(d.unit, it.kind)] += 1  # uses (次), one per assignment
             if it.activity is not None and it.date is not None:
                 self.in_activity[(d.unit, it.activity)].add(d.item)
                 self.on_date[(d.unit, it.date)].add(it.activity)
@@ -224,10 +224,8 @@ def _why(d: Decision, it: _Item, ru: RunnerUp, st: _PlanState) -> dict[str, str]
         return _says("full", f"已承担 {have}/{unit.capacity}，该项需 {c.effort}")
     kind_cap = unit.kind_capacity.get(it.kind)
     kind_have = st.kind_load[(ru.unit, it.kind)]
-    if kind_cap is not None and kind_have + c.effort > kind_cap:
-        return _says(
-            "full", f"{_kind_zh(it.kind)}类资源已用 {kind_have}/{kind_cap}，该项需 {c.effort}"
-        )
+    if kind_cap is not None and kind_have + 1 > kind_cap:
+        return _says("full", f"{_kind_zh(it.kind)}类资源已用 {kind_have}/{kind_cap} 次")
     if it.activity is not None:
         roles = st.in_activity.get((ru.unit, it.activity))
         if roles:

@@ -158,6 +158,7 @@ def _penalty_table(capacity: int) -> np.ndarray:
 
 
 def _role_loads(cp: Compiled, role_units: list[set[int]]) -> tuple[np.ndarray, dict]:
+    """Effort per unit and uses (次) per capped (unit, kind) of the role places."""
     load = np.zeros(cp.m, dtype=np.int64)
     kload: dict[tuple[int, str], int] = {}
     for ri, us in enumerate(role_units):
@@ -166,11 +167,25 @@ def _role_loads(cp: Compiled, role_units: list[set[int]]) -> tuple[np.ndarray, d
             e = int(r.effort[np.searchsorted(r.units, u)])
             load[u] += e
             if (u, r.kind) in cp.kind_cap:
-                kload[(u, r.kind)] = kload.get((u, r.kind), 0) + e
+                kload[(u, r.kind)] = kload.get((u, r.kind), 0) + 1
     return load, kload
 
 
+def _role_kind_effort(cp: Compiled, role_units: list[set[int]]) -> dict[tuple[int, str], int]:
+    """Effort of the role places per capped (unit, kind): what the Lagrangian prices inject
+    at the unit-kind nodes of the need flow (measured in effort, see :mod:`~gongjian.matching.flow`)."""
+    out: dict[tuple[int, str], int] = {}
+    for ri, us in enumerate(role_units):
+        r = cp.roles[ri]
+        for u in us:
+            if (u, r.kind) in cp.kind_cap:
+                e = int(r.effort[np.searchsorted(r.units, u)])
+                out[(u, r.kind)] = out.get((u, r.kind), 0) + e
+    return out
+
+
 def _need_loads(cp: Compiled, class_units: list[dict[int, int]]) -> tuple[np.ndarray, dict]:
+    """Effort per unit and uses (次) per capped (unit, kind) of the assigned needs."""
     load = np.zeros(cp.m, dtype=np.int64)
     kload: dict[tuple[int, str], int] = {}
     for ci, d in enumerate(class_units):
@@ -179,7 +194,7 @@ def _need_loads(cp: Compiled, class_units: list[dict[int, int]]) -> tuple[np.nda
             e = int(rep.effort[np.searchsorted(rep.units, u)]) * k
             load[u] += e
             if (u, rep.kind) in cp.kind_cap:
-                kload[(u, rep.kind)] = kload.get((u, rep.kind), 0) + e
+                kload[(u, rep.kind)] = kload.get((u, rep.kind), 0) + k
     return load, kload
 
 
@@ -325,7 +340,8 @@ def _decompose_start(cp: Compiled, feed: SolveProgress) -> _Start:
         if got is not None and (start.best_val is None or got[1] > start.best_val):
             start.best, start.best_val = got
             feed.objective(start.best_val)
-        act_load, act_kload = _role_loads(cp, roles)
+        act_load, _ = _role_loads(cp, roles)
+        act_kload = _role_kind_effort(cp, roles)
     return start
 
 
@@ -539,7 +555,7 @@ def _gap(
 def check_plan(problem: Problem, plan: Plan) -> list[str]:
     """List the hard-rule violations of ``plan`` (empty when feasible).
 
-    Checks eligibility, capacity (total and per kind), role counts, min/max units,
+    Checks eligibility, capacity (effort per unit, uses per resource kind), role counts, min/max units,
     one place per unit per activity, one activity per unit and date, unavailable
     dates, pins, forbids and required needs.
     """
@@ -573,7 +589,7 @@ def check_plan(problem: Problem, plan: Plan) -> list[str]:
             out.append(f"forbidden: {a.item} -> {a.unit}")
         load[a.unit] = load.get(a.unit, 0) + c.effort
         kk = (a.unit, kind_of[a.item])
-        kload[kk] = kload.get(kk, 0) + c.effort
+        kload[kk] = kload.get(kk, 0) + 1  # a resource capacity counts uses (次)
         by_item.setdefault(a.item, []).append(a.unit)
     for u, v in load.items():
         if v > units[u].capacity:
@@ -581,7 +597,7 @@ def check_plan(problem: Problem, plan: Plan) -> list[str]:
     for (u, k), v in kload.items():
         kc = units[u].kind_capacity.get(k)
         if kc is not None and v > kc:
-            out.append(f"kind capacity: {u}/{k} {v} > {kc}")
+            out.append(f"kind capacity (uses): {u}/{k} {v} > {kc}")
     for n in problem.needs:
         us = by_item.get(n.id, [])
         if len(us) > 1:

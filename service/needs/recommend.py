@@ -81,6 +81,12 @@ class UnitRecommendation(BaseModel):
     effort: int
     capacity: int
     remaining_capacity: int = Field(description="本季度剩余工作量 effort left this quarter")
+    kind_capacity: int | None = Field(
+        default=None, description="该类资源本季度可用次数 uses of the need's resource kind"
+    )
+    remaining_uses: int | None = Field(
+        default=None, description="该类资源本季度剩余次数 uses of that kind left this quarter"
+    )
     over_capacity: bool = Field(description="taking it exceeds the remaining capacity")
     displaces: list[HeldItem] = Field(
         default_factory=list, description="需让出的认领 claims it would give up to make room"
@@ -191,7 +197,9 @@ def _out(r: Recommendation, titles: dict[str, str]) -> UnitRecommendation:
         effort=r.effort,
         capacity=r.capacity,
         remaining_capacity=r.remaining_capacity,
-        over_capacity=r.effort > r.remaining_capacity,
+        kind_capacity=r.kind_capacity,
+        remaining_uses=r.remaining_uses,
+        over_capacity=r.effort > r.remaining_capacity or r.remaining_uses == 0,
         displaces=[HeldItem(item=i, title=titles.get(i, i)) for i in r.displaces],
     )
 
