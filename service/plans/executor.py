@@ -123,6 +123,22 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[-1] if text else ''}"[:500]
 
 
+def _collect(
+    out: dict[str, TaskResult],
+    task: CityTask,
+    fetch: Callable[[], dict[str, Any]],
+    on_result: Callable[[TaskResult], None] | None,
+) -> None:
+    """One task's result, or its error (one failure does not lose the others)."""
+    try:
+        res = _result(fetch())
+    except Exception as exc:  # (Ray: retried once already)
+        res = TaskResult(task.subdistrict, error=_error_text(exc))
+    out[task.subdistrict] = res
+    if on_result is not None:
+        on_result(res)
+
+
 class LocalExecutor:
     """Child processes on this machine, ``parallel`` at a time (default one, as today)."""
 
@@ -144,13 +160,7 @@ class LocalExecutor:
                 for t in tasks
             }
             for fut, task in futures.items():
-                try:
-                    res = _result(fut.result())
-                except Exception as exc:  # one failure does not lose the others
-                    res = TaskResult(task.subdistrict, error=_error_text(exc))
-                out[task.subdistrict] = res
-                if on_result is not None:
-                    on_result(res)
+                _collect(out, task, fut.result, on_result)
         return [out[t.subdistrict] for t in tasks]
 
     def close(self) -> None:
@@ -205,14 +215,7 @@ class RayExecutor:
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
             for ref in ready:
-                task = refs[ref]
-                try:
-                    res = _result(ray.get(ref))
-                except Exception as exc:  # retried once already: report, keep the others
-                    res = TaskResult(task.subdistrict, error=_error_text(exc))
-                out[task.subdistrict] = res
-                if on_result is not None:
-                    on_result(res)
+                _collect(out, refs[ref], lambda r=ref: ray.get(r), on_result)
         return [out[t.subdistrict] for t in tasks]
 
     def close(self) -> None:
