@@ -20,7 +20,9 @@ COPY --from=web /src/web/node_modules/echarts/LICENSE service/console/static/ven
 COPY --from=web /src/web/node_modules/swagger-ui-dist/swagger-ui-bundle.js service/apidocs/static/vendor/swagger-ui-bundle.js
 COPY --from=web /src/web/node_modules/swagger-ui-dist/swagger-ui.css service/apidocs/static/vendor/swagger-ui.css
 COPY --from=web /src/web/node_modules/swagger-ui-dist/LICENSE service/apidocs/static/vendor/swagger-ui.LICENSE.txt
-RUN pip install --no-cache-dir --root-user-action=ignore . \
+# EXTRAS=city adds Ray (the compose file's city profile builds gongjian:city with it)
+ARG EXTRAS=
+RUN pip install --no-cache-dir --root-user-action=ignore ".${EXTRAS:+[$EXTRAS]}" \
     && useradd --system --home-dir /data gongjian \
     && mkdir -p /data && chown gongjian /data
 USER gongjian

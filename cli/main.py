@@ -9,6 +9,7 @@ the project owns its own commands:
 * :mod:`gongjian.cli.service` — ``serve``, ``users add|list``
 * :mod:`gongjian.cli.imports` — ``import needs``
 * :mod:`gongjian.cli.bench_api` — ``bench api``
+* :mod:`gongjian.cli.city` — ``plan city``, ``bench city`` (Ray)
 * :mod:`gongjian.cli.suitability` — ``suitability show|export|import``
 * :mod:`gongjian.cli.notify` — ``notify run``
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import typer
 
-from gongjian.cli import bench_api, demo, graph, imports, notify, plan, service, suitability
+from gongjian.cli import bench_api, city, demo, graph, imports, notify, plan, service, suitability
 
 app = typer.Typer(
     help="共建 gongjian — 驻区单位共建网络与季度计划 (joint-building network and planner)",
@@ -43,6 +44,7 @@ plan.register(plan_app=plan_app, bench_app=bench_app)
 service.register(app, users_app=users_app)
 imports.register(import_app)
 bench_api.register(bench_app)
+city.register(plan_app=plan_app, bench_app=bench_app)
 suitability.register(app)
 notify.register(notify_app)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv (Python 3.11) and install gongjian into it. Idempotent.
-# Usage: bash scripts/bootstrap.sh [--dev]
+# Usage: bash scripts/bootstrap.sh [--dev]   (--dev: test tools and the city extra, Ray)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,7 @@ fi
 # the web console's front-end libraries (npm registry) go into the package first
 bash scripts/build_web.sh
 if [ "${1:-}" = "--dev" ]; then
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  .venv/bin/python -m pip install --quiet -e ".[dev,city]"  # tests need Ray (city extra)
 else
   .venv/bin/python -m pip install --quiet .
 fi

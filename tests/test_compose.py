@@ -91,3 +91,18 @@ def test_api_health_check_asks_a_served_path() -> None:
     assert "/health" in test
     paths = create_app(Settings(_env_file=None)).openapi()["paths"]  # type: ignore[call-arg]
     assert "/health" in paths
+
+
+def test_city_profile_runs_a_ray_head_and_workers_joining_it() -> None:
+    services = _services()
+    head, worker, api = services["ray-head"], services["ray-worker"], services["api-city"]
+    for svc in (head, worker, api):
+        assert svc["profiles"] == ["city"]
+    assert head["build"]["args"]["EXTRAS"] == "city"
+    assert head["command"][:4] == ["ray", "start", "--head", "--block"]
+    port = head["command"][head["command"].index("--port") + 1]
+    assert worker["command"][:4] == ["ray", "start", "--address", f"ray-head:{port}"]
+    client = head["command"][head["command"].index("--ray-client-server-port") + 1]
+    assert api["environment"]["GONGJIAN_RAY_ADDRESS"] == f"ray://ray-head:{client}"
+    assert "GONGJIAN_RAY_ADDRESS" not in services["api"].get("environment", {})
+    assert "ARG EXTRAS" in DOCKERFILE.read_text(encoding="utf-8")

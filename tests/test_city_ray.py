@@ -1,0 +1,85 @@
+"""A city on a local Ray cluster (``num_cpus=2``, one cluster for the module).
+
+The city plan equals the per-sub-district plans solved one after another here; a
+task whose worker dies mid-solve is retried and its plan comes; a sub-district
+failing for good is reported while the others' plans are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gongjian.seeds.city import city_network, generate_city
+from gongjian.service.plans.city import city_tasks, summary
+from gongjian.service.plans.executor import CityTask, RayExecutor, solve_packed
+
+QUARTER = "2026Q4"
+TIME_LIMIT = 2.0
+
+
+@pytest.fixture(scope="module")
+def ray_executor() -> Iterator[RayExecutor]:
+    ex = RayExecutor("local", num_cpus=2)
+    try:
+        yield ex
+    finally:
+        ex.close()
+
+
+@pytest.fixture(scope="module")
+def tasks() -> list[CityTask]:
+    city = generate_city(3, 20, 80, 4, seed=7, quarter=QUARTER)
+    snaps = {sd: net.snapshot(QUARTER) for sd, net in city.items()}
+    return city_tasks(snaps, QUARTER, time_limit=TIME_LIMIT, seed=3)
+
+
+def _decisions(plan: dict) -> dict:
+    return {k: v for k, v in plan.items() if k != "seconds"}
+
+
+def test_city_ids_are_distinct_per_subdistrict() -> None:
+    net = city_network(generate_city(3, 5, 10, 1, seed=2))
+    keys = [(e.LABEL, e.id) for e in net.entities]
+    assert len(keys) == len(set(keys))
+    assert {e.id for e in net.entities if e.LABEL == "Subdistrict"} == {"sd01", "sd02", "sd03"}
+
+
+def test_city_plan_equals_sequential_plans(ray_executor: RayExecutor, tasks: list) -> None:
+    results = ray_executor.run(tasks)
+    assert [r.subdistrict for r in results] == ["sd01", "sd02", "sd03"]
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert len({r.pid for r in results} - {0}) >= 1
+    for task, res in zip(tasks, results, strict=True):
+        alone = solve_packed(task.subdistrict, task.plan_input, task.time_limit, task.seed)
+        assert _decisions(res.plan) == _decisions(alone["plan"])
+        assert summary(res)["objective"] == alone["plan"]["objective"]
+
+
+def test_killed_task_is_retried_and_ends_done(
+    ray_executor: RayExecutor, tasks: list, tmp_path: Path
+) -> None:
+    marker = tmp_path / "killed-once"
+    first = tasks[0]
+    faulty = CityTask(
+        first.subdistrict,
+        first.plan_input,
+        first.time_limit,
+        first.seed,
+        fault={"exit_once": str(marker), "after": "0.2"},
+    )
+    [res] = ray_executor.run([faulty])
+    assert marker.exists()  # the first attempt ran and died
+    assert int(marker.read_text()) != res.pid  # the plan came from another worker process
+    assert res.ok, res.error
+
+
+def test_one_permanent_failure_keeps_the_others(ray_executor: RayExecutor, tasks: list) -> None:
+    broken = CityTask("sd99", b"not a packed input", TIME_LIMIT, 1)
+    results = ray_executor.run([tasks[1], broken, tasks[2]])
+    by_id = {r.subdistrict: r for r in results}
+    assert by_id["sd99"].plan is None and by_id["sd99"].error
+    assert summary(by_id["sd99"])["error"]
+    assert by_id["sd02"].ok and by_id["sd03"].ok
