@@ -86,6 +86,10 @@ def test_no_english_words_on_any_page_in_zh(browser: Browser, server: ApiServer)
     console = Console(page, server)
     console.sign_in("committee")
     console.errors.clear()  # the sign-in screen's expected 401 before signing in
+    tops = page.eval_on_selector_all("#nav a", "els => els.map(e => e.offsetTop)")
+    assert len(tops) > 5 and len(set(tops)) == 1, f"the navigation wraps at 1366 px: {tops}"
+    bell = page.locator("#bell svg")
+    assert bell.count() == 1, "the bell is an inline SVG (no emoji glyph needed)"
     api = server.client("committee")
     units = api.get("/units", params={"limit": 1000}).json()["items"]
     seeded = {u["name"] for u in units} | {u["id"] for u in units}
