@@ -313,6 +313,10 @@ class StoreBase(OutboxRules, DeskRules, ABC, Generic[Tx]):
 
     # -- primitives ---------------------------------------------------------------
     @abstractmethod
+    def data_version(self) -> int:
+        """The store-wide data version: it grows with every committed write transaction."""
+
+    @abstractmethod
     def _write_tx(self, work: Callable[[Tx], T]) -> T:
         """Run ``work(tx)`` in one write transaction (it may be retried: no side effects)."""
 

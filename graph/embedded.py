@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -121,6 +121,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS nodes_need_number ON nodes(json_extract(props,
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 """
 
+#: every write transaction counts itself in ``meta`` (the store-wide data version)
+_BUMP_DATA_VERSION = (
+    "INSERT INTO meta(key, value) VALUES ('data_version', '1') ON CONFLICT(key)"
+    " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+)
+
 # SQLite's default limit on bound variables is 32766; stay well below.
 _CHUNK = 900
 
@@ -146,9 +152,16 @@ class EmbeddedStore(GraphStore[Conn]):
     def _conn(self) -> sqlite3.Connection:
         return self._file.connection()
 
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One immediate write transaction; rolled back on any error."""
-        return self._file.write()
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One immediate write transaction; rolled back on any error; bumps the data version."""
+        with self._file.write() as conn:
+            yield conn
+            conn.execute(_BUMP_DATA_VERSION)
+
+    def data_version(self) -> int:
+        rows = self._read("SELECT value FROM meta WHERE key = 'data_version'")
+        return int(rows[0][0]) if rows else 0
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:

@@ -99,6 +99,24 @@ def _translated(
 # --------------------------------------------------------------------------- the store
 
 
+#: the store-wide data version: a property of one document node (unique by name, left
+#: out of the graph's exports) that every write transaction bumps last, so it waits for
+#: the node's lock only at its end; caches key on it
+_BUMP_DATA_VERSION = (
+    "MERGE (m:GongjianDocument {name: '~data_version'})"
+    " SET m.data_version = coalesce(m.data_version, 0) + 1"
+)
+_SET_DATA_VERSION = "MERGE (m:GongjianDocument {name: '~data_version'}) SET m.data_version = $v"
+_DATA_VERSION = "MATCH (m:GongjianDocument {name: '~data_version'}) RETURN m.data_version AS v"
+
+
+def _counted(tx: ManagedTransaction, work: Callable[[ManagedTransaction], T]) -> T:
+    """``work``, then the data version bumped in the same transaction."""
+    result = work(tx)
+    tx.run(statement(_BUMP_DATA_VERSION)).consume()
+    return result
+
+
 class Neo4jStore(GraphStore[ManagedTransaction]):
     """:class:`~gongjian.graph.store.GraphStore` on a Neo4j 5 server.
 
@@ -181,7 +199,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
         """Run ``work`` in one managed write transaction (retried on transient errors)."""
         with self._driver.session(**self._session_config()) as session:
             try:
-                return session.execute_write(work)
+                return session.execute_write(_counted, work)
             except neo4j_errors.ResultFailedError as exc:
                 # a statement failed (say, CREATE hit the uniqueness constraint) and the
                 # driver's rollback then reports the failed result instead: raise the cause
@@ -203,6 +221,14 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
     def _execute(self, text: str, **params: Any) -> None:
         """One write statement in its own transaction."""
         self._driver.execute_query(statement(text), params, database_=self.database)
+
+    def _execute_data(self, text: str, **params: Any) -> None:
+        """One data write statement in its own transaction, the data version bumped with it."""
+        self._write(lambda tx: tx.run(statement(text), params).consume())
+
+    def data_version(self) -> int:
+        records = self._query(_DATA_VERSION)
+        return int(records[0]["v"]) if records else 0
 
     # ------------------------------------------------------------------ life cycle
     @_translated
@@ -235,7 +261,9 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
     def clear(self) -> None:
         # CALL {…} IN TRANSACTIONS needs an auto-commit transaction.
         with self._driver.session(**self._session_config()) as session:
+            version = self.data_version()  # CLEAR deletes the version node too: carry it on
             session.run(statement(cypher.CLEAR)).consume()
+            session.run(statement(_SET_DATA_VERSION), v=version + 1).consume()
 
     # ------------------------------------------------------------------ entities
     def _check_refs(self, entities: Sequence[Entity]) -> None:
@@ -560,7 +588,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
 
     @_translated
     def remove_adjacent(self, community_a: str, community_b: str) -> None:
-        self._execute(cypher.REMOVE_ADJACENT, a=community_a, b=community_b)
+        self._execute_data(cypher.REMOVE_ADJACENT, a=community_a, b=community_b)
 
     @_translated
     def adjacency(self) -> list[tuple[str, str]]:
@@ -589,7 +617,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
 
     @_translated
     def remove_pairing(self, pairing: Pairing) -> None:
-        self._execute(
+        self._execute_data(
             cypher.REMOVE_PAIRING, unit_id=pairing.unit_id, community_id=pairing.community_id
         )
 

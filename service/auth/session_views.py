@@ -83,7 +83,7 @@ def sign_in(body: SignIn, state: State, request: Request, response: Response) ->
     session_id, session = store.create(user)
     sessions.set_cookie(request, response, session_id)
     request.state.user = user
-    audit_note(request, "sign in (session)")
+    audit_note(request, "登录（会话）")
     return SessionInfo(user=user, csrf_token=session.csrf_token, expires_in=session.expires_in)
 
 
@@ -107,5 +107,5 @@ def sign_out(request: Request, response: Response) -> None:
         sessions.check_csrf(request, session)
         sessions.sessions(request).delete(session_id)
         request.state.user = session.user
-        audit_note(request, "sign out (session)")
+        audit_note(request, "退出（会话）")
     sessions.clear_cookie(request, response)

@@ -26,6 +26,7 @@ from gongjian.graph.model import (
 )
 from gongjian.graph.store import GraphStore
 from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.metrics.cache import results
 from gongjian.service.metrics.service import (
     DESK_ACTIONS,
     Fairness,
@@ -110,16 +111,24 @@ RankingQuery = Annotated[Ranking, Depends(_ranking)]
 def metrics_units(user: CurrentUser, store: Store, ranking: RankingQuery) -> RankedRates:
     """Per unit: cases (needs it claimed or was summoned to), response, resolution, on-time
     and satisfaction rates; ranked by ``by`` over units with at least ``min_cases`` cases."""
-    needs = _needs(store, ranking.quarter)
-    steps = store.desk_steps(list(DESK_ACTIONS))
-    return ranking.rank(unit_rates(store.list(Unit, limit=None), needs, steps=steps))
+
+    def compute() -> RankedRates:
+        needs = _needs(store, ranking.quarter)
+        steps = store.desk_steps(list(DESK_ACTIONS))
+        return ranking.rank(unit_rates(store.list(Unit, limit=None), needs, steps=steps))
+
+    return results.get(store, ("metrics.units", ranking), compute)
 
 
 @router.get("/communities", summary="社区指标与排名 Rates and ranking per community")
 def metrics_communities(user: CurrentUser, store: Store, ranking: RankingQuery) -> RankedRates:
     """Per community: cases (needs raised in it) and the rates; ranked as for units."""
-    needs = _needs(store, ranking.quarter)
-    return ranking.rank(community_rates(store.list(Community, limit=None), needs))
+
+    def compute() -> RankedRates:
+        needs = _needs(store, ranking.quarter)
+        return ranking.rank(community_rates(store.list(Community, limit=None), needs))
+
+    return results.get(store, ("metrics.communities", ranking), compute)
 
 
 class QuarterRates(BaseModel):
@@ -131,7 +140,9 @@ class QuarterRates(BaseModel):
 @router.get("/quarters", summary="各季度指标 Rates per quarter")
 def metrics_quarters(user: CurrentUser, store: Store) -> QuarterRates:
     """Per quarter with needs: cases and the rates, in time order."""
-    return QuarterRates(items=quarter_rates(_needs(store, None)))
+    return results.get(
+        store, "metrics.quarters", lambda: QuarterRates(items=quarter_rates(_needs(store, None)))
+    )
 
 
 @router.get("/fairness", summary="负荷均衡 Load fairness of a quarter")
@@ -143,14 +154,18 @@ def metrics_fairness(
     """Per unit load (needs' effort + role effort per activity) against capacity; max load
     ratio, Gini coefficient of load ratios, idle and overloaded units."""
     q = parse_quarter(quarter)
-    loads = unit_loads(
-        store.list(Unit, limit=None),
-        _needs(store, q),
-        store.list(Activity, filters={"quarter": q}, limit=None),
-        store.assignments(),
-        quarter=q,
-    )
-    return fairness(q, loads)
+
+    def compute() -> Fairness:
+        loads = unit_loads(
+            store.list(Unit, limit=None),
+            _needs(store, q),
+            store.list(Activity, filters={"quarter": q}, limit=None),
+            store.assignments(),
+            quarter=q,
+        )
+        return fairness(q, loads)
+
+    return results.get(store, ("metrics.fairness", q), compute)
 
 
 @router.get("/members", summary="在职党员积分 In-service party members' points")

@@ -27,6 +27,7 @@ from gongjian.graph.store import GraphStore
 from gongjian.matching.from_graph import with_stored_suitability
 from gongjian.service.auth.schemas import UserRole
 from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.metrics.cache import results
 from gongjian.service.network.exports import without_personal_data
 from gongjian.service.network.service import (
     EXACT_BETWEENNESS_NODES,
@@ -122,7 +123,15 @@ def coverage_gaps(
     ``reason``: ``no_eligible_unit`` (nobody offers the kind that quarter) or
     ``beyond_distance_limit`` (only units farther away do).
     """
-    snapshot = with_stored_suitability(store, store.snapshot(parse_quarter(quarter)))
+    q = parse_quarter(quarter)
+    return results.get(
+        store, ("network.gaps", q, max_distance), lambda: gaps_of(store, q, max_distance)
+    )
+
+
+def gaps_of(store: GraphStore, quarter: str, max_distance: int) -> Gaps:
+    """The coverage gaps of ``quarter`` (uncached)."""
+    snapshot = with_stored_suitability(store, store.snapshot(quarter))
     return find_gaps(snapshot, max_distance=max_distance)
 
 

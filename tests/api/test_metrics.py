@@ -477,3 +477,27 @@ def test_metrics_every_role_and_errors(api: ApiServer) -> None:
             r = c.get(path, params=params)
             assert r.status_code == 422, (path, params, r.text)
             assert r.json()["error"]["code"] == "invalid_input"
+
+
+# --------------------------------------------------------------------------- cached per data version
+
+
+def test_cached_results_follow_writes(api: ApiServer) -> None:
+    """/metrics/quarters, /metrics/communities and /network/gaps are cached per data version:
+    repeated calls answer the same, and a write shows at once in the next answer."""
+    with api.client("committee") as c:
+        cid, _ = _fresh(c)
+        quarters = c.get("/metrics/quarters").json()["items"]
+        assert c.get("/metrics/quarters").json()["items"] == quarters
+        assert "2043Q2" not in {g["id"] for g in quarters}
+        communities = c.get("/metrics/communities", params={"quarter": "2043Q2"}).json()
+        gaps = c.get("/network/gaps", params={"quarter": "2043Q2"}).json()
+        need_id = _post_need(c, community_id=cid, quarter="2043Q2")
+        after = {g["id"]: g for g in c.get("/metrics/quarters").json()["items"]}
+        assert after["2043Q2"]["cases"] == 1
+        groups = c.get("/metrics/communities", params={"quarter": "2043Q2"}).json()["items"]
+        assert {g["id"]: g["cases"] for g in groups}[cid] == 1
+        assert {g["id"]: g["cases"] for g in communities["items"]}[cid] == 0
+        later = c.get("/network/gaps", params={"quarter": "2043Q2"}).json()
+        assert later["open_needs"] == gaps["open_needs"] + 1
+        assert need_id in {g["need_id"] for g in later["gaps"]}

@@ -132,7 +132,7 @@ export function chart(option, cls = "chart") {
         c.dispose();
         return;
       }
-      if (el.clientWidth && el.clientHeight) c.resize();
+      if (!c.isDisposed() && el.clientWidth && el.clientHeight) c.resize();
     });
     watch.observe(el);
     return c;
@@ -140,6 +140,8 @@ export function chart(option, cls = "chart") {
   const holder = { el, chart: null };
   // init once the element is in the document (ECharts needs its size)
   requestAnimationFrame(() => {
+    // the page was left before the first frame: no chart for a detached box
+    if (!el.isConnected) return;
     holder.chart = make();
     el.dataset.ready = "1";
   });

@@ -278,7 +278,9 @@ function updateBell(n) {
   if (!bell) return;
   bell.hidden = false;
   bell.dataset.count = String(n);
-  bell.textContent = n ? `🔔 ${n}` : "🔔";
+  // an inline SVG icon (an emoji bell has no glyph without a colour-emoji font)
+  const count = document.getElementById("bell-count");
+  if (count) count.textContent = n ? ` ${n}` : "";
   bell.title = n ? t("notify.bell.n", { n }) : t("notify.bell");
   bell.setAttribute("aria-label", bell.title);
 }
