@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Fetch, start and stop a real Neo4j 5.26 Community server without Docker.
 
+Length: ~830 lines: a standalone script (run before the package is installed), so
+the fetch, the JVM launch, the readiness wait and the stop all live in this one file.
+
 The server jars come from Maven Central (``scripts/neo4j/pom.xml`` +
 ``mvn dependency:copy-dependencies``) into the git-ignored cache ``.neo4j/lib``.
 The server is started with the Community entry point found in those jars

@@ -29,7 +29,7 @@ from gongjian.service.commitments.schemas import (
     OwnerKind,
     Progress,
 )
-from gongjian.service.plans.pdf import FONT, landscape_pdf
+from gongjian.service.plans.pdf import landscape_pdf, pdf_styles, text_para
 
 __all__ = ["STATUS_ZH", "figure_rows", "report_filename", "report_pdf", "report_xlsx"]
 
@@ -195,25 +195,16 @@ def report_xlsx(p: Progress, *, org: str = "") -> bytes:
 
 def report_pdf(p: Progress, *, org: str = "") -> bytes:
     """The report as a PDF on A4 landscape (see the module docstring)."""
-    from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    base = ParagraphStyle("gj-c", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
-    title = ParagraphStyle("gj-c-title", parent=base, fontSize=18, leading=24, alignment=TA_CENTER)
-    h2 = ParagraphStyle("gj-c-h2", parent=base, fontSize=13, leading=18, spaceBefore=6)
-    small = ParagraphStyle("gj-c-small", parent=base, fontSize=9, leading=12)
+    base, title, h2, small = pdf_styles("gj-c", small_size=9, small_leading=12)
 
     def para(text: Any, style: ParagraphStyle = small) -> Paragraph:
-        return Paragraph(escape(str(text)), style)  # user text is text, never markup
+        return text_para(text, style)
 
     def grid(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
         t = Table(

@@ -48,6 +48,7 @@ __all__ = [
     "file_error",
     "is_blank",
     "normalise_header",
+    "over_limit",
     "too_many_physical_rows",
     "too_many_rows",
 ]
@@ -254,10 +255,16 @@ def file_error(message: str) -> InvalidInputError:
     return InvalidInputError(message, [{"field": "file", "message": message}])
 
 
+def over_limit(zh: str, en: str, *, limit: str, **maximum: float) -> PayloadTooLargeError:
+    """An import limit passed (HTTP 413): the message ``zh (en)``, the limit's name and
+    its value under the detail key the caller names (``maximum``, ``max_rows`` …)."""
+    return PayloadTooLargeError(f"{zh} ({en})", limit=limit, **maximum)
+
+
 def too_many_rows() -> PayloadTooLargeError:
-    return PayloadTooLargeError(
-        f"文件超过 {MAX_ROWS} 行数据，请拆分后分批导入 (more than {MAX_ROWS} data rows;"
-        " split the file)",
+    return over_limit(
+        f"文件超过 {MAX_ROWS} 行数据，请拆分后分批导入",
+        f"more than {MAX_ROWS} data rows; split the file",
         limit="rows",
         max_rows=MAX_ROWS,
     )
@@ -281,9 +288,9 @@ class Deadline:
 
     def check(self) -> None:
         if time.monotonic() > self.until:
-            raise PayloadTooLargeError(
-                f"导入超过 {self.seconds:g} 秒仍未读完，请拆分后分批导入 (the file takes more"
-                f" than {self.seconds:g} s to read; split it)",
+            raise over_limit(
+                f"导入超过 {self.seconds:g} 秒仍未读完，请拆分后分批导入",
+                f"the file takes more than {self.seconds:g} s to read; split it",
                 limit="seconds",
                 max_seconds=self.seconds,
             )

@@ -27,6 +27,7 @@ from gongjian.service.needs.import_format import (
     file_error,
     is_blank,
     normalise_header,
+    over_limit,
     too_many_physical_rows,
     too_many_rows,
 )
@@ -194,9 +195,9 @@ def _read_csv(data: bytes, progress: Progress | None, deadline: Deadline) -> Tab
         nonlocal line_number
         for line_number, line in enumerate(io.StringIO(text, newline=""), start=1):
             if len(line) > MAX_CSV_LINE_CHARS:
-                raise PayloadTooLargeError(
-                    f"CSV 第 {line_number} 行超过 {MAX_CSV_LINE_CHARS} 个字符 (line"
-                    f" {line_number} is longer than {MAX_CSV_LINE_CHARS} characters)",
+                raise over_limit(
+                    f"CSV 第 {line_number} 行超过 {MAX_CSV_LINE_CHARS} 个字符",
+                    f"line {line_number} is longer than {MAX_CSV_LINE_CHARS} characters",
                     limit="line_characters",
                     maximum=MAX_CSV_LINE_CHARS,
                 )
@@ -211,9 +212,9 @@ def _read_csv(data: bytes, progress: Progress | None, deadline: Deadline) -> Tab
         try:
             for number, record in enumerate(reader, start=1):
                 if len(record) > MAX_CSV_COLUMNS:
-                    raise PayloadTooLargeError(
-                        f"CSV 第 {number} 行超过 {MAX_CSV_COLUMNS} 列 (record {number} has more"
-                        f" than {MAX_CSV_COLUMNS} columns)",
+                    raise over_limit(
+                        f"CSV 第 {number} 行超过 {MAX_CSV_COLUMNS} 列",
+                        f"record {number} has more than {MAX_CSV_COLUMNS} columns",
                         limit="columns",
                         maximum=MAX_CSV_COLUMNS,
                     )

@@ -42,6 +42,7 @@ from gongjian.service.needs.import_format import (
     MB,
     Deadline,
     file_error,
+    over_limit,
     too_many_physical_rows,
 )
 
@@ -59,9 +60,9 @@ def check_directory(infos: list[zipfile.ZipInfo]) -> None:
     member that unpacks to more than :data:`MAX_MEMBER_BYTES`, or more than
     :data:`MAX_UNPACKED_BYTES` in all."""
     if len(infos) > MAX_MEMBERS:
-        raise PayloadTooLargeError(
-            f"xlsx 压缩包内有 {len(infos)} 个文件，超过上限 {MAX_MEMBERS} (the workbook holds more"
-            f" than {MAX_MEMBERS} parts)",
+        raise over_limit(
+            f"xlsx 压缩包内有 {len(infos)} 个文件，超过上限 {MAX_MEMBERS}",
+            f"the workbook holds more than {MAX_MEMBERS} parts",
             limit="members",
             max_members=MAX_MEMBERS,
         )
@@ -70,18 +71,18 @@ def check_directory(infos: list[zipfile.ZipInfo]) -> None:
             raise _member_too_large(info.filename, info.file_size)
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED_BYTES:
-        raise PayloadTooLargeError(
-            f"xlsx 解压后共 {total // MB} MB，超过上限 {MAX_UNPACKED_BYTES // MB} MB (the"
-            f" workbook unpacks to more than {MAX_UNPACKED_BYTES // MB} MB)",
+        raise over_limit(
+            f"xlsx 解压后共 {total // MB} MB，超过上限 {MAX_UNPACKED_BYTES // MB} MB",
+            f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // MB} MB",
             limit="unpacked_bytes",
             max_bytes=MAX_UNPACKED_BYTES,
         )
 
 
 def _member_too_large(name: str, size: int) -> PayloadTooLargeError:
-    return PayloadTooLargeError(
-        f"xlsx 中的 {name[:80]} 解压后超过 {MAX_MEMBER_BYTES // MB} MB（至少 {size // MB} MB）"
-        f" (a part of the workbook unpacks to more than {MAX_MEMBER_BYTES // MB} MB)",
+    return over_limit(
+        f"xlsx 中的 {name[:80]} 解压后超过 {MAX_MEMBER_BYTES // MB} MB（至少 {size // MB} MB）",
+        f"a part of the workbook unpacks to more than {MAX_MEMBER_BYTES // MB} MB",
         limit="member_bytes",
         max_bytes=MAX_MEMBER_BYTES,
     )
@@ -244,8 +245,9 @@ def _shared_strings(archive: zipfile.ZipFile, name: str | None, deadline: Deadli
     state = {"depth_rph": 0, "in_t": False, "chars": 0, "cell": 0}
 
     def over(what: str, limit: int, unit: str) -> PayloadTooLargeError:
-        return PayloadTooLargeError(
-            f"xlsx 的共享字符串{what}超过上限 {limit} (the shared strings exceed {limit} {unit})",
+        return over_limit(
+            f"xlsx 的共享字符串{what}超过上限 {limit}",
+            f"the shared strings exceed {limit} {unit}",
             limit=f"shared_{unit}",
             maximum=limit,
         )
@@ -332,9 +334,9 @@ def sheet_rows(archive: zipfile.ZipFile, deadline: Deadline) -> Iterator[tuple[i
         if local == "c":
             st["cells"] += 1
             if st["cells"] > MAX_CELLS:
-                raise PayloadTooLargeError(
-                    f"工作表超过 {MAX_CELLS} 个单元格 (the worksheet holds more than"
-                    f" {MAX_CELLS} cells)",
+                raise over_limit(
+                    f"工作表超过 {MAX_CELLS} 个单元格",
+                    f"the worksheet holds more than {MAX_CELLS} cells",
                     limit="cells",
                     maximum=MAX_CELLS,
                 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gongjian.core.clock import as_utc
 from gongjian.matching.labels import STATUS_LABELS_ZH, reason_label
@@ -29,7 +29,11 @@ from gongjian.service.plans.exports import PlanDocument
 from gongjian.service.plans.naming import plan_name, quarter_zh
 from gongjian.service.plans.service import kind_zh
 
-__all__ = ["FONT", "landscape_pdf", "plan_name", "plan_pdf"]
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+__all__ = ["FONT", "landscape_pdf", "pdf_styles", "plan_name", "plan_pdf", "text_para"]
 
 #: reportlab's built-in Simplified Chinese CID font
 FONT = "STSong-Light"
@@ -84,31 +88,18 @@ def _community(doc: PlanDocument, community_id: str) -> str:
 def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
     """The plan as a PDF: the filing copy, then one task notice page per unit."""
     from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import (
         PageBreak,
-        Paragraph,
         Spacer,
         Table,
         TableStyle,
     )
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    base = ParagraphStyle("gj", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
-    title = ParagraphStyle("gj-title", parent=base, fontSize=18, leading=24, alignment=TA_CENTER)
-    h2 = ParagraphStyle("gj-h2", parent=base, fontSize=13, leading=18, spaceBefore=6)
-    small = ParagraphStyle("gj-small", parent=base, fontSize=8.5, leading=11)
+    base, title, h2, small = pdf_styles("gj", small_size=8.5, small_leading=11)
 
     def para(text: Any, style: ParagraphStyle = small) -> Paragraph:
-        # Paragraph reads mini-markup: names typed by users are escaped to text
-        from xml.sax.saxutils import escape
-
-        return Paragraph(escape(str(text)), style)
+        return text_para(text, style)
 
     def grid(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
         data = [[para(h) for h in header]] + [[para(c) for c in row] for row in rows]
@@ -203,6 +194,37 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
         ]
 
     return landscape_pdf(story, title=f"{org}{name}", footer=name, author=org or "gongjian")
+
+
+def pdf_styles(
+    prefix: str, *, small_size: float, small_leading: float
+) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle, ParagraphStyle]:
+    """The documents' paragraph styles in :data:`FONT` (registered on first use): body,
+    title, heading and small print, named ``prefix``, ``prefix-title`` …"""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    base = ParagraphStyle(prefix, fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
+    title = ParagraphStyle(f"{prefix}-title", parent=base, fontSize=18, leading=24)
+    title.alignment = TA_CENTER
+    h2 = ParagraphStyle(f"{prefix}-h2", parent=base, fontSize=13, leading=18, spaceBefore=6)
+    small = ParagraphStyle(
+        f"{prefix}-small", parent=base, fontSize=small_size, leading=small_leading
+    )
+    return base, title, h2, small
+
+
+def text_para(text: Any, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of ``text`` as text: Paragraph reads mini-markup, so user text is escaped."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(str(text)), style)
 
 
 def landscape_pdf(story: list[Any], *, title: str, footer: str, author: str) -> bytes:

@@ -24,6 +24,7 @@ from tests.api.server import ApiServer
 __all__ = [
     "HEADER",
     "await_audit",
+    "create_need",
     "csv_bytes",
     "error_of",
     "fresh_id",
@@ -230,14 +231,20 @@ def need_body(community: str = "c01", need_id: str | None = None, **extra: Any) 
     }
 
 
+def create_need(
+    client: httpx.Client, community: str = "c01", need_id: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Create a need (:func:`need_body` of the arguments) through the API; the need sent back."""
+    r = client.post("/needs", json=need_body(community, need_id, **extra))
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
 def post_need(
     client: httpx.Client, community: str = "c01", need_id: str | None = None, **extra: Any
 ) -> str:
     """Create a need (:func:`need_body` of the arguments) through the API; its id."""
-    body = need_body(community, need_id, **extra)
-    r = client.post("/needs", json=body)
-    assert r.status_code == 201, r.text
-    return str(body["id"])
+    return str(create_need(client, community, need_id, **extra)["id"])
 
 
 def error_of(r: httpx.Response) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.api.attack import create_need
 from tests.api.server import ApiServer
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -33,15 +34,7 @@ def writes(embedded_api: ApiServer) -> dict[str, str]:
         )
         assert r.status_code == 201, r.text
     with embedded_api.client("community:c01") as c:
-        body = {
-            "id": nid,
-            "title": "100%_测试",
-            "category": "repair",
-            "community_id": "c01",
-            "quarter": "2026Q4",
-        }
-        r = c.post("/needs", json=body)
-        assert r.status_code == 201, r.text
+        create_need(c, "c01", nid, title="100%_测试")
         assert c.delete(f"/needs/{nid}").status_code == 204
     return {"community": cid, "need": nid, "tag": tag}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from tests.api.attack import create_need
 from tests.api.server import ApiServer
 from tests.api.test_plans import post_plan, wait
 
@@ -22,17 +23,7 @@ def _id(prefix: str = "dk") -> str:
 
 
 def _new(c: httpx.Client, community: str = "c01", **extra: Any) -> dict[str, Any]:
-    body = {
-        "id": _id(),
-        "title": "楼道灯不亮",
-        "category": "repair",
-        "community_id": community,
-        "quarter": "2026Q4",
-        **extra,
-    }
-    r = c.post("/needs", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
+    return create_need(c, community, _id(), **extra)
 
 
 def _ok(r: httpx.Response) -> dict[str, Any]:

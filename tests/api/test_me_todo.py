@@ -20,6 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from gongjian.seeds.xingcheng import xingcheng_dir
+from tests.api.attack import post_need
 from tests.api.server import SEED_TODAY, ApiServer
 
 TODAY = date.fromisoformat(SEED_TODAY)
@@ -49,18 +50,8 @@ def _overdue(row: dict[str, str]) -> bool:
 
 
 def _new_need(c: httpx.Client, community: str, **extra: Any) -> str:
-    nid = f"todo-{uuid.uuid4().hex[:8]}"
-    body = {
-        "id": nid,
-        "title": "自习室预约",
-        "category": "venue_learning",
-        "community_id": community,
-        "quarter": "2026Q4",
-        **extra,
-    }
-    r = c.post("/needs", json=body)
-    assert r.status_code == 201, r.text
-    return nid
+    fields = {"title": "自习室预约", "category": "venue_learning", **extra}
+    return post_need(c, community, f"todo-{uuid.uuid4().hex[:8]}", **fields)
 
 
 def test_sections_per_role_match_the_seed(api: ApiServer) -> None:

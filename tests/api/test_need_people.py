@@ -21,7 +21,7 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.attack import fresh_id
+from tests.api.attack import fresh_id, need_body
 from tests.api.server import ApiServer
 
 QUARTER = "2097Q3"  # no seed data: the seed's figures stay what the CSVs say
@@ -49,14 +49,7 @@ def _person(body: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 
 def _body() -> dict[str, Any]:
-    return {
-        "id": fresh_id("ppl"),
-        "title": "楼道灯不亮",
-        "category": "repair",
-        "community_id": "c01",
-        "quarter": QUARTER,
-        "due": "2026-12-20",
-    }
+    return need_body("c01", fresh_id("ppl"), quarter=QUARTER, due="2026-12-20")
 
 
 def _order(c: httpx.Client, **extra: Any) -> str:

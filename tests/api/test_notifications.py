@@ -17,6 +17,7 @@ import pytest
 
 from gongjian.service.notifications.channel_store import Channel
 from gongjian.service.state import ServiceState
+from tests.api.attack import post_need
 from tests.api.notify_receivers import MailReceiver, Received, RobotReceiver
 from tests.api.server import SEED_TODAY, ApiServer, start_api
 from tests.api.test_plans import _fresh_quarter_data, post_plan, wait
@@ -114,18 +115,8 @@ def channel(c: httpx.Client, **body: Any) -> dict[str, Any]:
 
 
 def new_need(c: httpx.Client, **extra: Any) -> str:
-    need_id = f"nt-{_tag()}"
-    body = {
-        "id": need_id,
-        "title": "楼道灯不亮 [点我](http://evil.example) **急**",
-        "category": "repair",
-        "community_id": "c01",
-        "quarter": "2026Q4",
-        **extra,
-    }
-    r = c.post("/needs", json=body)
-    assert r.status_code == 201, r.text
-    return need_id
+    title = "楼道灯不亮 [点我](http://evil.example) **急**"
+    return post_need(c, "c01", f"nt-{_tag()}", **{"title": title, **extra})
 
 
 def keys_for(received: Received, event_id: str) -> list[str]:

@@ -12,28 +12,12 @@ from datetime import UTC, datetime
 import pytest
 
 from gongjian.core.clock import current_quarter
-from gongjian.graph.model import (
-    JointType,
-    NeedCategory,
-    NeedSource,
-    NeedStatus,
-    ResourceKind,
-    UnitType,
-)
 from gongjian.matching.problem import Weights
-from gongjian.service.state import UserRole
-from gongjian.service.vocab.service import vocab
+from gongjian.service.vocab.service import ENGLISH, vocab
 from tests.api.server import USERS, ApiServer
 
-VOCABS = {
-    "resource_kinds": ResourceKind,
-    "unit_types": UnitType,
-    "joint_types": JointType,
-    "need_categories": NeedCategory,
-    "need_statuses": NeedStatus,
-    "need_sources": NeedSource,
-    "user_roles": UserRole,
-}
+#: every vocabulary the endpoint serves, by name: the domain's enum (one table, the service's)
+VOCABS = {name: enum for name, (enum, _english) in ENGLISH.items()}
 
 
 @pytest.mark.parametrize("who", sorted(USERS))

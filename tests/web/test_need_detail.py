@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.api.attack import create_need
 from tests.api.server import ApiServer
 from tests.web.conftest import Console, shot
 
@@ -44,19 +45,8 @@ def _png() -> bytes:
 
 
 def _order(c: httpx.Client, **extra: Any) -> dict[str, Any]:
-    body = {
-        "id": f"nd-{uuid.uuid4().hex[:10]}",
-        "title": f"楼道灯不亮 {uuid.uuid4().hex[:4]}",
-        "category": "repair",
-        "community_id": "c01",
-        "quarter": "2026Q4",
-        "due": "2026-12-20",
-        **PERSON,
-        **extra,
-    }
-    r = c.post("/needs", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
+    fields = {"title": f"楼道灯不亮 {uuid.uuid4().hex[:4]}", "due": "2026-12-20", **PERSON}
+    return create_need(c, "c01", f"nd-{uuid.uuid4().hex[:10]}", **{**fields, **extra})
 
 
 def _open(page: Page, need_id: str) -> None:
