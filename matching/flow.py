@@ -56,6 +56,9 @@ Hubs are built only when all optional roles of the activity share one effort.
 Length: one module on purpose (~740 lines) — the commodity network, its solver and
 its three users (relaxation, repair, Lagrangian activity flow) share the private
 arc-building helpers; split them only together with the GAP engine rewrite.
+
+Length: ~760 lines: the flow network, its relaxation argument and the repair passes
+that turn a flow into a plan read the same arc layout, so they stay together.
 """
 
 from __future__ import annotations

@@ -53,6 +53,9 @@ runs against the wall clock and the search uses the whole limit (stops at about
 Length: ~900 lines: the driver that schedules the phases above against one clock and
 one budget; the LP, the compiled search and the generator already live beside it
 (``gap_lp``, ``gap_search``, ``gap_generate``).
+
+Length: ~900 lines: the engine's stages (bounds, construction, search driver,
+budgets) pass one state between them; the numba kernels are apart in gap_search.py.
 """
 
 from __future__ import annotations

@@ -45,6 +45,9 @@ objective is recomputed by :func:`gongjian.matching.objective.evaluate`.
 Length: ~850 lines on purpose — engine choice, the decomposition loop and plan
 assembly share private fast-value helpers; :mod:`gongjian.matching.staged` already
 holds the staged solve. A split into engines/ and plan assembly is left for later.
+
+Length: ~870 lines: the engine choice, the staged solve and its bound/gap/status
+arithmetic are one pipeline; each engine's model lives in its own module.
 """
 
 from __future__ import annotations

@@ -61,6 +61,9 @@ Job states (see :class:`~gongjian.service.state.JobStatus`)
 
 Length: ~720 lines: the job manager, the child process and its protocol are one
 unit (each side of the protocol next to the other).
+
+Length: ~730 lines: the job record, the child-process runner and the restart rules
+share one state machine (queued → running → done/failed/cancelled), so they stay together.
 """
 
 from __future__ import annotations

@@ -2,7 +2,11 @@
 rankings, load fairness, members' points, the summary. Expected figures are computed
 here from the seed CSVs or by hand, not with the service's functions. Data the tests
 create goes into fresh communities and units and into quarters no seed data uses (one
-quarter per test), so the seed's figures stay what the CSVs say."""
+quarter per test), so the seed's figures stay what the CSVs say.
+
+Length: ~500 lines: the metrics cases share one seeded server per store (a
+shared-server module, see tests/api/conftest.py).
+"""
 
 from __future__ import annotations
 

@@ -9,6 +9,9 @@ improving until its time limit.
 Longer than most test modules (~700 lines) so that all of a job's life shares one
 seeded server per store and the one synthetic server: split, each part would
 seed and start its own.
+
+Length: ~690 lines: one module-scoped server per store serves every plan-route case;
+splitting the module would start more servers and lengthen CI.
 """
 
 from __future__ import annotations
