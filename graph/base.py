@@ -58,6 +58,7 @@ from gongjian.graph.model import (
     ENTITY_TYPES,
     MAX_POINT_DELTA,
     MAX_POINTS,
+    Community,
     Entity,
     Need,
     NeedStatus,
@@ -65,6 +66,8 @@ from gongjian.graph.model import (
     PartyMember,
     PointEntry,
     Resource,
+    Snapshot,
+    Subdistrict,
     Unit,
     apply_change,
     check_actor,
@@ -266,6 +269,42 @@ def sorted_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         lo, hi = sorted((a, b))
         rows.append((lo, hi))
     return rows
+
+
+def scope_snapshot(snap: Snapshot, subdistrict: str | None) -> Snapshot:
+    """``snap`` narrowed to one sub-district (None: unchanged).
+
+    Kept: the sub-district's communities, needs and activities; its units and the units
+    of other sub-districts located in a community adjacent to one of its communities
+    (they may serve across the border), with the communities those border units sit in
+    (so the planner can measure their distance); the resources, pairings and history
+    of the kept units; the adjacency pairs among the kept communities.
+    """
+    if subdistrict is None:
+        return snap
+    own = {c.id for c in snap.communities if c.subdistrict == subdistrict}
+    border = {b for a, b in snap.adjacency if a in own} | {a for a, b in snap.adjacency if b in own}
+    units = [
+        u
+        for u in snap.units
+        if u.subdistrict == subdistrict or (u.community_id in border and u.community_id not in own)
+    ]
+    unit_ids = {u.id for u in units}
+    kept = own | {u.community_id for u in units}
+    return snap.model_copy(
+        update={
+            "communities": [c for c in snap.communities if c.id in kept],
+            "adjacency": [(a, b) for a, b in snap.adjacency if a in kept and b in kept],
+            "units": units,
+            "resources": [r for r in snap.resources if r.unit_id in unit_ids],
+            "needs": [n for n in snap.needs if n.subdistrict == subdistrict],
+            "activities": [a for a in snap.activities if a.subdistrict == subdistrict],
+            "pairings": [
+                p for p in snap.pairings if p.unit_id in unit_ids and p.community_id in kept
+            ],
+            "history": [h for h in snap.history if h[0] in unit_ids and h[1] in kept],
+        }
+    )
 
 
 def check_center(label: str, hops: int) -> None:
@@ -748,6 +787,21 @@ class StoreBase(OutboxRules, DeskRules, ABC, Generic[Tx]):
             return version + 1
 
         return self._write_tx(work)
+
+    def subdistricts(self) -> list[Subdistrict]:
+        """The sub-districts by code (``id``), sorted: every code a community carries, with
+        a Chinese ``name`` — of the Subdistrict node of that id, else of the Subdistrict
+        node its communities are part of, else the code itself."""
+        nodes = {s.id: s.name for s in self.list(Subdistrict, limit=None)}
+        names: dict[str, str] = {}
+        for c in self.list(Community, limit=None):
+            seed_name = nodes.get(c.subdistrict_id or "")
+            if c.subdistrict not in names or (seed_name and names[c.subdistrict] == c.subdistrict):
+                names[c.subdistrict] = seed_name or c.subdistrict
+        for code, name in nodes.items():
+            if code in names:
+                names[code] = name
+        return [Subdistrict(id=code, name=name) for code, name in sorted(names.items())]
 
     def cooperation_network(self, label: str, node_id: str, hops: int = 1) -> Network:
         """The cooperation network within ``hops`` of a Unit or Community."""

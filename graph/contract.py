@@ -46,13 +46,22 @@ REL_TYPES: tuple[str, ...] = (
 #: filters accepted by ``GraphStore.list`` per label (field names of the entity)
 LIST_FILTERS: dict[str, frozenset[str]] = {
     "Subdistrict": frozenset(),
-    "Community": frozenset({"subdistrict_id"}),
-    "Grid": frozenset({"community_id"}),
-    "Unit": frozenset({"community_id", "type"}),
+    "Community": frozenset({"subdistrict_id", "subdistrict"}),
+    "Grid": frozenset({"community_id", "subdistrict"}),
+    "Unit": frozenset({"community_id", "type", "subdistrict"}),
     "Resource": frozenset({"unit_id", "kind"}),
     "Need": frozenset(
-        {"community_id", "grid_id", "category", "status", "quarter", "claimed_by", "whistle"}
+        {
+            "community_id",
+            "grid_id",
+            "category",
+            "status",
+            "quarter",
+            "claimed_by",
+            "whistle",
+            "subdistrict",
+        }
     ),
-    "Activity": frozenset({"community_id", "joint_type", "quarter"}),
+    "Activity": frozenset({"community_id", "joint_type", "quarter", "subdistrict"}),
     "PartyMember": frozenset({"unit_id", "community_id"}),
 }

@@ -20,6 +20,7 @@ __all__ = [
     "ADD_PAIRINGS",
     "ADJACENCY",
     "AWAIT_INDEXES",
+    "BACKFILL_SUBDISTRICT",
     "CLAIMED_EFFORT",
     "CLEAR",
     "COOPERATION_ASSIGNED",
@@ -44,6 +45,7 @@ __all__ = [
     "RESOURCES_IN_QUARTER",
     "SET_ADJACENT",
     "SHOW_CONSTRAINTS",
+    "SUBDISTRICT_LABELS",
     "TO_NETWORKX_NODES",
     "TO_NETWORKX_RELS",
     "all_nodes",
@@ -79,7 +81,7 @@ INDEXED_PROPERTIES: dict[str, tuple[str, ...]] = {
         sorted(
             f
             for f in LIST_FILTERS[label]
-            if f in {"quarter", "status", "community_id", "kind", "category"}
+            if f in {"quarter", "status", "community_id", "kind", "category", "subdistrict"}
         )
     )
     for label in LABELS
@@ -125,6 +127,14 @@ def index(label: str, prop: str) -> str:
 
 
 AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+
+#: the labels that belong to a sub-district (``subdistrict`` property)
+SUBDISTRICT_LABELS = ("Community", "Grid", "Unit", "Need", "Activity")
+#: old graphs: every node of those labels without a sub-district gets the default one
+BACKFILL_SUBDISTRICT = (
+    "MATCH (n) WHERE (n:Community OR n:Grid OR n:Unit OR n:Need OR n:Activity)"
+    " AND n.subdistrict IS NULL SET n.subdistrict = $code"
+)
 
 SHOW_CONSTRAINTS = (
     "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "

@@ -19,8 +19,6 @@ store implements; :class:`~gongjian.graph.base.StoreBase` inherits it.
 
 from __future__ import annotations
 
-import os
-import re
 from abc import abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -31,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gongjian.core import clock
 from gongjian.graph.lifecycle import check_can_take
-from gongjian.graph.model import Need, Unit, now_utc
+from gongjian.graph.model import Need, Unit, default_subdistrict, now_utc
 from gongjian.graph.outbox import OutboxSpec, outbox_rows
 from gongjian.graph.vocab import NeedAction
 
@@ -49,18 +47,11 @@ __all__ = [
 Tx = TypeVar("Tx")
 T = TypeVar("T")
 
-_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$", re.ASCII)
-
 
 def subdistrict_code() -> str:
-    """The sub-district code of order numbers (``GONGJIAN_SUBDISTRICT_CODE``, default ``XC``).
-
-    >>> os.environ.pop("GONGJIAN_SUBDISTRICT_CODE", None) and None
-    >>> subdistrict_code()
-    'XC'
-    """
-    code = os.environ.get("GONGJIAN_SUBDISTRICT_CODE", "").strip().upper()
-    return code if _CODE_RE.fullmatch(code) else "XC"
+    """The sub-district code of order numbers (``GONGJIAN_SUBDISTRICT_CODE``, default ``XC``):
+    :func:`~gongjian.graph.model.default_subdistrict`."""
+    return default_subdistrict()
 
 
 def number_year(need: Need) -> int:

@@ -39,6 +39,7 @@ from gongjian.graph.base import (
     chunks,
     missing_refs_error,
     node_key,
+    scope_snapshot,
     sorted_pairs,
     wanted_refs,
 )
@@ -88,6 +89,7 @@ CREATE TABLE IF NOT EXISTS documents(name TEXT PRIMARY KEY, version INTEGER NOT 
 CREATE INDEX IF NOT EXISTS nodes_quarter ON nodes(label, json_extract(props, '$.quarter'));
 CREATE INDEX IF NOT EXISTS nodes_community ON nodes(label, json_extract(props, '$.community_id'));
 CREATE INDEX IF NOT EXISTS nodes_status ON nodes(label, json_extract(props, '$.status'));
+CREATE INDEX IF NOT EXISTS nodes_subdistrict ON nodes(label, json_extract(props, '$.subdistrict'));
 -- a party member's point entries (model.PointEntry), numbered per member
 CREATE TABLE IF NOT EXISTS point_entries(
     member_id TEXT NOT NULL,
@@ -179,7 +181,18 @@ class EmbeddedStore(GraphStore[Conn]):
                 raise StoreUnavailableError(
                     f"数据库文件无法使用 {self.path} (not a usable database): {exc}"
                 ) from exc
+        self._backfill_subdistrict()
         self.number_unnumbered()
+
+    def _backfill_subdistrict(self) -> None:
+        """Old databases: every node of a sub-district's labels without one gets the default."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE nodes SET props = json_set(props, '$.subdistrict', ?)"
+                " WHERE label IN ('Community', 'Grid', 'Unit', 'Need', 'Activity')"
+                " AND json_extract(props, '$.subdistrict') IS NULL",
+                (model.default_subdistrict(),),
+            )
 
     def close(self) -> None:
         self._file.close()
@@ -680,8 +693,9 @@ class EmbeddedStore(GraphStore[Conn]):
         )
 
     # ------------------------------------------------------------------ reads
-    def snapshot(self, quarter: str) -> model.Snapshot:
+    def snapshot(self, quarter: str, subdistrict: str | None = None) -> model.Snapshot:
         quarter = parse_quarter(quarter)
+        scope = {} if subdistrict is None else {"subdistrict": subdistrict}
         conn = self._conn()
         # one read transaction so the snapshot is consistent
         conn.execute("BEGIN")
@@ -710,15 +724,17 @@ class EmbeddedStore(GraphStore[Conn]):
                 units=self.list(model.Unit, limit=None),
                 resources=resources,
                 needs=self.list(
-                    model.Need, filters={"quarter": quarter, "status": "open"}, limit=None
+                    model.Need, filters={"quarter": quarter, "status": "open", **scope}, limit=None
                 ),
-                activities=self.list(model.Activity, filters={"quarter": quarter}, limit=None),
+                activities=self.list(
+                    model.Activity, filters={"quarter": quarter, **scope}, limit=None
+                ),
                 pairings=self.pairings(),
                 history=sorted((u, c, n) for (u, c), n in history.items() if n > 0),
             )
         finally:
             conn.execute("COMMIT")
-        return snap
+        return scope_snapshot(snap, subdistrict)
 
     def _cooperation_facts(self) -> CooperationFacts:
         conn = self._conn()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -92,6 +93,7 @@ __all__ = [
     "check_etag",
     "check_transition",
     "declared_resources",
+    "default_subdistrict",
     "entity_type",
     "now_utc",
     "parse_entity",
@@ -209,6 +211,42 @@ def quarter_dates(quarter: str) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
+_SUBDISTRICT_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$", re.ASCII)
+
+
+def default_subdistrict() -> str:
+    """The configured sub-district code (``GONGJIAN_SUBDISTRICT_CODE``, default ``XC``):
+    the sub-district of every entity that names none (old data, seeds).
+
+    >>> os.environ.pop("GONGJIAN_SUBDISTRICT_CODE", None) and None
+    >>> default_subdistrict()
+    'XC'
+    """
+    code = os.environ.get("GONGJIAN_SUBDISTRICT_CODE", "").strip().upper()
+    return code if _SUBDISTRICT_RE.fullmatch(code) else "XC"
+
+
+def _check_subdistrict(value: str) -> str:
+    if not _SUBDISTRICT_RE.fullmatch(value):
+        raise ValueError(
+            "街道代码应为大写字母开头的 1–10 位字母或数字 (sub-district code: an upper-case"
+            " letter, then up to 9 upper-case letters or digits)"
+        )
+    return value
+
+
+#: a sub-district code (``XC``): every community, grid, unit, need and activity has one
+SubdistrictCode = Annotated[
+    str,
+    AfterValidator(_check_subdistrict),
+    Field(json_schema_extra={"pattern": _SUBDISTRICT_RE.pattern}),
+]
+
+
+def _subdistrict_field() -> Any:
+    return Field(default_factory=default_subdistrict, description="所属街道代码 (sub-district)")
+
+
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 
@@ -277,6 +315,7 @@ class Community(Entity):
     REFS: ClassVar[tuple[Ref, ...]] = (Ref("subdistrict_id", "PART_OF", "Subdistrict", True),)
     name: Name
     subdistrict_id: NodeId | None = None
+    subdistrict: SubdistrictCode = _subdistrict_field()
     brand: Name | None = Field(default=None, description="一域一品牌 signature programme")
     stars: Integer | None = Field(
         default=None, ge=0, le=5, description="星级 (five-star branch = 5)"
@@ -296,6 +335,7 @@ class Grid(Entity):
     name: Name
     community_id: NodeId
     keeper: Name | None = Field(default=None, description="网格员")
+    subdistrict: SubdistrictCode = _subdistrict_field()
 
 
 class Unit(Entity):
@@ -312,6 +352,7 @@ class Unit(Entity):
     )
     brand: Name | None = None
     contact: Name | None = None
+    subdistrict: SubdistrictCode = _subdistrict_field()
     lat: Latitude | None = Field(default=None, description="纬度 WGS-84 (optional)")
     lon: Longitude | None = Field(default=None, description="经度 WGS-84 (optional)")
 
@@ -439,6 +480,7 @@ class Need(Entity):
     reopens: int = Field(default=0, ge=0, description="重办次数")
     extensions: int = Field(default=0, ge=0, description="批准延期次数")
     supervisions: int = Field(default=0, ge=0, description="督办次数")
+    subdistrict: SubdistrictCode = _subdistrict_field()
 
     @model_validator(mode="after")
     def _consistent(self) -> Need:
@@ -475,6 +517,7 @@ class Activity(Entity):
     min_units: Integer = Field(default=1, ge=0, le=100)
     max_units: Integer = Field(default=10, ge=1, le=100)
     brand: Name | None = None
+    subdistrict: SubdistrictCode = _subdistrict_field()
 
     @model_validator(mode="after")
     def _consistent(self) -> Activity:

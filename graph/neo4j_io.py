@@ -153,7 +153,7 @@ def entity_props(entity: Entity) -> dict[str, Any]:
 
     >>> from gongjian.graph.model import Community
     >>> entity_props(Community(id="c1", name="星城社区"))
-    {'id': 'c1', 'version': 1, 'name': '星城社区'}
+    {'id': 'c1', 'version': 1, 'name': '星城社区', 'subdistrict': 'XC'}
     """
     props = entity.model_dump(mode="json", exclude_none=True)
     for field in json_fields(type(entity)):

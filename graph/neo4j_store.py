@@ -51,6 +51,7 @@ from gongjian.graph.model import (
     Resource,
     Snapshot,
     Unit,
+    default_subdistrict,
     entity_type,
     parse_quarter,
 )
@@ -252,6 +253,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
                 if "AlreadyExists" not in (exc.code or ""):
                     raise
         self._execute(cypher.AWAIT_INDEXES, seconds=300)
+        self._execute(cypher.BACKFILL_SUBDISTRICT, code=default_subdistrict())
         self.number_unnumbered()
 
     def close(self) -> None:
@@ -698,23 +700,29 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
 
     # ------------------------------------------------------------------ reads
     @_translated
-    def snapshot(self, quarter: str) -> Snapshot:
-        """Everything the planner needs for ``quarter``, read in one read transaction."""
+    def snapshot(self, quarter: str, subdistrict: str | None = None) -> Snapshot:
+        """Everything the planner needs for ``quarter``, read in one read transaction; of
+        one sub-district when ``subdistrict`` is given (its needs and activities read by
+        the indexed ``subdistrict`` property, the rest narrowed by :func:`base.scope_snapshot`)."""
         quarter = parse_quarter(quarter)
+        scope = [] if subdistrict is None else ["subdistrict"]
+        scope_params = {} if subdistrict is None else {"f_subdistrict": subdistrict}
 
         def work(tx: ManagedTransaction) -> dict[str, list[Any]]:
             def props(text: str, **params: Any) -> list[dict[str, Any]]:
                 return [r["props"] for r in tx.run(statement(text), **params)]
 
-            need_filter = cypher.list_nodes("Need", ["quarter", "status"], limited=False)
-            activity_filter = cypher.list_nodes("Activity", ["quarter"], limited=False)
+            need_filter = cypher.list_nodes("Need", ["quarter", "status", *scope], limited=False)
+            activity_filter = cypher.list_nodes("Activity", ["quarter", *scope], limited=False)
             return {
                 "communities": props(cypher.all_nodes("Community")),
                 "adjacency": [(r["a"], r["b"]) for r in tx.run(statement(cypher.ADJACENCY))],
                 "units": props(cypher.all_nodes("Unit")),
                 "resources": props(cypher.RESOURCES_IN_QUARTER, quarter=quarter),
-                "needs": props(need_filter, f_quarter=quarter, f_status="open", offset=0),
-                "activities": props(activity_filter, f_quarter=quarter, offset=0),
+                "needs": props(
+                    need_filter, f_quarter=quarter, f_status="open", offset=0, **scope_params
+                ),
+                "activities": props(activity_filter, f_quarter=quarter, offset=0, **scope_params),
                 "pairings": [
                     (r["unit_id"], r["community_id"])
                     for r in tx.run(statement(cypher.pairings(by_unit=False, by_community=False)))
@@ -726,7 +734,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
             }
 
         raw = self._read(work)
-        return Snapshot(
+        snap = Snapshot(
             quarter=quarter,
             communities=[entity_from_props(Community, p) for p in raw["communities"]],
             adjacency=sorted(tuple(sorted(p)) for p in raw["adjacency"]),
@@ -737,6 +745,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
             pairings=[Pairing(unit_id=u, community_id=c) for u, c in raw["pairings"]],
             history=sorted(raw["history"]),
         )
+        return base.scope_snapshot(snap, subdistrict)
 
     def _cooperation_facts(self) -> CooperationFacts:
         def work(tx: ManagedTransaction) -> CooperationFacts:

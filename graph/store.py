@@ -187,8 +187,9 @@ class GraphStore(StoreBase[Tx]):
         ...
 
     @abstractmethod
-    def snapshot(self, quarter: str) -> Snapshot:
-        """Everything the planner needs for ``quarter`` (see :class:`Snapshot`)."""
+    def snapshot(self, quarter: str, subdistrict: str | None = None) -> Snapshot:
+        """Everything the planner needs for ``quarter`` (see :class:`Snapshot`); of one
+        sub-district when ``subdistrict`` is given (:func:`~gongjian.graph.base.scope_snapshot`)."""
         ...
 
     @abstractmethod

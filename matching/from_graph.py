@@ -122,17 +122,19 @@ def quarters_between(earlier: str, later: str) -> int:
     return (int(later[:4]) * 4 + int(later[5])) - (int(earlier[:4]) * 4 + int(earlier[5]))
 
 
-def planning_snapshot(store: Any, quarter: str) -> Snapshot:
+def planning_snapshot(store: Any, quarter: str, subdistrict: str | None = None) -> Snapshot:
     """The store's snapshot plus what the planner also reads: carried needs and follow-ups.
 
     ``store.snapshot`` reads the quarter in one transaction; the open needs of
     earlier quarters and the follow-ups of earlier quarters are read after it
     with ``store.list`` (both only change through later work orders, so a read
     a moment later plans the same quarter). The committee's suitability table comes
-    with it (:func:`with_stored_suitability`).
+    with it (:func:`with_stored_suitability`). ``subdistrict``: that sub-district only
+    (its carried needs and follow-ups too); None: everything.
     """
-    snap = store.snapshot(quarter)
-    needs: list[GraphNeed] = store.list(GraphNeed, limit=None)
+    snap = store.snapshot(quarter, subdistrict)
+    scope = None if subdistrict is None else {"subdistrict": subdistrict}
+    needs: list[GraphNeed] = store.list(GraphNeed, filters=scope, limit=None)
     followups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for n in needs:
         if n.quarter < snap.quarter and n.claimed_by is not None and n.satisfaction is not None:

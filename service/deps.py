@@ -32,6 +32,7 @@ __all__ = [
     "get_store",
     "paging",
     "read_inline",
+    "scope_of",
 ]
 
 T = TypeVar("T")
@@ -106,6 +107,12 @@ class Page(BaseModel, Generic[T]):
     total: int
     offset: int
     limit: int
+
+
+def scope_of(user: User) -> str | None:
+    """The sub-district a caller's reads are filtered by: theirs; None (everything) for
+    the city role. Pass it as ``subdistrict`` to the store's lists and snapshots."""
+    return user.subdistrict
 
 
 def audit_note(request: Request, summary: str) -> None:

@@ -31,7 +31,8 @@ def _digest_without_coordinates(units: int, needs: int, activities: int, seed: i
     h = hashlib.sha256()
     for e in net.entities:
         added = DESK_FIELDS if isinstance(e, Need) else set()
-        d = e.model_dump(mode="json", exclude={"lat", "lon", *added})
+        # ``subdistrict``: the tenancy default (issue 17), which the generator does not set
+        d = e.model_dump(mode="json", exclude={"lat", "lon", "subdistrict", *added})
         h.update(type(e).__name__.encode())
         h.update(json.dumps(d, sort_keys=True, ensure_ascii=False).encode())
     parts = (

@@ -107,6 +107,10 @@ FIELD_TABLE: dict[tuple[UserRole, str, str], Access] = {
     (role, label, field): cell
     for label, field, cells in _ROWS
     for role, cell in zip(_ROLES, cells, strict=True)
+} | {
+    # the city role reads everything and plans; it writes none of the guarded fields
+    (UserRole.city, label, field): Access.deny
+    for label, field, _ in _ROWS
 }
 
 _FIELD_ZH = {

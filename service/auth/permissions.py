@@ -74,8 +74,9 @@ def _deny(user: User, what: str) -> ForbiddenError:
 
 
 def require_writer(user: User) -> None:
-    """Any role but viewer."""
-    if user.role == UserRole.viewer:
+    """Any role but viewer and city (the city reads everything and plans; its plan routes
+    check the role themselves)."""
+    if user.role in (UserRole.viewer, UserRole.city):
         raise _deny(user, "修改数据")
 
 

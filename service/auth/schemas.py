@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from gongjian.core.labels import LabelledEnum
-from gongjian.graph.model import NodeId, check_name
+from gongjian.graph.model import NodeId, check_name, default_subdistrict
 
 __all__ = ["CreatedUser", "NewUser", "User", "UserRole"]
 
@@ -19,6 +19,7 @@ class UserRole(LabelledEnum):
     unit = "unit", "驻区单位"
     community = "community", "社区"
     viewer = "viewer", "只读"
+    city = "city", "区/市组织部"
 
 
 class User(BaseModel):
@@ -29,7 +30,16 @@ class User(BaseModel):
     role: UserRole
     unit_id: str | None = None
     community_id: str | None = None
+    #: the sub-district a committee, community or unit user is scoped to (None: the
+    #: city role, which reads everything); old users load into the default one
+    subdistrict: str | None = Field(default_factory=default_subdistrict)
     created_at: str = ""
+
+    @model_validator(mode="after")
+    def _city_unscoped(self) -> User:
+        if self.role == UserRole.city:
+            self.subdistrict = None
+        return self
 
 
 class NewUser(BaseModel):

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
+from gongjian.core.errors import NotFoundError
 from gongjian.graph.listing import ListQuery
 from gongjian.graph.model import (
     Activity,
@@ -43,6 +44,7 @@ from gongjian.service.deps import (
     audit_note,
     paging,
     read_inline,
+    scope_of,
 )
 from gongjian.service.list_params import Keyword, filters_dependency
 from gongjian.service.needs import listing as need_list
@@ -110,6 +112,12 @@ def register_crud(
         filters: Annotated[dict[str, Any], Depends(filters_dep)],
         q: Keyword = None,
     ) -> Page[kind]:  # type: ignore[valid-type]
+        scope = scope_of(user) if "subdistrict" in kind.model_fields else None
+        if scope is not None:  # a scoped caller lists their own sub-district only
+            filters = {
+                **filters,
+                "subdistrict": scope if filters.get("subdistrict", scope) == scope else "-",
+            }
         query = ListQuery(filters=filters, q=q)
         items, total = await read_inline(
             store, functools.partial(store.find, kind, query, offset=page.offset, limit=page.limit)
@@ -120,6 +128,9 @@ def register_crud(
 
     async def get_item(item_id: str, user: CurrentUser, store: Store, response: Response) -> kind:  # type: ignore[valid-type]
         item = await read_inline(store, store.get, kind, item_id)
+        scope = scope_of(user)
+        if scope is not None and getattr(item, "subdistrict", scope) != scope:
+            raise NotFoundError(kind.LABEL, item_id)  # another sub-district's: not there
         response.headers["ETag"] = _etag(store, item)
         return shown(item, user)
 

@@ -126,6 +126,7 @@ _USER_ROLES_EN: dict[UserRole, str] = {
     UserRole.unit: "Unit",
     UserRole.community: "Community",
     UserRole.viewer: "Viewer",
+    UserRole.city: "City (district organisation department)",
 }
 
 #: every vocabulary as (its enum, the English of each value)

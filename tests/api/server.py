@@ -45,6 +45,7 @@ __all__ = [
 USERS: dict[str, tuple[str, str | None, str | None]] = {
     "committee": ("committee", None, None),
     "viewer": ("viewer", None, None),
+    "city": ("city", None, None),
     "unit:u01": ("unit", "u01", None),
     "unit:u02": ("unit", "u02", None),
     "unit:u09": ("unit", "u09", None),

@@ -446,6 +446,7 @@ _ROLE_USER = {
     UserRole.unit: "unit:u01",
     UserRole.community: "community:c01",
     UserRole.viewer: "viewer",
+    UserRole.city: "city",
 }
 _IN_SCOPE = {("unit:u01", "Unit"), ("community:c01", "Community"), ("unit:u01", "PartyMember"), ("community:c01", "PartyMember")}  # fmt: skip
 _DENIED = sorted(
