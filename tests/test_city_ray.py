@@ -17,7 +17,7 @@ from gongjian.service.plans.city import city_tasks, summary
 from gongjian.service.plans.executor import CityTask, RayExecutor, solve_packed
 
 QUARTER = "2026Q4"
-TIME_LIMIT = 2.0
+TIME_LIMIT = 4.0
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def ray_executor() -> Iterator[RayExecutor]:
 
 @pytest.fixture(scope="module")
 def tasks() -> list[CityTask]:
-    city = generate_city(3, 20, 80, 4, seed=7, quarter=QUARTER)
+    city = generate_city(3, 12, 40, 2, seed=7, quarter=QUARTER)
     snaps = {sd: net.snapshot(QUARTER) for sd, net in city.items()}
     return city_tasks(snaps, QUARTER, time_limit=TIME_LIMIT, seed=3)
 
