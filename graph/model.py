@@ -129,13 +129,22 @@ _NAME_ZH = {
 }
 
 
-def _check_id(value: str) -> str:
-    if not _ID_RE.fullmatch(value):
-        raise ValueError(
-            "编号只能用字母、数字和 _ . : -，以字母或数字开头，最长 64 个字符 "
-            "(id: letters, digits, _ . : -, starting with a letter or digit, at most 64)"
-        )
-    return value
+def _pattern_check(pattern: re.Pattern[str], message: str) -> Callable[[str], str]:
+    """A validator: the value if ``pattern`` matches all of it, else ``message``."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return check
+
+
+_check_id = _pattern_check(
+    _ID_RE,
+    "编号只能用字母、数字和 _ . : -，以字母或数字开头，最长 64 个字符 "
+    "(id: letters, digits, _ . : -, starting with a letter or digit, at most 64)",
+)
 
 
 def _check_quarter(value: str) -> str:
@@ -226,13 +235,11 @@ def default_subdistrict() -> str:
     return code if _SUBDISTRICT_RE.fullmatch(code) else "XC"
 
 
-def _check_subdistrict(value: str) -> str:
-    if not _SUBDISTRICT_RE.fullmatch(value):
-        raise ValueError(
-            "街道代码应为大写字母开头的 1–10 位字母或数字 (sub-district code: an upper-case"
-            " letter, then up to 9 upper-case letters or digits)"
-        )
-    return value
+_check_subdistrict = _pattern_check(
+    _SUBDISTRICT_RE,
+    "街道代码应为大写字母开头的 1–10 位字母或数字 (sub-district code: an upper-case"
+    " letter, then up to 9 upper-case letters or digits)",
+)
 
 
 #: a sub-district code (``XC``): every community, grid, unit, need and activity has one

@@ -6,18 +6,8 @@ import pytest
 
 from gongjian.graph.model import Need, NeedStatus, Unit
 from gongjian.graph.store import GraphStore
-from gongjian.seeds.network import load_network
-from gongjian.seeds.xingcheng import load_xingcheng
 
 pytestmark = pytest.mark.neo4j
-
-
-@pytest.fixture
-def both(embedded_store: GraphStore, neo4j_store: GraphStore) -> tuple[GraphStore, GraphStore]:
-    network = load_xingcheng()
-    for store in (embedded_store, neo4j_store):
-        load_network(store, network)
-    return embedded_store, neo4j_store
 
 
 def test_stats_agree(both: tuple[GraphStore, GraphStore]) -> None:

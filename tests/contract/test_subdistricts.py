@@ -7,8 +7,6 @@ import pytest
 
 from gongjian.graph.model import Activity, Community, Grid, Need, Unit, default_subdistrict
 from gongjian.graph.store import GraphStore
-from gongjian.seeds.network import load_network
-from gongjian.seeds.xingcheng import load_xingcheng
 
 pytestmark = pytest.mark.neo4j
 
@@ -26,14 +24,6 @@ def _split(store: GraphStore) -> set[str]:
                 changed.append(e.model_copy(update={"subdistrict": "YB"}))
     store.upsert_many(changed)
     return moved
-
-
-@pytest.fixture
-def both(embedded_store: GraphStore, neo4j_store: GraphStore) -> tuple[GraphStore, GraphStore]:
-    network = load_xingcheng()
-    for store in (embedded_store, neo4j_store):
-        load_network(store, network)
-    return embedded_store, neo4j_store
 
 
 def test_existing_data_in_default_subdistrict(both: tuple[GraphStore, GraphStore]) -> None:
