@@ -150,8 +150,19 @@ def test_xlsx_dates_are_date_cells(doc: PlanDocument) -> None:
     assert made.is_date and made.value.date() == datetime(2026, 10, 1).date()
 
 
-def test_xlsx_gives_unmet_reasons_in_chinese(doc: PlanDocument) -> None:
-    assert doc.plan.unmet, "the example problem leaves needs unmet"
+def test_xlsx_gives_unmet_reasons_in_chinese() -> None:
+    # the example problem with 70 % of each unit's effort: some needs stay unmet
+    # (each resource's capacity counts uses, so at full effort every need is met)
+    full = example_problem()
+    units = [u.model_copy(update={"capacity": max(1, int(u.capacity * 0.7))}) for u in full.units]
+    problem = full.model_copy(update={"units": units})
+    doc = PlanDocument(
+        plan=solve(problem, time_limit=5, seed=1),
+        problem=problem,
+        job_id="plan-t",
+        quarter="2026Q4",
+    )
+    assert doc.plan.unmet, "the tightened example problem leaves needs unmet"
     rows = table(load_workbook(io.BytesIO(plan_xlsx(doc)))["未满足需求"])
     reasons_zh = {
         "no_eligible_unit": "没有符合条件的单位",
