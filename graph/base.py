@@ -663,12 +663,23 @@ class StoreBase(OutboxRules, DeskRules, ABC, Generic[Tx]):
                     "version": need.version + 1,
                 }
             )
-            self._write_entities(tx, Need, [claimed])
-            self._record_steps(tx, need_id, actor, [(action, note, unit_id)])
-            self._outbox_insert(tx, outbox_rows(outbox, claimed))
-            return claimed
+            return self._save_need_step(tx, claimed, actor, (action, note, unit_id), outbox)
 
         return self._write_tx(work)
+
+    def _save_need_step(
+        self,
+        tx: Tx,
+        need: Need,
+        actor: StepActor | None,
+        step: tuple[NeedAction, str | None, str | None],
+        outbox: OutboxSpec,
+    ) -> Need:
+        """Write a need's new state, its timeline step and its outbox events (one ``tx``)."""
+        self._write_entities(tx, Need, [need])
+        self._record_steps(tx, need.id, actor, [step])
+        self._outbox_insert(tx, outbox_rows(outbox, need))
+        return need
 
     def transition_need(
         self,
@@ -695,10 +706,8 @@ class StoreBase(OutboxRules, DeskRules, ABC, Generic[Tx]):
             check_actor(need, unit_id)
             check_transition(need_id, need.status, target)
             changed = need.model_copy(update={**update, "version": need.version + 1})
-            self._write_entities(tx, Need, [changed])
-            self._record_steps(tx, need_id, actor, [(STEP_OF_STATUS[target], note, unit_id)])
-            self._outbox_insert(tx, outbox_rows(outbox, changed))
-            return changed
+            step = (STEP_OF_STATUS[target], note, unit_id)
+            return self._save_need_step(tx, changed, actor, step, outbox)
 
         return self._write_tx(work)
 

@@ -625,12 +625,20 @@ class EmbeddedStore(GraphStore[Conn]):
     def pairings(
         self, *, unit_id: str | None = None, community_id: str | None = None
     ) -> list[Pairing]:
-        rows = self._read(
-            "SELECT src, dst FROM rels WHERE type = 'PAIRED_WITH'"
-            " AND (? IS NULL OR src = ?) AND (? IS NULL OR dst = ?) ORDER BY src, dst",
-            (unit_id, unit_id, community_id, community_id),
+        rows = self._rels(
+            "src, dst", "PAIRED_WITH", src=unit_id, dst=community_id, order="src, dst"
         )
         return [Pairing(unit_id=u, community_id=c) for u, c in rows]
+
+    def _rels(
+        self, columns: str, rel_type: str, *, src: str | None, dst: str | None, order: str
+    ) -> list[tuple[Any, ...]]:
+        """The relationships of one type, optionally from one source and/or to one target."""
+        return self._read(
+            f"SELECT {columns} FROM rels WHERE type = ?"  # columns, order: constants of the callers
+            f" AND (? IS NULL OR src = ?) AND (? IS NULL OR dst = ?) ORDER BY {order}",
+            (rel_type, src, src, dst, dst),
+        )
 
     def add_assignments(self, assignments: Sequence[Assignment]) -> int:
         self._insert_rels(
@@ -662,10 +670,8 @@ class EmbeddedStore(GraphStore[Conn]):
     def assignments(
         self, *, activity_id: str | None = None, unit_id: str | None = None
     ) -> list[Assignment]:
-        rows = self._read(
-            "SELECT src, dst, props FROM rels WHERE type = 'ASSIGNED'"
-            " AND (? IS NULL OR dst = ?) AND (? IS NULL OR src = ?) ORDER BY dst, src, key",
-            (activity_id, activity_id, unit_id, unit_id),
+        rows = self._rels(
+            "src, dst, props", "ASSIGNED", src=unit_id, dst=activity_id, order="dst, src, key"
         )
         out = []
         for unit, activity, props in rows:

@@ -98,12 +98,8 @@ def check_claimable(need: Need) -> None:
     """Raise :class:`ConflictError` unless the need is open (someone else claimed it first)."""
     if need.status != NeedStatus.open:
         who = f"，认领单位 {need.claimed_by}" if need.claimed_by else ""
-        raise ConflictError(
-            f"交办单 '{need.id}' 已不是待认领状态（{need.status.label_zh}{who}）"
-            f" (need is {need.status.value}, not open)",
-            current=need.status.value,
-            claimed_by=need.claimed_by,
-        )
+        zh = f"已不是待认领状态（{need.status.label_zh}{who}）"
+        raise _refused(need, zh, f"need is {need.status.value}, not open")
 
 
 def check_actor(need: Need, unit_id: str | None) -> None:
@@ -180,12 +176,15 @@ def check_deletable(need: Need) -> None:
     """A need with history is part of a unit's record: cancel it, never delete it."""
     if has_history(need):
         who = f"（认领单位 {need.claimed_by}）" if need.claimed_by else ""
-        raise ConflictError(
-            f"交办单 '{need.id}' 已有办理记录{who}，不能删除，请改为撤销"
-            f" (the need has a history ({need.status.value}); cancel it instead of deleting it)",
-            current=need.status.value,
-            claimed_by=need.claimed_by,
-        )
+        en = f"the need has a history ({need.status.value}); cancel it instead of deleting it"
+        raise _refused(need, f"已有办理记录{who}，不能删除，请改为撤销", en)
+
+
+def _refused(need: Need, zh: str, en: str) -> ConflictError:
+    """The 409 of a need in the wrong state, with its status and claimer for the client."""
+    return ConflictError(
+        f"交办单 '{need.id}' {zh} ({en})", current=need.status.value, claimed_by=need.claimed_by
+    )
 
 
 #: claimed work a unit has not finished yet: it counts against the unit's capacity

@@ -14,17 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gongjian.graph import model as gm
 from gongjian.graph.base import chunks
 from gongjian.graph.model import (
     ENTITY_TYPES,
     Activity,
-    Assignment,
     Community,
     Entity,
-    Need,
     NeedStatus,
-    Pairing,
-    Resource,
     Snapshot,
     Unit,
     parse_quarter,
@@ -48,9 +45,9 @@ class SeedNetwork:
     #: community id pairs (相邻社区), each pair once
     adjacency: list[tuple[str, str]] = field(default_factory=list)
     #: unit–community pairings (结对)
-    pairings: list[Pairing] = field(default_factory=list)
+    pairings: list[gm.Pairing] = field(default_factory=list)
     #: past activity participation, ``plan_id == "history"``
-    assignments: list[Assignment] = field(default_factory=list)
+    assignments: list[gm.Assignment] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Number of entities per label (every label, zeros included) and of relationships."""
@@ -77,7 +74,7 @@ class SeedNetwork:
         compiles (a test checks it against the embedded store's snapshot).
         """
         quarter = parse_quarter(quarter)
-        needs: list[Need] = self.of_type(Need)
+        needs: list[gm.Need] = self.of_type(gm.Need)
         activities: list[Activity] = self.of_type(Activity)
         history: dict[tuple[str, str], int] = defaultdict(int)
         for n in needs:
@@ -98,7 +95,7 @@ class SeedNetwork:
             communities=self.of_type(Community),
             adjacency=list(self.adjacency),
             units=self.of_type(Unit),
-            resources=[r for r in self.of_type(Resource) if r.available_in(quarter)],
+            resources=[r for r in self.of_type(gm.Resource) if r.available_in(quarter)],
             needs=[n for n in needs if n.quarter == quarter and n.status == NeedStatus.open],
             activities=[a for a in activities if a.quarter == quarter],
             pairings=list(self.pairings),

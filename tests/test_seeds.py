@@ -14,23 +14,17 @@ import networkx as nx
 import pytest
 
 from gongjian.core.errors import InvalidInputError
+from gongjian.graph import model as gm
 from gongjian.graph.embedded import EmbeddedStore
 from gongjian.graph.model import (
-    ENTITY_TYPES,
     Activity,
-    Assignment,
     Community,
-    Grid,
-    JointType,
     Need,
     NeedStatus,
-    Pairing,
     PartyMember,
     Resource,
     Subdistrict,
     Unit,
-    UnitType,
-    quarter_dates,
 )
 from gongjian.matching.from_graph import planning_snapshot
 from gongjian.seeds import (
@@ -71,7 +65,7 @@ def _assert_references_resolve(net: SeedNetwork) -> None:
     ids: dict[str, set[str]] = defaultdict(set)
     for e in net.entities:
         ids[e.LABEL].add(e.id)
-    grids = {g.id: g.community_id for g in net.of_type(Grid)}
+    grids = {g.id: g.community_id for g in net.of_type(gm.Grid)}
     for e in net.entities:
         for field, label in (("community_id", "Community"), ("unit_id", "Unit")):
             value = getattr(e, field, None)
@@ -86,7 +80,7 @@ def _assert_references_resolve(net: SeedNetwork) -> None:
         for ref, target in e.ref_targets():
             assert (ref.target, target) in seen, (e.LABEL, e.id, ref.field, target)
         seen.add((e.LABEL, e.id))
-    order = [t.LABEL for t in ENTITY_TYPES]
+    order = [t.LABEL for t in gm.ENTITY_TYPES]
     labels = [order.index(e.LABEL) for e in net.entities]
     assert labels == sorted(labels)
 
@@ -96,9 +90,9 @@ def _assert_all_valid(net: SeedNetwork) -> None:
         again = type(e).model_validate(e.model_dump())
         assert again == e, e.id
     for p in net.pairings:
-        Pairing.model_validate(p.model_dump())
+        gm.Pairing.model_validate(p.model_dump())
     for a in net.assignments:
-        Assignment.model_validate(a.model_dump())
+        gm.Assignment.model_validate(a.model_dump())
 
 
 def _dump(net: SeedNetwork) -> list[Any]:
@@ -124,7 +118,7 @@ def test_xingcheng_minimum_counts(xc: SeedNetwork) -> None:
     assert counts["PartyMember"] >= 30
     assert counts["pairings"] > 0 and counts["assignments"] > 0
     assert {n.quarter for n in xc.of_type(Need)} == set(QUARTERS)
-    assert {a.joint_type for a in xc.of_type(Activity)} == set(JointType)
+    assert {a.joint_type for a in xc.of_type(Activity)} == set(gm.JointType)
     members = xc.of_type(PartyMember)
     assert all(m.points > 0 for m in members)
 
@@ -137,7 +131,7 @@ def test_xingcheng_names_from_the_case(xc: SeedNetwork) -> None:
     assert "星城物业" in names and "离退中心活动站" in names and "星城派出所" in names
     assert any("城管" in n for n in names) and any("综治" in n for n in names)
     types = {u.type for u in xc.of_type(Unit)}
-    assert {UnitType.enterprise, UnitType.social_org} <= types
+    assert {gm.UnitType.enterprise, gm.UnitType.social_org} <= types
     seventh = next(c for c in xc.of_type(Community) if c.name == "第七社区")
     assert seventh.stars == 5
     assert all(c.brand for c in xc.of_type(Community))  # 一域一品牌
@@ -155,9 +149,9 @@ def test_xingcheng_adjacency_connected(xc: SeedNetwork) -> None:
 
 
 def test_xingcheng_grids_and_pairings(xc: SeedNetwork) -> None:
-    per_comm = Counter(g.community_id for g in xc.of_type(Grid))
+    per_comm = Counter(g.community_id for g in xc.of_type(gm.Grid))
     assert all(2 <= per_comm[c.id] <= 3 for c in xc.of_type(Community))
-    assert all(g.keeper for g in xc.of_type(Grid))
+    assert all(g.keeper for g in xc.of_type(gm.Grid))
     paired = Counter(p.community_id for p in xc.pairings)
     assert all(1 <= paired[c.id] <= 3 for c in xc.of_type(Community))
 
@@ -171,7 +165,7 @@ def test_xingcheng_needs_life_cycle(xc: SeedNetwork) -> None:
     by_q: dict[str, Counter[NeedStatus]] = defaultdict(Counter)
     for n in needs:
         by_q[n.quarter][n.status] += 1
-        start, end = quarter_dates(n.quarter)
+        start, end = gm.quarter_dates(n.quarter)
         assert n.due is not None and start <= n.due <= end
         assert 1 <= n.effort <= 5
         if n.status == NeedStatus.followed_up:
@@ -373,7 +367,7 @@ def test_synthetic_supply_matches_demand(mid: SeedNetwork) -> None:
     types = {u.id: u.type for u in units}
     for unit_id, kind in kinds:
         by_type[types[unit_id]].add(kind.value)
-    assert by_type[UnitType.hospital] <= {"medical", "elderly_care", "education", "volunteer"}
+    assert by_type[gm.UnitType.hospital] <= {"medical", "elderly_care", "education", "volunteer"}
     # every activity role can be staffed by distinct units open on that weekday
     open_on = defaultdict(set)
     for r in resources:
@@ -433,7 +427,7 @@ def test_load_network_writes_everything_with_progress(xc: SeedNetwork, tmp_path:
     counts = load_network(store, xc, progress=seen.append, batch_size=50)
     assert counts == xc.counts()
     stats = store.stats()
-    for t in ENTITY_TYPES:
+    for t in gm.ENTITY_TYPES:
         assert stats[t.LABEL] == counts[t.LABEL]
     assert stats["ADJACENT_TO"] == len(xc.adjacency)
     assert stats["PAIRED_WITH"] == len(xc.pairings)

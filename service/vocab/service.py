@@ -15,14 +15,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from gongjian.core.clock import current_quarter
-from gongjian.graph.model import (
-    JointType,
-    NeedCategory,
-    NeedSource,
-    NeedStatus,
-    ResourceKind,
-    UnitType,
-)
+from gongjian.graph import vocab as gv
 from gongjian.matching.problem import Weights
 from gongjian.service.state import UserRole
 from gongjian.service.vocab.schemas import Term, Vocab
@@ -42,84 +35,84 @@ class _Labelled(Protocol):
 
 # The English label of every value, one table per vocabulary (values repeat across
 # vocabularies, so one table keyed by value could mix them up).
-_UNIT_TYPES_EN: dict[UnitType, str] = {
-    UnitType.school: "School",
-    UnitType.kindergarten: "Kindergarten",
-    UnitType.hospital: "Hospital",
-    UnitType.bank: "Bank",
-    UnitType.property_company: "Property company",
-    UnitType.police: "Police",
-    UnitType.government: "Government",
-    UnitType.retirees_centre: "Retirees' centre",
-    UnitType.enterprise: "Enterprise",
-    UnitType.social_org: "Social organisation",
-    UnitType.fire_station: "Fire station",
-    UnitType.city_management: "City management",
-    UnitType.utility: "Utility",
-    UnitType.elevator_maintenance: "Elevator maintenance",
-    UnitType.elderly_care_post: "Elderly care post",
-    UnitType.law_firm: "Law firm",
-    UnitType.other: "Other",
+_UNIT_TYPES_EN: dict[str, str] = {
+    "school": "School",
+    "kindergarten": "Kindergarten",
+    "hospital": "Hospital",
+    "bank": "Bank",
+    "property_company": "Property company",
+    "police": "Police",
+    "government": "Government",
+    "retirees_centre": "Retirees' centre",
+    "enterprise": "Enterprise",
+    "social_org": "Social organisation",
+    "fire_station": "Fire station",
+    "city_management": "City management",
+    "utility": "Utility",
+    "elevator_maintenance": "Elevator maintenance",
+    "elderly_care_post": "Elderly care post",
+    "law_firm": "Law firm",
+    "other": "Other",
 }
-_RESOURCE_KINDS_EN: dict[ResourceKind, str] = {
-    ResourceKind.venue_learning: "Learning venue",
-    ResourceKind.venue_culture: "Culture venue",
-    ResourceKind.venue_sports: "Sports venue",
-    ResourceKind.library: "Library",
-    ResourceKind.medical: "Medical",
-    ResourceKind.education: "Education",
-    ResourceKind.finance: "Finance",
-    ResourceKind.anti_fraud: "Anti-fraud",
-    ResourceKind.legal_aid: "Legal aid",
-    ResourceKind.mediation: "Mediation",
-    ResourceKind.security_patrol: "Security patrol",
-    ResourceKind.fire_safety: "Fire safety",
-    ResourceKind.traffic_safety: "Traffic safety",
-    ResourceKind.repair: "Repairs",
-    ResourceKind.environment: "Environment",
-    ResourceKind.culture_arts: "Culture and arts",
-    ResourceKind.elderly_care: "Elderly care",
-    ResourceKind.children: "Children",
-    ResourceKind.employment: "Employment",
-    ResourceKind.poverty_relief: "Poverty relief",
-    ResourceKind.party_building: "Party building",
-    ResourceKind.volunteer: "Volunteers",
+_RESOURCE_KINDS_EN: dict[str, str] = {
+    "venue_learning": "Learning venue",
+    "venue_culture": "Culture venue",
+    "venue_sports": "Sports venue",
+    "library": "Library",
+    "medical": "Medical",
+    "education": "Education",
+    "finance": "Finance",
+    "anti_fraud": "Anti-fraud",
+    "legal_aid": "Legal aid",
+    "mediation": "Mediation",
+    "security_patrol": "Security patrol",
+    "fire_safety": "Fire safety",
+    "traffic_safety": "Traffic safety",
+    "repair": "Repairs",
+    "environment": "Environment",
+    "culture_arts": "Culture and arts",
+    "elderly_care": "Elderly care",
+    "children": "Children",
+    "employment": "Employment",
+    "poverty_relief": "Poverty relief",
+    "party_building": "Party building",
+    "volunteer": "Volunteers",
 }
 #: a need category carries the name of the resource kind it grew from, or its own
-_NEED_CATEGORIES_EN: dict[NeedCategory, str] = {
-    **{NeedCategory(k.value): v for k, v in _RESOURCE_KINDS_EN.items()},
-    NeedCategory.fire_hazard: "Fire hazard to clear",
-    NeedCategory.fire_safety_education: "Fire-safety education",
-    NeedCategory.elevator_fault: "Elevator fault",
-    NeedCategory.heating_fault: "Heating fault",
-    NeedCategory.drainage: "Drainage",
-    NeedCategory.road_damage: "Road damage",
-    NeedCategory.street_light: "Street light",
-    NeedCategory.door_access: "Door access",
-    NeedCategory.health_checkup: "Health check-up",
-    NeedCategory.traffic_calming: "Traffic calming",
+_NEED_CATEGORIES_EN: dict[str, str] = {
+    **_RESOURCE_KINDS_EN,
+    "fire_hazard": "Fire hazard to clear",
+    "fire_safety_education": "Fire-safety education",
+    "elevator_fault": "Elevator fault",
+    "heating_fault": "Heating fault",
+    "drainage": "Drainage",
+    "road_damage": "Road damage",
+    "street_light": "Street light",
+    "door_access": "Door access",
+    "health_checkup": "Health check-up",
+    "traffic_calming": "Traffic calming",
 }
-_JOINT_TYPES_EN: dict[JointType, str] = {
-    JointType.joint_activities: "Joint activities",
-    JointType.joint_organization: "Joint organisation",
-    JointType.shared_resources: "Shared resources",
-    JointType.joint_member_management: "Joint member management",
-    JointType.joint_services: "Joint services",
+_JOINT_TYPES_EN: dict[str, str] = {
+    "joint_activities": "Joint activities",
+    "joint_organization": "Joint organisation",
+    "shared_resources": "Shared resources",
+    "joint_member_management": "Joint member management",
+    "joint_services": "Joint services",
 }
-_NEED_STATUSES_EN: dict[NeedStatus, str] = {
-    NeedStatus.open: "Open",
-    NeedStatus.claimed: "Claimed",
-    NeedStatus.in_progress: "In progress",
-    NeedStatus.resolved: "Resolved",
-    NeedStatus.followed_up: "Followed up",
-    NeedStatus.cancelled: "Cancelled",
+_NEED_STATUSES_EN: dict[str, str] = {
+    "open": "Open",
+    "claimed": "Claimed",
+    "in_progress": "In progress",
+    "resolved": "Resolved",
+    "followed_up": "Followed up",
+    "cancelled": "Cancelled",
 }
-_NEED_SOURCES_EN: dict[NeedSource, str] = {
-    NeedSource.visit: "Home visit",
-    NeedSource.grid: "Grid keeper",
-    NeedSource.council: "Residents' council",
-    NeedSource.hotline: "12345 hotline",
-    NeedSource.other: "Other",
+_NEED_SOURCES_EN: dict[str, str] = {
+    "visit": "Home visit",
+    "grid": "Grid keeper",
+    "council": "Residents' council",
+    "hotline": "12345 hotline",
+    "other": "Other",
 }
 _USER_ROLES_EN: dict[UserRole, str] = {
     UserRole.committee: "Committee",
@@ -131,19 +124,19 @@ _USER_ROLES_EN: dict[UserRole, str] = {
 
 #: every vocabulary as (its enum, the English of each value)
 ENGLISH: dict[str, tuple[type[StrEnum], Mapping[Any, str]]] = {
-    "unit_types": (UnitType, _UNIT_TYPES_EN),
-    "resource_kinds": (ResourceKind, _RESOURCE_KINDS_EN),
-    "need_categories": (NeedCategory, _NEED_CATEGORIES_EN),
-    "joint_types": (JointType, _JOINT_TYPES_EN),
-    "need_statuses": (NeedStatus, _NEED_STATUSES_EN),
-    "need_sources": (NeedSource, _NEED_SOURCES_EN),
+    "unit_types": (gv.UnitType, _UNIT_TYPES_EN),
+    "resource_kinds": (gv.ResourceKind, _RESOURCE_KINDS_EN),
+    "need_categories": (gv.NeedCategory, _NEED_CATEGORIES_EN),
+    "joint_types": (gv.JointType, _JOINT_TYPES_EN),
+    "need_statuses": (gv.NeedStatus, _NEED_STATUSES_EN),
+    "need_sources": (gv.NeedSource, _NEED_SOURCES_EN),
     "user_roles": (UserRole, _USER_ROLES_EN),
 }
 
 
 def terms(values: Iterable[_Labelled], english: Mapping[Any, str]) -> list[Term]:
     """The terms of an enum's values, in the enum's order."""
-    return [Term(value=v.value, zh=v.label_zh, en=english[v]) for v in values]
+    return [Term(value=v.value, zh=v.label_zh, en=english[v.value]) for v in values]
 
 
 def vocab(*, now: datetime | None = None) -> Vocab:

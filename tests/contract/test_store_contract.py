@@ -10,18 +10,14 @@ import networkx as nx
 import pytest
 
 from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
+from gongjian.graph import model as gm
 from gongjian.graph.model import (
-    ENTITY_TYPES,
-    Activity,
     Assignment,
     Community,
-    Grid,
     Need,
     NeedStatus,
     Pairing,
-    PartyMember,
     Resource,
-    Subdistrict,
     Unit,
     parse_entity,
 )
@@ -53,7 +49,7 @@ def _load(store: GraphStore) -> None:
     store.set_adjacent("c1", "c2")
 
 
-@pytest.mark.parametrize("kind", ENTITY_TYPES, ids=lambda k: k.LABEL)
+@pytest.mark.parametrize("kind", gm.ENTITY_TYPES, ids=lambda k: k.LABEL)
 def test_every_entity_round_trips_with_chinese_text(store: GraphStore, kind: type) -> None:
     _load(store)
     originals = [e for e in f.small_network() if isinstance(e, kind)]
@@ -181,7 +177,7 @@ def test_invalid_values_are_refused_with_clear_messages(store: GraphStore) -> No
     with pytest.raises(InvalidInputError, match="type"):
         parse_entity(Unit, {**f.unit(5).model_dump(), "type": "zoo"})
     with pytest.raises(InvalidInputError, match="不在季度"):
-        parse_entity(Activity, {**f.activity(5).model_dump(), "date": date(2026, 3, 1)})
+        parse_entity(gm.Activity, {**f.activity(5).model_dump(), "date": date(2026, 3, 1)})
     with pytest.raises(InvalidInputError, match="unknown filter"):
         store.list(Unit, filters={"name') OR 1=1 --": "x"})
     with pytest.raises(InvalidInputError):
@@ -200,11 +196,11 @@ def test_invalid_values_are_refused_with_clear_messages(store: GraphStore) -> No
 def test_delete_refuses_while_referenced_and_keeps_data(store: GraphStore) -> None:
     _load(store)
     before = store.stats()
-    for kind, node_id in [(Community, "c1"), (Unit, "u1"), (Subdistrict, "sd1")]:
+    for kind, node_id in [(Community, "c1"), (Unit, "u1"), (gm.Subdistrict, "sd1")]:
         with pytest.raises(ConflictError, match="引用"):
             store.delete(kind, node_id)
     assert store.stats() == before
-    store.delete(PartyMember, "m1")
+    store.delete(gm.PartyMember, "m1")
     store.delete(Resource, "r1")
     with pytest.raises(NotFoundError):
         store.delete(Resource, "r1")
@@ -225,7 +221,7 @@ def test_list_filters_and_paging(store: GraphStore) -> None:
     assert store.count(Need, filters={"quarter": "2026Q3"}) == 1
     assert store.count(Need, filters={"status": NeedStatus.open, "category": "repair"}) == 31
     assert [u.id for u in store.list(Unit, filters={"type": "hospital"})] == ["u2"]
-    assert [g.id for g in store.list(Grid, filters={"community_id": "c1"})] == ["g1"]
+    assert [g.id for g in store.list(gm.Grid, filters={"community_id": "c1"})] == ["g1"]
     store.upsert(extra[3].model_copy(update={"whistle": True}))
     assert [n.id for n in store.list(Need, filters={"whistle": True})] == [extra[3].id]
     assert store.count(Need, filters={"whistle": False}) == store.count(Need) - 1
@@ -315,7 +311,7 @@ def test_to_networkx_matches_stats(store: GraphStore) -> None:
     g = store.to_networkx()
     stats = store.stats()
     assert isinstance(g, nx.MultiDiGraph)
-    assert g.number_of_nodes() == sum(stats[t.LABEL] for t in ENTITY_TYPES)
+    assert g.number_of_nodes() == sum(stats[t.LABEL] for t in gm.ENTITY_TYPES)
     assert g.nodes["Unit:u2"]["name"] == "燕化医院星城分院"
     assert g.has_edge("Unit:u1", "Community:c1")
     assert g.has_edge("Unit:u1", "Resource:r1")

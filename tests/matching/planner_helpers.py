@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from gongjian.matching import problem as mp
 from gongjian.matching.problem import (
     Activity,
     Candidate,
     Need,
-    Pair,
     Problem,
     RoleSlot,
     Unit,
@@ -76,9 +76,9 @@ def problem(
         needs=needs or [],
         activities=acts or [],
         weights=w or weights(fit=1),
-        pinned=[Pair(item=i, unit=u) for i, u in pinned],
-        forbidden=[Pair(item=i, unit=u) for i, u in forbidden],
-        previous=None if previous is None else [Pair(item=i, unit=u) for i, u in previous],
+        pinned=[mp.Pair(item=i, unit=u) for i, u in pinned],
+        forbidden=[mp.Pair(item=i, unit=u) for i, u in forbidden],
+        previous=None if previous is None else [mp.Pair(item=i, unit=u) for i, u in previous],
     )
 
 
