@@ -22,7 +22,7 @@ that transaction (``tx`` is a SQLite connection or a Neo4j transaction):
   :meth:`~StoreBase._delete_node`, :meth:`~StoreBase._claimed_effort` and the
   resource and cooperation reads.
 
-Why ~750 lines: the rules of the contract belong together, each next to the
+Length: ~820 lines, because the rules of the contract belong together, each next to the
 argument checks and messages it uses; the stores only add their statements.
 
 The module-level helpers (chunking, keys, argument checks, error messages) are

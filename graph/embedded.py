@@ -8,7 +8,7 @@ fsynced and survives ``kill -9`` (and power loss). Every write is one
 processes — are serialised by SQLite itself; that is what makes
 :meth:`EmbeddedStore.claim_need` atomic.
 
-Why one module of ~760 lines: it is one class with the SQL of every method of the
+Length: ~810 lines in one module, because it is one class with the SQL of every method of the
 store contract, and splitting the statements from the methods that run them would
 scatter each query from its only caller. The rules shared with Neo4j live in
 :mod:`gongjian.graph.base`.

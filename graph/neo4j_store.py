@@ -11,7 +11,7 @@ Nodes carry their entity's ``model_dump(mode="json")`` as flat properties
 (``None`` left out; nested values such as ``Activity.roles`` as a JSON string).
 Owned relationships (``Entity.REFS``) are re-pointed on every upsert.
 
-Why one module of ~820 lines: it is one class implementing every method of the store
+Length: ~870 lines in one module, because it is one class implementing every method of the store
 contract over the statements of :mod:`gongjian.graph.cypher`; the driver plumbing is
 in :mod:`gongjian.graph.neo4j_io` and the rules shared with SQLite in
 :mod:`gongjian.graph.base`.
