@@ -20,11 +20,12 @@ import re
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from gongjian.core.clock import utc_iso
-from gongjian.graph.model import Snapshot
+from gongjian.graph.model import Community, Snapshot
 from gongjian.graph.store import GraphStore
 from gongjian.matching.from_graph import planning_snapshot
 from gongjian.matching.problem import Plan
@@ -41,6 +42,7 @@ from gongjian.service.state import Job, JobStatus, ServiceState
 
 __all__ = [
     "CityRun",
+    "centroids",
     "city_tasks",
     "coverage",
     "job_row",
@@ -149,6 +151,8 @@ def job_row(state: ServiceState, job: Job) -> dict[str, Any]:
         "needs": cov[1] if cov else None,
         "coverage": round(cov[0] / cov[1], 4) if cov and cov[1] else None,
         "error": job.error,
+        "lat": job.request.get("lat"),
+        "lon": job.request.get("lon"),
     }
     if job.status.finished:
         if len(_FINISHED_ROWS) >= _FINISHED_MAX:
@@ -206,6 +210,24 @@ class CityRun:
     time_limit: float
     seed: int
     created_by: str | None
+    #: each sub-district's centroid (mean lat, lon of its communities that have one)
+    centroids: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def centroids(store: GraphStore, codes: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """The mean (lat, lon) of each sub-district's communities that carry coordinates."""
+    wanted = set(codes)
+    points: dict[str, list[tuple[float, float]]] = {}
+    for c in store.list(Community, limit=None):
+        if c.subdistrict in wanted and c.lat is not None and c.lon is not None:
+            points.setdefault(c.subdistrict, []).append((c.lat, c.lon))
+    return {
+        sd: (
+            round(sum(p[0] for p in ps) / len(ps), 6),
+            round(sum(p[1] for p in ps) / len(ps), 6),
+        )
+        for sd, ps in points.items()
+    }
 
 
 def start_run(store: GraphStore, state: ServiceState, jobs: JobManager, run: CityRun) -> str:
@@ -232,6 +254,8 @@ def start_run(store: GraphStore, state: ServiceState, jobs: JobManager, run: Cit
             "city_index": k,
             "engine": engine,
         }
+        if sd in run.centroids:
+            request["lat"], request["lon"] = run.centroids[sd]
         if sd in run.subdistricts:
             state.create_job(job_id, run.quarter, request, run.created_by, owner=jobs.owner)
             ids[sd] = job_id

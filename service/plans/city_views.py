@@ -26,7 +26,15 @@ from gongjian.graph.model import Integer, Quarter, StrictFloat, SubdistrictCode,
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.deps import CurrentUser, State, Store, audit_note
 from gongjian.service.errors import ForbiddenError
-from gongjian.service.plans.city import CityRun, job_row, list_runs, new_run_id, run_jobs, start_run
+from gongjian.service.plans.city import (
+    CityRun,
+    centroids,
+    job_row,
+    list_runs,
+    new_run_id,
+    run_jobs,
+    start_run,
+)
 from gongjian.service.state import JobStatus, ServiceState
 
 __all__ = ["router"]
@@ -71,6 +79,8 @@ class CitySubdistrict(BaseModel):
     needs: int | None = Field(default=None, description="需求数")
     coverage: float | None = Field(default=None, description="覆盖率 met needs / needs")
     error: str | None = None
+    lat: float | None = Field(default=None, description="街道中心纬度 (its communities' mean)")
+    lon: float | None = Field(default=None, description="街道中心经度")
 
 
 class CityRunOut(BaseModel):
@@ -154,6 +164,7 @@ def create_city_plan(
         time_limit=body.time_limit,
         seed=body.seed,
         created_by=user.id,
+        centroids=centroids(store, found),
     )
     engine = start_run(request.app.state.store, state, request.app.state.jobs, run)
     audit_note(request, f"city plan {run.run_id}: {len(wanted)} sub-districts on {engine}")

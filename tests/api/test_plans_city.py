@@ -2,7 +2,7 @@
 
 The server is the real service on the embedded store, with a tiny generated city
 (three sub-districts of 12 units) loaded beside the 星城 seed, in a quarter of its own
-(2035Q1). Each sub-district's plan is proven optimal and equals the plan of that
+(2027Q2). Each sub-district's plan is proven optimal and equals the plan of that
 sub-district solved alone; an unknown code fails while the others finish; only the
 city role may start or read a run (403 in Chinese for the others).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,21 +24,28 @@ from gongjian.service.plans.city import city_tasks, coverage
 from gongjian.service.plans.executor import solve_packed
 from tests.api.server import ApiServer, start_api
 
-QUARTER = "2035Q1"
+QUARTER = "2027Q2"
 TIME_LIMIT = 4.0
 SEED = 3
 
 
-@pytest.fixture(scope="module")
-def city_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    """A seeded server with a three-sub-district city loaded into its store."""
-    server = start_api(tmp_path_factory.mktemp("api-city"), "embedded", start=False)
+def start_city_api(workdir: Path, subdistricts: int = 3) -> ApiServer:
+    """A started 星城 server with a city of tiny sub-districts (12 units, 24 needs) loaded
+    into its store, in :data:`QUARTER` (each plan is proven optimal in well under a second)."""
+    server = start_api(workdir, "embedded", start=False)
     store = server.open_store()
     try:
-        load_network(store, city_network(generate_city(3, 12, 24, 2, seed=7, quarter=QUARTER)))
+        city = generate_city(subdistricts, 12, 24, 2, seed=7, quarter=QUARTER)
+        load_network(store, city_network(city))
     finally:
         store.close()
     server.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def city_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    server = start_city_api(tmp_path_factory.mktemp("api-city"))
     yield server
     server.stop()
 
@@ -107,7 +115,7 @@ def test_only_the_city_role_plans_and_reads_city_runs(city_api: ApiServer) -> No
             assert "仅区/市组织部" in r.json()["error"]["message"]
             assert c.get("/plans/city").status_code == 403
     with city_api.client("city") as c:
-        assert c.get("/plans/city/city-2035Q1-0123456789").status_code == 404
+        assert c.get("/plans/city/city-2027Q2-0123456789").status_code == 404
         assert c.get("/plans/city/nonsense").status_code == 404
         r = c.post("/plans/city", json={"quarter": QUARTER, "subdistricts": ["SD77"]})
         assert r.status_code == 422 and "没有可计划的街道" in r.json()["error"]["message"]
