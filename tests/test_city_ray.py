@@ -85,3 +85,16 @@ def test_one_permanent_failure_keeps_the_others(ray_executor: RayExecutor, tasks
     assert by_id["SD99"].plan is None and by_id["SD99"].error
     assert summary(by_id["SD99"])["error"]
     assert by_id["SD02"].ok and by_id["SD03"].ok
+
+
+def test_city_budgets_are_sized_by_the_time_limit_not_the_clock() -> None:
+    """A city task's CP-SAT budget is deterministic time sized by its time limit, the
+    wall clock only a safety net (what left of it no longer sizes the search)."""
+    from gongjian.matching.cpsat import DTIME_PER_SECOND, cpsat_parameters
+
+    solver = cpsat_parameters(0.5, 1, 1, budget=4.0)
+    assert solver.parameters.max_deterministic_time == DTIME_PER_SECOND * 4.0
+    assert solver.parameters.max_time_in_seconds == 0.5
+    assert solver.parameters.num_workers == 1
+    default = cpsat_parameters(0.5, 1, 1)
+    assert default.parameters.max_deterministic_time == DTIME_PER_SECOND * 0.5
