@@ -7,6 +7,7 @@ failing for good is reported while the others' plans are kept.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +99,58 @@ def test_city_budgets_are_sized_by_the_time_limit_not_the_clock() -> None:
     assert solver.parameters.num_workers == 1
     default = cpsat_parameters(0.5, 1, 1)
     assert default.parameters.max_deterministic_time == DTIME_PER_SECOND * 0.5
+
+
+def test_service_city_run_on_ray_lands_in_the_jobs(
+    ray_executor: RayExecutor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``POST /plans/city``'s engine with ``GONGJIAN_RAY_ADDRESS`` set: the module's
+    cluster plans two sub-districts of a store in parallel, each job ends done with the
+    plan that sub-district's task gives alone; an unknown code is a failed job."""
+    from gongjian.graph.embedded import EmbeddedStore
+    from gongjian.matching.from_graph import planning_snapshot
+    from gongjian.seeds.network import load_network
+    from gongjian.service.plans import city
+    from gongjian.service.plans.jobs import JobManager
+    from gongjian.service.state import ServiceState
+
+    monkeypatch.setenv("GONGJIAN_RAY_ADDRESS", "local")  # Ray is up: used as it is
+    monkeypatch.setattr(city, "_RAY", {})
+    store = EmbeddedStore(tmp_path / "graph.sqlite")
+    store.migrate()
+    load_network(store, city_network(generate_city(2, 12, 24, 2, seed=7, quarter=QUARTER)))
+    state = ServiceState(tmp_path / "service.sqlite")
+    jobs = JobManager(state)
+    try:
+        run = city.CityRun(
+            run_id=city.new_run_id(QUARTER),
+            quarter=QUARTER,
+            subdistricts={"SD01": "一", "SD02": "二"},
+            unknown=["SD09"],
+            time_limit=TIME_LIMIT,
+            seed=3,
+            created_by=None,
+        )
+        assert city.start_run(store, state, jobs, run) == "ray"
+        deadline = time.monotonic() + 60
+        while not all(j.status.finished for j in city.run_jobs(state, run.run_id)):
+            assert time.monotonic() < deadline, "the Ray run did not finish"
+            time.sleep(0.2)
+        rows = {
+            j.request["subdistrict"]: city.job_row(state, j)
+            for j in city.run_jobs(state, run.run_id)
+        }
+        assert [r["status"] for r in rows.values()] == ["done", "done", "failed"]
+        assert "未知街道" in rows["SD09"]["error"]
+        for sd in ("SD01", "SD02"):
+            task = city_tasks(
+                {sd: planning_snapshot(store, QUARTER, sd)}, QUARTER, time_limit=TIME_LIMIT, seed=3
+            )[0]
+            alone = solve_packed(sd, task.plan_input, TIME_LIMIT, 3)["plan"]
+            plan = state.get_job(rows[sd]["job_id"]).plan
+            assert plan is not None and _decisions(plan) == _decisions(alone)
+            assert rows[sd]["objective"] == alone["objective"] and rows[sd]["seconds"] > 0
+    finally:
+        jobs.shutdown()
+        state.close()
+        store.close()
