@@ -153,7 +153,12 @@ async function follow(box, id) {
       return;
     }
     if (!box.isConnected) return;
-    if (!card.isConnected) box.replaceChildren(card);
+    if (!card.isConnected) {
+      box.replaceChildren(card);
+      // the form starts from the quarter of the run shown
+      const quarter = document.getElementById("city-quarter");
+      if (quarter && [...quarter.options].some((o) => o.value === run.quarter)) quarter.value = run.quarter;
+    }
     fill(headBox, runHead(run), runTable(run));
     // the chart is drawn again only when what it shows has changed
     const key = JSON.stringify(run.subdistricts.map((s) => [s.status, s.gap, s.coverage]));
