@@ -26,11 +26,6 @@ def city_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]
 def test_city_page_follows_a_run_for_the_city_and_is_absent_for_the_committee(
     browser: Browser, city_server: ApiServer
 ) -> None:
-    with console_in(browser, city_server) as committee:
-        committee.sign_in("committee")
-        assert "city" not in committee.nav_ids() and "plans" in committee.nav_ids()
-        committee.page.goto(city_server.base_url + "/#/city")
-        expect(committee.page.locator("#city-form")).to_have_count(0)
     with console_in(browser, city_server) as c:
         c.sign_in("city")
         assert "city" in c.nav_ids()
@@ -39,9 +34,15 @@ def test_city_page_follows_a_run_for_the_city_and_is_absent_for_the_committee(
         expect(page.get_by_text("还没有全市计划。")).to_be_visible()  # a fresh server
         page.select_option("#city-quarter", QUARTER)
         page.fill("#city-subdistricts", "SD02, SD99")
-        page.fill("#city-time-limit", "4")
+        page.fill("#city-time-limit", "8")  # ends at its proof, well before
         page.click("#city-start")
         expect(page).to_have_url(re.compile(r"#/city/city-2027Q2-[0-9a-f]{10}$"))
+        with console_in(browser, city_server) as committee:  # while the city's run solves
+            committee.sign_in("committee")
+            assert "city" not in committee.nav_ids() and "plans" in committee.nav_ids()
+            committee.page.goto(city_server.base_url + "/#/city")
+            expect(committee.page.locator("#view")).to_contain_text("没有这个页面。")
+            expect(committee.page.locator("#city-form")).to_have_count(0)
         expect(page.locator('#city-run-card[data-finished="1"]')).to_be_visible(timeout=60_000)
         done = page.locator('#city-table tr[data-subdistrict="SD02"]')
         expect(done).to_contain_text("星城街道2")
