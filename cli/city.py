@@ -35,13 +35,16 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         from rich.progress import Progress
 
         from gongjian.core.errors import InvalidInputError
-        from gongjian.graph.model import Subdistrict
+        from gongjian.graph.model import parse_quarter
+        from gongjian.matching.from_graph import planning_snapshot
         from gongjian.service.plans.city import city_tasks, summary
         from gongjian.service.plans.executor import get_executor
 
+        quarter = parse_quarter(quarter)
         graph = open_selected_store(store)
         try:
-            known = {s.id: s.name for s in graph.list(Subdistrict, limit=None)}
+            # sub-districts by code (the code every community, unit and need carries)
+            known = {s.id: s.name for s in graph.subdistricts()}
             wanted = (
                 [s.strip() for s in subdistricts.split(",") if s.strip()]
                 if subdistricts
@@ -50,14 +53,10 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
             unknown = [s for s in wanted if s not in known]
             if unknown or not wanted:
                 raise InvalidInputError(
-                    f"未知街道 (unknown sub-districts): {', '.join(unknown) or '-'}"
+                    f"未知街道 (unknown sub-districts): {', '.join(unknown) or '-'}；"
+                    f"已有 (known): {', '.join(known) or '-'}"
                 )
-            try:
-                snapshots = {sd: graph.snapshot(quarter, subdistrict=sd) for sd in wanted}  # type: ignore[call-arg]
-            except TypeError:
-                raise InvalidInputError(
-                    "存储尚不支持按街道快照 (the store has no per-sub-district snapshot yet)"
-                ) from None
+            snapshots = {sd: planning_snapshot(graph, quarter, sd) for sd in wanted}
         finally:
             graph.close()
         tasks = city_tasks(snapshots, quarter, time_limit=time_limit, seed=seed)

@@ -512,7 +512,12 @@ DTIME_PER_SECOND = 0.5
 
 
 def cpsat_parameters(
-    time_limit: float, workers: int, seed: int, *, deterministic: bool = True
+    time_limit: float,
+    workers: int,
+    seed: int,
+    *,
+    deterministic: bool = True,
+    budget: float | None = None,
 ) -> cp_model.CpSolver:
     """A CP-SAT solver with the planner's parameters.
 
@@ -521,14 +526,18 @@ def cpsat_parameters(
     same result, unless the wall-clock limit ``time_limit`` strikes first (on a
     machine much slower or busier than the calibration).  ``interleave_search``
     would allow several deterministic workers but was measured 5-10x slower on
-    small plans.  Otherwise ``workers`` threads search under the wall-clock limit.
+    small plans.  ``budget`` (deterministic only): the seconds the deterministic time
+    is sized by, when it must not depend on the wall clock (default ``time_limit``).
+    Otherwise ``workers`` threads search under the wall-clock limit.
     """
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.random_seed = seed
     if deterministic:
         p.num_workers = 1
-        p.max_deterministic_time = max(0.05, DTIME_PER_SECOND * time_limit)
+        p.max_deterministic_time = max(
+            0.05, DTIME_PER_SECOND * (time_limit if budget is None else budget)
+        )
         p.max_time_in_seconds = max(0.1, time_limit)
     else:
         p.num_workers = max(1, workers)
@@ -545,6 +554,7 @@ def solve_cpsat(
     deterministic: bool = True,
     progress: SolveProgress | None = None,
     offset: int = 0,
+    budget: float | None = None,
 ) -> tuple[cp_model.CpSolver, int]:
     """Solve the built model; returns the solver and the CP-SAT status.
 
@@ -552,7 +562,7 @@ def solve_cpsat(
     (``best_bound_callback``) as CP-SAT finds them, ``offset`` added (the
     objective's constant, which the model leaves out).
     """
-    solver = cpsat_parameters(time_limit, workers, seed, deterministic=deterministic)
+    solver = cpsat_parameters(time_limit, workers, seed, deterministic=deterministic, budget=budget)
     if progress is None:
         return solver, solver.Solve(builder.model)
     watch_bound(solver, progress, offset)

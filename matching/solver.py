@@ -84,6 +84,10 @@ __all__ = ["Solution", "WarmStart", "check_plan", "is_gap_shaped", "solution_val
 GAP_DENSE_LIMIT = 4_000_000
 #: Above this many (class, unit) + (role, unit) pairs a flow-shaped problem is decomposed.
 EXACT_PAIR_LIMIT = 40_000
+#: share of the time limit the exact engine's CP-SAT budget is sized by when budgets must
+#: not depend on the wall clock (``wall_guard``): the time limit less the hint's 0.3
+#: and the 0.08 kept for reading the plan
+EXACT_SHARE = 0.62
 
 
 @dataclass
@@ -489,17 +493,27 @@ def _exact(
     seed: int,
     deterministic: bool = True,
     progress: SolveProgress | None = None,
+    budget: float | None = None,
 ) -> tuple[Solution | None, int | None, str]:
     """One CP-SAT model of the whole problem (grouped needs), hinted; searches until ``deadline``.
 
     ``progress`` hears of each solution and each better bound while CP-SAT searches.
+    ``budget``: the seconds CP-SAT's deterministic time is sized by (default: the
+    seconds left until ``deadline``, which depend on the wall clock).
     """
     b = CpBuilder(cp)
     if hint is not None:
         b.add_hint(hint.class_units, hint.role_units)
     left = max(0.1, deadline - time.perf_counter())
     solver, st = solve_cpsat(
-        b, left, workers, seed, deterministic=deterministic, progress=progress, offset=cp.constant
+        b,
+        left,
+        workers,
+        seed,
+        deterministic=deterministic,
+        progress=progress,
+        offset=cp.constant,
+        budget=budget,
     )
     if st == cp_model.INFEASIBLE:
         return None, None, "infeasible"
@@ -764,6 +778,7 @@ def solve(
     deterministic: bool = True,
     progress: SolveProgress | None = None,
     warm: WarmStart | None = None,
+    wall_guard: float | None = None,
 ) -> Plan:
     """Solve a planning problem.
 
@@ -790,6 +805,14 @@ def solve(
     warm : WarmStart, optional
         Shared by solves of the same problem: the compiled problem and the
         decomposition's start are computed by the first and reused by the next.
+    wall_guard : float, optional
+        Deterministic mode only: the wall-clock seconds after which the solve is cut
+        (a generous safety net, e.g. ``3 * time_limit + 1``). Given, every budget is
+        sized by ``time_limit`` alone, never by the seconds left on the wall clock,
+        so the same problem and seed give the same plan however busy the machine
+        (the city's tasks); left out, the solve keeps to ``time_limit`` on the wall
+        clock (the planner's jobs: the user's clock), and a busy machine may cut its
+        search at another point.
 
     Returns
     -------
@@ -797,7 +820,9 @@ def solve(
         Status, objective, proven bound, gap, decisions, unmet reasons, conflicts.
     """
     t0 = time.perf_counter()
-    deadline = t0 + time_limit
+    # budgets by the time limit alone, the wall clock only a safety net (see wall_guard)
+    fixed = deterministic and wall_guard is not None
+    deadline = t0 + (wall_guard if fixed and wall_guard is not None else time_limit)
     if warm is not None and warm.cp is not None and warm.cp.problem is problem:
         cp = warm.cp
     else:
@@ -823,7 +848,8 @@ def solve(
         engine = "exact"  # the flow model needs one effort per item
     sol: Solution | None
     if engine == "gap":
-        sol, bound, status = _gap(cp, max(0.1, deadline - time.perf_counter()), workers, seed)
+        gap_limit = time_limit if fixed else max(0.1, deadline - time.perf_counter())
+        sol, bound, status = _gap(cp, gap_limit, workers, seed)
     elif engine == "decompose":
         sol, bound, infeasible = _decompose(cp, deadline, time_limit, seed, progress, warm)
         status = "infeasible" if infeasible else ("feasible" if sol else "unknown")
@@ -858,7 +884,15 @@ def solve(
                 if hint is not None:
                     progress.objective(solution_value(cp, hint))
         sol, bound, status = _exact(
-            cp, hint, deadline - 0.08 * time_limit, workers, seed, deterministic, progress
+            cp,
+            hint,
+            deadline - 0.08 * time_limit,
+            workers,
+            seed,
+            deterministic,
+            progress,
+            # what is left of the time limit after the hint's share, nominally
+            budget=EXACT_SHARE * time_limit if fixed else None,
         )
         if status == "infeasible":  # proven by CP-SAT: no hint can be a plan
             return _finish_infeasible(cp, seed, t0, deadline, "exact")

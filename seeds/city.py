@@ -1,9 +1,12 @@
 """A city: ``n`` sub-districts of ``m`` units each, seeded (built on the district generator).
 
 Sub-district ``k`` (from 1) is :func:`gongjian.seeds.synthetic.generate` with seed
-``seed * 1000 + k``; its sub-district id is ``sd<k>`` (two digits) and every other
-id gets the prefix ``s<k>-`` (references too), so sub-districts never share an id
-and the whole city loads into one store (:func:`city_network`).
+``seed * 1000 + k``; its sub-district id and code is ``SD<k>`` (two digits: the
+Subdistrict node's id and every entity's ``subdistrict``, so a store scopes by it)
+and every other id gets the prefix ``s<k>-`` (references too), so sub-districts never
+share an id and the whole city loads into one store (:func:`city_network`). Its
+coordinates are moved ``k`` steps along a grid of 0.05° (the district generator puts
+every sub-district at the same place), so the sub-districts lie side by side.
 """
 
 from __future__ import annotations
@@ -16,8 +19,13 @@ from gongjian.seeds.synthetic import generate
 __all__ = ["city_network", "generate_city", "subdistrict_id"]
 
 
+#: degrees between neighbouring sub-districts, and sub-districts per row of the grid
+STEP, ROW = 0.05, 4
+
+
 def subdistrict_id(k: int) -> str:
-    return f"sd{k:02d}"
+    """The id and code of sub-district ``k`` (``SD01``)."""
+    return f"SD{k:02d}"
 
 
 def _rename(value: Any, ids: dict[str, str]) -> Any:
@@ -48,6 +56,11 @@ def _subdistrict(
         data = _rename(e.model_dump(), ids)
         if type(e).__name__ == "Subdistrict":
             data["name"] = f"{data['name']}{k}"
+        if "subdistrict" in data:
+            data["subdistrict"] = sd
+        if data.get("lat") is not None and data.get("lon") is not None:
+            data["lat"] = round(data["lat"] + STEP * ((k - 1) // ROW), 6)
+            data["lon"] = round(data["lon"] + STEP * ((k - 1) % ROW), 6)
         entities.append(type(e).model_validate(data))
     return SeedNetwork(
         entities=entities,

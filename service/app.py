@@ -45,6 +45,7 @@ from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
 from gongjian.service.notifications import views as notifications_views
 from gongjian.service.notifications.worker import start_worker
+from gongjian.service.plans import city_views
 from gongjian.service.plans import views as plans_views
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.plans.publish import resume_publications
@@ -271,6 +272,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry_views,
         needs_views,
         needs_photos,
+        city_views,  # before plans_views: /plans/city is not a plan id
         plans_views,
         network_views,
         metrics_views,

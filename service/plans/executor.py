@@ -35,6 +35,9 @@ __all__ = [
 
 #: CPUs one task uses (deterministic mode: one CP-SAT worker)
 TASK_CPUS = 1
+#: a task's wall-clock safety net, in time limits (+1 s): its budgets are sized by the
+#: time limit alone, so the same input gives the same plan on a busy worker too
+WALL_GUARD = 3.0
 
 
 @dataclass
@@ -97,7 +100,14 @@ def solve_packed(
     t0 = time.perf_counter()
     problem = unpack_input(plan_input).compile()
     _arm_fault(fault)
-    plan = solve(problem, time_limit=time_limit, workers=TASK_CPUS, seed=seed, deterministic=True)
+    plan = solve(
+        problem,
+        time_limit=time_limit,
+        workers=TASK_CPUS,
+        seed=seed,
+        deterministic=True,
+        wall_guard=WALL_GUARD * time_limit + 1.0,
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     return {
         "subdistrict": subdistrict,

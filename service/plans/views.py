@@ -93,8 +93,8 @@ def _jobs(request: Request) -> JobManager:
     return request.app.state.jobs
 
 
-#: roles that see plans before they are published (drafts)
-DRAFT_READERS = frozenset({UserRole.committee, UserRole.viewer})
+#: roles that see plans before they are published (drafts; the city reads everything)
+DRAFT_READERS = frozenset({UserRole.committee, UserRole.viewer, UserRole.city})
 
 
 def _visible(state: ServiceState, plan_id: str, user: User) -> Job:

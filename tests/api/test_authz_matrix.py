@@ -338,6 +338,7 @@ CASES = [
     Case("start a plan", COMMITTEE, lambda c: Req("POST", "/plans", {"quarter": "2026Q4", "time_limit": 1}), ("POST", "/plans")),
     Case("stop a plan", COMMITTEE, _once(lambda c: Req("DELETE", f"/plans/{_queued_job(c)}")), ("DELETE", "/plans/{plan_id}")),
     Case("publish a plan", COMMITTEE, _once(lambda c: Req("POST", f"/plans/{_publishable(c)}/publish")), ("POST", "/plans/{plan_id}/publish")),
+    Case("start a city plan", frozenset({"city"}), lambda c: Req("POST", "/plans/city", {"quarter": "2026Q4", "time_limit": 1}), ("POST", "/plans/city")),
     Case("record points for a member in c01", C01, lambda c: (lambda m: Req("POST", f"/party-members/{m['id']}/points", {"delta": 1, "reason": "参加活动"}, check=f"/party-members/{m['id']}"))(c.post("/party-members", json=_member_body("u01", "c01")).json()), ("POST", "/party-members/{member_id}/points")),
     Case("edit the suitability table", COMMITTEE, lambda c: Req("PUT", "/suitability", {"rows": c.get("/suitability").json()["rows"]}, check="/suitability"), ("PUT", "/suitability")),
     Case("upload the suitability csv", COMMITTEE, lambda c: Req("PUT", "/suitability.csv", headers={"If-Match": c.get("/suitability").headers["etag"], "Content-Type": "text/csv"}, content=c.get("/suitability.csv").content, check="/suitability"), ("PUT", "/suitability.csv")),

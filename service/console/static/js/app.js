@@ -14,6 +14,7 @@ import dashboard from "./pages/dashboard/index.js";
 import units from "./pages/units/index.js";
 import needs from "./pages/needs/index.js";
 import plans from "./pages/plans/index.js";
+import city from "./pages/city/index.js";
 import network from "./pages/network/index.js";
 import activities from "./pages/activities.js";
 import todo from "./pages/todo/index.js";
@@ -24,7 +25,7 @@ import suitability from "./pages/suitability/index.js";
 import commitments from "./pages/commitments/index.js";
 import notifications, { mountBell } from "./pages/notifications.js";
 
-const PAGES = [todo, dashboard, map, units, needs, plans, network, activities, commitments, suitability, users, audit, notifications];
+const PAGES = [todo, dashboard, map, units, needs, plans, city, network, activities, commitments, suitability, users, audit, notifications];
 // unit and community users land on their to-do list, the others on the dashboard
 const LANDING = { unit: "#/todo", community: "#/todo" };
 let user = null;
