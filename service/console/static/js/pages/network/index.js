@@ -345,6 +345,8 @@ async function render(el, ctx) {
             id: "network",
             type: "graph",
             layout: "none",
+            // nodes appear where they belong (no flight from the previous graph's places)
+            animation: false,
             roam: true,
             draggable: true,
             ...PAD,

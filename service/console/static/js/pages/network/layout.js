@@ -34,7 +34,8 @@ function layoutGroup(g) {
   let radius = c / 2;
   if (g.center) pos.set(g.center.key, [0, 0]);
   const units = [...g.units].sort(byKey);
-  let rho = g.center ? c / 2 + GAP + u / 2 : units.length > 1 ? (u + GAP) / 2 : 0;
+  // the first ring clears the community's name under it
+  let rho = g.center ? c / 2 + LABEL_H + GAP + u / 2 : units.length > 1 ? (u + GAP) / 2 : 0;
   let i = 0;
   while (i < units.length) {
     const k = rho === 0 ? 1 : Math.min(ringCapacity(rho, u, GAP), units.length - i);
