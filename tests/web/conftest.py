@@ -154,16 +154,12 @@ def pick(page: Page, selector: str, text: str, item_id: str) -> None:
 UNITS, NEEDS = 2000, 20_000
 
 
-@pytest.fixture(scope="session")
-def district() -> Iterator[tuple[ApiServer, Unit]]:
-    """A district-sized server (2,000 units in 200 communities, 20,000 work orders), and its
-    2,000th unit: ONE for the session, shared by the district modules (building it takes
-    a while). Those modules only read, or change a few orders (never units or communities)."""
-    workdir = Path(tempfile.mkdtemp(prefix="web-district-lists-"))
-    server = start_api(workdir, "embedded", seed=False, start=False)
-    # the generator's district with ~2,000 of its needs; the other ~18,000 orders are plain
-    # open ones spread over its communities (generating them all would take a minute)
-    network = generate(UNITS, 2000, 40, seed=1)
+def fill_district(db: Path, units: int = UNITS, needs: int = NEEDS) -> Unit:
+    """Write a district into a new embedded store at ``db``: the generator's district of
+    ``units`` units with ~2,000 of its needs, the other orders (up to ``needs``) plain open
+    ones spread over its communities (generating them all would take a minute). Returns
+    the last unit (the 2,000th). Also used by bench/console_pages.py."""
+    network = generate(units, min(needs, 2000), 40, seed=1)
     communities = sorted({e.community_id for e in network.entities if isinstance(e, Unit)})
     categories = list(NeedCategory)
     quarter = next(e.quarter for e in network.entities if isinstance(e, Need))
@@ -181,16 +177,26 @@ def district() -> Iterator[tuple[ApiServer, Unit]]:
             priority=1 + i % 5,
             due=date(2026, 10, 1) + timedelta(days=i % 90),
         )
-        for i in range(NEEDS - generated)
+        for i in range(needs - generated)
     ]
-    store = EmbeddedStore(workdir / "graph.sqlite")
+    store = EmbeddedStore(db)
     try:
         store.migrate()
         load_network(store, network)
         store.upsert_many(extra)
-        last = store.list(Unit, offset=UNITS - 1, limit=1)[0]
+        return store.list(Unit, offset=units - 1, limit=1)[0]
     finally:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def district() -> Iterator[tuple[ApiServer, Unit]]:
+    """A district-sized server (2,000 units in 200 communities, 20,000 work orders), and its
+    2,000th unit: ONE for the session, shared by the district modules (building it takes
+    a while). Those modules only read, or change a few orders (never units or communities)."""
+    workdir = Path(tempfile.mkdtemp(prefix="web-district-lists-"))
+    server = start_api(workdir, "embedded", seed=False, start=False)
+    last = fill_district(workdir / "graph.sqlite")
     server.start()
     yield server, last
     server.stop()

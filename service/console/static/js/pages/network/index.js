@@ -573,10 +573,9 @@ async function render(el, ctx) {
   });
   bySel.addEventListener("change", loadCentral);
 
-  // the graph first: the gaps (slow at district size) and the side panels load beside it
-  // and colour the graph when they come
-  const side = Promise.all([loadGaps(), loadFilters(s), loadCentral()]);
+  // the graph first: the gaps and the central units (slow at district size) are asked
+  // once it is drawn, and colour it when they come
   await loadStart();
-  await side;
+  await Promise.all([loadGaps(), loadFilters(s), loadCentral()]);
   draw();
 }
