@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.web.confte
 from gongjian.cli.bench_api import _free_port, _prepare, _serve
 from gongjian.cli.common import print_json_line, stop_process
 from gongjian.seeds.network import SeedNetwork
-from tests.web.conftest import NEEDS, UNITS, fill_district
+from tests.web.conftest import CHROMIUM_ARGS, NEEDS, UNITS, fill_district
 
 CHROMIUM = os.environ.get("GONGJIAN_CHROMIUM", "/usr/bin/chromium")
 QUIET_MS = 500
@@ -76,11 +76,12 @@ def main() -> None:
         pages: dict[str, dict[str, float | int | None]] = {}
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = browser.new_context(
+                    viewport={"width": 1366, "height": 768}, locale="zh-CN"
                 )
-                page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-                page.set_default_timeout(120_000)
+                context.set_default_timeout(120_000)
+                page = context.new_page()
                 pending = [0]
 
                 def started(_r: object) -> None:

@@ -125,10 +125,26 @@ def _ranking(
 
 
 RankingQuery = Annotated[Ranking, Depends(_ranking)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="跳过前几项 items skipped")]
-PageLimit = Annotated[
-    int | None, Query(ge=1, le=1000, description="每页项数 page size (默认全部 all)")
-]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The page of a ranked list asked for: ``offset`` items skipped, ``limit`` (None: all)."""
+
+    offset: int
+    limit: int | None
+
+
+def _window(
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="跳过前几项 items skipped")] = 0,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="每页项数 page size (默认全部 all)")
+    ] = None,
+) -> Window:
+    return Window(offset, limit)
+
+
+WindowQuery = Annotated[Window, Depends(_window)]
 
 
 @router.get("/units", summary="单位指标与排名 Rates and ranking per unit")
@@ -136,8 +152,7 @@ def metrics_units(
     user: CurrentUser,
     store: Store,
     ranking: RankingQuery,
-    offset: Offset = 0,
-    limit: PageLimit = None,
+    window: WindowQuery,
     unit_id: Annotated[
         str | None, Query(min_length=1, max_length=64, description="只看此单位 one unit only")
     ] = None,
@@ -153,16 +168,14 @@ def metrics_units(
         steps = store.desk_steps(list(DESK_ACTIONS))
         return ranking.rank(unit_rates(store.list(Unit, limit=None), needs, steps=steps))
 
-    return results.get(store, ("metrics.units", ranking), compute).page(offset, limit, unit_id)
+    return results.get(store, ("metrics.units", ranking), compute).page(
+        window.offset, window.limit, unit_id
+    )
 
 
 @router.get("/communities", summary="社区指标与排名 Rates and ranking per community")
 def metrics_communities(
-    user: CurrentUser,
-    store: Store,
-    ranking: RankingQuery,
-    offset: Offset = 0,
-    limit: PageLimit = None,
+    user: CurrentUser, store: Store, ranking: RankingQuery, window: WindowQuery
 ) -> RankedRates:
     """Per community: cases (needs raised in it) and the rates; ranked and paged as for
     units."""
@@ -171,7 +184,9 @@ def metrics_communities(
         needs = _needs(store, ranking.quarter)
         return ranking.rank(community_rates(store.list(Community, limit=None), needs))
 
-    return results.get(store, ("metrics.communities", ranking), compute).page(offset, limit)
+    return results.get(store, ("metrics.communities", ranking), compute).page(
+        window.offset, window.limit
+    )
 
 
 class QuarterRates(BaseModel):
