@@ -67,13 +67,32 @@ def _needs(store: GraphStore, quarter: str | None) -> list[Need]:
 
 
 class RankedRates(BaseModel):
-    """Rates of every group; ``rank`` only for groups with ``cases ≥ min_cases``."""
+    """Rates of the groups (ranked first, in rank order; then the others by id);
+    ``rank`` only for groups with ``cases ≥ min_cases``. ``total`` counts every group
+    the query matches; ``items`` is the page ``offset`` … ``offset + limit`` of them
+    (every one without ``limit``)."""
 
     quarter: str | None
     min_cases: int
     by: RankBy
     ranked: int
+    total: int = 0
+    offset: int = 0
+    limit: int | None = None
     items: list[GroupRates]
+
+    def page(self, offset: int, limit: int | None, only: str | None = None) -> RankedRates:
+        """The page ``offset``/``limit`` of these items (of the one with id ``only``)."""
+        items = [g for g in self.items if g.id == only] if only is not None else self.items
+        end = None if limit is None else offset + limit
+        return self.model_copy(
+            update={
+                "total": len(items),
+                "offset": offset,
+                "limit": limit,
+                "items": items[offset:end],
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +110,7 @@ class Ranking:
             min_cases=self.min_cases,
             by=self.by,
             ranked=sum(1 for g in items if g.ranked),
+            total=len(items),
             items=items,
         )
 
@@ -107,28 +127,66 @@ def _ranking(
 RankingQuery = Annotated[Ranking, Depends(_ranking)]
 
 
+@dataclass(frozen=True)
+class Window:
+    """The page of a ranked list asked for: ``offset`` items skipped, ``limit`` (None: all)."""
+
+    offset: int
+    limit: int | None
+
+
+def _window(
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="跳过前几项 items skipped")] = 0,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="每页项数 page size (默认全部 all)")
+    ] = None,
+) -> Window:
+    return Window(offset, limit)
+
+
+WindowQuery = Annotated[Window, Depends(_window)]
+
+
 @router.get("/units", summary="单位指标与排名 Rates and ranking per unit")
-def metrics_units(user: CurrentUser, store: Store, ranking: RankingQuery) -> RankedRates:
+def metrics_units(
+    user: CurrentUser,
+    store: Store,
+    ranking: RankingQuery,
+    window: WindowQuery,
+    unit_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="只看此单位 one unit only")
+    ] = None,
+) -> RankedRates:
     """Per unit: cases (needs it claimed or was summoned to), response, resolution, on-time
-    and satisfaction rates; ranked by ``by`` over units with at least ``min_cases`` cases."""
+    and satisfaction rates; ranked by ``by`` over units with at least ``min_cases`` cases.
+    Paged with ``offset``/``limit``; ``unit_id`` keeps that unit's row (with its rank)."""
+    if unit_id is not None:
+        store.get(Unit, unit_id)
 
     def compute() -> RankedRates:
         needs = _needs(store, ranking.quarter)
         steps = store.desk_steps(list(DESK_ACTIONS))
         return ranking.rank(unit_rates(store.list(Unit, limit=None), needs, steps=steps))
 
-    return results.get(store, ("metrics.units", ranking), compute)
+    return results.get(store, ("metrics.units", ranking), compute).page(
+        window.offset, window.limit, unit_id
+    )
 
 
 @router.get("/communities", summary="社区指标与排名 Rates and ranking per community")
-def metrics_communities(user: CurrentUser, store: Store, ranking: RankingQuery) -> RankedRates:
-    """Per community: cases (needs raised in it) and the rates; ranked as for units."""
+def metrics_communities(
+    user: CurrentUser, store: Store, ranking: RankingQuery, window: WindowQuery
+) -> RankedRates:
+    """Per community: cases (needs raised in it) and the rates; ranked and paged as for
+    units."""
 
     def compute() -> RankedRates:
         needs = _needs(store, ranking.quarter)
         return ranking.rank(community_rates(store.list(Community, limit=None), needs))
 
-    return results.get(store, ("metrics.communities", ranking), compute)
+    return results.get(store, ("metrics.communities", ranking), compute).page(
+        window.offset, window.limit
+    )
 
 
 class QuarterRates(BaseModel):

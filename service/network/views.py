@@ -12,8 +12,9 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
+from gongjian.graph.cooperation import node_key
 from gongjian.graph.model import (
     Activity,
     Community,
@@ -36,7 +37,9 @@ from gongjian.service.network.service import (
     Coverage,
     Gaps,
     LabelledNetwork,
+    Overview,
     centrality,
+    community_overview,
     cooperation_edges,
     cooperation_graph,
     coverage,
@@ -73,10 +76,20 @@ def _quarter(value: str | None) -> str | None:
     return None if value is None else parse_quarter(value)
 
 
+def _homes(store: GraphStore) -> dict[str, str]:
+    """Unit node key → the id of the community the unit is located in (cached)."""
+    return results.get(
+        store,
+        "network.homes",
+        lambda: {node_key("Unit", u.id): u.community_id for u in store.list(Unit, limit=None)},
+    )
+
+
 @router.get("/units/{unit_id}", summary="单位的共建网络 A unit's cooperation network")
 def unit_network(unit_id: str, user: CurrentUser, store: Store, hops: Hops = 1) -> LabelledNetwork:
-    """Nodes within ``hops`` of the unit and the cooperation edges among them (type, weight)."""
-    return label_network(store.cooperation_network("Unit", unit_id, hops))
+    """Nodes within ``hops`` of the unit and the cooperation edges among them (type, weight);
+    each unit with the community it is located in."""
+    return label_network(store.cooperation_network("Unit", unit_id, hops), _homes(store))
 
 
 @router.get(
@@ -86,7 +99,37 @@ def community_network(
     community_id: str, user: CurrentUser, store: Store, hops: Hops = 1
 ) -> LabelledNetwork:
     """Nodes within ``hops`` of the community and the cooperation edges among them."""
-    return label_network(store.cooperation_network("Community", community_id, hops))
+    return label_network(store.cooperation_network("Community", community_id, hops), _homes(store))
+
+
+@router.get("/overview", summary="按社区汇总的共建网络 The network summed by community")
+def network_overview(
+    user: CurrentUser,
+    store: Store,
+    expand: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+        Query(max_length=50, description="展开为单位的社区 communities shown as their units"),
+    ] = [],  # noqa: B006 (FastAPI copies a list default per request)
+) -> Overview:
+    """One node per community (``units``: units located in it) and the cooperation between
+    communities summed (a unit counts for its community), for a district-sized graph;
+    the communities in ``expand`` are shown as their units, each unit's edges to other
+    communities kept. 404 for an unknown community."""
+    wanted = set(expand)
+
+    def compute() -> tuple[list[Community], list[Unit], list[NetEdge]]:
+        units = store.list(Unit, limit=None)
+        return store.list(Community, limit=None), units, stored_cooperation_edges(store, units)
+
+    communities, units, edges = results.get(store, "network.whole", compute)
+    known = {c.id for c in communities}
+    for cid in sorted(wanted - known):
+        store.get(Community, cid)  # the store's own 404
+    return results.get(
+        store,
+        ("network.overview", frozenset(wanted)),
+        lambda: community_overview(communities, units, edges, wanted),
+    )
 
 
 @router.get("/coverage", summary="社区资源覆盖 Coverage of a community by resource kind")

@@ -505,3 +505,30 @@ def test_cached_results_follow_writes(api: ApiServer) -> None:
         later = c.get("/network/gaps", params={"quarter": "2043Q2"}).json()
         assert later["open_needs"] == gaps["open_needs"] + 1
         assert need_id in {g["need_id"] for g in later["gaps"]}
+
+
+def test_unit_ranking_pages_and_one_unit(api: ApiServer) -> None:
+    """GET /metrics/units pages with offset/limit (pages joined = the whole list, total
+    the whole count) and ``unit_id`` keeps that unit's row with its rank."""
+    with api.client("viewer") as c:
+        params = {"min_cases": 1}
+        whole = c.get("/metrics/units", params=params).json()
+        assert whole["total"] == len(whole["items"]) > 3
+        joined: list[dict[str, Any]] = []
+        while len(joined) < whole["total"]:
+            page = c.get(
+                "/metrics/units", params={**params, "offset": len(joined), "limit": 3}
+            ).json()
+            assert page["total"] == whole["total"] and len(page["items"]) <= 3
+            assert page["ranked"] == whole["ranked"]
+            joined.extend(page["items"])
+        assert joined == whole["items"]
+        last = whole["items"][-1]
+        one = c.get("/metrics/units", params={**params, "unit_id": last["id"]}).json()
+        assert one["total"] == 1 and one["items"] == [last]
+        assert c.get("/metrics/units", params={"unit_id": "u-none"}).status_code == 404
+        assert c.get("/metrics/units", params={"limit": 0}).status_code == 422
+        assert (
+            c.get("/metrics/communities", params={"limit": 2}).json()["items"]
+            == (c.get("/metrics/communities").json()["items"][:2])
+        )

@@ -483,3 +483,50 @@ def test_export_json_has_all_nodes(api: ApiServer) -> None:
         assert g.number_of_nodes() == graphml.number_of_nodes()
         assert g.number_of_edges() == graphml.number_of_edges() > 0
         assert c.get("/network/export", params={"format": "xml"}).status_code == 422
+
+
+def _fold(key: str, home: dict[str, str], expanded: set[str]) -> str:
+    c = home.get(key)
+    return key if c is None or c in expanded else f"Community:{c}"
+
+
+def test_overview_sums_the_unit_networks_by_community(api: ApiServer) -> None:
+    """GET /network/overview: one node per community with its unit count, the cooperation
+    edges summed per pair of communities; an expanded community's units are nodes of their
+    own. The edges are read from every community's 2-hop network: each edge touches a unit,
+    and a unit and its cooperating units are within 2 hops of the unit's own community."""
+    with api.client("viewer") as c:
+        units = _all(c, "/units")
+        communities = _all(c, "/communities")
+        home = {f"Unit:{u['id']}": u["community_id"] for u in units}
+        edges: dict[tuple[str, str, str], int] = {}
+        for x in {u["community_id"] for u in units}:
+            net = c.get(f"/network/communities/{x}", params={"hops": 2}).json()
+            for e in net["edges"]:
+                edges[e["source"], e["target"], e["type"]] = e["weight"]
+            assert {n["key"]: n["community_id"] for n in net["nodes"] if n["label"] == "Unit"} == {
+                n["key"]: home[n["key"]] for n in net["nodes"] if n["label"] == "Unit"
+            }
+        busiest = max(communities, key=lambda x: sum(v == x["id"] for v in home.values()))["id"]
+        for expanded in (set(), {busiest}):
+            want: dict[tuple[str, str], int] = defaultdict(int)
+            for (s, t, _type), w in edges.items():
+                a, b = sorted((_fold(s, home, expanded), _fold(t, home, expanded)))
+                if a != b:
+                    want[a, b] += w
+            r = c.get("/network/overview", params={"expand": sorted(expanded)})
+            assert r.status_code == 200, r.text
+            got = r.json()
+            assert {(e["source"], e["target"]): e["weight"] for e in got["edges"]} == want
+            assert all(e["weight"] == sum(e["types"].values()) for e in got["edges"])
+            shown_units = {k for k, cid in home.items() if cid in expanded}
+            assert {n["key"] for n in got["nodes"]} == {
+                f"Community:{x['id']}" for x in communities
+            } | shown_units
+            counts = {n["id"]: n["units"] for n in got["nodes"] if n["label"] == "Community"}
+            assert counts == {
+                x["id"]: sum(v == x["id"] for v in home.values()) for x in communities
+            }
+            assert (got["communities"], got["units"]) == (len(communities), len(units))
+        assert c.get("/network/overview", params={"expand": "c-none"}).status_code == 404
+        assert c.get("/network/overview", params={"expand": "x" * 65}).status_code == 422

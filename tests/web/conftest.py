@@ -13,15 +13,21 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.api.server import ApiServer, embedded_server_fixture
+from gongjian.graph.embedded import EmbeddedStore
+from gongjian.graph.model import Need, NeedCategory, Unit
+from gongjian.seeds.network import load_network
+from gongjian.seeds.synthetic import generate
+from tests.api.server import ApiServer, embedded_server_fixture, start_api
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
@@ -141,3 +147,60 @@ def pick(page: Page, selector: str, text: str, item_id: str) -> None:
     box.fill(text)
     listbox = box.get_attribute("aria-controls")
     page.locator(f'#{listbox} [role="option"][data-id="{item_id}"]').click()
+
+
+# --------------------------------------------------------------------------- district
+
+UNITS, NEEDS = 2000, 20_000
+
+
+def fill_district(db: Path, units: int = UNITS, needs: int = NEEDS) -> Unit:
+    """Write a district into a new embedded store at ``db``: the generator's district of
+    ``units`` units with ~2,000 of its needs, the other orders (up to ``needs``) plain open
+    ones spread over its communities (generating them all would take a minute). Returns
+    the last unit (the 2,000th). Also used by bench/console_pages.py."""
+    network = generate(units, min(needs, 2000), 40, seed=1)
+    communities = sorted({e.community_id for e in network.entities if isinstance(e, Unit)})
+    categories = list(NeedCategory)
+    quarter = next(e.quarter for e in network.entities if isinstance(e, Need))
+    generated = sum(isinstance(e, Need) for e in network.entities)
+    extra = [
+        Need.model_construct(
+            id=f"nd{i:05d}",
+            version=1,
+            title=f"居民诉求 {i}",
+            category=categories[i % len(categories)],
+            community_id=communities[i % len(communities)],
+            grid_id=None,
+            quarter=quarter,
+            effort=1,
+            priority=1 + i % 5,
+            due=date(2026, 10, 1) + timedelta(days=i % 90),
+        )
+        for i in range(needs - generated)
+    ]
+    store = EmbeddedStore(db)
+    try:
+        store.migrate()
+        load_network(store, network)
+        store.upsert_many(extra)
+        return store.list(Unit, offset=units - 1, limit=1)[0]
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def district() -> Iterator[tuple[ApiServer, Unit]]:
+    """A district-sized server (2,000 units in 200 communities, 20,000 work orders), and its
+    2,000th unit: ONE for the session, shared by the district modules (building it takes
+    a while). Those modules only read, or change a few orders (never units or communities)."""
+    workdir = Path(tempfile.mkdtemp(prefix="web-district-lists-"))
+    server = start_api(workdir, "embedded", seed=False, start=False)
+    last = fill_district(workdir / "graph.sqlite")
+    # no delivery worker: its outbox writes for 20,000 orders advance the store's data
+    # version every second or so, and no cached figure would ever be used twice; these
+    # modules test pages, not delivery (bench/console_pages.py runs with the worker)
+    server.env["GONGJIAN_NOTIFY_WORKER"] = "false"
+    server.start()
+    yield server, last
+    server.stop()

@@ -1,8 +1,8 @@
 """The work-order and unit pages at district size in the browser: 2,000 units in 200
-communities and 20,000 work orders, on one server for the module.
+communities and 20,000 work orders, on the session's district server (``district`` in
+tests/web/conftest.py, shared with tests/web/test_district_pages.py).
 
-The last unit (the 2,000th) is found by the type-ahead pickers — the list's 认领单位
-filter and the whistle dialog — and by the units page's search; the work-order page
+The last unit (the 2,000th) is found by the type-ahead pickers — the list's 认领单位 filter and the whistle dialog — and by the units page's search; the work-order page
 stays one screenful of rows however many orders there are (its height and the time to
 the first painted list are printed, and kept under ``/work/artefacts/lists/`` when that
 folder exists; never asserted: tests do not time things).
@@ -11,64 +11,16 @@ folder exists; never asserted: tests do not time things).
 from __future__ import annotations
 
 import json
-import tempfile
 import time
-from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from gongjian.graph.embedded import EmbeddedStore
-from gongjian.graph.model import Need, NeedCategory, Unit
-from gongjian.seeds.network import load_network
-from gongjian.seeds.synthetic import generate
-from tests.api.server import ApiServer, start_api
-from tests.web.conftest import console_in, pick, shot
+from gongjian.graph.model import Unit
+from tests.api.server import ApiServer
+from tests.web.conftest import NEEDS, UNITS, console_in, pick, shot
 
-UNITS, NEEDS = 2000, 20_000
 ARTEFACTS = Path("/work/artefacts/lists")
-
-
-@pytest.fixture(scope="module")
-def district() -> Iterator[tuple[ApiServer, Unit]]:
-    """The server, and its 2,000th unit."""
-    workdir = Path(tempfile.mkdtemp(prefix="web-district-lists-"))
-    server = start_api(workdir, "embedded", seed=False, start=False)
-    # the generator's district with ~2,000 of its needs; the other ~18,000 orders are plain
-    # open ones spread over its communities (generating them all would take a minute)
-    network = generate(UNITS, 2000, 40, seed=1)
-    communities = sorted({e.community_id for e in network.entities if isinstance(e, Unit)})
-    categories = list(NeedCategory)
-    quarter = next(e.quarter for e in network.entities if isinstance(e, Need))
-    generated = sum(isinstance(e, Need) for e in network.entities)
-    extra = [
-        Need.model_construct(
-            id=f"nd{i:05d}",
-            version=1,
-            title=f"居民诉求 {i}",
-            category=categories[i % len(categories)],
-            community_id=communities[i % len(communities)],
-            grid_id=None,
-            quarter=quarter,
-            effort=1,
-            priority=1 + i % 5,
-            due=date(2026, 10, 1) + timedelta(days=i % 90),
-        )
-        for i in range(NEEDS - generated)
-    ]
-    store = EmbeddedStore(workdir / "graph.sqlite")
-    try:
-        store.migrate()
-        load_network(store, network)
-        store.upsert_many(extra)
-        last = store.list(Unit, offset=UNITS - 1, limit=1)[0]
-    finally:
-        store.close()
-    server.start()
-    yield server, last
-    server.stop()
 
 
 def _figures(name: str, figures: dict[str, float]) -> None:

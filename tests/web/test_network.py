@@ -15,6 +15,34 @@ QUARTER = "2026Q4"
 OPTION = "() => echarts.getInstanceByDom(document.getElementById('network-chart')).getOption()"
 
 
+# the pairs of nodes whose symbols meet, and the nodes outside the chart, as drawn (pixels)
+OVERLAPS = """() => {
+  const el = document.getElementById('network-chart');
+  const inst = echarts.getInstanceByDom(el);
+  const data = inst.getModel().getSeriesByIndex(0).getData();
+  const nodes = [];
+  for (let i = 0; i < data.count(); i++) {
+    const [x, y] = inst.convertToPixel({ seriesIndex: 0 }, data.getItemLayout(i));
+    const size = data.getItemVisual(i, 'symbolSize');
+    nodes.push({ name: data.getName(i), x, y, r: (Array.isArray(size) ? Math.max(...size) : size) / 2 });
+  }
+  const meet = [];
+  for (let i = 0; i < nodes.length; i++)
+    for (let j = i + 1; j < nodes.length; j++) {
+      const a = nodes[i], b = nodes[j];
+      if (Math.hypot(a.x - b.x, a.y - b.y) < a.r + b.r) meet.push([a.name, b.name]);
+    }
+  const w = el.clientWidth, h = el.clientHeight;
+  const outside = nodes.filter((n) => n.x - n.r < 0 || n.y - n.r < 0 || n.x + n.r > w || n.y + n.r > h);
+  return { nodes: nodes.length, meet, outside: outside.map((n) => n.name), least: Math.min(...nodes.map((n) => n.r)) };
+}"""
+
+
+def node_overlaps(page: Page) -> dict[str, Any]:
+    """Pairs of graph nodes drawn over each other, nodes outside the chart, node count."""
+    return page.evaluate(OVERLAPS)
+
+
 def _nodes(page: Page) -> list[dict[str, Any]]:
     """The graph series' nodes as the ECharts instance holds them."""
     return page.evaluate(f"() => ({OPTION})().series[0].data")
@@ -192,3 +220,27 @@ def test_export_and_phone_width(console: Console) -> None:
     text = download.path().read_text(encoding="utf-8")
     assert text.startswith("<?xml") and "graphml" in text and "星城" in text
     shot(page, "network-phone")
+
+
+def test_no_node_hides_another(console: Console, server: ApiServer) -> None:
+    """The 星城 graph from a community (2 hops) and the overview by community: no two node
+    symbols meet and every node is inside the chart (第五社区 is not under 第一社区)."""
+    page = console.page
+    console.sign_in("committee")
+    with server.client("viewer") as c:
+        communities = c.get("/communities", params={"limit": 100}).json()["items"]
+        first = communities[0]["id"]
+        net = c.get(f"/network/communities/{first}", params={"hops": 2}).json()
+    page.goto(server.base_url + f"/#/network?start=Community:{first}&hops=2&quarter={QUARTER}")
+    _wait_exactly(page, {n["key"] for n in net["nodes"]})
+    drawn = node_overlaps(page)
+    assert drawn["nodes"] == len(net["nodes"]) and drawn["least"] >= 3, drawn
+    assert drawn["meet"] == [] and drawn["outside"] == [], drawn
+    shot(page, "network-hops-xingcheng")
+    # the overview: one node per community, none over another
+    page.select_option("#network-start", "overview")
+    page.wait_for_selector(f'#network-chart[data-mode="overview"][data-nodes="{len(communities)}"]')
+    drawn = node_overlaps(page)
+    assert drawn["nodes"] == len(communities) and drawn["meet"] == [], drawn
+    assert drawn["outside"] == [], drawn
+    shot(page, "network-overview-xingcheng")

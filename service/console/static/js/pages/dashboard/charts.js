@@ -65,9 +65,9 @@ export function quartersOption(items, selected) {
   };
 }
 
-export function activitiesOption(activities) {
-  const count = Object.fromEntries(Object.keys(JOINTS).map((k) => [k, 0]));
-  for (const a of activities) count[a.joint_type] = (count[a.joint_type] || 0) + 1;
+/** `counts`: activities per joint type. */
+export function activitiesOption(counts) {
+  const count = Object.fromEntries(Object.keys(JOINTS).map((k) => [k, counts[k] || 0]));
   const keys = Object.keys(JOINTS);
   return {
     animationDuration: 400,
@@ -91,8 +91,15 @@ export function activitiesOption(activities) {
   };
 }
 
+const byLoad = (a, b) => (b.ratio ?? -1) - (a.ratio ?? -1) || b.load - a.load;
+
+/** The `n` units with the highest load ratios (then loads), highest first. */
+export function topLoads(loads, n) {
+  return [...loads].sort(byLoad).slice(0, n);
+}
+
 export function loadOption(loads) {
-  const rows = [...loads].sort((a, b) => (b.ratio ?? -1) - (a.ratio ?? -1) || b.load - a.load).reverse();
+  const rows = [...loads].sort(byLoad).reverse();
   const colour = (r) => loadColour(r.load, r.capacity);
   return {
     animationDuration: 400,

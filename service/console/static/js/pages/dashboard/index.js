@@ -1,15 +1,17 @@
 // 总览 Dashboard: headline rates of a quarter, coverage, load fairness, overdue whistles,
 // rates per quarter, activities by joint type, unit load against capacity, unit ranking.
 //
-// Data: GET /metrics/quarters, /metrics/summary, /metrics/fairness, /metrics/units,
-// /activities. `#/dashboard?quarter=2026Q3` opens a quarter; "all" = every quarter.
+// Data: GET /metrics/quarters, /metrics/summary, /metrics/fairness, /metrics/units (paged,
+// RANK_PAGE rows; a unit found with the type-ahead over /units), /activities (one count
+// per joint type). Nothing here loads every unit: a district has thousands. `#/dashboard?quarter=2026Q3` opens a quarter; "all" = every quarter.
 //
 // The page (quarter choice, layout, the unit ranking) is here; cards.js has the headline
 // cards, charts.js the charts.
 import { api } from "../../api.js";
-import { errorText, h, lang, notice, pct, select, t, table, page } from "../../ui.js";
+import { errorText, h, lang, notice, pct, select, t, table, page, JOINTS } from "../../ui.js";
 import { RATES, fairnessCard, needsCard, rateCard, whistleCard } from "./cards.js";
-import { activitiesOption, chartCard, loadOption, quartersOption } from "./charts.js";
+import { activitiesOption, chartCard, loadOption, quartersOption, topLoads } from "./charts.js";
+import { nameOf, typeahead } from "../../typeahead.js";
 import "./strings.js";
 import { loadLegend } from "../../loadscale.js";
 
@@ -18,27 +20,53 @@ function rateCell(rate) {
   return h("span", {}, pct(rate.value), " ", h("small", { class: "muted" }, t("dash.of", { n: rate.numerator, d: rate.denominator })));
 }
 
+/** rows of the unit ranking per page */
+export const RANK_PAGE = 20;
+/** bars of the load chart: the units with the highest load ratios when there are more */
+export const LOAD_BARS = 30;
+
 async function rankingSection(quarter, state) {
-  const wrap = h("div", { class: "card dash-rank" });
+  const wrap = h("div", { class: "card dash-rank", id: "dash-rank" });
   const minInput = h("input", { type: "number", min: 0, max: 1000, value: state.minCases, id: "dash-min-cases", class: "dash-narrow" });
   const bySel = select(
     RATES.map(([k, name]) => [k, t(name)]),
     state.by,
     { id: "dash-rank-by" },
   );
+  // any unit of the district, found by typing (no page loads every unit)
+  const unitPick = typeahead({
+    path: "/units",
+    id: "dash-rank-unit",
+    placeholder: t("dash.rank.find"),
+    onPick: (it) => {
+      state.unit = it ? it.id : "";
+      state.offset = 0;
+      load();
+    },
+  });
   const body = h("div", { class: "dash-rank-body" });
   let seq = 0;
   const load = async () => {
     const mine = ++seq;
-    const q = new URLSearchParams({ min_cases: String(state.minCases), by: state.by });
+    const q = new URLSearchParams({ min_cases: String(state.minCases), by: state.by, offset: String(state.offset), limit: String(RANK_PAGE) });
     if (quarter) q.set("quarter", quarter);
+    if (state.unit) q.set("unit_id", state.unit);
     body.replaceChildren(h("p", { class: "muted" }, t("loading")));
     try {
       const data = await api(`/metrics/units?${q}`);
       if (mine !== seq) return; // a newer choice's answer is coming
-      const items = [...data.items].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9) || b.cases - a.cases);
+      const items = data.items; // the server's order: ranked by rank, then the others
+      const pager = {
+        offset: data.offset,
+        limit: RANK_PAGE,
+        total: data.total,
+        go: (off) => {
+          state.offset = off;
+          load();
+        },
+      };
       body.replaceChildren(
-        h("p", { class: "muted dash-sub" }, t("dash.rank.note", { n: data.min_cases })),
+        h("p", { class: "muted dash-sub" }, t("dash.rank.note", { n: data.min_cases }), " ", t("dash.rank.count", { ranked: data.ranked })),
         table(
           [
             {
@@ -54,12 +82,15 @@ async function rankingSection(quarter, state) {
             { label: t("dash.rank.mean"), value: (r) => (r.mean_satisfaction === null ? "—" : r.mean_satisfaction.toFixed(1)) },
           ],
           items,
+          pager,
         ),
       );
       body.querySelectorAll("tbody tr").forEach((tr, i) => {
         tr.dataset.unit = items[i] ? items[i].id : "";
         if (items[i] && !items[i].ranked) tr.classList.add("dash-unranked");
       });
+      wrap.dataset.total = String(data.total);
+      wrap.dataset.offset = String(data.offset);
     } catch (err) {
       if (mine === seq) body.replaceChildren(notice(errorText(err), "error"));
     }
@@ -67,10 +98,12 @@ async function rankingSection(quarter, state) {
   minInput.addEventListener("change", () => {
     const v = Number.parseInt(minInput.value, 10);
     state.minCases = Number.isFinite(v) && v >= 0 ? Math.min(v, 1000) : 3;
+    state.offset = 0;
     load();
   });
   bySel.addEventListener("change", () => {
     state.by = bySel.value;
+    state.offset = 0;
     load();
   });
   wrap.append(
@@ -81,6 +114,7 @@ async function rankingSection(quarter, state) {
       h(
         "div",
         { class: "toolbar" },
+        h("label", { for: "dash-rank-unit" }, t("dash.rank.unit"), unitPick.el),
         h("label", { for: "dash-min-cases" }, t("dash.rank.min"), minInput),
         h("label", { for: "dash-rank-by" }, t("dash.rank.by"), bySel),
       ),
@@ -91,13 +125,24 @@ async function rankingSection(quarter, state) {
   return wrap;
 }
 
+/** Activities per joint type: one count per type (the totals of filtered pages of one). */
+async function activityCounts(quarter) {
+  const keys = Object.keys(JOINTS);
+  const totals = await Promise.all(
+    keys.map((k) => {
+      const q = new URLSearchParams({ joint_type: k, limit: "1" });
+      if (quarter) q.set("quarter", quarter);
+      return api(`/activities?${q}`).then((p) => p.total);
+    }),
+  );
+  return Object.fromEntries(keys.map((k, i) => [k, totals[i]]));
+}
+
 export default page("dashboard", { zh: "总览", en: "Dashboard" }, render);
 
 async function render(el, ctx) {
   el.append(h("h1", { id: "h-dashboard" }, t("dash.title")), h("p", { class: "muted dash-lead" }, t("dash.lead")));
-  const [quarters, units] = await Promise.all([api("/metrics/quarters"), api("/units?limit=1000")]);
-  const names = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
-  const unitName = (id) => names[id] || id;
+  const quarters = await api("/metrics/quarters");
   const ids = quarters.items.map((i) => i.id);
   const asked = ctx.params.get("quarter");
   const quarter = asked === "all" ? null : asked && ids.includes(asked) ? asked : ids[ids.length - 1] || null;
@@ -108,12 +153,15 @@ async function render(el, ctx) {
   if (!ids.length) el.append(notice(t("dash.nodata")));
 
   const qs = quarter ? `?quarter=${quarter}` : "";
-  const actQ = quarter ? `?quarter=${quarter}&limit=1000` : "?limit=1000";
-  const [summary, activities, fair] = await Promise.all([
+  const [summary, actCounts, fair] = await Promise.all([
     api(`/metrics/summary${qs}`),
-    api(`/activities${actQ}`),
+    activityCounts(quarter),
     quarter ? api(`/metrics/fairness?quarter=${quarter}`) : Promise.resolve(null),
   ]);
+  // the names of the units tied for the highest load come with the loads
+  const names = new Map((fair ? fair.loads : []).map((l) => [l.unit_id, l.name]));
+  const unitName = (id) => names.get(id) || nameOf("/units", id);
+  const actTotal = Object.values(actCounts).reduce((a, b) => a + b, 0);
   const r = summary.rates;
   el.append(
     h(
@@ -133,23 +181,26 @@ async function render(el, ctx) {
   const charts = h("div", { class: "dash-charts" });
   el.append(charts);
   charts.append(chartCard("dash.chart.quarters", quartersOption(quarters.items, quarter), { id: "quarters" }));
-  const actCard = chartCard(quarter ? "dash.chart.activities" : "dash.chart.activities.all", activitiesOption(activities.items), {
+  const actCard = chartCard(quarter ? "dash.chart.activities" : "dash.chart.activities.all", activitiesOption(actCounts), {
     id: "activities",
-    sub: `${quarter || t("dash.all")} · ${t("dash.count")} ${activities.total}`,
+    sub: `${quarter || t("dash.all")} · ${t("dash.count")} ${actTotal}`,
   });
   charts.append(actCard);
   if (fair) {
+    // a district has thousands of units: the chart shows those with the highest load ratios
+    const shown = topLoads(fair.loads, LOAD_BARS);
+    const sub = `${quarter} · ${t("dash.chart.load.sub")}`;
     charts.append(
-      chartCard("dash.chart.load", loadOption(fair.loads), {
+      chartCard("dash.chart.load", loadOption(shown), {
         id: "load",
         tall: true,
         wide: true,
-        sub: `${quarter} · ${t("dash.chart.load.sub")}`,
+        sub: shown.length < fair.loads.length ? `${sub} · ${t("dash.chart.load.top", { n: shown.length, total: fair.loads.length })}` : sub,
         legend: loadLegend("dash-load-legend"),
       }),
     );
   }
-  const state = { minCases: 3, by: "resolution_rate" };
+  const state = { minCases: 3, by: "resolution_rate", offset: 0, unit: "" };
   el.append(await rankingSection(quarter, state));
   el.dataset.quarter = quarter || "all";
   el.dataset.lang = lang();

@@ -4,7 +4,7 @@
 // first, then by the server, whose field messages go next to their fields.
 
 import { api } from "../../api.js";
-import { currentQuarter, errorText, field, fill, h, loadVocab, notice, quarterLabel, select, t, toast, vocabOptions, CATEGORIES } from "../../ui.js";
+import { currentQuarter, errorText, field, fill, h, listAll, loadVocab, notice, quarterLabel, select, t, toast, vocabOptions, CATEGORIES } from "../../ui.js";
 import { QUARTER_RE, flash, newId } from "./common.js";
 import "./detail_strings.js";
 
@@ -37,7 +37,7 @@ export function quartersFrom(current, more = 2) {
 export async function newView(P, box) {
   const { user, communities, commName, ctx } = P;
   const fixed = user.role === "community" ? user.community_id : null;
-  const grids = await api("/grids?limit=1000");
+  const grids = { items: await listAll("/grids") }; // every page of them
   const titleF = field(t("needs.new.title.f"), h("input", { id: "needs-n-title", maxlength: 200, autocomplete: "off" }));
   const catF = field(t("needs.new.category"), select([["", t("needs.err.pick")], ...vocabOptions(CATEGORIES)], "", { id: "needs-n-category" }));
   const commF = field(

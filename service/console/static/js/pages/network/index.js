@@ -9,6 +9,14 @@
 // coverage gaps (GET /network/gaps) are shown in red with a list beside the graph;
 // the most central units (GET /network/central); export as GraphML / JSON.
 //
+// At district size (more than AGGREGATE_UNITS units) the page starts from the overview
+// (GET /network/overview): one node per community, sized by its units, the cooperation
+// between communities summed; clicking a community expands it into its units
+// (…/overview?expand=c01) and clicking it again folds it. Units are picked with a
+// type-ahead there (no page lists every unit). The layout (layout.js) is deterministic:
+// each community with its units around it, no node over another. A loading sign shows
+// until the graph is there.
+//
 // The page (controls, the graph, expanding nodes) is here; side.js has the gaps and
 // central units, filters.js the joint / kind filters.
 
@@ -16,20 +24,36 @@ import { api, download } from "../../api.js";
 import { currentQuarter, fill, listAll, quarterOptions, page } from "../../ui.js";
 import { chart, errorText, esc, field, h, label, notice, select, t, toast, JOINTS, KINDS } from "../../ui.js";
 import { CAT, CAT_COLORS, EDGE_TYPES, en, netPath, pair, ready } from "./common.js";
+import { fitScale, layoutGroups } from "./layout.js";
+import { typeahead } from "../../typeahead.js";
 import { loadFilters } from "./filters.js";
 import { sidePanels } from "./side.js";
 import "./strings.js";
 
 export default page("network", { zh: "共建网络", en: "Network" }, render);
 
+/** above this many units the page starts from the overview by community */
+export const AGGREGATE_UNITS = 300;
+/** room around the graph in the chart: unit names are right of their node, communities' under */
+const PAD = { top: 28, bottom: 36, left: 36, right: 96 };
+/** the start that is the overview by community */
+const OVERVIEW = "overview";
+/** the node list is open at first up to this many nodes */
+const LIST_OPEN = 60;
+
 async function render(el, ctx) {
   const user = ctx.user;
-  const [communities, units] = await Promise.all([listAll("/communities"), listAll("/units")]);
+  // the loading sign shows from the first moment until a graph is drawn
+  const loadingEl = h("div", { class: "net-loading", id: "network-loading", role: "status", style: "position:absolute;inset:40px 0 auto 0;text-align:center;padding:12px;color:#627083;font-weight:600;z-index:2;pointer-events:none" }, t("network.loading"));
+  el.append(loadingEl);
+  const [communities, unitPage] = await Promise.all([listAll("/communities"), api("/units?limit=1")]);
+  const district = unitPage.total > AGGREGATE_UNITS;
+  const units = district ? [] : await listAll("/units");
   const names = {};
   for (const c of communities) names[`Community:${c.id}`] = c.name;
   for (const u of units) names[`Unit:${u.id}`] = u.name;
 
-  const fallbackStart = user.unit_id ? `Unit:${user.unit_id}` : user.community_id ? `Community:${user.community_id}` : communities[0] ? `Community:${communities[0].id}` : "";
+  const fallbackStart = user.unit_id ? `Unit:${user.unit_id}` : user.community_id ? `Community:${user.community_id}` : district ? OVERVIEW : communities[0] ? `Community:${communities[0].id}` : "";
   const s = {
     start: ctx.params.get("start") || fallbackStart,
     hops: Number(ctx.params.get("hops")) || (user.unit_id ? 1 : 2),
@@ -45,8 +69,11 @@ async function render(el, ctx) {
     kindMatch: null,
     selected: null,
     planCache: new Map(),
+    expanded: new Set(), // communities expanded in the overview
   };
-  if (!names[s.start] && fallbackStart) s.start = fallbackStart;
+  const known = (key) => key === OVERVIEW || Boolean(names[key]) || (district && key.startsWith("Unit:"));
+  if (!known(s.start) && fallbackStart) s.start = fallbackStart;
+  const overview = () => s.start === OVERVIEW;
 
   const setUrl = () => {
     const q = new URLSearchParams({ start: s.start, hops: String(s.hops), quarter: s.quarter });
@@ -59,9 +86,26 @@ async function render(el, ctx) {
   const startSel = h(
     "select",
     { id: "network-start", name: "start" },
+    h("option", { value: OVERVIEW, selected: s.start === OVERVIEW }, t("network.overview")),
     h("optgroup", { label: t("network.communities") }, communities.map((c) => h("option", { value: `Community:${c.id}`, selected: s.start === `Community:${c.id}` }, `${c.name} (${c.id})`))),
-    h("optgroup", { label: t("network.units") }, units.map((u) => h("option", { value: `Unit:${u.id}`, selected: s.start === `Unit:${u.id}` }, `${u.name} (${u.id})`))),
+    district ? null : h("optgroup", { label: t("network.units") }, units.map((u) => h("option", { value: `Unit:${u.id}`, selected: s.start === `Unit:${u.id}` }, `${u.name} (${u.id})`))),
   );
+  // a district's units are found by typing
+  const unitPick = district
+    ? typeahead({
+        path: "/units",
+        id: "network-start-unit",
+        value: s.start.startsWith("Unit:") ? s.start.slice(5) : "",
+        placeholder: t("network.start.unit"),
+        onPick: (it) => {
+          if (!it) return;
+          s.start = `Unit:${it.id}`;
+          names[s.start] = it.name;
+          startSel.value = "";
+          loadStart();
+        },
+      })
+    : null;
   const hopsSel = select([1, 2, 3].map((n) => [n, t("network.hops.n", { n })]), s.hops, { id: "network-hops", name: "hops" });
   const quarterSel = select(quarterOptions(s.quarter), s.quarter, { id: "network-quarter", name: "quarter" });
   const jointSel = select([["", t("network.all")], ...Object.keys(JOINTS).map((k) => [k, label(JOINTS, k)])], s.joint, { id: "network-joint", name: "joint" });
@@ -92,6 +136,7 @@ async function render(el, ctx) {
       "div",
       { class: "toolbar" },
       field(t("network.start"), startSel).wrap,
+      unitPick ? h("label", { for: "network-start-unit" }, t("network.start.unit"), unitPick.el) : null,
       field(t("network.hops"), hopsSel).wrap,
       field(t("network.quarter"), quarterSel).wrap,
       field(t("network.joint"), jointSel).wrap,
@@ -122,8 +167,14 @@ async function render(el, ctx) {
   );
   const nodeList = h("ul", { class: "net-node-list", id: "network-node-list" });
   const nodeSummary = h("summary", {});
-  const nodeDetails = h("details", { class: "net-nodes", open: true }, nodeSummary, nodeList);
-  const chartCard = h("div", { class: "card net-chart-card" }, summary, holder.el, edgeLegend, selectedLine, nodeDetails);
+  const nodeDetails = h("details", { class: "net-nodes" }, nodeSummary, nodeList);
+  let listTouched = false;
+  nodeSummary.addEventListener("click", () => (listTouched = true));
+  const chartCard = h("div", { class: "card net-chart-card", style: "position:relative" }, summary, loadingEl, holder.el, edgeLegend, selectedLine, nodeDetails);
+  const loading = (on) => {
+    loadingEl.hidden = !on;
+    holder.el.setAttribute("aria-busy", on ? "true" : "false");
+  };
 
   const { gapCard, centralCard, bySel, loadGaps, loadCentral } = sidePanels({ s, names, focus, expand });
 
@@ -183,25 +234,47 @@ async function render(el, ctx) {
     const shown = new Set(nodes.map((n) => n.key));
     const edges = [...s.edges.values()].filter((e) => shown.has(e.source) && shown.has(e.target));
     const deg = degreeMap(edges);
-    // smaller screens: smaller nodes, shorter edges, less repulsion (the graph stays in view)
-    const scale = Math.max(0.4, Math.min(1, (inst.getWidth() || 900) / 900));
-    const data = nodes.map((n) => {
+    // smaller screens: smaller nodes (the graph stays in view)
+    const W = inst.getWidth() || 900;
+    const H = inst.getHeight() || 560;
+    const scale = Math.max(0.4, Math.min(1, W / 900));
+    const sizeOf = (n) => {
+      const d = deg.get(n.key) || 0;
+      if (n.label !== "Community") return 14 + Math.min(18, Math.sqrt(d) * 3);
+      return overview() ? Math.min(64, 22 + 4 * Math.sqrt(n.units || 0)) : 30 + Math.min(16, Math.sqrt(d) * 2);
+    };
+    const sized = nodes.map((n) => ({
+      key: n.key,
+      id: n.id,
+      kind: n.label,
+      group: n.community_id || "",
+      size: sizeOf(n) * (0.6 + 0.4 * scale),
+      labelWidth: n.label === "Community" ? 12 * [...(names[n.key] || n.name)].length + 8 : 0,
+    }));
+    const { pos } = layoutGroups(sized, (W - PAD.left - PAD.right) / (H - PAD.top - PAD.bottom));
+    // ECharts fits the positions into the chart: the symbols shrink with them
+    const k = fitScale([...pos.values()], W - PAD.left - PAD.right, H - PAD.top - PAD.bottom);
+    const data = nodes.map((n, i) => {
       const gap = n.label === "Community" && s.gapByCommunity.has(n.id);
       const ok = matches(n);
       const d = deg.get(n.key) || 0;
       const isCommunity = n.label === "Community";
-      const size = isCommunity ? 30 + Math.min(16, Math.sqrt(d) * 2) : 14 + Math.min(18, Math.sqrt(d) * 3);
+      const size = sized[i].size * k;
+      const [x, y] = pos.get(n.key);
       return {
+        x,
+        y,
         name: n.key,
         title: names[n.key] || n.name,
         nodeId: n.id,
         kind: n.label,
         hops: n.hops,
+        units: n.units,
         expanded: n.expanded,
         match: ok,
         category: gap ? CAT.Gap : CAT[n.label] ?? CAT.Unit,
         symbol: isCommunity ? "roundRect" : "circle",
-        symbolSize: Math.round(size * (0.6 + 0.4 * scale)),
+        symbolSize: Math.max(2, Math.round(size * 10) / 10),
         value: d,
         itemStyle: {
           opacity: ok ? 1 : 0.18,
@@ -212,7 +285,7 @@ async function render(el, ctx) {
         },
         label: {
           // on a phone only the communities are labelled (a tap shows a unit's name)
-          show: isCommunity || scale >= 0.7,
+          show: isCommunity || (scale >= 0.7 && k >= 0.5),
           position: isCommunity ? "bottom" : "right",
           fontSize: isCommunity ? 12 : 11,
           fontWeight: isCommunity ? 600 : 400,
@@ -254,11 +327,16 @@ async function render(el, ctx) {
             }
             const d = p.data;
             const lines = [`<b>${esc(d.title)}</b> <span style="color:#627083">${esc(d.nodeId)}</span>`];
-            lines.push(esc(d.kind === "Community" ? t("network.cat.community") : t("network.cat.unit")) + " · " + esc(t("network.tip.hops", { n: d.hops })));
+            if (overview()) {
+              lines.push(esc(d.kind === "Community" ? t("network.tip.units", { n: d.units }) : t("network.cat.unit")));
+            } else {
+              lines.push(esc(d.kind === "Community" ? t("network.cat.community") : t("network.cat.unit")) + " · " + esc(t("network.tip.hops", { n: d.hops })));
+            }
             const gaps = d.kind === "Community" ? s.gapByCommunity.get(d.nodeId) : null;
             if (gaps) lines.push(`<span style="color:#d62728">${esc(t("network.gaps"))}: ${gaps.map((g) => esc(g.title)).join("、")}</span>`);
             if (!d.match) lines.push(esc(t("network.tip.nofilter")));
-            if (!d.expanded) lines.push(`<i>${esc(t("network.tip.click"))}</i>`);
+            if (overview() && d.kind === "Community") lines.push(`<i>${esc(t(d.expanded ? "network.tip.fold" : "network.tip.click"))}</i>`);
+            else if (!overview() && !d.expanded) lines.push(`<i>${esc(t("network.tip.click"))}</i>`);
             return lines.join("<br>");
           },
         },
@@ -266,19 +344,18 @@ async function render(el, ctx) {
           {
             id: "network",
             type: "graph",
-            layout: "force",
+            layout: "none",
+            // nodes appear where they belong (no flight from the previous graph's places)
+            animation: false,
             roam: true,
             draggable: true,
-            top: 24,
-            bottom: 24,
-            left: 10,
-            right: 10,
+            ...PAD,
             categories: [{ name: t("network.cat.community") }, { name: t("network.cat.unit") }, { name: t("network.cat.gap") }],
             data,
             links,
-            force: { initLayout: "circular", repulsion: (nodes.length > 80 ? 260 : 700) * scale, edgeLength: [90 * scale, 220 * scale], gravity: 0.05, friction: 0.2, layoutAnimation: true },
             label: { formatter: (p) => p.data.title },
-            labelLayout: (p) => ({ hideOverlap: data[p.dataIndex]?.kind !== "Community" }),
+            // a label that would cover another is hidden (the tooltip names every node)
+            labelLayout: (p) => ({ hideOverlap: data[p.dataIndex]?.kind !== "Community" || k < 0.9 }),
             emphasis: { focus: "adjacency", lineStyle: { opacity: 0.9 }, label: { show: true } },
             lineStyle: { opacity: 0.55 },
             scaleLimit: { min: 0.3, max: 4 },
@@ -289,6 +366,11 @@ async function render(el, ctx) {
     );
     holder.el.dataset.nodes = String(data.length);
     holder.el.dataset.edges = String(links.length);
+    holder.el.dataset.mode = overview() ? "overview" : "hops";
+    holder.el.dataset.communities = String(nodes.filter((n) => n.label === "Community").length);
+    holder.el.dataset.expanded = [...s.expanded].sort().join(",");
+    if (!listTouched) nodeDetails.open = nodes.length <= LIST_OPEN;
+    loading(false);
     const expanded = nodes.filter((n) => n.expanded).length;
     fill(
       summary,
@@ -315,11 +397,11 @@ async function render(el, ctx) {
               type: "button",
               class: "small net-expand",
               dataset: { expand: n.key },
-              disabled: n.expanded,
-              "aria-label": `${t("network.expand")} ${names[n.key] || n.name}`,
+              disabled: overview() ? n.label !== "Community" : n.expanded,
+              "aria-label": `${overview() && n.expanded ? t("network.fold") : t("network.expand")} ${names[n.key] || n.name}`,
               onclick: () => expand(n.key),
             },
-            n.expanded ? t("network.is_expanded") : t("network.expand"),
+            overview() ? (n.label !== "Community" ? "—" : n.expanded ? t("network.fold") : t("network.expand")) : n.expanded ? t("network.is_expanded") : t("network.expand"),
           ),
         );
       }),
@@ -341,8 +423,57 @@ async function render(el, ctx) {
     inst.dispatchAction({ type: "showTip", seriesIndex: 0, name: nodeKey });
   }
 
+  // ---------------------------------------------------------------- the overview
+  async function loadOverview() {
+    const q = new URLSearchParams();
+    for (const c of [...s.expanded].sort()) q.append("expand", c);
+    const qs = q.toString();
+    return api(`/network/overview${qs ? `?${qs}` : ""}`);
+  }
+
+  function setOverview(net) {
+    s.nodes.clear();
+    s.edges.clear();
+    for (const n of net.nodes) {
+      s.nodes.set(n.key, { ...n, hops: 0 });
+      if (!names[n.key]) names[n.key] = n.name;
+    }
+    for (const e of net.edges) s.edges.set(`${e.source}|${e.target}`, { source: e.source, target: e.target, types: e.types, weight: e.weight });
+  }
+
+  /** Expand a community of the overview into its units, or fold it back. */
+  async function toggleCommunity(n) {
+    const fold = s.expanded.has(n.id);
+    if (fold) s.expanded.delete(n.id);
+    else s.expanded.add(n.id);
+    loading(true);
+    try {
+      const seq = s.seq;
+      const net = await loadOverview();
+      if (seq !== s.seq) return;
+      setOverview(net);
+      draw();
+      focus(n.key);
+      const name = names[n.key] || n.name;
+      toast(fold ? t("network.folded", { name }) : t("network.expanded.units", { name, n: n.units }), "ok");
+    } catch (err) {
+      if (fold) s.expanded.add(n.id);
+      else s.expanded.delete(n.id);
+      loading(false);
+      toast(errorText(err), "error");
+    }
+  }
+
   async function expand(nodeKey) {
     const n = s.nodes.get(nodeKey);
+    if (overview()) {
+      if (n && n.label === "Community") return toggleCommunity(n);
+      if (n) return focus(nodeKey);
+      // a unit from outside the overview (central units): its own network
+      s.start = nodeKey;
+      startSel.value = "";
+      return loadStart();
+    }
     if (n && n.expanded) {
       focus(nodeKey);
       return;
@@ -373,8 +504,18 @@ async function render(el, ctx) {
   async function loadStart() {
     const seq = (s.seq = (s.seq || 0) + 1);
     setUrl();
-    if (!s.nodes.size) fill(summary, h("span", { class: "net-loading", id: "network-loading" }, t("loading")));
+    loading(true);
+    hopsSel.disabled = overview();
     try {
+      if (overview()) {
+        const net = await loadOverview();
+        if (seq !== s.seq) return;
+        s.selected = null;
+        selectedLine.textContent = "";
+        setOverview(net);
+        draw();
+        return;
+      }
       const net = await api(netPath(s.start, s.hops));
       if (seq !== s.seq) return; // a newer start was chosen meanwhile
       s.nodes.clear();
@@ -388,6 +529,7 @@ async function render(el, ctx) {
       for (const n of s.nodes.values()) if (n.hops < s.hops) n.expanded = true;
       draw();
     } catch (err) {
+      loading(false);
       fill(summary, notice(errorText(err), "error"));
     }
   }
@@ -397,7 +539,10 @@ async function render(el, ctx) {
     if (p.dataType === "node") expand(p.data.name);
   });
   startSel.addEventListener("change", () => {
+    if (!startSel.value) return;
     s.start = startSel.value;
+    s.expanded.clear();
+    if (unitPick) unitPick.set("", "");
     loadStart();
   });
   hopsSel.addEventListener("change", () => {
@@ -428,10 +573,9 @@ async function render(el, ctx) {
   });
   bySel.addEventListener("change", loadCentral);
 
-  // the graph first: the gaps (slow at district size) and the side panels load beside it
-  // and colour the graph when they come
-  const side = Promise.all([loadGaps(), loadFilters(s), loadCentral()]);
+  // the graph first: the gaps and the central units (slow at district size) are asked
+  // once it is drawn, and colour it when they come
   await loadStart();
-  await side;
+  await Promise.all([loadGaps(), loadFilters(s), loadCentral()]);
   draw();
 }

@@ -11,7 +11,7 @@ import { GAP_REASONS, en, pair } from "./common.js";
  */
 export function sidePanels(N) {
   const { s, names, focus, expand } = N;
-  const gapBox = h("div", { id: "network-gaps" });
+  const gapBox = h("div", { id: "network-gaps" }, h("p", { class: "muted small" }, t("loading")));
   const gapCard = h("div", { class: "card net-gaps" }, h("h2", {}, t("network.gaps")), h("p", { class: "muted small" }, t("network.gaps.help")), gapBox);
   const bySel = select(
     [

@@ -15,6 +15,7 @@ import {
   fill,
   h,
   label,
+  listAll,
   newest,
   notice,
   page,
@@ -40,7 +41,7 @@ async function render(el, ctx) {
     offset: Math.max(0, Number.parseInt(ctx.params.get("offset") || "0", 10) || 0),
     id: ctx.params.get("id") || (user.role === "unit" ? user.unit_id : ""),
   };
-  const [communities] = await Promise.all([api("/communities?limit=1000")]);
+  const communities = { items: await listAll("/communities") }; // every page of them
   const cname = Object.fromEntries(communities.items.map((c) => [c.id, c.name]));
 
   const syncHash = () => {
