@@ -356,8 +356,10 @@ class StoreBase(OutboxRules, DeskRules, ABC, Generic[Tx]):
         """The store-wide data version: it grows with every committed write transaction."""
 
     @abstractmethod
-    def _write_tx(self, work: Callable[[Tx], T]) -> T:
-        """Run ``work(tx)`` in one write transaction (it may be retried: no side effects)."""
+    def _write_tx(self, work: Callable[[Tx], T], *, data: bool = True) -> T:
+        """Run ``work(tx)`` in one write transaction (it may be retried: no side effects);
+        ``data=False`` for bookkeeping that leaves the graph's data (and the data version,
+        the caches' key) as they were — the notification outbox."""
 
     @abstractmethod
     def _read_for_update(self, tx: Tx, kind: type[E], node_id: str) -> E:

@@ -155,11 +155,13 @@ class EmbeddedStore(GraphStore[Conn]):
         return self._file.connection()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One immediate write transaction; rolled back on any error; bumps the data version."""
+    def _write(self, *, data: bool = True) -> Iterator[sqlite3.Connection]:
+        """One immediate write transaction; rolled back on any error; bumps the data version
+        (unless ``data`` is false: outbox bookkeeping)."""
         with self._file.write() as conn:
             yield conn
-            conn.execute(_BUMP_DATA_VERSION)
+            if data:
+                conn.execute(_BUMP_DATA_VERSION)
 
     def data_version(self) -> int:
         rows = self._read("SELECT value FROM meta WHERE key = 'data_version'")
@@ -352,8 +354,8 @@ class EmbeddedStore(GraphStore[Conn]):
         return [kind.model_validate_json(r[0]) for r in rows], total
 
     # -- primitives of the shared rules (graph.base), inside one _write transaction
-    def _write_tx(self, work: Callable[[Conn], T]) -> T:
-        with self._write() as conn:
+    def _write_tx(self, work: Callable[[Conn], T], *, data: bool = True) -> T:
+        with self._write(data=data) as conn:
             return work(conn)
 
     def _read_for_update(self, tx: Conn, kind: type[E], node_id: str) -> E:

@@ -196,10 +196,13 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
             "bookmark_manager": self._driver.execute_query_bookmark_manager,
         }
 
-    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
-        """Run ``work`` in one managed write transaction (retried on transient errors)."""
+    def _write(self, work: Callable[[ManagedTransaction], T], *, data: bool = True) -> T:
+        """Run ``work`` in one managed write transaction (retried on transient errors); the
+        data version is bumped with it unless ``data`` is false (outbox bookkeeping)."""
         with self._driver.session(**self._session_config()) as session:
             try:
+                if not data:
+                    return session.execute_write(work)
                 return session.execute_write(_counted, work)
             except neo4j_errors.ResultFailedError as exc:
                 # a statement failed (say, CREATE hit the uniqueness constraint) and the
@@ -373,9 +376,9 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
         return [entity_from_props(kind, p) for p in props], total
 
     # -- primitives of the shared rules (graph.base), inside one managed write transaction
-    def _write_tx(self, work: Callable[[ManagedTransaction], T]) -> T:
+    def _write_tx(self, work: Callable[[ManagedTransaction], T], *, data: bool = True) -> T:
         try:
-            return self._write(work)
+            return self._write(work, data=data)
         except neo4j_errors.ConstraintError as exc:
             # only creates add ids: another transaction created one of ours first
             raise base.DuplicateIdError(f"编号已存在 (id exists): {exc.message}") from None

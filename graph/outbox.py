@@ -114,7 +114,7 @@ class OutboxRules:
 
     # -- primitives (per store) ---------------------------------------------------
     @abstractmethod
-    def _write_tx(self, work: Callable[[Any], T]) -> T: ...
+    def _write_tx(self, work: Callable[[Any], T], *, data: bool = True) -> T: ...
 
     @abstractmethod
     def _outbox_insert(self, tx: Any, rows: Sequence[OutboxRow]) -> int:
@@ -141,7 +141,7 @@ class OutboxRules:
         """Insert rows on their own (scans, digests); existing ids are left alone."""
         if not rows:
             return 0
-        return self._write_tx(lambda tx: self._outbox_insert(tx, rows))
+        return self._write_tx(lambda tx: self._outbox_insert(tx, rows), data=False)
 
     def outbox_claim(
         self, kind: OutboxKind, *, limit: int = 50, lease_seconds: float = 60.0
@@ -165,7 +165,7 @@ class OutboxRules:
                 self._outbox_put(tx, rows)
             return rows
 
-        return self._write_tx(work)
+        return self._write_tx(work, data=False)
 
     def outbox_update(
         self, row_id: str, change: Callable[[OutboxRow], OutboxRow | None]
@@ -182,7 +182,7 @@ class OutboxRules:
             self._outbox_put(tx, [new])
             return new
 
-        return self._write_tx(work)
+        return self._write_tx(work, data=False)
 
     def outbox_expand(self, event: OutboxRow, deliveries: Sequence[OutboxRow]) -> int:
         """Write an event's deliveries and mark it ``done``, in one transaction.
@@ -202,7 +202,7 @@ class OutboxRules:
             )
             return n
 
-        return self._write_tx(work)
+        return self._write_tx(work, data=False)
 
     def outbox_list(
         self,
@@ -217,5 +217,5 @@ class OutboxRules:
 
     def outbox_get(self, row_id: str) -> OutboxRow | None:
         """One row, or None."""
-        found = self._write_tx(lambda tx: self._outbox_locked(tx, [row_id]))
+        found = self._write_tx(lambda tx: self._outbox_locked(tx, [row_id]), data=False)
         return found[0] if found else None

@@ -12,6 +12,7 @@ import time
 import uuid
 
 from gongjian.graph.model import Community, Subdistrict
+from gongjian.graph.outbox import OutboxRow
 from gongjian.graph.store import GraphStore
 from gongjian.service.metrics.cache import ResultCache
 
@@ -44,6 +45,21 @@ def test_every_write_grows_the_data_version(store: GraphStore) -> None:
     assert store.data_version() == seen[-1], "a read leaves the version alone"
     store.clear()
     grew()
+
+
+def test_outbox_bookkeeping_leaves_the_data_version_alone(store: GraphStore) -> None:
+    """The notification worker polls and updates the outbox every second: were that a
+    data write, no cached answer would outlive a second on a live server."""
+    before = store.data_version()
+    event = OutboxRow(id=f"e-{uuid.uuid4().hex[:8]}", kind="event", event="need_created")
+    assert store.enqueue([event]) == 1
+    claimed = store.outbox_claim("event", limit=500)
+    assert event.id in {r.id for r in claimed}
+    store.outbox_expand(next(r for r in claimed if r.id == event.id), [])
+    assert store.outbox_get(event.id).status == "done"
+    assert store.data_version() == before
+    _community(store)
+    assert store.data_version() > before, "a data write still counts"
 
 
 def test_cache_serves_until_a_write(store: GraphStore) -> None:
