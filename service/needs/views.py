@@ -80,6 +80,7 @@ from gongjian.service.needs.schemas import (
     WhistleView,
 )
 from gongjian.service.needs.upload import file_body, read_upload
+from gongjian.service.scope import ScopedReads
 
 __all__ = ["router"]
 
@@ -332,7 +333,7 @@ def report_need(
 @router.get("/whistles", tags=[TAG], summary="吹哨清单 Whistled needs, reports and overdue units")
 def list_whistles(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     page: Annotated[Paging, Depends(paging)],
     overdue: Annotated[
         bool | None, Query(description="true: 仅有超期未报到单位的; false: 仅无超期的")

@@ -26,7 +26,7 @@ from gongjian.graph.model import (
 from gongjian.graph.store import GraphStore
 from gongjian.matching.from_graph import with_stored_suitability
 from gongjian.service.auth.schemas import UserRole
-from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.deps import CurrentUser
 from gongjian.service.metrics.cache import results
 from gongjian.service.network.exports import without_personal_data
 from gongjian.service.network.service import (
@@ -46,6 +46,7 @@ from gongjian.service.network.service import (
     node_link_json,
     rank_central,
 )
+from gongjian.service.scope import ScopedReads
 
 __all__ = ["router", "stored_cooperation_edges"]
 
@@ -74,7 +75,9 @@ def _quarter(value: str | None) -> str | None:
 
 
 @router.get("/units/{unit_id}", summary="单位的共建网络 A unit's cooperation network")
-def unit_network(unit_id: str, user: CurrentUser, store: Store, hops: Hops = 1) -> LabelledNetwork:
+def unit_network(
+    unit_id: str, user: CurrentUser, store: ScopedReads, hops: Hops = 1
+) -> LabelledNetwork:
     """Nodes within ``hops`` of the unit and the cooperation edges among them (type, weight)."""
     return label_network(store.cooperation_network("Unit", unit_id, hops))
 
@@ -83,7 +86,7 @@ def unit_network(unit_id: str, user: CurrentUser, store: Store, hops: Hops = 1) 
     "/communities/{community_id}", summary="社区的共建网络 A community's cooperation network"
 )
 def community_network(
-    community_id: str, user: CurrentUser, store: Store, hops: Hops = 1
+    community_id: str, user: CurrentUser, store: ScopedReads, hops: Hops = 1
 ) -> LabelledNetwork:
     """Nodes within ``hops`` of the community and the cooperation edges among them."""
     return label_network(store.cooperation_network("Community", community_id, hops))
@@ -92,7 +95,7 @@ def community_network(
 @router.get("/coverage", summary="社区资源覆盖 Coverage of a community by resource kind")
 def community_coverage(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     community_id: _ID,
     max_distance: MaxDistance = 2,
     quarter: Annotated[str | None, Query(max_length=16, description="季度 e.g. 2026Q4")] = None,
@@ -114,7 +117,7 @@ def community_coverage(
 @router.get("/gaps", summary="覆盖缺口 Open needs no eligible unit can take")
 def coverage_gaps(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     quarter: Annotated[str, Query(max_length=16, description="季度 e.g. 2026Q4")],
     max_distance: MaxDistance = 2,
 ) -> Gaps:
@@ -157,7 +160,7 @@ _CENTRAL_GRAPH = (
 @router.get("/central", summary="核心单位 Most central units (degree, betweenness)")
 def central_units(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
     by: CentralBy = CentralBy.degree,
 ) -> CentralUnits:
@@ -202,7 +205,7 @@ class ExportFormat(StrEnum):
     },
 )
 def export_graph(
-    user: CurrentUser, store: Store, format: ExportFormat = ExportFormat.graphml
+    user: CurrentUser, store: ScopedReads, format: ExportFormat = ExportFormat.graphml
 ) -> Response:
     """The whole graph (``store.to_networkx()``) as a download.
 
