@@ -30,6 +30,7 @@ T = TypeVar("T")
 __all__ = [
     "BEARER_SCHEME",
     "current_user",
+    "need_in_scope",
     "require_committee",
     "require_community",
     "require_subdistrict",
@@ -153,3 +154,10 @@ def with_own_subdistrict(user: User, entity: T, old: Any = None) -> T:
     if code is None:
         return entity
     return entity.model_copy(update={"subdistrict": code})  # type: ignore[attr-defined]
+
+
+def need_in_scope(user: User, need: Any) -> None:
+    """403 when a committee or community user acts on another sub-district's need; a
+    unit may serve a neighbouring sub-district's needs (where adjacency lets it claim)."""
+    if user.role != UserRole.unit:
+        require_subdistrict(user, need.subdistrict, "办理其他街道的交办单")
