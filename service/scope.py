@@ -8,7 +8,8 @@ units, needs and activities (their ``subdistrict``), the resources and party mem
 its units and communities, the pairings and assignments of its units and activities,
 and the steps of its needs. A committee, community, unit or viewer user is always
 narrowed to their own sub-district; asking for another (``?subdistrict=YB``) reads
-nothing rather than someone else's data. Snapshots keep the border units that serve
+nothing rather than someone else's data. A store that holds one sub-district only is
+read as it is (nothing to narrow). Snapshots keep the border units that serve
 the sub-district (:func:`gongjian.graph.base.scope_snapshot`).
 
 The wrapper reads, it never writes: writes check the scope themselves
@@ -37,7 +38,7 @@ from gongjian.graph.model import (
 )
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User
-from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.deps import CurrentUser, Store, read_inline
 
 __all__ = [
     "NOWHERE",
@@ -166,16 +167,19 @@ class ScopedStore:
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The sub-district's part of the graph: the nodes of its code, and the nodes
-        without one (resources, members, …) linked to those."""
+        without a code (resources, members, vocabularies, …) unless every coded node
+        they link to is another sub-district's."""
         g = self.store.to_networkx()
-        own = {n for n, d in g.nodes(data=True) if d.get("subdistrict") == self.code}
-        linked = {
-            m
-            for n in own
-            for m in (*g.successors(n), *g.predecessors(n))
-            if "subdistrict" not in g.nodes[m]
-        }
-        return g.subgraph(own | linked).copy()
+
+        def kept(n: Any) -> bool:
+            code = g.nodes[n].get("subdistrict")
+            if code is not None:
+                return bool(code == self.code)
+            near = [g.nodes[m].get("subdistrict") for m in (*g.successors(n), *g.predecessors(n))]
+            coded = [c for c in near if c is not None]
+            return not coded or self.code in coded
+
+        return g.subgraph([n for n in g.nodes if kept(n)]).copy()
 
 
 def unscoped(store: GraphStore) -> GraphStore:
@@ -198,7 +202,17 @@ async def scoped_store(
     code = effective_scope(user, subdistrict)
     if code is None:
         return store
+    codes = await read_inline(store, _codes, store)
+    if codes == {code}:  # the store holds this sub-district only: nothing to narrow
+        return store
     return ScopedStore(store, code)  # type: ignore[return-value]
+
+
+def _codes(store: GraphStore) -> set[str]:
+    """The store's sub-district codes (cached per data version)."""
+    from gongjian.service.metrics.cache import results
+
+    return results.get(store, "scope.subdistricts", lambda: {d.id for d in store.subdistricts()})
 
 
 #: what a read route narrowed to the caller's sub-district takes as its store
