@@ -11,6 +11,7 @@ sub-district codes and the quarter 2041Q2, so the module shares its server.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import secrets
 import sqlite3
@@ -58,11 +59,17 @@ class World:
     sides: dict[str, Side]
     city: str
 
-    def client(self, who: str) -> httpx.Client:
-        token = self.city if who == "city" else self.sides[who].token
-        return httpx.Client(
-            base_url=self.api.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        )
+    clients: dict[str, httpx.Client] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def client(self, who: str) -> Iterator[httpx.Client]:
+        """``who``'s client (A, B or city), opened once for the module."""
+        if who not in self.clients:
+            token = self.city if who == "city" else self.sides[who].token
+            self.clients[who] = httpx.Client(
+                base_url=self.api.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            )
+        yield self.clients[who]
 
     def ours(self) -> set[str]:
         return set().union(*(s.ids() for s in self.sides.values()))
@@ -130,6 +137,8 @@ def world(api: ApiServer) -> Iterator[World]:
         with w.client(who) as c:
             assert _wait_done(c, side.plan)["request"]["subdistrict"] == side.code
     yield w
+    for client in w.clients.values():
+        client.close()
 
 
 # --------------------------------------------------------------------------- the read matrix
