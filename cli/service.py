@@ -51,7 +51,7 @@ def register(app: typer.Typer, *, users_app: typer.Typer) -> None:
     @users_app.command("add")
     @handle_errors
     def users_add(
-        role: Annotated[UserRole, typer.Option(help="角色 committee|unit|community|viewer")],
+        role: Annotated[UserRole, typer.Option(help="角色 committee|unit|community|viewer|city")],
         name: Annotated[str, typer.Option(help="姓名或岗位 Name")] = "",
         unit: Annotated[str | None, typer.Option(help="单位编号 (role unit)")] = None,
         community: Annotated[str | None, typer.Option(help="社区编号 (role community)")] = None,

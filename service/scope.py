@@ -137,6 +137,10 @@ class ScopedStore:
             raise NotFoundError(getattr(kind, "LABEL", kind.__name__), node_id)
         return item
 
+    def need_timeline(self, need_id: str) -> list[Any]:
+        self.get(Need, need_id)  # another sub-district's order: 404
+        return self.store.need_timeline(need_id)  # type: ignore[no-any-return]
+
     def snapshot(self, quarter: str, subdistrict: str | None = None) -> Snapshot:
         return self.store.snapshot(quarter, subdistrict=self.code)
 

@@ -266,7 +266,7 @@ def supervise_need(
     summary="办理记录 Timeline: every step of the order, oldest first",
     responses={404: {"description": "交办单不存在"}},
 )
-def need_timeline(need_id: str, user: CurrentUser, store: Store) -> list[StepOut]:
+def need_timeline(need_id: str, user: CurrentUser, store: ScopedReads) -> list[StepOut]:
     """``[{seq, at, by, by_name, by_role, action, action_zh, note, unit_id, unit_name}]``."""
     return steps.timeline_out(store=store, need_id=need_id)
 
@@ -284,7 +284,7 @@ def need_timeline(need_id: str, user: CurrentUser, store: Store) -> list[StepOut
 def need_recommendations(
     need_id: str,
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     limit: Annotated[int, Query(ge=1, le=20, description="推荐数量 how many units")] = 5,
 ) -> NeedRecommendations:
     """Per unit: name, total fit score and its parts in Chinese (适配度, 距离, 结对, 以往合作,

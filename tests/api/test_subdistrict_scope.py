@@ -32,10 +32,6 @@ from tests.api.server import ApiServer
 QUARTER = "2041Q2"
 
 
-def _id(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
-
-
 @dataclass
 class Side:
     """One sub-district's committee token and the ids its committee created."""
@@ -73,6 +69,10 @@ class World:
 
     def ours(self) -> set[str]:
         return set().union(*(s.ids() for s in self.sides.values()))
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(4)}"
 
 
 def _ok(r: httpx.Response, status: int = 200) -> Any:
@@ -240,11 +240,15 @@ def test_another_sub_districts_entities_are_not_found(world: World) -> None:
         f"/network/communities/{a.community}",
         f"/plans/{a.plan}",
         f"/plans/{a.plan}/explain",
+        f"/needs/{a.needs[0]}/timeline",
     ]
     with world.client("B") as c:
         assert {p: c.get(p).status_code for p in reads} == dict.fromkeys(reads, 404)
         coverage = c.get("/network/coverage", params={"community_id": a.community})
         assert coverage.status_code == 404
+        assert c.get(f"/needs/{a.needs[1]}/recommendations").status_code == 404
+    with world.client("A") as c:
+        assert c.get(f"/needs/{a.needs[1]}/recommendations").status_code == 200
     for who in ("A", "city"):
         with world.client(who) as c:
             assert {p: c.get(p).status_code for p in reads} == dict.fromkeys(reads, 200), who
