@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import secrets
 import sqlite3
 import time
@@ -376,3 +377,19 @@ def test_users_table_migrates_old_rows_to_the_default_sub_district(tmp_path: Pat
             state.add_user("坏", "committee", subdistrict="街道")
     finally:
         state.close()
+
+
+def test_cli_adds_users_of_a_sub_district(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gongjian.cli.main import app
+
+    env = {"GONGJIAN_STATE_DB": str(tmp_path / "service.sqlite"), "COLUMNS": "200"}
+    runner = CliRunner()
+    args = ["users", "add", "--role", "committee", "--name", "乙委员会", "--json"]
+    ok = runner.invoke(app, [*args, "--subdistrict", "yb"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["user"]["subdistrict"] == "YB"
+    bad = runner.invoke(app, [*args, "--subdistrict", "乙"], env=env)
+    assert bad.exit_code != 0 and "街道代码" in bad.output, bad.output
+    assert "Traceback" not in bad.output
