@@ -242,6 +242,7 @@ def test_another_sub_districts_entities_are_not_found(world: World) -> None:
         f"/plans/{a.plan}",
         f"/plans/{a.plan}/explain",
         f"/needs/{a.needs[0]}/timeline",
+        f"/plans/{a.plan}/export?format=csv",
     ]
     with world.client("B") as c:
         assert {p: c.get(p).status_code for p in reads} == dict.fromkeys(reads, 404)
