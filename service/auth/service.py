@@ -50,9 +50,18 @@ def add_user(*, state: ServiceState, store: GraphStore, user: User, new: NewUser
     return CreatedUser(user=created, token=token)
 
 
+def _own_user(state: ServiceState, user: User, user_id: str) -> None:
+    """403 when the active user ``user_id`` belongs to another sub-district than the
+    committee's (or is the city's); an unknown id is left to the caller (404)."""
+    target = next((u for u in state.users() if u.id == user_id), None)
+    if target is not None:
+        require_subdistrict(user, target.subdistrict, "管理其他街道的用户")
+
+
 def disable_user(*, state: ServiceState, user: User, user_id: str) -> None:
     """Disable a user: its token stops working at once (404 for an unknown user)."""
     require_committee(user, "管理用户")
+    _own_user(state, user, user_id)
     state.disable_user(user_id)
 
 
@@ -61,4 +70,5 @@ def set_user_login(
 ) -> str:
     """Give a user a user name and password (committee only); the name as stored."""
     require_committee(user, "设置登录密码")
+    _own_user(state, user, user_id)
     return set_login(state, user_id=user_id, username=username, password=password)

@@ -39,6 +39,8 @@ class Side:
 
     code: str
     token: str
+    #: the committee user's id
+    user: str = ""
     community: str = ""
     units: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
@@ -123,10 +125,10 @@ def world(api: ApiServer) -> Iterator[World]:
     tag = secrets.token_hex(3).upper()
     state = ServiceState(api.workdir / "service.sqlite")
     try:
-        sides = {
-            who: Side(code, state.add_user(f"委员会{code}", "committee", subdistrict=code)[1])
-            for who, code in (("A", f"A{tag}"), ("B", f"B{tag}"))
-        }
+        sides = {}
+        for who, code in (("A", f"A{tag}"), ("B", f"B{tag}")):
+            user, token = state.add_user(f"委员会{code}", "committee", subdistrict=code)
+            sides[who] = Side(code, token, user.id)
         _user, city = state.add_user("区组织部", "city", subdistrict=f"A{tag}")
     finally:
         state.close()
@@ -300,6 +302,7 @@ def test_cross_scope_writes_are_refused_and_change_nothing(world: World) -> None
         "unit user of A's unit": lambda c: c.post(
             "/users", json={"name": "越界", "role": "unit", "unit_id": a.units[0]}
         ),
+        "disable A's committee": lambda c: c.delete(f"/users/{a.user}"),
     }
     with world.client("B") as c:
         refused = {what: attempt(c) for what, attempt in attempts.items()}
@@ -381,10 +384,15 @@ def test_users_table_migrates_old_rows_to_the_default_sub_district(tmp_path: Pat
 
 
 def test_cli_adds_users_of_a_sub_district(tmp_path: Path) -> None:
+    import typer
     from typer.testing import CliRunner
 
-    from gongjian.cli.main import app
+    from gongjian.cli.service import register
 
+    # the users commands alone (the whole CLI imports the planner and more)
+    app, users_app = typer.Typer(), typer.Typer()
+    app.add_typer(users_app, name="users")
+    register(app, users_app=users_app)
     env = {"GONGJIAN_STATE_DB": str(tmp_path / "service.sqlite"), "COLUMNS": "200"}
     runner = CliRunner()
     args = ["users", "add", "--role", "committee", "--name", "乙委员会", "--json"]
