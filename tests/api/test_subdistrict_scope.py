@@ -49,7 +49,7 @@ class Side:
     titles: dict[str, str] = field(default_factory=dict)
 
     def ids(self) -> set[str]:
-        return {self.community, *self.units, *self.needs, self.plan}
+        return {self.community, *self.units, *self.needs, self.plan} - {""}
 
 
 @dataclass
@@ -83,9 +83,9 @@ def _ok(r: httpx.Response, status: int = 200) -> Any:
     return r.json() if r.headers.get("content-type", "").startswith("application/json") else r
 
 
-def _build(c: httpx.Client, side: Side) -> None:
-    """A community, two units and two needs of ``QUARTER``, the first whistled — none
-    naming a sub-district: a committee's creations land in its own."""
+def _build(c: httpx.Client, side: Side, *, plan: bool) -> None:
+    """A community, two units and two needs of ``QUARTER``, the first whistled, and with
+    ``plan`` a plan job — none naming a sub-district: a committee's creations land in its own."""
     side.community = _id("csd")
     _ok(c.post("/communities", json={"id": side.community, "name": f"{side.code}社区"}), 201)
     for i in range(2):
@@ -106,8 +106,9 @@ def _build(c: httpx.Client, side: Side) -> None:
         side.titles[body["title"]] = nid
     whistle = {"deadline": "2041-05-01T10:00:00", "units": side.units[:1]}
     _ok(c.post(f"/needs/{side.needs[0]}/whistle", json=whistle))
-    plan = {"quarter": QUARTER, "time_limit": 1.0}
-    side.plan = _ok(c.post("/plans", json=plan), 202)["id"]
+    if plan:  # one plan job only (a job costs a child process); B's list shows none of ours
+        job = {"quarter": QUARTER, "time_limit": 1.0}
+        side.plan = _ok(c.post("/plans", json=job), 202)["id"]
 
 
 def _wait_done(c: httpx.Client, plan_id: str, timeout: float = 60.0) -> dict[str, Any]:
@@ -135,10 +136,7 @@ def world(api: ApiServer) -> Iterator[World]:
     w = World(api, sides, city)
     for who, side in sides.items():
         with w.client(who) as c:
-            _build(c, side)
-    for who, side in sides.items():
-        with w.client(who) as c:
-            assert _wait_done(c, side.plan)["request"]["subdistrict"] == side.code
+            _build(c, side, plan=who == "A")
     yield w
     for client in w.clients.values():
         client.close()
@@ -205,7 +203,7 @@ def test_each_route_shows_only_the_callers_sub_district(world: World, route: str
         seen_b = names(call(c), world) & world.ours()
     with world.client("city") as c:
         seen_city = names(call(c), world) & world.ours()
-    assert seen_a and seen_b, route  # each sees some of its own
+    assert seen_a and (seen_b or route == "/plans"), route  # each sees some of its own
     assert seen_a <= a.ids() and seen_b <= b.ids(), route
     assert seen_city == seen_a | seen_b, route
 
@@ -235,6 +233,8 @@ def test_counts_and_city_narrowing(world: World) -> None:
 
 def test_another_sub_districts_entities_are_not_found(world: World) -> None:
     a = world.sides["A"]
+    with world.client("A") as c:  # solved meanwhile (the route matrix ran first)
+        assert _wait_done(c, a.plan)["request"]["subdistrict"] == a.code
     reads = [
         f"/units/{a.units[0]}",
         f"/needs/{a.needs[0]}",
