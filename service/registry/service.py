@@ -194,7 +194,8 @@ def create(
     concurrent creates of one id exactly one wins, a create never overwrites). A
     resource joins its unit's declared set, guarded by that set's ``If-Match``."""
     require_writer(user)
-    entity = with_own_subdistrict(user, entity)
+    # in the sub-district named, else its community's, else the writer's own
+    entity = with_own_subdistrict(user, entity, _community_of(store, entity))
     subdistrict_scope(user, entity)
     scope(user, entity)
     if prepare is not None:
@@ -227,6 +228,17 @@ def _create_need(store: GraphStore, user: User, need: Need) -> Entity:
         actor=steps.actor_of(user),
         outbox=steps.claimable_rows(units, "新登记"),
     )
+
+
+def _community_of(store: GraphStore, entity: Entity) -> Community | None:
+    """The community an entity names (None: none, or unknown — the store refuses that)."""
+    community_id = getattr(entity, "community_id", None)
+    if community_id is None or isinstance(entity, Community):
+        return None
+    try:
+        return store.get(Community, community_id)
+    except NotFoundError:
+        return None
 
 
 def _unit_in_scope(store: GraphStore, user: User, unit_id: str) -> None:

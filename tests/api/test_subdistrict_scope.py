@@ -283,6 +283,10 @@ def test_cross_scope_writes_are_refused_and_change_nothing(world: World) -> None
                 "subdistrict": a.code,
             },
         ),
+        "unit in A's community": lambda c: c.post(
+            "/units",
+            json={"id": _id("usd"), "name": "越界", "type": "bank", "community_id": a.community},
+        ),
         "delete A's need": lambda c: c.delete(f"/needs/{a.needs[1]}"),
         "whistle A's need": lambda c: c.post(
             f"/needs/{a.needs[1]}/whistle",
