@@ -127,6 +127,8 @@ class ScopedStore:
     def find(
         self, kind: type[E], query: ListQuery, *, offset: int = 0, limit: int | None = 50
     ) -> tuple[list[E], int]:
+        """One page of ``kind`` in the sub-district (kinds with a ``subdistrict``; the
+        others' lists go through :meth:`list`)."""
         if _has_subdistrict(kind):
             query = dataclasses.replace(query, filters={**query.filters, "subdistrict": self.code})
         return self.store.find(kind, query, offset=offset, limit=limit)
