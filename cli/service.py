@@ -51,22 +51,28 @@ def register(app: typer.Typer, *, users_app: typer.Typer) -> None:
     @users_app.command("add")
     @handle_errors
     def users_add(
-        role: Annotated[UserRole, typer.Option(help="角色 committee|unit|community|viewer")],
+        role: Annotated[UserRole, typer.Option(help="角色 committee|unit|community|viewer|city")],
         name: Annotated[str, typer.Option(help="姓名或岗位 Name")] = "",
         unit: Annotated[str | None, typer.Option(help="单位编号 (role unit)")] = None,
         community: Annotated[str | None, typer.Option(help="社区编号 (role community)")] = None,
+        subdistrict: Annotated[
+            str | None, typer.Option(help="所属街道代码，缺省为配置的街道 (sub-district code)")
+        ] = None,
         json_out: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     ) -> None:
         """新建用户并打印令牌（只显示一次）Add a user and print its token once."""
         state = ServiceState(get_settings().state_db)
         try:
-            user, token = state.add_user(name, role, unit_id=unit, community_id=community)
+            user, token = state.add_user(
+                name, role, unit_id=unit, community_id=community, subdistrict=subdistrict
+            )
         finally:
             state.close()
         if json_out:
             print_json_line({"user": user.model_dump(mode="json"), "token": token})
             return
-        scope = user.unit_id or user.community_id or "全部"
+        scope = " ".join(filter(None, (user.subdistrict, user.unit_id or user.community_id)))
+        scope = scope or "全部"
         console.print(
             f"已创建用户 {user.id}（{user.role.label_zh}，范围 {scope}）。令牌只显示这一次，请妥善保存：",
             highlight=False,

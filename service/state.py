@@ -21,7 +21,7 @@ from gongjian.core.sqlite import DurableFile
 from gongjian.service.audit.schemas import AuditEntry
 from gongjian.service.audit.store import AUDIT_SCHEMA, AuditStore
 from gongjian.service.auth.schemas import User, UserRole
-from gongjian.service.auth.store import USERS_SCHEMA, UserStore, hash_token
+from gongjian.service.auth.store import USERS_SCHEMA, UserStore, hash_token, migrate_users
 from gongjian.service.notifications.channel_store import CHANNELS_SCHEMA, ChannelStore
 from gongjian.service.plans.job_store import (
     JOBS_SCHEMA,
@@ -57,6 +57,8 @@ class ServiceState(UserStore, AuditStore, JobStore, ChannelStore):
         try:
             self._conn().executescript(USERS_SCHEMA + AUDIT_SCHEMA + JOBS_SCHEMA + CHANNELS_SCHEMA)
             self._migrate_jobs()
+            with self._write() as conn:
+                migrate_users(conn)
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailableError(f"服务数据库无法使用 {self.path}: {exc}") from exc
 

@@ -30,7 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.service.auth.schemas import User
-from gongjian.service.auth.store import user_from_row
+from gongjian.service.auth.store import USER_COLUMNS_U, user_from_row
 from gongjian.service.errors import TooManyAttemptsError, UnauthorizedError
 
 __all__ = [
@@ -146,11 +146,10 @@ def check_login(state: Any, *, username: str, password: str, now: float | None =
     dummy = _dummy_hash()
     name = username.strip().lower()
     moment = time.time() if now is None else now
-    columns = "u.id, u.name, u.role, u.unit_id, u.community_id, u.created_at"
     row = (
         state._conn()
         .execute(
-            f"SELECT {columns}, l.password_hash, l.locked_until FROM logins l"
+            f"SELECT l.password_hash, l.locked_until, {USER_COLUMNS_U} FROM logins l"
             " JOIN users u ON u.id = l.user_id WHERE l.username = ? AND u.disabled = 0",
             (name,),
         )
@@ -160,10 +159,10 @@ def check_login(state: Any, *, username: str, password: str, now: float | None =
         with contextlib.suppress(VerificationError):
             _hasher.verify(dummy, password)
         raise _refused()
-    if row[7] > moment:
-        raise _locked(row[7] - moment)
+    if row[1] > moment:
+        raise _locked(row[1] - moment)
     try:
-        _hasher.verify(row[6], password)
+        _hasher.verify(row[0], password)
         ok = True
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
@@ -176,7 +175,7 @@ def check_login(state: Any, *, username: str, password: str, now: float | None =
             raise _locked(locked_until - moment)
         if ok:
             update = [0, 0.0]
-            if _hasher.check_needs_rehash(row[6]):
+            if _hasher.check_needs_rehash(row[0]):
                 conn.execute(
                     "UPDATE logins SET password_hash = ? WHERE username = ?",
                     (_hasher.hash(password), name),
@@ -192,7 +191,7 @@ def check_login(state: Any, *, username: str, password: str, now: float | None =
         if update[1]:
             raise _locked(LOCK_SECONDS)
         raise _refused()
-    return user_from_row(row[:6])
+    return user_from_row(row[2:])
 
 
 def _locked(seconds: float) -> TooManyAttemptsError:

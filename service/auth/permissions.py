@@ -4,12 +4,19 @@
 * **unit** (驻区单位): reads; writes only its own unit, resources and claims.
 * **community** (社区): reads; writes only its own community's needs, grids, members.
 * **viewer** (只读): reads only.
+* **city** (区/市组织部): reads every sub-district; writes nothing but plans.
+
+Committee, community, unit and viewer users belong to one sub-district: they read and
+write only its data (:func:`require_subdistrict`; lists are narrowed by
+:func:`gongjian.service.deps.scope_of`).
 
 Every request but ``/health``, ``/docs`` and ``/openapi.json`` needs a token:
 401 without a valid one, 403 when it acts outside its role or scope.
 """
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
 
 from fastapi import Request
 
@@ -18,13 +25,19 @@ from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError, UnauthorizedError
 from gongjian.service.state import ServiceState
 
+T = TypeVar("T")
+
 __all__ = [
     "BEARER_SCHEME",
     "current_user",
+    "need_in_scope",
     "require_committee",
     "require_community",
+    "require_subdistrict",
     "require_unit",
     "require_writer",
+    "subdistrict_scope",
+    "with_own_subdistrict",
 ]
 
 #: the OpenAPI security scheme every operation but ``/health`` requires (added by the app)
@@ -107,3 +120,44 @@ def require_community(
     ):
         return
     raise _deny(user, what)
+
+
+def require_subdistrict(
+    user: User, subdistrict: str | None, what: str = "修改其他街道的数据"
+) -> None:
+    """403 unless ``user`` may act on data of ``subdistrict``: the city role on any, a
+    scoped user on their own only (``None``, every sub-district, is the city's)."""
+    if user.subdistrict is None or user.subdistrict == subdistrict:
+        return
+    raise ForbiddenError(
+        f"{user.role.label_zh}（{user.subdistrict}）无权{what}（{subdistrict or '全部街道'}）"
+        f" (a user of sub-district '{user.subdistrict}' may not act on"
+        f" '{subdistrict or 'all sub-districts'}')",
+        role=user.role.value,
+        subdistrict=user.subdistrict,
+    )
+
+
+def subdistrict_scope(user: User, entity: Any) -> None:
+    """403 when ``entity`` (one with a ``subdistrict``) lies outside ``user``'s sub-district."""
+    if "subdistrict" in type(entity).model_fields:
+        require_subdistrict(user, entity.subdistrict, f"修改其他街道的{type(entity).LABEL_ZH}")
+
+
+def with_own_subdistrict(user: User, entity: T, old: Any = None) -> T:
+    """``entity`` placed in a sub-district when it names none: the stored version's
+    (``old``), else the writer's own (a committee of YB creates YB's units)."""
+    fields = type(entity).model_fields  # type: ignore[attr-defined]
+    if "subdistrict" not in fields or "subdistrict" in entity.model_fields_set:  # type: ignore[attr-defined]
+        return entity
+    code = getattr(old, "subdistrict", None) or user.subdistrict
+    if code is None:
+        return entity
+    return entity.model_copy(update={"subdistrict": code})  # type: ignore[attr-defined]
+
+
+def need_in_scope(user: User, need: Any) -> None:
+    """403 when a committee or community user acts on another sub-district's need; a
+    unit may serve a neighbouring sub-district's needs (where adjacency lets it claim)."""
+    if user.role != UserRole.unit:
+        require_subdistrict(user, need.subdistrict, "办理其他街道的交办单")

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from gongjian.core.labels import LabelledEnum
-from gongjian.graph.model import NodeId, check_name, default_subdistrict
+from gongjian.graph.model import NodeId, SubdistrictCode, check_name, default_subdistrict
 
 __all__ = ["CreatedUser", "NewUser", "User", "UserRole"]
 
@@ -49,6 +49,10 @@ class NewUser(BaseModel):
     role: UserRole
     unit_id: NodeId | None = None
     community_id: NodeId | None = None
+    subdistrict: SubdistrictCode | None = Field(
+        default=None,
+        description="所属街道代码；缺省为所属单位或社区的街道，否则为创建者的街道 (sub-district)",
+    )
 
 
 class CreatedUser(BaseModel):

@@ -29,7 +29,7 @@ from fastapi import Request, Response
 from gongjian.core.clock import utc_iso
 from gongjian.core.errors import StoreUnavailableError
 from gongjian.service.auth.schemas import User
-from gongjian.service.auth.store import hash_token, user_from_row
+from gongjian.service.auth.store import USER_COLUMNS_U, hash_token, user_from_row
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.state import ServiceState
 
@@ -119,8 +119,7 @@ class SessionStore:
         row = (
             self._state._conn()
             .execute(
-                "SELECT u.id, u.name, u.role, u.unit_id, u.community_id, u.created_at,"
-                " s.csrf_token, s.started, s.last_seen"
+                f"SELECT s.csrf_token, s.started, s.last_seen, {USER_COLUMNS_U}"
                 " FROM sessions s JOIN users u ON u.id = s.user_id"
                 " WHERE s.id_hash = ? AND u.disabled = 0",
                 (digest,),
@@ -130,12 +129,12 @@ class SessionStore:
         if row is None:
             return None
         now = time.time()
-        started, last_seen = float(row[7]), float(row[8])
+        started, last_seen = float(row[1]), float(row[2])
         if now - last_seen >= IDLE_SECONDS or now - started >= MAX_SECONDS:
             return None
         if now - last_seen >= _TOUCH_EVERY:
             self._touch(digest, now)
-        return Session(user=user_from_row(row), csrf_token=row[6], expires_in=IDLE_SECONDS)
+        return Session(user=user_from_row(row[3:]), csrf_token=row[0], expires_in=IDLE_SECONDS)
 
     def _touch(self, digest: str, now: float) -> None:
         try:

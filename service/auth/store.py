@@ -14,11 +14,21 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from gongjian.core.clock import utc_iso
 from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
+from gongjian.graph.model import SubdistrictCode, default_subdistrict
 from gongjian.service.auth.schemas import User, UserRole
 
-__all__ = ["TOKEN_TTL", "USERS_SCHEMA", "UserStore", "hash_token"]
+__all__ = [
+    "TOKEN_TTL",
+    "USERS_SCHEMA",
+    "USER_COLUMNS_U",
+    "UserStore",
+    "hash_token",
+    "migrate_users",
+]
 
 #: seconds a worker process trusts its cached look-up of a token (revocation is
 #: seen by every worker within this time; issue 10 asks for 5 s at most)
@@ -33,9 +43,27 @@ CREATE TABLE IF NOT EXISTS users (
     community_id TEXT,
     token_hash TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL,
-    disabled INTEGER NOT NULL DEFAULT 0
+    disabled INTEGER NOT NULL DEFAULT 0,
+    subdistrict TEXT
 );
 """
+
+
+_CODE = TypeAdapter(SubdistrictCode)
+
+
+def check_subdistrict_code(code: str | None) -> str:
+    """``code`` (upper-cased) if it follows the sub-district pattern of
+    :data:`gongjian.graph.model.SubdistrictCode`, the default one when empty; 400 otherwise."""
+    if code is None or not code.strip():
+        return default_subdistrict()
+    try:
+        return str(_CODE.validate_python(code.strip().upper()))
+    except ValidationError as exc:
+        message = str(exc.errors()[0].get("msg", "")).removeprefix("Value error, ")
+        raise InvalidInputError(
+            f"{message} (got '{code[:20]}')", [{"field": "subdistrict", "message": message}]
+        ) from None
 
 
 def hash_token(token: str) -> str:
@@ -43,11 +71,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_USER_COLUMNS = "id, name, role, unit_id, community_id, created_at"
+#: the columns :func:`user_from_row` reads, in its order (sessions and logins select
+#: them too, prefixed ``u.``: :data:`USER_COLUMNS_U`)
+_USER_COLUMNS = "id, name, role, unit_id, community_id, created_at, subdistrict"
+USER_COLUMNS_U = ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(","))
 
 
 def user_from_row(row: tuple[Any, ...]) -> User:
-    """A :class:`User` from a row starting with :data:`_USER_COLUMNS` (also sessions)."""
+    """A :class:`User` from a row starting with :data:`_USER_COLUMNS` (also sessions).
+
+    A row without a sub-district (written before users had one) reads as the default
+    sub-district's (:func:`~gongjian.graph.model.default_subdistrict`).
+    """
     return User(
         id=row[0],
         name=row[1],
@@ -55,6 +90,19 @@ def user_from_row(row: tuple[Any, ...]) -> User:
         unit_id=row[3],
         community_id=row[4],
         created_at=row[5],
+        subdistrict=row[6] or default_subdistrict(),
+    )
+
+
+def migrate_users(conn: sqlite3.Connection) -> None:
+    """Give an older users table its ``subdistrict`` column, existing rows the default
+    sub-district (idempotent; the city role keeps none)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(users)")}
+    if "subdistrict" not in columns:
+        conn.execute("ALTER TABLE users ADD COLUMN subdistrict TEXT")
+    conn.execute(
+        "UPDATE users SET subdistrict = ? WHERE subdistrict IS NULL AND role != ?",
+        (default_subdistrict(), UserRole.city.value),
     )
 
 
@@ -73,8 +121,14 @@ class UserStore:
         *,
         unit_id: str | None = None,
         community_id: str | None = None,
+        subdistrict: str | None = None,
     ) -> tuple[User, str]:
-        """Create a user; returns it and its token (the only time the token is visible)."""
+        """Create a user; returns it and its token (the only time the token is visible).
+
+        ``subdistrict`` scopes a committee, community or unit user (default: the
+        configured one); the city role has none. A code is checked against the
+        pattern every sub-district code follows (400 otherwise).
+        """
         try:
             role = UserRole(role)
         except ValueError:
@@ -93,6 +147,7 @@ class UserStore:
         if role != UserRole.community:
             community_id = None
         name = (name or "").strip() or role.label_zh
+        code = None if role == UserRole.city else check_subdistrict_code(subdistrict)
         token = "gj_" + secrets.token_urlsafe(32)
         user = User(
             id="user-" + secrets.token_hex(6),
@@ -101,11 +156,12 @@ class UserStore:
             unit_id=unit_id,
             community_id=community_id,
             created_at=utc_iso(),
+            subdistrict=code,
         )
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO users(id, name, role, unit_id, community_id, token_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO users(id, name, role, unit_id, community_id, token_hash, created_at,"
+                " subdistrict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     user.id,
                     user.name,
@@ -114,6 +170,7 @@ class UserStore:
                     community_id,
                     hash_token(token),
                     user.created_at,
+                    code,
                 ),
             )
         return user, token

@@ -42,7 +42,12 @@ class ResultCache:
     ) -> T:
         """The cached result of ``query`` in ``scope`` at the store's current version, or
         ``compute()`` (outside the lock, so other queries are not held up)."""
-        key = (id(store), store.data_version(), query, scope)
+        # a store narrowed to a sub-district (:class:`~gongjian.service.scope.ScopedStore`)
+        # caches under its store and its code
+        from gongjian.service.scope import ScopedStore
+
+        base, code = (store.store, store.code) if isinstance(store, ScopedStore) else (store, None)
+        key = (id(base), store.data_version(), query, scope, code)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)

@@ -25,7 +25,7 @@ from gongjian.graph.model import (
     parse_quarter,
 )
 from gongjian.graph.store import GraphStore
-from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.deps import CurrentUser
 from gongjian.service.metrics.cache import results
 from gongjian.service.metrics.service import (
     DESK_ACTIONS,
@@ -43,6 +43,7 @@ from gongjian.service.metrics.service import (
     unit_loads,
     unit_rates,
 )
+from gongjian.service.scope import ScopedReads
 
 __all__ = ["router"]
 
@@ -150,7 +151,7 @@ WindowQuery = Annotated[Window, Depends(_window)]
 @router.get("/units", summary="单位指标与排名 Rates and ranking per unit")
 def metrics_units(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     ranking: RankingQuery,
     window: WindowQuery,
     unit_id: Annotated[
@@ -175,7 +176,7 @@ def metrics_units(
 
 @router.get("/communities", summary="社区指标与排名 Rates and ranking per community")
 def metrics_communities(
-    user: CurrentUser, store: Store, ranking: RankingQuery, window: WindowQuery
+    user: CurrentUser, store: ScopedReads, ranking: RankingQuery, window: WindowQuery
 ) -> RankedRates:
     """Per community: cases (needs raised in it) and the rates; ranked and paged as for
     units."""
@@ -196,7 +197,7 @@ class QuarterRates(BaseModel):
 
 
 @router.get("/quarters", summary="各季度指标 Rates per quarter")
-def metrics_quarters(user: CurrentUser, store: Store) -> QuarterRates:
+def metrics_quarters(user: CurrentUser, store: ScopedReads) -> QuarterRates:
     """Per quarter with needs: cases and the rates, in time order."""
     return results.get(
         store, "metrics.quarters", lambda: QuarterRates(items=quarter_rates(_needs(store, None)))
@@ -206,7 +207,7 @@ def metrics_quarters(user: CurrentUser, store: Store) -> QuarterRates:
 @router.get("/fairness", summary="负荷均衡 Load fairness of a quarter")
 def metrics_fairness(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     quarter: Annotated[str, Query(max_length=16, description="季度 e.g. 2026Q4")],
 ) -> Fairness:
     """Per unit load (needs' effort + role effort per activity) against capacity; max load
@@ -229,7 +230,7 @@ def metrics_fairness(
 @router.get("/members", summary="在职党员积分 In-service party members' points")
 def metrics_members(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     community_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     unit_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
@@ -252,7 +253,9 @@ def metrics_members(
 
 
 @router.get("/summary", summary="看板总览 Dashboard headline figures")
-def metrics_summary(user: CurrentUser, store: Store, quarter: OptionalQuarter = None) -> Summary:
+def metrics_summary(
+    user: CurrentUser, store: ScopedReads, quarter: OptionalQuarter = None
+) -> Summary:
     """Overall rates, need coverage, load fairness (with a quarter), overdue whistles."""
     q = _quarter(quarter)
     return summary(

@@ -47,12 +47,13 @@ from gongjian.graph.model import (
 from gongjian.graph.store import GraphStore
 from gongjian.service.audit import service as audit
 from gongjian.service.auth.schemas import User
-from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, read_inline
+from gongjian.service.deps import CurrentUser, Page, Paging, State, read_inline
 from gongjian.service.list_params import Keyword, filters_dependency
 from gongjian.service.needs.importing import XLSX_MEDIA_TYPE
 from gongjian.service.needs.ledger import LedgerContext, ledger_filename, ledger_xlsx
 from gongjian.service.needs.privacy import present_needs
 from gongjian.service.plans.exports import content_disposition
+from gongjian.service.scope import ScopedReads, ScopedStore, unscoped
 
 __all__ = ["MAX_LEDGER_ROWS", "MAX_PAGE_SIZE", "need_paging", "need_query", "router"]
 
@@ -119,7 +120,7 @@ def _present(needs: list[Need], user: User) -> list[Need]:
 )
 async def list_needs(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     response: Response,
     query: Query_,
     paging: Annotated[Paging, Depends(need_paging)],
@@ -139,8 +140,11 @@ def _names(store: GraphStore, kind: type[Community] | type[Grid] | type[Unit]) -
 
 
 def _org(store: GraphStore) -> str:
-    """The sub-district's name for the title ("" when there is none or several)."""
+    """The sub-district's name for the title ("" when there is none or several); a
+    narrowed reader's own sub-district's."""
     try:
+        if isinstance(store, ScopedStore):
+            return next((d.name for d in store.subdistricts() if d.id == store.code), "")
         names = {d.name for d in store.list(Subdistrict, limit=None)}
     except GongjianError:
         return ""
@@ -178,7 +182,7 @@ def filter_words(
     },
 )
 def export_ledger(
-    user: CurrentUser, store: Store, state: State, request: Request, query: Query_
+    user: CurrentUser, store: ScopedReads, state: State, request: Request, query: Query_
 ) -> Response:
     """Every matching order in the list's order (no paging): Chinese headers, dates as
     dates, a title block, printable (landscape, one page wide, header row repeated)."""
@@ -190,7 +194,8 @@ def export_ledger(
             f"台账最多导出 {MAX_LEDGER_ROWS} 条，当前筛选有 {total} 条，请缩小范围"
             f" (at most {MAX_LEDGER_ROWS} rows; narrow the filters)"
         )
-    communities, grids, units = _names(store, Community), _names(store, Grid), _names(store, Unit)
+    whole = unscoped(store)  # names of border units too
+    communities, grids, units = _names(whole, Community), _names(whole, Grid), _names(whole, Unit)
     stamp = now_utc()
     words = filter_words(query, communities, grids, units)
     ctx = LedgerContext(

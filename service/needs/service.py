@@ -23,7 +23,12 @@ from gongjian.graph.store import GraphStore
 from gongjian.graph.vocab import NeedAction
 from gongjian.graph.whistle import whistle_state
 from gongjian.seeds.suitability import default_suitability
-from gongjian.service.auth.permissions import require_committee, require_community, require_writer
+from gongjian.service.auth.permissions import (
+    need_in_scope,
+    require_committee,
+    require_community,
+    require_writer,
+)
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.needs import steps
@@ -106,6 +111,7 @@ def claim(
     table) may still claim it, with a warning."""
     if override:
         require_committee(user)
+    need_in_scope(user, store.get(Need, need_id))  # a need's sub-district never changes here
     try:
         need = store.claim_need(
             need_id,
@@ -180,6 +186,7 @@ def whistle(
         )
 
     def change(need: Need) -> Need:
+        need_in_scope(user, need)
         if need.status in _CLOSED:
             raise ConflictError(
                 f"交办单 '{need.id}' 已{need.status.label_zh}，不能吹哨 (a {need.status.value}"
@@ -210,6 +217,8 @@ def report(*, store: GraphStore, need_id: str, unit_id: str, user: User | None =
     at = clock.now_utc()
 
     def change(need: Need) -> Need:
+        if user is not None:
+            need_in_scope(user, need)
         if not need.whistle:
             raise ConflictError(
                 f"交办单 '{need.id}' 没有吹哨，无需报到 (the need is not a whistle)",

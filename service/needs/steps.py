@@ -46,7 +46,11 @@ from gongjian.graph.outbox import OutboxRow
 from gongjian.graph.store import GraphStore
 from gongjian.graph.suitability import stored_suitability
 from gongjian.graph.vocab import NeedAction
-from gongjian.service.auth.permissions import require_community, require_writer
+from gongjian.service.auth.permissions import (
+    need_in_scope,
+    require_community,
+    require_writer,
+)
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.needs.schemas import StepOut
@@ -197,9 +201,13 @@ def _step(
     override: bool = False,
     outbox: Callable[[Need], list[OutboxRow]] | None = None,
 ) -> Need:
+    def scoped(need: Need) -> StepChange:
+        need_in_scope(user, need)  # another sub-district's order: 403, nothing written
+        return change(need)
+
     return store.step_need(
         need_id,
-        change,
+        scoped,
         actor=actor_of(user),
         take_unit=take_unit,
         override=override,

@@ -80,6 +80,7 @@ from gongjian.service.needs.schemas import (
     WhistleView,
 )
 from gongjian.service.needs.upload import file_body, read_upload
+from gongjian.service.scope import ScopedReads
 
 __all__ = ["router"]
 
@@ -265,7 +266,7 @@ def supervise_need(
     summary="办理记录 Timeline: every step of the order, oldest first",
     responses={404: {"description": "交办单不存在"}},
 )
-def need_timeline(need_id: str, user: CurrentUser, store: Store) -> list[StepOut]:
+def need_timeline(need_id: str, user: CurrentUser, store: ScopedReads) -> list[StepOut]:
     """``[{seq, at, by, by_name, by_role, action, action_zh, note, unit_id, unit_name}]``."""
     return steps.timeline_out(store=store, need_id=need_id)
 
@@ -283,7 +284,7 @@ def need_timeline(need_id: str, user: CurrentUser, store: Store) -> list[StepOut
 def need_recommendations(
     need_id: str,
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     limit: Annotated[int, Query(ge=1, le=20, description="推荐数量 how many units")] = 5,
 ) -> NeedRecommendations:
     """Per unit: name, total fit score and its parts in Chinese (适配度, 距离, 结对, 以往合作,
@@ -332,7 +333,7 @@ def report_need(
 @router.get("/whistles", tags=[TAG], summary="吹哨清单 Whistled needs, reports and overdue units")
 def list_whistles(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     page: Annotated[Paging, Depends(paging)],
     overdue: Annotated[
         bool | None, Query(description="true: 仅有超期未报到单位的; false: 仅无超期的")

@@ -27,7 +27,7 @@ from gongjian.graph.model import (
 from gongjian.graph.store import GraphStore
 from gongjian.matching.from_graph import with_stored_suitability
 from gongjian.service.auth.schemas import UserRole
-from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.deps import CurrentUser
 from gongjian.service.metrics.cache import results
 from gongjian.service.network.exports import without_personal_data
 from gongjian.service.network.service import (
@@ -49,6 +49,7 @@ from gongjian.service.network.service import (
     node_link_json,
     rank_central,
 )
+from gongjian.service.scope import ScopedReads
 
 __all__ = ["router", "stored_cooperation_edges"]
 
@@ -86,7 +87,9 @@ def _homes(store: GraphStore) -> dict[str, str]:
 
 
 @router.get("/units/{unit_id}", summary="单位的共建网络 A unit's cooperation network")
-def unit_network(unit_id: str, user: CurrentUser, store: Store, hops: Hops = 1) -> LabelledNetwork:
+def unit_network(
+    unit_id: str, user: CurrentUser, store: ScopedReads, hops: Hops = 1
+) -> LabelledNetwork:
     """Nodes within ``hops`` of the unit and the cooperation edges among them (type, weight);
     each unit with the community it is located in."""
     return label_network(store.cooperation_network("Unit", unit_id, hops), _homes(store))
@@ -96,7 +99,7 @@ def unit_network(unit_id: str, user: CurrentUser, store: Store, hops: Hops = 1) 
     "/communities/{community_id}", summary="社区的共建网络 A community's cooperation network"
 )
 def community_network(
-    community_id: str, user: CurrentUser, store: Store, hops: Hops = 1
+    community_id: str, user: CurrentUser, store: ScopedReads, hops: Hops = 1
 ) -> LabelledNetwork:
     """Nodes within ``hops`` of the community and the cooperation edges among them."""
     return label_network(store.cooperation_network("Community", community_id, hops), _homes(store))
@@ -105,7 +108,7 @@ def community_network(
 @router.get("/overview", summary="按社区汇总的共建网络 The network summed by community")
 def network_overview(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     expand: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
         Query(max_length=50, description="展开为单位的社区 communities shown as their units"),
@@ -135,7 +138,7 @@ def network_overview(
 @router.get("/coverage", summary="社区资源覆盖 Coverage of a community by resource kind")
 def community_coverage(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     community_id: _ID,
     max_distance: MaxDistance = 2,
     quarter: Annotated[str | None, Query(max_length=16, description="季度 e.g. 2026Q4")] = None,
@@ -157,7 +160,7 @@ def community_coverage(
 @router.get("/gaps", summary="覆盖缺口 Open needs no eligible unit can take")
 def coverage_gaps(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     quarter: Annotated[str, Query(max_length=16, description="季度 e.g. 2026Q4")],
     max_distance: MaxDistance = 2,
 ) -> Gaps:
@@ -200,7 +203,7 @@ _CENTRAL_GRAPH = (
 @router.get("/central", summary="核心单位 Most central units (degree, betweenness)")
 def central_units(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
     by: CentralBy = CentralBy.degree,
 ) -> CentralUnits:
@@ -245,7 +248,7 @@ class ExportFormat(StrEnum):
     },
 )
 def export_graph(
-    user: CurrentUser, store: Store, format: ExportFormat = ExportFormat.graphml
+    user: CurrentUser, store: ScopedReads, format: ExportFormat = ExportFormat.graphml
 ) -> Response:
     """The whole graph (``store.to_networkx()``) as a download.
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from gongjian.core.clock import utc_iso
 from gongjian.core.errors import NotFoundError
+from gongjian.graph.model import default_subdistrict
 
 __all__ = [
     "JOBS_SCHEMA",
@@ -259,20 +260,28 @@ class JobStore:
         offset: int = 0,
         limit: int = 50,
         published_only: bool = False,
+        subdistrict: str | None = None,
     ) -> list[Job]:
         """Jobs newest first (by insertion order), without their plans.
 
-        ``published_only`` leaves out drafts (jobs never published).
+        ``published_only`` leaves out drafts (jobs never published); ``subdistrict``
+        keeps the plans of one sub-district.
         """
-        where, params = _job_filter(quarter, published_only)
+        where, params = _job_filter(quarter, published_only, subdistrict)
         return self._jobs(
             f"{where} ORDER BY rowid DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
             with_plan=False,
         )
 
-    def count_jobs(self, *, quarter: str | None = None, published_only: bool = False) -> int:
-        where, params = _job_filter(quarter, published_only)
+    def count_jobs(
+        self,
+        *,
+        quarter: str | None = None,
+        published_only: bool = False,
+        subdistrict: str | None = None,
+    ) -> int:
+        where, params = _job_filter(quarter, published_only, subdistrict)
         return int(self._conn().execute(f"SELECT count(*) FROM jobs {where}", params).fetchone()[0])
 
     def claim_publish(
@@ -434,11 +443,21 @@ class PublishClaim(NamedTuple):
     journal: dict[str, Any] | None = None
 
 
-def _job_filter(quarter: str | None, published_only: bool) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+#: a job's sub-district in SQL (its request's; older jobs: the default one, a parameter)
+_JOB_SUBDISTRICT = "COALESCE(json_extract(request, '$.subdistrict'), ?)"
+
+
+def _job_filter(
+    quarter: str | None, published_only: bool, subdistrict: str | None = None
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
     if quarter:
         clauses.append("quarter = ?")
         params.append(quarter)
+    if subdistrict:
+        clauses.append(f"{_JOB_SUBDISTRICT} = ?")
+        params.extend([default_subdistrict(), subdistrict])
     if published_only:
         clauses.append("published_at IS NOT NULL")
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
@@ -448,13 +467,16 @@ def _current_plan(
     conn: sqlite3.Connection, quarter: str, job_id: str
 ) -> tuple[str, str | None, str | None] | None:
     """(id, publish_report, publish_owner) of the quarter's current published plan
-    other than ``job_id`` (begun, not superseded), None if there is none."""
+    other than ``job_id`` (begun, not superseded) of ``job_id``'s sub-district (each
+    sub-district has its own current plan), None if there is none."""
+    code = default_subdistrict()
     row = conn.execute(
         "SELECT id, publish_report, publish_owner FROM jobs WHERE quarter = ? AND id <> ?"
+        f" AND {_JOB_SUBDISTRICT} = (SELECT {_JOB_SUBDISTRICT} FROM jobs WHERE id = ?)"
         " AND published_at IS NOT NULL AND (publish_report IS NULL"
         " OR json_extract(publish_report, '$.superseded_by') IS NULL)"
         " ORDER BY published_at DESC, rowid DESC LIMIT 1",
-        (quarter, job_id),
+        (quarter, job_id, code, code, job_id),
     ).fetchone()
     return (str(row[0]), row[1], row[2]) if row is not None else None
 

@@ -32,9 +32,17 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gongjian.core import clock
-from gongjian.core.errors import ConflictError, InvalidInputError
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.core.messages import field_message
-from gongjian.graph.model import Integer, Quarter, ResourceKind, Snapshot, StrictFloat
+from gongjian.graph.model import (
+    Integer,
+    Quarter,
+    ResourceKind,
+    Snapshot,
+    StrictFloat,
+    SubdistrictCode,
+    default_subdistrict,
+)
 from gongjian.graph.store import GraphStore
 from gongjian.matching.explain import RunnerUp, carry_text, render_plan, runner_ups
 from gongjian.matching.from_graph import compile_snapshot, planning_snapshot
@@ -42,7 +50,8 @@ from gongjian.matching.labels import left_out_label, part_label, reason_label
 from gongjian.matching.problem import Conflict, Pair, Plan, Problem, Weights, item_key
 from gongjian.matching.staged import StageProgress
 from gongjian.matching.staged import merge_stages as merge_stages  # re-exported (API tests)
-from gongjian.service.state import Job, ServiceState
+from gongjian.service.auth.permissions import require_subdistrict
+from gongjian.service.state import Job, ServiceState, User
 
 if TYPE_CHECKING:
     from gongjian.service.plans.publish import PublishReport
@@ -59,8 +68,10 @@ __all__ = [
     "WeightsIn",
     "explain",
     "item_titles",
+    "job_in_scope",
     "job_plan",
     "job_problem",
+    "job_subdistrict",
     "kind_zh",
     "merge_stages",
     "new_job_id",
@@ -69,6 +80,7 @@ __all__ = [
     "parse_request",
     "prepare",
     "publish_job",
+    "scoped_request",
     "snapshot_items",
     "stage_progress",
     "unpack_input",
@@ -123,6 +135,10 @@ class PlanRequest(BaseModel):
     previous_plan_id: str | None = Field(
         default=None, max_length=64, description="上一计划编号 (re-plan against it)"
     )
+    subdistrict: SubdistrictCode | None = Field(
+        default=None,
+        description="街道代码：计划只排这个街道（缺省为委员会所在街道）(the sub-district planned)",
+    )
 
 
 def parse_request(data: dict[str, Any]) -> PlanRequest:
@@ -136,6 +152,31 @@ def parse_request(data: dict[str, Any]) -> PlanRequest:
         ]
         text = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         raise InvalidInputError(f"计划请求无效 (invalid plan request): {text}", errors) from None
+
+
+# --------------------------------------------------------------------------- sub-districts
+def job_subdistrict(job: Job) -> str:
+    """The sub-district a job plans (recorded in its request; older jobs: the default)."""
+    return str(job.request.get("subdistrict") or default_subdistrict())
+
+
+def scoped_request(user: User, request: PlanRequest) -> PlanRequest:
+    """The request as ``user`` may start it: of their own sub-district (named or not); a
+    committee naming another one gets 403. The city role names the one it plans."""
+    code = request.subdistrict or user.subdistrict
+    require_subdistrict(user, code, "为其他街道制定计划")
+    return request.model_copy(update={"subdistrict": code})
+
+
+def job_in_scope(user: User, job: Job, *, write: bool = False) -> Job:
+    """``job`` if it plans ``user``'s sub-district (the city role: any); another
+    sub-district's plan is a 404 to read (as if unknown) and a 403 to act on."""
+    code = job_subdistrict(job)
+    if user.subdistrict is not None and user.subdistrict != code:
+        if write:
+            require_subdistrict(user, code, "操作其他街道的计划")
+        raise NotFoundError("Plan", job.id)
+    return job
 
 
 def new_job_id() -> str:
@@ -226,6 +267,8 @@ def prepare(store: GraphStore, state: ServiceState, request: PlanRequest) -> Pla
     errors: list[dict[str, str]] = []
     if request.previous_plan_id:
         prev = state.get_job(request.previous_plan_id)
+        if request.subdistrict is not None and job_subdistrict(prev) != request.subdistrict:
+            raise NotFoundError("Plan", request.previous_plan_id)  # another sub-district's
         if prev.quarter != request.quarter:
             errors.append(
                 {
@@ -246,7 +289,7 @@ def prepare(store: GraphStore, state: ServiceState, request: PlanRequest) -> Pla
             previous = [
                 PairIn(item=a["item"], unit=a["unit"]) for a in prev.plan.get("assignments", [])
             ]
-    snapshot = planning_snapshot(store, request.quarter)
+    snapshot = planning_snapshot(store, request.quarter, subdistrict=request.subdistrict)
     items = snapshot_items(snapshot)
     units = {u.id for u in snapshot.units}
     for field, pairs in (("pins", request.pins), ("forbids", request.forbids)):

@@ -41,12 +41,15 @@ from gongjian.service.plans.service import (
     Explanation,
     PlanRequest,
     explain,
+    job_in_scope,
     job_plan,
     job_problem,
     new_job_id,
     pack_input,
     prepare,
+    scoped_request,
 )
+from gongjian.service.scope import effective_scope
 from gongjian.service.state import Job, JobStatus, ServiceState, User, UserRole
 
 __all__ = ["router"]
@@ -99,7 +102,7 @@ DRAFT_READERS = frozenset({UserRole.committee, UserRole.viewer, UserRole.city})
 
 def _visible(state: ServiceState, plan_id: str, user: User) -> Job:
     """The job, unless it is a draft and ``user`` may not see drafts (404, as if unknown)."""
-    job = state.get_job(plan_id)
+    job = job_in_scope(user, state.get_job(plan_id))
     if job.published_at is None and user.role not in DRAFT_READERS:
         raise NotFoundError("Plan", plan_id)
     return job
@@ -151,6 +154,7 @@ def create_plan(
     response: Response,
 ) -> PlanJob:
     require_committee(user, "制定计划")
+    body = scoped_request(user, body)
     jobs = _jobs(request)
     if jobs.queued_count() >= MAX_QUEUED:
         raise ConflictError(
@@ -170,17 +174,17 @@ def list_plans(
     state: State,
     page: Annotated[Paging, Depends(paging)],
     quarter: Annotated[str | None, Query(max_length=10, description="季度，如 2026Q4")] = None,
+    subdistrict: Annotated[str | None, Query(max_length=10, description="街道代码")] = None,
 ) -> Page[PlanJobBrief]:
     if quarter is not None:
         quarter = parse_quarter(quarter)
     published_only = user.role not in DRAFT_READERS
-    items = state.list_jobs(
-        quarter=quarter, offset=page.offset, limit=page.limit, published_only=published_only
-    )
+    scope = {"published_only": published_only, "subdistrict": effective_scope(user, subdistrict)}
+    items = state.list_jobs(quarter=quarter, offset=page.offset, limit=page.limit, **scope)
     numbers = versions(items, state)
     return Page[PlanJobBrief](
         items=[_brief(j, numbers.get(j.id)) for j in items],
-        total=state.count_jobs(quarter=quarter, published_only=published_only),
+        total=state.count_jobs(quarter=quarter, **scope),
         offset=page.offset,
         limit=page.limit,
     )
@@ -198,6 +202,7 @@ def get_plan(plan_id: str, user: CurrentUser, state: State, request: Request) ->
 )
 def cancel_plan(plan_id: str, user: CurrentUser, request: Request) -> PlanJob:
     require_committee(user, "停止计划")
+    job_in_scope(user, request.app.state.service_state.get_job(plan_id), write=True)
     jobs = _jobs(request)
     job = jobs.cancel(plan_id)
     audit_note(request, f"cancel plan job {plan_id}")
@@ -219,6 +224,7 @@ def publish_plan(
     plan_id: str, user: CurrentUser, store: Store, state: State, request: Request
 ) -> PublishReport:
     require_committee(user, "发布计划")
+    job_in_scope(user, state.get_job(plan_id), write=True)
     report = publish_job(store, state, plan_id)
     audit_note(
         request,

@@ -37,8 +37,11 @@ from gongjian.service.auth.fields import check_fields, check_point_entry
 from gongjian.service.auth.permissions import (
     require_committee,
     require_community,
+    require_subdistrict,
     require_unit,
     require_writer,
+    subdistrict_scope,
+    with_own_subdistrict,
 )
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import PreconditionRequiredError, first_errors
@@ -191,11 +194,15 @@ def create(
     concurrent creates of one id exactly one wins, a create never overwrites). A
     resource joins its unit's declared set, guarded by that set's ``If-Match``."""
     require_writer(user)
+    # in the sub-district named, else its community's, else the writer's own
+    entity = with_own_subdistrict(user, entity, _community_of(store, entity))
+    subdistrict_scope(user, entity)
     scope(user, entity)
     if prepare is not None:
         entity = prepare(user, entity)
     check_fields(store=store, user=user, old=None, new=entity)
     if isinstance(entity, Resource):
+        _unit_in_scope(store, user, entity.unit_id)
 
         def add(current: list[Resource]) -> list[Resource]:
             if any(r.id == entity.id for r in current):
@@ -221,6 +228,23 @@ def _create_need(store: GraphStore, user: User, need: Need) -> Entity:
         actor=steps.actor_of(user),
         outbox=steps.claimable_rows(units, "新登记"),
     )
+
+
+def _community_of(store: GraphStore, entity: Entity) -> Community | None:
+    """The community an entity names (None: none, or unknown — the store refuses that)."""
+    community_id = getattr(entity, "community_id", None)
+    if community_id is None or isinstance(entity, Community):
+        return None
+    try:
+        return store.get(Community, community_id)
+    except NotFoundError:
+        return None
+
+
+def _unit_in_scope(store: GraphStore, user: User, unit_id: str) -> None:
+    """403 when a resource's unit lies outside ``user``'s sub-district (404 if unknown)."""
+    if user.subdistrict is not None:
+        require_subdistrict(user, store.get(Unit, unit_id).subdistrict, "修改其他街道单位的资源")
 
 
 def _write_declared_set(
@@ -297,6 +321,7 @@ def replace(
         )
     if isinstance(entity, Resource):
         old = store.get(Resource, item_id)
+        _unit_in_scope(store, user, old.unit_id)
         scope(user, old)
         scope(user, entity)
         new = entity if prepare is None else prepare(user, old, entity)
@@ -316,9 +341,12 @@ def replace(
     version = expected_version(if_match)
 
     def change(old: Any) -> Any:
+        subdistrict_scope(user, old)
+        mine = with_own_subdistrict(user, entity, old)
+        subdistrict_scope(user, mine)
         scope(user, old)
-        scope(user, entity)
-        new = entity if prepare is None else prepare(user, old, entity)
+        scope(user, mine)
+        new = mine if prepare is None else prepare(user, old, mine)
         check_fields(store=store, user=user, old=old, new=new)
         return new
 
@@ -338,8 +366,10 @@ def delete(
     ``If-Match`` only that version (412 otherwise)."""
     require_writer(user)
     old = store.get(kind, item_id)
+    subdistrict_scope(user, old)
     scope(user, old)
     if isinstance(old, Resource):
+        _unit_in_scope(store, user, old.unit_id)
         _write_declared_set(
             store=store,
             unit_id=old.unit_id,
@@ -373,6 +403,7 @@ def declare_resources(
     """Replace a unit's whole declared set, guarded by ``If-Match`` (428 without, 412 stale)."""
     require_writer(user)
     require_unit(user, unit_id, "修改其他单位的资源清单")
+    _unit_in_scope(store, user, unit_id)
     if if_match is None:
         raise PreconditionRequiredError(
             "请带上 If-Match（先 GET 资源清单取得 ETag；首次申报可用 *）(If-Match is required:"

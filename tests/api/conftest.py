@@ -31,6 +31,7 @@ SHARED_MODULES = frozenset(
         "test_commitments.py",
         "test_need_lists.py",
         "test_need_people.py",
+        "test_subdistrict_scope.py",
     }
 )
 
