@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     #: seconds a client should wait before retrying when the store is unreachable (503)
     retry_after_seconds: int = Field(default=5, ge=1)
 
+    #: start the next plan job's solver child ahead while idle (its imports, ~1 s of CPU,
+    #: done before the job comes); off where plans are rare and CPU or memory is short
+    spare_solver: bool = True
+
     # -- notifications (gongjian.service.notifications) ---------------------------------
     #: the console's address, for the links in messages
     console_url: str = "http://127.0.0.1:8000/"

@@ -182,7 +182,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning(
             "%d plan job(s) left unfinished by a previous process: interrupted", interrupted
         )
-    app.state.jobs = JobManager(app.state.service_state)
+    app.state.jobs = JobManager(app.state.service_state, spare=settings.spare_solver)
     # publications a killed process left unfinished are completed (journaled publish)
     resume_publications(app.state.store, app.state.service_state)
     # notifications: the outbox worker of this process (channels are in the state file)

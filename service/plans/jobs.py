@@ -333,9 +333,11 @@ class JobManager:
     left queued or running as interrupted.
     """
 
-    def __init__(self, state: ServiceState, *, workers: int = WORKERS) -> None:
+    def __init__(self, state: ServiceState, *, workers: int = WORKERS, spare: bool = True) -> None:
         self.state = state
         self.workers = workers
+        #: whether to start a :class:`SpareChild` when idle (``GONGJIAN_SPARE_SOLVER``)
+        self.spare = spare
         #: recorded on the jobs this process runs
         self.owner = process_tag()
         self._lock_fd = os.open(f"{state.path}.solver.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -504,10 +506,15 @@ class JobManager:
             with self._cv:
                 idle = time.monotonic()
                 while not self._queue and not self._stopping:
-                    if self._spare is None and time.monotonic() - idle >= SPARE_AFTER:
+                    if (
+                        self.spare
+                        and self._spare is None
+                        and time.monotonic() - idle >= SPARE_AFTER
+                    ):
                         # idle a while: start the next job's child now, not when it comes
                         self._spare = SpareChild()
-                    self._cv.wait(None if self._spare is not None else SPARE_AFTER / 2)
+                    waiting = self._spare is not None or not self.spare
+                    self._cv.wait(None if waiting else SPARE_AFTER / 2)
                 if self._stopping:
                     return
                 run = _Run(self._queue.popleft())

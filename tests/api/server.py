@@ -146,6 +146,14 @@ class ApiServer:
 SEED_TODAY = "2026-12-01"
 
 
+def _runs_plans() -> bool:
+    """Whether the test module starting a server is about plans (its name says so): only
+    there does the server start a spare solver child when idle. Elsewhere it would cost
+    every server ~1 s of CPU for a child no test uses."""
+    module = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[0]
+    return any(word in Path(module).name for word in ("plan", "publish", "city"))
+
+
 def _env(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_")}
     env.update(
@@ -155,6 +163,7 @@ def _env(workdir: Path, store_kind: str, neo4j: tuple[str, str, str] | None) -> 
         # the 星城 seed's open quarter is 2026Q4: the console opens on it whatever the date
         GONGJIAN_TODAY=SEED_TODAY,
         PYTHONUNBUFFERED="1",
+        GONGJIAN_SPARE_SOLVER=str(_runs_plans()).lower(),
     )
     if neo4j is not None:
         env.update(
