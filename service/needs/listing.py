@@ -129,9 +129,7 @@ async def list_needs(
         functools.partial(store.find, Need, query, offset=paging.offset, limit=paging.limit),
     )
     response.headers["X-Total-Count"] = str(total)
-    return Page[Need](
-        items=_present(items, user), total=total, offset=paging.offset, limit=paging.limit
-    )
+    return paging.of(_present(items, user), total)
 
 
 def _names(store: GraphStore, kind: type[Community] | type[Grid] | type[Unit]) -> dict[str, str]:

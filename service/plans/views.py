@@ -25,14 +25,14 @@ import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from gongjian.core.errors import ConflictError, GongjianError, NotFoundError
 from gongjian.graph.model import Community, Subdistrict, parse_quarter
 from gongjian.matching.problem import Plan
 from gongjian.service.auth.permissions import require_committee
-from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, audit_note, paging
+from gongjian.service.deps import CurrentUser, Page, PageParams, State, Store, audit_note
 from gongjian.service.plans.exports import PlanDocument, content_disposition, export_plan
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.plans.naming import plan_name, plan_version, versions
@@ -168,7 +168,7 @@ def create_plan(
 def list_plans(
     user: CurrentUser,
     state: State,
-    page: Annotated[Paging, Depends(paging)],
+    page: PageParams,
     quarter: Annotated[str | None, Query(max_length=10, description="季度，如 2026Q4")] = None,
 ) -> Page[PlanJobBrief]:
     if quarter is not None:
@@ -178,12 +178,8 @@ def list_plans(
         quarter=quarter, offset=page.offset, limit=page.limit, published_only=published_only
     )
     numbers = versions(items, state)
-    return Page[PlanJobBrief](
-        items=[_brief(j, numbers.get(j.id)) for j in items],
-        total=state.count_jobs(quarter=quarter, published_only=published_only),
-        offset=page.offset,
-        limit=page.limit,
-    )
+    total = state.count_jobs(quarter=quarter, published_only=published_only)
+    return page.of([_brief(j, numbers.get(j.id)) for j in items], total)
 
 
 @router.get("/plans/{plan_id}", summary="查看计划 A job: status, progress, best plan so far")

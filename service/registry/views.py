@@ -38,11 +38,10 @@ from gongjian.service.deps import (
     CurrentUser,
     IfMatch,
     Page,
-    Paging,
+    PageParams,
     Store,
     Write,
     audit_note,
-    paging,
     read_inline,
     scope_of,
 )
@@ -108,7 +107,7 @@ def register_crud(
         user: CurrentUser,
         store: Store,
         response: Response,
-        page: Annotated[Paging, Depends(paging)],
+        page: PageParams,
         filters: Annotated[dict[str, Any], Depends(filters_dep)],
         q: Keyword = None,
     ) -> Page[kind]:  # type: ignore[valid-type]
@@ -124,7 +123,7 @@ def register_crud(
         )
         response.headers["X-Total-Count"] = str(total)
         items = [shown(item, user) for item in items]
-        return Page[kind](items=items, total=total, offset=page.offset, limit=page.limit)  # type: ignore[valid-type]
+        return page.of(items, total)
 
     async def get_item(item_id: str, user: CurrentUser, store: Store, response: Response) -> kind:  # type: ignore[valid-type]
         item = await read_inline(store, store.get, kind, item_id)
@@ -305,7 +304,7 @@ def list_points(
     member_id: _ID_PATH,
     user: CurrentUser,
     store: Store,
-    page: Annotated[Paging, Depends(paging)],
+    page: PageParams,
 ) -> PointEntries:
     return service.point_entries(
         store=store, member_id=member_id, offset=page.offset, limit=page.limit
