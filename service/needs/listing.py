@@ -48,11 +48,11 @@ from gongjian.graph.store import GraphStore
 from gongjian.service.audit import service as audit
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, read_inline
+from gongjian.service.downloads import attachment, file_responses
 from gongjian.service.list_params import Keyword, filters_dependency
 from gongjian.service.needs.importing import XLSX_MEDIA_TYPE
 from gongjian.service.needs.ledger import LedgerContext, ledger_filename, ledger_xlsx
 from gongjian.service.needs.privacy import present_needs
-from gongjian.service.plans.exports import content_disposition
 
 __all__ = ["MAX_LEDGER_ROWS", "MAX_PAGE_SIZE", "need_paging", "need_query", "router"]
 
@@ -170,10 +170,10 @@ def filter_words(
     tags=[TAG],
     summary="导出台账 The ledger (xlsx) of every work order the list's filters and keyword match",
     response_class=Response,
-    responses={
-        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
-        413: {"description": f"超过 {MAX_LEDGER_ROWS} 条 (too many rows: narrow the filters)"},
-    },
+    responses=file_responses(
+        XLSX_MEDIA_TYPE,
+        {413: {"description": f"超过 {MAX_LEDGER_ROWS} 条 (too many rows: narrow the filters)"}},
+    ),
 )
 def export_ledger(
     user: CurrentUser, store: Store, state: State, request: Request, query: Query_
@@ -210,12 +210,11 @@ def export_ledger(
         summary=f"export ledger: {len(needs)} needs ({'；'.join(words) or '全部'})"[:500],
     )
     name, ascii_name = ledger_filename(stamp)
-    return Response(
+    return attachment(
         content,
-        media_type=XLSX_MEDIA_TYPE,
-        headers={
-            "Content-Disposition": content_disposition(name, ascii_name),
-            "Cache-Control": "no-store",
-            "X-Total-Count": str(total),
-        },
+        XLSX_MEDIA_TYPE,
+        name,
+        ascii_name,
+        no_store=True,
+        headers={"X-Total-Count": str(total)},
     )

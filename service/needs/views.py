@@ -48,7 +48,6 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -57,6 +56,7 @@ from gongjian.graph.model import Need
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import CurrentUser, Page, PageParams, Store, audit_note
+from gongjian.service.downloads import attachment, file_responses
 from gongjian.service.needs import service, steps
 from gongjian.service.needs.importing import (
     TEMPLATE_ASCII_FILENAME,
@@ -319,21 +319,14 @@ def list_whistles(
     tags=[TAG],
     summary="导入模板 Download the xlsx template for importing needs",
     response_class=Response,
-    responses={
-        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
-    },
+    responses=file_responses(XLSX_MEDIA_TYPE),
 )
 def needs_template(user: CurrentUser, store: Store) -> Response:
     """Header row ``标题 title`` …, one example row (ignored on import), the options sheet
     (categories, communities, grids) and a help sheet."""
-    disposition = (
-        f'attachment; filename="{TEMPLATE_ASCII_FILENAME}";'
-        f" filename*=UTF-8''{quote(TEMPLATE_FILENAME)}"
-    )
-    return Response(
-        build_template(store),
-        media_type=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    content = build_template(store)
+    return attachment(
+        content, XLSX_MEDIA_TYPE, TEMPLATE_FILENAME, TEMPLATE_ASCII_FILENAME, no_store=True
     )
 
 

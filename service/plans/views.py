@@ -33,7 +33,8 @@ from gongjian.graph.model import Community, Subdistrict, parse_quarter
 from gongjian.matching.problem import Plan
 from gongjian.service.auth.permissions import require_committee
 from gongjian.service.deps import CurrentUser, Page, PageParams, State, Store, audit_note
-from gongjian.service.plans.exports import PlanDocument, content_disposition, export_plan
+from gongjian.service.downloads import attachment
+from gongjian.service.plans.exports import PlanDocument, export_plan
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.plans.naming import plan_name, plan_version, versions
 from gongjian.service.plans.publish import PublishReport, publish_job
@@ -287,8 +288,4 @@ def export_plan_file(
         version=plan_version(state, job.id, job.quarter),
     )
     out = export_plan(doc, format)
-    return Response(
-        content=out.content,
-        media_type=out.media_type,
-        headers={"Content-Disposition": content_disposition(out.filename, out.ascii_filename)},
-    )
+    return attachment(out.content, out.media_type, out.filename, out.ascii_filename)
