@@ -19,6 +19,7 @@ from gongjian.service.auth.schemas import User
 from gongjian.service.state import ServiceState
 
 __all__ = [
+    "IF_MATCH_RESPONSES",
     "CurrentUser",
     "IfMatch",
     "Page",
@@ -139,6 +140,13 @@ IfMatch = Annotated[
     str | None,
     Header(max_length=200, description="ETag from GET (428 without where required, 412 stale)"),
 ]
+
+
+#: the ``responses`` a conditional write documents (add the route's own)
+IF_MATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {"description": "ETag 已过期 stale ETag"},
+    428: {"description": "缺少 If-Match"},
+}
 
 
 @dataclass

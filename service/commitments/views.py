@@ -32,9 +32,8 @@ from gongjian.service.commitments.schemas import (
     OwnerKind,
     Progress,
 )
-from gongjian.service.deps import CurrentUser, Store, audit_note
+from gongjian.service.deps import IF_MATCH_RESPONSES, CurrentUser, IfMatch, Store, audit_note
 from gongjian.service.downloads import attachment
-from gongjian.service.registry.views import IfMatch
 
 __all__ = ["router"]
 
@@ -117,7 +116,7 @@ def get_commitments(
 @router.put(
     _BASE,
     summary="修改清单 Replace a year's commitments (If-Match)",
-    responses={412: {"description": "ETag 已过期"}, 428: {"description": "缺少 If-Match"}},
+    responses=IF_MATCH_RESPONSES,
 )
 def put_commitments(
     body: CommitmentsIn, at: Writing, response: Response, if_match: IfMatch = None

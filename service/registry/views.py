@@ -35,6 +35,7 @@ from gongjian.graph.model import (
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import (
+    IF_MATCH_RESPONSES,
     CurrentUser,
     IfMatch,
     Page,
@@ -251,10 +252,7 @@ def get_unit_resources(
     "/units/{unit_id}/resources",
     tags=["units 单位"],
     summary="申报资源清单 Declare a unit's whole resource set (If-Match required)",
-    responses={
-        412: {"description": "ETag 已过期 stale ETag"},
-        428: {"description": "缺少 If-Match"},
-    },
+    responses=IF_MATCH_RESPONSES,
 )
 def put_unit_resources(
     unit_id: str,
