@@ -9,13 +9,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gongjian.core.errors import GongjianError
+from gongjian.core.errors import GongjianError, InvalidInputError
 from gongjian.core.procstats import peak_rss_mb
 from gongjian.graph import GraphStore, open_store
 
@@ -25,6 +26,7 @@ __all__ = [
     "StoreOpt",
     "TimeLimitOpt",
     "WorkersOpt",
+    "command",
     "console",
     "err_console",
     "handle_errors",
@@ -32,6 +34,7 @@ __all__ = [
     "peak_rss_mb",
     "print_json_line",
     "progress_bar",
+    "read_input_file",
     "run_plan_job",
     "stop_process",
 ]
@@ -75,6 +78,27 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def command(app: typer.Typer, name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``@app.command(name)`` for a command whose errors print as one line (:func:`handle_errors`)."""
+
+    def register(func: Callable[P, R]) -> Callable[P, R]:
+        app.command(name)(handle_errors(func))
+        return func
+
+    return register
+
+
+def read_input_file(file: Path, max_bytes: int) -> bytes:
+    """The bytes of a file named on the command line: a clear message, not a traceback,
+    when it is missing or larger than ``max_bytes``."""
+    if not file.is_file():
+        raise InvalidInputError(f"找不到文件 {file} (no such file)")
+    if file.stat().st_size > max_bytes:
+        size = f"{max_bytes // (1024 * 1024)} MB"
+        raise InvalidInputError(f"文件超过 {size}，请拆分 {file} (file too large; split it)")
+    return file.read_bytes()
 
 
 def open_selected_store(choice: StoreChoice | None) -> GraphStore:

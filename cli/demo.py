@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gongjian.cli.common import console, handle_errors, run_plan_job
+from gongjian.cli.common import command, console, run_plan_job
 from gongjian.cli.graph import DEMO_QUARTER, load_with_progress, print_summary
 from gongjian.graph import GraphStore
 from gongjian.graph.embedded import EmbeddedStore
@@ -18,8 +18,7 @@ __all__ = ["register"]
 def register(app: typer.Typer) -> None:
     """Add ``demo`` to ``app``."""
 
-    @app.command("demo")
-    @handle_errors
+    @command(app, "demo")
     def demo(
         db: Annotated[
             Path, typer.Option(help="演示用 SQLite 文件（每次重建）demo database, rebuilt each run")

@@ -15,8 +15,8 @@ from rich.table import Table
 from gongjian.cli.common import (
     StoreChoice,
     StoreOpt,
+    command,
     console,
-    handle_errors,
     open_selected_store,
     peak_rss_mb,
     print_json_line,
@@ -123,8 +123,7 @@ def print_summary(store: GraphStore, quarter: str | None = None) -> None:
 def register(app: typer.Typer, *, seed_app: typer.Typer, bench_app: typer.Typer) -> None:
     """Attach the graph commands to the app and its sub-apps."""
 
-    @seed_app.command("load")
-    @handle_errors
+    @command(seed_app, "load")
     def seed_load(
         name: Annotated[SeedName, typer.Argument(help="xingcheng (星城示例) 或 synthetic (合成)")],
         store: StoreOpt = None,
@@ -147,8 +146,7 @@ def register(app: typer.Typer, *, seed_app: typer.Typer, bench_app: typer.Typer)
         finally:
             graph.close()
 
-    @app.command("stats")
-    @handle_errors
+    @command(app, "stats")
     def stats(store: StoreOpt = None) -> None:
         """各类节点与关系的数量 Counts per label and relationship type."""
         graph = open_selected_store(store)
@@ -157,16 +155,14 @@ def register(app: typer.Typer, *, seed_app: typer.Typer, bench_app: typer.Typer)
         finally:
             graph.close()
 
-    @bench_app.command("xingcheng")
-    @handle_errors
+    @command(bench_app, "xingcheng")
     def bench_xingcheng(
         time_limit: Annotated[float, typer.Option(min=0.1, max=3600)] = 10.0, seed: int = 1
     ) -> None:
         """星城示例季度规划基准 Plan the Xingcheng demo quarter; print one JSON line."""
         print_json_line(_bench_xingcheng(time_limit, seed))
 
-    @bench_app.command("load")
-    @handle_errors
+    @command(bench_app, "load")
     def bench_load(
         store: Annotated[StoreChoice, typer.Option("--store")] = StoreChoice.embedded,
         units: int = 2000,

@@ -19,13 +19,13 @@ from rich.table import Table
 
 from gongjian.cli.common import (
     StoreOpt,
+    command,
     console,
     err_console,
-    handle_errors,
     open_selected_store,
     progress_bar,
+    read_input_file,
 )
-from gongjian.core.errors import InvalidInputError
 from gongjian.service.needs.importing import (
     ImportRejectedError,
     ImportReport,
@@ -79,8 +79,7 @@ def _print_report(report: ImportReport, *, rejected: bool) -> None:
 def register(import_app: typer.Typer) -> None:
     """Add the import commands to ``import_app``."""
 
-    @import_app.command("needs")
-    @handle_errors
+    @command(import_app, "needs")
     def needs(
         file: Annotated[
             Path, typer.Argument(help="xlsx 或 UTF-8 CSV 文件 (模板: GET /templates/needs.xlsx)")
@@ -94,13 +93,7 @@ def register(import_app: typer.Typer) -> None:
         store: StoreOpt = None,
     ) -> None:
         """导入民情交办单 Import work orders from an xlsx / CSV file (all or nothing)."""
-        if not file.is_file():
-            raise InvalidInputError(f"找不到文件 {file} (no such file)")
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInputError(
-                f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请拆分 (file too large; split it)"
-            )
-        data = file.read_bytes()
+        data = read_input_file(file, MAX_FILE_BYTES)
         graph = open_selected_store(store)
         try:
             with progress_bar("[bold]{task.description}", out=err_console) as bar:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from gongjian.cli.common import console, handle_errors, print_json_line
+from gongjian.cli.common import command, console, print_json_line
 from gongjian.core.settings import get_settings
 from gongjian.graph import open_store
 
@@ -21,8 +21,7 @@ __all__ = ["register"]
 
 
 def register(notify_app: typer.Typer) -> None:
-    @notify_app.command("run")
-    @handle_errors
+    @command(notify_app, "run")
     def run(
         once: Annotated[
             bool, typer.Option("--once", help="处理一轮后退出 One pass (plus a scan), then exit")

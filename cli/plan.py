@@ -22,8 +22,8 @@ from gongjian.cli.common import (
     StoreOpt,
     TimeLimitOpt,
     WorkersOpt,
+    command,
     console,
-    handle_errors,
     open_selected_store,
     run_plan_job,
 )
@@ -102,8 +102,7 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         prob = _read_json_model(Problem, problem, "问题 problem") if problem else None
         typer.echo(render_plan(p, prob))
 
-    @plan_app.command("run")
-    @handle_errors
+    @command(plan_app, "run")
     def run_cmd(
         quarter: Annotated[str, typer.Option("--quarter", help="季度，如 2026Q2")],
         time_limit: Annotated[
@@ -141,8 +140,7 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
             store=store,
         )
 
-    @plan_app.command("export")
-    @handle_errors
+    @command(plan_app, "export")
     def export_cmd(
         plan_id: Annotated[
             str, typer.Argument(help="计划编号 plan id (from plan run / POST /plans)")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gongjian.cli.common import console, handle_errors, print_json_line
+from gongjian.cli.common import command, console, print_json_line
 from gongjian.core.settings import get_settings
 from gongjian.service.state import ServiceState, UserRole
 
@@ -17,8 +17,7 @@ UVICORN_LOOP = "asyncio"
 
 
 def register(app: typer.Typer, *, users_app: typer.Typer) -> None:
-    @app.command("serve")
-    @handle_errors
+    @command(app, "serve")
     def serve(
         host: Annotated[str, typer.Option(help="监听地址 Host")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="端口 Port", min=1, max=65535)] = 8000,
@@ -48,8 +47,7 @@ def register(app: typer.Typer, *, users_app: typer.Typer) -> None:
             http="auto",
         )
 
-    @users_app.command("add")
-    @handle_errors
+    @command(users_app, "add")
     def users_add(
         role: Annotated[UserRole, typer.Option(help="角色 committee|unit|community|viewer|city")],
         name: Annotated[str, typer.Option(help="姓名或岗位 Name")] = "",
@@ -79,8 +77,7 @@ def register(app: typer.Typer, *, users_app: typer.Typer) -> None:
         )
         typer.echo(token)
 
-    @users_app.command("list")
-    @handle_errors
+    @command(users_app, "list")
     def users_list() -> None:
         """列出用户 List users (never their tokens)."""
         state = ServiceState(get_settings().state_db)

@@ -18,9 +18,10 @@ from rich.table import Table
 from gongjian.cli.common import (
     StoreChoice,
     StoreOpt,
+    command,
     console,
-    handle_errors,
     open_selected_store,
+    read_input_file,
 )
 from gongjian.core.errors import InvalidInputError
 from gongjian.graph.suitability import SUITABILITY_DOCUMENT
@@ -51,8 +52,7 @@ def register(app: typer.Typer) -> None:
     sub = typer.Typer(help="适配表 The suitability table (need category → kinds, unit types).")
     app.add_typer(sub, name="suitability", no_args_is_help=True)
 
-    @sub.command("show")
-    @handle_errors
+    @command(sub, "show")
     def show(
         category: Annotated[
             str | None, typer.Option(help="只看一个需求类别 only this need category")
@@ -86,8 +86,7 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
             )
 
-    @sub.command("export")
-    @handle_errors
+    @command(sub, "export")
     def export(
         file: Annotated[Path, typer.Argument(help="写入的 CSV 文件 (CSV file to write)")],
         store: StoreOpt = None,
@@ -97,18 +96,13 @@ def register(app: typer.Typer) -> None:
         file.write_bytes(table_csv(table))
         console.print(f"已导出 {len(table.rows)} 行到 {file} (exported)", highlight=False)
 
-    @sub.command("import")
-    @handle_errors
+    @command(sub, "import")
     def import_(
         file: Annotated[Path, typer.Argument(help="要导入的 CSV 文件 (CSV file to read)")],
         store: StoreOpt = None,
     ) -> None:
         """从 CSV 导入并替换适配表 Validate a CSV and replace the stored table."""
-        if not file.is_file():
-            raise InvalidInputError(f"找不到文件 {file} (no such file)")
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInputError(f"文件过大 {file} (larger than {MAX_FILE_BYTES} bytes)")
-        table = parse_csv(file.read_bytes())
+        table = parse_csv(read_input_file(file, MAX_FILE_BYTES))
         if not table.rows:
             raise InvalidInputError("适配表不能为空 (the suitability table cannot be empty)")
         graph = open_selected_store(store)

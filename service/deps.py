@@ -19,9 +19,11 @@ from gongjian.service.auth.schemas import User
 from gongjian.service.state import ServiceState
 
 __all__ = [
+    "IF_MATCH_RESPONSES",
     "CurrentUser",
     "IfMatch",
     "Page",
+    "PageParams",
     "Paging",
     "State",
     "Store",
@@ -92,12 +94,24 @@ class Paging(BaseModel):
     offset: int
     limit: int
 
+    def of(self, items: list[T], total: int) -> Page[T]:
+        """The page answering this request: ``items`` on it of ``total`` matching."""
+        return Page[Any](items=items, total=total, offset=self.offset, limit=self.limit)
+
+    def cut(self, items: list[T]) -> Page[T]:
+        """This page of ``items``, the whole list of matches (``total`` is its length)."""
+        return self.of(items[self.offset : self.offset + self.limit], len(items))
+
 
 async def paging(
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="跳过的条数 offset")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="每页条数 page size")] = 50,
 ) -> Paging:
     return Paging(offset=offset, limit=limit)
+
+
+#: a list route's ``offset`` / ``limit`` query parameters
+PageParams = Annotated[Paging, Depends(paging)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -126,6 +140,13 @@ IfMatch = Annotated[
     str | None,
     Header(max_length=200, description="ETag from GET (428 without where required, 412 stale)"),
 ]
+
+
+#: the ``responses`` a conditional write documents (add the route's own)
+IF_MATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {"description": "ETag 已过期 stale ETag"},
+    428: {"description": "缺少 If-Match"},
+}
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from gongjian.service.audit import service
 from gongjian.service.auth.views import TAG
-from gongjian.service.deps import CurrentUser, Page, Paging, State, paging
+from gongjian.service.deps import CurrentUser, Page, PageParams, State
 
 __all__ = ["router"]
 
@@ -20,7 +20,7 @@ router = APIRouter(tags=[TAG])
 def audit_log(
     user: CurrentUser,
     state: State,
-    page: Annotated[Paging, Depends(paging)],
+    page: PageParams,
     user_id: Annotated[str | None, Query(max_length=64, description="谁 who (user id)")] = None,
     q: Annotated[
         str | None, Query(max_length=100, description="做了什么 text in the path or summary")
@@ -44,6 +44,4 @@ def audit_log(
         offset=page.offset,
         limit=page.limit,
     )
-    return Page[dict](
-        items=[e.model_dump() for e in entries], total=total, offset=page.offset, limit=page.limit
-    )
+    return page.of([e.model_dump() for e in entries], total)

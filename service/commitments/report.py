@@ -9,7 +9,7 @@ target, actual value, share and status, then lines for the signature.
   table's header row repeated on every printed page (print titles), the date made
   and the due months as real dates, every text cell neutralised (no formulas).
 * **PDF** (reportlab, the built-in CID font of the plan PDF,
-  :data:`gongjian.service.plans.pdf.FONT`): A4 landscape, user text escaped.
+  :data:`gongjian.service.pdf.FONT`): A4 landscape, user text escaped.
 
 Pure: a :class:`~gongjian.service.commitments.schemas.Progress` in, bytes out.
 """
@@ -29,7 +29,7 @@ from gongjian.service.commitments.schemas import (
     OwnerKind,
     Progress,
 )
-from gongjian.service.plans.pdf import landscape_pdf, pdf_styles, text_para
+from gongjian.service.pdf import landscape_pdf, pdf_grid, pdf_heading, pdf_styles, text_para
 
 __all__ = ["STATUS_ZH", "figure_rows", "report_filename", "report_pdf", "report_xlsx"]
 
@@ -196,10 +196,9 @@ def report_xlsx(p: Progress, *, org: str = "") -> bytes:
 def report_pdf(p: Progress, *, org: str = "") -> bytes:
     """The report as a PDF on A4 landscape (see the module docstring)."""
 
-    from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table
 
     base, title, h2, small = pdf_styles("gj-c", small_size=9, small_leading=12)
 
@@ -207,20 +206,7 @@ def report_pdf(p: Progress, *, org: str = "") -> bytes:
         return text_para(text, style)
 
     def grid(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
-        t = Table(
-            [[para(c) for c in r] for r in rows],
-            colWidths=[w * mm for w in widths],
-            repeatRows=1 if header else 0,
-            hAlign="LEFT",
-        )
-        style = [
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
-        if header:
-            style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")))
-        t.setStyle(TableStyle(style))
-        return t
+        return pdf_grid(rows, widths, small, header=header, hAlign="LEFT")
 
     kind = "驻区单位" if p.owner_kind == OwnerKind.unit else "社区"
     name = f"{org}{_title(p)}"
@@ -229,15 +215,14 @@ def report_pdf(p: Progress, *, org: str = "") -> bytes:
         cells = _row(n, item)
         cells[7] = f"{p.year}年{item.item.due_month}月"
         rows.append(cells)
-    story: list[Any] = [
-        para(name, title),
-        Spacer(1, 4 * mm),
-        para(
-            f"{kind}：{p.owner_name}（{p.owner_id}）　　年度：{p.year}"
-            f"　　制表日期：{p.as_of.year}年{p.as_of.month}月{p.as_of.day}日",
-            base,
-        ),
-        Spacer(1, 3 * mm),
+    story: list[Any] = pdf_heading(
+        name,
+        f"{kind}：{p.owner_name}（{p.owner_id}）　　年度：{p.year}"
+        f"　　制表日期：{p.as_of.year}年{p.as_of.month}月{p.as_of.day}日",
+        title,
+        base,
+    )
+    story += [
         para("一、年度数据", h2),
         grid([list(r) for r in figure_rows(p)], [70, 203], header=False),
         Spacer(1, 3 * mm),

@@ -16,13 +16,13 @@ Definitions are in :mod:`gongjian.service.commitments.service`; every write is a
 
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from gongjian.core.errors import GongjianError
 from gongjian.graph.model import Community, Subdistrict, Unit
 from gongjian.graph.store import GraphStore
+from gongjian.service.auth.schemas import User
 from gongjian.service.commitments import report, service
 from gongjian.service.commitments.schemas import (
     Commitment,
@@ -32,8 +32,8 @@ from gongjian.service.commitments.schemas import (
     OwnerKind,
     Progress,
 )
-from gongjian.service.deps import CurrentUser, Store, audit_note
-from gongjian.service.registry.views import IfMatch
+from gongjian.service.deps import IF_MATCH_RESPONSES, CurrentUser, IfMatch, Store, audit_note
+from gongjian.service.downloads import attachment
 
 __all__ = ["router"]
 
@@ -72,6 +72,34 @@ def _owner(owner_kind: OwnerKind, owner_id: OwnerId, year: Year) -> Owner:
 OwnerPath = Annotated[Owner, Depends(_owner)]
 
 
+@dataclass(frozen=True)
+class ListWrite:
+    """What a write to one list takes: whose list, who writes, the store, and the request
+    whose audit note says what changed."""
+
+    owner: Owner
+    user: User
+    store: GraphStore
+    request: Request
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The keyword arguments of the service's writes: store, user and the list."""
+        return {"store": self.store, "user": self.user, **self.owner.of()}
+
+    def note(self, summary: str) -> None:
+        audit_note(self.request, summary)
+
+
+async def _list_write(
+    owner: OwnerPath, user: CurrentUser, store: Store, request: Request
+) -> ListWrite:
+    return ListWrite(owner, user, store, request)
+
+
+Writing = Annotated[ListWrite, Depends(_list_write)]
+
+
 @router.get(_BASE, summary="年初列清单 A year's commitments of a unit or community")
 def get_commitments(
     user: CurrentUser,
@@ -88,24 +116,13 @@ def get_commitments(
 @router.put(
     _BASE,
     summary="修改清单 Replace a year's commitments (If-Match)",
-    responses={412: {"description": "ETag 已过期"}, 428: {"description": "缺少 If-Match"}},
+    responses=IF_MATCH_RESPONSES,
 )
 def put_commitments(
-    body: CommitmentsIn,
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    response: Response,
-    owner: OwnerPath,
-    if_match: IfMatch = None,
+    body: CommitmentsIn, at: Writing, response: Response, if_match: IfMatch = None
 ) -> CommitmentList:
-    out = service.replace_list(
-        store=store, user=user, items=body.items, if_match=if_match, **owner.of()
-    )
-    audit_note(
-        request,
-        f"replace commitments of {owner}: {len(out.items)} items, version {out.version}",
-    )
+    out = service.replace_list(**at.args, items=body.items, if_match=if_match)
+    at.note(f"replace commitments of {at.owner}: {len(out.items)} items, version {out.version}")
     response.headers["ETag"] = _etag(out.version)
     return out
 
@@ -113,30 +130,18 @@ def put_commitments(
 @router.post(
     _BASE + "/items", status_code=201, summary="添加承诺事项 Add one commitment to a year's list"
 )
-def post_commitment(
-    body: CommitmentIn,
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    owner: OwnerPath,
-) -> Commitment:
-    item = service.add_item(store=store, user=user, item=body, **owner.of())
-    audit_note(request, f"add commitment {item.id} of {owner}")
+def post_commitment(body: CommitmentIn, at: Writing) -> Commitment:
+    item = service.add_item(**at.args, item=body)
+    at.note(f"add commitment {item.id} of {at.owner}")
     return item
 
 
 @router.delete(
     _BASE + "/items/{item_id}", status_code=204, summary="删除承诺事项 Remove one commitment"
 )
-def delete_commitment(
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    owner: OwnerPath,
-    item_id: ItemId,
-) -> Response:
-    service.remove_item(store=store, user=user, item_id=item_id, **owner.of())
-    audit_note(request, f"remove commitment {item_id} of {owner}")
+def delete_commitment(item_id: ItemId, at: Writing) -> Response:
+    service.remove_item(**at.args, item_id=item_id)
+    at.note(f"remove commitment {item_id} of {at.owner}")
     return Response(status_code=204)
 
 
@@ -179,11 +184,4 @@ def get_report(
     org = _org(store, owner.kind, owner.id)
     data = report.report_xlsx(p, org=org) if format == "xlsx" else report.report_pdf(p, org=org)
     name = report.report_filename(p, format)
-    return Response(
-        data,
-        media_type=_FILES[format],
-        headers={
-            "Content-Disposition": f"attachment; filename=\"report.{format}\"; filename*=UTF-8''{quote(name)}",
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment(data, _FILES[format], name, f"report.{format}", no_store=True)

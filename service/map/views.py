@@ -16,17 +16,16 @@ only (personal data). What the map holds is in :mod:`gongjian.service.map.servic
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from gongjian.core.errors import InvalidInputError
 from gongjian.graph.model import Community
 from gongjian.graph.vocab import ResourceKind
 from gongjian.service.auth.schemas import UserRole
-from gongjian.service.deps import CurrentUser, Store, audit_note
+from gongjian.service.deps import IF_MATCH_RESPONSES, CurrentUser, Store, Write
 from gongjian.service.map import outlines as outline_service
 from gongjian.service.map.service import service_map
 from gongjian.service.me.service import suitability_table
-from gongjian.service.registry.views import IfMatch
 
 __all__ = ["router"]
 
@@ -105,42 +104,34 @@ def get_outlines(user: CurrentUser, store: Store, response: Response) -> dict[st
         }
     },
     responses={
-        412: {"description": "ETag 已过期 stale ETag"},
-        428: {"description": "缺少 If-Match"},
+        **IF_MATCH_RESPONSES,
         422: {"description": "无效边界或未知社区：`error.message` 指出是哪一个"},
     },
 )
 async def put_outlines(
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    w: Write,
     replace: Annotated[
         bool, Query(description="替换全部已导入边界 replace all imported outlines")
     ] = False,
 ) -> dict[str, Any]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = w.request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in {"application/geo+json", "application/json"}:
         raise InvalidInputError(
             "请以 application/geo+json 上传社区边界"
             f" (send the outlines as GeoJSON, not {content_type!r})"
         )
-    outline_service.require_importer(user)  # before the body is read: others learn nothing
-    data = await request.body()
+    outline_service.require_importer(w.user)  # before the body is read: others learn nothing
+    data = await w.request.body()
 
     def work() -> tuple[int, dict[str, Any], int]:
-        count, _version = outline_service.import_outlines(
-            store=store, user=user, data=data, if_match=if_match, replace=replace
-        )
-        fc, version = _outline_collection(store)
+        count, _version = outline_service.import_outlines(**w.args, data=data, replace=replace)
+        fc, version = _outline_collection(w.store)
         return count, fc, version
 
     count, fc, version = await anyio.to_thread.run_sync(work)
-    audit_note(
-        request,
-        f"import community outlines: {count} outlines"
-        f"{' (replacing all)' if replace else ''}, version {version}",
+    replacing = " (replacing all)" if replace else ""
+    w.saved(
+        f"import community outlines: {count} outlines{replacing}, version {version}",
+        f'"{version}"',
     )
-    response.headers["ETag"] = f'"{version}"'
     return fc

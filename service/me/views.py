@@ -22,10 +22,10 @@ from fastapi.responses import Response
 from gongjian.graph.model import parse_quarter
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.deps import CurrentUser, Store
+from gongjian.service.downloads import attachment
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.me import service
 from gongjian.service.me.schemas import Todo
-from gongjian.service.plans.exports import content_disposition
 
 __all__ = ["router"]
 
@@ -79,13 +79,7 @@ def _download_route(path: str) -> None:
         q = None if quarter is None else parse_quarter(quarter)
         body = make(store=store, unit_id=unit_id, quarter=q)
         name = f"{unit_id}-{q or 'all'}.{ext}"
-        return Response(
-            content=body,
-            media_type=media_type,
-            headers={
-                "Content-Disposition": content_disposition(f"{zh}-{name}", f"{ascii_stem}-{name}")
-            },
-        )
+        return attachment(body, media_type, f"{zh}-{name}", f"{ascii_stem}-{name}")
 
     router.get(
         path,

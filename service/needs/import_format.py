@@ -16,7 +16,10 @@ from gongjian.core.errors import InvalidInputError
 from gongjian.service.errors import PayloadTooLargeError
 
 __all__ = [
+    "CELLS",
     "COLUMNS",
+    "CSV_COLUMNS",
+    "CSV_LINE_CHARS",
     "EXAMPLE_IDS",
     "FIELD_ZH",
     "MAX_CELLS",
@@ -34,15 +37,19 @@ __all__ = [
     "MAX_SHEET_COLUMNS",
     "MAX_UNPACKED_BYTES",
     "MB",
+    "MEMBERS",
+    "MEMBER_BYTES",
     "SHANGHAI",
     "STATUS_COLUMN",
     "TEMPLATE_ASCII_FILENAME",
     "TEMPLATE_FILENAME",
+    "UNPACKED_BYTES",
     "XLSX_MEDIA_TYPE",
     "Column",
     "Deadline",
     "ImportRejectedError",
     "ImportReport",
+    "Limit",
     "Progress",
     "RowError",
     "file_error",
@@ -259,6 +266,67 @@ def over_limit(zh: str, en: str, *, limit: str, **maximum: float) -> PayloadTooL
     """An import limit passed (HTTP 413): the message ``zh (en)``, the limit's name and
     its value under the detail key the caller names (``maximum``, ``max_rows`` …)."""
     return PayloadTooLargeError(f"{zh} ({en})", limit=limit, **maximum)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One import limit: its ``name`` in the 413's details, its value (under the detail
+    key ``key``) and the message, ``zh`` and ``en`` templates in which ``{max}``, the
+    ``value`` found and the caller's fields (``{line}``, ``{name}`` …) are filled in."""
+
+    name: str
+    maximum: int
+    zh: str
+    en: str
+    key: str = "maximum"
+
+    def check(self, value: int, **fields: Any) -> None:
+        """Raise the limit's 413 when ``value`` passes it."""
+        if value > self.maximum:
+            raise self.passed(value=value, **fields)
+
+    def passed(self, **fields: Any) -> PayloadTooLargeError:
+        words = {"max": self.maximum, "max_mb": self.maximum // MB, **fields}
+        zh, en = self.zh.format(**words), self.en.format(**words)
+        return over_limit(zh, en, limit=self.name, **{self.key: self.maximum})
+
+
+CSV_LINE_CHARS = Limit(
+    "line_characters",
+    MAX_CSV_LINE_CHARS,
+    "CSV 第 {line} 行超过 {max} 个字符",
+    "line {line} is longer than {max} characters",
+)
+CSV_COLUMNS = Limit(
+    "columns",
+    MAX_CSV_COLUMNS,
+    "CSV 第 {line} 行超过 {max} 列",
+    "record {line} has more than {max} columns",
+)
+CELLS = Limit(
+    "cells", MAX_CELLS, "工作表超过 {max} 个单元格", "the worksheet holds more than {max} cells"
+)
+MEMBERS = Limit(
+    "members",
+    MAX_MEMBERS,
+    "xlsx 压缩包内有 {value} 个文件，超过上限 {max}",
+    "the workbook holds more than {max} parts",
+    key="max_members",
+)
+MEMBER_BYTES = Limit(
+    "member_bytes",
+    MAX_MEMBER_BYTES,
+    "xlsx 中的 {name} 解压后超过 {max_mb} MB（至少 {mb} MB）",
+    "a part of the workbook unpacks to more than {max_mb} MB",
+    key="max_bytes",
+)
+UNPACKED_BYTES = Limit(
+    "unpacked_bytes",
+    MAX_UNPACKED_BYTES,
+    "xlsx 解压后共 {mb} MB，超过上限 {max_mb} MB",
+    "the workbook unpacks to more than {max_mb} MB",
+    key="max_bytes",
+)
 
 
 def too_many_rows() -> PayloadTooLargeError:

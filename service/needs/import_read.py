@@ -15,6 +15,8 @@ from gongjian.core.errors import InvalidInputError
 from gongjian.service.errors import PayloadTooLargeError
 from gongjian.service.needs.import_format import (
     COLUMNS,
+    CSV_COLUMNS,
+    CSV_LINE_CHARS,
     FIELD_ZH,
     MAX_COLUMNS,
     MAX_CSV_COLUMNS,
@@ -27,7 +29,6 @@ from gongjian.service.needs.import_format import (
     file_error,
     is_blank,
     normalise_header,
-    over_limit,
     too_many_physical_rows,
     too_many_rows,
 )
@@ -194,13 +195,8 @@ def _read_csv(data: bytes, progress: Progress | None, deadline: Deadline) -> Tab
         """The physical lines, each within :data:`MAX_CSV_LINE_CHARS`."""
         nonlocal line_number
         for line_number, line in enumerate(io.StringIO(text, newline=""), start=1):
-            if len(line) > MAX_CSV_LINE_CHARS:
-                raise over_limit(
-                    f"CSV 第 {line_number} 行超过 {MAX_CSV_LINE_CHARS} 个字符",
-                    f"line {line_number} is longer than {MAX_CSV_LINE_CHARS} characters",
-                    limit="line_characters",
-                    maximum=MAX_CSV_LINE_CHARS,
-                )
+            if len(line) > MAX_CSV_LINE_CHARS:  # per line: the check inline
+                raise CSV_LINE_CHARS.passed(line=line_number)
             if line_number > MAX_PHYSICAL_ROWS:
                 raise too_many_physical_rows()
             yield line
@@ -212,12 +208,7 @@ def _read_csv(data: bytes, progress: Progress | None, deadline: Deadline) -> Tab
         try:
             for number, record in enumerate(reader, start=1):
                 if len(record) > MAX_CSV_COLUMNS:
-                    raise over_limit(
-                        f"CSV 第 {number} 行超过 {MAX_CSV_COLUMNS} 列",
-                        f"record {number} has more than {MAX_CSV_COLUMNS} columns",
-                        limit="columns",
-                        maximum=MAX_CSV_COLUMNS,
-                    )
+                    raise CSV_COLUMNS.passed(line=number)
                 if number % 5000 == 0:
                     deadline.check()
                 yield number, record[:MAX_COLUMNS]

@@ -29,17 +29,19 @@ from xml.parsers import expat
 
 from gongjian.service.errors import PayloadTooLargeError
 from gongjian.service.needs.import_format import (
+    CELLS,
     MAX_CELL_CHARS,
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_MEMBER_BYTES,
-    MAX_MEMBERS,
     MAX_PHYSICAL_ROWS,
     MAX_SHARED_CHARS,
     MAX_SHARED_STRINGS,
     MAX_SHEET_COLUMNS,
-    MAX_UNPACKED_BYTES,
     MB,
+    MEMBER_BYTES,
+    MEMBERS,
+    UNPACKED_BYTES,
     Deadline,
     file_error,
     over_limit,
@@ -59,33 +61,15 @@ def check_directory(infos: list[zipfile.ZipInfo]) -> None:
     """Refuse from the zip directory, before anything is unpacked: too many members, a
     member that unpacks to more than :data:`MAX_MEMBER_BYTES`, or more than
     :data:`MAX_UNPACKED_BYTES` in all."""
-    if len(infos) > MAX_MEMBERS:
-        raise over_limit(
-            f"xlsx 压缩包内有 {len(infos)} 个文件，超过上限 {MAX_MEMBERS}",
-            f"the workbook holds more than {MAX_MEMBERS} parts",
-            limit="members",
-            max_members=MAX_MEMBERS,
-        )
+    MEMBERS.check(len(infos))
     for info in infos:
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise _member_too_large(info.filename, info.file_size)
+        MEMBER_BYTES.check(info.file_size, name=info.filename[:80], mb=info.file_size // MB)
     total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED_BYTES:
-        raise over_limit(
-            f"xlsx 解压后共 {total // MB} MB，超过上限 {MAX_UNPACKED_BYTES // MB} MB",
-            f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // MB} MB",
-            limit="unpacked_bytes",
-            max_bytes=MAX_UNPACKED_BYTES,
-        )
+    UNPACKED_BYTES.check(total, mb=total // MB)
 
 
 def _member_too_large(name: str, size: int) -> PayloadTooLargeError:
-    return over_limit(
-        f"xlsx 中的 {name[:80]} 解压后超过 {MAX_MEMBER_BYTES // MB} MB（至少 {size // MB} MB）",
-        f"a part of the workbook unpacks to more than {MAX_MEMBER_BYTES // MB} MB",
-        limit="member_bytes",
-        max_bytes=MAX_MEMBER_BYTES,
-    )
+    return MEMBER_BYTES.passed(name=name[:80], mb=size // MB)
 
 
 _LOCAL: dict[str, str] = {}
@@ -333,13 +317,8 @@ def sheet_rows(archive: zipfile.ZipFile, deadline: Deadline) -> Iterator[tuple[i
         local = _local(tag)
         if local == "c":
             st["cells"] += 1
-            if st["cells"] > MAX_CELLS:
-                raise over_limit(
-                    f"工作表超过 {MAX_CELLS} 个单元格",
-                    f"the worksheet holds more than {MAX_CELLS} cells",
-                    limit="cells",
-                    maximum=MAX_CELLS,
-                )
+            if st["cells"] > MAX_CELLS:  # per cell: the check inline, the words in CELLS
+                raise CELLS.passed()
             col = _column(attrs.get("r", ""), st["col"])
             if col > MAX_SHEET_COLUMNS:
                 raise file_error(

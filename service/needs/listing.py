@@ -48,11 +48,11 @@ from gongjian.graph.store import GraphStore
 from gongjian.service.audit import service as audit
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import CurrentUser, Page, Paging, State, read_inline
+from gongjian.service.downloads import attachment, file_responses
 from gongjian.service.list_params import Keyword, filters_dependency
 from gongjian.service.needs.importing import XLSX_MEDIA_TYPE
 from gongjian.service.needs.ledger import LedgerContext, ledger_filename, ledger_xlsx
 from gongjian.service.needs.privacy import present_needs
-from gongjian.service.plans.exports import content_disposition
 from gongjian.service.scope import ScopedReads, ScopedStore, unscoped
 
 __all__ = ["MAX_LEDGER_ROWS", "MAX_PAGE_SIZE", "need_paging", "need_query", "router"]
@@ -130,9 +130,7 @@ async def list_needs(
         functools.partial(store.find, Need, query, offset=paging.offset, limit=paging.limit),
     )
     response.headers["X-Total-Count"] = str(total)
-    return Page[Need](
-        items=_present(items, user), total=total, offset=paging.offset, limit=paging.limit
-    )
+    return paging.of(_present(items, user), total)
 
 
 def _names(store: GraphStore, kind: type[Community] | type[Grid] | type[Unit]) -> dict[str, str]:
@@ -176,10 +174,10 @@ def filter_words(
     tags=[TAG],
     summary="导出台账 The ledger (xlsx) of every work order the list's filters and keyword match",
     response_class=Response,
-    responses={
-        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
-        413: {"description": f"超过 {MAX_LEDGER_ROWS} 条 (too many rows: narrow the filters)"},
-    },
+    responses=file_responses(
+        XLSX_MEDIA_TYPE,
+        {413: {"description": f"超过 {MAX_LEDGER_ROWS} 条 (too many rows: narrow the filters)"}},
+    ),
 )
 def export_ledger(
     user: CurrentUser, store: ScopedReads, state: State, request: Request, query: Query_
@@ -217,12 +215,11 @@ def export_ledger(
         summary=f"export ledger: {len(needs)} needs ({'；'.join(words) or '全部'})"[:500],
     )
     name, ascii_name = ledger_filename(stamp)
-    return Response(
+    return attachment(
         content,
-        media_type=XLSX_MEDIA_TYPE,
-        headers={
-            "Content-Disposition": content_disposition(name, ascii_name),
-            "Cache-Control": "no-store",
-            "X-Total-Count": str(total),
-        },
+        XLSX_MEDIA_TYPE,
+        name,
+        ascii_name,
+        no_store=True,
+        headers={"X-Total-Count": str(total)},
     )

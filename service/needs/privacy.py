@@ -186,20 +186,30 @@ def presented(value: Any, user: User | None) -> Any:
     return value
 
 
+def _reader(kwargs: dict[str, Any]) -> User | None:
+    """The signed-in user among an endpoint's arguments: ``user``, else the ``user`` of
+    an argument bundling it (a need step's ``at``); None (mask everything) if neither."""
+    user = kwargs.get("user")
+    if isinstance(user, User):
+        return user
+    bundled = [v.user for v in kwargs.values() if isinstance(getattr(v, "user", None), User)]
+    return bundled[0] if len(bundled) == 1 else None
+
+
 def _presenting(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """``endpoint`` whose answer goes through :func:`presented` for its ``user``
-    argument; the signature (what FastAPI reads) and sync / async stay the same."""
+    """``endpoint`` whose answer goes through :func:`presented` for the user it serves
+    (:func:`_reader`); the signature (what FastAPI reads) and sync / async stay the same."""
     if inspect.iscoroutinefunction(endpoint):
 
         @functools.wraps(endpoint)
         async def run_async(*args: Any, **kwargs: Any) -> Any:
-            return presented(await endpoint(*args, **kwargs), kwargs.get("user"))
+            return presented(await endpoint(*args, **kwargs), _reader(kwargs))
 
         return run_async
 
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
-        return presented(endpoint(*args, **kwargs), kwargs.get("user"))
+        return presented(endpoint(*args, **kwargs), _reader(kwargs))
 
     return run
 

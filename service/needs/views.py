@@ -46,14 +46,17 @@ What the routes do beyond parsing is in :mod:`gongjian.service.needs.service`.
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from gongjian.graph.model import Need
-from gongjian.service.deps import CurrentUser, Page, Paging, Store, audit_note, paging
+from gongjian.graph.store import GraphStore
+from gongjian.service.auth.schemas import User
+from gongjian.service.deps import CurrentUser, Page, PageParams, Store, audit_note
+from gongjian.service.downloads import attachment, file_responses
 from gongjian.service.needs import service, steps
 from gongjian.service.needs.importing import (
     TEMPLATE_ASCII_FILENAME,
@@ -101,79 +104,79 @@ def _need_post(
     )
 
 
+@dataclass
+class NeedStep:
+    """What every step route takes: who acts on which need, in which store, and the request
+    whose audit note says what the step did."""
+
+    need_id: str
+    user: User
+    store: GraphStore
+    request: Request
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The keyword arguments every step of :mod:`gongjian.service.needs.steps` takes."""
+        return {"store": self.store, "user": self.user, "need_id": self.need_id}
+
+    def done(self, need: Need, note: str) -> Need:
+        """Record ``note`` for the audit log and answer with the stepped ``need``."""
+        audit_note(self.request, note)
+        return need
+
+
+async def need_step(need_id: str, user: CurrentUser, store: Store, request: Request) -> NeedStep:
+    return NeedStep(need_id, user, store, request)
+
+
+Step = Annotated[NeedStep, Depends(need_step)]
+
+
 @_need_post("claim", "接单 Claim (unit for itself; committee for a unit)")
-def claim_need(
-    need_id: str,
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    body: Annotated[ClaimIn | None, Body()] = None,
-) -> ClaimedNeed:
+def claim_need(at: Step, body: Annotated[ClaimIn | None, Body()] = None) -> ClaimedNeed:
     """Claim an open need. Atomic: of concurrent claims exactly one wins, the others get 409
     naming the unit that holds it (``claimed_by``); beyond the unit's remaining capacity
     this quarter 409 says how much is left (the committee may ``override``, audited)."""
-    unit_id = service.acting_unit(user=user, requested=body.unit_id if body else None, what="接单")
-    override = bool(body and body.override)
-    need = service.claim(
-        store=store, user=user, need_id=need_id, unit_id=unit_id, override=override
+    unit_id = service.acting_unit(
+        user=at.user, requested=body.unit_id if body else None, what="接单"
     )
-    note = f"claim need {need_id} by unit {unit_id}"
-    audit_note(request, note + (" (override: beyond capacity)" if override else ""))
-    return need
+    override = bool(body and body.override)
+    need = service.claim(**at.args, unit_id=unit_id, override=override)
+    note = f"claim need {at.need_id} by unit {unit_id}"
+    return at.done(need, note + (" (override: beyond capacity)" if override else ""))
 
 
 @_need_post("start", "开始办理 Start (holding unit or committee)")
-def start_need(need_id: str, user: CurrentUser, store: Store, request: Request) -> Need:
+def start_need(at: Step) -> Need:
     """claimed → in_progress."""
-    need = steps.start(store=store, user=user, need_id=need_id)
-    audit_note(request, f"start need {need_id}")
-    return need
+    return at.done(steps.start(**at.args), f"start need {at.need_id}")
 
 
 @_need_post("resolve", "办结 Resolve with a resolution note (holding unit or committee)")
-def resolve_need(
-    need_id: str,
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    body: Annotated[NoteIn | None, Body()] = None,
-) -> Need:
+def resolve_need(at: Step, body: Annotated[NoteIn | None, Body()] = None) -> Need:
     """in_progress → resolved; ``note`` (办结说明) is required (422 without)."""
-    need = steps.resolve(store=store, user=user, need_id=need_id, note=body.note if body else "")
-    audit_note(request, f"resolve need {need_id}")
-    return need
+    need = steps.resolve(**at.args, note=body.note if body else "")
+    return at.done(need, f"resolve need {at.need_id}")
 
 
 @_need_post(
     "follow-up",
     "回访 Follow up with satisfaction 1–5; 1–2 reopens it (the need's community or committee)",
 )
-def follow_up_need(
-    need_id: str, body: FollowUpIn, user: CurrentUser, store: Store, request: Request
-) -> Need:
+def follow_up_need(body: FollowUpIn, at: Step) -> Need:
     """Record the residents' satisfaction (and note, in the timeline); 1–2 (不满意) sends the
     order back to its unit as 重办 (in_progress, ``reopens`` + 1)."""
-    need = steps.follow_up(
-        store=store, user=user, need_id=need_id, satisfaction=body.satisfaction, note=body.note
-    )
+    need = steps.follow_up(**at.args, satisfaction=body.satisfaction, note=body.note)
     note = f": {body.note.strip()[:300]}" if body.note and body.note.strip() else ""
-    audit_note(request, f"follow up need {need_id}, satisfaction {body.satisfaction}{note}")
-    return need
+    return at.done(need, f"follow up need {at.need_id}, satisfaction {body.satisfaction}{note}")
 
 
 def _reason_route(verb: str, step: Callable[..., Need], summary: str, doc: str) -> None:
     """``POST /needs/{id}/<verb> {reason}``: release, return, reopen, cancel."""
 
-    def route(
-        need_id: str,
-        user: CurrentUser,
-        store: Store,
-        request: Request,
-        body: Annotated[ReasonIn | None, Body()] = None,
-    ) -> Need:
-        need = step(store=store, user=user, need_id=need_id, reason=body.reason if body else "")
-        audit_note(request, f"{verb} need {need_id}")
-        return need
+    def route(at: Step, body: Annotated[ReasonIn | None, Body()] = None) -> Need:
+        need = step(**at.args, reason=body.reason if body else "")
+        return at.done(need, f"{verb} need {at.need_id}")
 
     route.__name__ = f"{verb}_need"  # the operation id
     route.__doc__ = doc
@@ -207,57 +210,33 @@ _reason_route(
 
 
 @_need_post("dispatch", "派单/改派 Dispatch or reassign to a unit (committee)")
-def dispatch_need(
-    need_id: str, body: DispatchIn, user: CurrentUser, store: Store, request: Request
-) -> Need:
+def dispatch_need(body: DispatchIn, at: Step) -> Need:
     """open → claimed by ``unit_id``, or a claimed / in-progress order (a plan's claim too)
     to another unit; within the unit's capacity this quarter unless ``override``."""
-    need = steps.dispatch(
-        store=store,
-        user=user,
-        need_id=need_id,
-        unit_id=body.unit_id,
-        note=body.note,
-        override=body.override,
-    )
-    audit_note(request, f"dispatch need {need_id} to unit {body.unit_id}")
-    return need
+    need = steps.dispatch(**at.args, unit_id=body.unit_id, note=body.note, override=body.override)
+    return at.done(need, f"dispatch need {at.need_id} to unit {body.unit_id}")
 
 
 @_need_post("extension", "申请延期 Ask for a later due date (the holding unit)")
-def extension_need(
-    need_id: str, body: ExtensionIn, user: CurrentUser, store: Store, request: Request
-) -> Need:
+def extension_need(body: ExtensionIn, at: Step) -> Need:
     """One pending request at a time; the new due date must be later than the current one."""
-    need = steps.request_extension(
-        store=store, user=user, need_id=need_id, due=body.due, reason=body.reason or ""
-    )
-    audit_note(request, f"request extension of need {need_id} to {body.due.isoformat()}")
-    return need
+    need = steps.request_extension(**at.args, due=body.due, reason=body.reason or "")
+    return at.done(need, f"request extension of need {at.need_id} to {body.due.isoformat()}")
 
 
 @_need_post("extension/decide", "批准/驳回延期 Decide an extension request (committee)")
-def decide_extension_need(
-    need_id: str, body: DecideIn, user: CurrentUser, store: Store, request: Request
-) -> Need:
+def decide_extension_need(body: DecideIn, at: Step) -> Need:
     """Approve (``due`` moves, ``extensions`` + 1) or refuse the pending request."""
-    need = steps.decide_extension(
-        store=store, user=user, need_id=need_id, approve=body.approve, note=body.note
-    )
-    audit_note(request, f"{'approve' if body.approve else 'refuse'} extension of {need_id}")
-    return need
+    need = steps.decide_extension(**at.args, approve=body.approve, note=body.note)
+    verdict = "approve" if body.approve else "refuse"
+    return at.done(need, f"{verdict} extension of {at.need_id}")
 
 
 @_need_post("supervise", "督办 Supervise with a deadline and a note (committee)")
-def supervise_need(
-    need_id: str, body: SuperviseIn, user: CurrentUser, store: Store, request: Request
-) -> Need:
+def supervise_need(body: SuperviseIn, at: Step) -> Need:
     """Flag the order as supervised (``supervisions`` + 1); naive deadline = Beijing time."""
-    need = steps.supervise(
-        store=store, user=user, need_id=need_id, deadline=body.deadline, note=body.note or ""
-    )
-    audit_note(request, f"supervise need {need_id}")
-    return need
+    need = steps.supervise(**at.args, deadline=body.deadline, note=body.note or "")
+    return at.done(need, f"supervise need {at.need_id}")
 
 
 @router.get(
@@ -296,17 +275,12 @@ def need_recommendations(
 
 # --------------------------------------------------------------------------- whistle / report
 @_need_post("whistle", "吹哨 Whistle: summon units to report by a deadline (committee)")
-def whistle_need(
-    need_id: str, body: WhistleIn, user: CurrentUser, store: Store, request: Request
-) -> Need:
+def whistle_need(body: WhistleIn, at: Step) -> Need:
     """Flag the need as a whistle. Naive ``deadline`` = Beijing time; it must lie ahead.
     Unknown unit ids → 422 (nothing written). A resolved, followed-up or cancelled need → 409."""
-    need, deadline = service.whistle(
-        store=store, user=user, need_id=need_id, deadline=body.deadline, units=body.units
-    )
-    units = body.units
-    audit_note(request, f"whistle need {need_id}: {', '.join(units)} by {deadline.isoformat()}")
-    return need
+    need, deadline = service.whistle(**at.args, deadline=body.deadline, units=body.units)
+    summoned = ", ".join(body.units)
+    return at.done(need, f"whistle need {at.need_id}: {summoned} by {deadline.isoformat()}")
 
 
 @_need_post(
@@ -314,27 +288,22 @@ def whistle_need(
     "报到 Report for a whistle (summoned unit; committee for a unit)",
     {409: {"description": "未吹哨或未被召集 (not whistled / unit not summoned)"}},
 )
-def report_need(
-    need_id: str,
-    user: CurrentUser,
-    store: Store,
-    request: Request,
-    body: Annotated[ReportIn | None, Body()] = None,
-) -> Need:
+def report_need(at: Step, body: Annotated[ReportIn | None, Body()] = None) -> Need:
     """Record that the unit reported (``reports[unit] = now``). Reporting again is
     idempotent: the first time is kept. Late reports are recorded too (``GET /whistles``
     shows them as ``late``)."""
-    unit_id = service.acting_unit(user=user, requested=body.unit_id if body else None, what="报到")
-    need = service.report(store=store, need_id=need_id, unit_id=unit_id, user=user)
-    audit_note(request, f"report unit {unit_id} for whistle {need_id}")
-    return need
+    unit_id = service.acting_unit(
+        user=at.user, requested=body.unit_id if body else None, what="报到"
+    )
+    need = service.report(**at.args, unit_id=unit_id)
+    return at.done(need, f"report unit {unit_id} for whistle {at.need_id}")
 
 
 @router.get("/whistles", tags=[TAG], summary="吹哨清单 Whistled needs, reports and overdue units")
 def list_whistles(
     user: CurrentUser,
     store: ScopedReads,
-    page: Annotated[Paging, Depends(paging)],
+    page: PageParams,
     overdue: Annotated[
         bool | None, Query(description="true: 仅有超期未报到单位的; false: 仅无超期的")
     ] = None,
@@ -342,8 +311,7 @@ def list_whistles(
 ) -> Page[WhistleView]:
     """Whistled needs ordered by deadline then id, each with its units' report states."""
     views = service.whistles(store=store, overdue=overdue, community_id=community_id)
-    items = views[page.offset : page.offset + page.limit]
-    return Page[WhistleView](items=items, total=len(views), offset=page.offset, limit=page.limit)
+    return page.cut(views)
 
 
 # --------------------------------------------------------------------------- import
@@ -352,21 +320,14 @@ def list_whistles(
     tags=[TAG],
     summary="导入模板 Download the xlsx template for importing needs",
     response_class=Response,
-    responses={
-        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
-    },
+    responses=file_responses(XLSX_MEDIA_TYPE),
 )
 def needs_template(user: CurrentUser, store: Store) -> Response:
     """Header row ``标题 title`` …, one example row (ignored on import), the options sheet
     (categories, communities, grids) and a help sheet."""
-    disposition = (
-        f'attachment; filename="{TEMPLATE_ASCII_FILENAME}";'
-        f" filename*=UTF-8''{quote(TEMPLATE_FILENAME)}"
-    )
-    return Response(
-        build_template(store),
-        media_type=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    content = build_template(store)
+    return attachment(
+        content, XLSX_MEDIA_TYPE, TEMPLATE_FILENAME, TEMPLATE_ASCII_FILENAME, no_store=True
     )
 
 

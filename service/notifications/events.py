@@ -72,16 +72,19 @@ def _row(
     )
 
 
+def _about(
+    need: Need, event: str, audience: Sequence[str], tag: str, lines: list[str], key: str = ""
+) -> OutboxRow:
+    """An event about one need: keyed by the need and ``key`` (by default its new
+    version), titled ``【tag】`` and the need's title, linking to the need."""
+    event_id = f"{event}:{need.id}:{key or f'v{need.version}'}"
+    return _row(event_id, event, audience, f"【{tag}】{need.title}", lines, _need_path(need.id))
+
+
 def _need_event(need: Need, event: str, key: str, tag: str, lines: list[str]) -> OutboxRow:
     """An event about one need, for its unit, community and the committee."""
-    return _row(
-        f"{event}:{need.id}:{key}",
-        event,
-        _need_audience(need),
-        f"【{tag}】{need.title}",
-        [f"交办单：{need.title}（{need.id}）", *lines],
-        _need_path(need.id),
-    )
+    first = f"交办单：{need.title}（{need.id}）"
+    return _about(need, event, _need_audience(need), tag, [first, *lines], key)
 
 
 def dispatched(need: Need) -> OutboxRow:
@@ -106,14 +109,7 @@ def claimable(need: Need, units: Sequence[str], why: str) -> OutboxRow:
     ]
     if need.due:
         lines.append(f"办结期限：{need.due.isoformat()}")
-    return _row(
-        f"need.claimable:{need.id}:v{need.version}",
-        "need.claimable",
-        audience,
-        f"【待认领】{need.title}",
-        lines,
-        _need_path(need.id),
-    )
+    return _about(need, "need.claimable", audience, "待认领", lines)
 
 
 def extension_decided(need: Need) -> OutboxRow:
@@ -127,57 +123,34 @@ def extension_decided(need: Need) -> OutboxRow:
         lines.append(f"批复意见：{ext.note}")
     if need.due:
         lines.append(f"当前办结期限：{need.due.isoformat()}")
-    return _row(
-        f"need.extension_decided:{need.id}:v{need.version}",
-        "need.extension_decided",
-        [f"unit:{unit}"] if unit else ["committee"],
-        f"【延期批复】{need.title}",
-        lines,
-        _need_path(need.id),
-    )
+    audience = [f"unit:{unit}"] if unit else ["committee"]
+    return _about(need, "need.extension_decided", audience, "延期批复", lines)
 
 
 def reopened(need: Need, reason: str) -> OutboxRow:
     """重办: a resolved order back to its unit (dissatisfied follow-up, or a review)."""
     audience = [f"unit:{need.claimed_by}", "committee"] if need.claimed_by else ["committee"]
-    return _row(
-        f"need.reopened:{need.id}:v{need.version}",
-        "need.reopened",
-        audience,
-        f"【重办】{need.title}",
-        [f"交办单：{_label(need)}", f"重办原因：{reason}", f"第 {need.reopens} 次重办"],
-        _need_path(need.id),
-    )
+    lines = [f"交办单：{_label(need)}", f"重办原因：{reason}", f"第 {need.reopens} 次重办"]
+    return _about(need, "need.reopened", audience, "重办", lines)
 
 
 def supervised(need: Need, deadline_text: str, note: str) -> OutboxRow:
     """督办: the committee flags the order with a deadline; for its unit (committee if none)."""
     audience = [f"unit:{need.claimed_by}"] if need.claimed_by else ["committee"]
-    return _row(
-        f"need.supervised:{need.id}:v{need.version}",
-        "need.supervised",
-        audience,
-        f"【督办】{need.title}",
-        [f"交办单：{_label(need)}", f"督办期限：{deadline_text}", f"督办意见：{note}"],
-        _need_path(need.id),
-    )
+    lines = [f"交办单：{_label(need)}", f"督办期限：{deadline_text}", f"督办意见：{note}"]
+    return _about(need, "need.supervised", audience, "督办", lines)
 
 
 def summoned(need: Need, deadline_text: str) -> OutboxRow:
     """A whistle (吹哨) summoning units to report; keyed by the need's new version."""
     units = [f"unit:{u}" for u in need.summoned]
-    return _row(
-        f"whistle.summoned:{need.id}:v{need.version}",
-        "whistle.summoned",
-        [*units, f"community:{need.community_id}", "committee"],
-        f"【吹哨报到】{need.title}",
-        [
-            f"街道吹哨：{need.title}（{need.id}）",
-            f"召集单位：{'、'.join(need.summoned)}",
-            f"请于 {deadline_text} 前报到",
-        ],
-        _need_path(need.id),
-    )
+    audience = [*units, f"community:{need.community_id}", "committee"]
+    lines = [
+        f"街道吹哨：{need.title}（{need.id}）",
+        f"召集单位：{'、'.join(need.summoned)}",
+        f"请于 {deadline_text} 前报到",
+    ]
+    return _about(need, "whistle.summoned", audience, "吹哨报到", lines)
 
 
 def due_soon(need: Need) -> OutboxRow:

@@ -188,19 +188,9 @@ def test_channel(
 
 # --------------------------------------------------------------------------- outbox
 def _item(r: OutboxRow) -> OutboxItem:
-    return OutboxItem(
-        id=r.id,
-        kind=r.kind,
-        event=r.event,
-        status=r.status,
-        title=str(r.payload.get("title") or r.event),
-        channel_id=r.channel_id,
-        attempts=r.attempts,
-        next_at=r.next_at,
-        last_error=r.last_error,
-        created_at=r.created_at,
-        sent_at=r.sent_at,
-    )
+    """The row as the outbox lists it: its own fields, titled by its payload (else its event)."""
+    fields = {name: getattr(r, name) for name in OutboxItem.model_fields if name != "title"}
+    return OutboxItem(**fields, title=str(r.payload.get("title") or r.event))
 
 
 _STATUSES = ("pending", "sending", "sent", "dead", "done")

@@ -28,7 +28,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import quote
 
 from gongjian.core.cells import safe_cell, safe_row
 from gongjian.core.errors import InvalidInputError
@@ -43,6 +42,7 @@ from gongjian.matching.problem import (
     RoleSlot,
     item_key,
 )
+from gongjian.service.downloads import content_disposition
 from gongjian.service.plans.naming import plan_name
 from gongjian.service.plans.service import kind_zh
 
@@ -116,11 +116,6 @@ class Export:
     media_type: str
     filename: str  # Chinese
     ascii_filename: str
-
-
-def content_disposition(filename: str, ascii_filename: str) -> str:
-    """``attachment`` with an ASCII ``filename`` and the real one as ``filename*`` (RFC 6266)."""
-    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def export_plan(doc: PlanDocument, fmt: str) -> Export:

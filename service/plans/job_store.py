@@ -106,6 +106,17 @@ class Job(BaseModel):
 
 
 _JOB_JSON = ("request", "progress", "plan", "publish_report")
+
+
+def _job_from_row(row: tuple[Any, ...]) -> Job:
+    """A :class:`Job` from a row of the jobs table's columns named like its fields, in
+    their order; the JSON columns (:data:`_JOB_JSON`) decoded, empty ones None."""
+    values = dict(zip(Job.model_fields, row, strict=True))
+    for name in _JOB_JSON:
+        values[name] = json.loads(values[name]) if values[name] else None
+    return Job(**values)
+
+
 _JOB_FIELDS = frozenset(
     {
         "status",
@@ -376,36 +387,9 @@ class JobStore:
         return [(str(r[0]), r[1]) for r in rows.fetchall()]
 
     def _jobs(self, tail: str, params: list[Any], *, with_plan: bool = True) -> list[Job]:
-        plan_col = "plan" if with_plan else "NULL"
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT id, quarter, status, created_at, created_by, started_at, finished_at, request,"
-                f" progress, {plan_col}, error, published_at, publish_report FROM jobs {tail}",
-                params,
-            )
-            .fetchall()
-        )
-        out = []
-        for r in rows:
-            out.append(
-                Job(
-                    id=r[0],
-                    quarter=r[1],
-                    status=JobStatus(r[2]),
-                    created_at=r[3],
-                    created_by=r[4],
-                    started_at=r[5],
-                    finished_at=r[6],
-                    request=json.loads(r[7]),
-                    progress=json.loads(r[8]) if r[8] else None,
-                    plan=json.loads(r[9]) if r[9] else None,
-                    error=r[10],
-                    published_at=r[11],
-                    publish_report=json.loads(r[12]) if r[12] else None,
-                )
-            )
-        return out
+        columns = ", ".join(c if with_plan or c != "plan" else "NULL" for c in Job.model_fields)
+        rows = self._conn().execute(f"SELECT {columns} FROM jobs {tail}", params).fetchall()
+        return [_job_from_row(r) for r in rows]
 
     def job_status(self, job_id: str) -> JobStatus:
         """Just the status of a job (cheap: no plan is read)."""

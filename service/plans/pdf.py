@@ -18,25 +18,22 @@ Pure: plan + problem in, bytes out, like the other formats of
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gongjian.core.clock import as_utc
 from gongjian.matching.labels import STATUS_LABELS_ZH, reason_label
+from gongjian.service.pdf import FONT, landscape_pdf, pdf_grid, pdf_heading, pdf_styles, text_para
 from gongjian.service.plans.exports import PlanDocument
 from gongjian.service.plans.naming import plan_name, quarter_zh
 from gongjian.service.plans.service import kind_zh
 
 if TYPE_CHECKING:
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph
+    from reportlab.platypus import Paragraph, Table
 
 __all__ = ["FONT", "landscape_pdf", "pdf_styles", "plan_name", "plan_pdf", "text_para"]
-
-#: reportlab's built-in Simplified Chinese CID font
-FONT = "STSong-Light"
 
 
 def _beijing(moment: datetime | None) -> str:
@@ -87,14 +84,8 @@ def _community(doc: PlanDocument, community_id: str) -> str:
 
 def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
     """The plan as a PDF: the filing copy, then one task notice page per unit."""
-    from reportlab.lib import colors
     from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        PageBreak,
-        Spacer,
-        Table,
-        TableStyle,
-    )
+    from reportlab.platypus import PageBreak, Spacer
 
     base, title, h2, small = pdf_styles("gj", small_size=8.5, small_leading=11)
 
@@ -102,32 +93,18 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
         return text_para(text, style)
 
     def grid(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
-        data = [[para(h) for h in header]] + [[para(c) for c in row] for row in rows]
-        t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        return t
+        return pdf_grid([header, *rows], widths, small)
 
     name = doc.name
     plan = doc.plan
     tasks = _Tasks(doc)
-    story: list[Any] = [
-        para(f"{org}{name}", title),
-        Spacer(1, 4 * mm),
-        para(
-            f"季度：{quarter_zh(doc.quarter)}　　编制时间：{_beijing(doc.stamp)}"
-            f"　　状态：{STATUS_LABELS_ZH.get(plan.status, plan.status)}",
-            base,
-        ),
-        Spacer(1, 3 * mm),
-    ]
+    story: list[Any] = pdf_heading(
+        f"{org}{name}",
+        f"季度：{quarter_zh(doc.quarter)}　　编制时间：{_beijing(doc.stamp)}"
+        f"　　状态：{STATUS_LABELS_ZH.get(plan.status, plan.status)}",
+        title,
+        base,
+    )
     n_roles = sum(1 for a in plan.assignments if a.type == "role")
     figures = [
         ["安排事项", str(len(plan.assignments))],
@@ -194,62 +171,3 @@ def plan_pdf(doc: PlanDocument, *, org: str = "") -> bytes:
         ]
 
     return landscape_pdf(story, title=f"{org}{name}", footer=name, author=org or "gongjian")
-
-
-def pdf_styles(
-    prefix: str, *, small_size: float, small_leading: float
-) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle, ParagraphStyle]:
-    """The documents' paragraph styles in :data:`FONT` (registered on first use): body,
-    title, heading and small print, named ``prefix``, ``prefix-title`` …"""
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    base = ParagraphStyle(prefix, fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
-    title = ParagraphStyle(f"{prefix}-title", parent=base, fontSize=18, leading=24)
-    title.alignment = TA_CENTER
-    h2 = ParagraphStyle(f"{prefix}-h2", parent=base, fontSize=13, leading=18, spaceBefore=6)
-    small = ParagraphStyle(
-        f"{prefix}-small", parent=base, fontSize=small_size, leading=small_leading
-    )
-    return base, title, h2, small
-
-
-def text_para(text: Any, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of ``text`` as text: Paragraph reads mini-markup, so user text is escaped."""
-    from xml.sax.saxutils import escape
-
-    from reportlab.platypus import Paragraph
-
-    return Paragraph(escape(str(text)), style)
-
-
-def landscape_pdf(story: list[Any], *, title: str, footer: str, author: str) -> bytes:
-    """Build ``story`` on A4 landscape with ``footer · 第 n 页`` on every page (the plan
-    PDF and the year-end report, :mod:`gongjian.service.commitments.report`)."""
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate
-
-    def draw_footer(canvas: Any, pdf: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.drawRightString(pdf.pagesize[0] - 12 * mm, 8 * mm, f"{footer} · 第 {pdf.page} 页")
-        canvas.restoreState()
-
-    buf = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        buf,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=14 * mm,
-        title=title,
-        author=author,
-    )
-    pdf.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
-    return buf.getvalue()

@@ -22,6 +22,7 @@ a 404 for them, as if it did not exist.
 """
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -32,8 +33,9 @@ from gongjian.core.errors import ConflictError, GongjianError, NotFoundError
 from gongjian.graph.model import Community, Subdistrict, parse_quarter
 from gongjian.matching.problem import Plan
 from gongjian.service.auth.permissions import require_committee
-from gongjian.service.deps import CurrentUser, Page, Paging, State, Store, audit_note, paging
-from gongjian.service.plans.exports import PlanDocument, content_disposition, export_plan
+from gongjian.service.deps import CurrentUser, Page, PageParams, State, Store, audit_note
+from gongjian.service.downloads import attachment
+from gongjian.service.plans.exports import PlanDocument, export_plan
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.plans.naming import plan_name, plan_version, versions
 from gongjian.service.plans.publish import PublishReport, publish_job
@@ -108,6 +110,37 @@ def _visible(state: ServiceState, plan_id: str, user: User) -> Job:
     return job
 
 
+@dataclass
+class PlanDesk:
+    """What the plan routes take: who asks, the job records, the job runner, and the
+    request whose audit note says what a write did."""
+
+    user: User
+    state: ServiceState
+    request: Request
+
+    @property
+    def jobs(self) -> JobManager:
+        return _jobs(self.request)
+
+    def visible(self, plan_id: str) -> Job:
+        """The job as the user may see it (:func:`_visible`)."""
+        return _visible(self.state, plan_id, self.user)
+
+    def full(self, job: Job) -> PlanJob:
+        return _full(job, self.jobs, self.state)
+
+    def note(self, summary: str) -> None:
+        audit_note(self.request, summary)
+
+
+async def _desk(user: CurrentUser, state: State, request: Request) -> PlanDesk:
+    return PlanDesk(user, state, request)
+
+
+Desk = Annotated[PlanDesk, Depends(_desk)]
+
+
 def _named(job: Job, version: int | None) -> dict[str, Any]:
     return {"name": plan_name(job.quarter, version), "version": version}
 
@@ -145,54 +178,46 @@ def _full(job: Job, jobs: JobManager, state: ServiceState) -> PlanJob:
         422: {"description": "请求无效 invalid request, unknown pin/forbid item or unit"},
     },
 )
-def create_plan(
-    body: PlanRequest,
-    user: CurrentUser,
-    store: Store,
-    state: State,
-    request: Request,
-    response: Response,
-) -> PlanJob:
-    require_committee(user, "制定计划")
-    body = scoped_request(user, body)
-    jobs = _jobs(request)
+def create_plan(body: PlanRequest, desk: Desk, store: Store, response: Response) -> PlanJob:
+    require_committee(desk.user, "制定计划")
+    body = scoped_request(desk.user, body)
+    jobs = desk.jobs
     if jobs.queued_count() >= MAX_QUEUED:
         raise ConflictError(
             f"已有 {MAX_QUEUED} 个计划在排队，请稍后再试 (too many queued jobs; try later)"
         )
-    plan_input = pack_input(prepare(store, state, body))
+    plan_input = pack_input(prepare(store, desk.state, body))
     job_id = new_job_id()
-    jobs.enqueue(job_id, body.quarter, body.model_dump(mode="json"), user.id, plan_input)
-    audit_note(request, f"plan job {job_id} for {body.quarter}")
+    jobs.enqueue(job_id, body.quarter, body.model_dump(mode="json"), desk.user.id, plan_input)
+    desk.note(f"plan job {job_id} for {body.quarter}")
     response.headers["Location"] = f"/plans/{job_id}"
-    return _full(state.get_job(job_id), jobs, state)
+    return desk.full(desk.state.get_job(job_id))
 
 
 @router.get("/plans", summary="计划列表 Planning jobs, newest first")
 def list_plans(
-    user: CurrentUser,
-    state: State,
-    page: Annotated[Paging, Depends(paging)],
+    desk: Desk,
+    page: PageParams,
     quarter: Annotated[str | None, Query(max_length=10, description="季度，如 2026Q4")] = None,
     subdistrict: Annotated[str | None, Query(max_length=10, description="街道代码")] = None,
 ) -> Page[PlanJobBrief]:
     if quarter is not None:
         quarter = parse_quarter(quarter)
-    published_only = user.role not in DRAFT_READERS
-    scope = {"published_only": published_only, "subdistrict": effective_scope(user, subdistrict)}
+    state = desk.state
+    published_only = desk.user.role not in DRAFT_READERS
+    scope = {
+        "published_only": published_only,
+        "subdistrict": effective_scope(desk.user, subdistrict),
+    }
     items = state.list_jobs(quarter=quarter, offset=page.offset, limit=page.limit, **scope)
     numbers = versions(items, state)
-    return Page[PlanJobBrief](
-        items=[_brief(j, numbers.get(j.id)) for j in items],
-        total=state.count_jobs(quarter=quarter, **scope),
-        offset=page.offset,
-        limit=page.limit,
-    )
+    total = state.count_jobs(quarter=quarter, **scope)
+    return page.of([_brief(j, numbers.get(j.id)) for j in items], total)
 
 
 @router.get("/plans/{plan_id}", summary="查看计划 A job: status, progress, best plan so far")
-def get_plan(plan_id: str, user: CurrentUser, state: State, request: Request) -> PlanJob:
-    return _full(_visible(state, plan_id, user), _jobs(request), request.app.state.service_state)
+def get_plan(plan_id: str, desk: Desk) -> PlanJob:
+    return desk.full(desk.visible(plan_id))
 
 
 @router.delete(
@@ -200,19 +225,18 @@ def get_plan(plan_id: str, user: CurrentUser, state: State, request: Request) ->
     summary="停止计划 Stop a queued or running job (committee)",
     responses={409: {"description": "已结束的任务不能取消 the job has finished"}},
 )
-def cancel_plan(plan_id: str, user: CurrentUser, request: Request) -> PlanJob:
-    require_committee(user, "停止计划")
-    job_in_scope(user, request.app.state.service_state.get_job(plan_id), write=True)
-    jobs = _jobs(request)
-    job = jobs.cancel(plan_id)
-    audit_note(request, f"cancel plan job {plan_id}")
-    return _full(job, jobs, request.app.state.service_state)
+def cancel_plan(plan_id: str, desk: Desk) -> PlanJob:
+    require_committee(desk.user, "停止计划")
+    job_in_scope(desk.user, desk.state.get_job(plan_id), write=True)
+    job = desk.jobs.cancel(plan_id)
+    desk.note(f"cancel plan job {plan_id}")
+    return desk.full(job)
 
 
 @router.get("/plans/{plan_id}/explain", summary="计划说明 Explain the plan")
-def explain_plan(plan_id: str, user: CurrentUser, state: State) -> Explanation:
-    job = _visible(state, plan_id, user)
-    return explain(job_plan(job), job_problem(state, plan_id), plan_id=plan_id)
+def explain_plan(plan_id: str, desk: Desk) -> Explanation:
+    job = desk.visible(plan_id)
+    return explain(job_plan(job), job_problem(desk.state, plan_id), plan_id=plan_id)
 
 
 @router.post(
@@ -220,16 +244,11 @@ def explain_plan(plan_id: str, user: CurrentUser, state: State) -> Explanation:
     summary="发布计划 Publish: decisions become assignments and claims (committee, once)",
     responses={409: {"description": "未完成或已发布 not finished, or already published"}},
 )
-def publish_plan(
-    plan_id: str, user: CurrentUser, store: Store, state: State, request: Request
-) -> PublishReport:
-    require_committee(user, "发布计划")
-    job_in_scope(user, state.get_job(plan_id), write=True)
-    report = publish_job(store, state, plan_id)
-    audit_note(
-        request,
-        f"publish plan {plan_id}: {report.assignments} assignments, {report.claims} claims",
-    )
+def publish_plan(plan_id: str, desk: Desk, store: Store) -> PublishReport:
+    require_committee(desk.user, "发布计划")
+    job_in_scope(desk.user, desk.state.get_job(plan_id), write=True)
+    report = publish_job(store, desk.state, plan_id)
+    desk.note(f"publish plan {plan_id}: {report.assignments} assignments, {report.claims} claims")
     return report
 
 
@@ -275,15 +294,14 @@ def _stamp(job: Job) -> datetime | None:
 )
 def export_plan_file(
     plan_id: str,
-    user: CurrentUser,
-    request: Request,
+    desk: Desk,
     format: Annotated[
         Literal["xlsx", "csv", "ics", "pdf"],
         Query(description="xlsx (Excel)、csv、ics (日历) 或 pdf (打印归档与一单位一页任务通知书)"),
     ] = "xlsx",
 ) -> Response:
-    state: ServiceState = request.app.state.service_state
-    job = _visible(state, plan_id, user)
+    state, request = desk.state, desk.request
+    job = desk.visible(plan_id)
     plan = job_plan(job)
     doc = PlanDocument(
         plan=plan,
@@ -297,8 +315,4 @@ def export_plan_file(
         version=plan_version(state, job.id, job.quarter),
     )
     out = export_plan(doc, format)
-    return Response(
-        content=out.content,
-        media_type=out.media_type,
-        headers={"Content-Disposition": content_disposition(out.filename, out.ascii_filename)},
-    )
+    return attachment(out.content, out.media_type, out.filename, out.ascii_filename)

@@ -35,14 +35,14 @@ from gongjian.graph.model import (
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User
 from gongjian.service.deps import (
+    IF_MATCH_RESPONSES,
     CurrentUser,
     IfMatch,
     Page,
-    Paging,
+    PageParams,
     Store,
     Write,
     audit_note,
-    paging,
     read_inline,
     scope_of,
 )
@@ -108,7 +108,7 @@ def register_crud(
         user: CurrentUser,
         store: Store,
         response: Response,
-        page: Annotated[Paging, Depends(paging)],
+        page: PageParams,
         filters: Annotated[dict[str, Any], Depends(filters_dep)],
         q: Keyword = None,
     ) -> Page[kind]:  # type: ignore[valid-type]
@@ -124,7 +124,7 @@ def register_crud(
         )
         response.headers["X-Total-Count"] = str(total)
         items = [shown(item, user) for item in items]
-        return Page[kind](items=items, total=total, offset=page.offset, limit=page.limit)  # type: ignore[valid-type]
+        return page.of(items, total)
 
     async def get_item(item_id: str, user: CurrentUser, store: Store, response: Response) -> kind:  # type: ignore[valid-type]
         item = await read_inline(store, store.get, kind, item_id)
@@ -252,10 +252,7 @@ def get_unit_resources(
     "/units/{unit_id}/resources",
     tags=["units 单位"],
     summary="申报资源清单 Declare a unit's whole resource set (If-Match required)",
-    responses={
-        412: {"description": "ETag 已过期 stale ETag"},
-        428: {"description": "缺少 If-Match"},
-    },
+    responses=IF_MATCH_RESPONSES,
 )
 def put_unit_resources(
     unit_id: str,
@@ -305,7 +302,7 @@ def list_points(
     member_id: _ID_PATH,
     user: CurrentUser,
     store: Store,
-    page: Annotated[Paging, Depends(paging)],
+    page: PageParams,
 ) -> PointEntries:
     return service.point_entries(
         store=store, member_id=member_id, offset=page.offset, limit=page.limit

@@ -55,6 +55,19 @@ export function errorText(err) {
 }
 
 /**
+ * Say in `box` why a conditional write (If-Match) failed; when someone else saved first
+ * (412), toast `staleText` instead and `reload()` the latest state (its promise is returned).
+ */
+export function saveFailed(err, box, staleText, reload) {
+  if (err && err.status === 412) {
+    toast(staleText, "error");
+    return reload();
+  }
+  fill(box, notice(errorText(err), "error"));
+  return undefined;
+}
+
+/**
  * A labelled form field: returns {wrap, input, error, set(msg)}.
  * `input` is an element (input/select/textarea); the label is tied to it by id.
  */

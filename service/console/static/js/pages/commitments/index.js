@@ -9,7 +9,7 @@
 // Every user-entered text is put into the DOM as text (h() children, input values).
 
 import { api, download } from "../../api.js";
-import { addStrings, currentQuarter, errorText, fill, h, JOINTS, label, notice, page, pct, select, t, toast, vocabOptions } from "../../ui.js";
+import { addStrings, currentQuarter, errorText, fill, h, JOINTS, label, notice, page, pct, saveFailed, select, t, toast, vocabOptions } from "../../ui.js";
 
 addStrings({
   zh: {
@@ -263,11 +263,7 @@ async function planTab(body, base, editable, reload) {
       toast(t("k.saved", { v: out.version }), "ok");
       await reload();
     } catch (err) {
-      if (err.status === 412) {
-        toast(t("k.stale"), "error");
-        return reload();
-      }
-      fill(msg, notice(errorText(err), "error"));
+      return saveFailed(err, msg, t("k.stale"), reload);
     }
   };
   fill(

@@ -11,7 +11,7 @@
 // Every name reaches the chart as data; tooltips are built with esc().
 
 import { api, download } from "../../api.js";
-import { addStrings, chart, errorText, esc, fill, h, label, notice, page, select, t, toast, vocabOptions, KINDS, UNIT_TYPES } from "../../ui.js";
+import { addStrings, chart, errorText, esc, fill, h, label, notice, page, saveFailed, select, t, toast, vocabOptions, KINDS, UNIT_TYPES } from "../../ui.js";
 
 addStrings({
   zh: {
@@ -345,11 +345,7 @@ function outlineTools(fc, areas, reload) {
       toast(t("map.outlines.done", { n: out.features.length }), "ok");
       await reload();
     } catch (err) {
-      if (err.status === 412) {
-        toast(t("map.outlines.stale"), "error");
-        return reload();
-      }
-      fill(msg, notice(errorText(err), "error"));
+      return saveFailed(err, msg, t("map.outlines.stale"), reload);
     }
   });
   return h(
