@@ -107,6 +107,10 @@ class Compiled:
         """Number of units."""
         return len(self.unit_ids)
 
+    def unit_name(self, u: int) -> str:
+        """What staff read for unit ``u``: its name (its id when it has none)."""
+        return self.problem.units[u].name or self.unit_ids[u]
+
     def marginals(self, u: int) -> np.ndarray:
         """Weighted fairness marginals of unit ``u``."""
         return self.problem.weights.fairness * fairness_marginals(int(self.cap[u]))
