@@ -42,7 +42,13 @@ import time
 from collections import defaultdict
 
 from gongjian.matching.grouped import CItem, Compiled
-from gongjian.matching.labels import STATUS_LABELS_ZH, left_out_label, parts_text, reason_label
+from gongjian.matching.labels import (
+    STATUS_LABELS_ZH,
+    kind_label,
+    left_out_label,
+    parts_text,
+    reason_label,
+)
 from gongjian.matching.problem import (
     Conflict,
     Decision,
@@ -89,11 +95,12 @@ def precheck(cp: Compiled) -> list[Conflict]:
     for it in cp.needs:
         if len(it.pinned) > 1:
             us = [ids[u] for u in it.pinned]
+            named = ", ".join(cp.unit_name(u) for u in it.pinned)
             out.append(
                 _c(
                     "need_pinned_twice",
-                    f"需求 {it.key} 被固定给多个单位 {', '.join(us)}，但一个需求只能由一个单位认领",
-                    f"need {it.key} is pinned to several units ({', '.join(us)}) "
+                    f"需求 {it.key} 被固定给多个单位 {named}，但一个需求只能由一个单位认领",
+                    f"need {it.key} is pinned to several units ({named}) "
                     "but one need goes to one unit",
                     [it.key],
                     us,
@@ -156,8 +163,8 @@ def precheck(cp: Compiled) -> list[Conflict]:
                 out.append(
                     _c(
                         "pinned_twice_in_activity",
-                        f"单位 {ids[u]} 在活动 {a.id} 中被固定到多个角色 {', '.join(keys)}",
-                        f"unit {ids[u]} is pinned to several roles of activity {a.id}",
+                        f"单位 {cp.unit_name(u)} 在活动 {a.id} 中被固定到多个角色 {', '.join(keys)}",
+                        f"unit {cp.unit_name(u)} is pinned to several roles of activity {a.id}",
                         keys,
                         [ids[u]],
                     )
@@ -191,8 +198,8 @@ def precheck(cp: Compiled) -> list[Conflict]:
             out.append(
                 _c(
                     "pinned_two_activities_one_date",
-                    f"单位 {ids[u]} 被固定参加同一天（{cp.dates[d]}）的多个活动：{', '.join(acts)}",
-                    f"unit {ids[u]} is pinned to several activities on {cp.dates[d]}: "
+                    f"单位 {cp.unit_name(u)} 被固定参加同一天（{cp.dates[d]}）的多个活动：{', '.join(acts)}",
+                    f"unit {cp.unit_name(u)} is pinned to several activities on {cp.dates[d]}: "
                     f"{', '.join(acts)}",
                     acts,
                     [ids[u]],
@@ -203,8 +210,8 @@ def precheck(cp: Compiled) -> list[Conflict]:
             out.append(
                 _c(
                     "pins_exceed_capacity",
-                    f"单位 {ids[u]} 的固定分配共需 {load}，超过容量 {int(cp.cap[u])}",
-                    f"pins on unit {ids[u]} need {load}, above its capacity {int(cp.cap[u])}",
+                    f"单位 {cp.unit_name(u)} 的固定分配共需 {load}，超过容量 {int(cp.cap[u])}",
+                    f"pins on unit {cp.unit_name(u)} need {load}, above its capacity {int(cp.cap[u])}",
                     pinned_items[u],
                     [ids[u]],
                 )
@@ -330,19 +337,19 @@ def _why_unmet(
     for u, e in zip(it.units.tolist(), it.effort.tolist(), strict=True):
         kk = (u, it.kind)
         if loads[u] + e > cp.cap[u]:
-            full.append(f"{cp.unit_ids[u]} 工作量已用 {loads[u]}/{int(cp.cap[u])}，该需求需 {e}")
+            full.append(f"{cp.unit_name(u)} 工作量已用 {loads[u]}/{int(cp.cap[u])}，该需求需 {e}")
         elif kk in cp.kind_cap and kind_loads.get(kk, 0) + 1 > cp.kind_cap[kk]:
             full.append(
-                f"{cp.unit_ids[u]} 的 {it.kind} 类资源已用 {kind_loads.get(kk, 0)}/"
+                f"{cp.unit_name(u)} 的{kind_label(it.kind)}类资源已用 {kind_loads.get(kk, 0)}/"
                 f"{cp.kind_cap[kk]} 次"
             )
         else:
             room.append(u)
     if room:
-        return "net_benefit_negative", f"{cp.unit_ids[room[0]]} 等单位尚有容量"
+        return "net_benefit_negative", f"{cp.unit_name(room[0])} 等单位尚有容量"
     higher = [u for u in it.units.tolist() if holders.get(u, 0) > it.priority]
     if higher:
-        return "lost_to_higher_priority", f"{cp.unit_ids[higher[0]]} 承担了优先级更高的需求"
+        return "lost_to_higher_priority", f"{cp.unit_name(higher[0])} 承担了优先级更高的需求"
     return "eligible_units_full", f"{it.units.size} 个候选单位均已满额（{full[0]}）"
 
 

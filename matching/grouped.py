@@ -107,6 +107,10 @@ class Compiled:
         """Number of units."""
         return len(self.unit_ids)
 
+    def unit_name(self, u: int) -> str:
+        """What staff read for unit ``u``: its name (its id when it has none)."""
+        return self.problem.units[u].name or self.unit_ids[u]
+
     def marginals(self, u: int) -> np.ndarray:
         """Weighted fairness marginals of unit ``u``."""
         return self.problem.weights.fairness * fairness_marginals(int(self.cap[u]))
@@ -142,7 +146,13 @@ class Compiled:
         out: dict[tuple[int, str], int] = {}
         if not self.kind_cap:
             return out
+        seen: set[tuple[int, int, str]] = set()
         for it in [*self.needs, *self.roles]:
+            # items compiled from one candidate list share their arrays: once each
+            arrays = (id(it.units), id(it.effort), it.kind)
+            if arrays in seen:
+                continue
+            seen.add(arrays)
             for u, e in zip(it.units.tolist(), it.effort.tolist(), strict=True):
                 key = (u, it.kind)
                 if key in self.kind_cap and e > out.get(key, 0):

@@ -18,6 +18,7 @@ __all__ = [
     "PART_LABELS_ZH",
     "REASON_LABELS_ZH",
     "STATUS_LABELS_ZH",
+    "kind_label",
     "left_out_label",
     "part_label",
     "parts_text",
@@ -92,3 +93,17 @@ def parts_text(
         return text
 
     return "，".join(one(k, v) for k, v in parts.items())
+
+
+def kind_label(kind: str) -> str:
+    """Chinese name of a resource kind (the code itself for one of no vocabulary).
+
+    >>> kind_label("medical"), kind_label("custom")
+    ('医疗义诊', 'custom')
+    """
+    from gongjian.graph.vocab import ResourceKind  # the graph's vocabulary; matching stays pure
+
+    try:
+        return ResourceKind(kind).label_zh
+    except ValueError:
+        return kind

@@ -39,7 +39,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from gongjian.matching.labels import part_label
+from gongjian.matching.labels import kind_label, part_label
 from gongjian.matching.objective import fairness_penalty
 from gongjian.matching.problem import Candidate, Decision, Plan, Problem, item_key
 from gongjian.matching.recommend import eligible
@@ -198,16 +198,6 @@ def _runner_up(key: str, it: _Item, problem: Problem, st: _PlanState) -> RunnerU
     )
 
 
-def _kind_zh(kind: str) -> str:
-    """Chinese name of a resource kind (the code itself for one of no vocabulary)."""
-    from gongjian.graph.vocab import ResourceKind  # the graph's vocabulary; matching stays pure
-
-    try:
-        return ResourceKind(kind).label_zh
-    except ValueError:
-        return kind
-
-
 def _says(reason: RunnerUpReason, detail: str = "") -> dict[str, str]:
     return {"reason": reason, "reason_zh": RUNNER_UP_LABELS_ZH[reason], "detail": detail}
 
@@ -225,7 +215,7 @@ def _why(d: Decision, it: _Item, ru: RunnerUp, st: _PlanState) -> dict[str, str]
     kind_cap = unit.kind_capacity.get(it.kind)
     kind_have = st.kind_load[(ru.unit, it.kind)]
     if kind_cap is not None and kind_have + 1 > kind_cap:
-        return _says("full", f"{_kind_zh(it.kind)}类资源已用 {kind_have}/{kind_cap} 次")
+        return _says("full", f"{kind_label(it.kind)}类资源已用 {kind_have}/{kind_cap} 次")
     if it.activity is not None:
         roles = st.in_activity.get((ru.unit, it.activity))
         if roles:

@@ -441,10 +441,13 @@ def _decompose(
             max_windows=max(1, int(LNS_WINDOWS_PER_SECOND * time_limit)),
             on_gain=gained,
         )
-        # the windows improved the roles around these needs: that plan is held too,
-        # whether or not re-flowing the needs around the new roles does better
-        keep(Solution(best.class_units, roles))
-        consider(roles)
+        if roles != best.role_units:
+            # the windows improved the roles around these needs: that plan is held too,
+            # whether or not re-flowing the needs around the new roles does better
+            keep(Solution(best.class_units, roles))
+            consider(roles)
+        # else no window ran or none improved: re-flowing the needs around the same roles
+        # (a whole need flow, seconds at district size) would give what ``best`` started from
     if best is not None and (best_val is None or best_val < bound):
         rl, rkl = _role_loads(cp, best.role_units)
         classes = improve_needs(

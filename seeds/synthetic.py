@@ -15,7 +15,7 @@ They come from a second stream, ``random.Random(f"geo-{seed}")``, so every other
 value is what it was before coordinates existed (benchmarks stay comparable).
 
 Everything comes from one ``random.Random(seed)``: the same arguments give an
-identical network. Entities are built with ``model_construct`` for speed; the
+identical network. Entities are built without validation for speed (:func:`_construct`); the
 generator only produces values that pass validation (the tests validate them).
 
 Length: ~770 lines, of which ~200 are vocabulary tables (titles and kinds per unit
@@ -24,13 +24,18 @@ type); the generator itself is one deterministic random stream and reads top to 
 
 from __future__ import annotations
 
+import copy
+import enum
+import functools
 import gc
 import itertools
 import math
 import random
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from gongjian.graph.model import (
     Activity,
@@ -405,6 +410,53 @@ def _fill_roles(
     return out
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _construct(cls: type[M], **values: Any) -> M:
+    """``cls.model_construct(**values)``, its defaults filled from a table built once.
+
+    pydantic's ``model_construct`` inspects the signature of every default factory
+    (``list``, ``dict``, …) on every call: at district size that was most of the
+    generator's time and, with the cyclic GC off, over a gigabyte of garbage.
+    """
+    obj = cls.__new__(cls)
+    given = set(values)
+    fields: dict[str, Any] = {}
+    for name, default, factory, takes_data in _defaults_of(cls):
+        if name in values:
+            fields[name] = values[name]
+        elif factory is not None:
+            fields[name] = factory(fields) if takes_data else factory()
+        elif default is not _REQUIRED:
+            fields[name] = default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
+    object.__setattr__(obj, "__dict__", fields)
+    object.__setattr__(obj, "__pydantic_fields_set__", given)
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+_REQUIRED = object()
+_IMMUTABLE = (type(None), bool, int, float, str, enum.Enum, date)
+
+
+@functools.cache
+def _defaults_of(cls: type[BaseModel]) -> tuple[tuple[str, Any, Any, bool], ...]:
+    """Per field of ``cls``: name, default (or ``_REQUIRED``), factory, factory takes data."""
+    assert not cls.__pydantic_post_init__ and cls.model_config.get("extra") != "allow"
+    out = []
+    for name, f in cls.model_fields.items():
+        assert f.alias is None or f.alias == name, f"{cls.__name__}.{name} has an alias"
+        if f.default_factory is not None:
+            out.append(
+                (name, None, f.default_factory, bool(f.default_factory_takes_validated_data))
+            )
+        else:
+            out.append((name, _REQUIRED if f.is_required() else f.default, None, False))
+    return tuple(out)
+
+
 def _weighted_sample(rng: random.Random, items: list[K], weights: list[int], k: int) -> list[K]:
     """``k`` distinct items, drawn by weight (stable order)."""
     pool, w = list(items), list(weights)
@@ -451,7 +503,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
 
     # ---- sub-district, communities, adjacency, grids
     sd_id = "sd01"
-    entities.append(Subdistrict.model_construct(id=sd_id, name="星城街道"))
+    entities.append(_construct(Subdistrict, id=sd_id, name="星城街道"))
     n_comm = max(1, round(units / 10))
     places = [a + b for a in _PLACE_A for b in _PLACE_B]
     rng.shuffle(places)
@@ -470,7 +522,8 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         brand = rng.choice(brands) if rng.random() < 0.6 else None
         lat, lon = comm_at[cid]
         entities.append(
-            Community.model_construct(
+            _construct(
+                Community,
                 id=cid,
                 name=name,
                 subdistrict_id=sd_id,
@@ -497,8 +550,8 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
             gid = f"{cid}-g{k}"
             ids.append(gid)
             entities.append(
-                Grid.model_construct(
-                    id=gid, name=f"{cname}第{k}网格", community_id=cid, keeper=person()
+                _construct(
+                    Grid, id=gid, name=f"{cname}第{k}网格", community_id=cid, keeper=person()
                 )
             )
         grids_of[cid] = ids
@@ -605,7 +658,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
             fields["satisfaction"] = rng.choices([5, 4, 3, 2], [50, 35, 12, 3])[0] if done else None
         else:
             demand[cat] += effort
-        need_entities.append(Need.model_construct(**fields))
+        need_entities.append(_construct(Need, **fields))
 
     # ---- activities in the quarter (+ a few in the previous quarter, with assignments)
     prev_working = _working_days(prev)
@@ -636,7 +689,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
             fill = [(k, [i0])]
         roles = []
         for k, chosen in fill:
-            roles.append(ActivityRole.model_construct(kind=k, count=len(chosen)))
+            roles.append(_construct(ActivityRole, kind=k, count=len(chosen)))
             if not history:
                 demand[k] += len(chosen) * 2
         total = sum(r.count for r in roles)
@@ -647,7 +700,8 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         else:
             title = _ACTIVITY_TITLES_BY_KIND[fill[0][0]]
         activity_entities.append(
-            Activity.model_construct(
+            _construct(
+                Activity,
                 id=aid,
                 title=f"{comm_name_of[cid]}{title}",
                 joint_type=jt,
@@ -664,8 +718,12 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
             for k, chosen in fill:
                 for u in chosen:
                     assignments.append(
-                        Assignment.model_construct(
-                            activity_id=aid, unit_id=unit_ids[u], role=k, plan_id=HISTORY_PLAN_ID
+                        _construct(
+                            Assignment,
+                            activity_id=aid,
+                            unit_id=unit_ids[u],
+                            role=k,
+                            plan_id=HISTORY_PLAN_ID,
                         )
                     )
 
@@ -687,7 +745,8 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         for k in unit_kinds[i]:
             r_no += 1
             resource_entities.append(
-                Resource.model_construct(
+                _construct(
+                    Resource,
                     id=f"r{r_no:06d}",
                     unit_id=unit_ids[i],
                     kind=k,
@@ -703,7 +762,8 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         cap = max(2, round(unit_res_cap[i] * 0.92))
         lat, lon = _near(geo, comm_at[unit_comm[i]])
         unit_entities.append(
-            Unit.model_construct(
+            _construct(
+                Unit,
                 id=unit_ids[i],
                 name=unit_names[i],
                 type=unit_type[i],
@@ -723,7 +783,7 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         if not pool:
             pool = list(range(units))
         for i in rng.sample(pool, min(len(pool), rng.randint(1, 3))):
-            pairings.append(Pairing.model_construct(unit_id=unit_ids[i], community_id=cid))
+            pairings.append(_construct(Pairing, unit_id=unit_ids[i], community_id=cid))
 
     # ---- in-service party members: ~2 per unit
     members = []
@@ -733,7 +793,8 @@ def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) 
         if rng.random() < 0.5:
             home = rng.choice(neighbours[home] or comm_ids)
         members.append(
-            PartyMember.model_construct(
+            _construct(
+                PartyMember,
                 id=f"m{m + 1:06d}",
                 name=person(),
                 unit_id=unit_ids[i],

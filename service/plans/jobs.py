@@ -14,13 +14,17 @@ Protocol with the child (:class:`SolverProcess`)
     stdin: one JSON header line ``{"time_limit", "seed", "workers", "length"}``
     followed by ``length`` bytes of the packed input (the quarter's snapshot and
     the request's options, :class:`~gongjian.service.plans.service.PlanInput`); the
-    parent then keeps stdin open. stdout: ``{"type": "problem", "length", …}``
-    followed by the packed compiled problem (compiling is slow for a district, so
-    it happens here, not in the request), then, as the solve goes on, lines
+    parent then keeps stdin open. stdout: ``{"type": "compiled", "units", "needs",
+    "activities"}`` once the problem is compiled (compiling is slow for a district,
+    so it happens here, not in the request), then, as the solve goes on, lines
     ``{"type": "progress", "objective", "bound", "gap"}`` (each better plan or bound,
     at most four a second, :class:`~gongjian.matching.progress.SolveProgress`) and
     one line per finished stage ``{"type": "stage", "stage", "final", "plan"}``
-    (:func:`gongjian.matching.staged.solve_in_stages`).
+    (:func:`gongjian.matching.staged.solve_in_stages`). Before the first stage line
+    whose problem is packed — at the latest before the final one — comes
+    ``{"type": "problem", "length"}`` and the packed compiled problem: packing a
+    district's problem takes seconds, so a forked copy of the child packs it while
+    the solve goes on (:class:`_Packer`), off the plan's clock.
 
 A spare child
     Once the manager has been idle :data:`SPARE_AFTER` seconds it starts the next
@@ -126,9 +130,9 @@ class SolverError(GongjianError):
 
 @dataclass
 class CompiledMessage:
-    """The child compiled the problem: here it is, packed, with its size."""
+    """The child compiled the problem (``problem`` None, with its size), or here it is, packed."""
 
-    problem: bytes
+    problem: bytes | None
     units: int
     needs: int
     activities: int
@@ -243,13 +247,13 @@ class SolverProcess:
         for line in out:
             msg = json.loads(line)
             elapsed = time.monotonic() - self.started
-            if msg["type"] == "problem":
-                blob = out.read(int(msg["length"]))
+            if msg["type"] in ("compiled", "problem"):
+                blob = out.read(int(msg["length"])) if msg["type"] == "problem" else None
                 yield CompiledMessage(
                     problem=blob,
-                    units=msg["units"],
-                    needs=msg["needs"],
-                    activities=msg["activities"],
+                    units=msg.get("units", 0),
+                    needs=msg.get("needs", 0),
+                    activities=msg.get("activities", 0),
                     elapsed=elapsed,
                 )
             elif msg["type"] == "progress":
@@ -603,7 +607,9 @@ class JobManager:
             final = False
             for msg in proc.messages():
                 if isinstance(msg, CompiledMessage):
-                    self.state.set_job_problem(run.job_id, msg.problem)
+                    if msg.problem is not None:  # packed while the solve went on
+                        self.state.set_job_problem(run.job_id, msg.problem)
+                        continue
                     self.state.update_job(
                         run.job_id,
                         only_if=(JobStatus.running,),
@@ -666,6 +672,57 @@ def _watch_stdin(stdin: IO[bytes]) -> None:
     os._exit(4)
 
 
+class _Packer:
+    """Packs the compiled problem in a forked copy of the child, into an unlinked file.
+
+    The copy shares the problem's memory (copy on write) and runs on the core the
+    solve leaves free most of the time; :meth:`result` hands the bytes over once
+    (None after that). Where ``fork`` is missing or the copy fails, it packs here.
+    """
+
+    def __init__(self, problem: Any, pack: Callable[[Any], bytes]) -> None:
+        self._problem: Any = problem
+        self._pack = pack
+        self._pid = 0
+        self._file: IO[bytes] | None = None
+        self._done = False
+        if not hasattr(os, "fork"):  # pragma: no cover - not on Linux
+            return
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed in result)
+        pid = os.fork()
+        if pid == 0:  # the copy: pack, write, leave without any clean-up of the child's
+            code = 1
+            try:
+                with contextlib.suppress(Exception):
+                    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # dies with the child
+                self._file.write(pack(problem))
+                self._file.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        self._pid = pid
+
+    def result(self, wait: bool) -> bytes | None:
+        """The packed problem once: when the copy is done, or (``wait``) after waiting for it."""
+        if self._done:
+            return None
+        packed = None
+        if self._pid:
+            got, status = os.waitpid(self._pid, 0 if wait else os.WNOHANG)
+            if got == 0:
+                return None  # still packing
+            if os.waitstatus_to_exitcode(status) == 0 and self._file is not None:
+                self._file.seek(0)
+                packed = self._file.read()
+        if self._file is not None:
+            self._file.close()
+        self._done = True
+        if not packed:  # no fork, or the copy failed: pack here
+            packed = self._pack(self._problem)
+        self._problem = None
+        return packed
+
+
 def _child_main(argv: list[str]) -> None:
     parent = int(argv[argv.index("--parent") + 1]) if "--parent" in argv else os.getppid()
     _die_with_parent(parent)
@@ -696,17 +753,25 @@ def _child_main(argv: list[str]) -> None:
         send({"type": "progress", "objective": p.objective, "bound": p.bound, "gap": p.gap})
 
     problem = unpack_input(blob).compile()
-    packed = pack_problem(problem)
-    head = {
-        "type": "problem",
-        "length": len(packed),
-        "units": len(problem.units),
-        "needs": len(problem.needs),
-        "activities": len(problem.activities),
-    }
-    with lock:
-        out.write(json.dumps(head).encode() + b"\n" + packed)
-        out.flush()
+    del blob
+    packer = _Packer(problem, pack_problem)
+    send(
+        {
+            "type": "compiled",
+            "units": len(problem.units),
+            "needs": len(problem.needs),
+            "activities": len(problem.activities),
+        }
+    )
+
+    def send_problem(wait: bool) -> None:
+        packed = packer.result(wait)
+        if packed is not None:
+            with lock:
+                head = {"type": "problem", "length": len(packed)}
+                out.write(json.dumps(head).encode() + b"\n" + packed)
+                out.flush()
+
     time_limit = float(header["time_limit"])
     spent = time.time() - float(header.get("started", time.time()))
     progress = SolveProgress(report)
@@ -721,6 +786,7 @@ def _child_main(argv: list[str]) -> None:
             progress.close()  # the last figures go before the final plan
         else:
             progress.flush()
+        send_problem(wait=stage.final)  # a plan's problem is stored before (or with) it
         send(
             {
                 "type": "stage",

@@ -50,7 +50,7 @@ def test_uses_decide_not_effort(engine: str) -> None:
     assert len(plan.assignments) == 2 and check_plan(p, plan) == []
     (unmet,) = plan.unmet
     assert unmet.reason == "eligible_units_full"
-    assert "medical 类资源已用 2/2 次" in unmet.detail  # 满额 said with the uses
+    assert "u1 的医疗义诊类资源已用 2/2 次" in unmet.detail  # uses, kind in Chinese
     assert "满额" in unmet.detail
     heavy = _heavy_problem()
     plan = solve(heavy, time_limit=5, seed=1, engine=engine)

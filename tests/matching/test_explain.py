@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gongjian.matching.examples import example_problem
 from gongjian.matching.explain import render_plan
-from gongjian.matching.problem import Candidate, Need
+from gongjian.matching.problem import Candidate, Need, Unit
 from gongjian.matching.solver import solve
 
 from .planner_helpers import act, need, problem, role, run, units, weights
@@ -48,6 +48,33 @@ def test_eligible_units_full_and_lost_to_higher_priority() -> None:
 def test_net_benefit_negative() -> None:
     plan, got = run(problem(units(A=5), [need("n1", {"A": -1})]))
     assert got == {} and _reasons(plan) == {"n1": "net_benefit_negative"}
+
+
+def test_unmet_details_and_conflicts_name_units() -> None:
+    """Staff read unit names, not ids, in why a need stayed unmet and in conflicts."""
+    us = [
+        Unit(id="u01", name="星城小学", capacity=1),
+        Unit(id="u02", name="星城派出所", capacity=1),
+        Unit(id="u03", name="燕化医院", capacity=5),
+    ]
+    needs = [
+        need("hi", {"u01": 10}, priority=5),
+        need("lo", {"u01": 10}, priority=1),
+        need("same1", {"u02": 10}, priority=3),
+        need("same2", {"u02": 10}, priority=3),
+    ]
+    plan, _ = run(problem(us, needs, w=weights(fit=1, coverage=10)))
+    detail = {u.item: (u.reason, u.detail) for u in plan.unmet}
+    assert detail["lo"] == ("lost_to_higher_priority", "星城小学 承担了优先级更高的需求")
+    (full,) = [d for k, d in detail.items() if k.startswith("same")]
+    assert full[0] == "eligible_units_full" and "星城派出所 工作量已用 1/1" in full[1]
+    assert not any("u0" in d for _, d in detail.values())
+    plan, _ = run(problem(us, [need("loss", {"u03": -1})]))
+    assert [u.detail for u in plan.unmet] == ["燕化医院 等单位尚有容量"]
+    pins = [need("p1", {"u01": (1, 1)}), need("p2", {"u01": (1, 1)})]
+    plan, _ = run(problem(us, pins, pinned=[("p1", "u01"), ("p2", "u01")]))
+    (c,) = [c for c in plan.conflicts if c.code == "pins_exceed_capacity"]
+    assert "星城小学" in c.message_zh and "u01" not in c.message_zh and c.units == ["u01"]
 
 
 def test_conflicting_pins_are_named() -> None:

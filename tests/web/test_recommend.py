@@ -3,6 +3,7 @@ action, and the plan page's 次选 / 未选原因 column — every name put in a
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import expect
@@ -53,6 +54,18 @@ def test_the_panel_lists_the_planners_units_and_dispatches(
         f"剩 {r0['remaining_capacity']} / {r0['capacity']}"
     )
     expect(first.locator(".needs-rec-distance")).to_contain_text("公里")
+    # the uses (次) of the need's kind left at each unit whose kind is capped; none otherwise
+    capped = [r for r in expected if r["kind_capacity"] is not None]
+    assert capped, "the 星城 seed's resources count uses"
+    for r in expected:
+        cell = panel.locator(f'tbody tr[data-unit="{r["unit"]}"] .needs-rec-uses')
+        if r["kind_capacity"] is None:
+            expect(cell).to_have_count(0)
+        else:
+            expect(cell).to_have_text(
+                re.compile(rf"\S+ 剩余 {r['remaining_uses']}/{r['kind_capacity']} 次")
+            )
+            expect(cell).to_have_attribute("data-kind", r["kind"])
     shot(page, "needs-recommend-panel")
 
     # 派给 claims the need for that unit

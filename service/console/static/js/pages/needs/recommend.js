@@ -1,12 +1,13 @@
 // 民情交办单 · 推荐单位: the panel of the planner's best units for one open need
 // (GET /needs/{id}/recommendations), for the committee dispatching by hand. Per unit:
 // the total fit and its parts (适配度, 距离, 结对, 以往合作, 以往满意度), the effort left
-// this quarter, the distance and the claims it would give up; 派给 dispatches the need
+// this quarter and, where the need's resource kind is capped, its uses left (剩余 x/y 次),
+// the distance and the claims it would give up; 派给 dispatches the need
 // to it (POST /needs/{id}/dispatch), with the committee's override when it is over capacity.
 // Every value is put in the DOM as text (h()), never as markup.
 
 import { api } from "../../api.js";
-import { errorText, fill, h, notice, t } from "../../ui.js";
+import { errorText, fill, h, label, notice, t, KINDS } from "../../ui.js";
 import { done } from "./actions.js";
 
 /** Open the panel of recommended units for need `n` (committee). */
@@ -57,6 +58,16 @@ function distance(r) {
   return "—";
 }
 
+/** The uses (次) of the need's resource kind left at the unit this quarter (null when uncapped). */
+function uses(r) {
+  if (r.kind_capacity === null || r.kind_capacity === undefined) return null;
+  return h(
+    "div",
+    { class: `needs-rec-uses${r.remaining_uses === 0 ? " needs-late" : ""}`, dataset: { kind: r.kind } },
+    t("needs.rec.uses", { kind: label(KINDS, r.kind), left: r.remaining_uses, cap: r.kind_capacity }),
+  );
+}
+
 function recTable(V, n, rec, dlg, msg) {
   const head = ["needs.rec.c.rank", "needs.rec.c.unit", "needs.rec.c.score", "needs.rec.c.parts", "needs.rec.c.room", "needs.rec.c.distance", "needs.rec.c.displaces", "needs.rec.c.action"];
   const rows = rec.items.map((r, i) =>
@@ -75,6 +86,7 @@ function recTable(V, n, rec, dlg, msg) {
         "td",
         { class: `needs-rec-room${r.over_capacity ? " needs-late" : ""}` },
         t("needs.rec.room", { left: r.remaining_capacity, cap: r.capacity, effort: r.effort }),
+        uses(r),
       ),
       h("td", { class: "needs-rec-distance" }, distance(r)),
       h("td", { class: "needs-rec-displaces" }, r.displaces.length ? r.displaces.map((d) => h("div", {}, `${d.title} (${d.item})`)) : "—"),
