@@ -18,23 +18,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gongjian.core.errors import InvalidInputError, NotFoundError
 from gongjian.graph.model import Integer, Quarter, StrictFloat, SubdistrictCode, parse_quarter
 from gongjian.service.auth.schemas import User, UserRole
-from gongjian.service.deps import CurrentUser, State, Store, audit_note
+from gongjian.service.deps import CurrentUser, State, Store
 from gongjian.service.errors import ForbiddenError
-from gongjian.service.plans.city import (
-    CityRun,
-    centroids,
-    job_row,
-    list_runs,
-    new_run_id,
-    run_jobs,
-    start_run,
-)
+from gongjian.service.plans import city as runs
+from gongjian.service.plans.views import Desk
 from gongjian.service.state import JobStatus, ServiceState
 
 __all__ = ["router"]
@@ -113,10 +106,10 @@ def _require_city(user: User, what: str) -> None:
 
 
 def _run_out(state: ServiceState, run_id: str) -> CityRunOut:
-    jobs = run_jobs(state, run_id)
+    jobs = runs.run_jobs(state, run_id)
     if not jobs:
         raise NotFoundError("CityRun", run_id)
-    rows = [CitySubdistrict(**job_row(state, j)) for j in jobs]
+    rows = [CitySubdistrict(**runs.job_row(state, j)) for j in jobs]
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.status.value] = counts.get(r.status.value, 0) + 1
@@ -140,13 +133,9 @@ def _run_out(state: ServiceState, run_id: str) -> CityRunOut:
     },
 )
 def create_city_plan(
-    body: CityPlanRequest,
-    user: CurrentUser,
-    store: Store,
-    state: State,
-    request: Request,
-    response: Response,
+    body: CityPlanRequest, desk: Desk, store: Store, response: Response
 ) -> CityRunOut:
+    user = desk.user
     _require_city(user, "制定全市计划")
     known = {s.id: s.name for s in store.subdistricts()}
     wanted = list(dict.fromkeys(body.subdistricts)) if body.subdistricts else list(known)
@@ -156,20 +145,20 @@ def create_city_plan(
             f"没有可计划的街道 (no known sub-district): {', '.join(wanted) or '-'}",
             [{"field": "subdistricts", "message": "未知街道 (unknown sub-districts)"}],
         )
-    run = CityRun(
-        run_id=new_run_id(body.quarter),
+    run = runs.CityRun(
+        run_id=runs.new_run_id(body.quarter),
         quarter=body.quarter,
         subdistricts=found,
         unknown=[sd for sd in wanted if sd not in known],
         time_limit=body.time_limit,
         seed=body.seed,
         created_by=user.id,
-        centroids=centroids(store, found),
+        centroids=runs.centroids(store, found),
     )
-    engine = start_run(request.app.state.store, state, request.app.state.jobs, run)
-    audit_note(request, f"city plan {run.run_id}: {len(wanted)} sub-districts on {engine}")
+    engine = runs.start_run(desk.request.app.state.store, desk.state, desk.jobs, run)
+    desk.note(f"city plan {run.run_id}: {len(wanted)} sub-districts on {engine}")
     response.headers["Location"] = f"/plans/city/{run.run_id}"
-    return _run_out(state, run.run_id)
+    return _run_out(desk.state, run.run_id)
 
 
 @router.get("/plans/city", summary="全市计划列表 City runs, newest first (city role)")
@@ -181,7 +170,7 @@ def list_city_plans(
     _require_city(user, "查看全市计划")
     if quarter is not None:
         quarter = parse_quarter(quarter)
-    return [CityRunBrief(**r) for r in list_runs(state, quarter)]
+    return [CityRunBrief(**r) for r in runs.list_runs(state, quarter)]
 
 
 @router.get(
