@@ -8,6 +8,9 @@ publication records its intent (``published_at``, the owner process and the
 plan it supersedes) before anything is written to the graph; setting the
 ``publish_report`` marks it complete. A publication whose owner process is gone
 (``kill -9``) is unfinished and any later claim may take it over and complete it.
+
+Length: ~500 lines, because the job records and the publish journal are one table's
+rules, each read-check-write one SQLite transaction.
 """
 
 from __future__ import annotations

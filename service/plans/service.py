@@ -20,6 +20,9 @@ give the same plan for the same request.
 * :func:`publish_job` — activity role decisions become ``ASSIGNED`` relationships,
   need decisions become claims (接单); journaled, in
   :mod:`gongjian.service.plans.publish`.
+
+Length: ~510 lines, because the plan's request, its scope, its solve and its publication
+are one job's life cycle, read together.
 """
 
 from __future__ import annotations

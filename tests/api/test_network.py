@@ -1,7 +1,11 @@
 """Network endpoints over HTTP, both stores: cooperation networks, coverage, gaps, central
 units, export. Expected figures are computed here from the store's contents or the seed
 CSVs, not with the service's functions. Data the tests create uses fresh ids, fresh
-isolated communities and quarters no seed data uses."""
+isolated communities and quarters no seed data uses.
+
+Length: ~530 lines, because one shared server per store serves every network route's
+cases; split, the modules would each need their own.
+"""
 
 from __future__ import annotations
 
