@@ -230,6 +230,7 @@ class Neo4jStore(GraphStore[ManagedTransaction]):
         """One data write statement in its own transaction, the data version bumped with it."""
         self._write(lambda tx: tx.run(statement(text), params).consume())
 
+    @_translated
     def data_version(self) -> int:
         records = self._query(_DATA_VERSION)
         return int(records[0]["v"]) if records else 0

@@ -191,7 +191,15 @@ def test_kill9_during_publish_leaves_the_plan_published_or_publishable(bench: Be
             else:
                 half = _missing(bench, first)
                 retry = c.post(f"/plans/{first}/publish")
-                if retry.status_code != 200:
+                late = c.get(f"/plans/{first}").json()
+                if (
+                    retry.status_code == 409
+                    and late["publish_report"] is not None
+                    and not _missing(bench, first)
+                ):
+                    # the restart completed it after SETTLE s (a slow machine): published
+                    figures.append(f"{label}: {state}, completed by the restart (late)")
+                elif retry.status_code != 200:
                     problems.append(
                         f"{label}: after restart published_at={job['published_at']},"
                         f" publish_report={'set' if job['publish_report'] else 'null'},"
