@@ -30,13 +30,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
 
 from gongjian.core.cells import put
 from gongjian.core.clock import now_utc, quarter_of
 from gongjian.core.clock import today as clock_today
-from gongjian.core.errors import NotFoundError
+from gongjian.core.errors import InvalidInputError, NotFoundError
 from gongjian.graph.model import (
     Activity,
     Community,
@@ -95,41 +96,54 @@ class _Context:
             return None
         return (self.today - need.due).days
 
-    def _item(self, kind: str, entity: Need | Activity, action: str, **more: object) -> TodoItem:
-        """What every item says: the entity's title and community, the next step."""
-        return TodoItem(
-            kind=kind,  # type: ignore[arg-type]
-            id=entity.id,
-            title=entity.title,
-            community_id=entity.community_id,
-            community_name=self.communities.get(entity.community_id, entity.community_id),
-            action=action,
-            action_zh=ACTIONS_ZH[action],
-            **more,  # type: ignore[arg-type]
-        )
+    def _item(
+        self,
+        kind: str,
+        entity: Need | Activity,
+        action: str,
+        due: dt.date | None,
+        more: Callable[[], dict[str, object]],
+        priority: int | None = None,
+    ) -> _Pending:
+        """What every item says: the entity's title and community, the next step (and
+        ``more()``, asked only when the item is shown)."""
+
+        def make() -> TodoItem:
+            return TodoItem(
+                kind=kind,  # type: ignore[arg-type]
+                id=entity.id,
+                title=entity.title,
+                community_id=entity.community_id,
+                community_name=self.communities.get(entity.community_id, entity.community_id),
+                action=action,
+                action_zh=ACTIONS_ZH[action],
+                due=due,
+                priority=priority,
+                **more(),  # type: ignore[arg-type]
+            )
+
+        return _Pending(make, id=entity.id, due=due, priority=priority)
 
     def shown(self, need: Need) -> Need:
         """``need`` as the user may read it (the complainant masked unless they may see it)."""
         return masked_for(need) if self.user is None else present_need(need, self.user)
 
-    def need_item(self, need: Need, action: str) -> TodoItem:
-        shown = self.shown(need)
-        return self._item(
-            "need",
-            need,
-            action,
-            number=getattr(shown, "number", None),
-            address=getattr(shown, "address", None),
-            status=need.status.value,
-            priority=need.priority,
-            due=need.due,
-            overdue_days=self.overdue_days(need),
-            unit_id=need.claimed_by,
-            unit_name=self.unit_name(need.claimed_by),
-            link=f"#/needs/{quote(need.id, safe='')}",
-        )
+    def need_item(self, need: Need, action: str) -> _Pending:
+        def more() -> dict[str, object]:
+            shown = self.shown(need)
+            return {
+                "number": getattr(shown, "number", None),
+                "address": getattr(shown, "address", None),
+                "status": need.status.value,
+                "overdue_days": self.overdue_days(need),
+                "unit_id": need.claimed_by,
+                "unit_name": self.unit_name(need.claimed_by),
+                "link": f"#/needs/{quote(need.id, safe='')}",
+            }
 
-    def whistle_item(self, need: Need, action: str, due: dt.date | None) -> TodoItem:
+        return self._item("need", need, action, need.due, more, need.priority)
+
+    def whistle_item(self, need: Need, action: str, due: dt.date | None) -> _Pending:
         item = self.need_item(need, action)
         overdue = None if due is None or due >= self.today else (self.today - due).days
         return item.model_copy(
@@ -141,14 +155,44 @@ class _Context:
             }
         )
 
-    def activity_item(self, activity: Activity) -> TodoItem:
-        return self._item(
-            "activity",
-            activity,
-            "attend",
-            due=activity.date,
-            link=f"#/activities?quarter={activity.quarter}",
+    def activity_item(self, activity: Activity) -> _Pending:
+        link = f"#/activities?quarter={activity.quarter}"
+        return self._item("activity", activity, "attend", activity.date, lambda: {"link": link})
+
+
+class _Pending:
+    """A to-do item built only if it is shown (a district's section may hold 18,000
+    orders, of which a page lists 10): what it sorts by now, the :class:`TodoItem`
+    from :meth:`build`, with the changes :meth:`model_copy` asked for."""
+
+    __slots__ = ("_make", "_update", "due", "id", "priority")
+
+    def __init__(
+        self,
+        make: Callable[[], TodoItem],
+        *,
+        id: str,
+        due: dt.date | None,
+        priority: int | None,
+        update: dict[str, object] | None = None,
+    ) -> None:
+        self._make, self._update = make, update or {}
+        self.id, self.due, self.priority = id, due, priority
+
+    def model_copy(self, *, update: dict[str, object]) -> _Pending:
+        """This item with ``update``'s fields changed (as ``TodoItem.model_copy``)."""
+        due = update.get("due", self.due)
+        return _Pending(
+            self._make,
+            id=self.id,
+            due=due if isinstance(due, dt.date) else None,
+            priority=self.priority,
+            update={**self._update, **update},
         )
+
+    def build(self) -> TodoItem:
+        item = self._make()
+        return item.model_copy(update=self._update) if self._update else item
 
 
 #: section key → (中文, English); the committee's names of two sections differ (below)
@@ -169,23 +213,44 @@ SECTIONS: dict[str, tuple[str, str]] = {
 COMMITTEE_SECTIONS = {"unclaimed": ("待派单", "Open, to dispatch")}
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which items of the sections to list: ``limit`` from ``offset`` of each, or of
+    ``section`` only (the others left out)."""
+
+    limit: int = 50
+    offset: int = 0
+    section: str | None = None
+
+
 def _sections(
-    groups: dict[str, Iterable[TodoItem]],
-    limit: int,
+    groups: dict[str, Iterable[_Pending]],
+    page: Page,
     names: dict[str, tuple[str, str]] | None = None,
 ) -> list[TodoSection]:
-    """The sections in ``groups``' order, each sorted most urgent first, ``limit`` items."""
+    """The sections in ``groups``' order, each sorted most urgent first, one ``page``."""
     out = []
     for key, items in groups.items():
+        if page.section is not None and key != page.section:
+            continue
         zh, en = (names or {}).get(key, SECTIONS[key])
         ordered = _by_due(items)
+        shown = [i.build() for i in ordered[page.offset : page.offset + page.limit]]
         out.append(
-            TodoSection(key=key, label=zh, label_en=en, count=len(ordered), items=ordered[:limit])
+            TodoSection(
+                key=key, label=zh, label_en=en, count=len(ordered), offset=page.offset, items=shown
+            )
+        )
+    if page.section is not None and not out:
+        raise InvalidInputError(
+            f"没有待办分组 '{page.section}' (no such section for this account); "
+            f"可选: {', '.join(groups)}",
+            [{"field": "section", "message": "unknown section"}],
         )
     return out
 
 
-def _by_due(items: Iterable[TodoItem]) -> list[TodoItem]:
+def _by_due(items: Iterable[_Pending]) -> list[_Pending]:
     """Most urgent first: the longest overdue, then the earliest due, then priority."""
     far = dt.date.max
     return sorted(items, key=lambda i: (i.due or far, -(i.priority or 0), i.id))
@@ -225,7 +290,7 @@ def suitability_table(store: GraphStore) -> SuitabilityTable:
     return stored_suitability(store)[0]
 
 
-def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]:
+def _unit_sections(ctx: _Context, unit_id: str, page: Page) -> list[TodoSection]:
     store = ctx.store
     unit = ctx.units.get(unit_id)
     whistles = []
@@ -239,7 +304,7 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
     supervised = [ctx.need_item(n, "resolve") for n in rest if n.supervised]
     redo = [ctx.need_item(n, "redo") for n in rest if not n.supervised and n.reopens]
     in_hand = [ctx.need_item(n, "resolve") for n in rest if not n.supervised and not n.reopens]
-    accept: list[TodoItem] = []
+    accept: list[_Pending] = []
     if unit is not None:
         suited = _suited(store, unit, suitability_table(store))
         accept = [ctx.need_item(n, "claim") for n in _needs(store, status="open") if suited(n)]
@@ -262,11 +327,11 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
             "to_accept": accept,
             "activities": unique_acts,
         },
-        limit,
+        page,
     )
 
 
-def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
+def _late_whistles(ctx: _Context, **filters: object) -> list[_Pending]:
     out = []
     for n in _needs(ctx.store, whistle=True, **filters):
         st = whistle_state(n, now_utc())
@@ -277,7 +342,7 @@ def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
     return out
 
 
-def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[TodoSection]:
+def _community_sections(ctx: _Context, community_id: str, page: Page) -> list[TodoSection]:
     store = ctx.store
     follow = [
         ctx.need_item(n, "follow_up")
@@ -299,11 +364,11 @@ def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[To
             "unclaimed": open_,
             "whistles_late": _late_whistles(ctx, community_id=community_id),
         },
-        limit,
+        page,
     )
 
 
-def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
+def _committee_sections(ctx: _Context, page: Page) -> list[TodoSection]:
     store = ctx.store
     in_hand = _in_hand(store)
     overdue = [ctx.need_item(n, "urge") for n in in_hand if ctx.overdue_days(n) is not None]
@@ -325,26 +390,37 @@ def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
             "whistles_late": _late_whistles(ctx),
             "to_follow_up": follow,
         },
-        limit,
+        page,
         {**COMMITTEE_SECTIONS, "to_follow_up": ("待回访", "Resolved, awaiting follow-up")},
     )
 
 
-def todo(*, store: GraphStore, user: User, limit: int = 50, today: dt.date | None = None) -> Todo:
-    """The to-do list of ``user`` (sections by role, see the module docstring)."""
+def todo(
+    *,
+    store: GraphStore,
+    user: User,
+    limit: int = 50,
+    today: dt.date | None = None,
+    offset: int = 0,
+    section: str | None = None,
+) -> Todo:
+    """The to-do list of ``user`` (sections by role, see the module docstring): of each
+    section its count and ``limit`` items from ``offset``; with ``section``, that one only
+    (an unknown one is refused)."""
     day = today or clock_today()
+    page = Page(limit, offset, section)
     ctx = _Context(store, day, user)
     scope_id: str | None = None
     scope_name: str | None = None
     if user.role == UserRole.unit and user.unit_id:
         scope_id, scope_name = user.unit_id, ctx.unit_name(user.unit_id)
-        sections = _unit_sections(ctx, user.unit_id, limit)
+        sections = _unit_sections(ctx, user.unit_id, page)
     elif user.role == UserRole.community and user.community_id:
         scope_id = user.community_id
         scope_name = ctx.communities.get(user.community_id, user.community_id)
-        sections = _community_sections(ctx, user.community_id, limit)
+        sections = _community_sections(ctx, user.community_id, page)
     elif user.role == UserRole.committee:
-        sections = _committee_sections(ctx, limit)
+        sections = _committee_sections(ctx, page)
     else:
         sections = []
     return Todo(
