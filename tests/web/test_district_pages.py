@@ -133,14 +133,15 @@ def test_todo_shows_section_totals_and_pages_them(
 ) -> None:
     server, _ = district
     with server.client("committee") as c:
-        r = c.get("/me/todo", params={"limit": 1})
+        # every section's count, and the second page of each (one answer)
+        r = c.get("/me/todo", params={"limit": 10, "offset": 10})
         assert r.status_code == 200, r.text
-        counts = {s["key"]: s["count"] for s in r.json()["sections"]}
-        largest = max(counts, key=counts.__getitem__)
-        assert counts[largest] > 10, counts  # 18,000 open orders to dispatch
-        second = c.get("/me/todo", params={"section": largest, "offset": 10, "limit": 10})
-        assert second.status_code == 200, second.text
-        links = [i["link"] for i in second.json()["sections"][0]["items"]]
+        sections = r.json()["sections"]
+    counts = {s["key"]: s["count"] for s in sections}
+    largest = max(sections, key=lambda s: s["count"])
+    assert largest["count"] > 10, counts  # 18,000 open orders to dispatch
+    links = [i["link"] for i in largest["items"]]
+    largest = largest["key"]
     with console_in(browser, server) as console:
         page = console.page
         page.add_init_script(TODO_SEEN)
