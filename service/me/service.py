@@ -96,54 +96,41 @@ class _Context:
             return None
         return (self.today - need.due).days
 
-    def _item(
-        self,
-        kind: str,
-        entity: Need | Activity,
-        action: str,
-        due: dt.date | None,
-        more: Callable[[], dict[str, object]],
-        priority: int | None = None,
-    ) -> _Pending:
-        """What every item says: the entity's title and community, the next step (and
-        ``more()``, asked only when the item is shown)."""
-
-        def make() -> TodoItem:
-            return TodoItem(
-                kind=kind,  # type: ignore[arg-type]
-                id=entity.id,
-                title=entity.title,
-                community_id=entity.community_id,
-                community_name=self.communities.get(entity.community_id, entity.community_id),
-                action=action,
-                action_zh=ACTIONS_ZH[action],
-                due=due,
-                priority=priority,
-                **more(),  # type: ignore[arg-type]
-            )
-
-        return _Pending(make, id=entity.id, due=due, priority=priority)
+    def _item(self, kind: str, entity: Need | Activity, action: str, **more: object) -> TodoItem:
+        """What every item says: the entity's title and community, the next step."""
+        return TodoItem(
+            kind=kind,  # type: ignore[arg-type]
+            id=entity.id,
+            title=entity.title,
+            community_id=entity.community_id,
+            community_name=self.communities.get(entity.community_id, entity.community_id),
+            action=action,
+            action_zh=ACTIONS_ZH[action],
+            **more,  # type: ignore[arg-type]
+        )
 
     def shown(self, need: Need) -> Need:
         """``need`` as the user may read it (the complainant masked unless they may see it)."""
         return masked_for(need) if self.user is None else present_need(need, self.user)
 
-    def need_item(self, need: Need, action: str) -> _Pending:
-        def more() -> dict[str, object]:
-            shown = self.shown(need)
-            return {
-                "number": getattr(shown, "number", None),
-                "address": getattr(shown, "address", None),
-                "status": need.status.value,
-                "overdue_days": self.overdue_days(need),
-                "unit_id": need.claimed_by,
-                "unit_name": self.unit_name(need.claimed_by),
-                "link": f"#/needs/{quote(need.id, safe='')}",
-            }
+    def need_item(self, need: Need, action: str) -> TodoItem:
+        shown = self.shown(need)
+        return self._item(
+            "need",
+            need,
+            action,
+            number=getattr(shown, "number", None),
+            address=getattr(shown, "address", None),
+            status=need.status.value,
+            priority=need.priority,
+            due=need.due,
+            overdue_days=self.overdue_days(need),
+            unit_id=need.claimed_by,
+            unit_name=self.unit_name(need.claimed_by),
+            link=f"#/needs/{quote(need.id, safe='')}",
+        )
 
-        return self._item("need", need, action, need.due, more, need.priority)
-
-    def whistle_item(self, need: Need, action: str, due: dt.date | None) -> _Pending:
+    def whistle_item(self, need: Need, action: str, due: dt.date | None) -> TodoItem:
         item = self.need_item(need, action)
         overdue = None if due is None or due >= self.today else (self.today - due).days
         return item.model_copy(
@@ -155,44 +142,14 @@ class _Context:
             }
         )
 
-    def activity_item(self, activity: Activity) -> _Pending:
-        link = f"#/activities?quarter={activity.quarter}"
-        return self._item("activity", activity, "attend", activity.date, lambda: {"link": link})
-
-
-class _Pending:
-    """A to-do item built only if it is shown (a district's section may hold 18,000
-    orders, of which a page lists 10): what it sorts by now, the :class:`TodoItem`
-    from :meth:`build`, with the changes :meth:`model_copy` asked for."""
-
-    __slots__ = ("_make", "_update", "due", "id", "priority")
-
-    def __init__(
-        self,
-        make: Callable[[], TodoItem],
-        *,
-        id: str,
-        due: dt.date | None,
-        priority: int | None,
-        update: dict[str, object] | None = None,
-    ) -> None:
-        self._make, self._update = make, update or {}
-        self.id, self.due, self.priority = id, due, priority
-
-    def model_copy(self, *, update: dict[str, object]) -> _Pending:
-        """This item with ``update``'s fields changed (as ``TodoItem.model_copy``)."""
-        due = update.get("due", self.due)
-        return _Pending(
-            self._make,
-            id=self.id,
-            due=due if isinstance(due, dt.date) else None,
-            priority=self.priority,
-            update={**self._update, **update},
+    def activity_item(self, activity: Activity) -> TodoItem:
+        return self._item(
+            "activity",
+            activity,
+            "attend",
+            due=activity.date,
+            link=f"#/activities?quarter={activity.quarter}",
         )
-
-    def build(self) -> TodoItem:
-        item = self._make()
-        return item.model_copy(update=self._update) if self._update else item
 
 
 #: section key → (中文, English); the committee's names of two sections differ (below)
@@ -224,7 +181,7 @@ class Page:
 
 
 def _sections(
-    groups: dict[str, Iterable[_Pending]],
+    groups: dict[str, Iterable[TodoItem]],
     page: Page,
     names: dict[str, tuple[str, str]] | None = None,
 ) -> list[TodoSection]:
@@ -235,7 +192,7 @@ def _sections(
             continue
         zh, en = (names or {}).get(key, SECTIONS[key])
         ordered = _by_due(items)
-        shown = [i.build() for i in ordered[page.offset : page.offset + page.limit]]
+        shown = ordered[page.offset : page.offset + page.limit]
         out.append(
             TodoSection(
                 key=key, label=zh, label_en=en, count=len(ordered), offset=page.offset, items=shown
@@ -250,7 +207,7 @@ def _sections(
     return out
 
 
-def _by_due(items: Iterable[_Pending]) -> list[_Pending]:
+def _by_due(items: Iterable[TodoItem]) -> list[TodoItem]:
     """Most urgent first: the longest overdue, then the earliest due, then priority."""
     far = dt.date.max
     return sorted(items, key=lambda i: (i.due or far, -(i.priority or 0), i.id))
@@ -304,7 +261,7 @@ def _unit_sections(ctx: _Context, unit_id: str, page: Page) -> list[TodoSection]
     supervised = [ctx.need_item(n, "resolve") for n in rest if n.supervised]
     redo = [ctx.need_item(n, "redo") for n in rest if not n.supervised and n.reopens]
     in_hand = [ctx.need_item(n, "resolve") for n in rest if not n.supervised and not n.reopens]
-    accept: list[_Pending] = []
+    accept: list[TodoItem] = []
     if unit is not None:
         suited = _suited(store, unit, suitability_table(store))
         accept = [ctx.need_item(n, "claim") for n in _needs(store, status="open") if suited(n)]
@@ -331,7 +288,7 @@ def _unit_sections(ctx: _Context, unit_id: str, page: Page) -> list[TodoSection]
     )
 
 
-def _late_whistles(ctx: _Context, **filters: object) -> list[_Pending]:
+def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
     out = []
     for n in _needs(ctx.store, whistle=True, **filters):
         st = whistle_state(n, now_utc())
