@@ -36,12 +36,14 @@ class TodoItem(BaseModel):
 
 
 class TodoSection(BaseModel):
-    """A group of items (待接单, 待办结, 已逾期 …); ``count`` is the whole group."""
+    """A group of items (待接单, 待办结, 已逾期 …); ``count`` is the whole group, ``items``
+    one page of it from ``offset``."""
 
     key: str
     label: str
     label_en: str
     count: int
+    offset: int = Field(default=0, description="items 从第几项起 (0 = the most urgent)")
     items: list[TodoItem]
 
 

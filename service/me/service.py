@@ -30,13 +30,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
 
 from gongjian.core.cells import put
 from gongjian.core.clock import now_utc, quarter_of
 from gongjian.core.clock import today as clock_today
-from gongjian.core.errors import NotFoundError
+from gongjian.core.errors import InvalidInputError, NotFoundError
 from gongjian.graph.model import (
     Activity,
     Community,
@@ -169,18 +170,39 @@ SECTIONS: dict[str, tuple[str, str]] = {
 COMMITTEE_SECTIONS = {"unclaimed": ("待派单", "Open, to dispatch")}
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which items of the sections to list: ``limit`` from ``offset`` of each, or of
+    ``section`` only (the others left out)."""
+
+    limit: int = 50
+    offset: int = 0
+    section: str | None = None
+
+
 def _sections(
     groups: dict[str, Iterable[TodoItem]],
-    limit: int,
+    page: Page,
     names: dict[str, tuple[str, str]] | None = None,
 ) -> list[TodoSection]:
-    """The sections in ``groups``' order, each sorted most urgent first, ``limit`` items."""
+    """The sections in ``groups``' order, each sorted most urgent first, one ``page``."""
     out = []
     for key, items in groups.items():
+        if page.section is not None and key != page.section:
+            continue
         zh, en = (names or {}).get(key, SECTIONS[key])
         ordered = _by_due(items)
+        shown = ordered[page.offset : page.offset + page.limit]
         out.append(
-            TodoSection(key=key, label=zh, label_en=en, count=len(ordered), items=ordered[:limit])
+            TodoSection(
+                key=key, label=zh, label_en=en, count=len(ordered), offset=page.offset, items=shown
+            )
+        )
+    if page.section is not None and not out:
+        raise InvalidInputError(
+            f"没有待办分组 '{page.section}' (no such section for this account); "
+            f"可选: {', '.join(groups)}",
+            [{"field": "section", "message": "unknown section"}],
         )
     return out
 
@@ -225,7 +247,7 @@ def suitability_table(store: GraphStore) -> SuitabilityTable:
     return stored_suitability(store)[0]
 
 
-def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]:
+def _unit_sections(ctx: _Context, unit_id: str, page: Page) -> list[TodoSection]:
     store = ctx.store
     unit = ctx.units.get(unit_id)
     whistles = []
@@ -262,7 +284,7 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
             "to_accept": accept,
             "activities": unique_acts,
         },
-        limit,
+        page,
     )
 
 
@@ -277,7 +299,7 @@ def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
     return out
 
 
-def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[TodoSection]:
+def _community_sections(ctx: _Context, community_id: str, page: Page) -> list[TodoSection]:
     store = ctx.store
     follow = [
         ctx.need_item(n, "follow_up")
@@ -299,11 +321,11 @@ def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[To
             "unclaimed": open_,
             "whistles_late": _late_whistles(ctx, community_id=community_id),
         },
-        limit,
+        page,
     )
 
 
-def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
+def _committee_sections(ctx: _Context, page: Page) -> list[TodoSection]:
     store = ctx.store
     in_hand = _in_hand(store)
     overdue = [ctx.need_item(n, "urge") for n in in_hand if ctx.overdue_days(n) is not None]
@@ -325,26 +347,37 @@ def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
             "whistles_late": _late_whistles(ctx),
             "to_follow_up": follow,
         },
-        limit,
+        page,
         {**COMMITTEE_SECTIONS, "to_follow_up": ("待回访", "Resolved, awaiting follow-up")},
     )
 
 
-def todo(*, store: GraphStore, user: User, limit: int = 50, today: dt.date | None = None) -> Todo:
-    """The to-do list of ``user`` (sections by role, see the module docstring)."""
+def todo(
+    *,
+    store: GraphStore,
+    user: User,
+    limit: int = 50,
+    today: dt.date | None = None,
+    offset: int = 0,
+    section: str | None = None,
+) -> Todo:
+    """The to-do list of ``user`` (sections by role, see the module docstring): of each
+    section its count and ``limit`` items from ``offset``; with ``section``, that one only
+    (an unknown one is refused)."""
     day = today or clock_today()
+    page = Page(limit, offset, section)
     ctx = _Context(store, day, user)
     scope_id: str | None = None
     scope_name: str | None = None
     if user.role == UserRole.unit and user.unit_id:
         scope_id, scope_name = user.unit_id, ctx.unit_name(user.unit_id)
-        sections = _unit_sections(ctx, user.unit_id, limit)
+        sections = _unit_sections(ctx, user.unit_id, page)
     elif user.role == UserRole.community and user.community_id:
         scope_id = user.community_id
         scope_name = ctx.communities.get(user.community_id, user.community_id)
-        sections = _community_sections(ctx, user.community_id, limit)
+        sections = _community_sections(ctx, user.community_id, page)
     elif user.role == UserRole.committee:
-        sections = _committee_sections(ctx, limit)
+        sections = _committee_sections(ctx, page)
     else:
         sections = []
     return Todo(

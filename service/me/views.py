@@ -4,7 +4,10 @@
 route                              who                   what
 =================================  ====================  ==========================================
 ``GET /me/todo``                   every signed-in role  sections of items waiting for the user
-                                                         (:mod:`gongjian.service.me.service`)
+                                                         (:mod:`gongjian.service.me.service`),
+                                                         each its count and one page
+                                                         (``limit``, ``offset``; ``section``:
+                                                         one section only)
 ``GET /me/calendar.ics``           a unit                its activities and its orders' due dates
 ``GET /me/tasks.xlsx``             a unit                its orders in hand and activities (台账)
 =================================  ====================  ==========================================
@@ -40,8 +43,15 @@ def my_todo(
     user: CurrentUser,
     store: Store,
     limit: Annotated[int, Query(ge=1, le=500, description="每组最多列出 items per section")] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=1_000_000, description="每组从第几项起 items skipped per section")
+    ] = 0,
+    section: Annotated[
+        str | None,
+        Query(max_length=32, description="只看这一组 one section only, e.g. overdue"),
+    ] = None,
 ) -> Todo:
-    return service.todo(store=store, user=user, limit=limit)
+    return service.todo(store=store, user=user, limit=limit, offset=offset, section=section)
 
 
 def _unit_of(user: User) -> str:

@@ -212,6 +212,39 @@ def test_bad_limits_are_refused(api: ApiServer, limit: object) -> None:
         assert c.get("/me/todo", params={"limit": limit}).status_code == 422
 
 
+def test_one_section_pages_on_the_server(api: ApiServer) -> None:
+    """``section`` + ``offset`` + ``limit``: that section only, its count, and pages that
+    together are the whole section in order, none overlapping."""
+    with api.client("committee") as c:
+        whole = _todo(c)
+        section = max(whole["sections"], key=lambda s: s["count"])
+        key, expected = section["key"], _ids(whole, section["key"])
+        assert len(expected) >= 3, (key, expected)  # the seed has a few in its largest
+        short = c.get("/me/todo", params={"limit": 2}).json()
+        assert [s["count"] for s in short["sections"]] == [s["count"] for s in whole["sections"]]
+        assert short["total"] == whole["total"]
+        assert all(len(s["items"]) <= 2 and s["offset"] == 0 for s in short["sections"])
+        got: list[str] = []
+        for offset in range(0, len(expected), 2):
+            r = c.get("/me/todo", params={"section": key, "offset": offset, "limit": 2})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert [(s["key"], s["count"], s["offset"]) for s in body["sections"]] == [
+                (key, len(expected), offset)
+            ]
+            got += [i["id"] for i in body["sections"][0]["items"]]
+        assert got == expected
+        past = c.get("/me/todo", params={"section": key, "offset": len(expected)}).json()
+        assert past["sections"][0]["items"] == [] and past["sections"][0]["count"] == len(expected)
+        # a section the role does not have, or none at all: refused in Chinese
+        for bad in ("to_accept", "nonsense"):
+            r = c.get("/me/todo", params={"section": bad})
+            assert r.status_code == 422, r.text
+            assert "待办分组" in r.json()["error"]["message"], r.text
+        assert c.get("/me/todo", params={"offset": -1}).status_code == 422
+        assert c.get("/me/todo", params={"section": "x" * 33}).status_code == 422
+
+
 def test_a_published_plan_fills_the_units_coming_activities(api: ApiServer) -> None:
     """Last in the module: publishing claims the quarter's open orders."""
     with api.client("committee") as com:

@@ -6,7 +6,9 @@ The dashboard stays a few screens tall (the unit ranking is paged on the server,
 负荷均衡 card counts the tied units instead of listing them), never asks for a fixed
 ``limit=1000`` of units, and its type-ahead finds the 2,000th unit's ranking row. The
 network page shows a loading sign, then the overview by community (one node per
-community, none over another), and expanding a community shows its units.
+community, none over another), and expanding a community shows its units. 我的待办
+shows a loading sign, then each section's total with one page of it (the next page from
+the server); the service map keeps its table of communities to a page.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from gongjian.graph.model import Unit
 from tests.api.server import ApiServer
 from tests.web.conftest import UNITS, Console, console_in, pick, shot
 from tests.web.test_network import node_overlaps
+
+#: the tallest a district page may be (px)
+TALL = 4000
 
 # records, from the first moment, whether the loading sign came before the graph
 SEEN = """
@@ -111,3 +116,82 @@ def test_network_overview_by_community_and_expanding_one(
         drawn = node_overlaps(page)
         assert drawn["meet"] == [] and drawn["outside"] == [], drawn["meet"][:5]
         shot(page, "network-district-expanded")
+
+
+# records whether the to-do page's loading sign came before its sections
+TODO_SEEN = """
+window.__seen = [];
+new MutationObserver(() => {
+  if (document.getElementById('todo-loading')) window.__seen.push('loading');
+  if (document.querySelector('section[data-page="todo"] [data-section]')) window.__seen.push('sections');
+}).observe(document, { subtree: true, childList: true });
+"""
+
+
+def test_todo_shows_section_totals_and_pages_them(
+    browser: Browser, district: tuple[ApiServer, Unit]
+) -> None:
+    server, _ = district
+    with server.client("committee") as c:
+        # every section's count, and the second page of each (one answer)
+        r = c.get("/me/todo", params={"limit": 10, "offset": 10})
+        assert r.status_code == 200, r.text
+        sections = r.json()["sections"]
+    counts = {s["key"]: s["count"] for s in sections}
+    largest = max(sections, key=lambda s: s["count"])
+    assert largest["count"] > 10, counts  # 18,000 open orders to dispatch
+    links = [i["link"] for i in largest["items"]]
+    largest = largest["key"]
+    with console_in(browser, server) as console:
+        page = console.page
+        page.add_init_script(TODO_SEEN)
+        _sign_in_at(console, "#/todo")
+        cards = page.locator('section[data-page="todo"] [data-section]')
+        expect(cards).to_have_count(len(counts), timeout=30_000)
+        seen = page.evaluate("window.__seen")
+        assert "loading" in seen and seen.index("loading") < seen.index("sections"), seen[:5]
+        for key, n in counts.items():
+            card = page.locator(f'[data-section="{key}"]')
+            expect(card.locator("h2 .count")).to_have_text(str(n))
+            expect(card.locator("tbody tr")).to_have_count(max(1, min(n, 10)))
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < TALL, height
+        card = page.locator(f'[data-section="{largest}"]')
+        expect(card.locator(".pager")).to_contain_text(f"共 {counts[largest]} 条")
+        card.locator(".pager button").last.click()
+        expect(card).to_have_attribute("data-offset", "10")
+        shown = card.locator("tbody tr a.button")
+        expect(shown).to_have_count(len(links))
+        assert [shown.nth(i).get_attribute("href") for i in range(len(links))] == links
+        shot(page, "todo-district")
+
+
+def test_map_keeps_its_community_table_to_a_page(
+    browser: Browser, district: tuple[ApiServer, Unit]
+) -> None:
+    server, last = district
+    with server.client("viewer") as c:
+        communities = c.get("/communities", params={"limit": 1}).json()["total"]
+        home = c.get(f"/communities/{last.community_id}").json()["name"]
+    assert communities > 20
+    with console_in(browser, server) as console:
+        page = console.page
+        _sign_in_at(console, "#/map")
+        expect(page.locator("#map-chart")).to_have_attribute("data-ready", "1", timeout=30_000)
+        table_ = page.locator("#map-list")
+        expect(table_).to_have_attribute("data-total", str(communities))
+        rows = table_.locator("tbody tr")
+        expect(rows).to_have_count(20)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < TALL, height
+        first = rows.first.get_attribute("data-community")
+        page.locator("#map-list-box .pager button").last.click()
+        expect(page.locator("#map-list")).to_have_attribute("data-offset", "20")
+        assert page.locator("#map-list tbody tr").first.get_attribute("data-community") != first
+        # a community found by its name, on any page
+        page.fill("#map-list-find", home)
+        expect(page.locator("#map-list")).to_have_attribute("data-offset", "0")
+        expect(
+            page.locator(f'#map-list tbody tr[data-community="{last.community_id}"]')
+        ).to_have_count(1)
+        shot(page, "service-map-district-list")

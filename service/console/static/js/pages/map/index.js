@@ -2,7 +2,9 @@
 // units as points coloured by type, drawn offline (ECharts registerMap with the
 // GeoJSON of GET /map; no online tiles). A click on a community opens its open work
 // orders, a click on a unit opens the unit. At district size the units are one point
-// per community (with the count) until a community is expanded.
+// per community (with the count) until a community is expanded, and the table of
+// communities under the map (most gaps first) shows LIST_PAGE of them at a time, with a
+// pager and a search by name (the map's answer already holds every community).
 //
 // The committee imports surveyed community outlines (GeoJSON, PUT /map/outlines with the
 // outlines' version as If-Match) and downloads them again; imported outlines replace the
@@ -11,7 +13,7 @@
 // Every name reaches the chart as data; tooltips are built with esc().
 
 import { api, download } from "../../api.js";
-import { addStrings, chart, errorText, esc, fill, h, label, notice, page, saveFailed, select, t, toast, vocabOptions, KINDS, UNIT_TYPES } from "../../ui.js";
+import { addStrings, chart, errorText, esc, fill, h, label, notice, page, saveFailed, select, t, table, toast, vocabOptions, KINDS, UNIT_TYPES } from "../../ui.js";
 
 addStrings({
   zh: {
@@ -35,6 +37,8 @@ addStrings({
     "map.col.open": "待认领",
     "map.col.gaps": "本社区无合适单位",
     "map.col.units": "单位数",
+    "map.list.find": "查找社区",
+    "map.list.find.hint": "输入社区名称",
     "map.place": "标注单位位置",
     "map.place.go": "在地图上点选位置",
     "map.place.hint": "请在地图上点击 {name} 的位置（Esc 取消）。",
@@ -68,6 +72,8 @@ addStrings({
     "map.col.open": "Open",
     "map.col.gaps": "No suitable unit inside",
     "map.col.units": "Units",
+    "map.list.find": "Find a community",
+    "map.list.find.hint": "Type a community's name",
     "map.place": "Place a unit",
     "map.place.go": "Click its place on the map",
     "map.place.hint": "Click where {name} is on the map (Esc cancels).",
@@ -85,6 +91,8 @@ addStrings({
 export default page("map", { zh: "服务一张图", en: "Service map" }, render);
 
 const LABEL_LIMIT = 40;
+/** Communities per page of the table under the map. */
+export const LIST_PAGE = 20;
 const UNIT_COLOURS = ["#1f6feb", "#8e44ad", "#16a085", "#d35400", "#2c3e50", "#b9770e", "#c0392b", "#27ae60"];
 
 function fmt(key, vars) {
@@ -293,29 +301,48 @@ async function render(el, ctx) {
     holder.el,
     outlines,
     h("h2", {}, t("map.list")),
-    h(
-      "div",
-      { class: "table-wrap" },
-      h(
-        "table",
-        { id: "map-list" },
-        h("thead", {}, h("tr", {}, ["map.col.name", "map.col.open", "map.col.gaps", "map.col.units"].map((k) => h("th", { scope: "col" }, t(k))))),
-        h(
-          "tbody",
-          {},
-          rows.map((f) =>
-            h(
-              "tr",
-              { dataset: { community: f.id } },
-              h("td", {}, h("a", { href: `#/needs?status=open&community=${encodeURIComponent(f.id)}` }, f.properties.name)),
-              h("td", {}, String(f.properties.open_needs)),
-              h("td", {}, `${f.properties.gaps}（${Math.round(f.properties.gap_share * 100)}%）`),
-              h("td", {}, String(f.properties.units)),
-            ),
-          ),
-        ),
-      ),
-    ),
+    communityList(rows),
+  );
+}
+
+// 社区一览: the communities, most gaps first, LIST_PAGE at a time; typing narrows them by
+// name (on the rows already loaded with the map)
+function communityList(rows) {
+  const columns = [
+    { label: t("map.col.name"), value: (f) => h("a", { href: `#/needs?status=open&community=${encodeURIComponent(f.id)}` }, f.properties.name) },
+    { label: t("map.col.open"), value: (f) => String(f.properties.open_needs) },
+    { label: t("map.col.gaps"), value: (f) => `${f.properties.gaps}（${Math.round(f.properties.gap_share * 100)}%）` },
+    { label: t("map.col.units"), value: (f) => String(f.properties.units) },
+  ];
+  const find = h("input", { type: "search", id: "map-list-find", placeholder: t("map.list.find.hint"), autocomplete: "off" });
+  const box = h("div", { id: "map-list-box" });
+  let offset = 0;
+  const show = () => {
+    const word = find.value.trim().toLowerCase();
+    const matching = word ? rows.filter((f) => f.properties.name.toLowerCase().includes(word)) : rows;
+    const shown = matching.slice(offset, offset + LIST_PAGE);
+    const go = (off) => {
+      offset = off;
+      show();
+    };
+    const wrap = table(columns, shown, { offset, limit: LIST_PAGE, total: matching.length, go });
+    const tbl = wrap.querySelector("table");
+    tbl.id = "map-list";
+    tbl.dataset.total = String(matching.length);
+    tbl.dataset.offset = String(offset);
+    if (shown.length) tbl.querySelectorAll("tbody tr").forEach((tr, i) => (tr.dataset.community = shown[i].id));
+    box.replaceChildren(wrap);
+  };
+  find.addEventListener("input", () => {
+    offset = 0;
+    show();
+  });
+  show();
+  return h(
+    "div",
+    {},
+    rows.length > LIST_PAGE ? h("div", { class: "toolbar" }, h("label", { for: "map-list-find" }, t("map.list.find"), find)) : null,
+    box,
   );
 }
 

@@ -8,9 +8,16 @@
 // its countdown to the due date and a link to where the step is taken. A unit also
 // downloads its calendar (.ics) and task list (.xlsx). Unit and community users land
 // here after sign-in (app.js). Every value is put in the page as text (h()).
+//
+// At district size a section holds thousands of orders: each card shows its total and
+// one page of PAGE items; its pager asks the server for the next page of that section
+// only (GET /me/todo?section=…&offset=…). A loading sign shows until the first answer.
 
 import { api, download } from "../../api.js";
-import { addStrings, errorText, fill, h, label, lang, notice, page, t, table, toast, STATUSES } from "../../ui.js";
+import { addStrings, errorText, fill, h, label, lang, newest, notice, page, t, table, toast, STATUSES } from "../../ui.js";
+
+/** Items per section page. */
+export const PAGE = 10;
 
 addStrings({
   zh: {
@@ -20,7 +27,8 @@ addStrings({
     "todo.total": "共 {n} 项待办",
     "todo.none": "暂无待办事项。",
     "todo.viewer": "查看者账号没有需要处理的事项。",
-    "todo.more": "仅显示前 {shown} 项，共 {n} 项。",
+    "todo.loading": "正在加载待办…",
+    "todo.count": "共 {n} 项",
     "todo.col.title": "事项",
     "todo.col.community": "社区",
     "todo.col.unit": "单位",
@@ -43,7 +51,8 @@ addStrings({
     "todo.total": "{n} items to do",
     "todo.none": "Nothing to do.",
     "todo.viewer": "A viewer account has nothing to act on.",
-    "todo.more": "First {shown} of {n} shown.",
+    "todo.loading": "Loading your to-do list…",
+    "todo.count": "{n} in all",
     "todo.col.title": "Item",
     "todo.col.community": "Community",
     "todo.col.unit": "Unit",
@@ -87,19 +96,40 @@ function sectionCard(section, todo) {
     },
   ];
   const title = lang() === "en" ? section.label_en : section.label;
-  return h(
-    "div",
-    { class: "card", role: "region", "aria-label": title, dataset: { section: section.key } },
-    h("h2", {}, title, " ", h("span", { class: "count" }, String(section.count))),
-    table(columns, section.items),
-    section.count > section.items.length
-      ? h("p", { class: "muted" }, t("todo.more", { shown: section.items.length, n: section.count }))
-      : null,
-  );
+  const card = h("div", { class: "card", role: "region", "aria-label": title });
+  const get = newest();
+  const show = (s) => {
+    card.dataset.section = s.key;
+    card.dataset.total = String(s.count);
+    card.dataset.offset = String(s.offset);
+    card.removeAttribute("aria-busy");
+    const msg = h("div", { "aria-live": "polite" });
+    const pager = {
+      offset: s.offset,
+      limit: PAGE,
+      total: s.count,
+      go: async (offset) => {
+        card.setAttribute("aria-busy", "true");
+        const q = new URLSearchParams({ section: s.key, offset: String(offset), limit: String(PAGE) });
+        const answer = await get(`/me/todo?${q}`, msg);
+        if (answer) show(answer.sections[0]);
+        else card.removeAttribute("aria-busy");
+      },
+    };
+    fill(
+      card,
+      h("h2", {}, title, " ", h("span", { class: "count", title: t("todo.count", { n: s.count }) }, String(s.count))),
+      table(columns, s.items, pager),
+      msg,
+    );
+  };
+  show(section);
+  return card;
 }
 
 async function render(el, ctx) {
-  const todo = await api("/me/todo");
+  fill(el, h("h1", { id: "h-todo" }, t("todo.title")), h("p", { class: "muted", id: "todo-loading", "aria-busy": "true" }, t("todo.loading")));
+  const todo = await api(`/me/todo?limit=${PAGE}`);
   const head = [
     h("h1", { id: "h-todo" }, t("todo.title"), todo.scope_name ? ` · ${todo.scope_name}` : ""),
     h("p", { class: "muted" }, t("todo.intro")),
