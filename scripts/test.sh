@@ -30,4 +30,11 @@ echo "== fetching Neo4j 5.26 jars (cached in .neo4j/)"
 .venv/bin/python scripts/neo4j_local.py fetch
 
 echo "== pytest"
-.venv/bin/python -m pytest tests --durations=20 "$@"
+# Two workers (pytest-xdist), each with its own Neo4j server and API servers, a whole
+# module at a time (--dist loadfile keeps a module's servers and its ordering): the
+# suite spends much of its time waiting on servers, so two share the two cores well.
+# GONGJIAN_TEST_WORKERS=1 runs it in one process.
+workers="${GONGJIAN_TEST_WORKERS:-2}"
+parallel=()
+if [ "$workers" -gt 1 ]; then parallel=(-n "$workers" --dist loadfile); fi
+.venv/bin/python -m pytest tests "${parallel[@]}" --durations=20 "$@"
