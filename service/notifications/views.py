@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from gongjian.service.deps import CurrentUser, Store
 from gongjian.service.notifications import service
 from gongjian.service.notifications.channel_store import ChannelStore
+from gongjian.service.notifications.scoping import scoped_channels, scoped_outbox
 from gongjian.service.notifications.schemas import (
     ChannelCreate,
     ChannelPublic,
@@ -37,8 +38,9 @@ TAG = "notifications 通知"
 router = APIRouter(tags=[TAG])
 
 
-async def get_channels(request: Request) -> ChannelStore:
-    return request.app.state.service_state
+def get_channels(request: Request, user: CurrentUser, store: Store) -> ChannelStore:
+    """The channels as the caller manages them (a committee: its sub-district's)."""
+    return scoped_channels(request.app.state.service_state, store, user)
 
 
 Channels = Annotated[ChannelStore, Depends(get_channels)]
@@ -90,14 +92,15 @@ def outbox(
     kind: Annotated[str | None, Query(description="event | delivery")] = None,
     limit: Limit = 200,
 ) -> list[OutboxItem]:
-    return service.outbox(store=store, user=user, status=status, kind=kind, limit=limit)
+    scoped = scoped_outbox(store, user)
+    return service.outbox(store=scoped, user=user, status=status, kind=kind, limit=limit)
 
 
 @router.post("/notifications/outbox/{row_id:path}/retry", summary="重发 Retry a delivery")
 def retry(row_id: str, user: CurrentUser, store: Store) -> OutboxItem:
-    return service.retry(store=store, user=user, row_id=row_id)
+    return service.retry(store=scoped_outbox(store, user), user=user, row_id=row_id)
 
 
 @router.get("/me/notifications", summary="我的通知 My notifications (the bell)")
 def inbox(user: CurrentUser, store: Store, limit: Limit = 50) -> list[InAppNotification]:
-    return service.inbox(store=store, user=user, limit=limit)
+    return service.inbox(store=scoped_outbox(store, user), user=user, limit=limit)
