@@ -53,6 +53,7 @@ from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.me.schemas import Todo, TodoItem, TodoSection
 from gongjian.service.needs.privacy import masked_for, present_need
 from gongjian.service.plans.exports import ics_escape, ics_fold
+from gongjian.service.scope import unscoped
 
 __all__ = ["suitability_table", "todo", "unit_calendar", "unit_tasks_xlsx"]
 
@@ -75,10 +76,14 @@ ACTIONS_ZH = {
 
 
 class _Context:
-    """Names and the day, read once per request."""
+    """Names and the day, read once per request. ``store`` is the whole store (a unit's
+    own orders and activities may lie across a border), ``scoped`` the caller's
+    sub-district (:data:`gongjian.service.scope.ScopedReads`): what a committee or
+    community lists, and the open orders a unit is offered."""
 
     def __init__(self, store: GraphStore, today: dt.date, user: User | None = None) -> None:
-        self.store = store
+        self.scoped = store
+        self.store = store = unscoped(store)
         self.today = today
         self.user = user
         self.communities = {c.id: c.name for c in store.list(Community, limit=None)}
@@ -242,7 +247,8 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
     accept: list[TodoItem] = []
     if unit is not None:
         suited = _suited(store, unit, suitability_table(store))
-        accept = [ctx.need_item(n, "claim") for n in _needs(store, status="open") if suited(n)]
+        offered = _needs(ctx.scoped, status="open")
+        accept = [ctx.need_item(n, "claim") for n in offered if suited(n)]
     activities = []
     for a in store.assignments(unit_id=unit_id):
         try:
@@ -268,7 +274,7 @@ def _unit_sections(ctx: _Context, unit_id: str, limit: int) -> list[TodoSection]
 
 def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
     out = []
-    for n in _needs(ctx.store, whistle=True, **filters):
+    for n in _needs(ctx.scoped, whistle=True, **filters):
         st = whistle_state(n, now_utc())
         if st.overdue_units:
             item = ctx.whistle_item(n, "urge", _whistle_due(n))
@@ -278,7 +284,7 @@ def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
 
 
 def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[TodoSection]:
-    store = ctx.store
+    store = ctx.scoped
     follow = [
         ctx.need_item(n, "follow_up")
         for n in _needs(store, community_id=community_id, status="resolved")
@@ -304,7 +310,7 @@ def _community_sections(ctx: _Context, community_id: str, limit: int) -> list[To
 
 
 def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
-    store = ctx.store
+    store = ctx.scoped
     in_hand = _in_hand(store)
     overdue = [ctx.need_item(n, "urge") for n in in_hand if ctx.overdue_days(n) is not None]
     pending = [
@@ -331,7 +337,10 @@ def _committee_sections(ctx: _Context, limit: int) -> list[TodoSection]:
 
 
 def todo(*, store: GraphStore, user: User, limit: int = 50, today: dt.date | None = None) -> Todo:
-    """The to-do list of ``user`` (sections by role, see the module docstring)."""
+    """The to-do list of ``user`` (sections by role, see the module docstring); ``store``
+    as the user reads it: a committee's or community's sections hold its sub-district's
+    orders only, a unit's its own orders wherever they are and the open ones of its
+    sub-district."""
     day = today or clock_today()
     ctx = _Context(store, day, user)
     scope_id: str | None = None

@@ -26,6 +26,7 @@ from gongjian.service.downloads import attachment
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.me import service
 from gongjian.service.me.schemas import Todo
+from gongjian.service.scope import ScopedReads
 
 __all__ = ["router"]
 
@@ -38,7 +39,7 @@ Quarter = Annotated[str | None, Query(max_length=16, description="季度 e.g. 20
 @router.get("/todo", summary="我的待办 What waits for the signed-in user's action")
 def my_todo(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     limit: Annotated[int, Query(ge=1, le=500, description="每组最多列出 items per section")] = 50,
 ) -> Todo:
     return service.todo(store=store, user=user, limit=limit)
