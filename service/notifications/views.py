@@ -23,7 +23,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from gongjian.service.deps import CurrentUser, Store
 from gongjian.service.notifications import service
 from gongjian.service.notifications.channel_store import ChannelStore
-from gongjian.service.notifications.scoping import scoped_channels, scoped_outbox
 from gongjian.service.notifications.schemas import (
     ChannelCreate,
     ChannelPublic,
@@ -31,6 +30,7 @@ from gongjian.service.notifications.schemas import (
     InAppNotification,
     OutboxItem,
 )
+from gongjian.service.notifications.scoping import scoped_channels, scoped_outbox
 
 __all__ = ["router"]
 
