@@ -1,8 +1,8 @@
 """What a committee sees of the notifications, narrowed to its sub-district (issue 17).
 
 An outbox row (event or delivery) belongs to the sub-districts of the units and
-communities in its audience; a row addressed to the committee alone (the daily digest)
-names no sub-district and is the city's only. A channel belongs to its owner's
+communities in its audience and of the need it is about; a row of neither (the daily
+digest, of the whole store) is the city's only. A channel belongs to its owner's
 sub-district: a unit's or community's, or, for a committee channel, its creator's.
 Unit and community users see only what is addressed to them anyway; the city role
 reads everything.
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gongjian.core.errors import NotFoundError
-from gongjian.graph.model import Community, Unit
+from gongjian.graph.model import Community, Need, Unit
 from gongjian.graph.outbox import OutboxRow
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User, UserRole
@@ -41,14 +41,23 @@ def _committee_code(user: User) -> str | None:
 
 
 class _ScopedOutbox:
-    """A store whose outbox lists only rows addressed to some of ``names``."""
+    """A store whose outbox lists only the rows of one sub-district: addressed to one of
+    its units or communities (``names``), or about one of its needs (``needs``: an
+    event's id is ``<event>:<need id>:<key>``, a delivery's ``<event id>|<channel>``)."""
 
-    def __init__(self, store: GraphStore, names: list[str]) -> None:
+    def __init__(self, store: GraphStore, names: set[str], needs: set[str]) -> None:
         self.store = store
         self.names = names
+        self.needs = needs
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
+
+    def ours(self, row: OutboxRow) -> bool:
+        if self.names & set(row.audience):
+            return True
+        parts = row.id.split("|", 1)[0].split(":")
+        return len(parts) > 2 and parts[1] in self.needs
 
     def outbox_list(
         self,
@@ -58,21 +67,17 @@ class _ScopedOutbox:
         audience: Sequence[str] | None = None,
         limit: int = 100,
     ) -> list[OutboxRow]:
-        if not self.names:
-            return []
         fetch = limit
-        while True:  # rows of the scope, then those also addressed to ``audience``
-            rows = self.store.outbox_list(
-                kind=kind, status=status, audience=self.names, limit=fetch
-            )
-            kept = [r for r in rows if audience is None or set(audience) & set(r.audience)]
+        while True:  # newest first: read further until ``limit`` of ours or the end
+            rows = self.store.outbox_list(kind=kind, status=status, audience=audience, limit=fetch)
+            kept = [r for r in rows if self.ours(r)]
             if len(kept) >= limit or len(rows) < fetch:
                 return kept[:limit]
             fetch *= 4
 
     def outbox_update(self, row_id: str, change: Any) -> OutboxRow | None:
         row = self.store.outbox_get(row_id)
-        if row is None or not set(self.names) & set(row.audience):
+        if row is None or not self.ours(row):
             return None  # another sub-district's row: not found
         return self.store.outbox_update(row_id, change)  # type: ignore[no-any-return]
 
@@ -82,7 +87,9 @@ def scoped_outbox(store: GraphStore, user: User) -> GraphStore:
     code = _committee_code(user)
     if code is None:
         return store
-    return _ScopedOutbox(store, audiences_of(store, code))  # type: ignore[return-value]
+    needs = unscoped(store).list(Need, filters={"subdistrict": code}, limit=None)
+    names = set(audiences_of(store, code))
+    return _ScopedOutbox(store, names, {n.id for n in needs})  # type: ignore[return-value]
 
 
 class _ScopedChannels:
