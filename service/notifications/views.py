@@ -4,13 +4,17 @@
 ``POST /notifications/channels``            add a channel (committee: any owner; a unit or
                                             community: its own) — URL + secret kept, shown
                                             masked from then on
-``GET /notifications/channels``             channels (masked): all for the committee, own
+``GET /notifications/channels``             channels (masked): the committee's sub-district's,
+                                            a unit's or community's own
 ``DELETE /notifications/channels/{id}``     remove one
 ``POST /notifications/channels/{id}/test``  send a test message now; the robot's answer
 ``GET /notifications/outbox?status=``       the outbox with errors (committee)
 ``POST /notifications/outbox/{id}/retry``   send a dead delivery again (committee)
 ``GET /me/notifications``                   the bell: events addressed to the signed-in user
 =========================================  =================================================
+
+A committee sees the outbox, the bell and the channels of its own sub-district only
+(:mod:`gongjian.service.notifications.scoping`).
 """
 
 from __future__ import annotations
