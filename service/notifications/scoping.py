@@ -40,24 +40,29 @@ def _committee_code(user: User) -> str | None:
     return user.subdistrict if user.role == UserRole.committee else None
 
 
-class _ScopedOutbox:
-    """A store whose outbox lists only the rows of one sub-district: addressed to one of
-    its units or communities (``names``), or about one of its needs (``needs``: an
-    event's id is ``<event>:<need id>:<key>``, a delivery's ``<event id>|<channel>``)."""
+class _Narrowed:
+    """What it wraps, narrowed: ``names`` are the sub-district's audience names, ``ids``
+    the ids of its needs (outbox) or of its users (channels); the rest passes through."""
 
-    def __init__(self, store: GraphStore, names: set[str], needs: set[str]) -> None:
-        self.store = store
+    def __init__(self, inner: Any, names: set[str], ids: set[str]) -> None:
+        self.inner = inner
         self.names = names
-        self.needs = needs
+        self.ids = ids
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
+        return getattr(self.inner, name)
+
+
+class _ScopedOutbox(_Narrowed):
+    """A store whose outbox lists only the rows of one sub-district: addressed to one of
+    its units or communities, or about one of its needs (an event's id is
+    ``<event>:<need id>:<key>``, a delivery's ``<event id>|<channel>``)."""
 
     def ours(self, row: OutboxRow) -> bool:
         if self.names & set(row.audience):
             return True
         parts = row.id.split("|", 1)[0].split(":")
-        return len(parts) > 2 and parts[1] in self.needs
+        return len(parts) > 2 and parts[1] in self.ids
 
     def outbox_list(
         self,
@@ -69,17 +74,17 @@ class _ScopedOutbox:
     ) -> list[OutboxRow]:
         fetch = limit
         while True:  # newest first: read further until ``limit`` of ours or the end
-            rows = self.store.outbox_list(kind=kind, status=status, audience=audience, limit=fetch)
+            rows = self.inner.outbox_list(kind=kind, status=status, audience=audience, limit=fetch)
             kept = [r for r in rows if self.ours(r)]
             if len(kept) >= limit or len(rows) < fetch:
                 return kept[:limit]
             fetch *= 4
 
     def outbox_update(self, row_id: str, change: Any) -> OutboxRow | None:
-        row = self.store.outbox_get(row_id)
+        row = self.inner.outbox_get(row_id)
         if row is None or not self.ours(row):
             return None  # another sub-district's row: not found
-        return self.store.outbox_update(row_id, change)  # type: ignore[no-any-return]
+        return self.inner.outbox_update(row_id, change)  # type: ignore[no-any-return]
 
 
 def scoped_outbox(store: GraphStore, user: User) -> GraphStore:
@@ -92,20 +97,12 @@ def scoped_outbox(store: GraphStore, user: User) -> GraphStore:
     return _ScopedOutbox(store, names, {n.id for n in needs})  # type: ignore[return-value]
 
 
-class _ScopedChannels:
+class _ScopedChannels(_Narrowed):
     """Channels of one sub-district: owned by its units, communities or committee users."""
-
-    def __init__(self, channels: ChannelStore, names: set[str], users: set[str]) -> None:
-        self.inner = channels
-        self.names = names
-        self.users = users
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
     def _ours(self, ch: Channel) -> bool:
         if ch.owner == "committee":
-            return ch.created_by in self.users
+            return ch.created_by in self.ids
         return ch.owner in self.names
 
     def channels(self, *, owners: list[str] | None = None) -> list[Channel]:
