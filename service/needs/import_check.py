@@ -167,9 +167,11 @@ def _status(value: Any) -> None:
 
 
 class _Lookup:
-    """Communities and grids of the store, by id and by exact name."""
+    """Communities and grids of the store, by id and by exact name (a name that several
+    sub-districts' communities share is the one of ``subdistrict``, the importer's)."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, subdistrict: str | None = None) -> None:
+        self.subdistrict = subdistrict
         self.communities = {c.id: c for c in store.list(Community, limit=None)}
         self.grids = {g.id: g for g in store.list(Grid, limit=None)}
         names: dict[str, list[str]] = defaultdict(list)
@@ -188,6 +190,8 @@ class _Lookup:
         if text in self.communities:
             return text
         ids = self.community_names.get(text, [])
+        if len(ids) > 1 and self.subdistrict is not None:
+            ids = [i for i in ids if self.communities[i].subdistrict == self.subdistrict] or ids
         if len(ids) == 1:
             return ids[0]
         if len(ids) > 1:
@@ -282,7 +286,7 @@ def validate_rows(
     one sub-district) a row of another sub-district's community refuses the whole file:
     :class:`ForbiddenError` (403) naming the rows, nothing written.
     """
-    lookup = _Lookup(store)
+    lookup = _Lookup(store, subdistrict_scope)
     created = now_utc()
     errors: list[RowError] = []
     notes: list[str] = []
