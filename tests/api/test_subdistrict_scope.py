@@ -525,11 +525,17 @@ def test_imports_and_needs_keep_their_communitys_sub_district(world: World) -> N
         )
         assert moved.status_code == 422 and "不符" in moved.json()["error"]["message"], moved.text
         assert _ok(c.get(f"/needs/{a.needs[1]}")) == need
-        # the committee's own rows are imported into its sub-district
-        r = c.post("/needs/import", files=_csv((mine, a.community, a.code.lower())))
+    with world.client("B") as c:  # B's community of A's community's name
+        twin = {"id": _id("csd"), "name": f"{a.code}社区"}
+        _ok(c.post("/communities", json=twin), 201)
+    with world.client("A") as c:
+        # the committee's own rows are imported into its sub-district; a name two
+        # sub-districts share is its own community's
+        r = c.post("/needs/import", files=_csv((mine, f"{a.code}社区", a.code.lower())))
         assert _ok(r)["imported"] == 1
     _absent(world, wrong, theirs)
     with world.client("city") as c:
-        assert _ok(c.get(f"/needs/{mine}"))["subdistrict"] == a.code
+        got = _ok(c.get(f"/needs/{mine}"))
+        assert (got["subdistrict"], got["community_id"]) == (a.code, a.community)
     with world.client("B") as c:
         assert c.get(f"/needs/{mine}").status_code == 404
