@@ -3,7 +3,9 @@
 An outbox row (event or delivery) belongs to the sub-districts of the units and
 communities in its audience and of the need it is about; a row of neither (the daily
 digest, of the whole store) is the city's only. A channel belongs to its owner's
-sub-district: a unit's or community's, or, for a committee channel, its creator's.
+sub-district: a unit's or community's, or, for a committee channel, its creator's (the
+default sub-district's for a channel of no creator, added before the scopes). A store of
+one sub-district is not narrowed.
 Unit and community users see only what is addressed to them anyway; the city role
 reads everything.
 
@@ -18,11 +20,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from gongjian.core.errors import NotFoundError
-from gongjian.graph.model import Community, Need, Unit
+from gongjian.graph.model import Community, Need, Unit, default_subdistrict
 from gongjian.graph.outbox import OutboxRow
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.notifications.channel_store import Channel, ChannelStore
+from gongjian.service.scope import _codes as store_codes
 from gongjian.service.scope import unscoped
 
 __all__ = ["audiences_of", "scoped_channels", "scoped_outbox"]
@@ -36,8 +39,11 @@ def audiences_of(store: GraphStore, code: str) -> list[str]:
     return [*(f"unit:{u.id}" for u in units), *(f"community:{c.id}" for c in communities)]
 
 
-def _committee_code(user: User) -> str | None:
-    return user.subdistrict if user.role == UserRole.committee else None
+def _committee_code(store: GraphStore, user: User) -> str | None:
+    """The sub-district a committee's lists are narrowed to; None for other roles, and
+    when the store holds that sub-district only (nothing to narrow)."""
+    code = user.subdistrict if user.role == UserRole.committee else None
+    return None if code is None or store_codes(unscoped(store)) == {code} else code
 
 
 class _Narrowed:
@@ -89,7 +95,7 @@ class _ScopedOutbox(_Narrowed):
 
 def scoped_outbox(store: GraphStore, user: User) -> GraphStore:
     """The store as ``user``'s notification lists read it (a committee: its sub-district's)."""
-    code = _committee_code(user)
+    code = _committee_code(store, user)
     if code is None:
         return store
     needs = unscoped(store).list(Need, filters={"subdistrict": code}, limit=None)
@@ -121,8 +127,10 @@ class _ScopedChannels(_Narrowed):
 
 def scoped_channels(channels: ChannelStore, store: GraphStore, user: User) -> ChannelStore:
     """The channels as ``user`` manages them (a committee: its sub-district's)."""
-    code = _committee_code(user)
+    code = _committee_code(store, user)
     if code is None:
         return channels
     users = {u.id for u in channels.users() if u.subdistrict == code}  # type: ignore[attr-defined]
+    if code == default_subdistrict():
+        users.add(None)  # type: ignore[arg-type] # committee channels of before the scopes
     return _ScopedChannels(channels, set(audiences_of(store, code)), users)  # type: ignore[return-value]
