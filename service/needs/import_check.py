@@ -171,7 +171,7 @@ class _Lookup:
     sub-districts' communities share is the one of ``subdistrict``, the importer's)."""
 
     def __init__(self, store: GraphStore, subdistrict: str | None = None) -> None:
-        self.subdistrict = subdistrict
+        self.scope = subdistrict
         self.communities = {c.id: c for c in store.list(Community, limit=None)}
         self.grids = {g.id: g for g in store.list(Grid, limit=None)}
         names: dict[str, list[str]] = defaultdict(list)
@@ -190,8 +190,8 @@ class _Lookup:
         if text in self.communities:
             return text
         ids = self.community_names.get(text, [])
-        if len(ids) > 1 and self.subdistrict is not None:
-            ids = [i for i in ids if self.communities[i].subdistrict == self.subdistrict] or ids
+        if len(ids) > 1 and self.scope is not None:
+            ids = [i for i in ids if self.communities[i].subdistrict == self.scope] or ids
         if len(ids) == 1:
             return ids[0]
         if len(ids) > 1:
