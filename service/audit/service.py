@@ -8,7 +8,7 @@ from gongjian.core.clock import as_utc, day_end
 from gongjian.core.errors import InvalidInputError
 from gongjian.service.audit.schemas import AuditEntry
 from gongjian.service.auth.permissions import require_committee
-from gongjian.service.auth.schemas import User
+from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.state import ServiceState
 
 __all__ = ["entries", "record"]
@@ -39,12 +39,14 @@ def entries(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> tuple[list[AuditEntry], int]:
-    """One page of the log, newest first, and the total (committee only).
+    """One page of the log, newest first, and the total (the committee: the entries of
+    its sub-district's users; the city role: everyone's).
 
     ``since`` / ``until`` are Beijing days, both included; ``text`` is found in the
     path or the summary.
     """
-    require_committee(user, "查看审计日志")
+    if user.role != UserRole.city:
+        require_committee(user, "查看审计日志")
     if since and until and since > until:
         raise InvalidInputError(
             "开始日期晚于结束日期 (since is after until)",
@@ -56,6 +58,7 @@ def entries(
         method=method,
         since=None if since is None else as_utc(day_end(since - dt.timedelta(days=1))).isoformat(),
         until=None if until is None else as_utc(day_end(until)).isoformat(),
+        subdistrict=user.subdistrict,
         offset=offset,
         limit=limit,
     )

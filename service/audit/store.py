@@ -66,13 +66,18 @@ class AuditStore:
         method: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        subdistrict: str | None = None,
         offset: int = 0,
         limit: int = 100,
     ) -> tuple[list[AuditEntry], int]:
         """Entries newest first: by user, by text in path or summary, by method, in
-        ``[since, until)`` (UTC ISO text, compared as stored); and how many match."""
+        ``[since, until)`` (UTC ISO text, compared as stored), of the users of
+        ``subdistrict`` (the users table of the same file); and how many match."""
         clauses: list[str] = []
         params: list[object] = []
+        if subdistrict is not None:
+            clauses.append("user_id IN (SELECT id FROM users WHERE subdistrict = ?)")
+            params.append(subdistrict)
         if user_id:
             clauses.append("user_id = ?")
             params.append(user_id)

@@ -1,4 +1,4 @@
-"""The audit log (committee)."""
+"""The audit log (the committee: its sub-district's users' entries; the city: all)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ __all__ = ["router"]
 router = APIRouter(tags=[TAG])
 
 
-@router.get("/audit", summary="审计日志 Audit log (committee)")
+@router.get("/audit", summary="审计日志 Audit log (committee: own sub-district; city: all)")
 def audit_log(
     user: CurrentUser,
     state: State,

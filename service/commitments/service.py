@@ -7,8 +7,12 @@ graph (``commitments:<kind>:<id>:<year>``, versioned like the suitability table;
 version 0 = nothing recorded), so both stores keep it and every write checks the
 version in its own transaction.
 
-Rights: the committee edits every list, a unit role its own unit's, a community
-role its own community's; every signed-in role reads (the viewer too).
+Rights: the committee edits every list of its sub-district, a unit role its own
+unit's, a community role its own community's; every signed-in role reads the lists
+of its sub-district (the viewer too; the city role every list). A list of another
+sub-district's owner is not found to read (the routes read through
+:data:`gongjian.service.scope.ScopedReads`) and refused (403) to write. The figures
+of an owner in scope count all its data (a unit may serve across a border).
 
 Progress (年中查清单) and the year-end report (年底述清单) come from the data with
 the metrics' own functions (:mod:`gongjian.service.metrics.service`), over the
@@ -36,7 +40,12 @@ from gongjian.core.errors import ConflictError, NotFoundError, PreconditionFaile
 from gongjian.graph.model import Activity, Community, Need, PartyMember, Unit
 from gongjian.graph.store import GraphStore
 from gongjian.graph.vocab import JointType
-from gongjian.service.auth.permissions import require_community, require_unit, require_writer
+from gongjian.service.auth.permissions import (
+    require_community,
+    require_subdistrict,
+    require_unit,
+    require_writer,
+)
 from gongjian.service.auth.schemas import User
 from gongjian.service.commitments.schemas import (
     Commitment,
@@ -55,6 +64,7 @@ from gongjian.service.metrics.service import (
     unit_rates,
 )
 from gongjian.service.registry.service import expected_version
+from gongjian.service.scope import unscoped
 
 __all__ = [
     "add_item",
@@ -83,6 +93,12 @@ def owner_name(store: GraphStore, kind: OwnerKind, owner_id: str) -> str:
     """The owner's name (404 for an unknown unit or community)."""
     entity = store.get(Unit if kind == OwnerKind.unit else Community, owner_id)
     return entity.name
+
+
+def _owner_in_scope(store: GraphStore, user: User, kind: OwnerKind, owner_id: str) -> None:
+    """404 for an unknown owner, 403 for one of another sub-district than ``user``'s."""
+    entity = store.get(Unit if kind == OwnerKind.unit else Community, owner_id)
+    require_subdistrict(user, entity.subdistrict, f"修改其他街道{entity.LABEL_ZH}的清单")
 
 
 def _check_year(year: int) -> None:
@@ -158,7 +174,7 @@ def replace_list(
     require_editor(user, kind, owner_id)
     _check_year(year)
     version = expected_version(if_match)
-    owner_name(store, kind, owner_id)
+    _owner_in_scope(store, user, kind, owner_id)
     name = document_name(kind, owner_id, year)
     stored, stored_version = _stored(store, name)
     if version is not None and version != stored_version:
@@ -198,7 +214,7 @@ def add_item(
     """Add one commitment (a new id; an ``id`` in the body is refused)."""
     require_editor(user, kind, owner_id)
     _check_year(year)
-    owner_name(store, kind, owner_id)
+    _owner_in_scope(store, user, kind, owner_id)
     if item.id is not None:
         raise ConflictError("新条目不能指定编号 (a new item gets its id from the server)")
     added: list[Commitment] = []
@@ -219,7 +235,7 @@ def remove_item(
 ) -> None:
     require_editor(user, kind, owner_id)
     _check_year(year)
-    owner_name(store, kind, owner_id)
+    _owner_in_scope(store, user, kind, owner_id)
 
     def change(items: list[Commitment]) -> list[Commitment]:
         if not any(i.id == item_id for i in items):
@@ -310,7 +326,7 @@ def progress(
     ``as_of`` (today): done, overdue (its month is past), in progress, or no data."""
     listed = read_list(store=store, kind=kind, owner_id=owner_id, year=year)
     day = as_of or clock_today()
-    f = figures(store=store, kind=kind, owner_id=owner_id, year=year)
+    f = figures(store=unscoped(store), kind=kind, owner_id=owner_id, year=year)
     items = []
     for item in listed.items:
         actual = _actual(item, f)

@@ -1,7 +1,8 @@
 """``/commitments``: the annual responsibility lists (清单制) of units and communities.
 
 * ``GET /commitments/{owner_kind}/{owner_id}/{year}`` — the list (``ETag``; version 0
-  when nothing is recorded), every signed-in role;
+  when nothing is recorded), every signed-in role of the owner's sub-district (404 for
+  another's; the city role any);
 * ``PUT`` the same path (``If-Match``: ``"0"`` for a first list) — replace the list:
   the committee any, a unit role its own unit's, a community role its own community's;
 * ``POST …/items`` — add one commitment (201), ``DELETE …/items/{item_id}`` — remove
@@ -34,6 +35,7 @@ from gongjian.service.commitments.schemas import (
 )
 from gongjian.service.deps import IF_MATCH_RESPONSES, CurrentUser, IfMatch, Store, audit_note
 from gongjian.service.downloads import attachment
+from gongjian.service.scope import ScopedReads, unscoped
 
 __all__ = ["router"]
 
@@ -103,7 +105,7 @@ Writing = Annotated[ListWrite, Depends(_list_write)]
 @router.get(_BASE, summary="年初列清单 A year's commitments of a unit or community")
 def get_commitments(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     response: Response,
     owner: OwnerPath,
 ) -> CommitmentList:
@@ -146,13 +148,14 @@ def delete_commitment(item_id: ItemId, at: Writing) -> Response:
 
 
 @router.get(_BASE + "/progress", summary="年中查清单 Progress of each commitment from the data")
-def get_progress(user: CurrentUser, store: Store, owner: OwnerPath) -> Progress:
+def get_progress(user: CurrentUser, store: ScopedReads, owner: OwnerPath) -> Progress:
     del user
     return service.progress(store=store, **owner.of())
 
 
 def _org(store: GraphStore, kind: OwnerKind, owner_id: str) -> str:
     """The owner's sub-district's name for the printed title ("" when unknown)."""
+    store = unscoped(store)  # the owner is in scope; its sub-district's name is read whole
     try:
         cid = store.get(Unit, owner_id).community_id if kind == OwnerKind.unit else owner_id
         sid = store.get(Community, cid).subdistrict_id
@@ -175,7 +178,7 @@ _FILES = {
 )
 def get_report(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     owner: OwnerPath,
     format: Annotated[Literal["xlsx", "pdf"], Query(description="xlsx 或 pdf")] = "xlsx",
 ) -> Response:

@@ -1,7 +1,8 @@
 """服务一张图 (the service map): ``GET /map`` — GeoJSON of communities and units.
 
-Every signed-in role reads it; units' contact persons are in it for the committee
-only (personal data). What the map holds is in :mod:`gongjian.service.map.service`.
+Every signed-in role reads it, narrowed to their sub-district
+(:data:`gongjian.service.scope.ScopedReads`; the city role: all, or ``?subdistrict=``);
+units' contact persons are in it for the committee only (personal data). What the map holds is in :mod:`gongjian.service.map.service`.
 
 * ``GET /map/outlines`` — the imported community outlines as a GeoJSON
   FeatureCollection (``ETag: "<version>"``, ``"0"`` when none is imported);
@@ -26,6 +27,7 @@ from gongjian.service.deps import IF_MATCH_RESPONSES, CurrentUser, Store, Write
 from gongjian.service.map import outlines as outline_service
 from gongjian.service.map.service import service_map
 from gongjian.service.me.service import suitability_table
+from gongjian.service.scope import ScopedReads
 
 __all__ = ["router"]
 
@@ -39,7 +41,7 @@ router = APIRouter(tags=["map 服务一张图"])
 )
 def get_map(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     kind: Annotated[
         ResourceKind | None, Query(description="只看这类资源能服务的交办单 orders this kind serves")
     ] = None,
@@ -78,7 +80,7 @@ def _outline_collection(store: Store) -> tuple[dict[str, Any], int]:
     summary="社区边界 The imported community outlines (GeoJSON, with ETag)",
     response_model=None,
 )
-def get_outlines(user: CurrentUser, store: Store, response: Response) -> dict[str, Any]:
+def get_outlines(user: CurrentUser, store: ScopedReads, response: Response) -> dict[str, Any]:
     del user  # any signed-in role
     fc, version = _outline_collection(store)
     response.headers["ETag"] = f'"{version}"'

@@ -54,6 +54,7 @@ from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.me.schemas import Todo, TodoItem, TodoSection
 from gongjian.service.needs.privacy import masked_for, present_need
 from gongjian.service.plans.exports import ics_escape, ics_fold
+from gongjian.service.scope import unscoped
 
 __all__ = ["suitability_table", "todo", "unit_calendar", "unit_tasks_xlsx"]
 
@@ -76,10 +77,14 @@ ACTIONS_ZH = {
 
 
 class _Context:
-    """Names and the day, read once per request."""
+    """Names and the day, read once per request. ``store`` is the whole store (a unit's
+    own orders and activities may lie across a border), ``scoped`` the caller's
+    sub-district (:data:`gongjian.service.scope.ScopedReads`): what a committee or
+    community lists, and the open orders a unit is offered."""
 
     def __init__(self, store: GraphStore, today: dt.date, user: User | None = None) -> None:
-        self.store = store
+        self.scoped = store
+        self.store = store = unscoped(store)
         self.today = today
         self.user = user
         self.communities = {c.id: c.name for c in store.list(Community, limit=None)}
@@ -264,7 +269,8 @@ def _unit_sections(ctx: _Context, unit_id: str, page: Page) -> list[TodoSection]
     accept: list[TodoItem] = []
     if unit is not None:
         suited = _suited(store, unit, suitability_table(store))
-        accept = [ctx.need_item(n, "claim") for n in _needs(store, status="open") if suited(n)]
+        offered = _needs(ctx.scoped, status="open")
+        accept = [ctx.need_item(n, "claim") for n in offered if suited(n)]
     activities = []
     for a in store.assignments(unit_id=unit_id):
         try:
@@ -290,7 +296,7 @@ def _unit_sections(ctx: _Context, unit_id: str, page: Page) -> list[TodoSection]
 
 def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
     out = []
-    for n in _needs(ctx.store, whistle=True, **filters):
+    for n in _needs(ctx.scoped, whistle=True, **filters):
         st = whistle_state(n, now_utc())
         if st.overdue_units:
             item = ctx.whistle_item(n, "urge", _whistle_due(n))
@@ -300,7 +306,7 @@ def _late_whistles(ctx: _Context, **filters: object) -> list[TodoItem]:
 
 
 def _community_sections(ctx: _Context, community_id: str, page: Page) -> list[TodoSection]:
-    store = ctx.store
+    store = ctx.scoped
     follow = [
         ctx.need_item(n, "follow_up")
         for n in _needs(store, community_id=community_id, status="resolved")
@@ -326,7 +332,7 @@ def _community_sections(ctx: _Context, community_id: str, page: Page) -> list[To
 
 
 def _committee_sections(ctx: _Context, page: Page) -> list[TodoSection]:
-    store = ctx.store
+    store = ctx.scoped
     in_hand = _in_hand(store)
     overdue = [ctx.need_item(n, "urge") for n in in_hand if ctx.overdue_days(n) is not None]
     pending = [
@@ -363,7 +369,9 @@ def todo(
 ) -> Todo:
     """The to-do list of ``user`` (sections by role, see the module docstring): of each
     section its count and ``limit`` items from ``offset``; with ``section``, that one only
-    (an unknown one is refused)."""
+    (an unknown one is refused). ``store`` as the user reads it: a committee's or
+    community's sections hold its sub-district's orders only, a unit's its own orders
+    wherever they are and the open ones of its sub-district."""
     day = today or clock_today()
     page = Page(limit, offset, section)
     ctx = _Context(store, day, user)

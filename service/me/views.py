@@ -29,6 +29,7 @@ from gongjian.service.downloads import attachment
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.me import service
 from gongjian.service.me.schemas import Todo
+from gongjian.service.scope import ScopedReads
 
 __all__ = ["router"]
 
@@ -41,7 +42,7 @@ Quarter = Annotated[str | None, Query(max_length=16, description="季度 e.g. 20
 @router.get("/todo", summary="我的待办 What waits for the signed-in user's action")
 def my_todo(
     user: CurrentUser,
-    store: Store,
+    store: ScopedReads,
     limit: Annotated[int, Query(ge=1, le=500, description="每组最多列出 items per section")] = 50,
     offset: Annotated[
         int, Query(ge=0, le=1_000_000, description="每组从第几项起 items skipped per section")

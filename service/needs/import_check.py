@@ -25,11 +25,12 @@ from gongjian.graph.model import (
     parse_quarter,
 )
 from gongjian.graph.store import GraphStore
+from gongjian.service.errors import ForbiddenError
 from gongjian.service.needs.import_dedupe import Duplicate, find_duplicates
 from gongjian.service.needs.import_format import (
     COLUMNS,
     EXAMPLE_IDS,
-    STATUS_COLUMN,
+    EXTRA_COLUMNS,
     Progress,
     RowError,
     is_blank,
@@ -166,9 +167,11 @@ def _status(value: Any) -> None:
 
 
 class _Lookup:
-    """Communities and grids of the store, by id and by exact name."""
+    """Communities and grids of the store, by id and by exact name (a name that several
+    sub-districts' communities share is the one of ``subdistrict``, the importer's)."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, subdistrict: str | None = None) -> None:
+        self.scope = subdistrict
         self.communities = {c.id: c for c in store.list(Community, limit=None)}
         self.grids = {g.id: g for g in store.list(Grid, limit=None)}
         names: dict[str, list[str]] = defaultdict(list)
@@ -187,6 +190,8 @@ class _Lookup:
         if text in self.communities:
             return text
         ids = self.community_names.get(text, [])
+        if len(ids) > 1 and self.scope is not None:
+            ids = [i for i in ids if self.communities[i].subdistrict == self.scope] or ids
         if len(ids) == 1:
             return ids[0]
         if len(ids) > 1:
@@ -209,6 +214,17 @@ class _Lookup:
                 f" (the grid belongs to another community)"
             )
         return grid.id
+
+    def subdistrict(self, value: Any, community_id: str | None) -> str | None:
+        """The row's sub-district: its community's; a code in the file must be that one."""
+        own = self.communities[community_id].subdistrict if community_id else None
+        text = _text(value)
+        if text is not None and own is not None and text.upper() != own:
+            raise _CellError(
+                f"街道 {text[:20]} 与社区 {community_id} 所属街道 {own} 不符"
+                f" (the community belongs to sub-district {own})"
+            )
+        return own
 
 
 def _pydantic_field(loc: str) -> str:
@@ -261,10 +277,16 @@ def validate_rows(
     table: Table,
     *,
     community_scope: str | None = None,
+    subdistrict_scope: str | None = None,
     progress: Progress | None = None,
 ) -> Checked:
-    """Check every row: the good ``(row, Need)`` pairs, every error, warnings."""
-    lookup = _Lookup(store)
+    """Check every row: the good ``(row, Need)`` pairs, every error, warnings.
+
+    Each need gets its community's sub-district. With ``subdistrict_scope`` (a user of
+    one sub-district) a row of another sub-district's community refuses the whole file:
+    :class:`ForbiddenError` (403) naming the rows, nothing written.
+    """
+    lookup = _Lookup(store, subdistrict_scope)
     created = now_utc()
     errors: list[RowError] = []
     notes: list[str] = []
@@ -273,6 +295,7 @@ def validate_rows(
     rows_of_id: dict[str, list[int]] = defaultdict(list)
     total = len(table.rows)
     examples = 0
+    outside: list[int] = []
     for done, (number, cells) in enumerate(table.rows, start=1):
         raw_id = _text(cells.get("id"))
         if raw_id is not None and normalise_header(raw_id) in EXAMPLE_IDS:
@@ -297,6 +320,7 @@ def validate_rows(
             "category": row.get("category", _category),
             "community_id": community,
             "grid_id": row.get("grid_id", lookup.grid, community),
+            "subdistrict": row.get("subdistrict", lookup.subdistrict, community),
             "quarter": row.get("quarter", _quarter),
             "effort": row.get("effort", _int, 1, 1000, 1),
             "priority": row.get("priority", _int, 1, 5, 3),
@@ -305,6 +329,10 @@ def validate_rows(
             "source_no": row.get("source_no", _optional_text, 200),
         }
         row.get("status", _status)
+        if subdistrict_scope is not None and data["subdistrict"] not in (None, subdistrict_scope):
+            outside.append(number)
+        if data["subdistrict"] is None:
+            del data["subdistrict"]  # a bad community: the need's default, the row an error
         if raw_id is not None:
             given_ids[raw_id] += 1
             rows_of_id[raw_id].append(number)
@@ -330,6 +358,14 @@ def validate_rows(
         errors.extend(row_errors)
         if progress is not None and (done % 500 == 0 or done == total):
             progress("check", done, total)
+    if outside:
+        rows = "、".join(str(r) for r in outside[:20]) + ("…" if len(outside) > 20 else "")
+        raise ForbiddenError(
+            f"第 {rows} 行的社区不属于本街道（{subdistrict_scope}），不能导入其他街道的交办单"
+            f" (rows of another sub-district's communities; nothing imported)",
+            rows=outside[:100],
+            subdistrict=subdistrict_scope,
+        )
     # rows that repeat a stored order or an earlier row: reported, not created
     given_rows = {r for rows in rows_of_id.values() for r in rows}
     good, duplicates, derived = find_duplicates(store, good, given_rows)
@@ -381,7 +417,7 @@ def validate_rows(
     )
 
 
-_FIELD_ORDER = {c.field: i for i, c in enumerate((*COLUMNS, STATUS_COLUMN))}
+_FIELD_ORDER = {c.field: i for i, c in enumerate((*COLUMNS, *EXTRA_COLUMNS))}
 
 
 #: a valid need body, to validate one field on its own

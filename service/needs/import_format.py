@@ -21,6 +21,7 @@ __all__ = [
     "CSV_COLUMNS",
     "CSV_LINE_CHARS",
     "EXAMPLE_IDS",
+    "EXTRA_COLUMNS",
     "FIELD_ZH",
     "MAX_CELLS",
     "MAX_CELL_CHARS",
@@ -41,6 +42,7 @@ __all__ = [
     "MEMBER_BYTES",
     "SHANGHAI",
     "STATUS_COLUMN",
+    "SUBDISTRICT_COLUMN",
     "TEMPLATE_ASCII_FILENAME",
     "TEMPLATE_FILENAME",
     "UNPACKED_BYTES",
@@ -175,7 +177,17 @@ COLUMNS: tuple[Column, ...] = (
 
 #: accepted but not in the template: must be blank or open
 STATUS_COLUMN = Column("status", "状态", False, "只能为待认领 (open only)")
-FIELD_ZH = {c.field: c.zh for c in (*COLUMNS, STATUS_COLUMN)}
+#: accepted but not in the template: blank, or the row's community's sub-district code
+SUBDISTRICT_COLUMN = Column(
+    "subdistrict",
+    "街道",
+    False,
+    "可空；须为该社区所属街道的代码 (optional: the community's sub-district code)",
+    ("街道代码", "所属街道"),
+)
+#: the columns read besides the template's
+EXTRA_COLUMNS = (STATUS_COLUMN, SUBDISTRICT_COLUMN)
+FIELD_ZH = {c.field: c.zh for c in (*COLUMNS, *EXTRA_COLUMNS)}
 
 
 # --------------------------------------------------------------------------- report types

@@ -17,13 +17,13 @@ from gongjian.service.needs.import_format import (
     COLUMNS,
     CSV_COLUMNS,
     CSV_LINE_CHARS,
+    EXTRA_COLUMNS,
     FIELD_ZH,
     MAX_COLUMNS,
     MAX_CSV_COLUMNS,
     MAX_CSV_LINE_CHARS,
     MAX_PHYSICAL_ROWS,
     MAX_ROWS,
-    STATUS_COLUMN,
     Deadline,
     Progress,
     file_error,
@@ -42,7 +42,7 @@ __all__ = [
 
 def _header_keys() -> dict[str, str]:
     keys: dict[str, str] = {}
-    for col in (*COLUMNS, STATUS_COLUMN):
+    for col in (*COLUMNS, *EXTRA_COLUMNS):
         names = {col.zh, col.field, col.field.replace("_", " "), *col.aliases}
         for name in list(names):
             keys[normalise_header(name)] = col.field

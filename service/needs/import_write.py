@@ -45,6 +45,7 @@ def import_needs(
     filename: str | None = None,
     *,
     community_scope: str | None = None,
+    subdistrict_scope: str | None = None,
     skip_errors: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
@@ -59,6 +60,9 @@ def import_needs(
         The file's bytes; the name only sharpens error messages (format is by content).
     community_scope:
         The community of a community-role user: rows of other communities are errors.
+    subdistrict_scope:
+        The sub-district of a scoped user: a row of another sub-district's community
+        refuses the whole file (:class:`~gongjian.service.errors.ForbiddenError`, 403).
     skip_errors:
         Write the good rows even when some are bad (``skipped`` counts the bad ones).
     dry_run:
@@ -74,7 +78,13 @@ def import_needs(
         Too many rows (HTTP 413).
     """
     table = read_table(data, filename, progress)
-    checked = validate_rows(store, table, community_scope=community_scope, progress=progress)
+    checked = validate_rows(
+        store,
+        table,
+        community_scope=community_scope,
+        subdistrict_scope=subdistrict_scope,
+        progress=progress,
+    )
     good, errors = checked.good, checked.errors
     report = ImportReport(
         rows=checked.rows,

@@ -8,12 +8,14 @@ client sends without an offset are Beijing time (:func:`gongjian.core.clock.as_u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gongjian.core import clock
 from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.graph.model import (
     NEED_TRANSITIONS,
+    Community,
     Need,
     NeedStatus,
     Resource,
@@ -37,8 +39,10 @@ from gongjian.service.needs.schemas import ClaimedNeed, WhistleUnit, WhistleView
 from gongjian.service.notifications import events as notify
 
 __all__ = [
+    "ImportScope",
     "acting_unit",
     "cancel",
+    "check_need_subdistrict",
     "claim",
     "deadline_utc",
     "follow_up",
@@ -280,9 +284,34 @@ def whistles(
     return views
 
 
+# --------------------------------------------------------------------------- sub-district
+def check_need_subdistrict(store: GraphStore, need: Need) -> None:
+    """422 when ``need`` names another sub-district than its community's (an unknown
+    community is left to the store, which refuses it)."""
+    try:
+        community = store.get(Community, need.community_id)
+    except NotFoundError:
+        return
+    if need.subdistrict != community.subdistrict:
+        raise InvalidInputError(
+            f"交办单的街道 {need.subdistrict} 与社区 {community.name}（{community.id}）所属街道"
+            f" {community.subdistrict} 不符 (the need's sub-district contradicts its community's)",
+            [{"field": "subdistrict", "message": f"应为 {community.subdistrict}"}],
+        )
+
+
 # --------------------------------------------------------------------------- import
-def import_scope(*, user: User) -> str | None:
-    """Who may import (committee; a community its own rows): the community scope, or None."""
+@dataclass(frozen=True)
+class ImportScope:
+    """Whose rows an importer may import: a community's only (the community role), a
+    sub-district's only (its users); None: any."""
+
+    community: str | None = None
+    subdistrict: str | None = None
+
+
+def import_scope(*, user: User) -> ImportScope:
+    """Who may import (committee; a community its own rows), and the rows they may."""
     require_writer(user)
     if user.role == UserRole.unit:
         raise ForbiddenError(
@@ -290,8 +319,8 @@ def import_scope(*, user: User) -> str | None:
         )
     if user.role == UserRole.community:
         require_community(user, user.community_id, "导入交办单")
-        return user.community_id
-    return None
+        return ImportScope(user.community_id, user.subdistrict)
+    return ImportScope(None, user.subdistrict)
 
 
 def import_file(
@@ -299,16 +328,18 @@ def import_file(
     store: GraphStore,
     data: bytes,
     filename: str | None,
-    scope: str | None,
+    scope: ImportScope,
     skip_errors: bool,
     dry_run: bool,
 ) -> ImportReport:
-    """Import the needs of one file, all or nothing (:func:`~gongjian.service.needs.importing.import_needs`)."""
+    """Import the needs of one file, all or nothing (:func:`~gongjian.service.needs.importing.import_needs`);
+    a row of a community outside ``scope``'s sub-district refuses the file (403)."""
     return import_needs(
         store,
         data,
         filename,
-        community_scope=scope,
+        community_scope=scope.community,
+        subdistrict_scope=scope.subdistrict,
         skip_errors=skip_errors,
         dry_run=dry_run,
     )

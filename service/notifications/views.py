@@ -4,13 +4,17 @@
 ``POST /notifications/channels``            add a channel (committee: any owner; a unit or
                                             community: its own) — URL + secret kept, shown
                                             masked from then on
-``GET /notifications/channels``             channels (masked): all for the committee, own
+``GET /notifications/channels``             channels (masked): the committee's sub-district's,
+                                            a unit's or community's own
 ``DELETE /notifications/channels/{id}``     remove one
 ``POST /notifications/channels/{id}/test``  send a test message now; the robot's answer
 ``GET /notifications/outbox?status=``       the outbox with errors (committee)
 ``POST /notifications/outbox/{id}/retry``   send a dead delivery again (committee)
 ``GET /me/notifications``                   the bell: events addressed to the signed-in user
 =========================================  =================================================
+
+A committee sees the outbox, the bell and the channels of its own sub-district only
+(:mod:`gongjian.service.notifications.scoping`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from gongjian.service.notifications.schemas import (
     InAppNotification,
     OutboxItem,
 )
+from gongjian.service.notifications.scoping import scoped_channels, scoped_outbox
 
 __all__ = ["router"]
 
@@ -37,8 +42,9 @@ TAG = "notifications 通知"
 router = APIRouter(tags=[TAG])
 
 
-async def get_channels(request: Request) -> ChannelStore:
-    return request.app.state.service_state
+def get_channels(request: Request, user: CurrentUser, store: Store) -> ChannelStore:
+    """The channels as the caller manages them (a committee: its sub-district's)."""
+    return scoped_channels(request.app.state.service_state, store, user)
 
 
 Channels = Annotated[ChannelStore, Depends(get_channels)]
@@ -90,14 +96,15 @@ def outbox(
     kind: Annotated[str | None, Query(description="event | delivery")] = None,
     limit: Limit = 200,
 ) -> list[OutboxItem]:
-    return service.outbox(store=store, user=user, status=status, kind=kind, limit=limit)
+    scoped = scoped_outbox(store, user)
+    return service.outbox(store=scoped, user=user, status=status, kind=kind, limit=limit)
 
 
 @router.post("/notifications/outbox/{row_id:path}/retry", summary="重发 Retry a delivery")
 def retry(row_id: str, user: CurrentUser, store: Store) -> OutboxItem:
-    return service.retry(store=store, user=user, row_id=row_id)
+    return service.retry(store=scoped_outbox(store, user), user=user, row_id=row_id)
 
 
 @router.get("/me/notifications", summary="我的通知 My notifications (the bell)")
 def inbox(user: CurrentUser, store: Store, limit: Limit = 50) -> list[InAppNotification]:
-    return service.inbox(store=store, user=user, limit=limit)
+    return service.inbox(store=scoped_outbox(store, user), user=user, limit=limit)

@@ -49,6 +49,7 @@ from gongjian.service.auth.permissions import (
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import PreconditionRequiredError, first_errors
 from gongjian.service.needs import steps
+from gongjian.service.needs.service import check_need_subdistrict
 from gongjian.service.registry.schemas import (
     DeclaredResources,
     PointEntries,
@@ -204,6 +205,8 @@ def create(
     if prepare is not None:
         entity = prepare(user, entity)
     check_fields(store=store, user=user, old=None, new=entity)
+    if isinstance(entity, Need):
+        check_need_subdistrict(store, entity)
     if isinstance(entity, Resource):
         _unit_in_scope(store, user, entity.unit_id)
 
@@ -351,6 +354,8 @@ def replace(
         scope(user, mine)
         new = mine if prepare is None else prepare(user, old, mine)
         check_fields(store=store, user=user, old=old, new=new)
+        if isinstance(new, Need):
+            check_need_subdistrict(store, new)
         return new
 
     return store.modify(type(entity), item_id, change, expected_version=version)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import secrets
 import sqlite3
 import time
@@ -163,6 +164,18 @@ def _network_json(r: httpx.Response, _w: World) -> set[str]:
     return {str(n.get("id", "")) for n in _ok(r)["nodes"]}
 
 
+def _audit_sides(r: httpx.Response, w: World) -> set[str]:
+    """The sides whose committee user wrote some of the entries (by their community)."""
+    users = {e["user_id"] for e in _ok(r)["items"]}
+    return {s.community for s in w.sides.values() if s.user in users}
+
+
+def _pieces(body: Any) -> set[str]:
+    """Every string of a body and its parts between ``:``, ``|`` and ``=`` (an outbox
+    row's id names its need: ``whistle.summoned:<need>:v2``; a path ``#/needs?id=<need>``)."""
+    return {p for text in _all_ids(body) for p in re.split(r"[:|=]", text)}
+
+
 #: route → (request, what of it names our ids)
 ROUTES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], Callable[..., set[str]]]] = {
     "/needs": (lambda c: c.get("/needs", params={"quarter": QUARTER, "limit": 1000}), None),
@@ -189,6 +202,9 @@ ROUTES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], Callable[..., 
         _network_json,
     ),
     "/plans": (lambda c: c.get("/plans", params={"quarter": QUARTER, "limit": 1000}), None),
+    # the sub-districts' communities have no coordinates: they are listed as unplaced
+    "/map": (lambda c: c.get("/map"), None),
+    "/audit": (lambda c: c.get("/audit", params={"limit": 1000}), _audit_sides),
 }
 
 
@@ -406,3 +422,120 @@ def test_cli_adds_users_of_a_sub_district(tmp_path: Path) -> None:
     bad = runner.invoke(app, [*args, "--subdistrict", "乙"], env=env)
     assert bad.exit_code != 0 and "街道代码" in bad.output, bad.output
     assert "Traceback" not in bad.output
+
+
+# --------------------------------------------------------------------------- committees' own lists
+#: a committee's lists the city role has none of (no to-do, no outbox, no bell)
+COMMITTEE_LISTS: dict[str, Callable[[httpx.Client], httpx.Response]] = {
+    "/me/todo": lambda c: c.get("/me/todo", params={"limit": 500}),
+    "/notifications/outbox": lambda c: c.get(
+        "/notifications/outbox", params={"kind": "event", "limit": 500}
+    ),
+    "/me/notifications": lambda c: c.get("/me/notifications", params={"limit": 500}),
+}
+
+
+def test_a_committees_todo_outbox_bell_and_channels_are_its_sub_districts(world: World) -> None:
+    a, b = world.sides["A"], world.sides["B"]
+    for route, call in COMMITTEE_LISTS.items():
+        seen = {}
+        for who, side in (("A", a), ("B", b)):
+            with world.client(who) as c:
+                seen[who] = _pieces(_ok(call(c))) & world.ours()
+            assert seen[who] and seen[who] <= side.ids(), (route, who, seen[who])
+    # channels: each committee's own (the city manages none)
+    made = {}
+    for who in ("A", "B"):
+        with world.client(who) as c:
+            body = {"kind": "wecom", "url": "http://127.0.0.1:9/hook", "events": ["digest.daily"]}
+            made[who] = _ok(c.post("/notifications/channels", json=body), 201)["id"]
+    try:
+        for who, other in (("A", "B"), ("B", "A")):
+            with world.client(who) as c:
+                listed = {ch["id"] for ch in _ok(c.get("/notifications/channels"))}
+                assert made[who] in listed and made[other] not in listed, who
+                # another sub-district's channel is not found to delete
+                assert c.delete(f"/notifications/channels/{made[other]}").status_code == 404
+    finally:
+        for who, channel in made.items():
+            with world.client(who) as c:
+                assert c.delete(f"/notifications/channels/{channel}").status_code == 204
+
+
+def test_commitments_read_and_write_within_the_sub_district(world: World) -> None:
+    item = {"title": "联建活动", "joint_type": "joint_organization", "measure": "activities"}
+    item |= {"target": 2, "due_month": 6}
+    base = {who: f"/commitments/unit/{s.units[0]}/2041" for who, s in world.sides.items()}
+    for who in ("A", "B"):
+        with world.client(who) as c:
+            r = c.put(base[who], json={"items": [item]}, headers={"If-Match": '"0"'})
+            assert _ok(r)["version"] == 1
+    paths = {who: [p, f"{p}/progress", f"{p}/report?format=xlsx"] for who, p in base.items()}
+    with world.client("A") as c:
+        assert {p: c.get(p).status_code for p in paths["A"]} == dict.fromkeys(paths["A"], 200)
+        assert {p: c.get(p).status_code for p in paths["B"]} == dict.fromkeys(paths["B"], 404)
+        refused = c.post(f"{base['B']}/items", json=item)
+        assert refused.status_code == 403 and "街道" in refused.json()["error"]["message"]
+    with world.client("city") as c:
+        every = paths["A"] + paths["B"]
+        assert {p: c.get(p).status_code for p in every} == dict.fromkeys(every, 200)
+        assert _ok(c.get(base["B"]))["version"] == 1  # the refused add changed nothing
+
+
+# --------------------------------------------------------------------------- needs' sub-district
+def _csv(*rows: tuple[str, str, str]) -> dict[str, Any]:
+    """An import file of rows (id, community, sub-district code or "")."""
+    lines = ["id,title,category,community_id,quarter,subdistrict"]
+    lines += [f"{i},导入诉求,repair,{community},{QUARTER},{code}" for i, community, code in rows]
+    return {"file": ("needs.csv", "\n".join(lines).encode("utf-8"), "text/csv")}
+
+
+def _absent(w: World, *ids: str) -> None:
+    with w.client("city") as c:
+        assert {i: c.get(f"/needs/{i}").status_code for i in ids} == dict.fromkeys(ids, 404)
+
+
+def test_imports_and_needs_keep_their_communitys_sub_district(world: World) -> None:
+    a, b = world.sides["A"], world.sides["B"]
+    mine, theirs, wrong = _id("nim"), _id("nim"), _id("nim")
+    with world.client("A") as c:
+        # a row of B's community refuses the whole file: 403, nothing written
+        r = c.post("/needs/import", files=_csv((mine, a.community, ""), (theirs, b.community, "")))
+        assert r.status_code == 403, r.text
+        assert "其他街道" in r.json()["error"]["message"]
+        _absent(world, mine, theirs)
+        # a sub-district code that contradicts the community's: 422, nothing written
+        r = c.post(
+            "/needs/import", files=_csv((mine, a.community, ""), (wrong, a.community, b.code))
+        )
+        assert r.status_code == 422, r.text
+        errors = r.json()["error"]["report"]["errors"]
+        assert [(e["row"], e["field"]) for e in errors] == [(3, "subdistrict")]
+        _absent(world, mine, wrong)
+        # create and edit with a contradicting sub-district: 422 in Chinese
+        body = {"id": wrong, "title": "越界", "category": "repair", "quarter": QUARTER}
+        r = c.post("/needs", json={**body, "community_id": b.community, "subdistrict": a.code})
+        assert r.status_code == 422 and "不符" in r.json()["error"]["message"], r.text
+        got = c.get(f"/needs/{a.needs[1]}")
+        need, etag = _ok(got), got.headers["ETag"]
+        moved = c.put(
+            f"/needs/{a.needs[1]}",
+            json={**need, "community_id": b.community},
+            headers={"If-Match": etag},
+        )
+        assert moved.status_code == 422 and "不符" in moved.json()["error"]["message"], moved.text
+        assert _ok(c.get(f"/needs/{a.needs[1]}")) == need
+    with world.client("B") as c:  # B's community of A's community's name
+        twin = {"id": _id("csd"), "name": f"{a.code}社区"}
+        _ok(c.post("/communities", json=twin), 201)
+    with world.client("A") as c:
+        # the committee's own rows are imported into its sub-district; a name two
+        # sub-districts share is its own community's
+        r = c.post("/needs/import", files=_csv((mine, f"{a.code}社区", a.code.lower())))
+        assert _ok(r)["imported"] == 1
+    _absent(world, wrong, theirs)
+    with world.client("city") as c:
+        got = _ok(c.get(f"/needs/{mine}"))
+        assert (got["subdistrict"], got["community_id"]) == (a.code, a.community)
+    with world.client("B") as c:
+        assert c.get(f"/needs/{mine}").status_code == 404

@@ -1,0 +1,136 @@
+"""What a committee sees of the notifications, narrowed to its sub-district (issue 17).
+
+An outbox row (event or delivery) belongs to the sub-districts of the units and
+communities in its audience and of the need it is about; a row of neither (the daily
+digest, of the whole store) is the city's only. A channel belongs to its owner's
+sub-district: a unit's or community's, or, for a committee channel, its creator's (the
+default sub-district's for a channel of no creator, added before the scopes). A store of
+one sub-district is not narrowed.
+Unit and community users see only what is addressed to them anyway; the city role
+reads everything.
+
+The routes hand the notification service narrowed views of the store and of the
+channels (:func:`scoped_outbox`, :func:`scoped_channels`): the service's own rules
+(who may list, retry, delete) are applied to what the caller's scope holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from gongjian.core.errors import NotFoundError
+from gongjian.graph.model import Community, Need, Unit, default_subdistrict
+from gongjian.graph.outbox import OutboxRow
+from gongjian.graph.store import GraphStore
+from gongjian.service.auth.schemas import User, UserRole
+from gongjian.service.notifications.channel_store import Channel, ChannelStore
+from gongjian.service.scope import _codes as store_codes
+from gongjian.service.scope import unscoped
+
+__all__ = ["audiences_of", "scoped_channels", "scoped_outbox"]
+
+
+def audiences_of(store: GraphStore, code: str) -> list[str]:
+    """The audience names of sub-district ``code``: its units and communities."""
+    whole = unscoped(store)
+    units = whole.list(Unit, filters={"subdistrict": code}, limit=None)
+    communities = whole.list(Community, filters={"subdistrict": code}, limit=None)
+    return [*(f"unit:{u.id}" for u in units), *(f"community:{c.id}" for c in communities)]
+
+
+def _committee_code(store: GraphStore, user: User) -> str | None:
+    """The sub-district a committee's lists are narrowed to; None for other roles, and
+    when the store holds that sub-district only (nothing to narrow)."""
+    code = user.subdistrict if user.role == UserRole.committee else None
+    return None if code is None or store_codes(unscoped(store)) == {code} else code
+
+
+class _Narrowed:
+    """What it wraps, narrowed: ``names`` are the sub-district's audience names, ``ids``
+    the ids of its needs (outbox) or of its users (channels); the rest passes through."""
+
+    def __init__(self, inner: Any, names: set[str], ids: set[str]) -> None:
+        self.inner = inner
+        self.names = names
+        self.ids = ids
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class _ScopedOutbox(_Narrowed):
+    """A store whose outbox lists only the rows of one sub-district: addressed to one of
+    its units or communities, or about one of its needs (an event's id is
+    ``<event>:<need id>:<key>``, a delivery's ``<event id>|<channel>``)."""
+
+    def ours(self, row: OutboxRow) -> bool:
+        if self.names & set(row.audience):
+            return True
+        parts = row.id.split("|", 1)[0].split(":")
+        return len(parts) > 2 and parts[1] in self.ids
+
+    def outbox_list(
+        self,
+        *,
+        kind: Any = None,
+        status: Any = None,
+        audience: Sequence[str] | None = None,
+        limit: int = 100,
+    ) -> list[OutboxRow]:
+        fetch = limit
+        while True:  # newest first: read further until ``limit`` of ours or the end
+            rows = self.inner.outbox_list(kind=kind, status=status, audience=audience, limit=fetch)
+            kept = [r for r in rows if self.ours(r)]
+            if len(kept) >= limit or len(rows) < fetch:
+                return kept[:limit]
+            fetch *= 4
+
+    def outbox_update(self, row_id: str, change: Any) -> OutboxRow | None:
+        row = self.inner.outbox_get(row_id)
+        if row is None or not self.ours(row):
+            return None  # another sub-district's row: not found
+        return self.inner.outbox_update(row_id, change)  # type: ignore[no-any-return]
+
+
+def scoped_outbox(store: GraphStore, user: User) -> GraphStore:
+    """The store as ``user``'s notification lists read it (a committee: its sub-district's)."""
+    code = _committee_code(store, user)
+    if code is None:
+        return store
+    needs = unscoped(store).list(Need, filters={"subdistrict": code}, limit=None)
+    names = set(audiences_of(store, code))
+    return _ScopedOutbox(store, names, {n.id for n in needs})  # type: ignore[return-value]
+
+
+class _ScopedChannels(_Narrowed):
+    """Channels of one sub-district: owned by its units, communities or committee users."""
+
+    def _ours(self, ch: Channel) -> bool:
+        if ch.owner == "committee":
+            return ch.created_by in self.ids
+        return ch.owner in self.names
+
+    def channels(self, *, owners: list[str] | None = None) -> list[Channel]:
+        return [c for c in self.inner.channels(owners=owners) if self._ours(c)]
+
+    def find_channel(self, channel_id: str) -> Channel | None:
+        found = self.inner.find_channel(channel_id)
+        return found if found is not None and self._ours(found) else None
+
+    def get_channel(self, channel_id: str) -> Channel:
+        found = self.find_channel(channel_id)
+        if found is None:
+            raise NotFoundError("通知渠道 channel", channel_id)
+        return found
+
+
+def scoped_channels(channels: ChannelStore, store: GraphStore, user: User) -> ChannelStore:
+    """The channels as ``user`` manages them (a committee: its sub-district's)."""
+    code = _committee_code(store, user)
+    if code is None:
+        return channels
+    users = {u.id for u in channels.users() if u.subdistrict == code}  # type: ignore[attr-defined]
+    if code == default_subdistrict():
+        users.add(None)  # type: ignore[arg-type] # committee channels of before the scopes
+    return _ScopedChannels(channels, set(audiences_of(store, code)), users)  # type: ignore[return-value]
