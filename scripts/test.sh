@@ -36,5 +36,8 @@ echo "== pytest"
 # GONGJIAN_TEST_WORKERS=1 runs it in one process.
 workers="${GONGJIAN_TEST_WORKERS:-2}"
 parallel=()
-if [ "$workers" -gt 1 ]; then parallel=(-n "$workers" --dist loadfile); fi
+# --no-loadscope-reorder: modules go out in collection order (xdist would sort them by
+# size), so the modules sharing one API server per store (tests/api/conftest.py) still
+# run on each worker before any module that clears its Neo4j database
+if [ "$workers" -gt 1 ]; then parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder); fi
 .venv/bin/python -m pytest tests "${parallel[@]}" --durations=20 "$@"

@@ -71,7 +71,9 @@ def test_cattrysse_gap1_reaches_optimum(name: str) -> None:
     key = f"cattrysse1994/{name}"
     cost, weight, capacity = read_orlibrary(GAP_ROOT / "instances" / key)
     assert cost.shape == weight.shape == (5, 15)
-    res = solve_gap(cost, weight, capacity, time_limit=2.0, seed=0)
+    # it stops once optimal (well under a second); the limit only has to cover the first
+    # case's compiling of the search kernels on a busy machine (two test workers)
+    res = solve_gap(cost, weight, capacity, time_limit=10.0, seed=0)
     _check_feasible(res, cost, weight, capacity)
     assert res.objective == _best_known()[key]
     assert res.status == "optimal"
