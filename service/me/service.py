@@ -23,6 +23,9 @@ viewer         nothing to act on (read-only role): no sections
 A unit also downloads its own calendar (:func:`unit_calendar`, the activities it
 is assigned to and the due dates of the orders it holds) and task list
 (:func:`unit_tasks_xlsx`). Every function reads the store; none writes.
+
+Length: ~530 lines, because every role's to-do sections are built here over one
+context (names, dates, scope), and the downloads reuse it.
 """
 
 from __future__ import annotations

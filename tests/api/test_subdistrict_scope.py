@@ -7,6 +7,10 @@ committee A only A's, committee B only B's, the city role both (and, with
 ``?subdistrict=``, one). Another sub-district's entity is a 404 to read; a write across
 sub-districts is a 403 and changes nothing. Everything here uses fresh ids, fresh
 sub-district codes and the quarter 2041Q2, so the module shares its server.
+
+Length: ~540 lines, because one shared server per store serves the whole scoping
+matrix (two sub-districts, their committees and the city); split, each part would
+need its own sub-districts and servers.
 """
 
 from __future__ import annotations
