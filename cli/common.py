@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -153,11 +154,15 @@ def run_plan_job(
     from gongjian.service.plans.service import new_job_id, pack_input, prepare
     from gongjian.service.state import JobStatus
 
+    t0 = time.monotonic()
     plan_input = pack_input(prepare(graph, state, request))
+    spent = time.monotonic() - t0  # the snapshot comes out of the time limit, as in the API
     jobs = JobManager(state)
     try:
         job_id = new_job_id()
-        jobs.enqueue(job_id, request.quarter, request.model_dump(mode="json"), by, plan_input)
+        jobs.enqueue(
+            job_id, request.quarter, request.model_dump(mode="json"), by, plan_input, spent=spent
+        )
         try:
             job = jobs.wait(job_id, on_update=on_update)
         except KeyboardInterrupt:

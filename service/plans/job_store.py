@@ -34,6 +34,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "JobStore",
+    "JsonText",
     "PublishClaim",
     "process_alive",
     "process_tag",
@@ -135,6 +136,11 @@ _JOB_FIELDS = frozenset(
 )
 
 
+class JsonText(str):
+    """A JSON column's value already serialised (a plan as the solver child sent it):
+    stored as it is, not dumped again."""
+
+
 def _set_job(
     conn: sqlite3.Connection,
     job_id: str,
@@ -146,7 +152,9 @@ def _set_job(
         raise ValueError(f"unknown job fields {bad}")
     cols, values = [], []
     for k, v in fields.items():
-        if k in _JOB_JSON and v is not None:
+        if isinstance(v, JsonText):
+            v = str(v)
+        elif k in _JOB_JSON and v is not None:
             v = json.dumps(v, ensure_ascii=False)
         elif isinstance(v, StrEnum):
             v = v.value

@@ -186,9 +186,17 @@ def create_plan(body: PlanRequest, desk: Desk, store: Store, response: Response)
         raise ConflictError(
             f"已有 {MAX_QUEUED} 个计划在排队，请稍后再试 (too many queued jobs; try later)"
         )
+    t0 = time.monotonic()
     plan_input = pack_input(prepare(store, desk.state, body))
     job_id = new_job_id()
-    jobs.enqueue(job_id, body.quarter, body.model_dump(mode="json"), desk.user.id, plan_input)
+    jobs.enqueue(
+        job_id,
+        body.quarter,
+        body.model_dump(mode="json"),
+        desk.user.id,
+        plan_input,
+        spent=time.monotonic() - t0,  # the snapshot came out of the user's time limit
+    )
     desk.note(f"plan job {job_id} for {body.quarter}")
     response.headers["Location"] = f"/plans/{job_id}"
     return desk.full(desk.state.get_job(job_id))
