@@ -248,8 +248,10 @@ class JobStore:
         with self._write() as conn:
             return _set_job(conn, job_id, only_if, fields)
 
-    def get_job(self, job_id: str) -> Job:
-        rows = self._jobs("WHERE id = ?", [job_id])
+    def get_job(self, job_id: str, *, with_plan: bool = True) -> Job:
+        """The job; ``with_plan=False`` leaves its plan out (``plan`` None): a status poll
+        does not read and parse a district plan of several megabytes."""
+        rows = self._jobs("WHERE id = ?", [job_id], with_plan=with_plan)
         if not rows:
             raise NotFoundError("Plan", job_id)
         return rows[0]

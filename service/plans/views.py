@@ -9,6 +9,9 @@
   (:mod:`gongjian.service.plans.jobs`) and survive the client going away.
 * ``GET /plans/{id}``: status, ``progress`` (stage, objective, bound, gap,
   elapsed) and the best plan so far.
+* ``GET /plans/{id}/status``: the same without the plan (a few hundred bytes, not
+  megabytes at district size), with an ``ETag``; ``If-None-Match`` gets a 304 while
+  nothing changed. The console polls this while a job runs and reads the plan once.
 * ``DELETE /plans/{id}`` (committee): a queued job is dropped, a running one is
   stopped (its child process killed) and keeps the plan of its last finished
   stage; both become ``cancelled``. A finished job is never deleted: **409**.
@@ -21,6 +24,8 @@ published plans only: a draft (not yet published) is left out of their list and 
 a 404 for them, as if it did not exist.
 """
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,9 +107,9 @@ def _jobs(request: Request) -> JobManager:
 DRAFT_READERS = frozenset({UserRole.committee, UserRole.viewer, UserRole.city})
 
 
-def _visible(state: ServiceState, plan_id: str, user: User) -> Job:
+def _visible(state: ServiceState, plan_id: str, user: User, *, with_plan: bool = True) -> Job:
     """The job, unless it is a draft and ``user`` may not see drafts (404, as if unknown)."""
-    job = job_in_scope(user, state.get_job(plan_id))
+    job = job_in_scope(user, state.get_job(plan_id, with_plan=with_plan))
     if job.published_at is None and user.role not in DRAFT_READERS:
         raise NotFoundError("Plan", plan_id)
     return job
@@ -123,9 +128,9 @@ class PlanDesk:
     def jobs(self) -> JobManager:
         return _jobs(self.request)
 
-    def visible(self, plan_id: str) -> Job:
+    def visible(self, plan_id: str, *, with_plan: bool = True) -> Job:
         """The job as the user may see it (:func:`_visible`)."""
-        return _visible(self.state, plan_id, self.user)
+        return _visible(self.state, plan_id, self.user, with_plan=with_plan)
 
     def full(self, job: Job) -> PlanJob:
         return _full(job, self.jobs, self.state)
@@ -226,6 +231,26 @@ def list_plans(
 @router.get("/plans/{plan_id}", summary="查看计划 A job: status, progress, best plan so far")
 def get_plan(plan_id: str, desk: Desk) -> PlanJob:
     return desk.full(desk.visible(plan_id))
+
+
+@router.get(
+    "/plans/{plan_id}/status",
+    summary="计划进度 A job's status and progress, without its plan (ETag; for polling)",
+    response_model=PlanJob,
+    responses={304: {"description": "未变化 unchanged since the ETag sent in If-None-Match"}},
+)
+def get_plan_status(plan_id: str, desk: Desk, request: Request) -> Response:
+    job = desk.full(desk.visible(plan_id, with_plan=False))
+    # the tag leaves out the running clock (elapsed), which changes at every call
+    progress = {k: v for k, v in (job.progress or {}).items() if k != "elapsed"}
+    tagged = job.model_dump_json(exclude={"progress", "queue_position"}) + json.dumps(
+        [progress, job.queue_position], sort_keys=True, default=str
+    )
+    etag = '"' + hashlib.sha256(tagged.encode("utf-8")).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(job.model_dump_json(), media_type="application/json", headers=headers)
 
 
 @router.delete(

@@ -98,3 +98,57 @@ def test_the_job_streams_a_monotone_series_that_ends_at_the_plan(
     assert progress["gap"] == last["gap"]
     # the time limit is the user's clock: the plan comes soon after it
     assert last["t"] <= progress["elapsed"] <= 2 * TIME_LIMIT + 5
+
+
+def test_the_status_route_follows_the_job_without_its_plan(progress_api: ApiServer) -> None:
+    """``GET /plans/{id}/status``: what a poll needs, no plan, 304 while unchanged."""
+    with progress_api.client() as c:
+        r = c.post("/plans", json={"quarter": QUARTER, "time_limit": 3.0, "seed": 3})
+        assert r.status_code == 202, r.text
+        job_id = r.json()["id"]
+        etag = None
+        unchanged = changed = 0
+        deadline = time.monotonic() + 180
+        while True:
+            headers = {"If-None-Match": etag} if etag else {}
+            r = c.get(f"/plans/{job_id}/status", headers=headers)
+            if r.status_code == 304:
+                assert etag and r.headers["ETag"] == etag and not r.content
+                unchanged += 1
+            else:
+                assert r.status_code == 200, r.text
+                brief = r.json()
+                assert brief["plan"] is None  # never the plan, even once there is one
+                assert brief["id"] == job_id
+                assert r.headers["ETag"] != etag
+                etag = r.headers["ETag"]
+                changed += 1
+                if brief["status"] not in ("queued", "running"):
+                    break
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        full = c.get(f"/plans/{job_id}").json()
+    assert brief["status"] == full["status"] == "done"
+    assert full["plan"] is not None
+    # the figures a poll shows are the finished plan's
+    for key in ("stage", "objective", "bound", "gap", "series"):
+        assert brief["progress"][key] == full["progress"][key], key
+    assert full["progress"]["objective"] == full["plan"]["objective"]
+    assert changed >= 2 and unchanged >= 1, (changed, unchanged)
+    # the tag of a finished job is stable: a repeat poll is a 304
+    with progress_api.client() as c:
+        assert c.get(f"/plans/{job_id}/status", headers={"If-None-Match": etag}).status_code == 304
+        assert c.get("/plans/no-such-plan/status").status_code == 404
+
+
+def test_a_draft_status_is_hidden_like_the_draft(progress_api: ApiServer) -> None:
+    """Unit users read published plans only: a draft's status is a 404 for them too."""
+    with progress_api.client() as c:
+        r = c.post("/plans", json={"quarter": QUARTER, "time_limit": 1.0, "seed": 4})
+        assert r.status_code == 202, r.text
+        job_id = r.json()["id"]
+        c.delete(f"/plans/{job_id}")
+    with progress_api.client("unit:u01") as u:
+        r = u.get(f"/plans/{job_id}/status")
+        assert r.status_code == 404, r.text
+        assert u.get(f"/plans/{job_id}").status_code == 404

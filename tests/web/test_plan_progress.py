@@ -47,6 +47,17 @@ def test_the_chart_appears_while_the_job_runs_and_follows_it(
         console.open("plans")
         page = console.page
         page.fill("#plans-time-limit", str(TIME_LIMIT))
+        # every GET of a job the page makes: while it runs it polls the light status
+        # route and reads the whole job (with its plan) once, when it has finished
+        reads: list[tuple[float, str]] = []
+        page.on(
+            "request",
+            lambda r: (
+                reads.append((time.monotonic(), r.url.split("?")[0]))
+                if r.method == "GET" and "/plans/" in r.url
+                else None
+            ),
+        )
         page.click("#plans-run")
         chart = page.locator("#plans-progress-chart")
         status = page.locator("#plans-status [data-status]")
@@ -71,6 +82,11 @@ def test_the_chart_appears_while_the_job_runs_and_follows_it(
         shot(page, "plans-progress-running")
 
         expect(status).to_have_attribute("data-status", "done", timeout=120_000)
+        full = [t for t, url in reads if url.endswith(f"/plans/{plan_id}")]
+        polls = [t for t, url in reads if url.endswith(f"/plans/{plan_id}/status")]
+        assert len(polls) >= 3, reads  # it followed the job
+        assert len(full) == 1, reads  # the plan was read once ...
+        assert full[0] >= max(polls), reads  # ... after the last poll saw it finished
         job = api.get(f"/plans/{plan_id}").json()
         series = job["progress"]["series"]
         assert len(series) > first, (first, series)  # more came after the first drawing

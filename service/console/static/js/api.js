@@ -49,6 +49,7 @@ async function send(path, opts) {
 async function parse(res, opts) {
   if (opts.raw && res.ok) return res;
   if (res.status === 204) return null;
+  if (res.status === 304) return undefined; // If-None-Match sent and nothing changed
   let data = null;
   const type = res.headers.get("content-type") || "";
   if (type.includes("json")) data = await res.json();
@@ -58,7 +59,7 @@ async function parse(res, opts) {
 
 /**
  * Call the API. `opts`: {method, body (JSON), form (FormData), headers, raw (return Response)}.
- * Resolves to the parsed JSON (or null for 204); rejects with ApiError.
+ * Resolves to the parsed JSON (null for 204, undefined for 304); rejects with ApiError.
  */
 export async function api(path, opts = {}) {
   let res = await send(path, opts);

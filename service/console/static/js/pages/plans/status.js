@@ -93,23 +93,42 @@ export function statusCard(P) {
   }
 
   // ---------------------------------------------------------------- polling
+  // While a job runs the console reads GET /plans/{id}/status (no plan: a few hundred
+  // bytes, 304 while nothing changed) and reads the whole job, plan included, once it
+  // has finished: a district plan is megabytes, and reading it every half second took
+  // CPU from the solver on the same machine.
   function startPolling() {
     clearTimeout(s.timer);
     s.pollStart = Date.now();
     let n = 0;
+    let etag = null;
     const tick = async () => {
       if (!P.el.isConnected || !s.job) return;
       n += 1;
       const id = s.job.id;
       try {
-        const job = await api(`/plans/${encodeURIComponent(id)}`);
+        const res = await api(`/plans/${encodeURIComponent(id)}/status`, {
+          raw: true,
+          headers: etag ? { "If-None-Match": etag } : {},
+        });
         if (!P.el.isConnected || !s.job || s.job.id !== id) return;
-        s.polledAt = Date.now();
-        P.showJob(job);
-        if (finished(job)) {
-          toast(t("plans.finished", { name: planLabel(job) }), "ok");
-          P.refreshList();
-          return;
+        if (res === undefined) {
+          renderStatus(); // unchanged: the clock still runs
+        } else {
+          etag = res.headers.get("etag");
+          const brief = await res.json();
+          if (!P.el.isConnected || !s.job || s.job.id !== id) return;
+          if (finished(brief)) {
+            const job = await api(`/plans/${encodeURIComponent(id)}`);
+            if (!P.el.isConnected || !s.job || s.job.id !== id) return;
+            s.polledAt = Date.now();
+            P.showJob(job);
+            toast(t("plans.finished", { name: planLabel(job) }), "ok");
+            P.refreshList();
+            return;
+          }
+          s.polledAt = Date.now();
+          P.showJob(brief);
         }
       } catch (err) {
         if (!P.el.isConnected) return;
