@@ -47,11 +47,19 @@ class Channel(BaseModel):
     created_at: str = ""
     created_by: str | None = None
 
-    def wants(self, event: str, audience: list[str]) -> bool:
-        """Whether this channel gets ``event`` addressed to ``audience``."""
+    def wants(self, event: str, audience: list[str], subdistrict: str | None = None) -> bool:
+        """Whether this channel gets ``event`` addressed to ``audience``: a unit's or
+        community's when addressed to it; a committee's (of ``subdistrict``, None: not
+        known) every event but the city's own and those kept to another sub-district
+        (``subdistrict:<code>`` in the audience)."""
         if event not in self.events and "*" not in self.events:
             return False
-        return self.owner == "committee" or self.owner in audience
+        if self.owner != "committee":
+            return self.owner in audience
+        if audience == ["city"]:
+            return False
+        kept = [a.partition(":")[2] for a in audience if a.startswith("subdistrict:")]
+        return not kept or subdistrict is None or subdistrict in kept
 
 
 def mask(secret: str | None) -> str | None:

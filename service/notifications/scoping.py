@@ -1,8 +1,9 @@
 """What a committee sees of the notifications, narrowed to its sub-district (issue 17).
 
 An outbox row (event or delivery) belongs to the sub-districts of the units and
-communities in its audience and of the need it is about; a row of neither (the daily
-digest, of the whole store) is the city's only. A channel belongs to its owner's
+communities in its audience, of the need it is about and of its ``subdistrict:<code>``
+audience (a sub-district's daily digest); a row of none (the whole city's digest, for
+the city role) is the city's only. A channel belongs to its owner's
 sub-district: a unit's or community's, or, for a committee channel, its creator's (the
 default sub-district's for a channel of no creator, added before the scopes). A store of
 one sub-district is not narrowed.
@@ -25,10 +26,11 @@ from gongjian.graph.outbox import OutboxRow
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.notifications.channel_store import Channel, ChannelStore
+from gongjian.service.notifications.events import tagged
+from gongjian.service.scope import NOWHERE, unscoped
 from gongjian.service.scope import _codes as store_codes
-from gongjian.service.scope import unscoped
 
-__all__ = ["audiences_of", "scoped_channels", "scoped_outbox"]
+__all__ = ["audiences_of", "channel_subdistricts", "scoped_channels", "scoped_outbox"]
 
 
 def audiences_of(store: GraphStore, code: str) -> list[str]:
@@ -99,8 +101,26 @@ def scoped_outbox(store: GraphStore, user: User) -> GraphStore:
     if code is None:
         return store
     needs = unscoped(store).list(Need, filters={"subdistrict": code}, limit=None)
-    names = set(audiences_of(store, code))
+    names = {*audiences_of(store, code), tagged(code)}
     return _ScopedOutbox(store, names, {n.id for n in needs})  # type: ignore[return-value]
+
+
+def channel_subdistricts(channels: ChannelStore, listed: Sequence[Channel]) -> dict[str, str]:
+    """The sub-district of each committee channel of ``listed`` by id: its creator's, the
+    default one for a channel of no creator (added before the scopes), ``-`` (no
+    sub-district's) for one whose creator is disabled; none is known when ``channels``
+    keeps no users (a bare channel table)."""
+    users = getattr(channels, "users", None)
+    if users is None:
+        return {}
+    codes = {u.id: u.subdistrict for u in users()}
+    out: dict[str, str] = {}
+    for ch in listed:
+        if ch.owner != "committee":
+            continue
+        code = default_subdistrict() if ch.created_by is None else codes.get(ch.created_by)
+        out[ch.id] = code or NOWHERE
+    return out
 
 
 class _ScopedChannels(_Narrowed):
