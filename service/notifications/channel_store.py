@@ -112,6 +112,15 @@ class ChannelStore:
             )
         return stored
 
+    def creators(self) -> dict[str, str | None]:
+        """Every user's sub-district by user id, disabled users too (a committee channel
+        is of its creator's sub-district); empty in a state file without users."""
+        try:
+            rows = self._conn().execute("SELECT id, subdistrict FROM users").fetchall()
+        except sqlite3.OperationalError:  # no users table
+            return {}
+        return {str(uid): code for uid, code in rows}
+
     def channels(self, *, owners: list[str] | None = None) -> list[Channel]:
         """Channels by creation; ``owners``: only those owned by one of them."""
         rows = self._conn().execute("SELECT owner, props FROM notify_channels ORDER BY created, id")

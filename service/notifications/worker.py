@@ -3,9 +3,9 @@
 One pass (:meth:`NotificationWorker.run_once`):
 
 1. **expand** — lease due ``event`` rows; for each, the channels that want it
-   (event subscribed, owner in the audience or the committee) become ``delivery``
-   rows ``{event}|{channel}``, written with marking the event ``done`` in one
-   store transaction (:meth:`~gongjian.graph.outbox.OutboxRules.outbox_expand`);
+   (event subscribed, owner in the audience or a committee of the event's
+   sub-district) become ``delivery`` rows ``{event}|{channel}``, written with
+   marking the event ``done`` in one store transaction (:meth:`~gongjian.graph.outbox.OutboxRules.outbox_expand`);
 2. **deliver** — lease due deliveries and send each; right after the channel
    answered, the row is marked ``sent`` (before anything else, so a crash can
    only re-send what was in flight); a failure is retried after
@@ -19,9 +19,11 @@ Every ``notify_scan_seconds`` (the first time one period after start) the worker
 for its committee (its needs only), and the whole city's for the city role. Their ids
 are per need (sub-district) and day, so scans by several workers add each once.
 
-A committee channel gets the rows of its own sub-district's digest only (the
-sub-district of the committee user who created it,
-:func:`gongjian.service.notifications.scoping.channel_subdistricts`), never the city's.
+A committee channel gets the events of its own sub-district only — of its units,
+communities and needs, and its own digest, never the city's — as that sub-district's
+committee lists them (its sub-district: the committee user's who created it;
+:func:`~gongjian.service.notifications.scoping.channel_subdistricts`,
+:func:`~gongjian.service.notifications.scoping.event_filter`).
 
 Started with the service (:func:`start_worker`, one per process; leases keep
 several apart) or alone by ``gongjian notify run``.
@@ -47,7 +49,7 @@ from gongjian.graph.whistle import whistle_state
 from gongjian.service.notifications import events
 from gongjian.service.notifications.channel_store import Channel, ChannelStore
 from gongjian.service.notifications.channels import DeliveryError, Message, send
-from gongjian.service.notifications.scoping import channel_subdistricts
+from gongjian.service.notifications.scoping import channel_subdistricts, event_filter
 
 __all__ = ["NotificationWorker", "WorkerStats", "message_of", "start_worker"]
 
@@ -120,6 +122,7 @@ class NotificationWorker:
             return 0
         channels = self.channels.channels()
         scopes = channel_subdistricts(self.channels, channels)
+        ours = event_filter(self.store)
         for event in rows:
             deliveries = [
                 OutboxRow(
@@ -132,6 +135,7 @@ class NotificationWorker:
                 )
                 for ch in channels
                 if ch.wants(event.event, event.audience, scopes.get(ch.id))
+                and (ch.id not in scopes or ours(event, scopes[ch.id]))
             ]
             self.stats.expanded += self.store.outbox_expand(event, deliveries)
         return len(rows)

@@ -3,8 +3,9 @@
 Two sub-districts' needs in a real store and a real state file (users, channels); the
 outbox worker's scan makes one digest per sub-district (its own figures and need
 names) and the whole city's, once per day; its expansion hands each committee channel
-its own sub-district's digest only, none the city's; the committee's outbox and bell
-and the city role's bell list what is theirs.
+its own sub-district's digest and overdue notices only (a channel whose creator was
+disabled still its creator's sub-district's), none the city's digest; the committee's
+outbox and bell and the city role's bell list what is theirs.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class Digests:
     state: ServiceState
     worker: NotificationWorker
     users: dict[str, User]
-    #: committee channel ids by sub-district code ("XC": one of before the scopes)
+    #: committee channel ids by sub-district code ("XC": one of before the scopes;
+    #: "SA-gone": of a committee user of SA since disabled)
     channels: dict[str, str]
 
 
@@ -72,6 +74,7 @@ def digests(
         "SA": state.add_user("甲委员会", "committee", subdistrict="SA")[0],
         "SB": state.add_user("乙委员会", "committee", subdistrict="SB")[0],
         "city": state.add_user("区组织部", "city")[0],
+        "SA-gone": state.add_user("甲委员会（已离任）", "committee", subdistrict="SA")[0],
     }
     channels = {
         code: state.add_channel(
@@ -79,12 +82,13 @@ def digests(
                 id="-",
                 kind="wecom",
                 url="http://127.0.0.1:9/hook",
-                events=["digest.daily"],
+                events=["digest.daily", "need.overdue"],
                 created_by=None if code == "XC" else users[code].id,
             )
         ).id
-        for code in ("SA", "SB", "XC")
+        for code in ("SA", "SB", "XC", "SA-gone")
     }
+    state.disable_user(users["SA-gone"].id)
     worker = NotificationWorker(store, state, Settings(notify_digest_hour=0))
     try:
         yield Digests(store, state, worker, users, channels)
@@ -135,15 +139,14 @@ def test_committee_channels_and_lists_get_their_sub_districts_digest(digests: Di
     digests.worker.scan()
     while digests.worker.expand():
         pass
-    deliveries = {
-        (r.id.split("|")[0], r.channel_id)
-        for r in store.outbox_list(kind="delivery", limit=500)
-        if r.event == "digest.daily"
-    }
-    assert deliveries == {
-        (f"digest.daily:SA:{DAY}", digests.channels["SA"]),
-        (f"digest.daily:SB:{DAY}", digests.channels["SB"]),
-    }  # the channel of before the scopes is XC's: neither; nobody's channel: the city's
+    delivered: dict[str, set[str]] = {}
+    for r in store.outbox_list(kind="delivery", limit=500):
+        delivered.setdefault(str(r.channel_id), set()).add(r.id.split("|")[0])
+    a = {f"digest.daily:SA:{DAY}", f"need.overdue:dna1:{DAY}"}
+    b = {f"digest.daily:SB:{DAY}", f"need.overdue:dnb1:{DAY}", f"need.overdue:dnb2:{DAY}"}
+    channels = digests.channels
+    # the channel of before the scopes is XC's: nothing here; nobody's: the city's digest
+    assert delivered == {channels["SA"]: a, channels["SA-gone"]: a, channels["SB"]: b}
 
     def digest_ids(rows: list[object]) -> set[str]:
         return {i for i in (getattr(r, "id", "") for r in rows) if i.startswith("digest.daily")}
