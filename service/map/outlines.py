@@ -20,11 +20,12 @@ keeps the others'. The city role imports none (it writes no registry data).
 
 The outlines are one settings document (:data:`OUTLINES_DOCUMENT`, versioned like
 the suitability table): an import merges the new outlines into the stored ones
-(``replace=True`` drops those not in the file) and is written only if the stored
-version is the one the client's ``If-Match`` names, checked in the write's own
-transaction: the merge is computed from the version read and written only if that is
-still the stored one, so a concurrent import of another sub-district is never lost
-(the later one gets 412 and retries on the new version). ``GET /map`` then draws an imported outline exactly as imported.
+(``replace=True`` drops the sub-district's outlines not in the file) and is written
+only if the stored version is the one the client's ``If-Match`` names, checked in the
+write's own transaction: the merge is computed from the version read and written only
+if that is still the stored one, so a concurrent import of another sub-district is
+never lost (the later one gets 412 and retries on the new version). ``GET /map`` then
+draws an imported outline exactly as imported.
 """
 
 from __future__ import annotations
