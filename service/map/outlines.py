@@ -12,17 +12,27 @@ a ``[lon, lat]`` pair of finite numbers within WGS-84's ranges, every ring close
 positions bounded, each community at most once, and every community known — the
 unknown ones are listed, and nothing is imported then.
 
+A committee imports the outlines of its own sub-district's communities (issue 17): a
+name is looked up among them first (a name two sub-districts share is its own), and a
+file naming a community of another sub-district is refused whole (403, the communities
+listed, nothing imported); ``replace=True`` replaces its own sub-district's outlines and
+keeps the others'. The city role imports none (it writes no registry data).
+
 The outlines are one settings document (:data:`OUTLINES_DOCUMENT`, versioned like
 the suitability table): an import merges the new outlines into the stored ones
-(``replace=True`` drops those not in the file) and is written only if the stored
-version is the one the client's ``If-Match`` names, checked in the write's own
-transaction. ``GET /map`` then draws an imported outline exactly as imported.
+(``replace=True`` drops the sub-district's outlines not in the file) and is written
+only if the stored version is the one the client's ``If-Match`` names, checked in the
+write's own transaction: the merge is computed from the version read and written only
+if that is still the stored one, so a concurrent import of another sub-district is
+never lost (the later one gets 412 and retries on the new version). ``GET /map`` then
+draws an imported outline exactly as imported.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from gongjian.core.errors import InvalidInputError, PreconditionFailedError
@@ -30,6 +40,7 @@ from gongjian.graph.model import Community
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.permissions import require_committee
 from gongjian.service.auth.schemas import User
+from gongjian.service.errors import ForbiddenError
 from gongjian.service.registry.service import expected_version
 
 __all__ = [
@@ -127,8 +138,14 @@ def _label(props: dict[str, Any]) -> tuple[str | None, str | None]:
     return ident, name
 
 
-def parse_outlines(data: bytes, communities: list[Community]) -> dict[str, dict[str, Any]]:
-    """The outlines of an uploaded FeatureCollection by community id, validated."""
+def parse_outlines(
+    data: bytes, communities: Sequence[Community], others: Sequence[Community] = ()
+) -> dict[str, dict[str, Any]]:
+    """The outlines of an uploaded FeatureCollection by community id, validated.
+
+    ``communities`` are those the importer may outline; a feature naming one of
+    ``others`` (another sub-district's) refuses the whole file (403).
+    """
     if len(data) > MAX_OUTLINE_BYTES:
         raise InvalidInputError(
             f"边界文件过大，上限 {MAX_OUTLINE_BYTES // (1024 * 1024)} MiB"
@@ -153,8 +170,11 @@ def parse_outlines(data: bytes, communities: list[Community]) -> dict[str, dict[
     by_name: dict[str, list[Community]] = {}
     for c in communities:
         by_name.setdefault(c.name, []).append(c)
+    foreign_ids = {c.id for c in others}
+    foreign_names = {c.name for c in others}
     out: dict[str, dict[str, Any]] = {}
     unknown: list[str] = []
+    foreign: list[str] = []
     count = [0]
     for i, f in enumerate(features):
         where = f"第 {i + 1} 个边界"
@@ -174,12 +194,22 @@ def parse_outlines(data: bytes, communities: list[Community]) -> dict[str, dict[
             cid = by_name[name][0].id
         elif name is not None and len(by_name.get(name, [])) > 1:
             raise _bad(where, f"有多个社区名为 {name}，请用社区编号 id (name is ambiguous)")
+        elif ident in foreign_ids or name in foreign_names:
+            foreign.append(str(name or ident))
+            continue
         else:
             unknown.append(str(name or ident))
             continue
         if cid in out:
             raise _bad(where, f"社区 {by_id[cid].name} 的边界重复 (community given twice)")
         out[cid] = geometry
+    if foreign:
+        listed = "、".join(foreign[:20]) + ("等" if len(foreign) > 20 else "")
+        raise ForbiddenError(
+            f"有 {len(foreign)} 个边界的社区属于其他街道：{listed}；无权导入其他街道社区的边界，"
+            "未导入任何边界 (communities of another sub-district; nothing imported)",
+            communities=foreign[:100],
+        )
     if unknown:
         listed = "、".join(unknown[:20]) + ("等" if len(unknown) > 20 else "")
         raise InvalidInputError(
@@ -205,12 +235,19 @@ def import_outlines(
 ) -> tuple[int, int]:
     """Import an uploaded FeatureCollection (committee); ``(outlines imported, version)``.
 
-    The merge is read at the version ``If-Match`` names and written only if it is
-    still the stored one (412 otherwise), in the write's transaction.
+    Only the communities of the committee's sub-district may be named (403 for
+    another's, nothing imported); ``replace`` drops the sub-district's other outlines
+    and keeps every other sub-district's. The merge is read at the version
+    ``If-Match`` names and written only if it is still the stored one (412
+    otherwise), checked in the write's transaction.
     """
     require_importer(user)
     version = expected_version(if_match)
-    outlines = parse_outlines(data, store.list(Community, limit=None))
+    everyone = store.list(Community, limit=None)
+    code = user.subdistrict
+    own = [c for c in everyone if code is None or c.subdistrict == code]
+    mine = {c.id for c in own}
+    outlines = parse_outlines(data, own, [c for c in everyone if c.id not in mine])
     current, stored_version = stored_outlines(store)
     if version is not None and version != stored_version:
         raise PreconditionFailedError(
@@ -218,7 +255,8 @@ def import_outlines(
             " (outlines changed since you read them; reload and try again)",
             etag=f'"{stored_version}"',
         )
-    merged = outlines if replace else {**current, **outlines}
+    kept = {cid: g for cid, g in current.items() if not (replace and cid in mine)}
+    merged = {**kept, **outlines}
     body = json.dumps({"outlines": merged}, ensure_ascii=False, separators=(",", ":"))
     new_version = store.put_document(
         OUTLINES_DOCUMENT, body, expected_version=stored_version if version is None else version

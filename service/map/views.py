@@ -7,9 +7,11 @@ units' contact persons are in it for the committee only (personal data). What th
 * ``GET /map/outlines`` — the imported community outlines as a GeoJSON
   FeatureCollection (``ETag: "<version>"``, ``"0"`` when none is imported);
 * ``PUT /map/outlines`` (committee, ``If-Match``) — import a FeatureCollection of
-  outlines (``application/geo+json`` or ``application/json``), merged into the
-  stored ones (``?replace=true``: instead of them); validated as described in
-  :mod:`gongjian.service.map.outlines`, audited.
+  outlines (``application/geo+json`` or ``application/json``) of the committee's own
+  sub-district's communities (403 naming another's: nothing imported), merged into the
+  stored ones (``?replace=true``: instead of the sub-district's); validated as described
+  in :mod:`gongjian.service.map.outlines`, audited; the answer is the outlines the
+  committee reads (its sub-district's).
 """
 
 # no ``from __future__ import annotations``: FastAPI must see real classes in annotations
@@ -27,7 +29,7 @@ from gongjian.service.deps import IF_MATCH_RESPONSES, CurrentUser, Store, Write
 from gongjian.service.map import outlines as outline_service
 from gongjian.service.map.service import service_map
 from gongjian.service.me.service import suitability_table
-from gongjian.service.scope import ScopedReads
+from gongjian.service.scope import ScopedReads, ScopedStore
 
 __all__ = ["router"]
 
@@ -127,11 +129,13 @@ async def put_outlines(
 
     def work() -> tuple[int, dict[str, Any], int]:
         count, _version = outline_service.import_outlines(**w.args, data=data, replace=replace)
-        fc, version = _outline_collection(w.store)
+        code = w.user.subdistrict  # answered as GET /map/outlines reads it: its own only
+        reads = w.store if code is None else ScopedStore(w.store, code)
+        fc, version = _outline_collection(reads)  # type: ignore[arg-type]
         return count, fc, version
 
     count, fc, version = await anyio.to_thread.run_sync(work)
-    replacing = " (replacing all)" if replace else ""
+    replacing = f" (replacing {w.user.subdistrict or 'all'})" if replace else ""
     w.saved(
         f"import community outlines: {count} outlines{replacing}, version {version}",
         f'"{version}"',

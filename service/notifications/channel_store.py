@@ -47,11 +47,19 @@ class Channel(BaseModel):
     created_at: str = ""
     created_by: str | None = None
 
-    def wants(self, event: str, audience: list[str]) -> bool:
-        """Whether this channel gets ``event`` addressed to ``audience``."""
+    def wants(self, event: str, audience: list[str], subdistrict: str | None = None) -> bool:
+        """Whether this channel gets ``event`` addressed to ``audience``: a unit's or
+        community's when addressed to it; a committee's (of ``subdistrict``, None: not
+        known) every event but the city's own and those kept to another sub-district
+        (``subdistrict:<code>`` in the audience)."""
         if event not in self.events and "*" not in self.events:
             return False
-        return self.owner == "committee" or self.owner in audience
+        if self.owner != "committee":
+            return self.owner in audience
+        if audience == ["city"]:
+            return False
+        kept = [a.partition(":")[2] for a in audience if a.startswith("subdistrict:")]
+        return not kept or subdistrict is None or subdistrict in kept
 
 
 def mask(secret: str | None) -> str | None:
@@ -103,6 +111,15 @@ class ChannelStore:
                 (stored.id, stored.owner, stored.created_at, stored.model_dump_json()),
             )
         return stored
+
+    def creators(self) -> dict[str, str | None]:
+        """Every user's sub-district by user id, disabled users too (a committee channel
+        is of its creator's sub-district); empty in a state file without users."""
+        try:
+            rows = self._conn().execute("SELECT id, subdistrict FROM users").fetchall()
+        except sqlite3.OperationalError:  # no users table
+            return {}
+        return {str(uid): code for uid, code in rows}
 
     def channels(self, *, owners: list[str] | None = None) -> list[Channel]:
         """Channels by creation; ``owners``: only those owned by one of them."""

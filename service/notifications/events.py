@@ -3,9 +3,11 @@
 Each builder returns the outbox ``event`` row of one happening
 (:class:`~gongjian.graph.outbox.OutboxRow`). Its id is derived from the change
 itself — the need and its new version, the plan and the unit, the need and the
-day — so writing it twice (a retried transaction, a resumed publication, two
-scans of one day) stores it once. Its audience names who it is for:
-``unit:<id>``, ``community:<id>``, ``committee``. The payload holds the Chinese
+day, the sub-district and the day — so writing it twice (a retried transaction, a
+resumed publication, two scans of one day) stores it once. Its audience names who it
+is for: ``unit:<id>``, ``community:<id>``, ``committee``, ``city`` (the city role),
+and ``subdistrict:<code>`` on a row of one sub-district's committee only (its daily
+digest: the other sub-districts' committee channels do not get it). The payload holds the Chinese
 title, the lines of the message and the console path it links to; the channels
 render it (:mod:`gongjian.service.notifications.channels`).
 """
@@ -15,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from gongjian.graph.model import Need
+from gongjian.graph.model import Need, Subdistrict
 from gongjian.graph.outbox import OutboxRow
 
 __all__ = [
+    "CITY",
     "EVENTS",
     "claimable",
     "digest",
@@ -31,7 +34,11 @@ __all__ = [
     "reopened",
     "summoned",
     "supervised",
+    "tagged",
 ]
+
+#: the audience name of the city role (区/市组织部)
+CITY = "city"
 
 #: event name → what it is, in Chinese (subscriptions choose among these)
 EVENTS: dict[str, str] = {
@@ -191,18 +198,47 @@ def published(
     )
 
 
+def tagged(code: str) -> str:
+    """The audience name that keeps a row to sub-district ``code``'s committee."""
+    return f"subdistrict:{code}"
+
+
+def _short(need: Need) -> str:
+    """A need as a digest lists it: its title (at most 12 characters) and number."""
+    title = need.title if len(need.title) <= 12 else need.title[:11] + "…"
+    return f"{title}（{need.number or need.id}）"
+
+
+def _listed(needs: Sequence[Need], most: int = 5) -> str:
+    shown = "、".join(_short(n) for n in needs[:most])
+    return (shown + ("等" if len(needs) > most else "")) or "无"
+
+
 def digest(
-    today: date, overdue_ids: Sequence[str], supervised: Sequence[str], unclaimed: int
+    today: date,
+    overdue_needs: Sequence[Need],
+    supervised: Sequence[Need],
+    unclaimed: int,
+    subdistrict: Subdistrict | None = None,
 ) -> OutboxRow:
-    """The committee's daily digest; once per day."""
+    """The daily digest of ``subdistrict``'s needs for its committee (once per
+    sub-district and day), or without one of the whole city's for the city role
+    (once per day); the first five needs of each line by title and number."""
+    day = today.isoformat()
+    if subdistrict is None:
+        event_id, audience, where = f"digest.daily:{day}", [CITY], "全区"
+    else:
+        code = subdistrict.id
+        event_id = f"digest.daily:{code}:{day}"
+        audience, where = ["committee", tagged(code)], subdistrict.name
     return _row(
-        f"digest.daily:{today.isoformat()}",
+        event_id,
         "digest.daily",
-        ["committee"],
-        f"【每日汇总】{today.isoformat()}",
+        audience,
+        f"【每日汇总】{where} {day}",
         [
-            f"超期交办单 {len(overdue_ids)} 件：{'、'.join(overdue_ids[:20]) or '无'}",
-            f"吹哨督办未报到 {len(supervised)} 件：{'、'.join(supervised[:20]) or '无'}",
+            f"超期交办单 {len(overdue_needs)} 件：{_listed(overdue_needs)}",
+            f"吹哨督办未报到 {len(supervised)} 件：{_listed(supervised)}",
             f"待认领交办单 {unclaimed} 件",
         ],
         "#/dashboard",

@@ -1,13 +1,18 @@
 """What a committee sees of the notifications, narrowed to its sub-district (issue 17).
 
 An outbox row (event or delivery) belongs to the sub-districts of the units and
-communities in its audience and of the need it is about; a row of neither (the daily
-digest, of the whole store) is the city's only. A channel belongs to its owner's
+communities in its audience, of the need it is about and of its ``subdistrict:<code>``
+audience (a sub-district's daily digest); a row of none (the whole city's digest, for
+the city role) is the city's only. A channel belongs to its owner's
 sub-district: a unit's or community's, or, for a committee channel, its creator's (the
 default sub-district's for a channel of no creator, added before the scopes). A store of
 one sub-district is not narrowed.
 Unit and community users see only what is addressed to them anyway; the city role
 reads everything.
+
+The outbox worker hands a committee channel the event rows of its own sub-district
+only, by the same rule (:func:`event_filter`); a unit's or community's channel gets
+what is addressed to its owner anyway.
 
 The routes hand the notification service narrowed views of the store and of the
 channels (:func:`scoped_outbox`, :func:`scoped_channels`): the service's own rules
@@ -16,7 +21,7 @@ channels (:func:`scoped_outbox`, :func:`scoped_channels`): the service's own rul
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from gongjian.core.errors import NotFoundError
@@ -25,10 +30,17 @@ from gongjian.graph.outbox import OutboxRow
 from gongjian.graph.store import GraphStore
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.notifications.channel_store import Channel, ChannelStore
+from gongjian.service.notifications.events import tagged
+from gongjian.service.scope import NOWHERE, unscoped
 from gongjian.service.scope import _codes as store_codes
-from gongjian.service.scope import unscoped
 
-__all__ = ["audiences_of", "scoped_channels", "scoped_outbox"]
+__all__ = [
+    "audiences_of",
+    "channel_subdistricts",
+    "event_filter",
+    "scoped_channels",
+    "scoped_outbox",
+]
 
 
 def audiences_of(store: GraphStore, code: str) -> list[str]:
@@ -98,9 +110,44 @@ def scoped_outbox(store: GraphStore, user: User) -> GraphStore:
     code = _committee_code(store, user)
     if code is None:
         return store
+    return _outbox_of(store, code)  # type: ignore[return-value]
+
+
+def _outbox_of(store: GraphStore, code: str) -> _ScopedOutbox:
     needs = unscoped(store).list(Need, filters={"subdistrict": code}, limit=None)
-    names = set(audiences_of(store, code))
-    return _ScopedOutbox(store, names, {n.id for n in needs})  # type: ignore[return-value]
+    names = {*audiences_of(store, code), tagged(code)}
+    return _ScopedOutbox(store, names, {n.id for n in needs})
+
+
+def event_filter(store: GraphStore) -> Callable[[OutboxRow, str], bool]:
+    """Whether an outbox row belongs to a sub-district (by its code), as that
+    sub-district's committee lists it; every row does in a store of one sub-district.
+    Each code's units, communities and needs are read once, on first use."""
+    codes = store_codes(unscoped(store))
+    if len(codes) <= 1:
+        return lambda row, code: code in codes or not codes
+    outboxes: dict[str, _ScopedOutbox] = {}
+
+    def ours(row: OutboxRow, code: str) -> bool:
+        if code not in outboxes:
+            outboxes[code] = _outbox_of(store, code)
+        return outboxes[code].ours(row)
+
+    return ours
+
+
+def channel_subdistricts(channels: ChannelStore, listed: Sequence[Channel]) -> dict[str, str]:
+    """The sub-district of each committee channel of ``listed`` by id: its creator's
+    (disabled or not), the default one for a channel of no creator (added before the
+    scopes), ``-`` (no sub-district's) for one of an unknown creator."""
+    codes = channels.creators()
+    out: dict[str, str] = {}
+    for ch in listed:
+        if ch.owner != "committee":
+            continue
+        code = default_subdistrict() if ch.created_by is None else codes.get(ch.created_by)
+        out[ch.id] = code or NOWHERE
+    return out
 
 
 class _ScopedChannels(_Narrowed):
@@ -130,7 +177,7 @@ def scoped_channels(channels: ChannelStore, store: GraphStore, user: User) -> Ch
     code = _committee_code(store, user)
     if code is None:
         return channels
-    users = {u.id for u in channels.users() if u.subdistrict == code}  # type: ignore[attr-defined]
+    users = {uid for uid, own in channels.creators().items() if own == code}
     if code == default_subdistrict():
         users.add(None)  # type: ignore[arg-type] # committee channels of before the scopes
     return _ScopedChannels(channels, set(audiences_of(store, code)), users)  # type: ignore[return-value]

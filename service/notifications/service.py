@@ -1,8 +1,10 @@
 """Notification channels, the outbox and the bell: keyword-only functions.
 
-Who may do what: the committee manages every channel and sees the outbox; a unit
-or community user manages the channels of its own unit / community; a viewer
-manages none. Every signed-in user has a bell: the events addressed to it.
+Who may do what: the committee manages the channels of its sub-district (its own,
+and those of the sub-district's units and communities: one for another's is a 403)
+and sees the outbox; a unit or community user manages the channels of its own unit /
+community; a viewer and the city role manage none. Every signed-in user has a bell:
+the events addressed to it (the city role's: the whole city's daily digest).
 """
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ import httpx
 
 from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.core.settings import Settings
+from gongjian.graph.model import Community, Unit
 from gongjian.graph.outbox import OutboxRow, stamp
 from gongjian.graph.store import GraphStore
-from gongjian.service.auth.permissions import require_committee, require_writer
+from gongjian.service.auth.permissions import (
+    require_committee,
+    require_subdistrict,
+    require_writer,
+)
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.errors import ForbiddenError
 from gongjian.service.notifications.channel_store import Channel, ChannelStore, mask, mask_url
 from gongjian.service.notifications.channels import DeliveryError, Message, send
-from gongjian.service.notifications.events import EVENTS
+from gongjian.service.notifications.events import CITY, EVENTS
 from gongjian.service.notifications.schemas import (
     ChannelCreate,
     ChannelPublic,
@@ -28,6 +35,7 @@ from gongjian.service.notifications.schemas import (
     InAppNotification,
     OutboxItem,
 )
+from gongjian.service.scope import unscoped
 
 __all__ = [
     "audience_of",
@@ -42,9 +50,11 @@ __all__ = [
 
 
 def audience_of(user: User) -> list[str]:
-    """The audience names a user answers to (committee, its unit or community)."""
+    """The audience names a user answers to (committee, its unit or community, city)."""
     if user.role == UserRole.committee:
         return ["committee"]
+    if user.role == UserRole.city:
+        return [CITY]
     if user.role == UserRole.unit and user.unit_id:
         return [f"unit:{user.unit_id}"]
     if user.role == UserRole.community and user.community_id:
@@ -60,7 +70,13 @@ def _own_scope(user: User) -> str:
     return scope[0]
 
 
-def _check_owner(user: User, owner: str | None) -> str:
+_OWNER_KINDS: dict[str, type[Unit] | type[Community]] = {"unit": Unit, "community": Community}
+
+
+def _check_owner(user: User, owner: str | None, store: GraphStore | None = None) -> str:
+    """The owner of a new channel: the caller's own; a committee's may be a unit or
+    community of its sub-district (404 unknown, 403 another sub-district's, read from
+    ``store`` when given)."""
     mine = _own_scope(user)
     owner = owner or mine
     if user.role == UserRole.committee:
@@ -69,6 +85,11 @@ def _check_owner(user: User, owner: str | None) -> str:
             raise InvalidInputError(
                 "owner 应为 committee、unit:<编号> 或 community:<编号> (invalid owner)",
                 [{"field": "owner", "message": "committee | unit:<id> | community:<id>"}],
+            )
+        if owner != "committee" and store is not None:
+            entity = unscoped(store).get(_OWNER_KINDS[kind], ident)
+            require_subdistrict(
+                user, entity.subdistrict, f"为其他街道的{entity.LABEL_ZH}添加通知渠道"
             )
         return owner
     if owner != mine:
@@ -124,9 +145,12 @@ def _mine(channels: ChannelStore, user: User, channel_id: str) -> Channel:
 
 
 # --------------------------------------------------------------------------- channels
-def create_channel(*, channels: ChannelStore, user: User, body: ChannelCreate) -> ChannelPublic:
-    """Store a channel; 422 for an unknown event or a URL that cannot be its kind's."""
-    owner = _check_owner(user, body.owner)
+def create_channel(
+    *, channels: ChannelStore, user: User, body: ChannelCreate, store: GraphStore | None = None
+) -> ChannelPublic:
+    """Store a channel; 422 for an unknown event or a URL that cannot be its kind's, 403
+    for a unit or community of another sub-district (``store``: where they are read)."""
+    owner = _check_owner(user, body.owner, store)
     unknown = [e for e in body.events if e != "*" and e not in EVENTS]
     if unknown:
         raise InvalidInputError(

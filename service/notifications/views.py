@@ -1,7 +1,8 @@
 """The notification routes: channels, the outbox, the bell.
 
 =========================================  =================================================
-``POST /notifications/channels``            add a channel (committee: any owner; a unit or
+``POST /notifications/channels``            add a channel (committee: its own, or of a unit
+                                            or community of its sub-district; a unit or
                                             community: its own) — URL + secret kept, shown
                                             masked from then on
 ``GET /notifications/channels``             channels (masked): the committee's sub-district's,
@@ -11,6 +12,7 @@
 ``GET /notifications/outbox?status=``       the outbox with errors (committee)
 ``POST /notifications/outbox/{id}/retry``   send a dead delivery again (committee)
 ``GET /me/notifications``                   the bell: events addressed to the signed-in user
+                                            (the city role: the whole city's daily digest)
 =========================================  =================================================
 
 A committee sees the outbox, the bell and the channels of its own sub-district only
@@ -52,10 +54,13 @@ Limit = Annotated[int, Query(ge=1, le=500, description="条数上限")]
 
 
 @router.post("/notifications/channels", status_code=201, summary="添加通知渠道 Add a channel")
-def create_channel(body: ChannelCreate, user: CurrentUser, channels: Channels) -> ChannelPublic:
+def create_channel(
+    body: ChannelCreate, user: CurrentUser, channels: Channels, store: Store
+) -> ChannelPublic:
     """A WeCom / DingTalk / Feishu robot (whole webhook URL, optional signing secret) or an
-    SMTP address, with the events it subscribes to."""
-    return service.create_channel(channels=channels, user=user, body=body)
+    SMTP address, with the events it subscribes to; a committee's for a unit or community
+    of another sub-district is refused (403)."""
+    return service.create_channel(channels=channels, user=user, body=body, store=store)
 
 
 @router.get("/notifications/channels", summary="通知渠道 Channels")

@@ -3,9 +3,9 @@
 One pass (:meth:`NotificationWorker.run_once`):
 
 1. **expand** — lease due ``event`` rows; for each, the channels that want it
-   (event subscribed, owner in the audience or the committee) become ``delivery``
-   rows ``{event}|{channel}``, written with marking the event ``done`` in one
-   store transaction (:meth:`~gongjian.graph.outbox.OutboxRules.outbox_expand`);
+   (event subscribed, owner in the audience or a committee of the event's
+   sub-district) become ``delivery`` rows ``{event}|{channel}``, written with
+   marking the event ``done`` in one store transaction (:meth:`~gongjian.graph.outbox.OutboxRules.outbox_expand`);
 2. **deliver** — lease due deliveries and send each; right after the channel
    answered, the row is marked ``sent`` (before anything else, so a crash can
    only re-send what was in flight); a failure is retried after
@@ -15,8 +15,15 @@ One pass (:meth:`NotificationWorker.run_once`):
 
 Every ``notify_scan_seconds`` (the first time one period after start) the worker also scans the needs for due dates
 (``need.due_soon``: due today; ``need.overdue``: past due, once a day) and, from
-``notify_digest_hour`` (Beijing), enqueues the committee's daily digest. Their ids
-are per need and day, so scans by several workers add each once.
+``notify_digest_hour`` (Beijing), enqueues the daily digests: one per sub-district
+for its committee (its needs only), and the whole city's for the city role. Their ids
+are per need (sub-district) and day, so scans by several workers add each once.
+
+A committee channel gets the events of its own sub-district only — of its units,
+communities and needs, and its own digest, never the city's — as that sub-district's
+committee lists them (its sub-district: the committee user's who created it;
+:func:`~gongjian.service.notifications.scoping.channel_subdistricts`,
+:func:`~gongjian.service.notifications.scoping.event_filter`).
 
 Started with the service (:func:`start_worker`, one per process; leases keep
 several apart) or alone by ``gongjian notify run``.
@@ -29,25 +36,30 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
 from gongjian.core import clock
 from gongjian.core.settings import Settings
-from gongjian.graph.model import Need, NeedStatus
+from gongjian.graph.model import Need, NeedStatus, Subdistrict
 from gongjian.graph.outbox import OutboxRow, stamp
 from gongjian.graph.store import GraphStore
 from gongjian.graph.whistle import whistle_state
 from gongjian.service.notifications import events
 from gongjian.service.notifications.channel_store import Channel, ChannelStore
 from gongjian.service.notifications.channels import DeliveryError, Message, send
+from gongjian.service.notifications.scoping import channel_subdistricts, event_filter
 
 __all__ = ["NotificationWorker", "WorkerStats", "message_of", "start_worker"]
 
 log = logging.getLogger("gongjian.service.notifications")
 
 _OPEN = (NeedStatus.open, NeedStatus.claimed, NeedStatus.in_progress)
+
+
+def _by_id(need: Need) -> str:
+    return need.id
 
 
 @dataclass
@@ -109,6 +121,8 @@ class NotificationWorker:
         if not rows:
             return 0
         channels = self.channels.channels()
+        scopes = channel_subdistricts(self.channels, channels)
+        ours = event_filter(self.store)
         for event in rows:
             deliveries = [
                 OutboxRow(
@@ -120,7 +134,8 @@ class NotificationWorker:
                     channel_id=ch.id,
                 )
                 for ch in channels
-                if ch.wants(event.event, event.audience)
+                if ch.wants(event.event, event.audience, scopes.get(ch.id))
+                and (ch.id not in scopes or ours(event, scopes[ch.id]))
             ]
             self.stats.expanded += self.store.outbox_expand(event, deliveries)
         return len(rows)
@@ -209,14 +224,31 @@ class NotificationWorker:
                 rows.append(events.overdue(need, today))
         local_hour = clock.now_utc().astimezone(clock.SHANGHAI).hour
         if local_hour >= self.settings.notify_digest_hour:
-            now = clock.now_utc()
-            overdue = sorted(n.id for n in needs if n.due is not None and n.due < today)
-            supervised = sorted(
-                n.id for n in needs if n.whistle and whistle_state(n, now).overdue_units
-            )
-            unclaimed = sum(1 for n in needs if n.status == NeedStatus.open)
-            rows.append(events.digest(today, overdue, supervised, unclaimed))
+            rows.extend(self._digests(today, needs))
         return self.store.enqueue(rows)
+
+    def _digests(self, today: date, needs: list[Need]) -> list[OutboxRow]:
+        """Today's digests of the open ``needs``: each sub-district's, then the city's."""
+        now = clock.now_utc()
+        overdue = sorted((n for n in needs if n.due is not None and n.due < today), key=_by_id)
+        supervised = sorted(
+            (n for n in needs if n.whistle and whistle_state(n, now).overdue_units), key=_by_id
+        )
+        unclaimed = [n for n in needs if n.status == NeedStatus.open]
+        named = {d.id: d for d in self.store.subdistricts()}
+        codes = sorted(set(named) | {n.subdistrict for n in needs})
+        rows = [
+            events.digest(
+                today,
+                [n for n in overdue if n.subdistrict == code],
+                [n for n in supervised if n.subdistrict == code],
+                sum(1 for n in unclaimed if n.subdistrict == code),
+                named.get(code) or Subdistrict(id=code, name=code),
+            )
+            for code in codes
+        ]
+        rows.append(events.digest(today, overdue, supervised, len(unclaimed)))
+        return rows
 
     # -- the loop -----------------------------------------------------------------
     def run_forever(self) -> None:

@@ -291,7 +291,7 @@ def test_every_event_reaches_every_channel_once(
         f"whistle.summoned:{n2}:v2",
         f"need.due_soon:{n3}:{SEED_TODAY}",
         f"need.overdue:{n4}:{SEED_TODAY}",
-        f"digest.daily:{SEED_TODAY}",
+        f"digest.daily:XC:{SEED_TODAY}",  # the seeded sub-district's digest
         *(f"plan.published:{job['id']}:{u}" for u in units),
     }
     committee = [
@@ -307,6 +307,8 @@ def test_every_event_reaches_every_channel_once(
     for received in committee:
         for event_id in expected:
             assert len(keys_for(received, event_id)) == 1, (event_id, list(received.messages))
+        # the whole city's digest is the city role's (its bell), not the committee's
+        assert not keys_for(received, f"digest.daily:{SEED_TODAY}")
     # the unit's robot: the events addressed to u01 (not the digest, not others' plans)
     u01 = robots.received[wecom]
     mine = {
@@ -318,7 +320,7 @@ def test_every_event_reaches_every_channel_once(
         f"need.due_soon:{n3}:{SEED_TODAY}",
     }
     until("u01's events on its robot", lambda: all(keys_for(u01, e) for e in mine))
-    assert not keys_for(u01, f"digest.daily:{SEED_TODAY}")
+    assert not keys_for(u01, f"digest.daily:XC:{SEED_TODAY}")
     # nobody got anything twice, and nothing was refused (shapes and signatures held)
     for received in [*committee, u01]:
         assert not received.duplicates and not received.refused, (

@@ -5,10 +5,11 @@ Two fresh sub-districts A and B are built through the API by their own committee
 list, metric, export and network route the matrix checks who sees which of these items:
 committee A only A's, committee B only B's, the city role both (and, with
 ``?subdistrict=``, one). Another sub-district's entity is a 404 to read; a write across
-sub-districts is a 403 and changes nothing. Everything here uses fresh ids, fresh
+sub-districts is a 403 and changes nothing (community outlines naming another's
+communities, a channel for another's unit or community among them). Everything here uses fresh ids, fresh
 sub-district codes and the quarter 2041Q2, so the module shares its server.
 
-Length: ~540 lines, because one shared server per store serves the whole scoping
+Length: ~680 lines, because one shared server per store serves the whole scoping
 matrix (two sub-districts, their committees and the city); split, each part would
 need its own sub-districts and servers.
 """
@@ -543,3 +544,127 @@ def test_imports_and_needs_keep_their_communitys_sub_district(world: World) -> N
         assert (got["subdistrict"], got["community_id"]) == (a.code, a.community)
     with world.client("B") as c:
         assert c.get(f"/needs/{mine}").status_code == 404
+
+
+# --------------------------------------------------------------------------- map outlines
+def _outline_file(*features: tuple[dict[str, Any], float]) -> bytes:
+    """A FeatureCollection of squares at ``lon`` 116 + offset, each naming a community by
+    the properties given."""
+    out = []
+    for props, offset in features:
+        lon, lat, d = 116.0 + offset, 39.8, 0.002
+        ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+        geometry = {"type": "Polygon", "coordinates": [ring]}
+        out.append({"type": "Feature", "properties": props, "geometry": geometry})
+    return json.dumps({"type": "FeatureCollection", "features": out}).encode()
+
+
+def _put_outlines(c: httpx.Client, data: bytes, *, replace: bool = False) -> httpx.Response:
+    etag = c.get("/map/outlines").headers["ETag"]
+    headers = {"Content-Type": "application/geo+json", "If-Match": etag}
+    params = {"replace": "true"} if replace else {}
+    return c.put("/map/outlines", content=data, headers=headers, params=params)
+
+
+def _outlines(c: httpx.Client) -> tuple[dict[str, Any], str]:
+    r = c.get("/map/outlines")
+    return {f["id"]: f["geometry"] for f in _ok(r)["features"]}, r.headers["ETag"]
+
+
+def test_outlines_are_imported_within_the_sub_district(world: World) -> None:
+    a, b = world.sides["A"], world.sides["B"]
+    extra = _id("csd")  # a second community of A's, outlined, then replaced away
+    with world.client("A") as c:
+        _ok(c.post("/communities", json={"id": extra, "name": f"{a.code}二社区"}), 201)
+        _ok(_put_outlines(c, _outline_file(({"id": a.community}, 0.1), ({"id": extra}, 0.2))))
+    with world.client("B") as c:
+        fc = _ok(_put_outlines(c, _outline_file(({"name": f"{b.code}社区"}, 0.3))))
+        assert {f["id"] for f in fc["features"]} & world.ours() == {b.community}
+    with world.client("city") as c:
+        before, etag = _outlines(c)
+    assert {a.community, extra, b.community} <= set(before)
+    refused = {
+        "B's community by id": _outline_file(
+            ({"id": a.community}, 0.4), ({"id": b.community}, 0.5)
+        ),
+        "B's community by name": _outline_file(({"name": f"{b.code}社区"}, 0.5)),
+        "replacing with B's": _outline_file(({"id": b.community}, 0.5)),
+    }
+    with world.client("A") as c:
+        for what, data in refused.items():
+            r = _put_outlines(c, data, replace=what.startswith("replacing"))
+            assert r.status_code == 403, (what, r.text)
+            message = r.json()["error"]["message"]
+            assert "其他街道" in message and "nothing imported" in message, message
+            assert f"{b.code}社区" in message or b.community in message, message
+        # A reads its own outlines only
+        assert set(_outlines(c)[0]) & (world.ours() | {extra}) == {a.community, extra}
+    with world.client("city") as c:  # the city writes no registry data: 403 too
+        r = _put_outlines(c, _outline_file(({"id": a.community}, 0.6)))
+        assert r.status_code == 403, r.text
+        assert _outlines(c) == (before, etag)  # nothing of the refused files was stored
+    with world.client("A") as c:  # replace: A's own outlines only, B's stay
+        fc = _ok(_put_outlines(c, _outline_file(({"id": a.community}, 0.7)), replace=True))
+        assert {f["id"] for f in fc["features"]} & (world.ours() | {extra}) == {a.community}
+    with world.client("city") as c:
+        after, _etag = _outlines(c)
+    assert extra not in after and after[b.community] == before[b.community]
+    assert after[a.community] != before[a.community]
+    assert {k: v for k, v in after.items() if k not in {a.community}} == {
+        k: v for k, v in before.items() if k not in {a.community, extra}
+    }
+
+
+# --------------------------------------------------------------------------- channel owners
+def _channel(owner: str | None = None) -> dict[str, Any]:
+    body = {"kind": "wecom", "url": "http://127.0.0.1:9/hook", "events": ["*"]}
+    return body if owner is None else {**body, "owner": owner}
+
+
+def _channel_ids(c: httpx.Client) -> set[str]:
+    return {ch["id"] for ch in _ok(c.get("/notifications/channels"))}
+
+
+def test_a_channel_is_owned_within_the_sub_district(world: World) -> None:
+    a, b = world.sides["A"], world.sides["B"]
+    with world.client("A") as c:
+        unit_token = _ok(
+            c.post("/users", json={"name": "甲单位渠道", "role": "unit", "unit_id": a.units[0]}),
+            201,
+        )["token"]
+    listed = {}
+    for who in ("A", "B"):
+        with world.client(who) as c:
+            listed[who] = _channel_ids(c)
+    with world.client("A") as c:
+        for owner in (f"unit:{b.units[0]}", f"community:{b.community}"):
+            r = c.post("/notifications/channels", json=_channel(owner))
+            assert r.status_code == 403, (owner, r.text)
+            assert "其他街道" in r.json()["error"]["message"], r.text
+        r = c.post("/notifications/channels", json=_channel("unit:no-such-unit"))
+        assert r.status_code == 404, r.text
+    with world.client("city") as c:  # the city role manages no channels
+        assert c.post("/notifications/channels", json=_channel()).status_code == 403
+    with httpx.Client(
+        base_url=world.api.base_url, headers={"Authorization": f"Bearer {unit_token}"}
+    ) as u:
+        r = u.post("/notifications/channels", json=_channel(f"unit:{a.units[1]}"))
+        assert r.status_code == 403, r.text  # a unit: its own channels only
+        r = u.post("/notifications/channels", json=_channel(f"unit:{b.units[0]}"))
+        assert r.status_code == 403, r.text
+        own = _ok(u.post("/notifications/channels", json=_channel()), 201)
+        assert own["owner"] == f"unit:{a.units[0]}"
+    for who in ("A", "B"):  # nothing refused was stored
+        with world.client(who) as c:
+            assert _channel_ids(c) - {own["id"]} == listed[who], who
+    with world.client("A") as c:  # A's own unit and community: allowed, A's to list
+        made = [
+            _ok(c.post("/notifications/channels", json=_channel(owner)), 201)["id"]
+            for owner in (f"unit:{a.units[1]}", f"community:{a.community}")
+        ]
+        assert {own["id"], *made} <= _channel_ids(c)
+    with world.client("B") as c:
+        assert not {own["id"], *made} & _channel_ids(c)
+    with world.client("A") as c:
+        for channel in (own["id"], *made):
+            assert c.delete(f"/notifications/channels/{channel}").status_code == 204

@@ -4,19 +4,27 @@ A unit, a community, a need and an activity are renamed to XSS payloads; the com
 then visits every page (the dashboard and the plan page with their load-chart tooltips
 shown for every bar, by the mouse and through ECharts itself) and the payload must never
 run (``window.__xss`` stays undefined) and must be shown literally.
+
+The city page (全市计划, the city role's) on a city of two sub-districts whose names (and
+some of whose units' names) are payloads: a city run's table and its chart's tooltips
+show them as text, and no element of theirs is injected.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.api.server import ApiServer
-from tests.web.conftest import Console, shot
+from gongjian.graph.model import Subdistrict, Unit
+from gongjian.seeds.city import city_network, generate_city
+from gongjian.seeds.network import load_network
+from tests.api.server import ApiServer, start_api
+from tests.web.conftest import Console, console_in, shot
 
 IMG = '<img src=x onerror="window.__xss=1">'
 SCRIPT = "<script>window.__xss=1</script>"
@@ -180,3 +188,54 @@ def test_payloads_are_text_on_every_page(console: Console, planted: dict[str, st
     _no_script_ran(page)
     assert f"社区{IMG}" in _text(page)
     shot(page, "xss-map")
+
+
+# --------------------------------------------------------------------------- the city page
+CITY_QUARTER = "2027Q2"
+#: the sub-districts' hostile names, by code
+CITY_NAMES = {"SD01": f"街道{IMG}", "SD02": f"街道{SCRIPT}"}
+
+#: elements a payload would inject: its <img>, or a <script> of its text
+INJECTED = """() => [...document.querySelectorAll('img[src="x"], script')]
+  .filter((e) => e.tagName === "IMG" || e.textContent.includes("__xss")).length"""
+
+
+@pytest.fixture(scope="module")
+def city_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """A city of two tiny sub-districts named by payloads, a unit of each too."""
+    server = start_api(tmp_path_factory.mktemp("web-xss-city"), "embedded", start=False)
+    store = server.open_store()
+    try:
+        load_network(store, city_network(generate_city(2, 12, 24, 2, seed=7, quarter=CITY_QUARTER)))
+        for code, name in CITY_NAMES.items():
+            store.upsert(Subdistrict(id=code, name=name))
+            unit = store.list(Unit, filters={"subdistrict": code}, limit=1)[0]
+            store.upsert(unit.model_copy(update={"name": f"单位{SCRIPT}{IMG}"}))
+    finally:
+        store.close()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_payloads_are_text_on_the_city_page(browser: Browser, city_server: ApiServer) -> None:
+    with city_server.client("city") as c:
+        r = c.post("/plans/city", json={"quarter": CITY_QUARTER, "time_limit": 8})
+        assert r.status_code == 202, r.text
+        run_id = r.json()["id"]
+    with console_in(browser, city_server) as console:
+        console.sign_in("city")
+        page = console.page
+        page.goto(f"{city_server.base_url}/#/city/{run_id}")
+        expect(page.locator('#city-run-card[data-finished="1"]')).to_be_visible(timeout=60_000)
+        for code, name in CITY_NAMES.items():
+            row = page.locator(f'#city-table tr[data-subdistrict="{code}"]')
+            expect(row.locator("td").first).to_have_text(name)  # the payload, literally
+            expect(row).to_contain_text("已完成")
+        expect(page.locator('#city-chart[data-ready="1"]')).to_be_visible()
+        tips = _hover_charts(page, "#city-chart")
+        _no_script_ran(page)
+        for name in CITY_NAMES.values():
+            assert name in tips, tips
+        assert page.evaluate(INJECTED) == 0
+        shot(page, "xss-city")
