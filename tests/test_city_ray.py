@@ -306,3 +306,76 @@ def test_ray_cancel_mid_solve_stops_the_run_and_keeps_the_finished(
     # the two running: their workers killed (force); the queued one: dropped, never started
     assert len(_started(files)) == 2 and _gone(_started(files))
     _wait_for(lambda: ray.available_resources().get("CPU") == 2.0, timeout=10)
+
+
+def test_service_city_run_on_ray_is_cancelled(
+    ray_executor: RayExecutor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A city run on Ray: SD01 ends done; SD03's job is cancelled as another worker
+    process would (only the state file changes) and the run's watch force-cancels its
+    task; :func:`cancel_run` cancels the rest at once. Every job ends ``cancelled``
+    but SD01's (done, with its plan), and no task is left running."""
+    import ray
+
+    from gongjian.graph.embedded import EmbeddedStore
+    from gongjian.seeds.network import load_network
+    from gongjian.service.plans import city
+    from gongjian.service.plans.jobs import JobManager
+    from gongjian.service.state import JobStatus, ServiceState
+
+    monkeypatch.setenv("GONGJIAN_RAY_ADDRESS", "local")
+    monkeypatch.setattr(city, "_RAY", {})
+    files = {sd: tmp_path / f"{sd}.pids" for sd in ("SD02", "SD03")}
+    task_of = city._task
+
+    def stalled(store: object, run: city.CityRun, sd: str) -> CityTask:  # the fault hook
+        task = task_of(store, run, sd)  # type: ignore[arg-type]
+        return replace(task, fault={"stall": "60", "pids": str(files[sd])}) if sd in files else task
+
+    monkeypatch.setattr(city, "_task", stalled)
+    store = EmbeddedStore(tmp_path / "graph.sqlite")
+    store.migrate()
+    load_network(store, city_network(generate_city(3, 12, 24, 2, seed=7, quarter=QUARTER)))
+    state = ServiceState(tmp_path / "service.sqlite")
+    jobs = JobManager(state, spare=False)
+    try:
+        run = city.CityRun(
+            run_id=city.new_run_id(QUARTER),
+            quarter=QUARTER,
+            subdistricts={"SD01": "一", "SD02": "二", "SD03": "三"},
+            unknown=[],
+            time_limit=TIME_LIMIT,
+            seed=3,
+            created_by=None,
+        )
+        assert city.start_run(store, state, jobs, run) == "ray"
+
+        def statuses() -> dict[str, JobStatus]:
+            return {j.request["subdistrict"]: j.status for j in city.run_jobs(state, run.run_id)}
+
+        _wait_for(
+            lambda: statuses()["SD01"] == JobStatus.done and all(map(Path.exists, files.values()))
+        )
+        ids = {j.request["subdistrict"]: j.id for j in city.run_jobs(state, run.run_id)}
+        # cancelled elsewhere: the state file says so, the run's watch stops the task
+        assert state.update_job(
+            ids["SD03"], only_if=(JobStatus.running,), status=JobStatus.cancelled
+        )
+        assert _gone(_pids(files["SD03"]))
+        assert statuses()["SD02"] == JobStatus.running
+        t0 = time.monotonic()
+        assert city.cancel_run(state, jobs, run.run_id) == [ids["SD02"]]
+        assert statuses() == {
+            "SD01": JobStatus.done,
+            "SD02": JobStatus.cancelled,
+            "SD03": JobStatus.cancelled,
+        }
+        assert _gone(_pids(files["SD02"])) and time.monotonic() - t0 < 6.0
+        assert state.get_job(ids["SD01"]).plan is not None
+        _wait_for(lambda: run.run_id not in city._ACTIVE, timeout=10)  # the run has ended
+        _wait_for(lambda: ray.available_resources().get("CPU") == 2.0, timeout=10)
+        assert city.job_row(state, state.get_job(ids["SD02"]))["status_zh"] == "已取消"
+    finally:
+        jobs.shutdown()
+        state.close()
+        store.close()
