@@ -201,9 +201,16 @@ def get_city_plan(run_id: str, user: CurrentUser, state: State) -> CityRunOut:
 )
 def cancel_city_plan(run_id: str, desk: Desk) -> CityRunOut:
     user, state = desk.user, desk.state
+    if user.role not in (UserRole.city, UserRole.committee):
+        raise ForbiddenError(
+            f"{user.role.label_zh}角色无权取消全市计划，仅区/市组织部或本街道共建委员会可以"
+            " (only the city role, or the committee of a sub-district of the run, may cancel it)",
+            role=user.role.value,
+        )
     jobs = runs.run_jobs(state, run_id)
     if not jobs:
         raise NotFoundError("CityRun", run_id)
+    mine = jobs
     if user.role == UserRole.committee:
         mine = [
             j
@@ -217,14 +224,6 @@ def cancel_city_plan(run_id: str, desk: Desk) -> CityRunOut:
                 role=user.role.value,
                 subdistrict=user.subdistrict,
             )
-    elif user.role == UserRole.city:
-        mine = jobs
-    else:
-        raise ForbiddenError(
-            f"{user.role.label_zh}角色无权取消全市计划，仅区/市组织部或本街道共建委员会可以"
-            " (only the city role, or the committee of a sub-district of the run, may cancel it)",
-            role=user.role.value,
-        )
     open_ = [j.id for j in mine if not j.status.finished]
     if not open_:
         raise ConflictError(
