@@ -379,3 +379,77 @@ def test_service_city_run_on_ray_is_cancelled(
         jobs.shutdown()
         state.close()
         store.close()
+
+
+def test_ray_ctrl_c_in_the_run_cancels_every_task_still_out(
+    ray_executor: RayExecutor, tasks: list, tmp_path: Path
+) -> None:
+    """Ctrl-C (a KeyboardInterrupt in :meth:`run`: here raised once SD01 lands, as in
+    ``gongjian plan city``) force-cancels the tasks still out before it goes on."""
+    import ray
+
+    run_tasks, files = _stalled(tasks, tmp_path)
+
+    def interrupt(res: TaskResult) -> None:
+        _wait_for(lambda: sum(p.exists() for p in files.values()) == 2)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ray_executor.run(run_tasks, on_result=interrupt)
+    assert len(_started(files)) == 2 and _gone(_started(files))
+    _wait_for(lambda: ray.available_resources().get("CPU") == 2.0, timeout=10)
+    assert sum(p.exists() for p in files.values()) == 2  # the queued one never started
+
+
+# --------------------------------------------------------------------------- the CLI
+def test_cli_plan_city_ctrl_c_cancels_the_run_and_exits_130(tmp_path: Path) -> None:
+    """``gongjian plan city`` (local engine) on Ctrl-C mid-solve: the solving process is
+    killed, the command says so in Chinese and exits 130; nothing of it is left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from gongjian.graph.embedded import EmbeddedStore
+    from gongjian.seeds.network import load_network
+
+    db = tmp_path / "graph.sqlite"
+    store = EmbeddedStore(db)
+    store.migrate()
+    # a sub-district that does not prove its optimum in the time limit: a long solve
+    load_network(store, city_network(generate_city(1, 60, 600, 20, seed=7, quarter=QUARTER)))
+    store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_")}
+    env.update(GONGJIAN_DB=str(db), GONGJIAN_STORE="embedded", PYTHONUNBUFFERED="1")
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "gongjian.cli.main", "plan", "city", "--quarter", QUARTER,
+         "--time-limit", "60"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        me = psutil.Process(cli.pid)
+
+        def solving() -> list[psutil.Process]:  # the forkserver's children: the tasks
+            return [
+                c
+                for p in me.children()
+                if "forkserver" in " ".join(p.cmdline())
+                for c in p.children()
+            ]
+
+        _wait_for(lambda: bool(solving()), timeout=60)
+        descendants = me.children(recursive=True)
+        time.sleep(0.5)  # well into the solve
+        t0 = time.monotonic()
+        cli.send_signal(signal.SIGINT)
+        out, err = cli.communicate(timeout=20)
+        assert time.monotonic() - t0 < 5.0
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait(10)
+    assert cli.returncode == 130, (out, err)
+    text = err.decode()
+    assert "已取消：0 个街道已完成，其余 1 个已停止" in text, text
+    assert "Traceback" not in text
+    assert _gone([p.pid for p in descendants])

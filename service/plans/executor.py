@@ -273,7 +273,11 @@ class _Child:
 
 
 #: what the local engine's process server imports once (each task's process has it)
-_PRELOAD = ("gongjian.service.plans.executor", "gongjian.matching.solver")
+_PRELOAD = (
+    "gongjian.service.plans.executor",
+    "gongjian.matching.solver",
+    "gongjian.service.plans.service",
+)
 
 
 def _context() -> BaseContext:
