@@ -5,9 +5,10 @@ The city plan equals the per-sub-district plans solved one after another here; a
 task whose worker dies mid-solve is retried and its plan comes (the same plan); a
 sub-district failing for good is reported while the others' plans are kept; a
 cancel stops the tasks still queued or running within seconds (their processes
-gone) and keeps the finished ones' plans, also through the service's city runs.
-A stalled task (the fault hook's ``stall``) stands in for a long solve, so that
-cancelling one mid-solve costs no CPU.
+gone) and keeps the finished ones' plans, also through the service's city runs;
+Ctrl-C does the same to ``gongjian plan city``, which exits 130. A stalled task
+(the fault hook's ``stall``) stands in for a long solve, so that cancelling one
+mid-solve costs no CPU.
 """
 
 from __future__ import annotations

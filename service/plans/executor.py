@@ -458,7 +458,7 @@ class RayExecutor:
 
 
 def get_executor(address: str | None = None) -> LocalExecutor | RayExecutor:
-    """Ray when ``address`` or ``GONGJIAN_RAY_ADDRESS`` is set, else the local child process."""
+    """Ray when ``address`` or ``GONGJIAN_RAY_ADDRESS`` is set, else local processes."""
     address = address or os.environ.get("GONGJIAN_RAY_ADDRESS") or None
     if address:
         return RayExecutor(address)
