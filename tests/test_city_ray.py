@@ -315,7 +315,8 @@ def test_service_city_run_on_ray_is_cancelled(
     """A city run on Ray: SD01 ends done; SD03's job is cancelled as another worker
     process would (only the state file changes) and the run's watch force-cancels its
     task; :func:`cancel_run` cancels the rest at once. Every job ends ``cancelled``
-    but SD01's (done, with its plan), and no task is left running."""
+    but SD01's (done, with its plan), and no task is left running. A second run, the
+    service stopping under it (:func:`stop_runs`), ends ``interrupted``."""
     import ray
 
     from gongjian.graph.embedded import EmbeddedStore
@@ -376,6 +377,19 @@ def test_service_city_run_on_ray_is_cancelled(
         _wait_for(lambda: run.run_id not in city._ACTIVE, timeout=10)  # the run has ended
         _wait_for(lambda: ray.available_resources().get("CPU") == 2.0, timeout=10)
         assert city.job_row(state, state.get_job(ids["SD02"]))["status_zh"] == "已取消"
+        # the service stops mid-run: its Ray run ends as the job manager's jobs do
+        files.clear()
+        files["SD02"] = tmp_path / "again.pids"
+        again = replace(
+            run, run_id=city.new_run_id(QUARTER), subdistricts={"SD01": "一", "SD02": "二"}
+        )
+        city.start_run(store, state, jobs, again)
+        _wait_for(files["SD02"].exists)
+        assert city.stop_runs() == 1 and again.run_id not in city._ACTIVE
+        after = {j.request["subdistrict"]: j for j in city.run_jobs(state, again.run_id)}
+        assert after["SD02"].status == JobStatus.interrupted and "服务停止" in after["SD02"].error
+        assert after["SD01"].status in (JobStatus.done, JobStatus.interrupted)
+        assert _gone(_pids(files["SD02"]))
     finally:
         jobs.shutdown()
         state.close()

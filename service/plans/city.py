@@ -17,7 +17,9 @@ job manager, on either engine, and stops their work: locally the manager drops a
 queued job and kills a running one's child; on Ray the run's thread sees the job
 leave ``running`` (at once in this process, else within :data:`WATCH` seconds: a
 cancel reaching another worker process) and force-cancels its task. Finished
-sub-districts keep their plans.
+sub-districts keep their plans. When the service stops, :func:`stop_runs` ends its
+Ray runs as the job manager ends its jobs (``interrupted``, tasks cancelled); jobs
+left by a crash become ``interrupted`` at the next start, on either engine.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ __all__ = [
     "new_run_id",
     "run_jobs",
     "start_run",
+    "stop_runs",
     "summary",
 ]
 
@@ -116,7 +119,7 @@ _FINISHED_MAX = 5000
 _RAY_LOCK = threading.Lock()
 _RAY: dict[str, RayExecutor] = {}
 #: the Ray runs this process is running: run id → what stops their tasks
-_ACTIVE: dict[str, CancelToken] = {}
+_ACTIVE: dict[str, tuple[CancelToken, ServiceState, list[str]]] = {}
 #: seconds between a Ray run's looks at its jobs' statuses (a cancel elsewhere)
 WATCH = 0.5
 
@@ -351,10 +354,34 @@ def cancel_run(
         except ConflictError:  # it finished meanwhile: it keeps its plan
             continue
         done.append(job.id)
-    token = _ACTIVE.get(run_id)
-    if token is not None and done:
-        token.cancel(j.request.get("subdistrict", "") for j in chosen if j.id in done)
+    active = _ACTIVE.get(run_id)
+    if active is not None and done:
+        active[0].cancel(j.request.get("subdistrict", "") for j in chosen if j.id in done)
     return done
+
+
+def stop_runs(timeout: float = 10.0) -> int:
+    """The service stops: each Ray run of this process ends as the job manager's jobs do
+    (:meth:`JobManager.shutdown`): its unfinished jobs become ``interrupted`` and its
+    tasks are force-cancelled. Waits up to ``timeout`` seconds for the runs to end;
+    returns how many there were. Call it before the state file closes."""
+    runs = list(_ACTIVE.items())
+    reason = "服务停止，计划未完成 (the service stopped before the job finished)"
+    for _run_id, (token, state, job_ids) in runs:
+        for job_id in job_ids:
+            state.update_job(
+                job_id,
+                only_if=(JobStatus.queued, JobStatus.running),
+                status=JobStatus.interrupted,
+                finished_at=utc_iso(),
+                error=reason,
+                plan_input=None,
+            )
+        token.cancel()
+    deadline = time.monotonic() + timeout
+    while any(run_id in _ACTIVE for run_id, _ in runs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return len(runs)
 
 
 def _watch(
@@ -384,7 +411,7 @@ def _run_ray(
     store: GraphStore, state: ServiceState, jobs: JobManager, run: CityRun, ids: dict[str, str]
 ) -> None:
     token = CancelToken()
-    _ACTIVE[run.run_id] = token
+    _ACTIVE[run.run_id] = (token, state, list(ids.values()))
     try:
         _ray_run(store, state, run, ids, token)
     finally:
