@@ -48,34 +48,23 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         """全市计划：每个街道一份计划，并行求解 (one plan per sub-district, in parallel)."""
         from rich.progress import Progress
 
-        from gongjian.core.errors import InvalidInputError
         from gongjian.graph.model import parse_quarter
-        from gongjian.matching.from_graph import planning_snapshot
         from gongjian.service.plans.city import city_tasks
         from gongjian.service.plans.executor import TaskResult, get_executor
 
         quarter = parse_quarter(quarter)
-        graph = open_selected_store(store)
         try:
-            # sub-districts by code (the code every community, unit and need carries)
-            known = {s.id: s.name for s in graph.subdistricts()}
-            wanted = (
-                [s.strip() for s in subdistricts.split(",") if s.strip()]
-                if subdistricts
-                else list(known)
-            )
-            unknown = [s for s in wanted if s not in known]
-            if unknown or not wanted:
-                raise InvalidInputError(
-                    f"未知街道 (unknown sub-districts): {', '.join(unknown) or '-'}；"
-                    f"已有 (known): {', '.join(known) or '-'}"
-                )
-            snapshots = {sd: planning_snapshot(graph, quarter, sd) for sd in wanted}
-        finally:
-            graph.close()
+            known, snapshots = _read_city(store, quarter, subdistricts)
+        except KeyboardInterrupt:  # before any solve: nothing to stop
+            err_console.print("已取消 (cancelled)", highlight=False)
+            raise typer.Exit(CANCELLED_EXIT) from None
         tasks = city_tasks(snapshots, quarter, time_limit=time_limit, seed=seed)
-        executor = get_executor()
         landed: list[TaskResult] = []
+        try:
+            executor = get_executor()
+        except KeyboardInterrupt:  # while Ray started: nothing was sent to it
+            err_console.print("已取消 (cancelled)", highlight=False)
+            raise typer.Exit(CANCELLED_EXIT) from None
         try:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task(
@@ -116,6 +105,33 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         typer.echo(
             json.dumps(run_bench_city(subdistricts, units, needs, activities, time_limit, seed))
         )
+
+
+def _read_city(
+    store: Any, quarter: str, subdistricts: str | None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The known sub-districts (code → name) and the snapshots of those asked for."""
+    from gongjian.core.errors import InvalidInputError
+    from gongjian.matching.from_graph import planning_snapshot
+
+    graph = open_selected_store(store)
+    try:
+        # sub-districts by code (the code every community, unit and need carries)
+        known = {s.id: s.name for s in graph.subdistricts()}
+        wanted = (
+            [s.strip() for s in subdistricts.split(",") if s.strip()]
+            if subdistricts
+            else list(known)
+        )
+        unknown = [s for s in wanted if s not in known]
+        if unknown or not wanted:
+            raise InvalidInputError(
+                f"未知街道 (unknown sub-districts): {', '.join(unknown) or '-'}；"
+                f"已有 (known): {', '.join(known) or '-'}"
+            )
+        return known, {sd: planning_snapshot(graph, quarter, sd) for sd in wanted}
+    finally:
+        graph.close()
 
 
 def _print_results(results: list[Any], known: dict[str, str]) -> None:
