@@ -269,14 +269,14 @@ def _cancel_mid_solve(
         target=lambda: out.append(executor.run(run_tasks, on_result=landed.append, cancel=token))
     )
     runner.start()
-    _wait_for(lambda: bool(landed) and sum(p.exists() for p in files.values()) == 2)
+    _wait_for(lambda: bool(landed) and sum(bool(_pids(p)) for p in files.values()) == 2)
     assert [r.subdistrict for r in landed] == ["SD01"]  # SD01 done, two others under way
     t0 = time.monotonic()
     token.cancel()
     runner.join(15)
     took = time.monotonic() - t0
     assert not runner.is_alive() and out, "the run did not end"
-    assert sum(p.exists() for p in files.values()) == 2
+    assert sum(bool(_pids(p)) for p in files.values()) == 2
     return {r.subdistrict: r for r in out[0]}, files, took
 
 
@@ -355,9 +355,7 @@ def test_service_city_run_on_ray_is_cancelled(
         def statuses() -> dict[str, JobStatus]:
             return {j.request["subdistrict"]: j.status for j in city.run_jobs(state, run.run_id)}
 
-        _wait_for(
-            lambda: statuses()["SD01"] == JobStatus.done and all(map(Path.exists, files.values()))
-        )
+        _wait_for(lambda: statuses()["SD01"] == JobStatus.done and all(map(_pids, files.values())))
         ids = {j.request["subdistrict"]: j.id for j in city.run_jobs(state, run.run_id)}
         # cancelled elsewhere: the state file says so, the run's watch stops the task
         assert state.update_job(
@@ -384,7 +382,7 @@ def test_service_city_run_on_ray_is_cancelled(
             run, run_id=city.new_run_id(QUARTER), subdistricts={"SD01": "一", "SD02": "二"}
         )
         city.start_run(store, state, jobs, again)
-        _wait_for(files["SD02"].exists)
+        _wait_for(lambda: bool(_pids(files["SD02"])))
         assert city.stop_runs() == 1 and again.run_id not in city._ACTIVE
         after = {j.request["subdistrict"]: j for j in city.run_jobs(state, again.run_id)}
         assert after["SD02"].status == JobStatus.interrupted and "服务停止" in after["SD02"].error
@@ -406,14 +404,14 @@ def test_ray_ctrl_c_in_the_run_cancels_every_task_still_out(
     run_tasks, files = _stalled(tasks, tmp_path)
 
     def interrupt(res: TaskResult) -> None:
-        _wait_for(lambda: sum(p.exists() for p in files.values()) == 2)
+        _wait_for(lambda: sum(bool(_pids(p)) for p in files.values()) == 2)
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         ray_executor.run(run_tasks, on_result=interrupt)
     assert len(_started(files)) == 2 and _gone(_started(files))
     _wait_for(lambda: ray.available_resources().get("CPU") == 2.0, timeout=10)
-    assert sum(p.exists() for p in files.values()) == 2  # the queued one never started
+    assert sum(bool(_pids(p)) for p in files.values()) == 2  # the queued one never started
 
 
 # --------------------------------------------------------------------------- the CLI
