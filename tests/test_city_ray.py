@@ -414,6 +414,62 @@ def test_ray_ctrl_c_in_the_run_cancels_every_task_still_out(
     assert sum(bool(_pids(p)) for p in files.values()) == 2  # the queued one never started
 
 
+def test_service_city_run_on_the_local_engine_is_cancelled_mid_solve(tmp_path: Path) -> None:
+    """The local engine's city run (the job manager, one solve at a time): cancelled
+    while SD01 solves, SD01's child process is killed and SD02, waiting its turn, is
+    dropped; both end ``cancelled`` within seconds, and no solver child is left."""
+    from gongjian.graph.embedded import EmbeddedStore
+    from gongjian.seeds.network import load_network
+    from gongjian.service.plans import city
+    from gongjian.service.plans.jobs import JobManager
+    from gongjian.service.state import JobStatus, ServiceState
+
+    store = EmbeddedStore(tmp_path / "graph.sqlite")
+    store.migrate()
+    # sub-districts that do not prove their optimum within the limit: long solves
+    load_network(store, city_network(generate_city(2, 60, 600, 20, seed=7, quarter=QUARTER)))
+    state = ServiceState(tmp_path / "service.sqlite")
+    jobs = JobManager(state, spare=False)
+    me = psutil.Process()
+
+    def solvers() -> list[psutil.Process]:
+        return [p for p in me.children() if "gongjian.service.plans.jobs" in " ".join(p.cmdline())]
+
+    try:
+        run = city.CityRun(
+            run_id=city.new_run_id(QUARTER),
+            quarter=QUARTER,
+            subdistricts={"SD01": "一", "SD02": "二"},
+            unknown=[],
+            time_limit=60.0,
+            seed=3,
+            created_by=None,
+        )
+        assert city.start_run(store, state, jobs, run) == "local"
+
+        def status() -> dict[str, JobStatus]:
+            return {j.request["subdistrict"]: j.status for j in city.run_jobs(state, run.run_id)}
+
+        def solving() -> bool:  # SD01 compiled and solving, SD02 waiting its turn
+            rows = {j.request["subdistrict"]: j for j in city.run_jobs(state, run.run_id)}
+            stage = (rows["SD01"].progress or {}).get("stage")
+            waiting = {"SD01": JobStatus.running, "SD02": JobStatus.queued}
+            return status() == waiting and stage not in (None, "starting") and bool(solvers())
+
+        _wait_for(solving)
+        children = solvers()
+        t0 = time.monotonic()
+        assert len(city.cancel_run(state, jobs, run.run_id)) == 2
+        assert status() == {"SD01": JobStatus.cancelled, "SD02": JobStatus.cancelled}
+        assert _gone([p.pid for p in children]) and time.monotonic() - t0 < 5.0
+        time.sleep(0.5)  # the manager is free: SD02 must not start
+        assert not solvers() and jobs.queued_count() == 0
+    finally:
+        jobs.shutdown()
+        state.close()
+        store.close()
+
+
 # --------------------------------------------------------------------------- the CLI
 def test_cli_plan_city_ctrl_c_cancels_the_run_and_exits_130(tmp_path: Path) -> None:
     """``gongjian plan city`` (local engine) on Ctrl-C mid-solve: the solving process is
