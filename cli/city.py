@@ -2,6 +2,10 @@
 
 The engine is the executor's (:mod:`gongjian.service.plans.executor`): Ray when
 ``GONGJIAN_RAY_ADDRESS`` is set (or ``--ray``), else one local child process at a time.
+A failed sub-district is tried once more; failing twice it is reported (exit 1)
+while the others keep their plans. Ctrl-C cancels the run as the service does (the
+tasks still out are stopped: their processes killed, or their Ray tasks
+force-cancelled), prints the sub-districts already planned and exits 130.
 """
 
 from __future__ import annotations
@@ -12,7 +16,17 @@ from typing import Annotated, Any
 
 import typer
 
-from gongjian.cli.common import SeedOpt, StoreOpt, console, handle_errors, open_selected_store
+from gongjian.cli.common import (
+    SeedOpt,
+    StoreOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_selected_store,
+)
+
+#: the exit code of a run cancelled with Ctrl-C (128 + SIGINT, as shells do)
+CANCELLED_EXIT = 130
 
 
 def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -34,56 +48,48 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         """全市计划：每个街道一份计划，并行求解 (one plan per sub-district, in parallel)."""
         from rich.progress import Progress
 
-        from gongjian.core.errors import InvalidInputError
         from gongjian.graph.model import parse_quarter
-        from gongjian.matching.from_graph import planning_snapshot
-        from gongjian.service.plans.city import city_tasks, summary
-        from gongjian.service.plans.executor import get_executor
+        from gongjian.service.plans.city import city_tasks
+        from gongjian.service.plans.executor import TaskResult, get_executor
 
         quarter = parse_quarter(quarter)
-        graph = open_selected_store(store)
         try:
-            # sub-districts by code (the code every community, unit and need carries)
-            known = {s.id: s.name for s in graph.subdistricts()}
-            wanted = (
-                [s.strip() for s in subdistricts.split(",") if s.strip()]
-                if subdistricts
-                else list(known)
-            )
-            unknown = [s for s in wanted if s not in known]
-            if unknown or not wanted:
-                raise InvalidInputError(
-                    f"未知街道 (unknown sub-districts): {', '.join(unknown) or '-'}；"
-                    f"已有 (known): {', '.join(known) or '-'}"
-                )
-            snapshots = {sd: planning_snapshot(graph, quarter, sd) for sd in wanted}
-        finally:
-            graph.close()
+            known, snapshots = _read_city(store, quarter, subdistricts)
+        except KeyboardInterrupt:  # before any solve: nothing to stop
+            err_console.print("已取消 (cancelled)", highlight=False)
+            raise typer.Exit(CANCELLED_EXIT) from None
         tasks = city_tasks(snapshots, quarter, time_limit=time_limit, seed=seed)
-        executor = get_executor()
-        lines: list[dict[str, Any]] = []
+        landed: list[TaskResult] = []
+        try:
+            executor = get_executor()
+        except KeyboardInterrupt:  # while Ray started: nothing was sent to it
+            err_console.print("已取消 (cancelled)", highlight=False)
+            raise typer.Exit(CANCELLED_EXIT) from None
         try:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task(
                     f"全市 {len(tasks)} 个街道求解中 ({executor.engine})", total=len(tasks)
                 )
-                results = executor.run(tasks, on_result=lambda r: bar.advance(task))
+
+                def land(res: TaskResult) -> None:
+                    landed.append(res)
+                    bar.advance(task)
+
+                results = executor.run(tasks, on_result=land)
+        except KeyboardInterrupt:
+            # the executor stopped every task still out before this reached here
+            done = [r for r in landed if r.ok]
+            _print_results(done, known)
+            err_console.print(
+                f"已取消：{len(done)} 个街道已完成，其余 {len(tasks) - len(done)} 个已停止"
+                f" (cancelled: {len(done)} sub-districts planned, the others stopped)",
+                highlight=False,
+            )
+            raise typer.Exit(CANCELLED_EXIT) from None
         finally:
             executor.close()
-        for res in results:
-            line = summary(res)
-            lines.append(line)
-            name = known.get(res.subdistrict, res.subdistrict)
-            if res.ok:
-                gap = f"{100 * line['gap']:.3f}%" if line["gap"] is not None else "-"
-                console.print(
-                    f"{name}：目标 {line['objective']}，上界 {line['bound']}，差距 {gap}，{line['seconds']} 秒",
-                    highlight=False,
-                )
-            else:
-                console.print(f"{name}：求解失败 (failed) {res.error}", highlight=False)
-        failed = [r for r in results if not r.ok]
-        if failed:
+        _print_results(results, known)
+        if any(not r.ok for r in results):
             raise typer.Exit(1)
 
     @bench_app.command("city")
@@ -99,6 +105,50 @@ def register(*, plan_app: typer.Typer, bench_app: typer.Typer) -> None:
         typer.echo(
             json.dumps(run_bench_city(subdistricts, units, needs, activities, time_limit, seed))
         )
+
+
+def _read_city(
+    store: Any, quarter: str, subdistricts: str | None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The known sub-districts (code → name) and the snapshots of those asked for."""
+    from gongjian.core.errors import InvalidInputError
+    from gongjian.matching.from_graph import planning_snapshot
+
+    graph = open_selected_store(store)
+    try:
+        # sub-districts by code (the code every community, unit and need carries)
+        known = {s.id: s.name for s in graph.subdistricts()}
+        wanted = (
+            [s.strip() for s in subdistricts.split(",") if s.strip()]
+            if subdistricts
+            else list(known)
+        )
+        unknown = [s for s in wanted if s not in known]
+        if unknown or not wanted:
+            raise InvalidInputError(
+                f"未知街道 (unknown sub-districts): {', '.join(unknown) or '-'}；"
+                f"已有 (known): {', '.join(known) or '-'}"
+            )
+        return known, {sd: planning_snapshot(graph, quarter, sd) for sd in wanted}
+    finally:
+        graph.close()
+
+
+def _print_results(results: list[Any], known: dict[str, str]) -> None:
+    """One line per sub-district: its figures, or its error."""
+    from gongjian.service.plans.city import summary
+
+    for res in results:
+        line = summary(res)
+        name = known.get(res.subdistrict, res.subdistrict)
+        if res.ok:
+            gap = f"{100 * line['gap']:.3f}%" if line["gap"] is not None else "-"
+            console.print(
+                f"{name}：目标 {line['objective']}，上界 {line['bound']}，差距 {gap}，{line['seconds']} 秒",
+                highlight=False,
+            )
+        else:
+            console.print(f"{name}：求解失败 (failed) {res.error}", highlight=False)
 
 
 def run_bench_city(

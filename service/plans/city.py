@@ -10,6 +10,16 @@ are plan jobs like any other, one per sub-district: each job's ``request`` names
 table of its own and its jobs keep every plan job's states, cancel and restart rules
 (:func:`start_run`). An unknown sub-district code is a failed job of the run, the
 others go on.
+
+Cancelling (:func:`cancel_run`, ``POST /plans/city/{id}/cancel``, or one job's
+``DELETE /plans/{id}``) ends the run's unfinished jobs ``cancelled`` through the
+job manager, on either engine, and stops their work: locally the manager drops a
+queued job and kills a running one's child; on Ray the run's thread sees the job
+leave ``running`` (at once in this process, else within :data:`WATCH` seconds: a
+cancel reaching another worker process) and force-cancels its task. Finished
+sub-districts keep their plans. When the service stops, :func:`stop_runs` ends its
+Ray runs as the job manager ends its jobs (``interrupted``, tasks cancelled); jobs
+left by a crash become ``interrupted`` at the next start, on either engine.
 """
 
 from __future__ import annotations
@@ -25,11 +35,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gongjian.core.clock import utc_iso
+from gongjian.core.errors import ConflictError
 from gongjian.graph.model import Community, Snapshot
 from gongjian.graph.store import GraphStore
 from gongjian.matching.from_graph import planning_snapshot
 from gongjian.matching.problem import Plan
-from gongjian.service.plans.executor import CityTask, RayExecutor, TaskResult
+from gongjian.service.plans.executor import CancelToken, CityTask, RayExecutor, TaskResult
 from gongjian.service.plans.jobs import JobManager
 from gongjian.service.plans.service import (
     PlanInput,
@@ -42,6 +53,7 @@ from gongjian.service.state import Job, JobStatus, ServiceState
 
 __all__ = [
     "CityRun",
+    "cancel_run",
     "centroids",
     "city_tasks",
     "coverage",
@@ -50,6 +62,7 @@ __all__ = [
     "new_run_id",
     "run_jobs",
     "start_run",
+    "stop_runs",
     "summary",
 ]
 
@@ -105,6 +118,10 @@ _FINISHED_ROWS: dict[str, dict[str, Any]] = {}
 _FINISHED_MAX = 5000
 _RAY_LOCK = threading.Lock()
 _RAY: dict[str, RayExecutor] = {}
+#: the Ray runs this process is running: run id → what stops their tasks
+_ACTIVE: dict[str, tuple[CancelToken, ServiceState, list[str]]] = {}
+#: seconds between a Ray run's looks at its jobs' statuses (a cancel elsewhere)
+WATCH = 0.5
 
 
 def new_run_id(quarter: str) -> str:
@@ -298,10 +315,12 @@ def _run_local(
 ) -> None:
     for sd, job_id in ids.items():
         try:
-            state.update_job(
+            if state.job_status(job_id) != JobStatus.queued:
+                continue  # cancelled before its turn came
+            if state.update_job(
                 job_id, only_if=(JobStatus.queued,), plan_input=_task(store, run, sd).plan_input
-            )
-            jobs.submit(job_id)
+            ):
+                jobs.submit(job_id)
         except Exception as exc:  # one sub-district's failure does not stop the others
             log.exception("city run %s: %s", run.run_id, sd)
             _fail(state, job_id, f"读取街道数据失败 (reading the sub-district failed): {exc}")
@@ -315,21 +334,107 @@ def _ray_executor() -> RayExecutor:
         return _RAY[address]
 
 
+def cancel_run(
+    state: ServiceState, jobs: JobManager, run_id: str, job_ids: Iterable[str] | None = None
+) -> list[str]:
+    """Cancel the run's unfinished jobs (those of ``job_ids`` only, when given); the ids
+    cancelled. Each goes through the job manager (:meth:`JobManager.cancel`: the same
+    rule as any plan job's), last first, so that no queued one starts meanwhile; on
+    Ray the run's tasks are force-cancelled at once when the run is this process's."""
+    wanted = set(job_ids) if job_ids is not None else None
+    chosen = [
+        j
+        for j in run_jobs(state, run_id)
+        if not j.status.finished and (wanted is None or j.id in wanted)
+    ]
+    done: list[str] = []
+    for job in reversed(chosen):
+        try:
+            jobs.cancel(job.id)
+        except ConflictError:  # it finished meanwhile: it keeps its plan
+            continue
+        done.append(job.id)
+    active = _ACTIVE.get(run_id)
+    if active is not None and done:
+        active[0].cancel(j.request.get("subdistrict", "") for j in chosen if j.id in done)
+    return done
+
+
+def stop_runs(timeout: float = 10.0) -> int:
+    """The service stops: each Ray run of this process ends as the job manager's jobs do
+    (:meth:`JobManager.shutdown`): its unfinished jobs become ``interrupted`` and its
+    tasks are force-cancelled. Waits up to ``timeout`` seconds for the runs to end;
+    returns how many there were. Call it before the state file closes."""
+    runs = list(_ACTIVE.items())
+    reason = "服务停止，计划未完成 (the service stopped before the job finished)"
+    for _run_id, (token, state, job_ids) in runs:
+        for job_id in job_ids:
+            state.update_job(
+                job_id,
+                only_if=(JobStatus.queued, JobStatus.running),
+                status=JobStatus.interrupted,
+                finished_at=utc_iso(),
+                error=reason,
+                plan_input=None,
+            )
+        token.cancel()
+    deadline = time.monotonic() + timeout
+    while any(run_id in _ACTIVE for run_id, _ in runs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return len(runs)
+
+
+def _watch(
+    state: ServiceState,
+    run_id: str,
+    by_sd: dict[str, str],
+    token: CancelToken,
+    over: threading.Event,
+) -> None:
+    """Cancel the task of each job that left ``running`` (cancelled in any process)."""
+    while not over.wait(WATCH):
+        try:
+            status = {j.id: j.status for j in run_jobs(state, run_id)}
+        except Exception:  # the state file is busy: look again
+            continue
+        gone = [
+            sd
+            for sd, job_id in by_sd.items()
+            if status.get(job_id, JobStatus.cancelled) != JobStatus.running
+            and not token.cancelled(sd)
+        ]
+        if gone:
+            token.cancel(gone)
+
+
 def _run_ray(
     store: GraphStore, state: ServiceState, jobs: JobManager, run: CityRun, ids: dict[str, str]
 ) -> None:
-    tasks: list[CityTask] = []
-    by_sd: dict[str, str] = {}
+    token = CancelToken()
+    _ACTIVE[run.run_id] = (token, state, list(ids.values()))
+    try:
+        _ray_run(store, state, run, ids, token)
+    finally:
+        _ACTIVE.pop(run.run_id, None)
+
+
+def _ray_run(
+    store: GraphStore, state: ServiceState, run: CityRun, ids: dict[str, str], token: CancelToken
+) -> None:
+    read: list[tuple[CityTask, str]] = []
     for sd, job_id in ids.items():
         try:
-            tasks.append(_task(store, run, sd))
-            by_sd[sd] = job_id
+            if state.job_status(job_id) != JobStatus.queued:
+                continue  # cancelled while the snapshots were read
+            read.append((_task(store, run, sd), job_id))
         except Exception as exc:
             log.exception("city run %s: %s", run.run_id, sd)
             _fail(state, job_id, f"读取街道数据失败 (reading the sub-district failed): {exc}")
+    tasks: list[CityTask] = []
+    by_sd: dict[str, str] = {}
     started = time.time()
-    for job_id in by_sd.values():
-        state.update_job(
+    for task, job_id in read:
+        if state.update_job(  # not if cancelled meanwhile
             job_id,
             only_if=(JobStatus.queued,),
             status=JobStatus.running,
@@ -340,10 +445,21 @@ def _run_ray(
                 "started": started,
                 "time_limit": run.time_limit,
             },
-        )
+        ):
+            tasks.append(task)
+            by_sd[task.subdistrict] = job_id
 
     def landed(res: TaskResult) -> None:
         job_id = by_sd[res.subdistrict]
+        if res.cancelled:  # its job was cancelled (the watch, or cancel_run): it says so
+            state.update_job(
+                job_id,
+                only_if=(JobStatus.queued, JobStatus.running),
+                status=JobStatus.cancelled,
+                finished_at=utc_iso(),
+                plan_input=None,
+            )
+            return
         if res.plan is None:
             _fail(state, job_id, f"求解失败 (solve failed): {res.error}")
             return
@@ -357,9 +473,18 @@ def _run_ray(
             progress={**stage_progress("full", plan, res.seconds), "time_limit": run.time_limit},
         )
 
+    over = threading.Event()
+    threading.Thread(
+        target=_watch,
+        args=(state, run.run_id, by_sd, token, over),
+        name="gongjian-city-watch",
+        daemon=True,
+    ).start()
     try:
-        _ray_executor().run(tasks, on_result=landed)
+        _ray_executor().run(tasks, on_result=landed, cancel=token)
     except Exception as exc:
         log.exception("city run %s on Ray", run.run_id)
         for job_id in by_sd.values():
             _fail(state, job_id, f"Ray 运行失败 (the Ray run failed): {exc}")
+    finally:
+        over.set()

@@ -9,6 +9,12 @@
 * ``GET /plans/city/{run_id}``: per sub-district status, objective, bound, gap,
   seconds, coverage (met needs / needs) and error; the run's counts by status.
 * ``GET /plans/city``: the newest runs (of ``?quarter=``).
+* ``POST /plans/city/{run_id}/cancel``: the run's unfinished sub-districts become
+  ``cancelled`` and their work stops (a queued solve is dropped, a running one
+  killed: its child process, or its Ray task force-cancelled); finished ones keep
+  their plans. The city role cancels the whole run, a committee the sub-district
+  of its own (403 when the run has none of it, or for the other roles); an unknown
+  run is a 404, a run with nothing left to cancel a 409.
 
 The sub-districts' plans are ordinary jobs (``/plans/{id}``: explain, export, publish
 by the sub-district's committee). See :mod:`gongjian.service.plans.city`.
@@ -21,7 +27,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from gongjian.core.errors import InvalidInputError, NotFoundError
+from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
 from gongjian.graph.model import Integer, Quarter, StrictFloat, SubdistrictCode, parse_quarter
 from gongjian.service.auth.schemas import User, UserRole
 from gongjian.service.deps import CurrentUser, State, Store
@@ -179,4 +185,51 @@ def list_city_plans(
 )
 def get_city_plan(run_id: str, user: CurrentUser, state: State) -> CityRunOut:
     _require_city(user, "查看全市计划")
+    return _run_out(state, run_id)
+
+
+@router.post(
+    "/plans/city/{run_id}/cancel",
+    summary="取消全市计划 Cancel a city run's unfinished sub-districts (city; a committee: its own)",
+    responses={
+        403: {
+            "description": "无权取消 not the city role, nor the committee of a sub-district of the run"
+        },
+        404: {"description": "没有这个全市计划 unknown run"},
+        409: {"description": "已结束 every sub-district (of the committee's) has finished"},
+    },
+)
+def cancel_city_plan(run_id: str, desk: Desk) -> CityRunOut:
+    user, state = desk.user, desk.state
+    if user.role not in (UserRole.city, UserRole.committee):
+        raise ForbiddenError(
+            f"{user.role.label_zh}角色无权取消全市计划，仅区/市组织部或本街道共建委员会可以"
+            " (only the city role, or the committee of a sub-district of the run, may cancel it)",
+            role=user.role.value,
+        )
+    jobs = runs.run_jobs(state, run_id)
+    if not jobs:
+        raise NotFoundError("CityRun", run_id)
+    mine = jobs
+    if user.role == UserRole.committee:
+        mine = [
+            j
+            for j in jobs
+            if user.subdistrict is None or j.request.get("subdistrict") == user.subdistrict
+        ]
+        if not mine:
+            raise ForbiddenError(
+                f"共建委员会（{user.subdistrict}）无权取消不含本街道的全市计划 (a committee may"
+                " cancel only its own sub-district of a city run)",
+                role=user.role.value,
+                subdistrict=user.subdistrict,
+            )
+    open_ = [j.id for j in mine if not j.status.finished]
+    if not open_:
+        raise ConflictError(
+            f"全市计划 {run_id} 已结束，无法取消 (the run has finished and cannot be cancelled)",
+            run_id=run_id,
+        )
+    cancelled = runs.cancel_run(state, desk.jobs, run_id, open_)
+    desk.note(f"cancel city plan {run_id}: {len(cancelled)} sub-districts")
     return _run_out(state, run_id)
