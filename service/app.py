@@ -45,6 +45,7 @@ from gongjian.service.needs import views as needs_views
 from gongjian.service.network import views as network_views
 from gongjian.service.notifications import views as notifications_views
 from gongjian.service.notifications.worker import start_worker
+from gongjian.service.plans import city as city_runs
 from gongjian.service.plans import city_views
 from gongjian.service.plans import views as plans_views
 from gongjian.service.plans.jobs import JobManager
@@ -201,6 +202,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if notifier is not None:
             notifier.stop()
+        # Ray city runs of this process end as its plan jobs do: interrupted, tasks stopped
+        city_runs.stop_runs()
         app.state.jobs.shutdown()
         app.state.store.close()
         app.state.service_state.close()

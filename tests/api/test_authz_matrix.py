@@ -247,6 +247,21 @@ def _queued_job(c: httpx.Client) -> str:
     return _plan_job(c, wait=False)
 
 
+#: the server of each base URL under test (a case's preparation gets the committee's
+#: client only; a city run needs the city's token)
+_SERVERS: dict[str, ApiServer] = {}
+
+
+def _city_run(c: httpx.Client) -> str:
+    """A city run still queued when it is cancelled: behind two of the committee's jobs."""
+    for _ in range(2):
+        _plan_job(c, wait=False)
+    with _SERVERS[str(c.base_url)].client("city") as city:
+        r = city.post("/plans/city", json={"quarter": "2026Q4", "time_limit": 2})
+        assert r.status_code == 202, r.text
+        return str(r.json()["id"])
+
+
 def _outline_file(community: str) -> bytes:
     ring = [[116.0, 39.7], [116.001, 39.7], [116.001, 39.701], [116.0, 39.7]]
     feature = {
@@ -339,6 +354,9 @@ CASES = [
     Case("stop a plan", COMMITTEE, _once(lambda c: Req("DELETE", f"/plans/{_queued_job(c)}")), ("DELETE", "/plans/{plan_id}")),
     Case("publish a plan", COMMITTEE, _once(lambda c: Req("POST", f"/plans/{_publishable(c)}/publish")), ("POST", "/plans/{plan_id}/publish")),
     Case("start a city plan", frozenset({"city"}), lambda c: Req("POST", "/plans/city", {"quarter": "2026Q4", "time_limit": 1}), ("POST", "/plans/city")),
+    # the city (asked first) cancels the run; the committee's own sub-district is then
+    # already cancelled: nothing left to cancel (409), not a refusal of its role
+    Case("cancel a city plan", frozenset({"city"}), _once(lambda c: Req("POST", f"/plans/city/{_city_run(c)}/cancel")), ("POST", "/plans/city/{run_id}/cancel"), refused={"committee": 409}),
     Case("record points for a member in c01", C01, lambda c: (lambda m: Req("POST", f"/party-members/{m['id']}/points", {"delta": 1, "reason": "参加活动"}, check=f"/party-members/{m['id']}"))(c.post("/party-members", json=_member_body("u01", "c01")).json()), ("POST", "/party-members/{member_id}/points")),
     Case("edit the suitability table", COMMITTEE, lambda c: Req("PUT", "/suitability", {"rows": c.get("/suitability").json()["rows"]}, check="/suitability"), ("PUT", "/suitability")),
     Case("upload the suitability csv", COMMITTEE, lambda c: Req("PUT", "/suitability.csv", headers={"If-Match": c.get("/suitability").headers["etag"], "Content-Type": "text/csv"}, content=c.get("/suitability.csv").content, check="/suitability"), ("PUT", "/suitability.csv")),
@@ -371,6 +389,7 @@ def roomy_u01(api: ApiServer) -> None:
 def test_matrix(api: ApiServer, case: Case, roomy_u01: None) -> None:
     outcomes: dict[str, int] = {}
     with api.client("committee") as admin:
+        _SERVERS[str(admin.base_url)] = api
         for who in sorted(ALL):
             req = case.prepare(admin)
             before = admin.get(req.check).json() if req.check else None
