@@ -32,6 +32,7 @@ from gongjian.service.plans.executor import (
     TaskResult,
     solve_packed,
 )
+from tests.processes import gone
 
 QUARTER = "2026Q4"
 TIME_LIMIT = 4.0
@@ -68,23 +69,6 @@ def _decisions(plan: dict) -> dict:
 
 def _pids(path: Path) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
-
-
-def _gone(pids: list[int], timeout: float = 5.0) -> bool:
-    """Whether every process of ``pids`` has ended (within ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        alive = []
-        for pid in pids:
-            try:
-                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                    alive.append(pid)
-            except psutil.NoSuchProcess:
-                pass
-        if not alive:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _wait_for(what: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -291,7 +275,7 @@ def test_local_cancel_mid_solve_stops_the_run_and_keeps_the_finished(
     assert took < 3.0, took
     assert results["SD01"].ok and _decisions(results["SD01"].plan) == _decisions(alone["SD01"])
     assert all(results[sd].cancelled and not results[sd].ok for sd in files)
-    assert len(_started(files)) == 2 and _gone(_started(files))  # killed, not left solving
+    assert len(_started(files)) == 2 and gone(_started(files), 5.0)  # killed, not left solving
     # the one waiting its turn never started
 
 
@@ -305,7 +289,7 @@ def test_ray_cancel_mid_solve_stops_the_run_and_keeps_the_finished(
     assert results["SD01"].ok and _decisions(results["SD01"].plan) == _decisions(alone["SD01"])
     assert all(results[sd].cancelled for sd in files)
     # the two running: their workers killed (force); the queued one: dropped, never started
-    assert len(_started(files)) == 2 and _gone(_started(files))
+    assert len(_started(files)) == 2 and gone(_started(files), 5.0)
     _wait_for(lambda: ray.available_resources().get("CPU") == 2.0, timeout=10)
 
 
@@ -361,7 +345,7 @@ def test_service_city_run_on_ray_is_cancelled(
         assert state.update_job(
             ids["SD03"], only_if=(JobStatus.running,), status=JobStatus.cancelled
         )
-        assert _gone(_pids(files["SD03"]))
+        assert gone(_pids(files["SD03"]), 5.0)
         assert statuses()["SD02"] == JobStatus.running
         t0 = time.monotonic()
         assert city.cancel_run(state, jobs, run.run_id) == [ids["SD02"]]
@@ -370,7 +354,7 @@ def test_service_city_run_on_ray_is_cancelled(
             "SD02": JobStatus.cancelled,
             "SD03": JobStatus.cancelled,
         }
-        assert _gone(_pids(files["SD02"])) and time.monotonic() - t0 < 6.0
+        assert gone(_pids(files["SD02"]), 5.0) and time.monotonic() - t0 < 6.0
         assert state.get_job(ids["SD01"]).plan is not None
         _wait_for(lambda: run.run_id not in city._ACTIVE, timeout=10)  # the run has ended
         _wait_for(lambda: ray.available_resources().get("CPU") == 2.0, timeout=10)
@@ -387,7 +371,7 @@ def test_service_city_run_on_ray_is_cancelled(
         after = {j.request["subdistrict"]: j for j in city.run_jobs(state, again.run_id)}
         assert after["SD02"].status == JobStatus.interrupted and "服务停止" in after["SD02"].error
         assert after["SD01"].status in (JobStatus.done, JobStatus.interrupted)
-        assert _gone(_pids(files["SD02"]))
+        assert gone(_pids(files["SD02"]), 5.0)
     finally:
         jobs.shutdown()
         state.close()
@@ -409,7 +393,7 @@ def test_ray_ctrl_c_in_the_run_cancels_every_task_still_out(
 
     with pytest.raises(KeyboardInterrupt):
         ray_executor.run(run_tasks, on_result=interrupt)
-    assert len(_started(files)) == 2 and _gone(_started(files))
+    assert len(_started(files)) == 2 and gone(_started(files), 5.0)
     _wait_for(lambda: ray.available_resources().get("CPU") == 2.0, timeout=10)
     assert sum(bool(_pids(p)) for p in files.values()) == 2  # the queued one never started
 
@@ -461,7 +445,7 @@ def test_service_city_run_on_the_local_engine_is_cancelled_mid_solve(tmp_path: P
         t0 = time.monotonic()
         assert len(city.cancel_run(state, jobs, run.run_id)) == 2
         assert status() == {"SD01": JobStatus.cancelled, "SD02": JobStatus.cancelled}
-        assert _gone([p.pid for p in children]) and time.monotonic() - t0 < 5.0
+        assert gone([p.pid for p in children], 5.0) and time.monotonic() - t0 < 5.0
         time.sleep(0.5)  # the manager is free: SD02 must not start
         assert not solvers() and jobs.queued_count() == 0
     finally:
@@ -521,4 +505,4 @@ def test_cli_plan_city_ctrl_c_cancels_the_run_and_exits_130(tmp_path: Path) -> N
     text = err.decode()
     assert "已取消：0 个街道已完成，其余 1 个已停止" in text, text
     assert "Traceback" not in text
-    assert _gone([p.pid for p in descendants])
+    assert gone([p.pid for p in descendants], 5.0)

@@ -360,6 +360,18 @@ def cancel_run(
     return done
 
 
+def _end(state: ServiceState, job_id: str, status: JobStatus, **fields: Any) -> None:
+    """End an unfinished job of a run as ``status`` (its packed input dropped)."""
+    state.update_job(
+        job_id,
+        only_if=(JobStatus.queued, JobStatus.running),
+        status=status,
+        finished_at=utc_iso(),
+        plan_input=None,
+        **fields,
+    )
+
+
 def stop_runs(timeout: float = 10.0) -> int:
     """The service stops: each Ray run of this process ends as the job manager's jobs do
     (:meth:`JobManager.shutdown`): its unfinished jobs become ``interrupted`` and its
@@ -369,14 +381,7 @@ def stop_runs(timeout: float = 10.0) -> int:
     reason = "服务停止，计划未完成 (the service stopped before the job finished)"
     for _run_id, (token, state, job_ids) in runs:
         for job_id in job_ids:
-            state.update_job(
-                job_id,
-                only_if=(JobStatus.queued, JobStatus.running),
-                status=JobStatus.interrupted,
-                finished_at=utc_iso(),
-                error=reason,
-                plan_input=None,
-            )
+            _end(state, job_id, JobStatus.interrupted, error=reason)
         token.cancel()
     deadline = time.monotonic() + timeout
     while any(run_id in _ACTIVE for run_id, _ in runs) and time.monotonic() < deadline:
@@ -452,13 +457,7 @@ def _ray_run(
     def landed(res: TaskResult) -> None:
         job_id = by_sd[res.subdistrict]
         if res.cancelled:  # its job was cancelled (the watch, or cancel_run): it says so
-            state.update_job(
-                job_id,
-                only_if=(JobStatus.queued, JobStatus.running),
-                status=JobStatus.cancelled,
-                finished_at=utc_iso(),
-                plan_input=None,
-            )
+            _end(state, job_id, JobStatus.cancelled)
             return
         if res.plan is None:
             _fail(state, job_id, f"求解失败 (solve failed): {res.error}")

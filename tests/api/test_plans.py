@@ -38,6 +38,7 @@ from gongjian.seeds.synthetic import generate
 from gongjian.service.plans.xlsx import HEADER_ROW
 from tests.api.attack import post_need
 from tests.api.server import ApiServer, start_api
+from tests.processes import gone as gone_pids
 
 FINISHED = {"done", "failed", "cancelled", "interrupted"}
 QUARTER = "2026Q4"
@@ -548,19 +549,7 @@ def solver_children(api: ApiServer) -> list[psutil.Process]:
 
 
 def gone(procs: list[psutil.Process], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        alive = []
-        for p in procs:
-            try:
-                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                    alive.append(p)
-            except psutil.NoSuchProcess:
-                pass
-        if not alive:
-            return True
-        time.sleep(0.1)
-    return False
+    return gone_pids([p.pid for p in procs], timeout)
 
 
 def test_cancel_a_queued_and_a_running_job(big_api: ApiServer) -> None:
