@@ -8,7 +8,12 @@ Eligibility
     snapshot's quarter, it offers a kind with a suitability above 0 for the
     need's category (the best such kind is the one it uses, ``Candidate.kind``),
     and its community is within ``max_distance`` steps of the need's community in
-    the community adjacency graph. An activity role asks for a resource kind: it
+    the community adjacency graph. A work order goes to a *last resort* — a unit
+    whose suitability is below ``FitRules.last_resort_below`` (50: a school for a
+    basement fire hazard, city management for a stuck lift) — only when no unit
+    at or above it is a candidate: suitable units come first, whatever their load
+    (a full suitable unit leaves the order unmet, with that reason, for the
+    committee to dispatch or whistle). An activity role asks for a resource kind: it
     is looked up as the need category of the same name, and the resource must be
     open on the activity's weekday. Units that would fit but are farther away are
     counted in ``excluded_by_distance``.
@@ -106,6 +111,9 @@ class FitRules:
     cooperation_max = 5
     satisfaction_min_followups = 2
     satisfaction_per_point = 2
+    #: a work order's candidates below this suitability (0–100) are dropped while one
+    #: at or above it is a candidate (activity roles keep them: a role may need several)
+    last_resort_below = 50
     carry_per_quarter = 1
     overdue_priority = 5
 
@@ -235,7 +243,9 @@ class _Fit:
             caps = self.kind_capacity[r.unit_id]
             caps[r.kind.value] = caps.get(r.kind.value, 0) + r.capacity
         self._offer_cache: dict[tuple[str, int | None], tuple[np.ndarray, ...]] = {}
-        self._cand_cache: dict[tuple[str, str, int, int | None], tuple[list[Candidate], int]] = {}
+        self._cand_cache: dict[
+            tuple[str, str, int, int | None, bool], tuple[list[Candidate], int]
+        ] = {}
 
     def offers(self, category: str, weekday: int | None) -> tuple[np.ndarray, ...]:
         """Units that fit ``category`` (suitability > 0): index, suitability, kind, sorted by id."""
@@ -262,10 +272,20 @@ class _Fit:
         return out
 
     def candidates(
-        self, category: str, community: str, effort: int, weekday: int | None
+        self,
+        category: str,
+        community: str,
+        effort: int,
+        weekday: int | None,
+        *,
+        suitable_first: bool = False,
     ) -> tuple[list[Candidate], int]:
-        """The candidate list of an item (one shared list per key) and the too-far count."""
-        key = (category, community, effort, weekday)
+        """The candidate list of an item (one shared list per key) and the too-far count.
+
+        ``suitable_first`` (work orders): last resorts (suitability below
+        ``FitRules.last_resort_below``) are left out while a suitable unit is near.
+        """
+        key = (category, community, effort, weekday, suitable_first)
         hit = self._cand_cache.get(key)
         if hit is not None:
             return hit
@@ -281,6 +301,10 @@ class _Fit:
         near = (d >= 0) & (d <= self.max_distance)
         too_far = int(idx.size - near.sum())
         idx, suit, kinds, d = idx[near], suit[near], kinds[near], d[near]
+        if suitable_first:
+            suitable = suit >= rules.last_resort_below
+            if suitable.any():
+                idx, suit, kinds, d = idx[suitable], suit[suitable], kinds[suitable], d[suitable]
         # straight-line distance where both ends have coordinates (haversine)
         lat1, lon1 = np.radians(self.clat[ci]), np.radians(self.clon[ci])
         lat2, lon2 = np.radians(self.ulat[idx]), np.radians(self.ulon[idx])
@@ -410,7 +434,9 @@ def compile_snapshot(
             continue
         seen.add(n.id)
         category = n.category.value
-        cands, too_far = fit.candidates(category, n.community_id, n.effort, None)
+        cands, too_far = fit.candidates(
+            category, n.community_id, n.effort, None, suitable_first=True
+        )
         priority, carried_from, overdue = _carry(n, snapshot.quarter, today)
         needs.append(
             Need.model_construct(
