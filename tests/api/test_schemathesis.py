@@ -33,9 +33,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.api.server import ApiServer, start_api
 
-#: examples per operation and store: 20 keeps CI under 25 minutes (30 took ~9 minutes of
-#: one worker for the two stores; CI reached 24.6 minutes on a quiet machine)
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 30
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
