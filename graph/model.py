@@ -92,6 +92,7 @@ __all__ = [
     "check_claimable",
     "check_etag",
     "check_transition",
+    "content_etag",
     "declared_resources",
     "default_subdistrict",
     "entity_type",
@@ -660,7 +661,12 @@ def resources_etag(resources: Sequence[Resource]) -> str:
         sort_keys=True,
         ensure_ascii=False,
     )
-    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    return content_etag(body)
+
+
+def content_etag(text: str) -> str:
+    """A strong ETag of some content: the first 32 hex digits of its SHA-256, quoted."""
+    return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
 
 
 def check_etag(current: Sequence[Resource], if_match: str | None) -> None:

@@ -24,8 +24,6 @@ published plans only: a draft (not yet published) is left out of their list and 
 a 404 for them, as if it did not exist.
 """
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +33,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from gongjian.core.errors import ConflictError, GongjianError, NotFoundError
-from gongjian.graph.model import Community, Subdistrict, parse_quarter
+from gongjian.graph.model import Community, Subdistrict, content_etag, parse_quarter
 from gongjian.matching.problem import Plan
 from gongjian.service.auth.permissions import require_committee
 from gongjian.service.deps import CurrentUser, Page, PageParams, State, Store, audit_note
@@ -243,10 +241,7 @@ def get_plan_status(plan_id: str, desk: Desk, request: Request) -> Response:
     job = desk.full(desk.visible(plan_id, with_plan=False))
     # the tag leaves out the running clock (elapsed), which changes at every call
     progress = {k: v for k, v in (job.progress or {}).items() if k != "elapsed"}
-    tagged = job.model_dump_json(exclude={"progress", "queue_position"}) + json.dumps(
-        [progress, job.queue_position], sort_keys=True, default=str
-    )
-    etag = '"' + hashlib.sha256(tagged.encode("utf-8")).hexdigest()[:32] + '"'
+    etag = content_etag(job.model_copy(update={"progress": progress}).model_dump_json())
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
