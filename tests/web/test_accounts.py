@@ -51,11 +51,16 @@ def test_the_committee_adds_and_disables_an_account(
     def attempt(page, password: str) -> None:
         page.fill("#username", login)
         page.fill("#password", password)
+        form = page.locator("form.signin").element_handle()
         # one sign-in request per click: the form is drawn anew after each answer
         with page.expect_response(
             lambda r: r.url.endswith("/session") and r.request.method == "POST"
         ):
             page.click("#signin-submit")
+        # the answer's redraw replaces this form: wait for it, or the next attempt types
+        # into the old form (the last attempt's alert is still on it) and the redraw
+        # clears what it typed
+        form.wait_for_element_state("hidden")
 
     with console_in(browser, server) as other:
         other.page.goto(server.base_url + "/")

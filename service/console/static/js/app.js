@@ -51,8 +51,9 @@ function renderNav(current) {
   document.getElementById("signout").hidden = !user;
 }
 
-function signinView(el, message) {
-  const username = h("input", { id: "username", name: "username", autocomplete: "username", maxlength: 64 });
+function signinView(el, message, login = "") {
+  // after a refused attempt the user name stays, the password is typed again
+  const username = h("input", { id: "username", name: "username", autocomplete: "username", maxlength: 64, value: login });
   const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", maxlength: 200 });
   const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false" });
   const form = h(
@@ -69,20 +70,20 @@ function signinView(el, message) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const byToken = input.value.trim() !== "";
-    if (!byToken && (!username.value.trim() || !password.value)) return signinView(el, t("signin.missing"));
+    if (!byToken && (!username.value.trim() || !password.value)) return signinView(el, t("signin.missing"), username.value.trim());
     try {
       await signIn(byToken ? input.value : { username: username.value.trim(), password: password.value });
     } catch (err) {
       const bad = err instanceof ApiError && (err.status === 401 || err.status === 422);
       const why = err instanceof ApiError && err.status === 429 ? err.message : bad ? t(byToken ? "signin.bad" : "signin.badpw") : errorText(err);
-      return signinView(el, why);
+      return signinView(el, why, byToken ? "" : username.value.trim());
     }
     input.value = "";
     password.value = "";
     await start();
   });
   el.replaceChildren(form);
-  username.focus();
+  (login ? password : username).focus();
 }
 
 function decoded(text) {
