@@ -1,6 +1,7 @@
 """The city page (全市计划) in headless Chromium: the city user starts a plan of one
 sub-district and the table follows it to the end, with the chart of gaps and coverage;
-the committee's navigation has no city page and its address shows none."""
+the committee's navigation has no city page and its address shows none. A run still
+waiting is stopped from the page (a confirmation first); the button is gone after."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.api.server import ApiServer
-from tests.api.test_plans_city import QUARTER, start_city_api
+from tests.api.test_plans_city import QUARTER, _solver_lock, start_city_api
 from tests.web.conftest import console_in, shot
 from tests.web.test_zh_text import VISIBLE_TEXT, english_words
 
@@ -62,3 +63,35 @@ def test_city_page_follows_a_run_for_the_city_and_is_absent_for_the_committee(
         )
         assert words == [], words
         shot(page, "city-run")
+
+
+def test_the_city_stops_a_run_from_the_page(browser: Browser, city_server: ApiServer) -> None:
+    with console_in(browser, city_server) as c:
+        c.sign_in("city")
+        c.open("city")
+        page = c.page
+        with _solver_lock(city_server):  # the run's jobs wait, queued, until it lets go
+            page.select_option("#city-quarter", QUARTER)
+            page.fill("#city-subdistricts", "SD01,SD02")
+            page.click("#city-start")
+            expect(page.locator("#city-summary")).to_contain_text("进行中 2")
+            # a second thought: the dialog's 取消 keeps the run going
+            page.click("#city-cancel")
+            page.click("#plans-dlg-cancel")
+            expect(page.locator("#city-summary")).to_contain_text("进行中 2")
+            page.click("#city-cancel")
+            expect(page.locator("#plans-dlg-msg")).to_contain_text("已完成的街道保留计划")
+            page.click("#plans-dlg-ok")
+            expect(page.locator("#toast")).to_contain_text(
+                "已停止：0 个街道已完成，其余 2 个已停止"
+            )
+            expect(page.locator('#city-run-card[data-finished="1"]')).to_be_visible()
+        for sd in ("SD01", "SD02"):
+            expect(page.locator(f'#city-table tr[data-subdistrict="{sd}"]')).to_contain_text(
+                "已取消"
+            )
+        expect(page.locator("#city-summary")).to_contain_text(
+            "共 2 个街道：已完成 0，失败 0，已停止 2"
+        )
+        expect(page.locator("#city-cancel")).to_have_count(0)
+        shot(page, "city-run-cancelled")

@@ -7,6 +7,7 @@
 // the DOM as text and through esc() in the tooltips.
 
 import { api } from "../../api.js";
+import { confirmDialog } from "../plans/common.js";
 import { addStrings, chart, currentQuarter, errorText, esc, fill, h, notice, page, pct, quarterLabel, quarterOptions, select, t, toast, when } from "../../ui.js";
 
 addStrings({
@@ -22,7 +23,7 @@ addStrings({
     "city.runs": "最近的全市计划",
     "city.none": "还没有全市计划。",
     "city.run.title": "全市计划 · {quarter}",
-    "city.run.summary": "共 {n} 个街道：已完成 {done}，失败 {failed}，进行中 {open}",
+    "city.run.summary": "共 {n} 个街道：已完成 {done}，失败 {failed}，已停止 {stopped}，进行中 {open}",
     "city.engine.local": "本机逐个求解",
     "city.engine.ray": "集群并行求解",
     "city.col.name": "街道",
@@ -38,6 +39,10 @@ addStrings({
     "city.chart.lon": "经度",
     "city.chart.lat": "纬度",
     "city.notfound": "没有这个全市计划。",
+    "city.cancel": "停止全市计划",
+    "city.cancel.confirm": "停止这次全市计划？已完成的街道保留计划，其余街道停止求解。",
+    "city.cancel.ok": "停止",
+    "city.cancelled": "已停止：{done} 个街道已完成，其余 {stopped} 个已停止",
   },
   en: {
     "city.title": "City plans",
@@ -51,7 +56,7 @@ addStrings({
     "city.runs": "Recent city plans",
     "city.none": "No city plan yet.",
     "city.run.title": "City plan · {quarter}",
-    "city.run.summary": "{n} sub-districts: {done} done, {failed} failed, {open} in progress",
+    "city.run.summary": "{n} sub-districts: {done} done, {failed} failed, {stopped} stopped, {open} in progress",
     "city.engine.local": "one at a time on this machine",
     "city.engine.ray": "in parallel on Ray",
     "city.col.name": "Sub-district",
@@ -67,6 +72,10 @@ addStrings({
     "city.chart.lon": "Longitude",
     "city.chart.lat": "Latitude",
     "city.notfound": "No such city plan.",
+    "city.cancel": "Stop the city plan",
+    "city.cancel.confirm": "Stop this city plan? Finished sub-districts keep their plans; the others stop.",
+    "city.cancel.ok": "Stop",
+    "city.cancelled": "Stopped: {done} sub-districts finished, the other {stopped} stopped",
   },
 });
 
@@ -155,7 +164,7 @@ async function follow(box, id) {
       const quarter = document.getElementById("city-quarter");
       if (quarter && [...quarter.options].some((o) => o.value === run.quarter)) quarter.value = run.quarter;
     }
-    fill(headBox, runHead(run), runTable(run));
+    fill(headBox, runHead(run, () => cancelRun(box, id)), runTable(run));
     // the chart is drawn again only when what it shows has changed
     const key = JSON.stringify(run.subdistricts.map((s) => [s.status, s.gap, s.coverage]));
     if (key !== shown) chartBox.replaceChildren(runChart(run.subdistricts).el);
@@ -166,13 +175,29 @@ async function follow(box, id) {
   await tick();
 }
 
-function runHead(run) {
+function runHead(run, onCancel) {
   const c = run.counts;
   const open = (c.queued || 0) + (c.running || 0);
   return [
     h("h2", {}, t("city.run.title", { quarter: quarterLabel(run.quarter) })),
-    h("p", { id: "city-summary" }, t("city.run.summary", { n: run.subdistricts.length, done: c.done || 0, failed: (c.failed || 0) + (c.interrupted || 0) + (c.cancelled || 0), open }), " · ", t(`city.engine.${run.engine}`)),
+    h("p", { id: "city-summary" }, t("city.run.summary", { n: run.subdistricts.length, done: c.done || 0, failed: c.failed || 0, stopped: (c.interrupted || 0) + (c.cancelled || 0), open }), " · ", t(`city.engine.${run.engine}`)),
+    run.finished ? null : h("p", {}, h("button", { type: "button", class: "danger", id: "city-cancel", onclick: onCancel }, t("city.cancel"))),
   ];
+}
+
+/** Ask, then stop run `id` (POST /plans/city/{id}/cancel); the poll, still going while
+ * the run had not finished, shows the result within a second. */
+async function cancelRun(box, id) {
+  if (!(await confirmDialog(box, t("city.cancel.confirm"), t("city.cancel.ok")))) return;
+  const button = document.getElementById("city-cancel");
+  if (button) button.disabled = true;
+  try {
+    const run = await api(`/plans/city/${encodeURIComponent(id)}/cancel`, { method: "POST" });
+    const done = run.counts.done || 0;
+    toast(t("city.cancelled", { done, stopped: run.subdistricts.length - done }), "ok");
+  } catch (err) {
+    toast(errorText(err), "error");
+  }
 }
 
 function coverageText(s) {
