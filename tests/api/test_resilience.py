@@ -125,7 +125,7 @@ def test_neo4j_outage_gives_503_then_recovers_without_restart(tmp_path: Path) ->
         server.start()
         with server.client("committee") as c:
             assert c.get("/units/u01").status_code == 200
-            stop_server(neo, keep_data=True)
+            stop_server(neo, keep_data=True, timeout=0, quiet=True)  # a crash: kill -9
             for path in ("/units/u01", "/health", "/needs?status=open"):
                 r = c.get(path)
                 assert r.status_code == 503, (path, r.status_code, r.text)
