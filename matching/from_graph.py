@@ -75,6 +75,7 @@ import networkx as nx
 import numpy as np
 
 from gongjian.core.clock import today as clock_today
+from gongjian.core.gcpause import gc_paused
 from gongjian.graph.model import Need as GraphNeed
 from gongjian.graph.model import NeedStatus, Snapshot, SuitabilityTable
 from gongjian.graph.suitability import stored_suitability
@@ -130,6 +131,7 @@ def quarters_between(earlier: str, later: str) -> int:
     return (int(later[:4]) * 4 + int(later[5])) - (int(earlier[:4]) * 4 + int(earlier[5]))
 
 
+@gc_paused
 def planning_snapshot(store: Any, quarter: str, subdistrict: str | None = None) -> Snapshot:
     """The store's snapshot plus what the planner also reads: carried needs and follow-ups.
 
@@ -243,6 +245,7 @@ class _Fit:
             caps = self.kind_capacity[r.unit_id]
             caps[r.kind.value] = caps.get(r.kind.value, 0) + r.capacity
         self._offer_cache: dict[tuple[str, int | None], tuple[np.ndarray, ...]] = {}
+        self._primary: dict[str, str] = {}
         self._cand_cache: dict[
             tuple[str, str, int, int | None, bool], tuple[list[Candidate], int]
         ] = {}
@@ -317,23 +320,34 @@ class _Fit:
         dist_part = np.where(
             has_km, np.rint(rules.per_km * np.nan_to_num(km)), rules.per_step * d
         ).astype(np.int64)
-        suit_part = suit // rules.suitability_divisor
+        # plain Python values, once per list: a numpy scalar per field of 200 000
+        # candidates cost seconds at district size
+        suit_part = (suit // rules.suitability_divisor).tolist()
+        dist_part = dist_part.tolist()
+        km_list = [
+            round(x, 2) if ok else None for x, ok in zip(km.tolist(), has_km.tolist(), strict=True)
+        ]
+        kind_list = [str(k) for k in kinds.tolist()]
+        paired, history, followups = self.paired, self.history, self.followups
+        pairing, coop_max, coop_per = (
+            rules.pairing,
+            rules.cooperation_max,
+            rules.cooperation_per_case,
+        )
+        follow_min, per_point = rules.satisfaction_min_followups, rules.satisfaction_per_point
         cands: list[Candidate] = []
         for j, i in enumerate(idx.tolist()):
             unit_id = self.uid[i]
             parts = {
-                "suitability": int(suit_part[j]),
-                "distance": int(dist_part[j]),
-                "pairing": rules.pairing if (unit_id, community) in self.paired else 0,
-                "cooperation": min(
-                    rules.cooperation_max,
-                    rules.cooperation_per_case * self.history.get((unit_id, community), 0),
-                ),
+                "suitability": suit_part[j],
+                "distance": dist_part[j],
+                "pairing": pairing if (unit_id, community) in paired else 0,
+                "cooperation": min(coop_max, coop_per * history.get((unit_id, community), 0)),
             }
-            follow = self.followups.get((unit_id, category))
-            if follow is not None and follow[0] >= rules.satisfaction_min_followups:
+            follow = followups.get((unit_id, category))
+            if follow is not None and follow[0] >= follow_min:
                 k, total = follow
-                parts["satisfaction"] = round(rules.satisfaction_per_point * (total - 3 * k) / k)
+                parts["satisfaction"] = round(per_point * (total - 3 * k) / k)
             cands.append(
                 _built(
                     Candidate,
@@ -342,8 +356,8 @@ class _Fit:
                         "effort": effort,
                         "score": sum(parts.values()),
                         "parts": parts,
-                        "kind": str(kinds[j]),
-                        "distance_km": round(float(km[j]), 2) if has_km[j] else None,
+                        "kind": kind_list[j],
+                        "distance_km": km_list[j],
                         "beyond_distance_limit": False,
                     },
                 )
@@ -354,10 +368,12 @@ class _Fit:
 
     def primary_kind(self, category: str) -> str:
         """The kind the table rates highest for ``category`` (the item's kind for kind caps)."""
-        kinds = self.table.kinds_for(category)
-        if not kinds:
-            return category
-        return max(sorted(kinds), key=lambda k: max(kinds[k].values()))
+        hit = self._primary.get(category)
+        if hit is None:
+            kinds = self.table.kinds_for(category)
+            hit = max(sorted(kinds), key=lambda k: max(kinds[k].values())) if kinds else category
+            self._primary[category] = hit
+        return hit
 
 
 def _carry(n: GraphNeed, quarter: str, today: dt.date) -> tuple[int, str | None, int]:
@@ -374,6 +390,7 @@ def _carry(n: GraphNeed, quarter: str, today: dt.date) -> tuple[int, str | None,
     return priority, n.quarter, overdue
 
 
+@gc_paused
 def compile_snapshot(
     snapshot: Snapshot,
     *,

@@ -54,15 +54,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, ParamSpec, TypeVar
+from typing import Literal
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from gongjian.core.gcpause import gc_paused
 from gongjian.matching.activities import greedy_roles, improve_roles, roles_feasible
 from gongjian.matching.cpsat import CpBuilder, cpsat_parameters, solve_cpsat
 from gongjian.matching.explain import infeasible_core, precheck, unmet_reasons
@@ -749,28 +748,7 @@ def _finish_infeasible(cp: Compiled, seed: int, t0: float, deadline: float, engi
     return plan
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _gc_paused(fn: Callable[P, R]) -> Callable[P, R]:
-    """Run ``fn`` with the cyclic garbage collector off: large problems hold millions of
-    Python objects, and it would scan them again and again while the solver allocates."""
-
-    @functools.wraps(fn)
-    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
-
-
-@_gc_paused
+@gc_paused
 def solve(
     problem: Problem,
     *,

@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import enum
 import functools
-import gc
 import itertools
 import math
 import random
@@ -37,6 +36,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from gongjian.core.gcpause import gc_paused_call
 from gongjian.graph.model import (
     Activity,
     ActivityRole,
@@ -483,13 +483,7 @@ def generate(
     arguments always give the same network.
     """
     # tens of thousands of small objects: the cyclic GC only slows this down
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _generate(units, needs, activities, seed, quarter)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    return gc_paused_call(_generate, units, needs, activities, seed, quarter)
 
 
 def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) -> SeedNetwork:
