@@ -91,6 +91,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from gongjian.core.errors import ConflictError, GongjianError
+from gongjian.core.gcpause import gc_paused_call
 from gongjian.matching.problem import Plan
 from gongjian.service.plans.job_store import JsonText
 from gongjian.service.state import Job, JobStatus, ServiceState, process_tag
@@ -283,7 +284,7 @@ class SolverProcess:
                 yield StageMessage(
                     stage=msg["stage"],
                     final=final,
-                    plan=Plan.model_validate_json(raw),
+                    plan=gc_paused_call(Plan.model_validate_json, raw),
                     elapsed=elapsed,
                     plan_json=raw.decode("utf-8"),
                 )

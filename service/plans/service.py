@@ -192,7 +192,7 @@ class PlanInput(BaseModel):
     """What a solve starts from: the quarter's snapshot and the request's options.
 
     Reading the snapshot is quick; compiling it is the slow, CPU-bound part (a
-    district: ~0.6 s against ~6 s), so the service reads and checks in the request
+    district: ~0.7 s against ~2.5 s), so the service reads and checks in the request
     and compiles in the solver's child process (:meth:`compile`).
     """
 
