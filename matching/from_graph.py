@@ -404,6 +404,7 @@ def compile_snapshot(
     name: str | None = None,
     suitability: SuitabilityTable | None = None,
     today: dt.date | None = None,
+    last_resorts: bool = False,
 ) -> Problem:
     """Build the planning problem of a quarter from its graph snapshot.
 
@@ -429,6 +430,10 @@ def compile_snapshot(
     today:
         The day the plan is made (default :func:`gongjian.core.clock.today`):
         activities before it are left out, needs due before it are overdue.
+    last_resorts:
+        Keep a work order's last resorts among its candidates even where a suitable
+        unit is near (the recommendations' second look, when no suitable unit can
+        take it); the planner never sets it.
     """
     table = suitability if suitability is not None else snapshot.suitability
     table = table if table is not None else _default_table()
@@ -452,7 +457,7 @@ def compile_snapshot(
         seen.add(n.id)
         category = n.category.value
         cands, too_far = fit.candidates(
-            category, n.community_id, n.effort, None, suitable_first=True
+            category, n.community_id, n.effort, None, suitable_first=not last_resorts
         )
         priority, carried_from, overdue = _carry(n, snapshot.quarter, today)
         needs.append(

@@ -91,6 +91,11 @@ class UnitRecommendation(BaseModel):
     displaces: list[HeldItem] = Field(
         default_factory=list, description="需让出的认领 claims it would give up to make room"
     )
+    last_resort: bool = Field(
+        default=False,
+        description="末选：适配度低于 50，仅在附近没有合适的单位、或合适的单位都无法承接时列出"
+        " (a last resort: listed only when no suitable unit is near or can take the need)",
+    )
 
 
 class NeedRecommendations(BaseModel):
@@ -106,12 +111,16 @@ class NeedRecommendations(BaseModel):
     items: list[UnitRecommendation]
 
 
-def need_problem(store: GraphStore, need: Need) -> tuple[Problem, Plan, dict[str, str]]:
+def need_problem(
+    store: GraphStore, need: Need, *, last_resorts: bool = False
+) -> tuple[Problem, Plan, dict[str, str]]:
     """The need compiled for the quarter it is planned in now, what units hold, item titles.
 
     Returns the problem with that one need (every unit, no activities), the held
     items as a :class:`Plan` (for :func:`~gongjian.matching.recommend.recommend` and
     :func:`~gongjian.matching.recommend.held_problem`) and a title per held item.
+    ``last_resorts``: the need's last resorts are candidates too (see
+    :func:`~gongjian.matching.from_graph.compile_snapshot`).
     """
     quarter = max(need.quarter, clock.current_quarter())
     today = clock.today()
@@ -127,6 +136,7 @@ def need_problem(store: GraphStore, need: Need) -> tuple[Problem, Plan, dict[str
         role_effort=ROLE_EFFORT,
         today=today,
         name=f"{quarter} 推荐 {need.id}",
+        last_resorts=last_resorts,
     )
     by_id = {n.id: n for n in compiled.needs}
     decisions: list[Decision] = []
@@ -180,6 +190,12 @@ def _check_reader(user: User, need: Need) -> None:
     )
 
 
+def _last_resort(r: Recommendation) -> bool:
+    """Suitability below ``FitRules.last_resort_below`` (the part is the table value // 5)."""
+    value = r.parts.get("suitability", 0)
+    return value * FitRules.suitability_divisor < FitRules.last_resort_below
+
+
 def _out(r: Recommendation, titles: dict[str, str]) -> UnitRecommendation:
     steps = None
     if r.distance_km is None and "distance" in r.parts and FitRules.per_step:
@@ -201,6 +217,7 @@ def _out(r: Recommendation, titles: dict[str, str]) -> UnitRecommendation:
         remaining_uses=r.remaining_uses,
         over_capacity=r.effort > r.remaining_capacity or r.remaining_uses == 0,
         displaces=[HeldItem(item=i, title=titles.get(i, i)) for i in r.displaces],
+        last_resort=_last_resort(r),
     )
 
 
@@ -225,6 +242,12 @@ def recommendations(
     problem, held, titles = need_problem(store, need)
     compiled = problem.needs[0]
     recs = recommend(problem, need.id, held, limit=limit)
+    items = [_out(r, titles) for r in recs]
+    if not items:
+        # no suitable unit can take it (full, or none near): the last resorts the
+        # planner leaves out while a suitable unit is near, for dispatching by hand
+        wide, held, titles = need_problem(store, need, last_resorts=True)
+        items = [_out(r, titles) for r in recommend(wide, need.id, held, limit=limit)]
     return NeedRecommendations(
         need_id=need.id,
         title=need.title,
@@ -233,5 +256,5 @@ def recommendations(
         priority=compiled.priority,
         carried_from=compiled.carried_from,
         overdue_days=compiled.overdue_days,
-        items=[_out(r, titles) for r in recs],
+        items=items,
     )

@@ -210,3 +210,27 @@ def test_who_may_ask(api: ApiServer) -> None:
         assert r.status_code == 403 and "单位" in r.json()["error"]["message"]
     with api.client(None) as anon:
         assert anon.get(f"/needs/{own}/recommendations").status_code == 401
+
+
+def test_when_no_suitable_unit_can_take_it_its_last_resorts_are_listed(api: ApiServer) -> None:
+    """n100 (a basement fire hazard): while a suitable unit can take it, no school is
+    listed; once none can, the last resorts (suitability below 50) are, marked so."""
+    with api.client("committee") as c:
+        before = recs(c, "n100", limit=20)
+        suitable = {r["unit"] for r in before["items"]}
+        assert suitable and not any(r["last_resort"] for r in before["items"]), before
+        assert not {r["unit_name"] for r in before["items"]} & {"星城小学", "星城中学"}
+        for unit_id in suitable:  # the committee lowers each below the order's effort
+            r = c.get(f"/units/{unit_id}")
+            body = {k: v for k, v in r.json().items() if k != "version"}
+            body["capacity"] = before["effort"] - 1
+            r = c.put(f"/units/{unit_id}", json=body, headers={"If-Match": r.headers["etag"]})
+            assert r.status_code == 200, r.text
+        after = recs(c, "n100", limit=20)
+        assert after["items"], "no unit at all: the last resorts were not looked at"
+        assert {r["unit"] for r in after["items"]}.isdisjoint(suitable)
+        assert all(r["last_resort"] for r in after["items"]), after
+        assert {r["unit_name"] for r in after["items"]} & {"星城小学", "星城中学"}
+        for r in after["items"]:  # below 50 in the table: the part (value // 5) below 10
+            part = next(p["value"] for p in r["parts"] if p["part"] == "suitability")
+            assert part < 10, r

@@ -1,16 +1,19 @@
 """推荐 in the console: the recommendation panel of an open need (committee), its 派给
-action, and the plan page's 次选 / 未选原因 column — every name put in as text."""
+action, and the plan page's 次选 / 未选原因 column — every name put in as text. When no
+suitable unit can take an order, the panel says so and marks each last resort 末选."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 
-from playwright.sync_api import expect
+import pytest
+from playwright.sync_api import Browser, expect
 
-from tests.api.server import ApiServer
+from tests.api.server import ApiServer, start_api
 from tests.api.test_plans import solve
-from tests.web.conftest import Console, shot
+from tests.web.conftest import Console, console_in, shot
 from tests.web.test_xss import IMG, SCRIPT, _rename
 
 NEED = "n100"  # 28号楼地下室堆物存在消防隐患: the property company first
@@ -108,3 +111,42 @@ def test_the_plan_decisions_table_shows_the_runner_up(console: Console, server: 
     expect(row.locator(".plans-carried")).to_have_text(f"逾期 {d['overdue_days']} 天")
     assert table.locator("img, script").count() == 0
     shot(page, "plans-runner-up")
+
+
+@pytest.fixture(scope="module")
+def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """A server of this test's own: it lowers capacities the other pages' tests count on."""
+    server = start_api(tmp_path_factory.mktemp("web-last-resort"), "embedded")
+    yield server
+    server.stop()
+
+
+def test_the_panel_marks_last_resorts_when_no_suitable_unit_can_take_it(
+    browser: Browser, fresh_server: ApiServer
+) -> None:
+    with fresh_server.client("committee") as c:
+        before = c.get(f"/needs/{NEED}/recommendations", params={"limit": 20}).json()
+        for r in before["items"]:  # every suitable unit: capacity below the order's effort
+            got = c.get(f"/units/{r['unit']}")
+            body = {k: v for k, v in got.json().items() if k != "version"}
+            body["capacity"] = before["effort"] - 1
+            put = c.put(f"/units/{r['unit']}", json=body, headers={"If-Match": got.headers["etag"]})
+            assert put.status_code == 200, put.text
+        after = c.get(f"/needs/{NEED}/recommendations").json()["items"]
+        community = c.get(f"/needs/{NEED}").json()["community_id"]
+    assert after and all(r["last_resort"] for r in after)
+    with console_in(browser, fresh_server) as con:
+        con.sign_in("committee")
+        page = con.page
+        page.evaluate("h => { location.hash = h; }", f"#/needs?status=open&community={community}")
+        page.locator(f'#needs-list tr[data-need="{NEED}"] button[data-action="recommend"]').click()
+        panel = page.locator("#needs-rec")
+        expect(panel).to_contain_text("合适的单位都无法承接，以下为末选单位")
+        rows = panel.locator("tbody tr")
+        expect(rows).to_have_count(len(after))
+        for i, r in enumerate(after):
+            expect(rows.nth(i)).to_have_attribute("data-unit", r["unit"])
+            tag = rows.nth(i).locator(".needs-rec-unit .needs-rec-last")
+            expect(tag).to_have_text("末选")
+            expect(tag).to_have_attribute("title", re.compile("适配度低于 50"))
+        shot(page, "needs-recommend-last-resorts")

@@ -35,7 +35,8 @@ export async function recommendPanel(V, n) {
     return dlg;
   }
   body.removeAttribute("aria-busy");
-  fill(body, lead(rec), rec.items.length ? recTable(V, n, rec, dlg, msg) : notice(t("needs.rec.none"), "warn"));
+  const last = rec.items.length > 0 && rec.items.every((r) => r.last_resort);
+  fill(body, lead(rec), last ? notice(t("needs.rec.last.lead"), "warn") : null, rec.items.length ? recTable(V, n, rec, dlg, msg) : notice(t("needs.rec.none"), "warn"));
   close.focus();
   return dlg;
 }
@@ -75,7 +76,14 @@ function recTable(V, n, rec, dlg, msg) {
       "tr",
       { dataset: { unit: r.unit } },
       h("td", {}, String(i + 1)),
-      h("td", { class: "needs-rec-unit" }, r.unit_name, " ", h("small", { class: "muted" }, r.unit)),
+      h(
+        "td",
+        { class: "needs-rec-unit" },
+        r.unit_name,
+        " ",
+        h("small", { class: "muted" }, r.unit),
+        r.last_resort ? h("span", { class: "tag warn needs-rec-last", title: t("needs.rec.last.hint") }, t("needs.rec.last")) : null,
+      ),
       h("td", { class: "needs-rec-score" }, String(r.score)),
       h(
         "td",
