@@ -131,7 +131,7 @@ def quarters_between(earlier: str, later: str) -> int:
     return (int(later[:4]) * 4 + int(later[5])) - (int(earlier[:4]) * 4 + int(earlier[5]))
 
 
-@gc_paused
+@gc_paused()
 def planning_snapshot(store: Any, quarter: str, subdistrict: str | None = None) -> Snapshot:
     """The store's snapshot plus what the planner also reads: carried needs and follow-ups.
 
@@ -390,7 +390,7 @@ def _carry(n: GraphNeed, quarter: str, today: dt.date) -> tuple[int, str | None,
     return priority, n.quarter, overdue
 
 
-@gc_paused
+@gc_paused()
 def compile_snapshot(
     snapshot: Snapshot,
     *,

@@ -748,7 +748,7 @@ def _finish_infeasible(cp: Compiled, seed: int, t0: float, deadline: float, engi
     return plan
 
 
-@gc_paused
+@gc_paused()
 def solve(
     problem: Problem,
     *,

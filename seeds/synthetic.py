@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from gongjian.core.gcpause import gc_paused_call
+from gongjian.core.gcpause import gc_paused
 from gongjian.graph.model import (
     Activity,
     ActivityRole,
@@ -483,7 +483,8 @@ def generate(
     arguments always give the same network.
     """
     # tens of thousands of small objects: the cyclic GC only slows this down
-    return gc_paused_call(_generate, units, needs, activities, seed, quarter)
+    with gc_paused():
+        return _generate(units, needs, activities, seed, quarter)
 
 
 def _generate(units: int, needs: int, activities: int, seed: int, quarter: str) -> SeedNetwork:

@@ -91,7 +91,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from gongjian.core.errors import ConflictError, GongjianError
-from gongjian.core.gcpause import gc_paused_call
+from gongjian.core.gcpause import gc_paused
 from gongjian.matching.problem import Plan
 from gongjian.service.plans.job_store import JsonText
 from gongjian.service.state import Job, JobStatus, ServiceState, process_tag
@@ -281,10 +281,12 @@ class SolverProcess:
                 # the plan follows its header as JSON bytes: validated once (pydantic-core
                 # parses a district plan in ~0.2 s) and stored as received
                 raw = out.read(int(msg["length"]))
+                with gc_paused():
+                    plan = Plan.model_validate_json(raw)
                 yield StageMessage(
                     stage=msg["stage"],
                     final=final,
-                    plan=gc_paused_call(Plan.model_validate_json, raw),
+                    plan=plan,
                     elapsed=elapsed,
                     plan_json=raw.decode("utf-8"),
                 )

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gongjian.core import clock
 from gongjian.core.errors import ConflictError, InvalidInputError, NotFoundError
-from gongjian.core.gcpause import gc_paused_call
+from gongjian.core.gcpause import gc_paused
 from gongjian.core.messages import field_message
 from gongjian.graph.model import (
     Integer,
@@ -245,7 +245,8 @@ def pack_input(plan_input: PlanInput) -> bytes:
 
 def unpack_input(blob: bytes) -> PlanInput:
     # a district's snapshot is ~16 MB of JSON: half of its parsing was the cyclic GC
-    return gc_paused_call(PlanInput.model_validate_json, gzip.decompress(blob))
+    with gc_paused():
+        return PlanInput.model_validate_json(gzip.decompress(blob))
 
 
 def pack_problem(problem: Problem) -> bytes:
@@ -254,7 +255,8 @@ def pack_problem(problem: Problem) -> bytes:
 
 
 def unpack_problem(blob: bytes) -> Problem:
-    return gc_paused_call(Problem.model_validate_json, gzip.decompress(blob))
+    with gc_paused():
+        return Problem.model_validate_json(gzip.decompress(blob))
 
 
 def prepare(store: GraphStore, state: ServiceState, request: PlanRequest) -> PlanInput:
