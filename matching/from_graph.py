@@ -118,6 +118,17 @@ class FitRules:
     carry_per_quarter = 1
     overdue_priority = 5
 
+    @classmethod
+    def is_last_resort(cls, parts: dict[str, int]) -> bool:
+        """Whether a candidate with these fit parts is a last resort: its suitability
+        part (the table value // ``suitability_divisor``) is below ``last_resort_below``.
+
+        >>> FitRules.is_last_resort({"suitability": 8}), FitRules.is_last_resort({"suitability": 10})
+        (True, False)
+        """
+        value = parts.get("suitability", 0)
+        return value * cls.suitability_divisor < cls.last_resort_below
+
 
 _EARTH_KM = 6371.0088
 

@@ -21,6 +21,8 @@ units get 403. Unknown need 404; a need that is not open 409.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, Field
 
 from gongjian.core import clock
@@ -111,17 +113,22 @@ class NeedRecommendations(BaseModel):
     items: list[UnitRecommendation]
 
 
-def need_problem(
-    store: GraphStore, need: Need, *, last_resorts: bool = False
-) -> tuple[Problem, Plan, dict[str, str]]:
+def need_problem(store: GraphStore, need: Need) -> tuple[Problem, Plan, dict[str, str]]:
     """The need compiled for the quarter it is planned in now, what units hold, item titles.
 
     Returns the problem with that one need (every unit, no activities), the held
     items as a :class:`Plan` (for :func:`~gongjian.matching.recommend.recommend` and
     :func:`~gongjian.matching.recommend.held_problem`) and a title per held item.
-    ``last_resorts``: the need's last resorts are candidates too (see
-    :func:`~gongjian.matching.from_graph.compile_snapshot`).
     """
+    problem, held, titles, _ = _need_problem(store, need)
+    return problem, held, titles
+
+
+def _need_problem(
+    store: GraphStore, need: Need
+) -> tuple[Problem, Plan, dict[str, str], Callable[[], Problem]]:
+    """:func:`need_problem`, and the same problem with the need's last resorts among its
+    candidates (compiled from the same reads when called)."""
     quarter = max(need.quarter, clock.current_quarter())
     today = clock.today()
     snap = planning_snapshot(store, quarter)
@@ -130,14 +137,18 @@ def need_problem(
         for n in store.list(Need, filters={"quarter": quarter}, limit=None)
         if n.status in UNFINISHED and n.claimed_by is not None and n.id != need.id
     ]
+
+    def compiled_with(needs: list[Need], last_resorts: bool = False) -> Problem:
+        return compile_snapshot(
+            snap.model_copy(update={"needs": needs, "carried": [], "activities": []}),
+            role_effort=ROLE_EFFORT,
+            today=today,
+            name=f"{quarter} 推荐 {need.id}",
+            last_resorts=last_resorts,
+        )
+
     # the held claims are compiled with the need, for the fit a unit would give up
-    compiled = compile_snapshot(
-        snap.model_copy(update={"needs": [need, *claims], "carried": [], "activities": []}),
-        role_effort=ROLE_EFFORT,
-        today=today,
-        name=f"{quarter} 推荐 {need.id}",
-        last_resorts=last_resorts,
-    )
+    compiled = compiled_with([need, *claims])
     by_id = {n.id: n for n in compiled.needs}
     decisions: list[Decision] = []
     titles: dict[str, str] = {}
@@ -175,7 +186,12 @@ def need_problem(
         )
         titles[key] = f"{act.title} · {a.role.label_zh}"
     problem = compiled.model_copy(update={"needs": [by_id[need.id]]})
-    return problem, held_plan(decisions), titles
+
+    def widened() -> Problem:
+        wide = compiled_with([need], last_resorts=True).needs[0]
+        return problem.model_copy(update={"needs": [wide]})
+
+    return problem, held_plan(decisions), titles, widened
 
 
 def _check_reader(user: User, need: Need) -> None:
@@ -188,12 +204,6 @@ def _check_reader(user: User, need: Need) -> None:
         f" (role '{user.role.value}' may not ask for this need's recommendations)",
         role=user.role.value,
     )
-
-
-def _last_resort(r: Recommendation) -> bool:
-    """Suitability below ``FitRules.last_resort_below`` (the part is the table value // 5)."""
-    value = r.parts.get("suitability", 0)
-    return value * FitRules.suitability_divisor < FitRules.last_resort_below
 
 
 def _out(r: Recommendation, titles: dict[str, str]) -> UnitRecommendation:
@@ -217,7 +227,7 @@ def _out(r: Recommendation, titles: dict[str, str]) -> UnitRecommendation:
         remaining_uses=r.remaining_uses,
         over_capacity=r.effort > r.remaining_capacity or r.remaining_uses == 0,
         displaces=[HeldItem(item=i, title=titles.get(i, i)) for i in r.displaces],
-        last_resort=_last_resort(r),
+        last_resort=FitRules.is_last_resort(r.parts),
     )
 
 
@@ -239,15 +249,14 @@ def recommendations(
             current=need.status.value,
             claimed_by=need.claimed_by,
         )
-    problem, held, titles = need_problem(store, need)
+    problem, held, titles, widened = _need_problem(store, need)
     compiled = problem.needs[0]
     recs = recommend(problem, need.id, held, limit=limit)
-    items = [_out(r, titles) for r in recs]
-    if not items:
+    if not recs:
         # no suitable unit can take it (full, or none near): the last resorts the
         # planner leaves out while a suitable unit is near, for dispatching by hand
-        wide, held, titles = need_problem(store, need, last_resorts=True)
-        items = [_out(r, titles) for r in recommend(wide, need.id, held, limit=limit)]
+        recs = recommend(widened(), need.id, held, limit=limit)
+    items = [_out(r, titles) for r in recs]
     return NeedRecommendations(
         need_id=need.id,
         title=need.title,
